@@ -1,0 +1,32 @@
+// Package store is the on-disk format of a switchwatch run: the probe row
+// type, its crash-safe writer, its streaming reader, the run.json metadata,
+// the ground-truth events file and the lost-write verdicts.
+//
+// It is the one place where the Parquet schema lives. The recorder writes
+// through it; the analyzer, the lab and the importers read and write through
+// it. It must not import pgx or anything that talks to a database, so that
+// the analyzer and the report stay free of database code.
+//
+// # Layout
+//
+// A run is a Hive-style folder that DuckDB and Spark open as is:
+//
+//	OUT/run=<run-id>/run.json               metadata (labels, settings without passwords, start, end)
+//	OUT/run=<run-id>/probes-000001.parquet  closed segments, one row per probe
+//	OUT/run=<run-id>/events.jsonl           ground-truth or annotated events (optional)
+//	OUT/run=<run-id>/verify.json            lost-write verdicts (optional)
+//	OUT/run=<run-id>/_journal-000002.jsonl  the open segment's journal (hidden)
+//
+// Files whose names start with "_" or "." are hidden from Hive readers, and
+// only closed, complete segments carry the .parquet suffix, so a reader
+// globbing OUT/**/*.parquet never sees a half-written file.
+//
+// # Crash safety
+//
+// Every probe row is appended to the open segment's journal (JSON lines) and
+// the journal is handed to the kernel at least every FlushInterval, so a
+// kill -9 loses at most the rows of the last flush interval. A segment is
+// closed by writing all its rows to a hidden temporary file, syncing it,
+// renaming it to probes-NNNNNN.parquet and only then removing its journal.
+// Recover turns journals left behind by a crash into segments.
+package store

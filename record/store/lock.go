@@ -1,0 +1,40 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// ErrRunActive is returned by Recover on a run that a live writer holds.
+var ErrRunActive = errors.New("run is being recorded by a live process")
+
+const lockFile = "_lock"
+
+// lockRun takes the run folder's exclusive lock without waiting. The kernel
+// drops it when the process dies, so a crashed recorder never leaves a run
+// locked, while a live one keeps Recover away from the journal it is writing.
+func lockRun(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock run folder: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s: %w", dir, ErrRunActive)
+		}
+		return nil, fmt.Errorf("lock run folder %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// unlockRun releases the lock. The lock file stays: removing it would race
+// with another process locking it.
+func unlockRun(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is written into run.json and into every segment's key/value
+// metadata. Readers refuse segments of another version with a clear error.
+const SchemaVersion = 1
+
+// Probe kinds.
+const (
+	KindWrite   = "write"   // INSERT one row with a unique key into the probe table
+	KindRead    = "read"    // SELECT the newest key visible on the read endpoint
+	KindConnect = "connect" // connect + SELECT 1
+)
+
+// Connection modes.
+const (
+	ConnNew    = "new"    // a fresh connection per probe
+	ConnPooled = "pooled" // long-lived pooled connections, replaced after errors
+)
+
+// Endpoint roles.
+const (
+	EndpointWrite = "write"
+	EndpointRead  = "read"
+)
+
+// Outcomes.
+const (
+	OutcomeOK      = "ok"
+	OutcomeError   = "error"
+	OutcomeTimeout = "timeout"
+	OutcomeSkipped = "skipped" // the in-flight bound was hit: the probe never ran
+)
+
+// Error classes. The list is closed: every failed probe carries exactly one.
+const (
+	ClassConnectTimeout     = "connect_timeout"
+	ClassQueryTimeout       = "query_timeout"
+	ClassRefused            = "refused"
+	ClassReset              = "reset"
+	ClassDNS                = "dns"
+	ClassTLS                = "tls"
+	ClassAuth               = "auth"
+	ClassReadOnly           = "read_only"            // SQLSTATE 25006
+	ClassShutdown           = "shutdown"             // SQLSTATE 57P01, 57P02, 57P03
+	ClassTooManyConnections = "too_many_connections" // SQLSTATE 53300
+	ClassOther              = "other"
+	ClassInflightLimit      = "inflight_limit" // only with OutcomeSkipped
+)
+
+// ErrorClasses lists every error class in a stable order, so that counts by
+// class can always show every class, a missing one reading as zero.
+var ErrorClasses = []string{
+	ClassConnectTimeout, ClassQueryTimeout, ClassRefused, ClassReset, ClassDNS,
+	ClassTLS, ClassAuth, ClassReadOnly, ClassShutdown, ClassTooManyConnections,
+	ClassOther, ClassInflightLimit,
+}
+
+// MaxErrorLen bounds the stored error message, in bytes.
+const MaxErrorLen = 256
+
+// Probe is one row of a run: one scheduled probe and what came of it.
+//
+// Timestamps are nanoseconds since the Unix epoch, UTC. The recorder takes
+// them from one wall-clock reading at the start of the run plus Go's
+// monotonic clock, so a wall-clock step during a run moves no probe. A zero
+// timestamp is stored as NULL (for example Start of a skipped probe).
+//
+// The Parquet tags choose encodings that keep a probe at about 10-20 bytes on
+// disk: dictionaries for the few distinct strings, delta encoding for the
+// timestamps (segments are sorted by stream and intended time), zstd for all.
+type Probe struct {
+	RunID    string `parquet:"run_id,dict,zstd" json:"run_id"`
+	Kind     string `parquet:"kind,dict,zstd" json:"kind"`
+	Conn     string `parquet:"conn,dict,zstd" json:"conn"`
+	Endpoint string `parquet:"endpoint,dict,zstd" json:"endpoint"`
+	// Seq numbers the probes of one stream (kind × conn) from 0, one per grid
+	// slot, so a gap in Seq is a lost row, never a missed slot.
+	Seq int64 `parquet:"seq,delta,zstd" json:"seq"`
+
+	Intended    int64 `parquet:"intended,timestamp(nanosecond),delta,zstd" json:"intended"`
+	Start       int64 `parquet:"start,optional,timestamp(nanosecond),delta,zstd" json:"start,omitempty"`
+	ConnectDone int64 `parquet:"connect_done,optional,timestamp(nanosecond),delta,zstd" json:"connect_done,omitempty"`
+	End         int64 `parquet:"end,optional,timestamp(nanosecond),delta,zstd" json:"end,omitempty"`
+	// LatencyNS is End-Start measured on the monotonic clock.
+	LatencyNS int64 `parquet:"latency_ns,delta,zstd" json:"latency_ns"`
+
+	Outcome    string `parquet:"outcome,dict,zstd" json:"outcome"`
+	ErrorClass string `parquet:"error_class,optional,dict,zstd" json:"error_class,omitempty"`
+	SQLState   string `parquet:"sqlstate,optional,dict,zstd" json:"sqlstate,omitempty"`
+	Error      string `parquet:"error,optional,dict,zstd" json:"error,omitempty"`
+
+	// ResolvedAddrs is the comma-separated list of addresses the endpoint's
+	// host name resolved to for this probe's connection attempt (empty when
+	// the probe reused a pooled connection).
+	ResolvedAddrs string `parquet:"resolved_addrs,optional,dict,zstd" json:"resolved_addrs,omitempty"`
+
+	// Identity of the server that answered, read in the probe's own round trip.
+	ServerAddr  string `parquet:"server_addr,optional,dict,zstd" json:"server_addr,omitempty"`                         // inet_server_addr():inet_server_port()
+	ServerStart int64  `parquet:"server_start,optional,timestamp(nanosecond),dict,zstd" json:"server_start,omitempty"` // pg_postmaster_start_time()
+	SystemID    string `parquet:"system_id,optional,dict,zstd" json:"system_id,omitempty"`                             // pg_control_system(), where readable
+	InRecovery  *bool  `parquet:"in_recovery,optional" json:"in_recovery,omitempty"`                                   // pg_is_in_recovery()
+
+	// SeenSeq is, for read probes, the newest write-probe Seq of this run
+	// that the reader could see (NULL when it saw none). The analyzer
+	// measures a reader's staleness from it.
+	SeenSeq *int64 `parquet:"seen_seq,optional,delta,zstd" json:"seen_seq,omitempty"`
+}
+
+// Stream names the probe stream of a row: kind/conn/endpoint.
+func (p *Probe) Stream() string { return p.Kind + "/" + p.Conn + "/" + p.Endpoint }
+
+// ServerIdentity is the identity of the server that answered: its address,
+// port and postmaster start time. A physical standby shares its primary's
+// system identifier, so the system identifier alone cannot tell blue from
+// green; address and start time can (a restart is a new identity too).
+func (p *Probe) ServerIdentity() string {
+	if p.ServerAddr == "" {
+		return ""
+	}
+	if p.ServerStart == 0 {
+		return p.ServerAddr
+	}
+	return fmt.Sprintf("%s@%s", p.ServerAddr, time.Unix(0, p.ServerStart).UTC().Format(time.RFC3339Nano))
+}
+
+// Failed reports whether the probe ran and did not succeed.
+func (p *Probe) Failed() bool {
+	return p.Outcome == OutcomeError || p.Outcome == OutcomeTimeout
+}

@@ -1,0 +1,166 @@
+package store
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// ErrSchemaVersion is wrapped by errors about files of another schema version.
+var ErrSchemaVersion = errors.New("unsupported schema version")
+
+// OpenSegment opens a Parquet file of probe rows and checks that it is a
+// switchwatch file of this schema version. The caller closes the os.File.
+func OpenSegment(path string) (*os.File, *parquet.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if st.Size() == 0 {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: empty file", path)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
+	}
+	if v, ok := pf.Lookup(MetaSchemaVersion); !ok || v != fmt.Sprint(SchemaVersion) {
+		f.Close()
+		if !ok {
+			v = "none"
+		}
+		return nil, nil, fmt.Errorf("%s: %w %s (this switchwatch reads %d)", path, ErrSchemaVersion, v, SchemaVersion)
+	}
+	return f, pf, nil
+}
+
+// ReadSegment streams the rows of one Parquet segment to fn in file order.
+// The *Probe given to fn is reused for the next row: copy what you keep.
+// An error from fn stops the reading and is returned as is.
+func ReadSegment(path string, fn func(*Probe) error) error {
+	f, pf, err := OpenSegment(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := parquet.NewGenericReader[Probe](pf)
+	defer r.Close()
+	buf := make([]Probe, 1024)
+	for {
+		n, err := r.Read(buf)
+		for i := 0; i < n; i++ {
+			if ferr := fn(&buf[i]); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+}
+
+// ReadJournal reads a journal. Lines that do not parse (a crash usually cuts
+// the last one) are returned as LineErrors beside the rows that do.
+func ReadJournal(path string) ([]Probe, []*LineError, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open journal: %w", err)
+	}
+	defer f.Close()
+	var rows []Probe
+	var bad []*LineError
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for line := 1; sc.Scan(); line++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var p Probe
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			bad = append(bad, &LineError{File: path, Line: line, Err: err})
+			continue
+		}
+		rows = append(rows, p)
+	}
+	if err := sc.Err(); err != nil {
+		return rows, bad, fmt.Errorf("read journal %s: %w", path, err)
+	}
+	return rows, bad, nil
+}
+
+// SkippedFile is an input file, or part of one, that a reader could not use.
+type SkippedFile struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+	// Rows is the number of rows lost with it, when known (-1 when unknown).
+	Rows int64 `json:"rows"`
+}
+
+// ReadRun streams every probe row of a run folder to fn: the closed
+// segments in order, then the rows of journals that a crash left behind and
+// nobody has recovered yet (without changing the folder). A segment that
+// cannot be read is reported through skip and the rest is read; fn's *Probe
+// is reused. The rows come grouped by segment, not globally sorted.
+func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
+	segs, err := Segments(dir)
+	if err != nil {
+		return err
+	}
+	have := map[int]bool{}
+	for _, s := range segs {
+		n, _ := parseNumbered(filepath.Base(s), segmentPrefix, segmentSuffix)
+		have[n] = true
+		var fnErr error
+		err := ReadSegment(s, func(p *Probe) error {
+			if e := fn(p); e != nil {
+				fnErr = e
+				return e
+			}
+			return nil
+		})
+		if fnErr != nil {
+			return fnErr
+		}
+		if err != nil {
+			skip(SkippedFile{Path: s, Reason: err.Error(), Rows: -1})
+		}
+	}
+	journals, err := Journals(dir)
+	if err != nil {
+		return err
+	}
+	for _, j := range journals {
+		n, _ := parseNumbered(filepath.Base(j), journalPrefix, journalSuffix)
+		if have[n] {
+			continue // closed; its journal outlived a crash between rename and removal
+		}
+		rows, bad, err := ReadJournal(j)
+		if err != nil {
+			skip(SkippedFile{Path: j, Reason: err.Error(), Rows: -1})
+		}
+		for _, b := range bad {
+			skip(SkippedFile{Path: j, Reason: b.Error(), Rows: 1})
+		}
+		for i := range rows {
+			if err := fn(&rows[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// RunInfo is run.json: what a run is and how it was recorded. It is written
+// when the run starts and rewritten when it ends; a run.json without End
+// belongs to a run that was interrupted (or is still going).
+type RunInfo struct {
+	SchemaVersion int               `json:"schema_version"`
+	RunID         string            `json:"run_id"`
+	Tool          string            `json:"tool"`         // "switchwatch record", "switchwatch import pgbench", ...
+	ToolVersion   string            `json:"tool_version"` // module version or VCS revision
+	Host          string            `json:"host"`         // the machine that recorded
+	Labels        map[string]string `json:"labels"`
+	// Settings are the effective settings, DSNs with every password removed.
+	Settings map[string]any `json:"settings"`
+	Start    time.Time      `json:"start"`
+	End      *time.Time     `json:"end,omitempty"`
+	// Interrupted is set by Recover on a run that ended without closing.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Probes counts the rows written, by outcome, when the run closed.
+	Probes map[string]int64 `json:"probes,omitempty"`
+}
+
+// WriteRunInfo writes run.json into runDir atomically (temporary file, sync,
+// rename), so a reader never sees half of it.
+func WriteRunInfo(runDir string, info *RunInfo) error {
+	data, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", RunInfoFile, err)
+	}
+	return writeFileAtomic(filepath.Join(runDir, RunInfoFile), append(data, '\n'))
+}
+
+// ReadRunInfo reads run.json from runDir.
+func ReadRunInfo(runDir string) (*RunInfo, error) {
+	path := filepath.Join(runDir, RunInfoFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var info RunInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if info.SchemaVersion != SchemaVersion {
+		return &info, fmt.Errorf("%s: schema version %d, this switchwatch reads version %d", path, info.SchemaVersion, SchemaVersion)
+	}
+	return &info, nil
+}
+
+// writeFileAtomic writes data to a hidden temporary file beside path, syncs
+// it and renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, tmpPrefix+base+"-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename into %s: %w", path, err)
+	}
+	return nil
+}

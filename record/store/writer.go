@@ -1,0 +1,334 @@
+package store
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// WriterOptions tune how often the Writer closes segments and flushes its
+// journal. Zero values take the defaults.
+type WriterOptions struct {
+	// SegmentRows closes a segment after this many rows (default 100,000).
+	SegmentRows int
+	// SegmentEvery closes a segment after this much time (default 1 minute),
+	// so a long quiet run still ends up in Parquet as it goes.
+	SegmentEvery time.Duration
+	// FlushEvery hands the journal to the kernel at least this often
+	// (default 200 ms): the most a kill -9 can lose.
+	FlushEvery time.Duration
+}
+
+func (o *WriterOptions) defaults() {
+	if o.SegmentRows <= 0 {
+		o.SegmentRows = 100_000
+	}
+	if o.SegmentEvery <= 0 {
+		o.SegmentEvery = time.Minute
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 200 * time.Millisecond
+	}
+}
+
+// Writer writes the probe rows of one run. It is safe for concurrent use.
+// Each Write goes to the journal at once; rows are also kept in memory until
+// their segment closes, then written as one sorted Parquet file.
+type Writer struct {
+	dir  string
+	opts WriterOptions
+
+	mu           sync.Mutex
+	err          error // sticky: the first write error ends the run
+	segment      int   // number of the open segment
+	journal      *os.File
+	journalBuf   *bufio.Writer
+	enc          *json.Encoder
+	rows         []Probe
+	segmentStart time.Time
+	counts       map[string]int64
+	closed       bool
+	lock         *os.File
+
+	stopFlush chan struct{}
+	flushDone chan struct{}
+}
+
+// CreateRun creates OUT/run=<id>/, writes its run.json and returns a Writer
+// for its probe rows. Journals left in the folder by a crash are recovered
+// first, so their segment numbers are never reused.
+func CreateRun(out string, info *RunInfo, opts WriterOptions) (*Writer, error) {
+	if info.RunID == "" {
+		return nil, fmt.Errorf("create run: empty run id")
+	}
+	dir := filepath.Join(out, RunDirName(info.RunID))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create run folder: %w", err)
+	}
+	info.SchemaVersion = SchemaVersion
+	if err := WriteRunInfo(dir, info); err != nil {
+		return nil, err
+	}
+	return OpenWriter(dir, opts)
+}
+
+// OpenWriter returns a Writer that adds segments to an existing run folder.
+func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
+	opts.defaults()
+	lock, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := recoverLocked(dir); err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	segs, err := Segments(dir)
+	if err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	next := 1
+	if len(segs) > 0 {
+		n, _ := parseNumbered(filepath.Base(segs[len(segs)-1]), segmentPrefix, segmentSuffix)
+		next = n + 1
+	}
+	w := &Writer{
+		dir:       dir,
+		opts:      opts,
+		lock:      lock,
+		counts:    map[string]int64{},
+		stopFlush: make(chan struct{}),
+		flushDone: make(chan struct{}),
+	}
+	if err := w.openSegment(next); err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	go w.flushLoop()
+	return w, nil
+}
+
+// Dir is the run folder.
+func (w *Writer) Dir() string { return w.dir }
+
+func (w *Writer) openSegment(n int) error {
+	path := filepath.Join(w.dir, journalName(n))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	w.segment = n
+	w.journal = f
+	w.journalBuf = bufio.NewWriterSize(f, 256*1024)
+	w.enc = json.NewEncoder(w.journalBuf)
+	w.rows = w.rows[:0]
+	w.segmentStart = time.Now()
+	return nil
+}
+
+// Write records one probe. The probe is copied.
+func (w *Writer) Write(p *Probe) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	if w.closed {
+		return fmt.Errorf("write probe to %s: writer is closed", w.dir)
+	}
+	if err := w.enc.Encode(p); err != nil {
+		w.err = fmt.Errorf("write journal %s: %w", w.journal.Name(), err)
+		return w.err
+	}
+	w.rows = append(w.rows, *p)
+	w.counts[p.Outcome]++
+	if len(w.rows) >= w.opts.SegmentRows || time.Since(w.segmentStart) >= w.opts.SegmentEvery {
+		if err := w.rotateLocked(true); err != nil {
+			w.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+// Counts returns the rows written so far by outcome.
+func (w *Writer) Counts() map[string]int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := make(map[string]int64, len(w.counts))
+	for k, v := range w.counts {
+		c[k] = v
+	}
+	return c
+}
+
+func (w *Writer) flushLoop() {
+	defer close(w.flushDone)
+	t := time.NewTicker(w.opts.FlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stopFlush:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			if w.err == nil && !w.closed {
+				if err := w.journalBuf.Flush(); err != nil {
+					w.err = fmt.Errorf("write journal %s: %w", w.journal.Name(), err)
+				} else if len(w.rows) > 0 && time.Since(w.segmentStart) >= w.opts.SegmentEvery {
+					if err := w.rotateLocked(true); err != nil {
+						w.err = err
+					}
+				}
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
+// Err returns the first write error, if any. The recorder polls it to stop
+// a run whose output has failed (a full disk) instead of probing blind.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// rotateLocked closes the open segment (when it has rows) and, when next is
+// set, opens the next one.
+func (w *Writer) rotateLocked(next bool) error {
+	if err := w.journalBuf.Flush(); err != nil {
+		return fmt.Errorf("write journal %s: %w", w.journal.Name(), err)
+	}
+	journalPath := w.journal.Name()
+	if err := w.journal.Close(); err != nil {
+		return fmt.Errorf("close journal %s: %w", journalPath, err)
+	}
+	if len(w.rows) > 0 {
+		if err := writeSegment(w.dir, w.segment, w.rows); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(journalPath); err != nil {
+		return fmt.Errorf("remove journal of closed segment: %w", err)
+	}
+	if next {
+		return w.openSegment(w.segment + 1)
+	}
+	return nil
+}
+
+// Close writes the last segment and stops the writer. It returns the first
+// error met while writing, if any: a run whose output failed must not look
+// complete.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return w.err
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.stopFlush)
+	<-w.flushDone
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	defer unlockRun(w.lock)
+	if w.err != nil {
+		w.journal.Close()
+		return w.err
+	}
+	if err := w.rotateLocked(false); err != nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// sortProbes orders rows by stream and intended time, which makes the
+// timestamp columns delta-encode to a few bits per row.
+func sortProbes(rows []Probe) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := &rows[i], &rows[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Conn != b.Conn {
+			return a.Conn < b.Conn
+		}
+		if a.Endpoint != b.Endpoint {
+			return a.Endpoint < b.Endpoint
+		}
+		return a.Intended < b.Intended
+	})
+}
+
+// MetaSchemaVersion is the key/value metadata key that carries the schema
+// version in every segment.
+const MetaSchemaVersion = "switchwatch.schema_version"
+
+// writeSegment writes rows as segment n of dir: a hidden temporary file,
+// synced, then renamed into place.
+func writeSegment(dir string, n int, rows []Probe) error {
+	sortProbes(rows)
+	final := filepath.Join(dir, segmentName(n))
+	tmp := filepath.Join(dir, tmpPrefix+segmentName(n))
+	if err := WriteProbesFile(tmp, rows); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("rename segment into place: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// WriteProbesFile writes rows, in the order given, as one Parquet file at
+// path and syncs it. Importers and tests use it for files outside a Writer.
+func WriteProbesFile(path string, rows []Probe) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create segment: %w", err)
+	}
+	pw := parquet.NewGenericWriter[Probe](f,
+		parquet.Compression(&parquet.Zstd),
+		parquet.KeyValueMetadata(MetaSchemaVersion, fmt.Sprint(SchemaVersion)),
+		parquet.CreatedBy("switchwatch", Version(), ""),
+	)
+	if _, err := pw.Write(rows); err != nil {
+		f.Close()
+		return fmt.Errorf("write segment %s: %w", path, err)
+	}
+	if err := pw.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("write segment %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync segment %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close segment %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync run folder: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync run folder %s: %w", dir, err)
+	}
+	return nil
+}
