@@ -1,0 +1,46 @@
+// Package analyze turns recorded switchover runs into outage phases, per-run
+// metrics and statistics across runs.
+//
+// The pipeline is layered, one job per file:
+//
+//	read.go      stream probe rows out of run folders and Parquet files (only the needed columns)
+//	classify.go  give every probe a State
+//	segment.go   cut each stream into maximal intervals of one State
+//	phases.go    combine the streams into the run's phases
+//	metrics.go   per-run metrics (downtime, flaps, server and DNS changes, latency, staleness, lost writes)
+//	stats.go     group statistics across runs and comparisons of groups (benchmath)
+//	truth.go     accuracy of the detected boundaries against ground-truth events
+//	output.go    the text table, the JSON summary and phases.parquet
+//
+// The result types (result.go) are the stable interface to the report and to
+// automation: Summary is what `switchwatch analyze --json` writes.
+//
+// # Timing and resolution
+//
+// Every probe is placed at its intended start on the recorder's grid, not at
+// the moment it actually ran or answered, so a probe that hung in a
+// no-answer window is counted at the moment it was meant to start. A window
+// of one state runs from the intended start of its first probe to the
+// intended start of the first probe in another state; its boundaries are
+// therefore known to ± one probe interval, and every Duration says so.
+//
+// # Slow probes
+//
+// Unless --slow sets it, the slow threshold of a stream is derived from the
+// stream's own steady state: ten times the median latency of its successful
+// probes before the first failure (all of them when fewer than 20 precede
+// it), and at least 10 ms, so that ordinary jitter never counts as slow.
+//
+// # Phases
+//
+// At every moment each stream is in the state of its latest probe; ok and
+// slow are healthy, and a skipped probe (the in-flight limit was hit) carries
+// on the state before it, since it tells nothing new. The run is in the most
+// severe state of its streams: unavailable > error > read_only > healthy.
+// Read-only therefore means: writes fail with read_only while no stream is
+// unavailable or failing otherwise. No order of phases is assumed.
+//
+// This package must never import pgx or anything that talks to a database,
+// and never renders pictures (package report does). It must not keep a
+// whole dataset in memory: memory grows with the largest single run.
+package analyze

@@ -1,0 +1,454 @@
+package analyze
+
+import "time"
+
+// SummaryVersion is the version of the JSON summary (Summary and everything
+// it holds). It changes only when a field changes meaning or disappears;
+// adding a field does not change it.
+const SummaryVersion = 1
+
+// State is what one probe tells about the service at its intended start.
+type State string
+
+// Probe states. Every probe is in exactly one.
+const (
+	// StateOK: the probe succeeded within the slow threshold.
+	StateOK State = "ok"
+	// StateSlow: the probe succeeded, but its latency was above the slow
+	// threshold of its stream (see Options.Slow and StreamResult.SlowThresholdNS).
+	StateSlow State = "slow"
+	// StateReadOnly: the probe failed with error class read_only (SQLSTATE
+	// 25006): the endpoint answered, but with a server that refuses writes.
+	StateReadOnly State = "read_only"
+	// StateUnavailable: the probe could not reach a usable server: connect or
+	// query timeout, connection refused or reset, server shutting down, too
+	// many connections, DNS failure.
+	StateUnavailable State = "unavailable"
+	// StateError: any other failure (authentication, TLS, other errors).
+	StateError State = "error"
+	// StateSkipped: the probe never ran because its stream's in-flight
+	// limit was reached (every earlier probe still hanging).
+	StateSkipped State = "skipped"
+)
+
+// States lists every probe state in a stable order, so that counts by state
+// can always show every state, a missing one reading as zero.
+var States = []State{StateOK, StateSlow, StateReadOnly, StateUnavailable, StateError, StateSkipped}
+
+// PhaseState is the state of a whole run during one of its phases: the
+// sequence a person would describe ("healthy → unavailable → read-only →
+// healthy (new server)").
+type PhaseState string
+
+// Phase states, from the least to the most severe. At any moment the run is
+// in the most severe state of any of its streams (see the package doc):
+// ok and slow probes are healthy, skipped probes carry on the state of their
+// stream before them.
+const (
+	PhaseHealthy     PhaseState = "healthy"
+	PhaseReadOnly    PhaseState = "read_only"
+	PhaseError       PhaseState = "error"
+	PhaseUnavailable PhaseState = "unavailable"
+)
+
+// Duration is a measured length of time and how precisely the sampling
+// allows it to be known. The true length lies within NS ± ResolutionNS.
+//
+// A window (an interval of one state) is measured from the intended start of
+// its first probe to the intended start of the first probe in another state,
+// so it is known to one probe interval: ResolutionNS is the stream's probe
+// interval. A total over k windows is known to k probe intervals.
+type Duration struct {
+	NS           int64 `json:"ns"`
+	ResolutionNS int64 `json:"resolution_ns"`
+}
+
+// Seconds returns the length in seconds.
+func (d Duration) Seconds() float64 { return float64(d.NS) / 1e9 }
+
+// Window is an interval of time in one state. Start is the intended start of
+// its first probe; End is the intended start of the first probe after it in
+// another state (or, at the end of the data, the last probe's intended start
+// plus one interval). Both boundaries are known to ± ResolutionNS.
+type Window struct {
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	DurationNS   int64     `json:"duration_ns"`
+	ResolutionNS int64     `json:"resolution_ns"`
+}
+
+// Segment is a maximal interval of one stream in which every probe had the
+// same state.
+type Segment struct {
+	Window
+	State State `json:"state"`
+	// Probes is the number of probes in the segment.
+	Probes int64 `json:"probes"`
+	// FirstSeq and LastSeq are the Seq numbers of its first and last probe.
+	FirstSeq int64 `json:"first_seq"`
+	LastSeq  int64 `json:"last_seq"`
+	// ErrorClass is the most frequent error class of a failed segment.
+	ErrorClass string `json:"error_class,omitempty"`
+	// Error is one error message of that class, for people.
+	Error string `json:"error,omitempty"`
+}
+
+// Phase is one step of a run's combined timeline.
+type Phase struct {
+	Window
+	// Index numbers the phases of a run from 0.
+	Index int        `json:"index"`
+	State PhaseState `json:"state"`
+	// Label is State as a person would say it, "healthy (new server)" for a
+	// healthy phase answered by another server than the first healthy one.
+	Label string `json:"label"`
+	// Server is the server identity (address:port@postmaster start) that
+	// answered most write probes (else read probes) in the phase, when known.
+	Server string `json:"server,omitempty"`
+	// NewServer is set on a healthy phase whose Server differs from the
+	// Server of the run's first healthy phase.
+	NewServer bool `json:"new_server,omitempty"`
+	// Cause is the stream (kind/conn/endpoint) whose state set the phase's
+	// state, for a phase other than healthy (the first one, in stream order).
+	Cause string `json:"cause,omitempty"`
+	// ErrorClass is the most frequent error class of the failed probes in
+	// the phase.
+	ErrorClass string `json:"error_class,omitempty"`
+}
+
+// StreamResult is one probe stream of a run: kind × connection mode ×
+// endpoint.
+type StreamResult struct {
+	Stream   string `json:"stream"` // kind/conn/endpoint
+	Kind     string `json:"kind"`
+	Conn     string `json:"conn"`
+	Endpoint string `json:"endpoint"`
+
+	// IntervalNS is the stream's probe interval: the grid step.
+	IntervalNS int64 `json:"interval_ns"`
+	// SlowThresholdNS is the latency above which a successful probe is slow.
+	SlowThresholdNS int64 `json:"slow_threshold_ns"`
+	// SlowThresholdSource says where it came from: "option" (--slow) or
+	// "steady_state" (derived from the run, see the package doc).
+	SlowThresholdSource string `json:"slow_threshold_source"`
+
+	// Probes counts the rows used (after removing duplicates).
+	Probes int64 `json:"probes"`
+	// Duplicates counts rows dropped because an earlier row had the same
+	// stream and Seq.
+	Duplicates int64 `json:"duplicates"`
+	// OutOfOrder counts rows that came after a row with a later intended
+	// start (they are sorted before use).
+	OutOfOrder int64 `json:"out_of_order"`
+	// MissingSeqs counts Seq numbers between the first and last that no row
+	// carries: rows lost from the record (the grid slot itself is never
+	// missed by the recorder).
+	MissingSeqs int64 `json:"missing_seqs"`
+
+	// States counts the probes by state; every state is present.
+	States map[State]int64 `json:"states"`
+	// Segments are the stream's maximal intervals of one state, in time order.
+	Segments []Segment `json:"segments"`
+}
+
+// ServerChange is a moment the answering server identity changed.
+type ServerChange struct {
+	// Time is the intended start of the first probe answered by To.
+	Time         time.Time `json:"time"`
+	ResolutionNS int64     `json:"resolution_ns"`
+	Stream       string    `json:"stream"`
+	From         string    `json:"from"`
+	To           string    `json:"to"`
+}
+
+// DNSChange is a moment the endpoint's DNS answer (Probe.ResolvedAddrs)
+// changed.
+type DNSChange struct {
+	// Time is the intended start of the first probe that saw To.
+	Time         time.Time `json:"time"`
+	ResolutionNS int64     `json:"resolution_ns"`
+	Endpoint     string    `json:"endpoint"`
+	From         string    `json:"from"`
+	To           string    `json:"to"`
+}
+
+// Latency is a latency distribution of successful probes (ok and slow), in
+// nanoseconds. Count 0 means there were none and the rest is zero.
+type Latency struct {
+	Count int64 `json:"count"`
+	P50NS int64 `json:"p50_ns"`
+	P90NS int64 `json:"p90_ns"`
+	P99NS int64 `json:"p99_ns"`
+	MaxNS int64 `json:"max_ns"`
+}
+
+// LatencyPeriods splits a latency distribution by the run's outage span:
+// before its first non-healthy phase, during (from the start of the first to
+// the end of the last non-healthy phase), and after. A run that never fails
+// has all of its probes in Before.
+type LatencyPeriods struct {
+	Before Latency `json:"before"`
+	During Latency `json:"during"`
+	After  Latency `json:"after"`
+}
+
+// Staleness is how far behind the writes the reader was. For a successful
+// read probe that saw write Seq s (Probe.SeenSeq), it is the time between
+// the acknowledgement of write s+1 and the read's start, when write s+1 was
+// acknowledged before the read started; otherwise zero.
+type Staleness struct {
+	// Reads counts the read probes that could be measured.
+	Reads int64 `json:"reads"`
+	// Stale counts those that missed an acknowledged write.
+	Stale int64 `json:"stale"`
+	P50NS int64 `json:"p50_ns"`
+	P99NS int64 `json:"p99_ns"`
+	MaxNS int64 `json:"max_ns"`
+	// WriteStream is the write stream whose Seq numbers SeenSeq refers to.
+	WriteStream string `json:"write_stream"`
+}
+
+// EventOffset relates a ground-truth or annotated event to the run.
+type EventOffset struct {
+	Name   string    `json:"name"`
+	Source string    `json:"source"`
+	Time   time.Time `json:"time"`
+	// ToFirstError is the time from the event to the intended start of the
+	// first failed probe at or after it (nil when none failed after it).
+	ToFirstError *Duration `json:"to_first_error,omitempty"`
+	// ToRecovery is the time from the event to the end of the last
+	// non-healthy phase after it (nil when the run did not recover).
+	ToRecovery *Duration `json:"to_recovery,omitempty"`
+}
+
+// LostWrites is the lost-write check of a run (verify.json).
+type LostWrites struct {
+	// Lost counts writes acknowledged to the client but missing afterwards.
+	Lost int64 `json:"lost"`
+	// CommittedFailed counts writes the client saw fail that committed anyway.
+	CommittedFailed int64 `json:"committed_failed"`
+	// Unexpected counts keys of the run that no probe row accounts for.
+	Unexpected          int64   `json:"unexpected"`
+	LostSeqs            []int64 `json:"lost_seqs"`
+	CommittedFailedSeqs []int64 `json:"committed_failed_seqs"`
+}
+
+// Metrics are the few numbers a post-mortem of one run needs. A nil pointer
+// means "not applicable to this run" (no write probes, no event, never
+// recovered...), never zero.
+type Metrics struct {
+	// WriteDowntime is the time during which at least one write stream was
+	// failing (read_only, unavailable, error), summed over windows.
+	WriteDowntime *Duration `json:"write_downtime,omitempty"`
+	// LongestWriteOutage is the longest single window of WriteDowntime.
+	LongestWriteOutage *Duration `json:"longest_write_outage,omitempty"`
+	// ReadDowntime is the time during which at least one read stream was
+	// failing.
+	ReadDowntime *Duration `json:"read_downtime,omitempty"`
+	// ReadOnlyTime is the total time of the run's read_only phases.
+	ReadOnlyTime Duration `json:"read_only_time"`
+	// UnavailableTime is the total time of the run's unavailable phases.
+	UnavailableTime Duration `json:"unavailable_time"`
+	// ErrorTime is the total time of the run's error phases.
+	ErrorTime Duration `json:"error_time"`
+	// OutageTime is the time from the start of the first to the end of the
+	// last non-healthy phase (zero for a run that never failed).
+	OutageTime Duration `json:"outage_time"`
+	// Outages counts the separate outage windows: maximal runs of
+	// non-healthy phases between healthy ones. More than one is flapping.
+	Outages int `json:"outages"`
+	// Recovered is false when the run ended in a non-healthy phase.
+	Recovered bool `json:"recovered"`
+
+	// FirstError is the intended start of the first failed probe.
+	FirstError *time.Time `json:"first_error,omitempty"`
+	// Recovery is the end of the last non-healthy phase, when the run recovered.
+	Recovery *time.Time `json:"recovery,omitempty"`
+
+	// Events relates each event of the run to its failure and recovery.
+	Events []EventOffset `json:"events,omitempty"`
+	// EventToFirstError and EventToRecovery repeat the offsets of the first
+	// event (the trigger), the ones grouped across runs.
+	EventToFirstError *Duration `json:"event_to_first_error,omitempty"`
+	EventToRecovery   *Duration `json:"event_to_recovery,omitempty"`
+
+	// ServerChanges lists the moments the server answering a stream changed.
+	ServerChanges []ServerChange `json:"server_changes,omitempty"`
+	// ServerChange is the first change on a write stream (else on any).
+	ServerChange *time.Time `json:"server_change,omitempty"`
+	// DNSChanges lists the moments an endpoint's DNS answer changed.
+	DNSChanges []DNSChange `json:"dns_changes,omitempty"`
+	// DNSChange is the first DNS change on the write endpoint (else on any).
+	DNSChange *time.Time `json:"dns_change,omitempty"`
+
+	// FailedByClass counts failed and skipped probes by error class; every
+	// class of store.ErrorClasses is present.
+	FailedByClass map[string]int64 `json:"failed_by_class"`
+	// Latency is the latency of successful probes by probe kind.
+	Latency map[string]LatencyPeriods `json:"latency"`
+	// Staleness of the reader; nil for a run without measurable reads.
+	Staleness *Staleness `json:"staleness,omitempty"`
+	// LostWrites is nil when the run has no verify.json.
+	LostWrites *LostWrites `json:"lost_writes,omitempty"`
+}
+
+// RunResult is the analysis of one run.
+type RunResult struct {
+	RunID string `json:"run_id"`
+	// Path is the run folder (or the Parquet file the rows came from).
+	Path   string            `json:"path"`
+	Labels map[string]string `json:"labels,omitempty"`
+	// Start and End are the first probe's intended start and the last
+	// probe's intended start plus one interval.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// IntervalNS is the run's probe interval, the resolution of its phase
+	// boundaries; IntervalSource says where it came from: "run.json" (the
+	// "interval" setting) or "median_step" (the median step between the
+	// intended starts of consecutive probes of a stream).
+	IntervalNS     int64  `json:"interval_ns"`
+	IntervalSource string `json:"interval_source"`
+
+	// Rows counts the rows read; Duplicates those dropped as duplicates.
+	Rows       int64 `json:"rows"`
+	Duplicates int64 `json:"duplicates"`
+
+	Streams []StreamResult `json:"streams"`
+	Phases  []Phase        `json:"phases"`
+	Metrics Metrics        `json:"metrics"`
+	// Warnings about this run (interval disagreement, missing rows, ...).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Stats summarise one metric over the runs of one group. Values are in the
+// metric's unit (see MetricInfo.Unit): nanoseconds for times, a plain
+// number for counts.
+type Stats struct {
+	Metric string `json:"metric"`
+	Unit   string `json:"unit"`
+	// N is the number of runs that had the metric; Missing those that did not
+	// (a run that never recovered has no recovery time).
+	N       int     `json:"n"`
+	Missing int     `json:"missing"`
+	Min     float64 `json:"min"`
+	Median  float64 `json:"median"`
+	Mean    float64 `json:"mean"`
+	P95     float64 `json:"p95"`
+	Max     float64 `json:"max"`
+	Stddev  float64 `json:"stddev"`
+	// MedianLo and MedianHi bound the median's confidence interval at level
+	// Confidence (0.95); they are ±Inf (JSON null) when n is too small.
+	MedianLo   *float64 `json:"median_lo"`
+	MedianHi   *float64 `json:"median_hi"`
+	Confidence float64  `json:"confidence"`
+	// ResolutionNS is the largest per-run resolution of the metric in the
+	// group (for time metrics).
+	ResolutionNS int64 `json:"resolution_ns,omitempty"`
+	// Warnings are statistical caveats, e.g. "need >= 6 samples for
+	// confidence interval at level 0.95".
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Group is the runs that share the values of the --by labels.
+type Group struct {
+	// Key is the group's label values in --by order, "key=value,key=value";
+	// "all" when there is no --by.
+	Key    string            `json:"key"`
+	Labels map[string]string `json:"labels"`
+	Runs   []string          `json:"runs"`
+	Stats  []Stats           `json:"stats"`
+}
+
+// Comparison compares one metric of a group with the same metric of the
+// baseline group (the first group).
+type Comparison struct {
+	Metric   string `json:"metric"`
+	Unit     string `json:"unit"`
+	Baseline string `json:"baseline"` // group key
+	Group    string `json:"group"`    // group key
+	// Delta is Group's median minus Baseline's median.
+	Delta float64 `json:"delta"`
+	// DeltaPct is Delta relative to Baseline's median (nil when that is 0).
+	DeltaPct *float64 `json:"delta_pct"`
+	// P is the Mann-Whitney U test p-value; Significant is P < Alpha.
+	P           float64 `json:"p"`
+	Alpha       float64 `json:"alpha"`
+	Significant bool    `json:"significant"`
+	N1          int     `json:"n1"`
+	N2          int     `json:"n2"`
+	// Warnings say, for example, that n is too small to ever be significant.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// BoundaryError is the distance between one ground-truth event edge and the
+// nearest phase boundary the analyzer detected.
+type BoundaryError struct {
+	RunID string `json:"run_id"`
+	Event string `json:"event"`
+	// Edge is "start" (the event's Time) or "end" (its End).
+	Edge      string    `json:"edge"`
+	EventTime time.Time `json:"event_time"`
+	// Boundary is the detected boundary nearest to EventTime (zero time when
+	// the run has no boundary).
+	Boundary time.Time `json:"boundary"`
+	// ErrorNS is Boundary - EventTime.
+	ErrorNS      int64 `json:"error_ns"`
+	ResolutionNS int64 `json:"resolution_ns"`
+	// Within is |ErrorNS| <= ResolutionNS.
+	Within bool `json:"within"`
+}
+
+// Accuracy is the --truth check: how far detected phase boundaries lie from
+// the ground-truth events.
+type Accuracy struct {
+	Boundaries []BoundaryError `json:"boundaries"`
+	Within     int             `json:"within"`
+	Total      int             `json:"total"`
+}
+
+// Input counts what was read and what had to be skipped. Nothing is
+// dropped silently: every skipped file is listed with its reason.
+type Input struct {
+	Paths   []string      `json:"paths"`
+	Runs    int           `json:"runs"`
+	Files   int           `json:"files"`
+	Rows    int64         `json:"rows"`
+	Skipped []SkippedFile `json:"skipped"`
+}
+
+// SkippedFile is an input file, or part of one, that could not be used.
+type SkippedFile struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+	// Rows lost with it, -1 when unknown.
+	Rows int64 `json:"rows"`
+}
+
+// Summary is everything an analysis found: what `switchwatch analyze --json`
+// writes and what a renderer (the report) takes.
+type Summary struct {
+	Version     int       `json:"version"` // SummaryVersion
+	Tool        string    `json:"tool"`
+	ToolVersion string    `json:"tool_version"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// By is the --by label keys the groups are made of.
+	By []string `json:"by"`
+	// Metrics documents every metric that Groups and Comparisons name.
+	Metrics     []MetricInfo `json:"metrics"`
+	Input       Input        `json:"input"`
+	Runs        []RunResult  `json:"runs"`
+	Groups      []Group      `json:"groups"`
+	Comparisons []Comparison `json:"comparisons,omitempty"`
+	Accuracy    *Accuracy    `json:"accuracy,omitempty"`
+	// Warnings are about the analysis as a whole.
+	Warnings []string `json:"warnings,omitempty"`
+	// Notes explain how to read the numbers (resolution, definitions).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// MetricInfo names and explains one metric of the group statistics.
+type MetricInfo struct {
+	Name        string `json:"name"`
+	Unit        string `json:"unit"` // "ns" or "count"
+	Description string `json:"description"`
+}
