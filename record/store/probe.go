@@ -105,10 +105,11 @@ type Probe struct {
 	SystemID    string `parquet:"system_id,optional,dict,zstd" json:"system_id,omitempty"`                             // pg_control_system(), where readable
 	InRecovery  *bool  `parquet:"in_recovery,optional" json:"in_recovery,omitempty"`                                   // pg_is_in_recovery()
 
-	// SeenSeq is, for read probes, the newest write-probe Seq of this run
-	// that the reader could see (NULL when it saw none). The analyzer
-	// measures a reader's staleness from it.
-	SeenSeq *int64 `parquet:"seen_seq,optional,delta,zstd" json:"seen_seq,omitempty"`
+	// SeenSeq is, for read probes, the newest Seq of this run's write stream
+	// of the same connection mode that the reader could see (NULL when it saw
+	// none, or the run has no write probes). The analyzer measures a
+	// reader's staleness from it.
+	SeenSeq *int64 `parquet:"seen_seq,optional,zstd" json:"seen_seq,omitempty"`
 }
 
 // Stream names the probe stream of a row: kind/conn/endpoint.

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/switchwatch/switchwatch/record"
+	"golang.org/x/term"
+)
+
+func init() {
+	register("record", "probe a PostgreSQL endpoint on a schedule and write every outcome to Parquet", runRecord)
+}
+
+const recordHelp = `
+Probes a PostgreSQL endpoint on an open-loop schedule and writes one row per
+probe to OUT/run=<run-id>/ (Parquet segments and run.json). Every probe has
+an intended start on a fixed grid; a probe that hangs never delays the next.
+Run it through a switchover, stop it with Ctrl-C (or --duration), then run
+"switchwatch analyze OUT".
+
+DSNs are libpq URIs (postgres://user@host:5432/db?sslmode=require) or
+keyword/value strings (host=... user=... dbname=...); PG* environment
+variables and ~/.pgpass fill what the DSN leaves out, as with psql. Passwords
+never reach a file, a log line or the terminal.
+
+Probe kinds: write (INSERT a unique key into the probe table), read (SELECT
+the newest key visible on the read endpoint), connect (connect + SELECT 1).
+Connection modes: new (a fresh connection per probe, like a naive loop) and
+pooled (long-lived pool connections, replaced after errors, like an
+application). Every kind runs in every mode, each on its own grid.
+
+When the run ends, the lost-write check reads the keys back from the write
+endpoint and writes verify.json (see also "switchwatch verify").
+
+Example:
+  switchwatch record --write-dsn "host=db.example.com user=app dbname=app" \
+      --conn new,pooled --label strategy=blue-green --out runs/
+`
+
+func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("record", "switchwatch record --write-dsn DSN --out DIR [flags]", recordHelp, stderr)
+	cfg := record.Config{}
+	labels := labelsFlag{}
+	kinds := listFlag{"write", "read"}
+	conns := listFlag{"new"}
+	var quiet, cleanup bool
+	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
+	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
+	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
+	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
+	fs.StringVar(&cfg.Out, "out", "", "output folder; the run goes to OUT/run=<run-id>/")
+	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
+	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
+	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled")
+	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
+	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
+	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
+	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits)")
+	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
+	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
+	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("record: unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	if cleanup {
+		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "dropped %s\n", cfg.Table)
+		return nil
+	}
+	cfg.Labels = labels
+	cfg.Kinds = kinds
+	cfg.Conns = conns
+	if !quiet {
+		cfg.Status = stderr
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			cfg.StatusTTY = true
+		}
+	}
+	res, err := record.Run(ctx, cfg)
+	if res != nil {
+		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
+		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
+			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
+		switch {
+		case res.Verify != nil:
+			v := res.Verify
+			fmt.Fprintf(stdout, "lost-write check: %d acknowledged and present, %d LOST, %d committed although failed, %d failed and absent\n",
+				v.AcknowledgedPresent, v.AcknowledgedMissing, v.FailedPresent, v.FailedAbsent)
+		case res.VerifyErr != nil:
+			fmt.Fprintf(stderr, "switchwatch: lost-write check failed (run \"switchwatch verify %s\" later): %v\n", res.RunDir, res.VerifyErr)
+		}
+	}
+	return err
+}

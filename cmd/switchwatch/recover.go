@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+func init() {
+	register("recover", "turn what a crashed recording left into readable Parquet", runRecover)
+}
+
+const recoverHelp = `
+A recording killed with kill -9 (or a crash, or a lost machine) leaves the
+rows of its open segment in a hidden journal. recover turns every such
+journal under PATH into a Parquet segment and marks the run as interrupted
+in run.json. "switchwatch record" does the same for a run folder it reopens,
+and "switchwatch analyze" reads journals without changing anything. Runs
+still being recorded are left alone.
+`
+
+func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("recover", "switchwatch recover PATH...", recoverHelp, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("recover: want at least one PATH")
+	}
+	var failed int
+	for _, root := range fs.Args() {
+		runs, err := store.FindRuns(root)
+		if err != nil {
+			return err
+		}
+		for _, dir := range runs {
+			rec, err := store.Recover(dir)
+			switch {
+			case errors.Is(err, store.ErrRunActive):
+				fmt.Fprintf(stderr, "%s: still being recorded, left alone\n", dir)
+			case err != nil:
+				fmt.Fprintf(stderr, "%s: %v\n", dir, err)
+				failed++
+			case rec.Segments > 0 || rec.Closed:
+				fmt.Fprintf(stdout, "%s: recovered %d rows into %d segments (%d unreadable journal lines dropped)\n",
+					dir, rec.Rows, rec.Segments, rec.BadLines)
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("recover: %d runs could not be recovered", failed)
+	}
+	return nil
+}

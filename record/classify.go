@@ -1,0 +1,114 @@
+package record
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// phase says where in a probe an error happened: a timeout while connecting
+// is a connect_timeout, one after the connection was up a query_timeout.
+type phase int
+
+const (
+	phaseConnect phase = iota
+	phaseQuery
+)
+
+// classify maps an error to the probe's outcome, error class and SQLSTATE.
+// Server errors are classified by SQLSTATE first, since the server's own
+// word is the most precise; transport errors by their Go error types, with
+// message matching only where pgx gives nothing better.
+func classify(err error, ph phase) (outcome, class, sqlstate string) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		sqlstate = pgErr.Code
+		switch {
+		case pgErr.Code == "25006":
+			return store.OutcomeError, store.ClassReadOnly, sqlstate
+		case pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03":
+			return store.OutcomeError, store.ClassShutdown, sqlstate
+		case pgErr.Code == "53300":
+			return store.OutcomeError, store.ClassTooManyConnections, sqlstate
+		case strings.HasPrefix(pgErr.Code, "28"):
+			return store.OutcomeError, store.ClassAuth, sqlstate
+		case pgErr.Code == "57014": // query_canceled: statement_timeout or our cancel
+			return store.OutcomeTimeout, store.ClassQueryTimeout, sqlstate
+		}
+		return store.OutcomeError, store.ClassOther, sqlstate
+	}
+	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || isNetTimeout(err) {
+		if ph == phaseConnect {
+			return store.OutcomeTimeout, store.ClassConnectTimeout, ""
+		}
+		return store.OutcomeTimeout, store.ClassQueryTimeout, ""
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return store.OutcomeError, store.ClassDNS, ""
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return store.OutcomeError, store.ClassRefused, ""
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return store.OutcomeError, store.ClassReset, ""
+	}
+	if isTLSError(err) {
+		return store.OutcomeError, store.ClassTLS, ""
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "password") || strings.Contains(msg, "authentication"):
+		return store.OutcomeError, store.ClassAuth, ""
+	case strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset") ||
+		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "unexpected EOF"):
+		return store.OutcomeError, store.ClassReset, ""
+	case strings.Contains(msg, "connection refused"):
+		return store.OutcomeError, store.ClassRefused, ""
+	}
+	return store.OutcomeError, store.ClassOther, ""
+}
+
+func isNetTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isTLSError(err error) bool {
+	var (
+		recErr  tls.RecordHeaderError
+		certErr *tls.CertificateVerificationError
+		unkErr  x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+	)
+	if errors.As(err, &recErr) || errors.As(err, &certErr) || errors.As(err, &unkErr) ||
+		errors.As(err, &hostErr) || errors.As(err, &invErr) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "tls: ") || strings.Contains(msg, "server refused TLS") || strings.Contains(msg, "x509: ")
+}
+
+// boundedError cuts an error message to store.MaxErrorLen bytes at a rune
+// boundary, after scrubbing secrets from it.
+func boundedError(sc *scrubber, err error) string {
+	msg := sc.scrub(err.Error())
+	if len(msg) <= store.MaxErrorLen {
+		return msg
+	}
+	cut := store.MaxErrorLen
+	for cut > 0 && (msg[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return msg[:cut]
+}

@@ -1,0 +1,36 @@
+package record
+
+import (
+	"io"
+	"time"
+)
+
+// Config is what a recording needs. The zero value of a field takes the
+// default documented beside it (see Defaults).
+type Config struct {
+	WriteDSN string // libpq URI or keyword/value string; PG* variables and ~/.pgpass fill the gaps
+	ReadDSN  string // default: WriteDSN
+
+	Interval       time.Duration // probe grid step per stream (default 100ms)
+	Duration       time.Duration // 0: until the context is cancelled
+	ConnectTimeout time.Duration // default 3s
+	QueryTimeout   time.Duration // default 3s
+
+	Out    string            // output folder; the run goes to Out/run=<RunID>/
+	RunID  string            // default: generated from the start time and random bits
+	Labels map[string]string // written to run.json
+
+	Kinds []string // probe kinds: write, read, connect (default write, read)
+	Conns []string // connection modes: new, pooled (default new)
+
+	Table       string // probe table (default switchwatch_probe)
+	MaxInflight int    // per stream (default: enough that probes are skipped only if every probe hangs past both timeouts, capped at 512)
+	PoolSize    int    // connections per pooled stream (default 4)
+	NoVerify    bool   // skip the lost-write check at the end
+
+	// Status receives the live status display (nil: none). StatusTTY redraws
+	// in place; otherwise a plain line per stream every StatusEvery.
+	Status      io.Writer
+	StatusTTY   bool
+	StatusEvery time.Duration // default 5s
+}

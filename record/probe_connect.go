@@ -1,0 +1,20 @@
+package record
+
+import (
+	"context"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// probeConnect is the smallest statement that proves the server answers
+// (the equivalent of SELECT 1), carrying the server identity.
+func probeConnect(ctx context.Context, q querier, env *probeEnv, p *store.Probe) error {
+	var id identity
+	if err := q.QueryRow(ctx, env.sql).Scan(id.dest()...); err != nil {
+		return err
+	}
+	id.fill(p)
+	return nil
+}
+
+func connectSQL(withSystemID bool) string { return "SELECT " + identityColumns(withSystemID) }

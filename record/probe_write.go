@@ -1,0 +1,24 @@
+package record
+
+import (
+	"context"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// probeWrite inserts one row with a unique key (run id, connection mode,
+// sequence) into the probe table and reads the server identity back in the
+// same statement. The key is what the lost-write check looks for later.
+func probeWrite(ctx context.Context, q querier, env *probeEnv, p *store.Probe) error {
+	var id identity
+	err := q.QueryRow(ctx, env.sql, p.RunID, p.Conn, p.Seq).Scan(id.dest()...)
+	if err != nil {
+		return err
+	}
+	id.fill(p)
+	return nil
+}
+
+func writeSQL(table string, withSystemID bool) string {
+	return "INSERT INTO " + table + " (run_id, conn, seq) VALUES ($1, $2, $3) RETURNING " + identityColumns(withSystemID)
+}

@@ -1,0 +1,352 @@
+package record
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultInterval       = 100 * time.Millisecond
+	DefaultConnectTimeout = 3 * time.Second
+	DefaultQueryTimeout   = 3 * time.Second
+	DefaultPoolSize       = 4
+	MaxInflightCap        = 512
+)
+
+// Result is what a finished recording produced.
+type Result struct {
+	RunID  string
+	RunDir string
+	Counts map[string]int64 // probes by outcome
+	Verify *store.Verify    // nil when the check was off or failed (see VerifyErr)
+	// VerifyErr is why the lost-write check failed, if it did. The run's
+	// probes are complete regardless.
+	VerifyErr error
+}
+
+// Defaults fills the zero fields of cfg with their defaults.
+func (cfg *Config) Defaults() {
+	if cfg.ReadDSN == "" {
+		cfg.ReadDSN = cfg.WriteDSN
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
+	if len(cfg.Kinds) == 0 {
+		cfg.Kinds = []string{store.KindWrite, store.KindRead}
+	}
+	if len(cfg.Conns) == 0 {
+		cfg.Conns = []string{store.ConnNew}
+	}
+	if cfg.Table == "" {
+		cfg.Table = DefaultTable
+	}
+	if cfg.PoolSize <= 0 {
+		cfg.PoolSize = DefaultPoolSize
+	}
+	if cfg.MaxInflight <= 0 {
+		// Enough slots that a probe is skipped only when every probe in the
+		// window hangs for both of its timeouts.
+		n := int((cfg.ConnectTimeout+cfg.QueryTimeout+closeTimeout)/cfg.Interval) + 1
+		cfg.MaxInflight = min(n, MaxInflightCap)
+	}
+	if cfg.StatusEvery <= 0 {
+		cfg.StatusEvery = 5 * time.Second
+	}
+	if cfg.RunID == "" {
+		cfg.RunID = NewRunID(time.Now())
+	}
+}
+
+// NewRunID makes a run id from a time and random bits: sortable, unique,
+// and safe in a Hive folder name.
+func NewRunID(t time.Time) string {
+	var b [3]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func (cfg *Config) validate() error {
+	if cfg.WriteDSN == "" && os.Getenv("PGHOST") == "" && os.Getenv("PGSERVICE") == "" {
+		// An empty DSN is legal for libpq (all from PG* variables), so only
+		// refuse when nothing at all says where to connect.
+		return fmt.Errorf("--write-dsn is empty and neither PGHOST nor PGSERVICE is set: nothing says where to connect")
+	}
+	if cfg.Out == "" {
+		return fmt.Errorf("--out is empty: say where the run folder goes")
+	}
+	for _, k := range cfg.Kinds {
+		if _, ok := probeKinds[k]; !ok {
+			return fmt.Errorf("--probes: unknown probe kind %q (want write, read, connect)", k)
+		}
+	}
+	for _, c := range cfg.Conns {
+		if c != store.ConnNew && c != store.ConnPooled {
+			return fmt.Errorf("--conn: unknown connection mode %q (want new, pooled)", c)
+		}
+	}
+	if cfg.Duration < 0 {
+		return fmt.Errorf("--duration must not be negative")
+	}
+	return nil
+}
+
+// probeKinds is the registry of probe kinds: the function, the endpoint it
+// probes, and its statement.
+var probeKinds = map[string]struct {
+	run      probeFunc
+	endpoint string
+}{
+	store.KindWrite:   {probeWrite, store.EndpointWrite},
+	store.KindRead:    {probeRead, store.EndpointRead},
+	store.KindConnect: {probeConnect, store.EndpointWrite},
+}
+
+// endpoint is a parsed DSN and what setup learnt about it.
+type endpoint struct {
+	role     string
+	dsn      string // as given, for messages only through RedactDSN
+	cfg      *pgx.ConnConfig
+	systemID bool // may read pg_control_system()
+}
+
+// Run records until cfg.Duration has passed or ctx is cancelled, then lets
+// the probes in flight finish (each within its own timeouts), closes the
+// files and, unless cfg.NoVerify, runs the lost-write check. Cancelling ctx
+// is the normal way to end an open-ended recording and is not an error.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg.Defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	sc := &scrubber{}
+	wcfg, err := parseDSN("--write-dsn", cfg.WriteDSN, sc)
+	if err != nil {
+		return nil, err
+	}
+	rcfg, err := parseDSN("--read-dsn", cfg.ReadDSN, sc)
+	if err != nil {
+		return nil, err
+	}
+	table, err := quoteTable(cfg.Table)
+	if err != nil {
+		return nil, fmt.Errorf("--table: %w", err)
+	}
+	eps := map[string]*endpoint{
+		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg)},
+		store.EndpointRead:  {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg)},
+	}
+	hasWrites := slices.Contains(cfg.Kinds, store.KindWrite)
+	if err := setup(ctx, &cfg, eps, table, hasWrites, sc); err != nil {
+		return nil, err
+	}
+
+	host, _ := os.Hostname()
+	start := time.Now()
+	info := &store.RunInfo{
+		RunID: cfg.RunID, Tool: "switchwatch record", ToolVersion: store.Version(), Host: host,
+		Labels: cfg.Labels, Settings: settingsOf(&cfg), Start: start.UTC(),
+	}
+	if info.Labels == nil {
+		info.Labels = map[string]string{}
+	}
+	w, err := store.CreateRun(cfg.Out, info, store.WriterOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
+	}
+
+	streams, err := buildStreams(&cfg, eps, table, hasWrites)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	defer func() {
+		for _, s := range streams {
+			s.src.close()
+		}
+	}()
+
+	// The writer goroutine decouples probes from disk: a segment being
+	// closed must never hold up a probe's in-flight slot.
+	rows := make(chan store.Probe, 65536)
+	stop, cancelStop := context.WithCancel(ctx)
+	defer cancelStop()
+	var writeErr error
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for p := range rows {
+			if writeErr != nil {
+				continue // keep draining so probes never block; the run is ending
+			}
+			if err := w.Write(&p); err != nil {
+				writeErr = err
+				cancelStop()
+			}
+		}
+	}()
+
+	sch := &scheduler{
+		runID: cfg.RunID, interval: cfg.Interval, connectTimeout: cfg.ConnectTimeout,
+		queryTimeout: cfg.QueryTimeout, clock: newClock(), sc: sc, rows: rows,
+	}
+	t0 := sch.clock.t0.Add(cfg.Interval) // the first slot, a step after start
+	var until time.Time
+	if cfg.Duration > 0 {
+		until = t0.Add(cfg.Duration)
+	}
+	var display *statusDisplay
+	displayStop := make(chan struct{})
+	displayDone := make(chan struct{})
+	if cfg.Status != nil {
+		display = &statusDisplay{w: cfg.Status, tty: cfg.StatusTTY, every: cfg.StatusEvery, start: start}
+		for _, s := range streams {
+			display.streams = append(display.streams, s.stats)
+		}
+		go func() { defer close(displayDone); display.loop(displayStop) }()
+	} else {
+		close(displayDone)
+	}
+
+	var schedulers sync.WaitGroup
+	for _, s := range streams {
+		schedulers.Add(1)
+		go func(s *stream) { defer schedulers.Done(); sch.schedule(stop, s, t0, until) }(s)
+	}
+	schedulers.Wait()
+	sch.inflight.Wait() // every probe ends within its connect and query timeouts
+	close(rows)
+	<-writerDone
+	close(displayStop)
+	<-displayDone
+
+	closeErr := w.Close()
+	if writeErr == nil {
+		writeErr = closeErr
+	}
+	res := &Result{RunID: cfg.RunID, RunDir: w.Dir(), Counts: w.Counts()}
+	end := time.Now().UTC()
+	info.End = &end
+	info.Probes = res.Counts
+	if err := store.WriteRunInfo(w.Dir(), info); err != nil && writeErr == nil {
+		writeErr = err
+	}
+	if writeErr != nil {
+		return res, fmt.Errorf("recording stopped: %w", writeErr)
+	}
+	if !cfg.NoVerify && hasWrites {
+		vctx, cancel := context.WithTimeout(context.Background(), verifyRetry+10*time.Second)
+		res.Verify, res.VerifyErr = Verify(vctx, w.Dir(), cfg.WriteDSN, cfg.Table)
+		cancel()
+	}
+	return res, nil
+}
+
+// setup checks each endpoint once before probing: it creates the probe
+// table when there are write probes, and learns whether the role may read
+// the system identifier. It fails with a clear message when the write
+// endpoint cannot be reached, since nothing useful can be recorded then.
+func setup(ctx context.Context, cfg *Config, eps map[string]*endpoint, table string, hasWrites bool, sc *scrubber) error {
+	needed := map[string]bool{}
+	for _, k := range cfg.Kinds {
+		needed[probeKinds[k].endpoint] = true
+	}
+	for _, role := range []string{store.EndpointWrite, store.EndpointRead} {
+		ep := eps[role]
+		if !needed[role] && !(role == store.EndpointWrite && hasWrites) {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout+cfg.QueryTimeout)
+		conn, err := pgx.ConnectConfig(cctx, ep.cfg)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+		}
+		if role == store.EndpointWrite && hasWrites {
+			if _, err := conn.Exec(cctx, createTableSQL(table)); err != nil {
+				conn.Close(context.Background())
+				cancel()
+				return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+			}
+		}
+		var may bool
+		if err := conn.QueryRow(cctx, "SELECT has_function_privilege('pg_control_system()', 'execute')").Scan(&may); err == nil {
+			ep.systemID = may
+		}
+		conn.Close(context.Background())
+		cancel()
+	}
+	return nil
+}
+
+func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites bool) ([]*stream, error) {
+	// Every kind runs in every connection mode, so a read stream looks for
+	// the newest key of the write stream of its own mode.
+	var streams []*stream
+	for _, kind := range cfg.Kinds {
+		pk := probeKinds[kind]
+		ep := eps[pk.endpoint]
+		for _, conn := range cfg.Conns {
+			env := &probeEnv{}
+			switch kind {
+			case store.KindWrite:
+				env.sql = writeSQL(table, ep.systemID)
+			case store.KindRead:
+				env.sql = readSQL(table, hasWrites, ep.systemID)
+				env.readRefConn = conn
+			case store.KindConnect:
+				env.sql = connectSQL(ep.systemID)
+			}
+			var src connSource = &newConns{cfg: ep.cfg}
+			if conn == store.ConnPooled {
+				p, err := newPooledConns(ep.cfg, cfg.PoolSize)
+				if err != nil {
+					for _, s := range streams {
+						s.src.close()
+					}
+					return nil, err
+				}
+				src = p
+			}
+			s := &stream{kind: kind, conn: conn, endpoint: pk.endpoint, run: pk.run, env: env, src: src,
+				sem: make(chan struct{}, cfg.MaxInflight)}
+			s.stats = newStreamStats(s.name())
+			streams = append(streams, s)
+		}
+	}
+	return streams, nil
+}
+
+// settingsOf lists the effective settings for run.json, passwords removed.
+func settingsOf(cfg *Config) map[string]any {
+	return map[string]any{
+		"write_dsn":       RedactDSN(cfg.WriteDSN),
+		"read_dsn":        RedactDSN(cfg.ReadDSN),
+		"interval":        cfg.Interval.String(),
+		"duration":        cfg.Duration.String(),
+		"connect_timeout": cfg.ConnectTimeout.String(),
+		"query_timeout":   cfg.QueryTimeout.String(),
+		"probes":          cfg.Kinds,
+		"conns":           cfg.Conns,
+		"table":           cfg.Table,
+		"max_inflight":    cfg.MaxInflight,
+		"pool_size":       cfg.PoolSize,
+		"verify":          !cfg.NoVerify,
+	}
+}

@@ -1,0 +1,148 @@
+package record
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// closeTimeout bounds the polite Terminate sent when a new-connection probe
+// hangs up; it runs after the probe's end time is taken.
+const closeTimeout = time.Second
+
+// probeFunc is a probe kind: one statement on a ready connection, filling in
+// the probe's server identity and kind-specific columns.
+type probeFunc func(ctx context.Context, q querier, env *probeEnv, p *store.Probe) error
+
+// probeEnv is what a stream's probe kind needs besides the connection.
+type probeEnv struct {
+	sql         string
+	readRefConn string // read probes: the write stream whose newest key they look for
+}
+
+// stream is one kind × connection mode on its own grid.
+type stream struct {
+	kind, conn, endpoint string
+	run                  probeFunc
+	env                  *probeEnv
+	src                  connSource
+	sem                  chan struct{} // in-flight bound
+	stats                *streamStats
+}
+
+func (s *stream) name() string { return s.kind + "/" + s.conn + "/" + s.endpoint }
+
+// clock turns monotonic readings into wall-clock nanoseconds: one wall
+// reading at the start of the run plus the monotonic time since, so a
+// wall-clock step during a run shifts nothing.
+type clock struct {
+	t0    time.Time
+	wall0 int64
+}
+
+func newClock() clock {
+	t0 := time.Now()
+	return clock{t0: t0, wall0: t0.UnixNano()}
+}
+
+func (c clock) ns(t time.Time) int64 { return c.wall0 + int64(t.Sub(c.t0)) }
+
+// scheduler owns time, timeouts and concurrency for every stream of a run.
+type scheduler struct {
+	runID          string
+	interval       time.Duration
+	connectTimeout time.Duration
+	queryTimeout   time.Duration
+	clock          clock
+	sc             *scrubber
+	rows           chan<- store.Probe
+	inflight       sync.WaitGroup
+}
+
+// schedule runs one stream's grid from t0 until the stop context ends or
+// until passes (zero: no end). Slot k is meant to start at t0 + k·interval;
+// the loop sleeps to each slot, never to "interval after the last probe",
+// so a hanging probe cannot thin the samples. When the in-flight bound is
+// hit the slot is recorded as skipped.
+func (sch *scheduler) schedule(stop context.Context, s *stream, t0, until time.Time) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for seq := int64(0); ; seq++ {
+		intended := t0.Add(time.Duration(seq) * sch.interval)
+		if !until.IsZero() && !intended.Before(until) {
+			return
+		}
+		if d := time.Until(intended); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-stop.Done():
+				if !timer.Stop() {
+					<-timer.C
+				}
+				return
+			case <-timer.C:
+			}
+		} else if stop.Err() != nil {
+			return
+		}
+		select {
+		case s.sem <- struct{}{}:
+			sch.inflight.Add(1)
+			go func(seq int64) {
+				defer sch.inflight.Done()
+				defer func() { <-s.sem }()
+				sch.probe(s, seq, intended)
+			}(seq)
+		default:
+			sch.emit(s, store.Probe{
+				RunID: sch.runID, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint, Seq: seq,
+				Intended: sch.clock.ns(intended), Outcome: store.OutcomeSkipped, ErrorClass: store.ClassInflightLimit,
+			})
+		}
+	}
+}
+
+// probe runs one probe: get a connection under the connect timeout, run the
+// kind's statement under the query timeout, classify, emit.
+func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
+	p := store.Probe{
+		RunID: sch.runID, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint, Seq: seq,
+		Intended: sch.clock.ns(intended),
+	}
+	start := time.Now()
+	p.Start = sch.clock.ns(start)
+
+	cctx, cancel := context.WithTimeout(context.Background(), sch.connectTimeout)
+	q, release, resolved, err := s.src.acquire(cctx)
+	cancel()
+	p.ResolvedAddrs = resolved
+	ph := phaseConnect
+	if err == nil {
+		p.ConnectDone = sch.clock.ns(time.Now())
+		ph = phaseQuery
+		qctx, cancel := context.WithTimeout(context.Background(), sch.queryTimeout)
+		err = s.run(qctx, q, s.env, &p)
+		cancel()
+	}
+	end := time.Now()
+	p.End = sch.clock.ns(end)
+	p.LatencyNS = int64(end.Sub(start))
+	if err != nil {
+		p.Outcome, p.ErrorClass, p.SQLState = classify(err, ph)
+		p.Error = boundedError(sch.sc, err)
+	} else {
+		p.Outcome = store.OutcomeOK
+	}
+	sch.emit(s, p)
+	if release != nil {
+		release()
+	}
+}
+
+func (sch *scheduler) emit(s *stream, p store.Probe) {
+	s.stats.add(&p)
+	sch.rows <- p
+}

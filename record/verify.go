@@ -1,0 +1,142 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// verifyRetry is how long Verify keeps trying to reach the write endpoint:
+// right after a switchover it may still be moving.
+const verifyRetry = 30 * time.Second
+
+type writeKey struct {
+	conn string
+	seq  int64
+}
+
+// Verify is the lost-write check: it reads back from the write endpoint the
+// keys this run inserted and gives every write probe that ran a verdict
+// (see store.Verify), then writes verify.json into the run folder.
+func Verify(ctx context.Context, runDir, writeDSN, table string) (*store.Verify, error) {
+	info, err := store.ReadRunInfo(runDir)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scrubber{}
+	cfg, err := parseDSN("--write-dsn", writeDSN, sc)
+	if err != nil {
+		return nil, err
+	}
+	qt, err := quoteTable(table)
+	if err != nil {
+		return nil, err
+	}
+
+	acked := map[writeKey]bool{} // write probes that ran: true when acknowledged
+	var skipped []store.SkippedFile
+	err = store.ReadRun(runDir, func(p *store.Probe) error {
+		if p.Kind == store.KindWrite && p.Outcome != store.OutcomeSkipped {
+			acked[writeKey{p.Conn, p.Seq}] = p.Outcome == store.OutcomeOK
+		}
+		return nil
+	}, func(s store.SkippedFile) { skipped = append(skipped, s) })
+	if err != nil {
+		return nil, fmt.Errorf("read write probes of %s: %w", runDir, err)
+	}
+	if len(skipped) > 0 {
+		return nil, fmt.Errorf("read write probes of %s: %s unreadable (%s): verdicts would be wrong", runDir, skipped[0].Path, skipped[0].Reason)
+	}
+
+	present, server, err := readBackKeys(ctx, cfg, qt, info.RunID, sc)
+	if err != nil {
+		return nil, fmt.Errorf("lost-write check via %s: %w", RedactDSN(writeDSN), err)
+	}
+	v := &store.Verify{
+		RunID: info.RunID, CheckedAt: time.Now().UTC(), Endpoint: RedactDSN(writeDSN), ServerAddr: server,
+		LostSeqs: []int64{}, CommittedFailedSeqs: []int64{},
+	}
+	for k, ok := range acked {
+		switch in := present[k]; {
+		case ok && in:
+			v.AcknowledgedPresent++
+		case ok && !in:
+			v.AcknowledgedMissing++
+			v.LostSeqs = append(v.LostSeqs, k.seq)
+		case !ok && in:
+			v.FailedPresent++
+			v.CommittedFailedSeqs = append(v.CommittedFailedSeqs, k.seq)
+		default:
+			v.FailedAbsent++
+		}
+	}
+	for k := range present {
+		if _, ok := acked[k]; !ok {
+			v.Unexpected++
+		}
+	}
+	sort.Slice(v.LostSeqs, func(i, j int) bool { return v.LostSeqs[i] < v.LostSeqs[j] })
+	sort.Slice(v.CommittedFailedSeqs, func(i, j int) bool { return v.CommittedFailedSeqs[i] < v.CommittedFailedSeqs[j] })
+	if err := store.WriteVerify(runDir, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// readBackKeys returns the keys of runID present in the table, retrying the
+// connection for a while. It insists on a server that is not in recovery: a
+// standby may not have replayed the last writes yet, so reading from one
+// would report writes as lost that are not.
+func readBackKeys(ctx context.Context, cfg *pgx.ConnConfig, table, runID string, sc *scrubber) (map[writeKey]bool, string, error) {
+	deadline := time.Now().Add(verifyRetry)
+	var lastErr error
+	for {
+		keys, server, err := readBackOnce(ctx, cfg, table, runID)
+		if err == nil {
+			return keys, server, nil
+		}
+		lastErr = err
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, "", fmt.Errorf("gave up after %s: %s", verifyRetry, sc.scrub(lastErr.Error()))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func readBackOnce(ctx context.Context, cfg *pgx.ConnConfig, table, runID string) (map[writeKey]bool, string, error) {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	defer conn.Close(context.Background())
+	var inRecovery bool
+	var server string
+	if err := conn.QueryRow(cctx, "SELECT pg_is_in_recovery(), coalesce(host(inet_server_addr()), 'local') || ':' || inet_server_port()").Scan(&inRecovery, &server); err != nil {
+		return nil, "", err
+	}
+	if inRecovery {
+		return nil, server, fmt.Errorf("server %s is in recovery (a standby)", server)
+	}
+	rows, err := conn.Query(ctx, "SELECT conn, seq FROM "+table+" WHERE run_id = $1", runID)
+	if err != nil {
+		return nil, server, err
+	}
+	keys := map[writeKey]bool{}
+	for rows.Next() {
+		var k writeKey
+		if err := rows.Scan(&k.conn, &k.seq); err != nil {
+			return nil, server, err
+		}
+		keys[k] = true
+	}
+	return keys, server, rows.Err()
+}
