@@ -199,7 +199,7 @@ func TestBadFilesAreSkippedAndNamed(t *testing.T) {
 	if err := WriteProbesFile(filepath.Join(dir, segmentName(1)), good); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, segmentName(2)), nil, 0o644)                     // empty
+	os.WriteFile(filepath.Join(dir, segmentName(2)), nil, 0o644)                    // empty
 	os.WriteFile(filepath.Join(dir, segmentName(3)), []byte("PAR1 garbage"), 0o644) // corrupt
 	data, _ := os.ReadFile(filepath.Join(dir, segmentName(1)))
 	os.WriteFile(filepath.Join(dir, segmentName(4)), data[:len(data)/2], 0o644) // truncated
