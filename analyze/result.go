@@ -271,6 +271,15 @@ type Metrics struct {
 	// event (the trigger), the ones grouped across runs.
 	EventToFirstError *Duration `json:"event_to_first_error,omitempty"`
 	EventToRecovery   *Duration `json:"event_to_recovery,omitempty"`
+	// Trigger names the event the Event* offsets are measured from: the one
+	// named by Options.Trigger, else the first event at or after the run's
+	// start.
+	Trigger string `json:"trigger,omitempty"`
+	// EventToServerChange and EventToDNSChange are the times from the
+	// trigger event to ServerChange and DNSChange (negative when the change
+	// came first).
+	EventToServerChange *Duration `json:"event_to_server_change,omitempty"`
+	EventToDNSChange    *Duration `json:"event_to_dns_change,omitempty"`
 
 	// ServerChanges lists the moments the server answering a stream changed.
 	ServerChanges []ServerChange `json:"server_changes,omitempty"`
@@ -284,6 +293,8 @@ type Metrics struct {
 	// FailedByClass counts failed and skipped probes by error class; every
 	// class of store.ErrorClasses is present.
 	FailedByClass map[string]int64 `json:"failed_by_class"`
+	// FailedProbes counts the probes in state read_only, unavailable or error.
+	FailedProbes int64 `json:"failed_probes"`
 	// Latency is the latency of successful probes by probe kind.
 	Latency map[string]LatencyPeriods `json:"latency"`
 	// Staleness of the reader; nil for a run without measurable reads.

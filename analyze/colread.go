@@ -1,0 +1,332 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// The fast reader: it reads only the column chunks the analysis needs, page
+// by page, as typed int64 slices and dictionary indexes, and turns each row
+// group into compact rows. It never builds a store.Probe. readSegmentRows is
+// its generic twin (store.ReadSegment), kept for tests that check both agree.
+
+// column names of store.Probe, as its parquet tags spell them.
+const (
+	colRunID      = "run_id"
+	colKind       = "kind"
+	colConn       = "conn"
+	colEndpoint   = "endpoint"
+	colSeq        = "seq"
+	colIntended   = "intended"
+	colStart      = "start"
+	colEnd        = "end"
+	colLatency    = "latency_ns"
+	colOutcome    = "outcome"
+	colClass      = "error_class"
+	colError      = "error"
+	colResolved   = "resolved_addrs"
+	colServerAddr = "server_addr"
+	colServerTime = "server_start"
+	colSeenSeq    = "seen_seq"
+)
+
+var (
+	symColumns = []string{colRunID, colKind, colConn, colEndpoint, colOutcome, colClass, colError, colResolved, colServerAddr}
+	intColumns = []string{colSeq, colIntended, colStart, colEnd, colLatency, colServerTime, colSeenSeq}
+)
+
+// colReader decodes column chunks into reused buffers.
+type colReader struct {
+	syms *symtab
+	// dictionary cache: symbols of the entries of the current dictionary
+	dict     parquet.Dictionary
+	dictSyms []uint32
+	dictInts []int64
+	dictKind int // 0 none, 1 syms, 2 ints
+
+	symBuf map[string][]uint32
+	intBuf map[string][]int64
+}
+
+func newColReader(syms *symtab) *colReader {
+	return &colReader{syms: syms, symBuf: map[string][]uint32{}, intBuf: map[string][]int64{}}
+}
+
+// readSegmentFast appends the rows of one Parquet file of probes to the run
+// that into(runID symbol) returns. It returns the number of rows appended.
+// A file that fails part way keeps the row groups read before the failure.
+func readSegmentFast(path string, syms *symtab, into func(runID uint32) *runRows) (int64, error) {
+	f, pf, err := store.OpenSegment(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	schema := pf.Schema()
+	idx := map[string]int{}
+	for _, name := range append(append([]string{}, symColumns...), intColumns...) {
+		leaf, ok := schema.Lookup(name)
+		if !ok {
+			return 0, fmt.Errorf("%s: not a switchwatch probe file: no column %q", path, name)
+		}
+		idx[name] = leaf.ColumnIndex
+	}
+	cr := newColReader(syms)
+	var appended int64
+	for gi, rg := range pf.RowGroups() {
+		n := int(rg.NumRows())
+		chunks := rg.ColumnChunks()
+		for _, name := range symColumns {
+			buf := grow(cr.symBuf[name], n)
+			if err := cr.readSyms(chunks[idx[name]], buf); err != nil {
+				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
+			}
+			cr.symBuf[name] = buf
+		}
+		for _, name := range intColumns {
+			null := int64(0)
+			if name == colSeenSeq {
+				null = -1
+			}
+			buf := grow(cr.intBuf[name], n)
+			if err := cr.readInts(chunks[idx[name]], buf, null); err != nil {
+				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
+			}
+			cr.intBuf[name] = buf
+		}
+		cr.emit(n, into)
+		appended += int64(n)
+	}
+	return appended, nil
+}
+
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
+// emit turns the decoded columns of a row group into rows.
+func (cr *colReader) emit(n int, into func(uint32) *runRows) {
+	runID, kind, conn, ep := cr.symBuf[colRunID], cr.symBuf[colKind], cr.symBuf[colConn], cr.symBuf[colEndpoint]
+	outcome, class, msg := cr.symBuf[colOutcome], cr.symBuf[colClass], cr.symBuf[colError]
+	dns, addr := cr.symBuf[colResolved], cr.symBuf[colServerAddr]
+	seq, intended, start, end := cr.intBuf[colSeq], cr.intBuf[colIntended], cr.intBuf[colStart], cr.intBuf[colEnd]
+	lat, stime, seen := cr.intBuf[colLatency], cr.intBuf[colServerTime], cr.intBuf[colSeenSeq]
+	codes := codeTable{}
+	var run *runRows
+	lastRun := uint32(1<<32 - 1)
+	for i := 0; i < n; i++ {
+		if runID[i] != lastRun {
+			run, lastRun = into(runID[i]), runID[i]
+		}
+		x := row{
+			intended: intended[i],
+			seq:      seq[i],
+			latency:  lat[i],
+			start:    start[i],
+			end:      end[i],
+			seen:     seen[i],
+			errMsg:   msg[i],
+			dns:      dns[i],
+			outcome:  codes.outcome(cr.syms, outcome[i]),
+			class:    codes.class(cr.syms, class[i]),
+		}
+		if addr[i] != 0 {
+			x.ident = cr.syms.ident(addr[i], stime[i])
+		}
+		run.add(streamKey{kind[i], conn[i], ep[i]}, &x)
+	}
+}
+
+// codeTable caches the outcome and class codes of symbols.
+type codeTable struct {
+	out, cls []int16 // -1: not yet known
+}
+
+func (c *codeTable) outcome(t *symtab, s uint32) uint8 {
+	for int(s) >= len(c.out) {
+		c.out = append(c.out, -1)
+	}
+	if c.out[s] < 0 {
+		c.out[s] = int16(outcomeCode(t.str(s)))
+	}
+	return uint8(c.out[s])
+}
+
+func (c *codeTable) class(t *symtab, s uint32) uint8 {
+	for int(s) >= len(c.cls) {
+		c.cls = append(c.cls, -1)
+	}
+	if c.cls[s] < 0 {
+		name := t.str(s)
+		code, ok := classCode[name]
+		if !ok && name != "" {
+			code = classOther
+		}
+		c.cls[s] = int16(code)
+	}
+	return uint8(c.cls[s])
+}
+
+var errShortChunk = errors.New("column chunk holds fewer values than the row group has rows")
+
+// readSyms decodes a byte-array column chunk (dictionary-encoded or plain,
+// optional or required) into symbols; NULL becomes symbol 0.
+func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
+	pages := chunk.Pages()
+	defer pages.Close()
+	cr.dict, cr.dictKind = nil, 0
+	pos := 0
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		n := int(page.NumRows())
+		if pos+n > len(out) {
+			parquet.Release(page)
+			return fmt.Errorf("column chunk holds more values than the row group has rows")
+		}
+		def := page.DefinitionLevels()
+		data := page.Data()
+		var vals []uint32
+		if d := page.Dictionary(); d != nil {
+			if d != cr.dict || cr.dictKind != 1 {
+				cr.dict, cr.dictKind = d, 1
+				cr.dictSyms = grow(cr.dictSyms, d.Len())
+				for i := range cr.dictSyms {
+					cr.dictSyms[i] = cr.syms.internBytes(d.Index(int32(i)).ByteArray())
+				}
+			}
+			ix := data.Int32()
+			vals = grow(cr.symBuf["_vals"], len(ix))
+			for i, j := range ix {
+				vals[i] = cr.dictSyms[j]
+			}
+		} else {
+			b, offs := data.ByteArray()
+			cnt := len(offs) - 1
+			if cnt < 0 {
+				cnt = 0
+			}
+			vals = grow(cr.symBuf["_vals"], cnt)
+			for i := 0; i < cnt; i++ {
+				vals[i] = cr.syms.internBytes(b[offs[i]:offs[i+1]])
+			}
+		}
+		cr.symBuf["_vals"] = vals
+		if err := scatter(out[pos:pos+n], vals, def, 0); err != nil {
+			parquet.Release(page)
+			return err
+		}
+		pos += n
+		parquet.Release(page)
+	}
+	if pos != len(out) {
+		return errShortChunk
+	}
+	return nil
+}
+
+// readInts decodes an int64 column chunk (plain, delta or dictionary
+// encoded, optional or required); NULL becomes null.
+func (cr *colReader) readInts(chunk parquet.ColumnChunk, out []int64, null int64) error {
+	pages := chunk.Pages()
+	defer pages.Close()
+	cr.dict, cr.dictKind = nil, 0
+	pos := 0
+	for {
+		page, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		n := int(page.NumRows())
+		if pos+n > len(out) {
+			parquet.Release(page)
+			return fmt.Errorf("column chunk holds more values than the row group has rows")
+		}
+		def := page.DefinitionLevels()
+		data := page.Data()
+		var vals []int64
+		if d := page.Dictionary(); d != nil {
+			if d != cr.dict || cr.dictKind != 2 {
+				cr.dict, cr.dictKind = d, 2
+				cr.dictInts = grow(cr.dictInts, d.Len())
+				for i := range cr.dictInts {
+					cr.dictInts[i] = d.Index(int32(i)).Int64()
+				}
+			}
+			ix := data.Int32()
+			vals = grow(cr.intBuf["_vals"], len(ix))
+			for i, j := range ix {
+				vals[i] = cr.dictInts[j]
+			}
+			cr.intBuf["_vals"] = vals
+		} else {
+			vals = data.Int64()
+		}
+		if err := scatter(out[pos:pos+n], vals, def, null); err != nil {
+			parquet.Release(page)
+			return err
+		}
+		pos += n
+		parquet.Release(page)
+	}
+	if pos != len(out) {
+		return errShortChunk
+	}
+	return nil
+}
+
+// scatter places the non-NULL values vals into out by the definition levels
+// def (nil or empty: no NULLs), writing null where a level is 0.
+func scatter[T any](out, vals []T, def []byte, null T) error {
+	if len(def) == 0 {
+		if len(vals) != len(out) {
+			return fmt.Errorf("page holds %d values for %d rows", len(vals), len(out))
+		}
+		copy(out, vals)
+		return nil
+	}
+	if len(def) != len(out) {
+		return fmt.Errorf("page holds %d definition levels for %d rows", len(def), len(out))
+	}
+	j := 0
+	for i, d := range def {
+		if d == 0 {
+			out[i] = null
+			continue
+		}
+		if j >= len(vals) {
+			return fmt.Errorf("page holds fewer values than its definition levels say")
+		}
+		out[i] = vals[j]
+		j++
+	}
+	return nil
+}
+
+// readSegmentRows is the generic reader: store.ReadSegment into rows. It
+// reads every column and is an order of magnitude slower than
+// readSegmentFast; tests use it to check the fast reader.
+func readSegmentRows(path string, syms *symtab, into func(runID uint32) *runRows) (int64, error) {
+	var n int64
+	err := store.ReadSegment(path, func(p *store.Probe) error {
+		k, x := syms.fromProbe(p)
+		into(syms.intern(p.RunID)).add(k, &x)
+		n++
+		return nil
+	})
+	return n, err
+}

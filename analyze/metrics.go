@@ -1,0 +1,254 @@
+package analyze
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// downtime sums the windows in which any of the selected streams failed.
+// It returns nil when no stream is selected.
+func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longest *Duration) {
+	any := false
+	for _, s := range streams {
+		if use(s) {
+			any = true
+		}
+	}
+	if !any {
+		return nil, nil
+	}
+	wins := outageWindows(combine(streams, use))
+	total, longest = &Duration{}, &Duration{ResolutionNS: iv}
+	for _, w := range wins {
+		total.NS += w[1] - w[0]
+		total.ResolutionNS += iv
+		longest.NS = max(longest.NS, w[1]-w[0])
+	}
+	return total, longest
+}
+
+// outageWindows merges contiguous non-healthy spans into windows.
+func outageWindows(spans []span) [][2]int64 {
+	var out [][2]int64
+	for _, sp := range spans {
+		if sp.sev == sevHealthy {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][1] == sp.start {
+			out[n-1][1] = sp.end
+			continue
+		}
+		out = append(out, [2]int64{sp.start, sp.end})
+	}
+	return out
+}
+
+func classMap(counts *[32]int64) map[string]int64 {
+	m := make(map[string]int64, len(store.ErrorClasses))
+	for i, c := range store.ErrorClasses {
+		m[c] = 0
+		if counts != nil {
+			m[c] = counts[i+1]
+		}
+	}
+	return m
+}
+
+func tp(ns int64) *time.Time {
+	t := time.Unix(0, ns).UTC()
+	return &t
+}
+
+// metrics computes a run's Metrics.
+func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, opt *Options) Metrics {
+	var m Metrics
+	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
+	isRead := func(s *stream) bool { return s.kind == store.KindRead }
+	m.WriteDowntime, m.LongestWriteOutage = downtime(streams, isWrite, iv)
+	m.ReadDowntime, _ = downtime(streams, isRead, iv)
+	for _, sp := range spans {
+		d := &m.UnavailableTime
+		switch sp.sev {
+		case sevHealthy:
+			continue
+		case sevReadOnly:
+			d = &m.ReadOnlyTime
+		case sevError:
+			d = &m.ErrorTime
+		}
+		d.NS += sp.end - sp.start
+		d.ResolutionNS += iv
+	}
+	wins := outageWindows(spans)
+	m.Outages = len(wins)
+	m.Recovered = len(spans) == 0 || spans[len(spans)-1].sev == sevHealthy
+	if len(wins) > 0 {
+		m.OutageTime = Duration{NS: wins[len(wins)-1][1] - wins[0][0], ResolutionNS: iv}
+		if m.Recovered {
+			m.Recovery = tp(wins[len(wins)-1][1])
+		}
+	}
+	if sc.firstFail != math.MaxInt64 {
+		m.FirstError = tp(sc.firstFail)
+	}
+	m.FailedByClass = classMap((*[32]int64)(sc.byClass[:]))
+	m.FailedProbes = sc.failedProbes
+	m.Latency = map[string]LatencyPeriods{}
+	for kind, h := range sc.latency {
+		m.Latency[kind] = LatencyPeriods{Before: h[0].latency(), During: h[1].latency(), After: h[2].latency()}
+	}
+	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
+	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
+		return c.Time, kindOf(c.Stream) == store.KindWrite
+	})
+	m.DNSChange = firstChange(sc.dns, func(c DNSChange) (time.Time, bool) { return c.Time, c.Endpoint == store.EndpointWrite })
+
+	// events
+	events := slices.Clone(in.events)
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.Before(events[j].Time) })
+	trigger := -1
+	for i, e := range events {
+		t := e.Time.UnixNano()
+		off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
+		for _, w := range wins {
+			if w[1] > t {
+				off.ToFirstError = &Duration{NS: max(0, w[0]-t), ResolutionNS: iv}
+				break
+			}
+		}
+		if m.Recovered && len(wins) > 0 && wins[len(wins)-1][1] > t {
+			off.ToRecovery = &Duration{NS: wins[len(wins)-1][1] - t, ResolutionNS: iv}
+		}
+		m.Events = append(m.Events, off)
+		if opt.Trigger != "" {
+			if e.Name == opt.Trigger && trigger < 0 {
+				trigger = i
+			}
+		} else if trigger < 0 && len(spans) > 0 && t >= spans[0].start {
+			trigger = i
+		}
+	}
+	if trigger >= 0 {
+		ev := m.Events[trigger]
+		m.Trigger = ev.Name
+		m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery
+		t := ev.Time.UnixNano()
+		if m.ServerChange != nil {
+			m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: iv}
+		}
+		if m.DNSChange != nil {
+			m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: iv}
+		}
+	}
+	m.Staleness = staleness(streams)
+	if v := in.verify; v != nil {
+		m.LostWrites = &LostWrites{
+			Lost: v.AcknowledgedMissing, CommittedFailed: v.FailedPresent, Unexpected: v.Unexpected,
+			LostSeqs: v.LostSeqs, CommittedFailedSeqs: v.CommittedFailedSeqs,
+		}
+		if m.LostWrites.LostSeqs == nil {
+			m.LostWrites.LostSeqs = []int64{}
+		}
+		if m.LostWrites.CommittedFailedSeqs == nil {
+			m.LostWrites.CommittedFailedSeqs = []int64{}
+		}
+	}
+	return m
+}
+
+func kindOf(stream string) string {
+	for i := 0; i < len(stream); i++ {
+		if stream[i] == '/' {
+			return stream[:i]
+		}
+	}
+	return stream
+}
+
+// firstChange returns the time of the first change that pref accepts, else
+// of the first change, else nil.
+func firstChange[C any](cs []C, pref func(C) (time.Time, bool)) *time.Time {
+	var first *time.Time
+	for _, c := range cs {
+		t, ok := pref(c)
+		if ok {
+			return &t
+		}
+		if first == nil {
+			first = &t
+		}
+	}
+	return first
+}
+
+// staleness measures how far the reader lagged behind acknowledged writes.
+// SeenSeq refers to the Seq numbers of the write stream on the write
+// endpoint with fresh connections, else of the first write stream.
+func staleness(streams []*stream) *Staleness {
+	var w *stream
+	for _, s := range streams {
+		if s.kind != store.KindWrite {
+			continue
+		}
+		if w == nil || s.conn == store.ConnNew && w.conn != store.ConnNew {
+			w = s
+		}
+	}
+	if w == nil || len(w.rows) == 0 {
+		return nil
+	}
+	base := w.rows[0].seq
+	last := w.rows[len(w.rows)-1].seq
+	// ack[seq-base]: the acknowledgement time of the first acknowledged
+	// write with a Seq at or after seq (0: none)
+	ack := make([]int64, last-base+2)
+	next := int64(0)
+	j := len(w.rows) - 1
+	for q := last; q >= base; q-- {
+		for j >= 0 && w.rows[j].seq > q {
+			j--
+		}
+		if j >= 0 && w.rows[j].seq == q && w.rows[j].outcome == outOK && w.rows[j].end != 0 {
+			next = w.rows[j].end
+		}
+		ack[q-base] = next
+	}
+	var h hist
+	var st Staleness
+	st.WriteStream = w.name
+	for _, s := range streams {
+		if s.kind != store.KindRead {
+			continue
+		}
+		for i := range s.rows {
+			x := &s.rows[i]
+			if x.outcome != outOK || x.start == 0 {
+				continue
+			}
+			st.Reads++
+			q := x.seen + 1 // the first write the reader did not see
+			var lag int64
+			if q < base {
+				q = base
+			}
+			if q <= last {
+				if a := ack[q-base]; a != 0 && a < x.start {
+					lag = x.start - a
+				}
+			}
+			if lag > 0 {
+				st.Stale++
+			}
+			h.add(lag)
+		}
+	}
+	if st.Reads == 0 {
+		return nil
+	}
+	st.P50NS, st.P99NS, st.MaxNS = h.quantile(0.5), h.quantile(0.99), h.max
+	return &st
+}

@@ -1,0 +1,203 @@
+package analyze
+
+import (
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// Outcome codes of a row (the few values of store.Probe.Outcome).
+const (
+	outOK uint8 = iota
+	outError
+	outTimeout
+	outSkipped
+	outUnknown
+)
+
+// Error class codes: 0 is "no class", i+1 is store.ErrorClasses[i].
+const classNone uint8 = 0
+
+var classCode = func() map[string]uint8 {
+	m := make(map[string]uint8, len(store.ErrorClasses))
+	for i, c := range store.ErrorClasses {
+		m[c] = uint8(i + 1)
+	}
+	return m
+}()
+
+var classOther = classCode[store.ClassOther]
+
+func className(c uint8) string {
+	if c == classNone || int(c) > len(store.ErrorClasses) {
+		return ""
+	}
+	return store.ErrorClasses[c-1]
+}
+
+func outcomeCode(s string) uint8 {
+	switch s {
+	case store.OutcomeOK:
+		return outOK
+	case store.OutcomeError:
+		return outError
+	case store.OutcomeTimeout:
+		return outTimeout
+	case store.OutcomeSkipped:
+		return outSkipped
+	}
+	return outUnknown
+}
+
+// row is the compact in-memory form of one probe: only what the analysis
+// uses, strings replaced by symbols of the run's symbol table.
+type row struct {
+	intended int64
+	seq      int64
+	latency  int64
+	start    int64 // 0 when NULL
+	end      int64 // 0 when NULL
+	seen     int64 // SeenSeq, -1 when NULL
+	errMsg   uint32
+	ident    uint32 // server identity symbol (0: unknown)
+	dns      uint32 // ResolvedAddrs symbol (0: none)
+	outcome  uint8
+	class    uint8
+}
+
+// symtab interns strings. Symbol 0 is the empty string.
+type symtab struct {
+	strs []string
+	idx  map[string]uint32
+
+	// server identities: (address symbol, postmaster start) -> symbol of
+	// the identity string
+	idents    map[identKey]uint32
+	lastIdent identKey
+	lastSym   uint32
+}
+
+type identKey struct {
+	addr  uint32
+	start int64
+}
+
+func newSymtab() *symtab {
+	return &symtab{strs: []string{""}, idx: map[string]uint32{"": 0}, idents: map[identKey]uint32{}}
+}
+
+func (t *symtab) intern(s string) uint32 {
+	if id, ok := t.idx[s]; ok {
+		return id
+	}
+	id := uint32(len(t.strs))
+	t.strs = append(t.strs, s)
+	t.idx[s] = id
+	return id
+}
+
+func (t *symtab) internBytes(b []byte) uint32 {
+	if id, ok := t.idx[string(b)]; ok {
+		return id
+	}
+	return t.intern(string(b))
+}
+
+func (t *symtab) str(id uint32) string { return t.strs[id] }
+
+// ident returns the symbol of the server identity of address symbol addr
+// and postmaster start, as store.Probe.ServerIdentity spells it.
+func (t *symtab) ident(addr uint32, start int64) uint32 {
+	if addr == 0 {
+		return 0
+	}
+	k := identKey{addr, start}
+	if k == t.lastIdent && t.lastSym != 0 {
+		return t.lastSym
+	}
+	id, ok := t.idents[k]
+	if !ok {
+		p := store.Probe{ServerAddr: t.strs[addr], ServerStart: start}
+		id = t.intern(p.ServerIdentity())
+		t.idents[k] = id
+	}
+	t.lastIdent, t.lastSym = k, id
+	return id
+}
+
+// streamKey names a stream by the symbols of kind, conn and endpoint.
+type streamKey struct{ kind, conn, endpoint uint32 }
+
+// streamRows are the rows of one stream of one run, as read.
+type streamRows struct {
+	key  streamKey
+	rows []row
+	// outOfOrder counts rows read after a row with a later intended start.
+	outOfOrder   int64
+	lastIntended int64
+}
+
+// runRows are the rows of one run, grouped by stream, as read.
+type runRows struct {
+	id    string
+	path  string
+	syms  *symtab
+	info  *store.RunInfo
+	rows  int64
+	order []*streamRows
+	by    map[streamKey]*streamRows
+	last  *streamRows
+}
+
+func newRunRows(id, path string, syms *symtab) *runRows {
+	return &runRows{id: id, path: path, syms: syms, by: map[streamKey]*streamRows{}}
+}
+
+// add appends one row to its stream.
+func (r *runRows) add(k streamKey, x *row) {
+	s := r.last
+	if s == nil || s.key != k {
+		s = r.by[k]
+		if s == nil {
+			s = &streamRows{key: k}
+			r.by[k] = s
+			r.order = append(r.order, s)
+		}
+		r.last = s
+	}
+	if len(s.rows) > 0 && x.intended < s.lastIntended {
+		s.outOfOrder++
+	}
+	s.lastIntended = x.intended
+	s.rows = append(s.rows, *x)
+	r.rows++
+}
+
+// fromProbe converts a store.Probe into a row with its stream key.
+func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
+	k := streamKey{t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint)}
+	x := row{
+		intended: p.Intended,
+		seq:      p.Seq,
+		latency:  p.LatencyNS,
+		start:    p.Start,
+		end:      p.End,
+		seen:     -1,
+		outcome:  outcomeCode(p.Outcome),
+		class:    classCode[p.ErrorClass],
+	}
+	if p.ErrorClass != "" && x.class == classNone {
+		x.class = classOther
+	}
+	if p.SeenSeq != nil {
+		x.seen = *p.SeenSeq
+	}
+	if p.Error != "" {
+		x.errMsg = t.intern(p.Error)
+	}
+	if p.ResolvedAddrs != "" {
+		x.dns = t.intern(p.ResolvedAddrs)
+	}
+	if p.ServerAddr != "" {
+		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart)
+	}
+	return k, x
+}

@@ -1,0 +1,215 @@
+package analyze
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// source is one input: a run folder or a loose Parquet file of probes.
+type source struct {
+	path   string
+	runDir bool
+}
+
+// findSources turns the command line paths into run folders and loose
+// Parquet files. A folder is searched for run folders (run=<id>) and for
+// Parquet files outside them; hidden files (starting with "_" or ".") are
+// temporary and ignored, as Hive readers do.
+func findSources(paths []string) ([]source, error) {
+	var out []source
+	seen := map[string]bool{}
+	add := func(s source) {
+		if !seen[s.path] {
+			seen[s.path] = true
+			out = append(out, s)
+		}
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			add(source{path: p})
+			continue
+		}
+		if store.RunIDFromDir(p) != "" {
+			add(source{path: filepath.Clean(p), runDir: true})
+			continue
+		}
+		var found []source
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if path != p && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if store.RunIDFromDir(path) != "" {
+					found = append(found, source{path: path, runDir: true})
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(name, ".parquet") {
+				found = append(found, source{path: path})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find runs under %s: %w", p, err)
+		}
+		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
+		for _, s := range found {
+			add(s)
+		}
+	}
+	return out, nil
+}
+
+// loaded is what reading one source gave.
+type loaded struct {
+	runs     []*runRows
+	skipped  []SkippedFile
+	warnings []string
+	files    int
+}
+
+// reader reads a segment file into runs; readSegmentFast or readSegmentRows.
+type segmentReader func(path string, syms *symtab, into func(runID uint32) *runRows) (int64, error)
+
+// loadSource reads every row of one source. Files that cannot be read are
+// reported in skipped and the rest is read.
+func loadSource(src source, read segmentReader) loaded {
+	if src.runDir {
+		return loadRunDir(src.path, read)
+	}
+	var l loaded
+	syms := newSymtab()
+	runs := map[uint32]*runRows{}
+	var order []*runRows
+	into := func(id uint32) *runRows {
+		r := runs[id]
+		if r == nil {
+			r = newRunRows(syms.str(id), src.path, syms)
+			runs[id] = r
+			order = append(order, r)
+		}
+		return r
+	}
+	l.files = 1
+	if _, err := read(src.path, syms, into); err != nil {
+		l.skipped = append(l.skipped, SkippedFile{Path: src.path, Reason: err.Error(), Rows: unreadRows(src.path, runs)})
+	}
+	l.runs = order
+	return l
+}
+
+// unreadRows estimates the rows lost from a file that failed part way: its
+// row count from the footer minus the rows read, or -1 when unknown.
+func unreadRows(path string, runs map[uint32]*runRows) int64 {
+	var got int64
+	for _, r := range runs {
+		got += r.rows
+	}
+	return fileRows(path, got)
+}
+
+// fileRows returns the row count in the footer of a Parquet file minus got,
+// or -1 when the footer cannot be read.
+func fileRows(path string, got int64) int64 {
+	f, pf, err := store.OpenSegment(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	return pf.NumRows() - got
+}
+
+func loadRunDir(dir string, read segmentReader) loaded {
+	var l loaded
+	syms := newSymtab()
+	id := store.RunIDFromDir(dir)
+	run := newRunRows(id, dir, syms)
+	info, err := store.ReadRunInfo(dir)
+	switch {
+	case err != nil && info != nil:
+		// another schema version: its segments would be refused one by one
+		l.skipped = append(l.skipped, SkippedFile{Path: filepath.Join(dir, store.RunInfoFile), Reason: err.Error(), Rows: -1})
+		return l
+	case err != nil:
+		l.warnings = append(l.warnings, fmt.Sprintf("%s: %v (analyzing the run without its metadata)", dir, err))
+	default:
+		run.info = info
+		if info.RunID != "" {
+			run.id = info.RunID
+		}
+	}
+	into := func(uint32) *runRows { return run }
+	segs, err := store.Segments(dir)
+	if err != nil {
+		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
+		return l
+	}
+	have := map[string]bool{}
+	for _, s := range segs {
+		have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s), "probes-"), ".parquet")] = true
+		l.files++
+		before := run.rows
+		if _, err := read(s, syms, into); err != nil {
+			l.skipped = append(l.skipped, SkippedFile{Path: s, Reason: err.Error(), Rows: fileRows(s, run.rows-before)})
+		}
+	}
+	journals, err := store.Journals(dir)
+	if err != nil {
+		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
+	}
+	for _, j := range journals {
+		if have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(j), "_journal-"), ".jsonl")] {
+			continue // its segment was closed; a crash left the journal behind
+		}
+		l.files++
+		rows, bad, err := store.ReadJournal(j)
+		if err != nil {
+			l.skipped = append(l.skipped, SkippedFile{Path: j, Reason: err.Error(), Rows: -1})
+		}
+		for _, b := range bad {
+			l.skipped = append(l.skipped, SkippedFile{Path: j, Reason: b.Error(), Rows: 1})
+		}
+		if len(rows) > 0 {
+			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch record --recover` to make it a segment)", j, len(rows)))
+		}
+		for i := range rows {
+			k, x := syms.fromProbe(&rows[i])
+			run.add(k, &x)
+		}
+	}
+	l.runs = []*runRows{run}
+	return l
+}
+
+// LoadEvents reads a file of events. It is the one place that knows event
+// file formats; today that is events.jsonl (store.Event per line). Lines
+// that cannot be used are returned as warnings naming file and line.
+func LoadEvents(path string) ([]store.Event, []string, error) {
+	events, bad, err := store.ReadEvents(path)
+	var warnings []string
+	for _, b := range bad {
+		warnings = append(warnings, b.Error())
+	}
+	if err != nil {
+		return events, warnings, fmt.Errorf("read events %s: %w", path, err)
+	}
+	return events, warnings, nil
+}

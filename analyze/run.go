@@ -1,0 +1,336 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// Interval sources.
+const (
+	intervalFromRunInfo = "run.json"
+	intervalFromSteps   = "median_step"
+	intervalDefault     = "default" // neither: a single probe per stream
+)
+
+// defaultInterval is used only for runs whose interval can be known neither
+// from run.json nor from their rows (one probe per stream).
+const defaultInterval = int64(100 * time.Millisecond)
+
+// settingInterval reads the "interval" setting of run.json: a Go duration
+// string, or a number of nanoseconds.
+func settingInterval(info *store.RunInfo) (int64, bool) {
+	if info == nil || info.Settings == nil {
+		return 0, false
+	}
+	switch v := info.Settings["interval"].(type) {
+	case string:
+		d, err := time.ParseDuration(v)
+		if err == nil && d > 0 {
+			return int64(d), true
+		}
+	case float64:
+		if v > 0 {
+			return int64(v), true
+		}
+	}
+	return 0, false
+}
+
+// runInput is one run with what belongs to it besides its rows.
+type runInput struct {
+	rows    *runRows
+	events  []store.Event
+	verify  *store.Verify
+	warning []string
+}
+
+// analyzeRun turns the rows of one run into its streams, phases and metrics.
+func analyzeRun(in *runInput, opt *Options) RunResult {
+	rr := in.rows
+	res := RunResult{RunID: rr.id, Path: rr.path, Rows: rr.rows, Warnings: in.warning}
+	if rr.info != nil {
+		res.Labels = rr.info.Labels
+	}
+	streams := make([]*stream, 0, len(rr.order))
+	for _, sr := range rr.order {
+		streams = append(streams, prepare(sr, rr.syms))
+		sr.rows = nil
+	}
+	sort.Slice(streams, func(i, j int) bool { return streams[i].name < streams[j].name })
+
+	// the probe interval
+	iv, ok := settingInterval(rr.info)
+	res.IntervalSource = intervalFromRunInfo
+	if !ok {
+		var steps []int64
+		for _, s := range streams {
+			if s.medianStep > 0 {
+				steps = append(steps, s.medianStep)
+			}
+		}
+		if len(steps) > 0 {
+			slices.Sort(steps)
+			iv, res.IntervalSource = steps[len(steps)/2], intervalFromSteps
+		} else {
+			iv, res.IntervalSource = defaultInterval, intervalDefault
+			res.Warnings = append(res.Warnings, fmt.Sprintf("probe interval unknown (no run.json setting, one probe per stream): assuming %v", time.Duration(iv)))
+		}
+	}
+	res.IntervalNS = iv
+	for _, s := range streams {
+		s.interval = iv
+		if s.medianStep > 0 && math.Abs(float64(s.medianStep-iv)) > 0.1*float64(iv) {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: median step between probes is %v, not the interval %v", s.name, time.Duration(s.medianStep), time.Duration(iv)))
+		}
+		s.fixClockSteps()
+		res.Warnings = append(res.Warnings, s.clockSteps...)
+		if opt.Slow > 0 {
+			s.slowNS, s.slowSource = int64(opt.Slow), slowSourceOpt
+		} else {
+			s.slowNS, s.slowSource = slowThreshold(s.rows)
+		}
+		s.classifyAll()
+		s.segment(rr.syms)
+		if s.missing > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d rows missing (gaps in seq)", s.name, s.missing))
+		}
+		res.Duplicates += s.dups
+	}
+	if len(streams) == 0 {
+		res.Warnings = append(res.Warnings, "no probe rows")
+		res.Metrics.FailedByClass = classMap(nil)
+		res.Metrics.Latency = map[string]LatencyPeriods{}
+		res.Metrics.Recovered = true
+		return res
+	}
+	start, end := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, s := range streams {
+		if len(s.rows) > 0 {
+			start = min(start, s.rows[0].intended)
+			end = max(end, s.rows[len(s.rows)-1].intended+iv)
+		}
+	}
+	res.Start, res.End = time.Unix(0, start).UTC(), time.Unix(0, end).UTC()
+
+	spans := combine(streams, nil)
+	sc := scanStreams(streams, spans, rr.syms)
+	res.Phases = makePhases(spans, streams, sc, iv, rr.syms)
+	for _, s := range streams {
+		res.Streams = append(res.Streams, s.result())
+	}
+	res.Metrics = metrics(streams, spans, sc, in, iv, opt)
+	return res
+}
+
+func (s *stream) result() StreamResult {
+	r := StreamResult{
+		Stream: s.name, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint,
+		IntervalNS: s.interval, SlowThresholdNS: s.slowNS, SlowThresholdSource: s.slowSource,
+		Probes: int64(len(s.rows)), Duplicates: s.dups, OutOfOrder: s.outOfOrder, MissingSeqs: s.missing,
+		States:   map[State]int64{},
+		Segments: slices.Clone(s.segs),
+	}
+	for _, st := range States {
+		r.States[st] = 0
+	}
+	for _, st := range s.states {
+		r.States[States[st]]++
+	}
+	return r
+}
+
+// scan is what one pass over every row of every stream collects.
+type scan struct {
+	phaseClasses [][32]int64
+	phaseWrite   []map[uint32]int64 // server identity -> ok write probes
+	phaseOther   []map[uint32]int64
+	byClass      [32]int64
+	firstFail    int64 // intended start of the first failed probe, MaxInt64 if none
+	latency      map[string]*[3]hist
+	server       []ServerChange
+	dns          []DNSChange
+	failedProbes int64
+}
+
+// scanStreams makes one pass over the rows of every stream, phase by phase.
+func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
+	sc := &scan{
+		phaseClasses: make([][32]int64, len(spans)),
+		phaseWrite:   make([]map[uint32]int64, len(spans)),
+		phaseOther:   make([]map[uint32]int64, len(spans)),
+		firstFail:    math.MaxInt64,
+		latency:      map[string]*[3]hist{},
+	}
+	for i := range spans {
+		sc.phaseWrite[i], sc.phaseOther[i] = map[uint32]int64{}, map[uint32]int64{}
+	}
+	// the outage span splits latencies into before, during, after
+	outStart, outEnd := int64(math.MaxInt64), int64(math.MaxInt64)
+	for _, sp := range spans {
+		if sp.sev != sevHealthy {
+			if outStart == math.MaxInt64 {
+				outStart = sp.start
+			}
+			outEnd = sp.end
+		}
+	}
+	for _, s := range streams {
+		lat := sc.latency[s.kind]
+		if lat == nil {
+			lat = &[3]hist{}
+			sc.latency[s.kind] = lat
+		}
+		idents := sc.phaseOther
+		if s.kind == store.KindWrite {
+			idents = sc.phaseWrite
+		}
+		p := 0
+		var runIdent uint32
+		var runCount int64
+		runPhase := -1
+		flush := func() {
+			if runCount > 0 && runPhase >= 0 {
+				idents[runPhase][runIdent] += runCount
+			}
+			runCount = 0
+		}
+		var prevIdent, prevDNS uint32
+		for i := range s.rows {
+			x := &s.rows[i]
+			st := s.states[i]
+			if failed(st) {
+				sc.failedProbes++
+				sc.firstFail = min(sc.firstFail, x.intended)
+			}
+			if x.outcome != outOK {
+				c := x.class
+				if c == classNone {
+					if x.outcome == outSkipped {
+						c = classCode[store.ClassInflightLimit]
+					} else {
+						c = classOther
+					}
+				}
+				sc.byClass[c&31]++
+			} else {
+				period := 0
+				if x.intended >= outEnd {
+					period = 2
+				} else if x.intended >= outStart {
+					period = 1
+				}
+				lat[period].add(x.latency)
+				if x.ident != 0 {
+					if prevIdent != 0 && x.ident != prevIdent {
+						sc.server = append(sc.server, ServerChange{
+							Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Stream: s.name,
+							From: syms.str(prevIdent), To: syms.str(x.ident),
+						})
+					}
+					prevIdent = x.ident
+				}
+			}
+			if x.dns != 0 {
+				if prevDNS != 0 && x.dns != prevDNS {
+					sc.dns = append(sc.dns, DNSChange{
+						Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Endpoint: s.endpoint,
+						From: syms.str(prevDNS), To: syms.str(x.dns),
+					})
+				}
+				prevDNS = x.dns
+			}
+			// phase bookkeeping
+			for p < len(spans) && spans[p].end <= x.intended {
+				p++
+			}
+			if p == len(spans) || x.intended < spans[p].start {
+				continue
+			}
+			if failed(st) {
+				sc.phaseClasses[p][x.class&31]++
+			}
+			if (st == stOK || st == stSlow) && x.ident != 0 {
+				if x.ident != runIdent || p != runPhase {
+					flush()
+					runIdent, runPhase = x.ident, p
+				}
+				runCount++
+			}
+		}
+		flush()
+	}
+	sort.SliceStable(sc.server, func(i, j int) bool { return sc.server[i].Time.Before(sc.server[j].Time) })
+	sort.SliceStable(sc.dns, func(i, j int) bool { return sc.dns[i].Time.Before(sc.dns[j].Time) })
+	// one DNS change seen by several streams of an endpoint is one change
+	var dns []DNSChange
+	for _, d := range sc.dns {
+		dup := false
+		for _, k := range dns {
+			if k.Endpoint == d.Endpoint && k.From == d.From && k.To == d.To {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			dns = append(dns, d)
+		}
+	}
+	sc.dns = dns
+	return sc
+}
+
+var phaseLabels = map[PhaseState]string{
+	PhaseHealthy:     "healthy",
+	PhaseReadOnly:    "read-only",
+	PhaseError:       "error",
+	PhaseUnavailable: "unavailable",
+}
+
+// makePhases turns the combined spans into Phases.
+func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symtab) []Phase {
+	phases := make([]Phase, 0, len(spans))
+	firstServer := ""
+	for i, sp := range spans {
+		ph := Phase{
+			Window: window(sp.start, sp.end, iv),
+			Index:  i,
+			State:  phaseStates[sp.sev],
+		}
+		ph.Label = phaseLabels[ph.State]
+		if sp.sev != sevHealthy {
+			ph.Cause = streams[sp.cause].name
+			if c := mostFrequent(sc.phaseClasses[i][:]); c > 0 {
+				ph.ErrorClass = className(uint8(c))
+			}
+		}
+		idents := sc.phaseWrite[i]
+		if len(idents) == 0 {
+			idents = sc.phaseOther[i]
+		}
+		var best uint32
+		var bestN int64
+		for id, n := range idents {
+			if n > bestN || n == bestN && id < best {
+				best, bestN = id, n
+			}
+		}
+		if best != 0 {
+			ph.Server = syms.str(best)
+		}
+		if sp.sev == sevHealthy && ph.Server != "" {
+			if firstServer == "" {
+				firstServer = ph.Server
+			} else if ph.Server != firstServer {
+				ph.NewServer = true
+				ph.Label = "healthy (new server)"
+			}
+		}
+		phases = append(phases, ph)
+	}
+	return phases
+}

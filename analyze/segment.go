@@ -1,0 +1,262 @@
+package analyze
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// stream is one probe stream of a run, ready for analysis: rows in grid
+// order without duplicates, each with its state.
+type stream struct {
+	name, kind, conn, endpoint string
+
+	rows   []row
+	states []uint8
+
+	medianStep int64 // median step of intended times per Seq, 0 when unknown
+	interval   int64 // the run's interval
+	slowNS     int64
+	slowSource string
+
+	dups, outOfOrder, missing int64
+	clockSteps                []string
+
+	segs  []Segment
+	spans []span // phase severity spans
+}
+
+// span is an interval [start, end) of one phase severity.
+type span struct {
+	start, end int64
+	sev        uint8
+	cause      int // index of the stream that set the severity
+}
+
+// prepare orders a stream's rows by Seq (the grid order), drops duplicate
+// Seqs (keeping the first row read), counts missing Seqs and measures the
+// median step between intended starts.
+func prepare(sr *streamRows, syms *symtab) *stream {
+	s := &stream{
+		kind:       syms.str(sr.key.kind),
+		conn:       syms.str(sr.key.conn),
+		endpoint:   syms.str(sr.key.endpoint),
+		rows:       sr.rows,
+		outOfOrder: sr.outOfOrder,
+	}
+	s.name = s.kind + "/" + s.conn + "/" + s.endpoint
+	rows := s.rows
+	sorted := true
+	for i := 1; i < len(rows); i++ {
+		if rows[i].seq < rows[i-1].seq {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		slices.SortStableFunc(rows, func(a, b row) int {
+			switch {
+			case a.seq < b.seq:
+				return -1
+			case a.seq > b.seq:
+				return 1
+			}
+			return 0
+		})
+	}
+	// drop duplicates in place
+	w := 0
+	for i := range rows {
+		if w > 0 && rows[i].seq == rows[w-1].seq {
+			s.dups++
+			continue
+		}
+		rows[w] = rows[i]
+		w++
+	}
+	s.rows = rows[:w]
+	if w > 1 {
+		s.missing = s.rows[w-1].seq - s.rows[0].seq + 1 - int64(w)
+		s.medianStep = medianStep(s.rows)
+	}
+	return s
+}
+
+// medianStep is the median of (intended[i]-intended[i-1])/(seq[i]-seq[i-1]),
+// taken over up to 10,001 evenly spread steps.
+func medianStep(rows []row) int64 {
+	n := len(rows) - 1
+	stride := max(1, n/10000)
+	steps := make([]int64, 0, n/stride+1)
+	for i := 1; i < len(rows); i += stride {
+		ds := rows[i].seq - rows[i-1].seq
+		if ds <= 0 {
+			continue
+		}
+		steps = append(steps, (rows[i].intended-rows[i-1].intended)/ds)
+	}
+	if len(steps) == 0 {
+		return 0
+	}
+	slices.Sort(steps)
+	return steps[len(steps)/2]
+}
+
+// fixClockSteps finds steps of the clock that stamped the intended times:
+// a step between consecutive Seqs that differs from the grid step by more
+// than two intervals (backwards at all). The recorder's times never step
+// (they come from the monotonic clock), but imported data can. Times after
+// a step are shifted back onto the grid, and the step is reported.
+func (s *stream) fixClockSteps() {
+	iv := s.interval
+	if iv <= 0 {
+		return
+	}
+	var shift int64
+	for i := 1; i < len(s.rows); i++ {
+		prev, cur := &s.rows[i-1], &s.rows[i]
+		raw := cur.intended + shift - prev.intended // prev already shifted
+		want := (cur.seq - prev.seq) * iv
+		if dev := raw - want; dev > 2*iv || dev < -2*iv || raw <= 0 {
+			shift -= dev
+			s.clockSteps = append(s.clockSteps, fmt.Sprintf("stream %s: the clock stepped by %v at seq %d; later times shifted back by it", s.name, time.Duration(dev), cur.seq))
+		}
+		if shift != 0 {
+			cur.intended += shift
+			if cur.start != 0 {
+				cur.start += shift
+			}
+			if cur.end != 0 {
+				cur.end += shift
+			}
+		}
+	}
+}
+
+// classifyAll gives every row its state.
+func (s *stream) classifyAll() {
+	s.states = make([]uint8, len(s.rows))
+	for i := range s.rows {
+		s.states[i] = classify(&s.rows[i], s.slowNS)
+	}
+}
+
+// endOf is the end of the window that starts at row i and runs to row j
+// (exclusive): the intended start of row j, or one interval after the last.
+func (s *stream) endOf(j int) int64 {
+	if j < len(s.rows) {
+		return s.rows[j].intended
+	}
+	return s.rows[len(s.rows)-1].intended + s.interval
+}
+
+// segment cuts the stream into maximal intervals of one state, and into
+// spans of one phase severity (skipped carrying on the severity before it).
+func (s *stream) segment(syms *symtab) {
+	s.segs = s.segs[:0]
+	s.spans = s.spans[:0]
+	var classes [32]int64
+	for i := 0; i < len(s.rows); {
+		st := s.states[i]
+		j := i
+		classes = [32]int64{}
+		for j < len(s.rows) && s.states[j] == st {
+			classes[s.rows[j].class&31]++
+			j++
+		}
+		seg := Segment{
+			Window:   window(s.rows[i].intended, s.endOf(j), s.interval),
+			State:    States[st],
+			Probes:   int64(j - i),
+			FirstSeq: s.rows[i].seq,
+			LastSeq:  s.rows[j-1].seq,
+		}
+		if st != stOK && st != stSlow {
+			best := mostFrequent(classes[:])
+			if best > 0 {
+				seg.ErrorClass = className(uint8(best))
+				for k := i; k < j; k++ {
+					if int(s.rows[k].class) == best && s.rows[k].errMsg != 0 {
+						seg.Error = syms.str(s.rows[k].errMsg)
+						break
+					}
+				}
+			}
+		}
+		s.segs = append(s.segs, seg)
+		// phase severity spans
+		sev := severity[st]
+		if st == stSkipped && len(s.spans) > 0 {
+			sev = s.spans[len(s.spans)-1].sev
+		}
+		start, end := s.rows[i].intended, s.endOf(j)
+		if n := len(s.spans); n > 0 && s.spans[n-1].sev == sev && s.spans[n-1].end == start {
+			s.spans[n-1].end = end
+		} else {
+			s.spans = append(s.spans, span{start: start, end: end, sev: sev})
+		}
+		i = j
+	}
+}
+
+func window(start, end, res int64) Window {
+	return Window{Start: time.Unix(0, start).UTC(), End: time.Unix(0, end).UTC(), DurationNS: end - start, ResolutionNS: res}
+}
+
+// combine merges the severity spans of the given streams into one timeline:
+// at every moment the most severe state of the streams that have data then.
+// Moments no stream covers are left out.
+func combine(ss []*stream, use func(*stream) bool) []span {
+	var ts []int64
+	var sel []int
+	for i, s := range ss {
+		if use != nil && !use(s) {
+			continue
+		}
+		sel = append(sel, i)
+		for _, sp := range s.spans {
+			ts = append(ts, sp.start, sp.end)
+		}
+	}
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	ptr := make([]int, len(ss))
+	var out []span
+	for k := 0; k+1 < len(ts); k++ {
+		a, b := ts[k], ts[k+1]
+		best, cause, covered := uint8(0), -1, false
+		for _, i := range sel {
+			sp := ss[i].spans
+			for ptr[i] < len(sp) && sp[ptr[i]].end <= a {
+				ptr[i]++
+			}
+			if ptr[i] < len(sp) && sp[ptr[i]].start <= a {
+				if !covered || sp[ptr[i]].sev > best {
+					best, cause = sp[ptr[i]].sev, i
+				}
+				covered = true
+			}
+		}
+		if !covered {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].sev == best && out[n-1].end == a {
+			out[n-1].end = b
+			continue
+		}
+		out = append(out, span{start: a, end: b, sev: best, cause: cause})
+	}
+	return out
+}
+
+// mostFrequent returns the index ≥ 1 with the highest count (the lowest
+// such index on ties), or 0 when every count from 1 on is zero.
+func mostFrequent(counts []int64) int {
+	best := 0
+	for c := 1; c < len(counts); c++ {
+		if counts[c] > 0 && (best == 0 || counts[c] > counts[best]) {
+			best = c
+		}
+	}
+	return best
+}

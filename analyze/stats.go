@@ -1,0 +1,209 @@
+package analyze
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+	"gonum.org/v1/gonum/stat"
+)
+
+// Confidence is the level of the confidence interval of the median.
+const Confidence = 0.95
+
+// Alpha is the significance level of comparisons.
+const Alpha = 0.05
+
+// Metric units.
+const (
+	UnitNS    = "ns"
+	UnitCount = "count"
+)
+
+// metricDef is one metric of the group statistics and how to get it from a
+// run: the value, its resolution and whether the run has it.
+type metricDef struct {
+	MetricInfo
+	get func(*RunResult) (v float64, res int64, ok bool)
+}
+
+func durMetric(name, desc string, f func(*Metrics) *Duration) metricDef {
+	return metricDef{MetricInfo{name, UnitNS, desc}, func(r *RunResult) (float64, int64, bool) {
+		d := f(&r.Metrics)
+		if d == nil {
+			return 0, 0, false
+		}
+		return float64(d.NS), d.ResolutionNS, true
+	}}
+}
+
+func countMetric(name, desc string, f func(*Metrics) (int64, bool)) metricDef {
+	return metricDef{MetricInfo{name, UnitCount, desc}, func(r *RunResult) (float64, int64, bool) {
+		v, ok := f(&r.Metrics)
+		return float64(v), 0, ok
+	}}
+}
+
+// metricDefs lists the metrics grouped across runs, in report order.
+var metricDefs = []metricDef{
+	durMetric("write_downtime", "time during which at least one write stream failed", func(m *Metrics) *Duration { return m.WriteDowntime }),
+	durMetric("longest_write_outage", "longest single window of write downtime", func(m *Metrics) *Duration { return m.LongestWriteOutage }),
+	durMetric("read_downtime", "time during which at least one read stream failed", func(m *Metrics) *Duration { return m.ReadDowntime }),
+	durMetric("read_only_time", "time the run was read-only: writes failed with read_only while nothing was worse", func(m *Metrics) *Duration { return &m.ReadOnlyTime }),
+	durMetric("unavailable_time", "time some stream could not reach a usable server", func(m *Metrics) *Duration { return &m.UnavailableTime }),
+	durMetric("outage_time", "from the start of the first to the end of the last non-healthy phase", func(m *Metrics) *Duration { return &m.OutageTime }),
+	countMetric("outages", "separate outage windows (more than one is flapping)", func(m *Metrics) (int64, bool) { return int64(m.Outages), true }),
+	countMetric("failed_probes", "probes in state read_only, unavailable or error", func(m *Metrics) (int64, bool) { return m.FailedProbes, true }),
+	durMetric("event_to_first_error", "from the trigger event to the first failure after it", func(m *Metrics) *Duration { return m.EventToFirstError }),
+	durMetric("event_to_recovery", "from the trigger event to full recovery", func(m *Metrics) *Duration { return m.EventToRecovery }),
+	durMetric("event_to_server_change", "from the trigger event to the first change of the answering server", func(m *Metrics) *Duration { return m.EventToServerChange }),
+	durMetric("event_to_dns_change", "from the trigger event to the first change of the endpoint's DNS answer", func(m *Metrics) *Duration { return m.EventToDNSChange }),
+	countMetric("lost_writes", "acknowledged writes missing afterwards", func(m *Metrics) (int64, bool) {
+		if m.LostWrites == nil {
+			return 0, false
+		}
+		return m.LostWrites.Lost, true
+	}),
+	countMetric("committed_failed_writes", "writes reported failed that committed anyway", func(m *Metrics) (int64, bool) {
+		if m.LostWrites == nil {
+			return 0, false
+		}
+		return m.LostWrites.CommittedFailed, true
+	}),
+	durMetric("staleness_max", "largest lag of a read behind an acknowledged write", func(m *Metrics) *Duration {
+		if m.Staleness == nil {
+			return nil
+		}
+		return &Duration{NS: m.Staleness.MaxNS}
+	}),
+}
+
+func metricInfos() []MetricInfo {
+	out := make([]MetricInfo, len(metricDefs))
+	for i, d := range metricDefs {
+		out[i] = d.MetricInfo
+	}
+	return out
+}
+
+func notes() []string {
+	return []string{
+		"Probes are timed by their intended start on the recorder's grid; a window runs from the intended start of its first probe to the intended start of the first probe after it in another state.",
+		"Every duration carries its resolution: one probe interval per window boundary pair (resolution_ns); a total over k windows is known to k intervals.",
+		"The median's confidence interval is distribution-free (order statistics); comparisons use the Mann-Whitney U test, '~' meaning no significant difference at alpha 0.05.",
+		"Latency percentiles come from a log-linear histogram and are known to within 1.6%.",
+	}
+}
+
+// groupKey is the key of a run's group for the --by labels.
+func groupKey(labels map[string]string, by []string) (string, map[string]string) {
+	if len(by) == 0 {
+		return "all", map[string]string{}
+	}
+	parts := make([]string, len(by))
+	m := make(map[string]string, len(by))
+	for i, k := range by {
+		parts[i] = k + "=" + labels[k]
+		m[k] = labels[k]
+	}
+	return strings.Join(parts, ","), m
+}
+
+// groupStats groups runs by the by labels, in order of first appearance,
+// summarises every metric per group and compares every group with the
+// first.
+func groupStats(runs []RunResult, by []string) ([]Group, []Comparison) {
+	var groups []Group
+	index := map[string]int{}
+	members := map[string][]*RunResult{}
+	for i := range runs {
+		key, labels := groupKey(runs[i].Labels, by)
+		if _, ok := index[key]; !ok {
+			index[key] = len(groups)
+			groups = append(groups, Group{Key: key, Labels: labels})
+		}
+		g := &groups[index[key]]
+		g.Runs = append(g.Runs, runs[i].RunID)
+		members[key] = append(members[key], &runs[i])
+	}
+	samples := make([][]*benchmath.Sample, len(groups))
+	for gi := range groups {
+		g := &groups[gi]
+		for _, def := range metricDefs {
+			var vals []float64
+			var res int64
+			missing := 0
+			for _, r := range members[g.Key] {
+				v, rs, ok := def.get(r)
+				if !ok {
+					missing++
+					continue
+				}
+				vals = append(vals, v)
+				res = max(res, rs)
+			}
+			st, sample := summarize(def.MetricInfo, vals)
+			st.Missing, st.ResolutionNS = missing, res
+			g.Stats = append(g.Stats, st)
+			samples[gi] = append(samples[gi], sample)
+		}
+	}
+	var cmps []Comparison
+	for gi := 1; gi < len(groups); gi++ {
+		for mi, def := range metricDefs {
+			a, b := samples[0][mi], samples[gi][mi]
+			if len(a.Values) == 0 || len(b.Values) == 0 {
+				continue
+			}
+			cmps = append(cmps, compare(def.MetricInfo, groups[0], groups[gi], mi, a, b))
+		}
+	}
+	return groups, cmps
+}
+
+// summarize computes the Stats of one metric over one group's values.
+func summarize(info MetricInfo, vals []float64) (Stats, *benchmath.Sample) {
+	st := Stats{Metric: info.Name, Unit: info.Unit, N: len(vals), Confidence: Confidence}
+	sample := benchmath.NewSample(slices.Clone(vals), &benchmath.DefaultThresholds) // sorts its copy
+	if len(vals) == 0 {
+		return st, sample
+	}
+	xs := sample.Values
+	st.Min, st.Max = xs[0], xs[len(xs)-1]
+	st.Mean = stat.Mean(xs, nil)
+	st.P95 = stat.Quantile(0.95, stat.Empirical, xs, nil)
+	if len(xs) > 1 {
+		st.Stddev = stat.StdDev(xs, nil)
+	}
+	sum := benchmath.AssumeNothing.Summary(sample, Confidence)
+	st.Median = sum.Center
+	if !math.IsInf(sum.Lo, 0) && !math.IsNaN(sum.Lo) {
+		st.MedianLo = &sum.Lo
+	}
+	if !math.IsInf(sum.Hi, 0) && !math.IsNaN(sum.Hi) {
+		st.MedianHi = &sum.Hi
+	}
+	for _, w := range sum.Warnings {
+		st.Warnings = append(st.Warnings, w.Error())
+	}
+	return st, sample
+}
+
+func compare(info MetricInfo, base, g Group, mi int, a, b *benchmath.Sample) Comparison {
+	c := benchmath.AssumeNothing.Compare(a, b)
+	m1, m2 := base.Stats[mi].Median, g.Stats[mi].Median
+	cmp := Comparison{
+		Metric: info.Name, Unit: info.Unit, Baseline: base.Key, Group: g.Key,
+		Delta: m2 - m1, P: c.P, Alpha: c.Alpha, Significant: c.P <= c.Alpha,
+		N1: c.N1, N2: c.N2,
+	}
+	if m1 != 0 {
+		pct := (m2/m1 - 1) * 100
+		cmp.DeltaPct = &pct
+	}
+	for _, w := range c.Warnings {
+		cmp.Warnings = append(cmp.Warnings, w.Error())
+	}
+	return cmp
+}
