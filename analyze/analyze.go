@@ -102,7 +102,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	// Each source is read and analyzed by one worker; results keep the
 	// order of the sources.
 	type result struct {
-		l    loaded
+		l     loaded
 		runs  []RunResult
 		truth []BoundaryError
 	}
