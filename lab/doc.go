@@ -1,0 +1,72 @@
+// Package lab is switchwatch's switchover laboratory: it builds a small rig
+// of real PostgreSQL servers behind Go TCP proxies, plays a switchover
+// scenario against it while the recorder probes it, and writes what it
+// did, with nanosecond UTC timestamps, as the run's ground truth.
+//
+// # The rig
+//
+// BLUE is a primary, GREEN its streaming-replication standby made with
+// pg_basebackup (package internal/pgserver starts both on free loopback
+// ports, with password authentication over TCP). In front of them are two
+// ENDPOINTS (proxy.go), TCP proxies on 127.0.0.1 that clients connect to:
+// the write endpoint, forwarding to blue, and the read endpoint, forwarding
+// to green (like a reader endpoint) or to blue. An endpoint can forward to
+// either server, refuse connections (it closes its listening socket, so
+// clients get ECONNREFUSED from the kernel, as from a host where nothing
+// listens; it listens again on the same port when it leaves that mode),
+// accept connections and never answer (clients hit their connect timeout),
+// and reset every connection open through it.
+//
+// # Scenarios
+//
+// A scenario is a steady lead-in, a list of timed steps and a steady tail.
+// Built in (scenario.go, "switchwatch lab list" prints their parameters):
+// aurora (a Blue/Green switchover: blue read-only, endpoint silent, green
+// serves read-only until it has caught up and is promoted), crash (SIGKILL
+// of blue, endpoint refuses, green promoted without catch-up), flap (short
+// silent windows, no promotion) and restart (a fast restart of blue).
+// Scenario files (JSON or YAML) give a built-in other parameters or list
+// steps of their own.
+//
+// # Ground truth: events.jsonl
+//
+// Every step writes store.Event lines (record/store/events.go) into the
+// run folder's events.jsonl, Source "lab": Time is when the step's change
+// took effect (or its start, for a step that takes time), End when it was
+// complete; an instant has no End. Attrs are the step's parameters plus
+// what the step learnt. The names:
+//
+//	blue_read_only     blue stops taking writes: default_transaction_read_only=on
+//	                   (ALTER SYSTEM, reload), client sessions ended. Attrs
+//	                   terminated, lsn (blue's WAL position after).
+//	blue_killed        SIGKILL to blue's postmaster. Attrs pid.
+//	blue_restart       fast shutdown of blue, then start; End when it accepts
+//	                   connections again. Attrs pid_before, pid_after.
+//	green_caught_up    waiting until green had replayed blue's WAL up to lsn
+//	                   (Time: start of the wait, End: caught up). Attrs lsn.
+//	green_promoted     pg_promote on green; End when it accepts writes.
+//	endpoint_blackhole a window in which the endpoint answered nothing: Time
+//	                   when it started, End when the endpoint forwarded again.
+//	                   Attrs endpoint (write/read), cut_conns when it reset the
+//	                   open connections.
+//	endpoint_refuse    a window in which the endpoint refused connections.
+//	endpoint_to_blue   the endpoint forwards new connections to blue (instant).
+//	endpoint_to_green  ... to green (instant). Attrs endpoint, target, addr.
+//	endpoint_cut       the endpoint reset its open connections. Attrs cut_conns.
+//	scenario           spans all steps. Attrs: the scenario parameters, and
+//	                   error when a step failed.
+//
+// An endpoint window is written when it ends, so events.jsonl is ordered
+// by when events were complete, not by Time.
+//
+// # Cleanup
+//
+// Everything the lab starts is stopped by its pid and its directories are
+// removed on success, failure and cancellation (RigOptions.Keep keeps the
+// directories). Servers also get a parent-death signal, so a lab killed
+// outright does not leave them running.
+//
+// This package must not classify, analyze or render probes: it produces
+// runs (through package record) and their ground truth, nothing else. Its
+// servers and proxies listen on 127.0.0.1 only.
+package lab

@@ -1,0 +1,313 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Mode is what an endpoint proxy does with a new connection.
+type Mode int
+
+const (
+	// Forward pipes the connection to the target server. If the target
+	// cannot be reached the client connection is reset (the client's TCP
+	// connect already succeeded, so a reset is the closest a proxy can come
+	// to the server's own refusal).
+	Forward Mode = iota
+	// Refuse closes the listening socket: clients get ECONNREFUSED from the
+	// kernel, exactly as from a host with nothing listening. Leaving Refuse
+	// listens again on the same port.
+	Refuse
+	// Blackhole accepts connections and never answers: the client's
+	// startup message is read and dropped, nothing is sent back, and the
+	// connection is held until the client gives up (its connect timeout) or
+	// the proxy cuts it.
+	Blackhole
+)
+
+func (m Mode) String() string {
+	switch m {
+	case Forward:
+		return "forward"
+	case Refuse:
+		return "refuse"
+	case Blackhole:
+		return "blackhole"
+	}
+	return fmt.Sprintf("mode(%d)", int(m))
+}
+
+// Proxy is an endpoint: a TCP proxy on 127.0.0.1 that clients connect to
+// instead of a server, and that the lab switches between servers and
+// failure modes. Mode changes affect new connections; CutAll ends the ones
+// that exist. All methods are safe for concurrent use.
+type Proxy struct {
+	name        string
+	addr        string // 127.0.0.1:port, fixed at the first listen
+	dialTimeout time.Duration
+
+	mu     sync.Mutex
+	mode   Mode
+	target string       // upstream address for Forward
+	ln     net.Listener // nil while refusing and after Close
+	conns  map[*proxyConn]struct{}
+	closed bool
+
+	wg sync.WaitGroup // every goroutine the proxy started
+}
+
+// proxyConn is one client connection and, when forwarded, its upstream.
+type proxyConn struct {
+	client   net.Conn
+	upstream net.Conn // nil for a blackholed connection
+	once     sync.Once
+}
+
+// close ends both sides. With reset the client gets an RST rather than a
+// FIN, as when a load balancer or a failing host drops a connection.
+func (c *proxyConn) close(reset bool) {
+	c.once.Do(func() {
+		if reset {
+			if tc, ok := c.client.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+		}
+		c.client.Close()
+		if c.upstream != nil {
+			c.upstream.Close()
+		}
+	})
+}
+
+// NewProxy listens on addr (host must be 127.0.0.1; port 0 picks a free
+// one) and forwards to target. A port already in use is reported as such,
+// naming the likely cause.
+func NewProxy(name, addr, target string) (*Proxy, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %s: address %q: %w", name, addr, err)
+	}
+	if host != "127.0.0.1" {
+		return nil, fmt.Errorf("endpoint %s: listens on 127.0.0.1 only, not %q", name, host)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("endpoint %s: %s is in use (another switchwatch lab, or another program; choose another port or 0 for a free one): %w", name, addr, err)
+		}
+		return nil, fmt.Errorf("endpoint %s: listen on %s: %w", name, addr, err)
+	}
+	p := &Proxy{
+		name:        name,
+		addr:        ln.Addr().String(),
+		dialTimeout: 2 * time.Second,
+		mode:        Forward,
+		target:      target,
+		conns:       map[*proxyConn]struct{}{},
+	}
+	p.startServing(ln)
+	return p, nil
+}
+
+// Name is the endpoint's name; Addr its 127.0.0.1:port; Port the port.
+func (p *Proxy) Name() string { return p.name }
+func (p *Proxy) Addr() string { return p.addr }
+func (p *Proxy) Port() int    { return p.addr2port() }
+
+func (p *Proxy) addr2port() int {
+	_, port, _ := net.SplitHostPort(p.addr)
+	var n int
+	fmt.Sscan(port, &n)
+	return n
+}
+
+// Mode returns the current mode and forward target.
+func (p *Proxy) Mode() (Mode, string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mode, p.target
+}
+
+// startServing must be called with ln not yet visible to other goroutines
+// or with p.mu held.
+func (p *Proxy) startServing(ln net.Listener) {
+	p.ln = ln
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.serve(ln)
+	}()
+}
+
+func (p *Proxy) serve(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return // Refuse or Close
+			}
+			// Anything else (EMFILE under load) passes: back off, retry.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		p.handle(c)
+	}
+}
+
+func (p *Proxy) handle(c net.Conn) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	mode, target := p.mode, p.target
+	pc := &proxyConn{client: c}
+	p.conns[pc] = struct{}{}
+	p.wg.Add(1)
+	p.mu.Unlock()
+
+	go func() {
+		defer p.wg.Done()
+		defer p.forget(pc)
+		switch mode {
+		case Blackhole:
+			// Read and drop what the client sends so that we notice when it
+			// gives up; never answer.
+			io.Copy(io.Discard, c)
+			pc.close(false)
+		default: // Forward (a connection accepted just before Refuse is forwarded too)
+			p.forward(pc, target)
+		}
+	}()
+}
+
+func (p *Proxy) forward(pc *proxyConn, target string) {
+	up, err := net.DialTimeout("tcp", target, p.dialTimeout)
+	if err != nil {
+		pc.close(true)
+		return
+	}
+	p.mu.Lock()
+	_, alive := p.conns[pc]
+	if alive {
+		pc.upstream = up
+	}
+	p.mu.Unlock()
+	if !alive { // cut while we were dialling
+		up.Close()
+		return
+	}
+	done := make(chan struct{}, 2)
+	go func() {
+		io.Copy(up, pc.client)
+		done <- struct{}{}
+	}()
+	io.Copy(pc.client, up)
+	// One direction ended: end both, then wait for the other copy, so the
+	// proxy's goroutines are all gone when Close returns.
+	pc.close(false)
+	<-done
+}
+
+func (p *Proxy) forget(pc *proxyConn) {
+	p.mu.Lock()
+	delete(p.conns, pc)
+	p.mu.Unlock()
+}
+
+// Forward sends new connections to target (host:port).
+func (p *Proxy) Forward(target string) error { return p.setMode(Forward, target) }
+
+// Blackhole makes new connections hang unanswered.
+func (p *Proxy) Blackhole() error { return p.setMode(Blackhole, "") }
+
+// Refuse makes new connections fail with ECONNREFUSED.
+func (p *Proxy) Refuse() error { return p.setMode(Refuse, "") }
+
+func (p *Proxy) setMode(m Mode, target string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("endpoint %s: closed", p.name)
+	}
+	if m == Refuse {
+		if p.ln != nil {
+			p.ln.Close()
+			p.ln = nil
+		}
+	} else if p.ln == nil {
+		ln, err := listenAgain(p.addr)
+		if err != nil {
+			return fmt.Errorf("endpoint %s: listen again on %s after refusing: %w", p.name, p.addr, err)
+		}
+		p.startServing(ln)
+	}
+	p.mode = m
+	if m == Forward {
+		p.target = target
+	}
+	return nil
+}
+
+// listenAgain re-binds the endpoint's port. Go sets SO_REUSEADDR, so
+// connections of the old listener in TIME_WAIT do not block it; a short
+// retry covers the kernel finishing the old socket's close.
+func listenAgain(addr string) (net.Listener, error) {
+	var err error
+	for i := 0; i < 20; i++ {
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			return ln, nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil, err
+}
+
+// CutAll resets every connection through the proxy (forwarded or held)
+// and returns how many it cut.
+func (p *Proxy) CutAll() int {
+	p.mu.Lock()
+	conns := make([]*proxyConn, 0, len(p.conns))
+	for pc := range p.conns {
+		conns = append(conns, pc)
+		delete(p.conns, pc)
+	}
+	p.mu.Unlock()
+	for _, pc := range conns {
+		pc.close(true)
+	}
+	return len(conns)
+}
+
+// Conns is the number of open client connections.
+func (p *Proxy) Conns() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
+// Close stops listening, cuts every connection and waits until all of the
+// proxy's goroutines have ended.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	p.mu.Unlock()
+	p.CutAll()
+	p.wg.Wait()
+	return nil
+}

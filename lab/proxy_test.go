@@ -1,0 +1,211 @@
+package lab
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// echoServer is a real listener on 127.0.0.1 that writes back every line
+// prefixed with its name, so a test can tell which upstream answered.
+func echoServer(t *testing.T, name string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					if _, err := io.WriteString(c, name+":"+sc.Text()+"\n"); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func roundTrip(t *testing.T, addr string) (string, error) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := io.WriteString(c, "hi\n"); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	return line, err
+}
+
+func newTestProxy(t *testing.T, target string) *Proxy {
+	t.Helper()
+	p, err := NewProxy("write", "127.0.0.1:0", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestProxyModes(t *testing.T) {
+	blue, green := echoServer(t, "blue"), echoServer(t, "green")
+	p := newTestProxy(t, blue)
+
+	if got, err := roundTrip(t, p.Addr()); err != nil || got != "blue:hi\n" {
+		t.Fatalf("forward to blue: %q, %v", got, err)
+	}
+
+	if err := p.Refuse(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := roundTrip(t, p.Addr()); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("refuse: got %v, want ECONNREFUSED", err)
+	}
+
+	if err := p.Blackhole(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := roundTrip(t, p.Addr())
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("blackhole: got %v, want a read timeout (connected, never answered)", err)
+	}
+
+	if err := p.Forward(green); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := roundTrip(t, p.Addr()); err != nil || got != "green:hi\n" {
+		t.Fatalf("forward to green after blackhole: %q, %v", got, err)
+	}
+	// Refuse, then straight to forward: the port is listened on again.
+	if err := p.Refuse(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Forward(blue); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := roundTrip(t, p.Addr()); err != nil || got != "blue:hi\n" {
+		t.Fatalf("forward after refuse: %q, %v", got, err)
+	}
+}
+
+func TestProxyCutAll(t *testing.T) {
+	blue := echoServer(t, "blue")
+	p := newTestProxy(t, blue)
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	io.WriteString(c, "a\n")
+	if line, err := r.ReadString('\n'); err != nil || line != "blue:a\n" {
+		t.Fatalf("before cut: %q, %v", line, err)
+	}
+	// A held (blackholed) connection is cut too.
+	p.Blackhole()
+	held, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	waitFor(t, func() bool { return p.Conns() == 2 })
+	if n := p.CutAll(); n != 2 {
+		t.Errorf("CutAll cut %d connections, want 2", n)
+	}
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := r.ReadString('\n'); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("read after cut: %v, want connection reset", err)
+	}
+	held.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := held.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("held connection after cut: %v, want connection reset", err)
+	}
+}
+
+func TestProxyUnreachableTargetResets(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	p := newTestProxy(t, dead)
+	_, err := roundTrip(t, p.Addr())
+	if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) {
+		t.Fatalf("forward to a dead target: %v, want reset", err)
+	}
+}
+
+func TestProxyPortInUse(t *testing.T) {
+	p := newTestProxy(t, "127.0.0.1:1")
+	if _, err := NewProxy("second", p.Addr(), "127.0.0.1:1"); err == nil {
+		t.Fatal("a second proxy on the same port started")
+	}
+	if _, err := NewProxy("any", "0.0.0.0:0", "127.0.0.1:1"); err == nil {
+		t.Fatal("a proxy listened on 0.0.0.0")
+	}
+}
+
+func TestProxyCloseEndsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	blue := echoServer(t, "blue")
+	p, err := NewProxy("write", "127.0.0.1:0", blue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clients []net.Conn
+	for i := 0; i < 5; i++ {
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	p.Blackhole()
+	for i := 0; i < 5; i++ {
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	waitFor(t, func() bool { return p.Conns() == 10 })
+	p.Close() // returns only when every proxy goroutine has ended
+	for _, c := range clients {
+		c.Close()
+	}
+	if err := p.Forward(blue); err == nil {
+		t.Error("Forward after Close succeeded")
+	}
+	// The echo server's goroutines end with their clients; allow them a moment.
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= before+2 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

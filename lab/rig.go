@@ -1,0 +1,148 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/switchwatch/switchwatch/internal/pgserver"
+)
+
+// Targets of an endpoint.
+const (
+	TargetBlue  = "blue"
+	TargetGreen = "green"
+)
+
+// RigOptions say how to build a rig. Zero values take the defaults.
+type RigOptions struct {
+	// WorkDir is the parent of the rig's own work directory (default
+	// os.TempDir()); it must be reachable by the user the servers run as.
+	WorkDir string
+	// WritePort and ReadPort are the endpoints' ports on 127.0.0.1
+	// (0: free ports).
+	WritePort, ReadPort int
+	// ReaderTarget is where the read endpoint forwards: green (default,
+	// like a reader endpoint on a replica) or blue.
+	ReaderTarget string
+	Password     string            // the servers' superuser password (default pgserver.DefaultPassword)
+	Settings     map[string]string // extra server settings for both servers
+	Binaries     *pgserver.Binaries
+	// Keep leaves the servers' directories in place on Close (the servers
+	// are stopped regardless).
+	Keep bool
+}
+
+// Rig is BLUE (a primary), GREEN (its streaming standby, made with
+// pg_basebackup) and two endpoints in front of them: Writer, forwarding to
+// blue, and Reader, forwarding to ReaderTarget.
+type Rig struct {
+	Dir    string
+	Blue   *pgserver.Server
+	Green  *pgserver.Server
+	Writer *Proxy
+	Reader *Proxy
+
+	keep bool
+}
+
+// NewRig builds and starts a rig. On error everything it started is
+// stopped and its directory removed.
+func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
+	if opts.ReaderTarget == "" {
+		opts.ReaderTarget = TargetGreen
+	}
+	if opts.ReaderTarget != TargetBlue && opts.ReaderTarget != TargetGreen {
+		return nil, fmt.Errorf("reader target %q: want blue or green", opts.ReaderTarget)
+	}
+	dir, err := pgserver.MakeWorkDir(opts.WorkDir, "switchwatch-lab-")
+	if err != nil {
+		return nil, err
+	}
+	r = &Rig{Dir: dir, keep: opts.Keep}
+	defer func() {
+		if err != nil {
+			r.keep = false
+			r.Close()
+			r = nil
+		}
+	}()
+	r.Blue, err = pgserver.Start(ctx, pgserver.Options{
+		Dir: filepath.Join(dir, "blue"), Name: TargetBlue, Password: opts.Password,
+		Settings: opts.Settings, Binaries: opts.Binaries,
+	})
+	if err != nil {
+		return r, fmt.Errorf("start blue: %w", err)
+	}
+	r.Green, err = pgserver.StartStandby(ctx, r.Blue, pgserver.Options{
+		Dir: filepath.Join(dir, "green"), Name: TargetGreen, Binaries: opts.Binaries,
+	})
+	if err != nil {
+		return r, fmt.Errorf("start green as a standby of blue: %w", err)
+	}
+	r.Writer, err = NewProxy("write", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.WritePort)), r.Blue.Addr())
+	if err != nil {
+		return r, err
+	}
+	r.Reader, err = NewProxy("read", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.ReadPort)), r.server(opts.ReaderTarget).Addr())
+	if err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func (r *Rig) server(target string) *pgserver.Server {
+	if target == TargetGreen {
+		return r.Green
+	}
+	return r.Blue
+}
+
+// endpoint returns the proxy of an endpoint role ("write" or "read").
+func (r *Rig) endpoint(name string) *Proxy {
+	if name == "read" {
+		return r.Reader
+	}
+	return r.Writer
+}
+
+// WriteDSN and ReadDSN are the connection strings of the endpoints.
+func (r *Rig) WriteDSN() string {
+	return pgserver.DSN("127.0.0.1", r.Writer.Port(), r.Blue.User(), r.Blue.Password())
+}
+
+func (r *Rig) ReadDSN() string {
+	return pgserver.DSN("127.0.0.1", r.Reader.Port(), r.Blue.User(), r.Blue.Password())
+}
+
+// Close stops the endpoints and both servers and removes the work
+// directory (unless Keep, which keeps the data directories and logs). It
+// is safe on a partly built rig and to call twice.
+func (r *Rig) Close() error {
+	var errs []error
+	for _, p := range []*Proxy{r.Writer, r.Reader} {
+		if p != nil {
+			errs = append(errs, p.Close())
+		}
+	}
+	for _, s := range []*pgserver.Server{r.Green, r.Blue} {
+		if s == nil {
+			continue
+		}
+		if r.keep {
+			errs = append(errs, s.Stop())
+		} else {
+			errs = append(errs, s.Close())
+		}
+	}
+	if !r.keep && r.Dir != "" {
+		if err := os.RemoveAll(r.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("remove lab work directory: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,434 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// Step actions. Each is also the name of the event the step writes (see
+// the package comment for every event name).
+const (
+	ActBlueReadOnly      = "blue_read_only"
+	ActBlueKilled        = "blue_killed"
+	ActBlueRestart       = "blue_restart"
+	ActGreenPromoted     = "green_promoted"
+	ActEndpointBlackhole = "endpoint_blackhole"
+	ActEndpointRefuse    = "endpoint_refuse"
+	ActEndpointToBlue    = "endpoint_to_blue"
+	ActEndpointToGreen   = "endpoint_to_green"
+	ActEndpointCut       = "endpoint_cut"
+
+	// Events written besides the actions' own.
+	EvGreenCaughtUp = "green_caught_up"
+	EvScenario      = "scenario"
+)
+
+// EventSource is the Source of every event the lab writes.
+const EventSource = "lab"
+
+// Action is a step kind: its parameters (name → meaning) and what it does.
+type Action struct {
+	Help   string
+	Params map[string]string
+	run    func(x *executor, ctx context.Context, st Step) error
+}
+
+var endpointParams = map[string]string{
+	"endpoint": "which endpoint: write (default), read or both",
+	"cut":      "also reset the connections open through the endpoint (default false)",
+}
+
+func withEndpointParams(m map[string]string) map[string]string {
+	for k, v := range endpointParams {
+		m[k] = v
+	}
+	return m
+}
+
+// Actions are the step actions, by name.
+var Actions = map[string]*Action{
+	ActBlueReadOnly: {
+		Help:   "blue stops taking writes: ALTER SYSTEM SET default_transaction_read_only = on, reload, then end every client session (not the walsender)",
+		Params: map[string]string{"terminate": "end the client sessions (default true)"},
+		run:    (*executor).blueReadOnly,
+	},
+	ActBlueKilled: {
+		Help:   "SIGKILL to blue's postmaster",
+		Params: map[string]string{},
+		run:    (*executor).blueKilled,
+	},
+	ActBlueRestart: {
+		Help:   "fast shutdown of blue (pg_ctl stop -m fast), then start it again on the same port",
+		Params: map[string]string{},
+		run:    (*executor).blueRestart,
+	},
+	ActGreenPromoted: {
+		Help: "promote green (pg_promote); with catch_up, first wait until green has replayed all WAL blue has written",
+		Params: map[string]string{
+			"catch_up": "wait for green to replay up to blue's current WAL position first (default true; needs blue up)",
+			"timeout":  "longest wait for catch-up (default 30s)",
+		},
+		run: (*executor).greenPromoted,
+	},
+	ActEndpointBlackhole: {
+		Help: "the endpoint accepts connections and never answers",
+		Params: withEndpointParams(map[string]string{
+			"for":  "how long; then forward to 'then' (default: until the next endpoint step)",
+			"then": "blue or green: where to forward after 'for' (default: where it forwarded before)",
+		}),
+		run: func(x *executor, ctx context.Context, st Step) error { return x.endpointWindow(ctx, st, Blackhole) },
+	},
+	ActEndpointRefuse: {
+		Help: "the endpoint stops listening: connections are refused",
+		Params: withEndpointParams(map[string]string{
+			"for":  "how long; then forward to 'then' (default: until the next endpoint step)",
+			"then": "blue or green: where to forward after 'for' (default: where it forwarded before)",
+		}),
+		run: func(x *executor, ctx context.Context, st Step) error { return x.endpointWindow(ctx, st, Refuse) },
+	},
+	ActEndpointToBlue: {
+		Help:   "the endpoint forwards new connections to blue",
+		Params: withEndpointParams(map[string]string{}),
+		run: func(x *executor, ctx context.Context, st Step) error {
+			return x.endpointTo(st, TargetBlue)
+		},
+	},
+	ActEndpointToGreen: {
+		Help:   "the endpoint forwards new connections to green",
+		Params: withEndpointParams(map[string]string{}),
+		run: func(x *executor, ctx context.Context, st Step) error {
+			return x.endpointTo(st, TargetGreen)
+		},
+	},
+	ActEndpointCut: {
+		Help:   "reset every connection open through the endpoint",
+		Params: map[string]string{"endpoint": endpointParams["endpoint"]},
+		run:    (*executor).endpointCut,
+	},
+}
+
+// ActionNames lists the actions in order.
+func ActionNames() []string {
+	names := make([]string, 0, len(Actions))
+	for n := range Actions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// EventSink receives the ground-truth events; *store.EventLog is one.
+type EventSink interface {
+	Log(store.Event) error
+}
+
+// executor runs a scenario's steps against a rig.
+type executor struct {
+	rig  *Rig
+	sink EventSink
+	// open are endpoint windows (blackhole, refuse) without an end yet, by
+	// endpoint; the next endpoint step on that endpoint, or the end of the
+	// scenario, ends and logs them.
+	open map[string]*store.Event
+	// prev is where each endpoint forwarded before its current window.
+	prev map[string]string
+	err  error // the first error of the sink
+}
+
+// RunScenario runs sc's steps against rig (no lead-in or tail: the caller
+// owns those) and writes one event per step to sink, plus a "scenario"
+// event spanning all steps. It stops at the first failing step or when
+// ctx ends; windows still open are ended and logged either way.
+func RunScenario(ctx context.Context, rig *Rig, sc *Scenario, sink EventSink) error {
+	x := &executor{rig: rig, sink: sink, open: map[string]*store.Event{}, prev: map[string]string{}}
+	start := time.Now()
+	err := x.steps(ctx, sc)
+	end := time.Now()
+	for _, ep := range []string{"write", "read"} {
+		x.closeWindow(ep, end)
+	}
+	attrs := map[string]string{}
+	for k, v := range sc.Params {
+		attrs[k] = v
+	}
+	msg := "scenario " + sc.Name
+	if err != nil {
+		attrs["error"] = err.Error()
+		msg += " (failed)"
+	}
+	x.log(store.Event{Time: start, End: &end, Name: EvScenario, Message: msg, Attrs: attrs})
+	if err != nil {
+		return err
+	}
+	return x.err
+}
+
+func (x *executor) steps(ctx context.Context, sc *Scenario) error {
+	for i, st := range sc.Steps {
+		if err := sleep(ctx, st.After); err != nil {
+			return err
+		}
+		if err := Actions[st.Action].run(x, ctx, st); err != nil {
+			return fmt.Errorf("scenario %s step %d (%s): %w", sc.Name, i+1, st.Action, err)
+		}
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (x *executor) log(e store.Event) {
+	e.Source = EventSource
+	if err := x.sink.Log(e); err != nil && x.err == nil {
+		x.err = err
+	}
+}
+
+func stepAttrs(st Step, extra ...string) map[string]string {
+	a := map[string]string{}
+	for k, v := range st.Params {
+		a[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		a[extra[i]] = extra[i+1]
+	}
+	return a
+}
+
+func instant(t time.Time) *time.Time { return &t }
+
+// endpoints are the endpoint names a step acts on.
+func endpoints(st Step) []string {
+	switch st.Params["endpoint"] {
+	case "read":
+		return []string{"read"}
+	case "both":
+		return []string{"write", "read"}
+	}
+	return []string{"write"}
+}
+
+// targetName is the server an endpoint forwards to, by name.
+func (x *executor) targetName(ep string) string {
+	_, addr := x.rig.endpoint(ep).Mode()
+	if addr == x.rig.Green.Addr() {
+		return TargetGreen
+	}
+	return TargetBlue
+}
+
+func (x *executor) closeWindow(ep string, end time.Time) {
+	if w := x.open[ep]; w != nil {
+		w.End = instant(end)
+		x.log(*w)
+		delete(x.open, ep)
+	}
+}
+
+func (x *executor) endpointWindow(ctx context.Context, st Step, mode Mode) error {
+	p := params(st.Params)
+	for _, ep := range endpoints(st) {
+		proxy := x.rig.endpoint(ep)
+		if m, _ := proxy.Mode(); m == Forward {
+			x.prev[ep] = x.targetName(ep)
+		}
+		var err error
+		if mode == Blackhole {
+			err = proxy.Blackhole()
+		} else {
+			err = proxy.Refuse()
+		}
+		now := time.Now()
+		x.closeWindow(ep, now)
+		if err != nil {
+			return err
+		}
+		attrs := stepAttrs(st, "endpoint", ep)
+		if p.bool("cut") {
+			attrs["cut_conns"] = strconv.Itoa(proxy.CutAll())
+		}
+		x.open[ep] = &store.Event{Time: now, Name: st.Action, Attrs: attrs,
+			Message: fmt.Sprintf("%s endpoint %s", ep, map[Mode]string{Blackhole: "does not answer", Refuse: "refuses connections"}[mode])}
+	}
+	if _, ok := st.Params["for"]; !ok || p.dur("for") == 0 {
+		return nil // open until the next endpoint step
+	}
+	if err := sleep(ctx, p.dur("for")); err != nil {
+		return err
+	}
+	for _, ep := range endpoints(st) {
+		then := st.Params["then"]
+		if then == "" {
+			then = x.prev[ep]
+		}
+		if err := x.forward(ep, then, Step{Params: map[string]string{"endpoint": ep}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *executor) endpointTo(st Step, target string) error {
+	for _, ep := range endpoints(st) {
+		if err := x.forward(ep, target, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forward points ep at target, ends ep's open window and logs
+// endpoint_to_<target>.
+func (x *executor) forward(ep, target string, st Step) error {
+	proxy := x.rig.endpoint(ep)
+	err := proxy.Forward(x.rig.server(target).Addr())
+	now := time.Now()
+	x.closeWindow(ep, now)
+	if err != nil {
+		return err
+	}
+	attrs := stepAttrs(st, "endpoint", ep, "target", target, "addr", x.rig.server(target).Addr())
+	if params(st.Params).bool("cut") {
+		attrs["cut_conns"] = strconv.Itoa(proxy.CutAll())
+	}
+	x.log(store.Event{Time: now, Name: "endpoint_to_" + target, Attrs: attrs,
+		Message: fmt.Sprintf("%s endpoint forwards to %s", ep, target)})
+	return nil
+}
+
+func (x *executor) endpointCut(ctx context.Context, st Step) error {
+	for _, ep := range endpoints(st) {
+		n := x.rig.endpoint(ep).CutAll()
+		x.log(store.Event{Time: time.Now(), Name: st.Action, Attrs: stepAttrs(st, "endpoint", ep, "cut_conns", strconv.Itoa(n)),
+			Message: fmt.Sprintf("%s endpoint reset %d connections", ep, n)})
+	}
+	return nil
+}
+
+func (x *executor) blueReadOnly(ctx context.Context, st Step) error {
+	blue := x.rig.Blue
+	start := time.Now()
+	// ALTER SYSTEM refuses to run in a transaction block, so one statement
+	// per round trip.
+	if err := blue.Exec(ctx, "ALTER SYSTEM SET default_transaction_read_only = on"); err != nil {
+		return err
+	}
+	if err := blue.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return err
+	}
+	// The postmaster applies the reload asynchronously; new sessions fork
+	// from it, so wait until a new session sees the setting.
+	for {
+		var ro string
+		if err := blue.QueryRow(ctx, "SHOW default_transaction_read_only").Scan(&ro); err != nil {
+			return err
+		}
+		if ro == "on" {
+			break
+		}
+		if err := sleep(ctx, 10*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	terminated := 0
+	if _, ok := st.Params["terminate"]; !ok || params(st.Params).bool("terminate") {
+		// pg_terminate_backend with a timeout waits until each session has
+		// gone, so nothing blue accepted before is still running after.
+		err := blue.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))
+			FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&terminated)
+		if err != nil {
+			return err
+		}
+	}
+	lsn, err := blue.CurrentLSN(ctx)
+	if err != nil {
+		return err
+	}
+	end := time.Now()
+	x.log(store.Event{Time: start, End: &end, Name: st.Action,
+		Attrs:   stepAttrs(st, "terminated", strconv.Itoa(terminated), "lsn", lsn, "addr", blue.Addr()),
+		Message: fmt.Sprintf("blue is read-only, %d client sessions ended", terminated)})
+	return nil
+}
+
+func (x *executor) blueKilled(ctx context.Context, st Step) error {
+	blue := x.rig.Blue
+	pid := blue.PID()
+	start := time.Now()
+	if err := blue.Kill(); err != nil {
+		return err
+	}
+	end := time.Now()
+	x.log(store.Event{Time: start, End: &end, Name: st.Action,
+		Attrs:   stepAttrs(st, "pid", strconv.Itoa(pid), "addr", blue.Addr()),
+		Message: fmt.Sprintf("blue's postmaster (pid %d) killed with SIGKILL", pid)})
+	return nil
+}
+
+func (x *executor) blueRestart(ctx context.Context, st Step) error {
+	blue := x.rig.Blue
+	pid := blue.PID()
+	start := time.Now()
+	if err := blue.Restart(ctx); err != nil {
+		return err
+	}
+	end := time.Now()
+	x.log(store.Event{Time: start, End: &end, Name: st.Action,
+		Attrs:   stepAttrs(st, "pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr()),
+		Message: "blue restarted (fast shutdown, start)"})
+	return nil
+}
+
+func (x *executor) greenPromoted(ctx context.Context, st Step) error {
+	p := params(st.Params)
+	green := x.rig.Green
+	catchUp := true
+	if _, ok := st.Params["catch_up"]; ok {
+		catchUp = p.bool("catch_up")
+	}
+	if catchUp {
+		timeout := 30 * time.Second
+		if _, ok := st.Params["timeout"]; ok {
+			timeout = p.dur("timeout")
+		}
+		start := time.Now()
+		lsn, err := x.rig.Blue.CurrentLSN(ctx)
+		if err != nil {
+			return fmt.Errorf("read blue's WAL position to wait for green (catch_up needs blue up): %w", err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		err = green.WaitReplayed(wctx, lsn, 10*time.Millisecond)
+		cancel()
+		if err != nil {
+			return err
+		}
+		end := time.Now()
+		x.log(store.Event{Time: start, End: &end, Name: EvGreenCaughtUp, Attrs: map[string]string{"lsn": lsn},
+			Message: "green has replayed blue's WAL up to " + lsn})
+	}
+	start := time.Now()
+	if err := green.Promote(ctx); err != nil {
+		return err
+	}
+	end := time.Now()
+	x.log(store.Event{Time: start, End: &end, Name: st.Action,
+		Attrs: stepAttrs(st, "addr", green.Addr()), Message: "green promoted"})
+	return nil
+}
