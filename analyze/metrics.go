@@ -133,6 +133,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 		}
 	}
 	if trigger >= 0 {
+		m.Events[trigger].Trigger = true
 		ev := m.Events[trigger]
 		m.Trigger = ev.Name
 		m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery

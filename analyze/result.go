@@ -219,6 +219,8 @@ type EventOffset struct {
 	// ToRecovery is the time from the event to the end of the last
 	// non-healthy phase after it (nil when the run did not recover).
 	ToRecovery *Duration `json:"to_recovery,omitempty"`
+	// Trigger marks the event the Metrics' Event* offsets are measured from.
+	Trigger bool `json:"trigger,omitempty"`
 }
 
 // LostWrites is the lost-write check of a run (verify.json).

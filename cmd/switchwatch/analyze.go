@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/switchwatch/switchwatch/analyze"
+)
+
+func init() {
+	register("analyze", "turn recorded runs into outage phases, metrics and statistics", runAnalyze)
+}
+
+// analyzeRenderHook, when set, renders the summary into the output folder after
+// analyze has written its own files (the report package will set it).
+var analyzeRenderHook func(dir string, s *analyze.Summary) error
+
+func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		by      = fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine)")
+		jsonOut = fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)")
+		phases  = fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in -o DIR)")
+		outDir  = fs.String("o", "", "output `DIR` for phases.parquet and summary.json")
+		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
+		events  = fs.String("events", "", "extra events `FILE` (events.jsonl format) applied to the runs whose time span it falls in")
+		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: the first in the run)")
+		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
+		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
+		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
+	)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: switchwatch analyze [flags] PATH...
+
+Reads runs written by "switchwatch record" (a run folder run=<id>, a folder of
+many runs, or Parquet files of probes), classifies every probe (ok, slow,
+read_only, unavailable, error, skipped), cuts every stream into intervals of
+one state, combines them into the run's phases, and prints per-run metrics and
+statistics across runs (grouped with --by, compared with the first group).
+
+Every probe is timed by its intended start, so every duration is known to
+± one probe interval; the output says so. Files that cannot be read are
+skipped with a warning naming them (--strict: an error) and counted.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("analyze: no PATH given")
+	}
+	opt := analyze.Options{
+		Slow: *slow, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
+		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", s) },
+	}
+	if *by != "" {
+		for _, k := range strings.Split(*by, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				opt.By = append(opt.By, k)
+			}
+		}
+	}
+	if *events != "" {
+		opt.Events = []string{*events}
+	}
+	sum, err := analyze.Analyze(ctx, fs.Args(), opt)
+	if err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	if *jsonOut != "-" {
+		if err := analyze.WriteText(stdout, sum); err != nil {
+			return err
+		}
+	}
+	if *jsonOut != "" {
+		if err := analyzeWriteFile(*jsonOut, stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
+			return err
+		}
+	}
+	phasesPath := *phases
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return fmt.Errorf("create output folder: %w", err)
+		}
+		if phasesPath == "" {
+			phasesPath = filepath.Join(*outDir, "phases.parquet")
+		}
+		if *jsonOut == "" {
+			if err := analyzeWriteFile(filepath.Join(*outDir, "summary.json"), stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
+				return err
+			}
+		}
+	}
+	if phasesPath != "" {
+		if err := analyze.WritePhases(phasesPath, sum); err != nil {
+			return err
+		}
+	}
+	if *outDir != "" && analyzeRenderHook != nil {
+		if err := analyzeRenderHook(*outDir, sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// analyzeWriteFile writes to path through fn ("-" is stdout), checking Close.
+func analyzeWriteFile(path string, stdout io.Writer, fn func(io.Writer) error) error {
+	if path == "-" {
+		return fn(stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	return nil
+}
