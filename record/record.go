@@ -258,10 +258,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// setup checks each endpoint once before probing: it creates the probe
-// table when there are write probes, and learns whether the role may read
-// the system identifier. It fails with a clear message when the write
-// endpoint cannot be reached, since nothing useful can be recorded then.
+// setup checks each endpoint once before probing. With write probes it
+// needs the write endpoint, to make sure the probe table exists (creating it
+// only when missing, so a run can start against a read-only endpoint whose
+// table is already there), and fails with a clear message otherwise. The
+// other checks are best effort: an endpoint that is down at the start is
+// what some recordings are about, and its probes will say so.
 func setup(ctx context.Context, cfg *Config, eps map[string]*endpoint, table string, hasWrites bool, sc *scrubber) error {
 	needed := map[string]bool{}
 	for _, k := range cfg.Kinds {
@@ -269,28 +271,41 @@ func setup(ctx context.Context, cfg *Config, eps map[string]*endpoint, table str
 	}
 	for _, role := range []string{store.EndpointWrite, store.EndpointRead} {
 		ep := eps[role]
-		if !needed[role] && !(role == store.EndpointWrite && hasWrites) {
+		mustCreate := role == store.EndpointWrite && hasWrites
+		if !needed[role] && !mustCreate {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout+cfg.QueryTimeout)
-		conn, err := pgx.ConnectConfig(cctx, ep.cfg)
-		if err != nil {
-			cancel()
-			return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(err.Error()))
-		}
-		if role == store.EndpointWrite && hasWrites {
-			if _, err := conn.Exec(cctx, createTableSQL(table)); err != nil {
-				conn.Close(context.Background())
-				cancel()
-				return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+		err := func() error {
+			cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout+cfg.QueryTimeout)
+			defer cancel()
+			conn, err := pgx.ConnectConfig(cctx, ep.cfg)
+			if err != nil {
+				return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(err.Error()))
 			}
+			defer conn.Close(context.Background())
+			if mustCreate {
+				var exists bool
+				if err := conn.QueryRow(cctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+					return fmt.Errorf("look for probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+				}
+				if !exists {
+					if _, err := conn.Exec(cctx, createTableSQL(table)); err != nil {
+						return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+					}
+				}
+			}
+			var may bool
+			if err := conn.QueryRow(cctx, "SELECT has_function_privilege('pg_control_system()', 'execute')").Scan(&may); err == nil {
+				ep.systemID = may
+			}
+			return nil
+		}()
+		if err != nil && mustCreate {
+			return err
 		}
-		var may bool
-		if err := conn.QueryRow(cctx, "SELECT has_function_privilege('pg_control_system()', 'execute')").Scan(&may); err == nil {
-			ep.systemID = may
+		if err != nil && cfg.Status != nil {
+			fmt.Fprintf(cfg.Status, "switchwatch: %v (recording anyway)\n", err)
 		}
-		conn.Close(context.Background())
-		cancel()
 	}
 	return nil
 }

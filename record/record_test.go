@@ -1,0 +1,442 @@
+package record_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/switchwatch/switchwatch/internal/pgserver"
+	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// readRows returns every probe row of a run, sorted by stream and seq.
+func readRows(t *testing.T, dir string) []store.Probe {
+	t.Helper()
+	var rows []store.Probe
+	err := store.ReadRun(dir, func(p *store.Probe) error {
+		c := *p
+		if p.SeenSeq != nil {
+			v := *p.SeenSeq
+			c.SeenSeq = &v
+		}
+		if p.InRecovery != nil {
+			v := *p.InRecovery
+			c.InRecovery = &v
+		}
+		rows = append(rows, c)
+		return nil
+	}, func(s store.SkippedFile) { t.Errorf("skipped %s: %s", s.Path, s.Reason) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if a, b := rows[i].Stream(), rows[j].Stream(); a != b {
+			return a < b
+		}
+		return rows[i].Seq < rows[j].Seq
+	})
+	return rows
+}
+
+func byStream(rows []store.Probe) map[string][]store.Probe {
+	m := map[string][]store.Probe{}
+	for _, r := range rows {
+		m[r.Stream()] = append(m[r.Stream()], r)
+	}
+	return m
+}
+
+// checkGrid asserts that a stream has every slot of the grid, once, on time:
+// seq 0..n-1 with intended times exactly k intervals apart.
+func checkGrid(t *testing.T, name string, rows []store.Probe, interval time.Duration, want int) {
+	t.Helper()
+	if len(rows) != want {
+		t.Errorf("%s: %d probes, want %d (duration / interval)", name, len(rows), want)
+	}
+	for k, r := range rows {
+		if r.Seq != int64(k) {
+			t.Fatalf("%s: probe %d has seq %d: a slot is missing or doubled", name, k, r.Seq)
+		}
+		if got := time.Duration(r.Intended - rows[0].Intended); got != time.Duration(k)*interval {
+			t.Fatalf("%s: slot %d intended at +%v, want +%v", name, k, got, time.Duration(k)*interval)
+		}
+	}
+}
+
+func assertNoSecret(t *testing.T, root, secret string) {
+	t.Helper()
+	filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), secret) {
+			t.Errorf("password found in %s", path)
+		}
+		return nil
+	})
+}
+
+func TestHealthyRun(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{Password: "healthy-secret-pw"})
+	out := t.TempDir()
+	const interval = 50 * time.Millisecond
+	var status strings.Builder
+	var mu sync.Mutex
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: interval, Duration: 2 * time.Second, Out: out,
+		Kinds: []string{"write", "read", "connect"}, Conns: []string{"new", "pooled"},
+		Labels: map[string]string{"case": "healthy"}, Status: lockedWriter{&status, &mu}, StatusEvery: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readRows(t, res.RunDir)
+	streams := byStream(rows)
+	if len(streams) != 6 {
+		t.Fatalf("streams = %d, want 6 (3 kinds × 2 modes)", len(streams))
+	}
+	for name, s := range streams {
+		checkGrid(t, name, s, interval, 40)
+		for _, p := range s {
+			if p.Outcome != store.OutcomeOK {
+				t.Errorf("%s seq %d: %s %s %s", name, p.Seq, p.Outcome, p.ErrorClass, p.Error)
+				continue
+			}
+			if p.ServerAddr != srv.Addr() || p.ServerStart == 0 || p.InRecovery == nil || *p.InRecovery {
+				t.Errorf("%s seq %d: server identity %q start %d recovery %v, want %s", name, p.Seq, p.ServerAddr, p.ServerStart, p.InRecovery, srv.Addr())
+			}
+			if !(p.Intended <= p.Start && p.Start <= p.End) || p.LatencyNS <= 0 || p.LatencyNS > p.End-p.Start+1 {
+				t.Errorf("%s seq %d: times out of order: intended %d start %d end %d latency %d", name, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS)
+			}
+			if p.Conn == store.ConnNew && p.ResolvedAddrs != "127.0.0.1" {
+				t.Errorf("%s seq %d: resolved %q, want 127.0.0.1", name, p.Seq, p.ResolvedAddrs)
+			}
+		}
+	}
+	// Reads see the writes of their own mode, and only writes that had
+	// started before the read ended.
+	for _, conn := range []string{"new", "pooled"} {
+		writes := streams["write/"+conn+"/write"]
+		for _, p := range streams["read/"+conn+"/read"] {
+			if p.SeenSeq != nil && writes[*p.SeenSeq].Start > p.End {
+				t.Errorf("read/%s seq %d saw write %d, which started after the read ended", conn, p.Seq, *p.SeenSeq)
+			}
+		}
+		last := streams["read/"+conn+"/read"][39]
+		if last.SeenSeq == nil || *last.SeenSeq < 30 {
+			t.Errorf("read/%s: last read saw %v, want a recent write", conn, last.SeenSeq)
+		}
+	}
+	if v := res.Verify; v == nil || v.AcknowledgedPresent != 80 || v.AcknowledgedMissing+v.FailedPresent+v.FailedAbsent+v.Unexpected != 0 {
+		t.Errorf("verify = %+v (%v), want 80 acknowledged and present", res.Verify, res.VerifyErr)
+	}
+	info, err := store.ReadRunInfo(res.RunDir)
+	if err != nil || info.End == nil || info.Labels["case"] != "healthy" || info.Probes["ok"] != 240 {
+		t.Errorf("run.json = %+v, %v", info, err)
+	}
+	if !strings.Contains(info.Settings["write_dsn"].(string), "password="+record.Redacted) {
+		t.Errorf("write_dsn in run.json = %v, want the password redacted", info.Settings["write_dsn"])
+	}
+	assertNoSecret(t, out, "healthy-secret-pw")
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(status.String(), "write/pooled/write") || !strings.Contains(status.String(), "ok 40") {
+		t.Errorf("live status lacks the final counts:\n%s", status.String())
+	}
+}
+
+type lockedWriter struct {
+	b  *strings.Builder
+	mu *sync.Mutex
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// TestReadOnlyWritesFailReadsWork is the heart of a blue/green switchover
+// as clients see it: the server answers but refuses writes.
+func TestReadOnlyWritesFailReadsWork(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	out := t.TempDir()
+	ctx := context.Background()
+	// A first run creates the probe table; then the server goes read-only.
+	if _, err := record.Run(ctx, record.Config{WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 100 * time.Millisecond, Out: out, NoVerify: true}); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, srv.DSN(), "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()")
+	res, err := record.Run(ctx, record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: time.Second, Out: out,
+		Conns: []string{"new", "pooled"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams := byStream(readRows(t, res.RunDir))
+	for _, conn := range []string{"new", "pooled"} {
+		for _, p := range streams["write/"+conn+"/write"] {
+			if p.Outcome != store.OutcomeError || p.ErrorClass != store.ClassReadOnly || p.SQLState != "25006" {
+				t.Errorf("write/%s seq %d: %s/%s/%s, want error/read_only/25006", conn, p.Seq, p.Outcome, p.ErrorClass, p.SQLState)
+			}
+		}
+		for _, p := range streams["read/"+conn+"/read"] {
+			if p.Outcome != store.OutcomeOK {
+				t.Errorf("read/%s seq %d: %s %s, want ok", conn, p.Seq, p.Outcome, p.Error)
+			}
+		}
+	}
+	// The check still runs: every write failed and none is in the table.
+	if v := res.Verify; v == nil || v.FailedAbsent != 40 || v.AcknowledgedPresent != 0 {
+		t.Errorf("verify = %+v (%v), want 40 failed and absent", res.Verify, res.VerifyErr)
+	}
+}
+
+func exec(t *testing.T, dsn string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, s := range stmts {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// TestStoppedServerIsRefused stops the server in the middle of a run: new
+// connections are then refused, pooled ones are cut first.
+func TestStoppedServerIsRefused(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	out := t.TempDir()
+	stopped := make(chan time.Time, 1)
+	go func() {
+		time.Sleep(800 * time.Millisecond)
+		stopped <- time.Now()
+		if err := srv.Stop(); err != nil {
+			t.Errorf("stop server: %v", err)
+		}
+	}()
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 2500 * time.Millisecond, Out: out,
+		Kinds: []string{"connect"}, Conns: []string{"new", "pooled"}, ConnectTimeout: time.Second, QueryTimeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stoppedAt := <-stopped
+	for name, s := range byStream(readRows(t, res.RunDir)) {
+		checkGrid(t, name, s, 50*time.Millisecond, 50)
+		if s[0].Outcome != store.OutcomeOK {
+			t.Errorf("%s: first probe %s %s, want ok before the stop", name, s[0].Outcome, s[0].Error)
+		}
+		last := s[len(s)-1]
+		if last.ErrorClass != store.ClassRefused {
+			t.Errorf("%s: last probe %s/%s %q, want refused after the stop", name, last.Outcome, last.ErrorClass, last.Error)
+		}
+		// Once refused, never ok again: the server stays down.
+		refused := false
+		for _, p := range s {
+			refused = refused || p.ErrorClass == store.ClassRefused
+			if refused && p.Outcome == store.OutcomeOK {
+				t.Errorf("%s seq %d: ok after refusals", name, p.Seq)
+			}
+			if p.Outcome == store.OutcomeOK && time.Unix(0, p.Start).After(stoppedAt.Add(time.Second)) {
+				t.Errorf("%s seq %d: ok a second after the server stopped", name, p.Seq)
+			}
+		}
+	}
+}
+
+// blackhole accepts TCP connections and never answers, as an endpoint that
+// is being moved does.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return ln.Addr().String()
+}
+
+// TestHangingEndpointKeepsTheGrid is the coordinated-omission test: every
+// probe hangs until its connect timeout, far longer than the interval, and
+// still no slot of the grid is missing, late, or skipped.
+func TestHangingEndpointKeepsTheGrid(t *testing.T) {
+	host, port, _ := net.SplitHostPort(blackhole(t))
+	dsn := fmt.Sprintf("host=%s port=%s user=nobody password=hole-secret dbname=x sslmode=disable", host, port)
+	const interval = 20 * time.Millisecond
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: dsn, Interval: interval, Duration: 2 * time.Second, Out: t.TempDir(),
+		Kinds: []string{"connect"}, Conns: []string{"new", "pooled"}, ConnectTimeout: 500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range byStream(readRows(t, res.RunDir)) {
+		checkGrid(t, name, s, interval, 100)
+		lags := make([]time.Duration, 0, len(s))
+		for _, p := range s {
+			if p.Outcome != store.OutcomeTimeout || p.ErrorClass != store.ClassConnectTimeout {
+				t.Errorf("%s seq %d: %s/%s %q, want timeout/connect_timeout", name, p.Seq, p.Outcome, p.ErrorClass, p.Error)
+			}
+			if d := time.Duration(p.LatencyNS); d < 450*time.Millisecond {
+				t.Errorf("%s seq %d: latency %v, want the 500ms connect timeout", name, p.Seq, d)
+			}
+			lags = append(lags, time.Duration(p.Start-p.Intended))
+		}
+		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+		// 25 probes hang at once; the median start still keeps to the grid.
+		if med := lags[len(lags)/2]; med > 50*time.Millisecond {
+			t.Errorf("%s: median schedule lag %v: the grid slipped", name, med)
+		}
+	}
+	assertNoSecret(t, filepath.Dir(res.RunDir), "hole-secret")
+}
+
+// TestInflightBoundSkipsNotDrops: with a bound of 3 and every probe hanging,
+// most slots are recorded as skipped, none is missing.
+func TestInflightBoundSkipsNotDrops(t *testing.T) {
+	host, port, _ := net.SplitHostPort(blackhole(t))
+	dsn := fmt.Sprintf("host=%s port=%s user=nobody dbname=x sslmode=disable", host, port)
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: dsn, Interval: 20 * time.Millisecond, Duration: time.Second, Out: t.TempDir(),
+		Kinds: []string{"connect"}, ConnectTimeout: 400 * time.Millisecond, MaxInflight: 3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := byStream(readRows(t, res.RunDir))["connect/new/write"]
+	checkGrid(t, "connect/new/write", s, 20*time.Millisecond, 50)
+	var ran, skipped int
+	for _, p := range s {
+		switch p.Outcome {
+		case store.OutcomeSkipped:
+			skipped++
+			if p.ErrorClass != store.ClassInflightLimit || p.Start != 0 {
+				t.Errorf("skipped seq %d: class %q start %d", p.Seq, p.ErrorClass, p.Start)
+			}
+		case store.OutcomeTimeout:
+			ran++
+		default:
+			t.Errorf("seq %d: %s", p.Seq, p.Outcome)
+		}
+	}
+	// 1 s of 400 ms hangs, 3 at a time: at most 3 × ceil(1000/400) = 9 ran.
+	if ran > 9 || ran < 3 || skipped != 50-ran {
+		t.Errorf("ran %d, skipped %d: want 3..9 run and the rest skipped", ran, skipped)
+	}
+}
+
+func TestWrongPasswordIsAuth(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	dsn := pgserver.DSN("127.0.0.1", srv.Port(), srv.User(), "definitely-wrong-pw")
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Out: t.TempDir(),
+		Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range readRows(t, res.RunDir) {
+		if p.ErrorClass != store.ClassAuth || p.SQLState != "28P01" {
+			t.Errorf("seq %d: %s/%s %q, want auth/28P01", p.Seq, p.ErrorClass, p.SQLState, p.Error)
+		}
+	}
+	assertNoSecret(t, filepath.Dir(res.RunDir), "definitely-wrong-pw")
+}
+
+func TestTooManyConnections(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{Settings: map[string]string{
+		"max_connections": "3", "superuser_reserved_connections": "0", "max_wal_senders": "0",
+	}})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ { // take every slot
+		c, err := pgx.Connect(ctx, srv.DSN())
+		if err != nil {
+			t.Fatalf("hold connection %d: %v", i, err)
+		}
+		defer c.Close(ctx)
+	}
+	res, err := record.Run(ctx, record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Out: t.TempDir(),
+		Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range readRows(t, res.RunDir) {
+		if p.ErrorClass != store.ClassTooManyConnections || p.SQLState != "53300" {
+			t.Errorf("seq %d: %s/%s %q, want too_many_connections/53300", p.Seq, p.ErrorClass, p.SQLState, p.Error)
+		}
+	}
+}
+
+// TestTerminatedSessionsAreShutdown cuts the pooled connections the way a
+// switchover does (pg_terminate_backend): the pooled probes see the cut,
+// then the pool reconnects and they succeed again.
+func TestTerminatedSessionsAreShutdown(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		exec(t, srv.DSN(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+	}()
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 1500 * time.Millisecond, Out: t.TempDir(),
+		Kinds: []string{"connect"}, Conns: []string{"pooled"}, PoolSize: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := readRows(t, res.RunDir)
+	var cut int
+	for _, p := range s {
+		if p.Failed() {
+			cut++
+			if p.ErrorClass != store.ClassShutdown && p.ErrorClass != store.ClassReset {
+				t.Errorf("seq %d: %s %q, want shutdown (57P01) or reset", p.Seq, p.ErrorClass, p.Error)
+			}
+		}
+	}
+	if cut == 0 || cut > 2 {
+		t.Errorf("%d failed probes, want the one or two that met the cut", cut)
+	}
+	if last := s[len(s)-1]; last.Outcome != store.OutcomeOK {
+		t.Errorf("last probe %s: the pool did not reconnect", last.Outcome)
+	}
+}
