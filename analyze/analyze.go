@@ -161,6 +161,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 			sum.Runs = append(sum.Runs, run)
 		}
 	}
+	if len(sum.Runs) == 0 {
+		return sum, fmt.Errorf("no run could be read from %v (%d files skipped)", paths, len(sum.Input.Skipped))
+	}
 	if opt.Strict && len(sum.Input.Skipped) > 0 {
 		s := sum.Input.Skipped[0]
 		return sum, fmt.Errorf("%s: %s: %w", s.Path, s.Reason, ErrStrict)

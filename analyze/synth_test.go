@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -129,4 +130,9 @@ func TestAuroraPattern(t *testing.T) {
 	if sum.Accuracy == nil || sum.Accuracy.Total != 4 || sum.Accuracy.Within != 4 {
 		t.Errorf("accuracy %+v", sum.Accuracy)
 	}
+}
+
+func jsonLine(p *store.Probe) ([]byte, error) {
+	b, err := json.Marshal(p)
+	return append(b, '\n'), err
 }
