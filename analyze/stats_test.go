@@ -1,0 +1,131 @@
+package analyze
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func fakeRuns(group string, downSeconds ...float64) []RunResult {
+	var runs []RunResult
+	for i, s := range downSeconds {
+		d := &Duration{NS: int64(s * float64(time.Second)), ResolutionNS: int64(100 * time.Millisecond)}
+		runs = append(runs, RunResult{
+			RunID:  group + string(rune('a'+i)),
+			Labels: map[string]string{"strategy": group},
+			Metrics: Metrics{WriteDowntime: d, LongestWriteOutage: d, Recovered: true,
+				FailedByClass: classMap(nil)},
+		})
+	}
+	return runs
+}
+
+func statOf(g Group, metric string) Stats {
+	for _, s := range g.Stats {
+		if s.Metric == metric {
+			return s
+		}
+	}
+	return Stats{}
+}
+
+func cmpOf(cs []Comparison, metric string) *Comparison {
+	for i := range cs {
+		if cs[i].Metric == metric {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+func TestGroupStats(t *testing.T) {
+	runs := append(fakeRuns("a", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10), fakeRuns("b", 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)...)
+	groups, cmps := groupStats(runs, []string{"strategy"})
+	if len(groups) != 2 || groups[0].Key != "strategy=a" || groups[1].Key != "strategy=b" || len(groups[0].Runs) != 10 {
+		t.Fatalf("groups %+v", groups)
+	}
+	s := statOf(groups[0], "write_downtime")
+	if s.N != 10 || s.Min != 1e9 || s.Max != 10e9 || s.Median != 5.5e9 || s.Mean != 5.5e9 || s.P95 != 10e9 {
+		t.Errorf("stats %+v", s)
+	}
+	// sample standard deviation of 1..10 is sqrt(55/6)
+	if math.Abs(s.Stddev-math.Sqrt(55.0/6)*1e9) > 1 {
+		t.Errorf("stddev %v", s.Stddev)
+	}
+	if s.MedianLo == nil || s.MedianHi == nil || *s.MedianLo > s.Median || *s.MedianHi < s.Median || *s.MedianLo < s.Min || *s.MedianHi > s.Max {
+		t.Errorf("median CI %v %v around %v", s.MedianLo, s.MedianHi, s.Median)
+	}
+	if s.ResolutionNS != int64(100*time.Millisecond) {
+		t.Errorf("resolution %d", s.ResolutionNS)
+	}
+	if st := statOf(groups[0], "event_to_recovery"); st.N != 0 || st.Missing != 10 {
+		t.Errorf("a metric no run has: %+v", st)
+	}
+	c := cmpOf(cmps, "write_downtime")
+	if c == nil {
+		t.Fatal("no comparison")
+	}
+	// completely separated samples of 10: p = 2/C(20,10) ≈ 1.1e-5
+	if !c.Significant || c.P > 1e-3 || c.Delta != 20e9 || c.N1 != 10 || c.N2 != 10 {
+		t.Errorf("comparison %+v", c)
+	}
+	if cmpOf(cmps, "event_to_recovery") != nil {
+		t.Errorf("compared a metric no run has")
+	}
+}
+
+func TestCompareNoise(t *testing.T) {
+	runs := append(fakeRuns("a", 1, 5, 3, 9, 7), fakeRuns("b", 2, 4, 6, 8, 10)...)
+	_, cmps := groupStats(runs, []string{"strategy"})
+	c := cmpOf(cmps, "write_downtime")
+	if c.Significant || c.P < 0.5 {
+		t.Errorf("interleaved samples judged different: %+v", c)
+	}
+	// three runs a side can never be significant at 0.05: say so
+	runs = append(fakeRuns("a", 1, 2, 3), fakeRuns("b", 21, 22, 23)...)
+	groups, cmps := groupStats(runs, []string{"strategy"})
+	c = cmpOf(cmps, "write_downtime")
+	if c.Significant || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "need >= 4 samples") {
+		t.Errorf("n=3+3: %+v", c)
+	}
+	if s := statOf(groups[0], "write_downtime"); s.MedianLo != nil || len(s.Warnings) == 0 {
+		t.Errorf("n=3 median CI should be unknown with a warning: %+v", s)
+	}
+}
+
+func TestGroupByMissingLabel(t *testing.T) {
+	runs := fakeRuns("a", 1, 2)
+	runs[1].Labels = nil
+	groups, _ := groupStats(runs, []string{"strategy", "engine"})
+	if len(groups) != 2 || groups[0].Key != "strategy=a,engine=" || groups[1].Key != "strategy=,engine=" {
+		t.Errorf("groups %v %v", groups[0].Key, groups[len(groups)-1].Key)
+	}
+	groups, _ = groupStats(runs, nil)
+	if len(groups) != 1 || groups[0].Key != "all" {
+		t.Errorf("no --by: %+v", groups)
+	}
+}
+
+func TestHistQuantiles(t *testing.T) {
+	var h hist
+	for v := int64(1); v <= 100000; v++ {
+		h.add(v * 1000)
+	}
+	for _, q := range []float64{0.5, 0.9, 0.99} {
+		want := q * 100000 * 1000
+		if got := float64(h.quantile(q)); math.Abs(got-want)/want > 0.016 {
+			t.Errorf("q%v = %v, want %v within 1.6%%", q, got, want)
+		}
+	}
+	if h.max != 100000*1000 || h.min != 1000 {
+		t.Errorf("min %d max %d", h.min, h.max)
+	}
+	var small hist
+	for _, v := range []int64{3, 1, 2} {
+		small.add(v)
+	}
+	if small.quantile(0.5) != 2 {
+		t.Errorf("small values are exact: median %d", small.quantile(0.5))
+	}
+}
