@@ -104,6 +104,21 @@ func (cfg *Config) validate() error {
 	if cfg.Duration < 0 {
 		return fmt.Errorf("--duration must not be negative")
 	}
+	return checkWritable(cfg.Out)
+}
+
+// checkWritable fails early, before any connection is made, when the
+// output folder cannot be created or written.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "_probe-writable-*")
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return nil
 }
 

@@ -176,7 +176,7 @@ func TestReadOnlyWritesFailReadsWork(t *testing.T) {
 	if _, err := record.Run(ctx, record.Config{WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 100 * time.Millisecond, Out: out, NoVerify: true}); err != nil {
 		t.Fatal(err)
 	}
-	exec(t, srv.DSN(), "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()")
+	execSQL(t, srv.DSN(), "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()")
 	res, err := record.Run(ctx, record.Config{
 		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: time.Second, Out: out,
 		Conns: []string{"new", "pooled"},
@@ -203,7 +203,7 @@ func TestReadOnlyWritesFailReadsWork(t *testing.T) {
 	}
 }
 
-func exec(t *testing.T, dsn string, stmts ...string) {
+func execSQL(t *testing.T, dsn string, stmts ...string) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -414,7 +414,7 @@ func TestTerminatedSessionsAreShutdown(t *testing.T) {
 	srv := pgserver.StartForTest(t, pgserver.Options{})
 	go func() {
 		time.Sleep(700 * time.Millisecond)
-		exec(t, srv.DSN(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+		execSQL(t, srv.DSN(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
 	}()
 	res, err := record.Run(context.Background(), record.Config{
 		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 1500 * time.Millisecond, Out: t.TempDir(),
