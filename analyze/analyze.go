@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,7 +151,11 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 		sum.Input.Files += r.l.files
 		for _, s := range r.l.skipped {
 			sum.Input.Skipped = append(sum.Input.Skipped, s)
-			warn(fmt.Sprintf("skipped %s: %s", s.Path, s.Reason))
+			if strings.Contains(s.Reason, s.Path) {
+				warn("skipped: " + s.Reason)
+			} else {
+				warn(fmt.Sprintf("skipped %s: %s", s.Path, s.Reason))
+			}
 		}
 		for _, w := range r.l.warnings {
 			warn(w)

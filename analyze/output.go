@@ -100,6 +100,9 @@ func fmtDur(ns, res int64) string {
 }
 
 func fmtD(d Duration) string {
+	if d.NS == 0 && d.ResolutionNS == 0 {
+		return "0s"
+	}
 	return fmtDur(d.NS, d.ResolutionNS) + " ± " + fmtDur(d.ResolutionNS, d.ResolutionNS)
 }
 
@@ -135,7 +138,11 @@ func WriteText(w io.Writer, s *Summary) error {
 	}
 	b.WriteString("\n")
 	for _, k := range in.Skipped {
-		fmt.Fprintf(b, "  skipped %s: %s\n", k.Path, k.Reason)
+		if strings.Contains(k.Reason, k.Path) {
+			fmt.Fprintf(b, "  skipped: %s\n", k.Reason)
+		} else {
+			fmt.Fprintf(b, "  skipped %s: %s\n", k.Path, k.Reason)
+		}
 	}
 	for i := range s.Runs {
 		writeRun(b, &s.Runs[i])
