@@ -1,0 +1,178 @@
+package report
+
+import (
+	"math"
+	"slices"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// interval is [A, B) in nanoseconds since the Unix epoch.
+type interval struct{ A, B int64 }
+
+// forever stands for "until the end of time" in an interval's B.
+const forever = math.MaxInt64 / 4
+
+// Timeline is when one kind of request (write or read) failed in a run:
+// the moments any stream of that kind was in a failing state (see the
+// package doc).
+type Timeline struct {
+	// Start and End bound the time the streams covered.
+	Start, End int64
+	// Fail is the failing set: sorted, disjoint, non-touching intervals
+	// inside [Start, End).
+	Fail []interval
+	// FailingAtEnd: the run ended failing, so the timeline stays failing
+	// after End.
+	FailingAtEnd bool
+}
+
+// failingState reports whether a probe state fails a request; skipped
+// probes carry on the state before them and are handled by the caller.
+func failingState(s analyze.State) bool {
+	return s == analyze.StateReadOnly || s == analyze.StateUnavailable || s == analyze.StateError
+}
+
+// TimelineOf builds the failing timeline of the streams of one probe kind
+// (store.KindWrite or store.KindRead) of a run. ok is false when the run
+// has no such stream.
+func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
+	var all []interval
+	tl.Start, tl.End = math.MaxInt64, math.MinInt64
+	for i := range r.Streams {
+		s := &r.Streams[i]
+		if s.Kind != kind || len(s.Segments) == 0 {
+			continue
+		}
+		ok = true
+		prev := true // a skipped probe at the very start counts as unavailable
+		for _, seg := range s.Segments {
+			f := failingState(seg.State)
+			if seg.State == analyze.StateSkipped {
+				f = prev
+			}
+			prev = f
+			a, b := seg.Start.UnixNano(), seg.End.UnixNano()
+			tl.Start, tl.End = min(tl.Start, a), max(tl.End, b)
+			if f {
+				all = append(all, interval{a, b})
+			}
+		}
+	}
+	if !ok {
+		return Timeline{}, false
+	}
+	tl.Fail = union(all)
+	if n := len(tl.Fail); n > 0 && tl.Fail[n-1].B >= tl.End {
+		tl.FailingAtEnd = true
+	}
+	return tl, true
+}
+
+// union merges intervals into sorted, disjoint, non-touching ones.
+func union(iv []interval) []interval {
+	slices.SortFunc(iv, func(x, y interval) int {
+		if x.A != y.A {
+			return cmpInt(x.A, y.A)
+		}
+		return cmpInt(x.B, y.B)
+	})
+	var out []interval
+	for _, x := range iv {
+		if x.B <= x.A {
+			continue
+		}
+		if n := len(out); n > 0 && x.A <= out[n-1].B {
+			out[n-1].B = max(out[n-1].B, x.B)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// intersect returns the intersection of two sorted disjoint interval lists.
+func intersect(x, y []interval) []interval {
+	var out []interval
+	i, j := 0, 0
+	for i < len(x) && j < len(y) {
+		a, b := max(x[i].A, y[j].A), min(x[i].B, y[j].B)
+		if a < b {
+			out = append(out, interval{a, b})
+		}
+		if x[i].B < y[j].B {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// shift returns the intervals moved by -d: the arrival times t whose
+// attempt at t+d falls in x.
+func shift(x []interval, d int64) []interval {
+	out := make([]interval, len(x))
+	for i, v := range x {
+		out[i] = interval{v.A - d, v.B}
+		if v.B < forever {
+			out[i].B = v.B - d
+		}
+	}
+	return out
+}
+
+// measure is the total length of the intervals inside [a, b).
+func measure(x []interval, a, b int64) int64 {
+	var n int64
+	for _, v := range x {
+		lo, hi := max(v.A, a), min(v.B, b)
+		if lo < hi {
+			n += hi - lo
+		}
+	}
+	return n
+}
+
+// failing is the failing set extended past End when the run ended failing.
+func (tl *Timeline) failing() []interval {
+	f := slices.Clone(tl.Fail)
+	if tl.FailingAtEnd && len(f) > 0 {
+		f[len(f)-1].B = forever
+	}
+	return f
+}
+
+// Downtime is the length of the failing set inside the run.
+func (tl *Timeline) Downtime() int64 { return measure(tl.Fail, tl.Start, tl.End) }
+
+// FailingAt reports whether the timeline is failing at t (ns).
+func (tl *Timeline) FailingAt(t int64) bool {
+	i, _ := slices.BinarySearchFunc(tl.Fail, t, func(v interval, t int64) int {
+		if v.B <= t {
+			return -1
+		}
+		if v.A > t {
+			return 1
+		}
+		return 0
+	})
+	if i < len(tl.Fail) && tl.Fail[i].A <= t && t < tl.Fail[i].B {
+		return true
+	}
+	return tl.FailingAtEnd && t >= tl.End
+}
+
+// kindOfRequests names the request kinds the report replays.
+var kindOfRequests = []string{store.KindWrite, store.KindRead}

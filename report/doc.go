@@ -1,0 +1,63 @@
+// Package report turns an analysis (analyze.Summary) into something people
+// look at: a Markdown report (report.md) and its pictures, each as PNG and
+// SVG, good enough to paste into a wiki page or a pull request unchanged.
+//
+// The layers are the usual ones:
+//
+//	Build        computes the report model from a Summary: groups, the runs
+//	             drawn in detail, availability timelines, capacity planning
+//	WriteMarkdown renders the model as Markdown to an io.Writer
+//	Figure.Render renders one picture to an io.Writer ("png" or "svg")
+//
+// The caller (the switchwatch command) decides file names and writes the
+// files; this package never creates files. Every string that comes from the
+// data (labels, run ids, error messages, server names, event names) goes
+// through Escape or EscapeCell before it reaches the Markdown, so that it
+// can neither break the layout nor inject links, images or HTML.
+//
+// # Colours
+//
+// One colour per probe state, defined once (StateColor, from the
+// Okabe–Ito palette, which stays distinguishable with the common forms of
+// colour blindness) and used by every picture; phases are shaded in the
+// colour of their state.
+//
+// # Availability timelines
+//
+// A run's write availability timeline is built from the segments the
+// analyzer found (analyze.StreamResult.Segments) of its write streams: a
+// moment is failing when any write stream is then in state read_only,
+// unavailable or error; a skipped probe carries on the state before it
+// (unavailable at the very start). This is the same definition as the
+// analyzer's write downtime, so the length of the failing set equals
+// Metrics.WriteDowntime. Reads are treated the same way with the read
+// streams.
+//
+// # Retry replay (capacity planning)
+//
+// With a request rate R and a retry policy, the report replays each run's
+// recorded availability timeline against the policy. The model:
+//
+//   - requests arrive uniformly in time at R per second over the run;
+//   - an attempt at time t fails exactly when the timeline is failing at t
+//     (any write stream failing for writes, any read stream for reads);
+//     after the end of the run the timeline keeps its last state;
+//   - a failed attempt fails at once (no time is spent in it; a client
+//     whose failures take a timeout should add it to the retry delay), and
+//     the next attempt starts after the policy's delay;
+//   - a request fails when every attempt fails; its added latency is the
+//     sum of the delays before its successful attempt;
+//   - attempts of different requests are independent (no extra load, no
+//     circuit breaker, no connection-pool effects).
+//
+// The expected number of failed requests of a run is then R times the
+// length of the set of arrival times whose every attempt fails, computed
+// exactly by intersecting the failing set with copies of itself shifted by
+// the attempt offsets. Every boundary is known to ± one probe interval, so
+// these numbers are too.
+//
+// This package must not import pgx or talk to a database; it reads run
+// folders only through record/store, and only for the few runs it draws in
+// detail. It must not write files or depend on the current time: the same
+// Summary gives byte-identical Markdown.
+package report

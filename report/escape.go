@@ -1,0 +1,80 @@
+package report
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxTextLen bounds a data-derived string in the Markdown, in runes.
+const maxTextLen = 200
+
+// Escape makes a data-derived string safe as inline Markdown text: it can
+// start no block (heading, list, quote, table, code fence), open no link,
+// image, emphasis, code span, math or HTML, and spans exactly one line.
+// Newlines and other control characters become spaces; Markdown
+// punctuation is escaped with a backslash; <, > and & become HTML entities;
+// the result is cut at maxTextLen runes (marked with …). Invalid UTF-8
+// becomes U+FFFD.
+func Escape(s string) string {
+	var b strings.Builder
+	n := 0
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	// A list marker at the start ("-", "+", "1.", "1)") would open a
+	// nested list inside a list item: escape it.
+	lead := -1
+	if s != "" && s[0] == '-' {
+		lead = 0
+	} else if d := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); d > 0 && s[d] == '.' {
+		lead = d
+	}
+	if lead >= 0 && lead+1 < len(s) && s[lead+1] != ' ' && s[lead+1] != '\t' {
+		lead = -1 // not a list marker: it needs a blank after it
+	}
+	for i, r := range s {
+		if i == lead {
+			b.WriteByte('\\')
+		}
+		if n == maxTextLen {
+			b.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\u0085':
+			b.WriteByte(' ')
+		case unicode.IsControl(r):
+			b.WriteRune('\uFFFD')
+		case r < utf8.RuneSelf && strings.ContainsRune(mdPunct, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdPunct is the ASCII punctuation escaped everywhere. CommonMark allows a
+// backslash before any ASCII punctuation, so escaping more than needed is
+// harmless; '.', '-', ':', '/', '=', ',' and '@' are left alone for
+// readability (addresses, times, labels): they matter only as a list
+// marker at the start, which Escape escapes, or at the start of a line,
+// which escaped text never is.
+const mdPunct = "\\`*_{}[]()#+!|~$\"'^"
+
+// EscapeCell is Escape for a Markdown table cell: pipes are escaped (by
+// Escape), and an empty value becomes "-" so the table keeps its columns
+// visible.
+func EscapeCell(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return Escape(s)
+}

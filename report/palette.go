@@ -1,0 +1,68 @@
+package report
+
+import (
+	"image/color"
+
+	"github.com/switchwatch/switchwatch/analyze"
+)
+
+// Okabe–Ito colours (Okabe & Ito 2008), distinguishable with the common
+// forms of colour blindness.
+var (
+	okabeBlack      = color.NRGBA{0x00, 0x00, 0x00, 0xff}
+	okabeOrange     = color.NRGBA{0xe6, 0x9f, 0x00, 0xff}
+	okabeSkyBlue    = color.NRGBA{0x56, 0xb4, 0xe9, 0xff}
+	okabeGreen      = color.NRGBA{0x00, 0x9e, 0x73, 0xff}
+	okabeYellow     = color.NRGBA{0xf0, 0xe4, 0x42, 0xff}
+	okabeBlue       = color.NRGBA{0x00, 0x72, 0xb2, 0xff}
+	okabeVermillion = color.NRGBA{0xd5, 0x5e, 0x00, 0xff}
+	okabePurple     = color.NRGBA{0xcc, 0x79, 0xa7, 0xff}
+	grey            = color.NRGBA{0x99, 0x99, 0x99, 0xff}
+)
+
+// stateColors is the one colour of every probe state, used by every picture.
+var stateColors = map[analyze.State]color.NRGBA{
+	analyze.StateOK:          okabeGreen,
+	analyze.StateSlow:        okabeOrange,
+	analyze.StateReadOnly:    okabeBlue,
+	analyze.StateUnavailable: okabeVermillion,
+	analyze.StateError:       okabePurple,
+	analyze.StateSkipped:     grey,
+}
+
+// StateColor is the colour of a probe state in every picture.
+func StateColor(s analyze.State) color.NRGBA {
+	if c, ok := stateColors[s]; ok {
+		return c
+	}
+	return okabeBlack
+}
+
+// PhaseColor is the colour of a phase state: the colour of the probe state
+// that makes it (healthy is ok's colour).
+func PhaseColor(s analyze.PhaseState) color.NRGBA {
+	switch s {
+	case analyze.PhaseHealthy:
+		return StateColor(analyze.StateOK)
+	case analyze.PhaseReadOnly:
+		return StateColor(analyze.StateReadOnly)
+	case analyze.PhaseUnavailable:
+		return StateColor(analyze.StateUnavailable)
+	case analyze.PhaseError:
+		return StateColor(analyze.StateError)
+	}
+	return okabeBlack
+}
+
+// bandColor is the translucent shade of a phase band.
+func bandColor(s analyze.PhaseState) color.NRGBA {
+	c := PhaseColor(s)
+	c.A = 0x30
+	return c
+}
+
+// groupColors colour the groups' curves. They are not state colours; the
+// curves are told apart by dashes as well.
+var groupColors = []color.NRGBA{okabeBlack, okabeSkyBlue, okabeOrange, okabePurple, okabeBlue, okabeYellow, okabeVermillion, okabeGreen}
+
+func groupColor(i int) color.NRGBA { return groupColors[i%len(groupColors)] }
