@@ -203,14 +203,19 @@ func (p *Proxy) forward(pc *proxyConn, target string) {
 		up.Close()
 		return
 	}
+	// When either direction ends, end both: a client that vanished without
+	// a Terminate message must not leave its server session behind, and a
+	// server that closed must not leave its client waiting.
 	done := make(chan struct{}, 2)
 	go func() {
 		io.Copy(up, pc.client)
 		done <- struct{}{}
 	}()
-	io.Copy(pc.client, up)
-	// One direction ended: end both, then wait for the other copy, so the
-	// proxy's goroutines are all gone when Close returns.
+	go func() {
+		io.Copy(pc.client, up)
+		done <- struct{}{}
+	}()
+	<-done
 	pc.close(false)
 	<-done
 }

@@ -1,0 +1,281 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// Read probe routes: through the write endpoint (as an application with
+// one DSN reads) or through the read endpoint.
+const (
+	ReadViaWrite = "write"
+	ReadViaRead  = "read"
+)
+
+// RunOptions say what "switchwatch lab run" does.
+type RunOptions struct {
+	Scenario *Scenario
+	Runs     int    // default 1
+	Out      string // runs go to Out/run=<id>/
+	Labels   map[string]string
+	// Record holds the probe settings (interval, timeouts, kinds, modes,
+	// ...). The lab sets the DSNs, Out, RunID, Labels and Duration itself,
+	// and runs the lost-write check itself (after the tail) unless
+	// Record.NoVerify.
+	Record  record.Config
+	ReadVia string // ReadViaWrite (default) or ReadViaRead
+	Rig     RigOptions
+	// Progress receives a progress bar across runs (nil: none); Log a line
+	// per run and the rig's whereabouts with Keep (nil: none).
+	Progress io.Writer
+	Log      io.Writer
+}
+
+// RunResult is one lab run.
+type RunResult struct {
+	RunID  string
+	RunDir string
+	Counts map[string]int64
+	Verify *store.Verify // nil when not checked
+}
+
+// Run does opts.Runs runs of the scenario, each on a fresh rig: build the
+// rig, start the recorder against the endpoints, lead-in, scenario, tail,
+// stop the recorder, lost-write check, tear the rig down. It stops at the
+// first failing run. Cancelling ctx stops the current run and tears its rig
+// down; what was recorded so far stays in its run folder.
+func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
+	if opts.Scenario == nil {
+		return nil, errors.New("lab run: no scenario")
+	}
+	if opts.Out == "" {
+		return nil, errors.New("lab run: --out is empty: say where the run folders go")
+	}
+	if opts.Runs <= 0 {
+		opts.Runs = 1
+	}
+	if opts.ReadVia == "" {
+		opts.ReadVia = ReadViaWrite
+	}
+	if opts.ReadVia != ReadViaWrite && opts.ReadVia != ReadViaRead {
+		return nil, fmt.Errorf("lab run: read probes via %q: want write or read", opts.ReadVia)
+	}
+	labels, err := mergeLabels(opts.Scenario.Labels(), opts.Labels)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("create --out %s: %w", opts.Out, err)
+	}
+	var bar *progressbar.ProgressBar
+	if opts.Progress != nil {
+		bar = progressbar.NewOptions(opts.Runs,
+			progressbar.OptionSetWriter(opts.Progress),
+			progressbar.OptionSetDescription("lab "+opts.Scenario.Name),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(opts.Progress) }),
+		)
+	}
+	var results []RunResult
+	for i := 0; i < opts.Runs; i++ {
+		res, err := runOnce(ctx, opts, labels)
+		if res != nil {
+			results = append(results, *res)
+			if opts.Log != nil {
+				logRun(opts.Log, i+1, opts.Runs, res)
+			}
+		}
+		if err != nil {
+			if bar != nil {
+				fmt.Fprintln(opts.Progress)
+			}
+			if res != nil {
+				return results, fmt.Errorf("lab run %d of %d (%s): %w", i+1, opts.Runs, res.RunDir, err)
+			}
+			return results, fmt.Errorf("lab run %d of %d: %w", i+1, opts.Runs, err)
+		}
+		if bar != nil {
+			bar.Add(1)
+		}
+	}
+	return results, nil
+}
+
+func logRun(w io.Writer, i, n int, r *RunResult) {
+	fmt.Fprintf(w, "run %d/%d %s: ok %d, error %d, timeout %d, skipped %d", i, n, r.RunDir,
+		r.Counts[store.OutcomeOK], r.Counts[store.OutcomeError], r.Counts[store.OutcomeTimeout], r.Counts[store.OutcomeSkipped])
+	if v := r.Verify; v != nil {
+		fmt.Fprintf(w, "; lost writes %d, committed although failed %d", v.AcknowledgedMissing, v.FailedPresent)
+	}
+	fmt.Fprintln(w)
+}
+
+// mergeLabels adds the user's labels to the scenario's; a user label may
+// not contradict one the scenario sets.
+func mergeLabels(scenario, user map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range scenario {
+		out[k] = v
+	}
+	for k, v := range user {
+		if sv, ok := scenario[k]; ok && sv != v {
+			return nil, fmt.Errorf("--label %s=%s contradicts the scenario's own label %s=%s (set scenario parameters with --set)", k, v, k, sv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (res *RunResult, err error) {
+	rig, err := NewRig(ctx, opts.Rig)
+	if err != nil {
+		return nil, fmt.Errorf("build the rig: %w", err)
+	}
+	defer func() {
+		if opts.Rig.Keep && opts.Log != nil {
+			fmt.Fprintf(opts.Log, "kept the rig's directories in %s\n", rig.Dir)
+		}
+		if cerr := rig.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("tear the rig down: %w", cerr)
+		}
+	}()
+
+	cfg := opts.Record
+	cfg.WriteDSN = rig.WriteDSN()
+	cfg.ReadDSN = cfg.WriteDSN
+	if opts.ReadVia == ReadViaRead {
+		cfg.ReadDSN = rig.ReadDSN()
+	}
+	cfg.Out = opts.Out
+	cfg.RunID = record.NewRunID(time.Now())
+	cfg.Labels = labels
+	cfg.Duration = 0
+	verify := !cfg.NoVerify
+	cfg.NoVerify = true // checked below, once the tail is over
+	cfg.Status = nil
+	if cfg.Table == "" {
+		cfg.Table = record.DefaultTable
+	}
+	runDir := filepath.Join(opts.Out, store.RunDirName(cfg.RunID))
+	res = &RunResult{RunID: cfg.RunID, RunDir: runDir}
+
+	rec := startRecorder(ctx, cfg)
+	defer func() {
+		rec.stop()
+		if res != nil && rec.res != nil {
+			res.Counts = rec.res.Counts
+		}
+		if errors.Is(err, errRecorderStopped) && rec.err != nil {
+			err = fmt.Errorf("record: %w", rec.err)
+		}
+	}()
+	// The recorder writes run.json once it has checked the endpoints and is
+	// about to probe: the lead-in counts from then.
+	if err := waitForFile(ctx, filepath.Join(runDir, store.RunInfoFile), rec.done); err != nil {
+		return nil, err
+	}
+	events, err := store.CreateEventLog(filepath.Join(runDir, store.EventsFile))
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := events.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	if err := sleepOrDone(ctx, opts.Scenario.LeadIn, rec.done); err != nil {
+		return res, err
+	}
+	if err := RunScenario(ctx, rig, opts.Scenario, events); err != nil {
+		return res, err
+	}
+	if err := sleepOrDone(ctx, opts.Scenario.Tail, rec.done); err != nil {
+		return res, err
+	}
+	rec.stop()
+	if rec.err != nil {
+		return res, fmt.Errorf("record: %w", rec.err)
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if verify && (len(cfg.Kinds) == 0 || slices.Contains(cfg.Kinds, store.KindWrite)) {
+		v, err := record.Verify(ctx, runDir, cfg.WriteDSN, cfg.Table)
+		if err != nil {
+			return res, fmt.Errorf("lost-write check: %w", err)
+		}
+		res.Verify = v
+	}
+	return res, nil
+}
+
+// recorder is record.Run in its own goroutine.
+type recorder struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when record.Run has returned
+	res    *record.Result
+	err    error
+}
+
+func startRecorder(ctx context.Context, cfg record.Config) *recorder {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &recorder{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.res, r.err = record.Run(ctx, cfg)
+	}()
+	return r
+}
+
+// stop ends the recording and waits for it: probes in flight end within
+// their own timeouts. res and err are valid after it.
+func (r *recorder) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// errRecorderStopped is returned when the recorder ends before the lab
+// asked it to.
+var errRecorderStopped = errors.New("the recorder stopped before the lab asked it to")
+
+// waitForFile waits until path exists, ctx ends or the recorder stops.
+func waitForFile(ctx context.Context, path string, recDone <-chan struct{}) error {
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-recDone:
+			return errRecorderStopped
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// sleepOrDone sleeps for d unless ctx ends or the recorder stops.
+func sleepOrDone(ctx context.Context, d time.Duration, recDone <-chan struct{}) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-recDone:
+		return errRecorderStopped
+	case <-t.C:
+		return nil
+	}
+}
