@@ -209,7 +209,9 @@ func TestLabAurora(t *testing.T) {
 			t.Errorf("writes after promotion answered by %s, the server from before", id)
 		}
 	}
-	for _, p := range r.where(func(p *store.Probe) bool { return p.Kind == store.KindWrite && ok(p) && before[p.ServerIdentity()] == 0 }) {
+	for _, p := range r.where(func(p *store.Probe) bool {
+		return p.Kind == store.KindWrite && ok(p) && before[p.ServerIdentity()] == 0
+	}) {
 		if at(p.End).Before(promo.Time) {
 			t.Errorf("write on green acknowledged at %v, before its promotion started at %v", at(p.End), promo.Time)
 		}
