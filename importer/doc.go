@@ -1,0 +1,137 @@
+// Package importer turns traces made by other tools into switchwatch runs,
+// and reads the events other tools publish about a switchover, so that the
+// analyzer treats a pgbench run, an application's request log and a
+// "switchwatch record" run alike and draws a provider's events on the same
+// timeline.
+//
+// It writes runs only through package store, in exactly the layout the
+// recorder writes (run=<id>/run.json, probes-NNNNNN.parquet). It must not
+// talk to a database or import package record (pgx) or analyze: it is a
+// pure file-to-file conversion that the analyzer may call into.
+//
+// # Bad input
+//
+// Bad input never passes silently. Every line is either taken or skipped
+// for a reason (ReasonTruncated, ReasonNotPgbench, ...); a skipped line is
+// a store.LineError naming its file and line; Report counts both and
+// prints a one-line summary. With Options.Strict the first skipped line
+// fails the import and nothing is written.
+//
+// # Run identity
+//
+// The run id is derived from the contents of the input files (SHA-256,
+// whatever their names or order): "pgbench-<16 hex>" or "jsonl-<16 hex>".
+// Importing the same files again is refused (ErrAlreadyImported) unless
+// Options.Replace is set, which rewrites that run. A file whose content was
+// imported as part of another run is refused too, even with Replace, since
+// replacing would drop that run's other files. Files given twice in one
+// import are read once. run.json records every source file's name and
+// SHA-256 in settings.sources.
+//
+// # pgbench per-transaction logs
+//
+// pgbench -l writes one file per thread (prefix.PID, prefix.PID.1, ...),
+// one line per transaction (PostgreSQL 15 "Per-Transaction Logging"):
+//
+//	client_id transaction_no time script_no time_epoch time_us [ schedule_lag ] [ retries ]
+//
+// time is the elapsed time in µs, or "failed" ("serialization" or
+// "deadlock" with --failures-detailed), or "skipped" (--rate with
+// --latency-limit); time_epoch.time_us is when the transaction ended (was
+// given up, for failed and skipped ones); schedule_lag is there with
+// --rate, retries with --max-tries other than 1. A seventh column cannot
+// tell which of the two it is: it is taken as schedule_lag unless
+// PgbenchOptions.Seventh says retries.
+//
+// pgbench measures time from the transaction's scheduled start (its actual
+// start without --rate), so time includes schedule_lag; the real binary
+// confirms it (pgbench_real_test.go). Each line becomes one probe row:
+//
+//	Intended   completion - time                 (the scheduled start under --rate)
+//	Start      Intended + schedule_lag           (the actual start)
+//	End        completion
+//	LatencyNS  End - Start
+//	Outcome    ok; error for failed/serialization/deadlock (class other,
+//	           SQLSTATE 40001/40P01 when known, Intended = End = when pgbench
+//	           logged it: the start of a failed transaction is not logged);
+//	           skipped (Intended = logged time - schedule_lag, no Start/End)
+//	Kind       PgbenchOptions.Kind: write (default, the TPC-B-like script) or read (-S)
+//	Conn       PgbenchOptions.Conn: pooled (default) or new (pgbench -C)
+//	Endpoint   write, or read for Kind read
+//	Seq        0, 1, ... over all files in order of Intended
+//
+// All files are one run whatever pgbench invocations wrote them: people
+// restart pgbench back to back through a switchover.
+//
+// # What the pgbench log cannot say, and what is inferred
+//
+// pgbench 15 aborts a client on any error other than a serialization or
+// deadlock error (a lost connection, a read-only server, a failed connect
+// with -C) and ends when every client is aborted; --max-tries and
+// --failures-detailed cover only serialization and deadlock errors. So the
+// log of a switchover holds the successful transactions and almost no
+// failures: the outage is a stretch without lines.
+//
+// The analyzer cuts streams by the rows' scheduled starts; a stretch with
+// no rows is no outage to it. So, when the schedule is known, the importer
+// fills it in: under --rate (schedule_lag present) pgbench schedules
+// transactions as a Poisson process at the rate (given as
+// PgbenchOptions.Rate, else estimated as transactions per second of pgbench
+// run time, a pgbench run being the union of overlapping file time spans).
+// A stretch between two consecutive scheduled starts (over all files) is a
+// gap when so long a stretch would happen by chance less than once in a
+// thousand healthy runs of this size: longer than ln(1000·N)/rate, and at
+// least 2/rate. Into each gap it writes round(gap·rate)-1 rows, spread
+// evenly, with
+//
+//	Outcome timeout, no error class, Error InferredError
+//
+// which the analyzer classifies as unavailable (a timeout without class);
+// run.json says settings.inferred = true, settings.inferred_rows, and lists
+// settings.inferred_gaps, each with its edges (the scheduled starts either
+// side, known to ± one mean inter-arrival time, 1/rate). These rows are not
+// observations: nobody saw those transactions fail; the log shows that none
+// was scheduled, because no pgbench client was alive. A gap therefore
+// includes the time pgbench took to be restarted, and a pause between two
+// pgbench runs reads as an outage. Stretches where only some clients were
+// aborted are not inferred (the remaining clients keep the schedule dense).
+// Nothing is inferred before the first or after the last transaction, nor
+// without --rate: without a schedule the log cannot say that anything was
+// due (the import says so). PgbenchOptions.NoInfer turns inference off;
+// PgbenchOptions.MinGap overrides the gap threshold.
+//
+// # pgbench aggregated logs
+//
+// With --aggregate-interval each line is one interval of one thread.
+// PostgreSQL 15 and later write 15 columns:
+//
+//	interval_start num_transactions sum_latency sum_latency_2 min_latency max_latency
+//	sum_lag sum_lag_2 min_lag max_lag skipped retried retries serialization_failures deadlock_failures
+//
+// (versions before 15: the first 6, then the 4 lag columns with --rate and
+// skipped with --latency-limit; also read). Lines of the same interval in
+// several files are summed, and each interval becomes one row at its start:
+// error (class other, with the counts in Error) if any transaction failed,
+// else ok with the mean latency of the interval, else skipped if all were
+// skipped. Without --failures-detailed pgbench counts no failures in
+// aggregated logs at all. Under --rate (some lag) an interval with no
+// transaction, and every interval missing between two logged ones, becomes
+// an inferred row (Outcome timeout, Error InferredIntervalError), provided
+// an empty interval is too unlikely by chance at the rate (as above). The
+// analyzer's resolution is then one interval.
+//
+// # JSON lines requests
+//
+// ImportJSONL reads an application's own request log, one JSON object per
+// line (see jsonl.go for the exact rules):
+//
+//	{"time":"2026-11-25T19:00:00.123456Z","op":"write","outcome":"ok","latency_ms":1.8}
+//	{"start":"2026-11-25T19:00:00.2Z","end":"2026-11-25T19:00:02.2Z","op":"read","outcome":"timeout","error":"context deadline exceeded"}
+//	{"time":"2026-11-25T19:00:00.3Z","op":"write","outcome":"error","latency_ns":350000,"error":"cannot execute INSERT in a read-only transaction","sqlstate":"25006","server":"10.0.1.7:5432"}
+//
+// # Events
+//
+// ReadEvents reads an events file in any of three formats, told apart by
+// content: the lab's events.jsonl (store.Event per line), the JSON printed
+// by "aws rds describe-events --output json", or a CSV "time,label[,end]".
+package importer

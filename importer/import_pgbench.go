@@ -1,0 +1,356 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// PgbenchOptions are the settings of ImportPgbench.
+type PgbenchOptions struct {
+	Options
+	// Kind is the probe kind of every transaction: store.KindWrite (the
+	// default; pgbench's built-in TPC-B-like script writes) or
+	// store.KindRead (-S, select-only).
+	Kind string
+	// Conn is store.ConnPooled (default) or store.ConnNew (pgbench -C).
+	Conn string
+	// Rate is pgbench's --rate in transactions per second; 0 estimates it
+	// from the logs when they have a schedule_lag column.
+	Rate float64
+	// Seventh says what a seventh per-transaction column is (SeventhLag,
+	// SeventhRetries); empty takes schedule_lag.
+	Seventh string
+	// AggregateInterval is pgbench's --aggregate-interval; 0 takes the
+	// most common step between interval starts.
+	AggregateInterval time.Duration
+	// MinGap overrides the shortest stretch without transactions that is
+	// inferred as unavailable (0: derived from the rate, see findGaps).
+	MinGap time.Duration
+	// NoInfer turns the inference of unavailability off.
+	NoInfer bool
+}
+
+func (o *PgbenchOptions) defaults() error {
+	switch o.Kind {
+	case "":
+		o.Kind = store.KindWrite
+	case store.KindWrite, store.KindRead:
+	default:
+		return fmt.Errorf("kind %q: want %s or %s", o.Kind, store.KindWrite, store.KindRead)
+	}
+	switch o.Conn {
+	case "":
+		o.Conn = store.ConnPooled
+	case store.ConnPooled, store.ConnNew:
+	default:
+		return fmt.Errorf("conn %q: want %s or %s", o.Conn, store.ConnPooled, store.ConnNew)
+	}
+	switch o.Seventh {
+	case SeventhAuto, SeventhLag, SeventhRetries:
+	default:
+		return fmt.Errorf("seventh column %q: want %s or %s", o.Seventh, SeventhLag, SeventhRetries)
+	}
+	if o.Rate < 0 || o.MinGap < 0 || o.AggregateInterval < 0 {
+		return fmt.Errorf("rate, minimum gap and aggregate interval must not be negative")
+	}
+	return nil
+}
+
+// pgbenchInput is what the reader took from the files.
+type pgbenchInput struct {
+	txns []pgTxn
+	aggs []pgAgg
+	agg  bool // the files are aggregated logs
+}
+
+// readPgbench reads every file; lines of the format the first file's first
+// good line sets are taken, everything else is counted as skipped.
+func readPgbench(srcs []source, rep *Report) (*pgbenchInput, error) {
+	in := &pgbenchInput{}
+	format := 0 // 0 unknown, 1 per-transaction, 2 aggregated
+	for fi, src := range srcs {
+		f, err := os.Open(src.Path)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", src.Path, err)
+		}
+		err = scanLines(f, func(line int, text string, terminated, tooLong bool) error {
+			readPgbenchLine(in, &format, src.Path, fi, line, text, terminated, tooLong, rep)
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", src.Path, err)
+		}
+	}
+	in.agg = format == 2
+	return in, nil
+}
+
+func readPgbenchLine(in *pgbenchInput, format *int, path string, fi, line int, text string, terminated, tooLong bool, rep *Report) {
+	if tooLong {
+		rep.skip(ReasonNotPgbench, path, line, errLineTooLong)
+		return
+	}
+	if strings.TrimSpace(text) == "" {
+		rep.skip(ReasonBlank, path, line, nil)
+		return
+	}
+	if !terminated {
+		// pgbench ends every line with a newline: one without is cut,
+		// even when what is left happens to parse.
+		rep.skip(ReasonTruncated, path, line, fmt.Errorf("no newline at the end of the file"))
+		return
+	}
+	agg := isAggLine(strings.Fields(text))
+	if *format == 0 {
+		if agg {
+			if _, err := parseAggLine(text); err == nil {
+				*format = 2
+			}
+		} else if _, err := parsePgbenchLine(text); err == nil {
+			*format = 1
+		}
+	}
+	if (agg && *format == 1) || (!agg && *format == 2) {
+		want := "per-transaction"
+		if *format == 2 {
+			want = "aggregated"
+		}
+		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first file is a %s log", want))
+		return
+	}
+	if agg {
+		a, err := parseAggLine(text)
+		if err != nil {
+			rep.skip(ReasonNotPgbench, path, line, err)
+			return
+		}
+		a.file, a.line = fi, line
+		in.aggs = append(in.aggs, a)
+	} else {
+		t, err := parsePgbenchLine(text)
+		if err != nil {
+			rep.skip(ReasonNotPgbench, path, line, err)
+			return
+		}
+		t.file, t.line = fi, line
+		in.txns = append(in.txns, t)
+	}
+	rep.Taken++
+}
+
+// ImportPgbench converts pgbench logs (per-transaction or aggregated, one
+// file per pgbench thread, from one or several consecutive pgbench runs)
+// into one run folder in opt.Out. See the package documentation for the
+// mapping and for what is inferred.
+func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Result, error) {
+	if err := opt.defaults(); err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	rep := newReport()
+	srcs, err := digestSources(files, rep)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	runID := runIDFor("pgbench", srcs)
+	existing, err := checkImported(opt.Out, runID, srcs, opt.Replace)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	in, err := readPgbench(srcs, rep)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// A line that parses but contradicts itself once its columns are
+	// known is skipped too.
+	seventh := opt.Seventh
+	if !in.agg {
+		if seventh == SeventhAuto {
+			seventh = SeventhLag
+		}
+		kept := in.txns[:0]
+		for _, t := range in.txns {
+			if err := t.interpret(seventh); err != nil {
+				rep.skip(ReasonNotPgbench, srcs[t.file].Path, t.line, err)
+				rep.Taken--
+				continue
+			}
+			kept = append(kept, t)
+		}
+		in.txns = kept
+	}
+	if opt.Strict && rep.SkippedTotal() > 0 {
+		return nil, fmt.Errorf("import pgbench: %w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	}
+	if len(in.txns) == 0 && len(in.aggs) == 0 {
+		return nil, fmt.Errorf("import pgbench: no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
+	}
+	note := func(s string) {
+		rep.Notes = append(rep.Notes, s)
+		if opt.Warn != nil {
+			opt.Warn(s)
+		}
+	}
+	settings := map[string]any{
+		"format":   "pgbench",
+		"sources":  srcs,
+		"kind":     opt.Kind,
+		"conn":     opt.Conn,
+		"lines":    map[string]any{"taken": rep.Taken, "skipped": rep.Skipped},
+		"inferred": false,
+	}
+	var rows []store.Probe
+	var inferred int64
+	if in.agg {
+		settings["format"] = "pgbench-aggregate"
+		rows, inferred = pgbenchAggRows(in.aggs, &opt, settings, note)
+	} else {
+		settings["seventh_column"] = seventh
+		rows, inferred = pgbenchTxnRows(in.txns, &opt, settings, note)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("import pgbench: the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
+	}
+	settings["inferred"] = inferred > 0
+	settings["inferred_rows"] = inferred
+	start, end := rows[0].Intended, rows[0].Intended
+	for i := range rows {
+		rows[i].RunID = runID
+		rows[i].Seq = int64(i)
+		start = min(start, rows[i].Intended)
+		end = max(end, rows[i].Intended, rows[i].End)
+	}
+	labels := map[string]string{}
+	for k, v := range opt.Labels {
+		labels[k] = v
+	}
+	info := &store.RunInfo{
+		RunID: runID, Tool: "switchwatch import pgbench", ToolVersion: store.Version(),
+		Labels: labels, Settings: settings, Start: time.Unix(0, start).UTC(), End: stamp(end),
+	}
+	dir, counts, err := writeRun(&opt.Options, info, rows, existing)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	return &Result{RunID: runID, RunDir: dir, Rows: int64(len(rows)), Counts: counts, Inferred: inferred, Report: rep, Replaced: existing != ""}, nil
+}
+
+// pgbenchTxnRows maps per-transaction lines to probe rows, sorted by
+// scheduled start, with the inferred rows of every gap.
+func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, note func(string)) ([]store.Probe, int64) {
+	endpoint := store.EndpointWrite
+	if opt.Kind == store.KindRead {
+		endpoint = store.EndpointRead
+	}
+	rows := make([]store.Probe, 0, len(txns))
+	hasLag := false
+	var retries int64
+	byStatus := map[string]int64{}
+	fileSpan := map[int]*span{}
+	for _, t := range txns {
+		p := store.Probe{Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint}
+		end := t.endUS * 1000
+		lag := max(t.lagUS, 0) * 1000
+		hasLag = hasLag || t.lagUS >= 0
+		retries += max(t.retries, 0)
+		byStatus[txStatusNames[t.status]]++
+		switch t.status {
+		case txOK:
+			// time runs from the scheduled start (which is the actual
+			// start without --rate), so it includes the schedule lag.
+			p.Intended = end - t.timeUS*1000
+			p.Start = p.Intended + lag
+			p.End = end
+			p.LatencyNS = p.End - p.Start
+			p.Outcome = store.OutcomeOK
+		case txSkipped:
+			p.Intended = end - lag
+			p.Outcome = store.OutcomeSkipped
+			p.Error = "pgbench: skipped, it would have started later than --latency-limit"
+		default:
+			// pgbench logs a failed transaction's end, not its start.
+			p.Intended = end
+			p.End = end
+			p.Outcome = store.OutcomeError
+			p.ErrorClass = store.ClassOther
+			switch t.status {
+			case txSerialization:
+				p.SQLState, p.Error = "40001", "pgbench: serialization failure"
+			case txDeadlock:
+				p.SQLState, p.Error = "40P01", "pgbench: deadlock"
+			default:
+				p.Error = "pgbench: failed (a serialization or deadlock error; pgbench logs no other failure)"
+			}
+		}
+		s := fileSpan[t.file]
+		if s == nil {
+			fileSpan[t.file] = &span{p.Intended, p.Intended}
+		} else {
+			s.lo, s.hi = min(s.lo, p.Intended), max(s.hi, p.Intended)
+		}
+		rows = append(rows, p)
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Intended < rows[j].Intended })
+	settings["transactions"] = byStatus
+	settings["retries"] = retries
+	settings["schedule_lag"] = hasLag
+	if !hasLag {
+		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
+		return rows, 0
+	}
+	rate, source := opt.Rate, "option"
+	if rate == 0 {
+		spans := make([]span, 0, len(fileSpan))
+		for _, s := range fileSpan {
+			spans = append(spans, *s)
+		}
+		rate, source = estimateRate(spans, len(rows)), "estimated"
+	}
+	settings["rate_per_s"] = rate
+	settings["rate_source"] = source
+	if opt.NoInfer {
+		note("inference of unavailability is off (--no-infer)")
+		return rows, 0
+	}
+	if rate <= 0 {
+		note("too few transactions to estimate the rate; no unavailability is inferred (pass --rate)")
+		return rows, 0
+	}
+	minGap := int64(opt.MinGap)
+	if minGap == 0 {
+		minGap = minGapNS(rate, len(rows))
+	}
+	settings["inferred_min_gap_ns"] = minGap
+	times := make([]int64, len(rows))
+	for i := range rows {
+		times[i] = rows[i].Intended
+	}
+	gaps, due := findGaps(times, rate, minGap)
+	settings["inferred_gaps"] = gaps
+	if len(gaps) == 0 {
+		return rows, 0
+	}
+	var n int64
+	for gi, g := range gaps {
+		for _, at := range due[gi] {
+			rows = append(rows, store.Probe{
+				Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint, Intended: at,
+				Outcome: store.OutcomeTimeout, Error: InferredError,
+			})
+			n++
+		}
+		note(fmt.Sprintf("inferred unavailable: %s", g))
+	}
+	note(fmt.Sprintf("%d rows inferred in %d gaps at %.1f transactions/s (%s); a gap is a stretch of at least %s without any scheduled transaction, it includes the time pgbench took to be restarted", n, len(gaps), rate, source, time.Duration(minGap).Round(time.Microsecond)))
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Intended < rows[j].Intended })
+	return rows, n
+}

@@ -1,0 +1,201 @@
+package importer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// ErrAlreadyImported is wrapped by the error of an import whose input was
+// imported into the output folder before (same run id, or a source file of
+// the same content in another run), unless Options.Replace is set.
+var ErrAlreadyImported = errors.New("already imported")
+
+// Options are the settings common to every importer.
+type Options struct {
+	// Out is the folder the run folder run=<id> is created in.
+	Out    string
+	Labels map[string]string
+	// Strict turns the first skipped line into an error (nothing is written).
+	Strict bool
+	// Replace rewrites a run imported before from the same files instead
+	// of refusing.
+	Replace bool
+	// Warn, when set, receives notes as they arise (besides Report.Notes).
+	Warn func(string)
+}
+
+// Result is what an import wrote.
+type Result struct {
+	RunID  string
+	RunDir string
+	Rows   int64
+	// Counts are the rows by outcome.
+	Counts map[string]int64
+	// Inferred counts the rows that were inferred, not read (see the
+	// package documentation).
+	Inferred int64
+	Report   *Report
+	// Replaced is set when a run imported before was rewritten.
+	Replaced bool
+}
+
+// source is one input file, identified by its content.
+type source struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// digestSources hashes the input files and drops those whose content equals
+// an earlier one's (recorded in rep.DuplicateFiles).
+func digestSources(paths []string, rep *Report) ([]source, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no input files")
+	}
+	seen := map[string]string{}
+	var out []source
+	for _, p := range paths {
+		d, err := fileDigest(p)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := seen[d]; dup {
+			rep.DuplicateFiles = append(rep.DuplicateFiles, p)
+			continue
+		}
+		seen[d] = p
+		out = append(out, source{Path: p, SHA256: d})
+		rep.Files = append(rep.Files, p)
+	}
+	return out, nil
+}
+
+// runIDFor derives a run id from the contents of the sources, whatever
+// their names or order: the same files always give the same id.
+func runIDFor(prefix string, srcs []source) string {
+	ds := make([]string, len(srcs))
+	for i, s := range srcs {
+		ds[i] = s.SHA256
+	}
+	sort.Strings(ds)
+	h := sha256.New()
+	for _, d := range ds {
+		h.Write([]byte(d))
+		h.Write([]byte{'\n'})
+	}
+	return prefix + "-" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// checkImported refuses (ErrAlreadyImported) when out already holds the run
+// id, or a run made from a file with the content of one of srcs. With
+// replace, the run of the same id may be rewritten (its folder is
+// returned), but a different run sharing a file is still refused: replacing
+// it would silently drop its other files.
+func checkImported(out, runID string, srcs []source, replace bool) (existing string, err error) {
+	if _, err := os.Stat(out); os.IsNotExist(err) {
+		return "", nil
+	}
+	runs, err := store.FindRuns(out)
+	if err != nil {
+		return "", err
+	}
+	want := map[string]string{}
+	for _, s := range srcs {
+		want[s.SHA256] = s.Path
+	}
+	for _, dir := range runs {
+		id := store.RunIDFromDir(dir)
+		if id == runID {
+			if replace {
+				existing = dir
+				continue
+			}
+			return "", fmt.Errorf("%w: these files are run %s (%s); pass --replace to import them again", ErrAlreadyImported, id, dir)
+		}
+		info, err := store.ReadRunInfo(dir)
+		if err != nil {
+			continue // not ours to judge; analyze reports unreadable runs
+		}
+		for _, s := range sourcesOf(info) {
+			if p, ok := want[s.SHA256]; ok {
+				return "", fmt.Errorf("%w: %s has the same content as %s, imported in run %s (%s); import all files of that run together, or remove it", ErrAlreadyImported, p, s.Path, id, dir)
+			}
+		}
+	}
+	return existing, nil
+}
+
+// sourcesOf reads the source files recorded in an imported run's settings.
+func sourcesOf(info *store.RunInfo) []source {
+	list, _ := info.Settings["sources"].([]any)
+	var out []source
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		p, _ := m["path"].(string)
+		d, _ := m["sha256"].(string)
+		if d != "" {
+			out = append(out, source{Path: p, SHA256: d})
+		}
+	}
+	return out
+}
+
+// writeRun writes rows (sorted by intended time within each stream, Seq
+// set) as a run folder in opt.Out. The run is built in a hidden folder and
+// renamed into place, so neither a reader nor a crash ever sees half of it.
+func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir string) (string, map[string]int64, error) {
+	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
+		return "", nil, fmt.Errorf("create output folder: %w", err)
+	}
+	tmp, err := os.MkdirTemp(opt.Out, ".import-*")
+	if err != nil {
+		return "", nil, fmt.Errorf("create temporary folder in %s: %w", opt.Out, err)
+	}
+	defer os.RemoveAll(tmp)
+	w, err := store.CreateRun(tmp, info, store.WriterOptions{SegmentRows: 1_000_000, SegmentEvery: 24 * time.Hour, FlushEvery: time.Hour})
+	if err != nil {
+		return "", nil, err
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			w.Close()
+			return "", nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return "", nil, err
+	}
+	counts := w.Counts()
+	info.Probes = counts
+	if err := store.WriteRunInfo(w.Dir(), info); err != nil {
+		return "", nil, err
+	}
+	final := filepath.Join(opt.Out, store.RunDirName(info.RunID))
+	if replaceDir != "" {
+		old := filepath.Join(tmp, "replaced")
+		if err := os.Rename(replaceDir, old); err != nil {
+			return "", nil, fmt.Errorf("move aside the run being replaced: %w", err)
+		}
+		final = replaceDir
+	}
+	if err := os.Rename(w.Dir(), final); err != nil {
+		if replaceDir != "" {
+			os.Rename(filepath.Join(tmp, "replaced"), replaceDir) // put the old run back
+		}
+		return "", nil, fmt.Errorf("move imported run into place: %w", err)
+	}
+	return final, counts, nil
+}
+
+// stamp returns t as a pointer, UTC.
+func stamp(ns int64) *time.Time {
+	t := time.Unix(0, ns).UTC()
+	return &t
+}
