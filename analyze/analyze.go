@@ -114,9 +114,10 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pool := &rowPool{}
 			for i := range next {
 				src := srcs[i]
-				l := loadSource(src, read)
+				l := loadSource(src, read, pool)
 				r := result{l: l}
 				for _, rr := range l.runs {
 					in := &runInput{rows: rr}
@@ -124,7 +125,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 						in.events, in.verify, in.warning = runExtras(src.path)
 					}
 					in.events = append(in.events, eventsInSpan(extra, rr)...)
-					run := analyzeRun(in, &opt)
+					run := analyzeRun(in, &opt, pool)
 					if opt.Truth {
 						r.truth = append(r.truth, boundaryErrors(&run, in.events)...)
 					}

@@ -52,6 +52,9 @@ type colReader struct {
 
 	symBuf map[string][]uint32
 	intBuf map[string][]int64
+	// page values before NULLs are placed
+	valSyms []uint32
+	valInts []int64
 }
 
 func newColReader(syms *symtab) *colReader {
@@ -61,7 +64,7 @@ func newColReader(syms *symtab) *colReader {
 // readSegmentFast appends the rows of one Parquet file of probes to the run
 // that into(runID symbol) returns. It returns the number of rows appended.
 // A file that fails part way keeps the row groups read before the failure.
-func readSegmentFast(path string, syms *symtab, into func(runID uint32) *runRows) (int64, error) {
+func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error) {
 	f, pf, err := openSegment(path)
 	if err != nil {
 		return 0, err
@@ -76,7 +79,6 @@ func readSegmentFast(path string, syms *symtab, into func(runID uint32) *runRows
 		}
 		idx[name] = leaf.ColumnIndex
 	}
-	cr := newColReader(syms)
 	var appended int64
 	for gi, rg := range pf.RowGroups() {
 		n := int(rg.NumRows())
@@ -126,6 +128,48 @@ func openSegment(path string) (*os.File, *parquet.File, error) {
 	}
 	f.Close()
 	return store.OpenSegment(path)
+}
+
+// countStreams counts the rows of each stream in a Parquet file of probes,
+// reading only the kind, conn and endpoint columns (dictionary indexes, a
+// small part of the file), so that the reading pass can allocate every
+// stream's rows once. Errors are left to the reading pass.
+func countStreams(path string, cr *colReader, counts map[streamKey]int) {
+	f, pf, err := openSegment(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var idx [3]int
+	for i, name := range []string{colKind, colConn, colEndpoint} {
+		leaf, ok := pf.Schema().Lookup(name)
+		if !ok {
+			return
+		}
+		idx[i] = leaf.ColumnIndex
+	}
+	for _, rg := range pf.RowGroups() {
+		n := int(rg.NumRows())
+		chunks := rg.ColumnChunks()
+		var cols [3][]uint32
+		for i, name := range []string{colKind, colConn, colEndpoint} {
+			cols[i] = grow(cr.symBuf[name], n)
+			cr.symBuf[name] = cols[i]
+			if err := cr.readSyms(chunks[idx[i]], cols[i]); err != nil {
+				return
+			}
+		}
+		// rows come sorted by stream: count runs of one key
+		for i := 0; i < n; {
+			k := streamKey{cols[0][i], cols[1][i], cols[2][i]}
+			j := i + 1
+			for j < n && cols[0][j] == k.kind && cols[1][j] == k.conn && cols[2][j] == k.endpoint {
+				j++
+			}
+			counts[k] += j - i
+			i = j
+		}
+	}
 }
 
 func grow[T any](b []T, n int) []T {
@@ -232,7 +276,7 @@ func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
 				}
 			}
 			ix := data.Int32()
-			vals = grow(cr.symBuf["_vals"], len(ix))
+			vals = grow(cr.valSyms, len(ix))
 			for i, j := range ix {
 				vals[i] = cr.dictSyms[j]
 			}
@@ -242,12 +286,12 @@ func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
 			if cnt < 0 {
 				cnt = 0
 			}
-			vals = grow(cr.symBuf["_vals"], cnt)
+			vals = grow(cr.valSyms, cnt)
 			for i := 0; i < cnt; i++ {
 				vals[i] = cr.syms.internBytes(b[offs[i]:offs[i+1]])
 			}
 		}
-		cr.symBuf["_vals"] = vals
+		cr.valSyms = vals
 		if err := scatter(out[pos:pos+n], vals, def, 0); err != nil {
 			parquet.Release(page)
 			return err
@@ -293,11 +337,11 @@ func (cr *colReader) readInts(chunk parquet.ColumnChunk, out []int64, null int64
 				}
 			}
 			ix := data.Int32()
-			vals = grow(cr.intBuf["_vals"], len(ix))
+			vals = grow(cr.valInts, len(ix))
 			for i, j := range ix {
 				vals[i] = cr.dictInts[j]
 			}
-			cr.intBuf["_vals"] = vals
+			cr.valInts = vals
 		} else {
 			vals = data.Int64()
 		}
@@ -345,7 +389,8 @@ func scatter[T any](out, vals []T, def []byte, null T) error {
 // readSegmentRows is the generic reader: store.ReadSegment into rows. It
 // reads every column and is an order of magnitude slower than
 // readSegmentFast; tests use it to check the fast reader.
-func readSegmentRows(path string, syms *symtab, into func(runID uint32) *runRows) (int64, error) {
+func readSegmentRows(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error) {
+	syms := cr.syms
 	var n int64
 	err := store.ReadSegment(path, func(p *store.Probe) error {
 		k, x := syms.fromProbe(p)

@@ -145,6 +145,56 @@ type runRows struct {
 	order []*streamRows
 	by    map[streamKey]*streamRows
 	last  *streamRows
+	// reserve is the number of rows of each stream, when counted before
+	// reading, so that each stream's rows are allocated once.
+	reserve map[streamKey]int
+	pool    *rowPool
+}
+
+// rowPool keeps the row buffers of analyzed runs for the next run of the
+// same worker: reusing memory already touched saves the page faults of
+// fresh memory, which otherwise cost more than decoding the rows.
+type rowPool struct{ free [][]row }
+
+// get returns an empty buffer with room for n rows.
+func (p *rowPool) get(n int) []row {
+	if p == nil {
+		return make([]row, 0, n)
+	}
+	best := -1
+	for i, b := range p.free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]row, 0, n)
+	}
+	b := p.free[best]
+	p.free = append(p.free[:best], p.free[best+1:]...)
+	return b[:0]
+}
+
+// put gives a buffer back; the pool keeps at most 64.
+func (p *rowPool) put(b []row) {
+	if p == nil || cap(b) == 0 {
+		return
+	}
+	if len(p.free) >= 64 {
+		// drop the smallest
+		small := 0
+		for i := range p.free {
+			if cap(p.free[i]) < cap(p.free[small]) {
+				small = i
+			}
+		}
+		if cap(p.free[small]) >= cap(b) {
+			return
+		}
+		p.free[small] = b
+		return
+	}
+	p.free = append(p.free, b)
 }
 
 func newRunRows(id, path string, syms *symtab) *runRows {
@@ -157,7 +207,7 @@ func (r *runRows) add(k streamKey, x *row) {
 	if s == nil || s.key != k {
 		s = r.by[k]
 		if s == nil {
-			s = &streamRows{key: k}
+			s = &streamRows{key: k, rows: r.pool.get(r.reserve[k])}
 			r.by[k] = s
 			r.order = append(r.order, s)
 		}

@@ -44,12 +44,16 @@ func findSources(paths []string) ([]source, error) {
 			continue
 		}
 		var found []source
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		root := p
+		if lst, err := os.Lstat(p); err == nil && lst.Mode()&os.ModeSymlink != 0 {
+			root = p + string(filepath.Separator) // WalkDir follows a root that ends in a separator
+		}
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			name := d.Name()
-			if path != p && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
+			if path != root && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
@@ -87,13 +91,13 @@ type loaded struct {
 }
 
 // reader reads a segment file into runs; readSegmentFast or readSegmentRows.
-type segmentReader func(path string, syms *symtab, into func(runID uint32) *runRows) (int64, error)
+type segmentReader func(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error)
 
 // loadSource reads every row of one source. Files that cannot be read are
 // reported in skipped and the rest is read.
-func loadSource(src source, read segmentReader) loaded {
+func loadSource(src source, read segmentReader, pool *rowPool) loaded {
 	if src.runDir {
-		return loadRunDir(src.path, read)
+		return loadRunDir(src.path, read, pool)
 	}
 	var l loaded
 	syms := newSymtab()
@@ -109,7 +113,7 @@ func loadSource(src source, read segmentReader) loaded {
 		return r
 	}
 	l.files = 1
-	if _, err := read(src.path, syms, into); err != nil {
+	if _, err := read(src.path, newColReader(syms), into); err != nil {
 		l.skipped = append(l.skipped, SkippedFile{Path: src.path, Reason: err.Error(), Rows: unreadRows(src.path, runs)})
 	}
 	l.runs = order
@@ -137,11 +141,12 @@ func fileRows(path string, got int64) int64 {
 	return pf.NumRows() - got
 }
 
-func loadRunDir(dir string, read segmentReader) loaded {
+func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	var l loaded
 	syms := newSymtab()
 	id := store.RunIDFromDir(dir)
 	run := newRunRows(id, dir, syms)
+	run.pool = pool
 	info, err := store.ReadRunInfo(dir)
 	switch {
 	case err != nil && info != nil:
@@ -162,12 +167,17 @@ func loadRunDir(dir string, read segmentReader) loaded {
 		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
 		return l
 	}
+	cr := newColReader(syms)
+	run.reserve = map[streamKey]int{}
+	for _, s := range segs {
+		countStreams(s, cr, run.reserve)
+	}
 	have := map[string]bool{}
 	for _, s := range segs {
 		have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s), "probes-"), ".parquet")] = true
 		l.files++
 		before := run.rows
-		if _, err := read(s, syms, into); err != nil {
+		if _, err := read(s, cr, into); err != nil {
 			l.skipped = append(l.skipped, SkippedFile{Path: s, Reason: err.Error(), Rows: fileRows(s, run.rows-before)})
 		}
 	}

@@ -50,7 +50,7 @@ type runInput struct {
 }
 
 // analyzeRun turns the rows of one run into its streams, phases and metrics.
-func analyzeRun(in *runInput, opt *Options) RunResult {
+func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	rr := in.rows
 	res := RunResult{RunID: rr.id, Path: rr.path, Rows: rr.rows, Warnings: in.warning}
 	if rr.info != nil {
@@ -124,6 +124,10 @@ func analyzeRun(in *runInput, opt *Options) RunResult {
 		res.Streams = append(res.Streams, s.result())
 	}
 	res.Metrics = metrics(streams, spans, sc, in, iv, opt)
+	for _, s := range streams {
+		pool.put(s.rows)
+		s.rows = nil
+	}
 	return res
 }
 
@@ -135,11 +139,12 @@ func (s *stream) result() StreamResult {
 		States:   map[State]int64{},
 		Segments: slices.Clone(s.segs),
 	}
-	for _, st := range States {
-		r.States[st] = 0
-	}
+	var counts [stSkipped + 1]int64
 	for _, st := range s.states {
-		r.States[States[st]]++
+		counts[st]++
+	}
+	for i, st := range States {
+		r.States[st] = counts[i]
 	}
 	return r
 }
