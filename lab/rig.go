@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 )
@@ -59,9 +61,16 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 	if opts.ReaderTarget != TargetBlue && opts.ReaderTarget != TargetGreen {
 		return nil, fmt.Errorf("reader target %q: want blue or green", opts.ReaderTarget)
 	}
-	dir, err := pgserver.MakeWorkDir(opts.WorkDir, "switchwatch-lab-")
+	CleanStale(opts.WorkDir)
+	dir, err := pgserver.MakeWorkDir(opts.WorkDir, workDirPrefix)
 	if err != nil {
 		return nil, err
+	}
+	// The owner file lets a later lab remove this directory if this process
+	// dies without cleaning up (see CleanStale).
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("write %s in %s: %w", ownerFile, dir, err)
 	}
 	r = &Rig{Dir: dir, keep: opts.Keep}
 	defer func() {
@@ -139,10 +148,65 @@ func (r *Rig) Close() error {
 			errs = append(errs, s.Close())
 		}
 	}
+	if r.keep && r.Dir != "" {
+		os.Remove(filepath.Join(r.Dir, ownerFile)) // kept on purpose: not stale
+	}
 	if !r.keep && r.Dir != "" {
 		if err := os.RemoveAll(r.Dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove lab work directory: %w", err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+const (
+	workDirPrefix = "switchwatch-lab-"
+	ownerFile     = "lab.pid"
+)
+
+// CleanStale removes the work directories of labs that died without
+// cleaning up (killed outright: their servers died with them, through the
+// parent-death signal, but the directories stay). A directory is removed
+// only when the process named in its lab.pid is gone and no postmaster
+// named in its data directories is alive; anything else is left alone.
+// It returns the directories it removed. Kept directories (--keep) have no
+// lab.pid and are never removed.
+func CleanStale(parent string) []string {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dirs, _ := filepath.Glob(filepath.Join(parent, workDirPrefix+"*"))
+	var removed []string
+	for _, dir := range dirs {
+		data, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || alive(pid) {
+			continue
+		}
+		live := false
+		for _, srv := range []string{TargetBlue, TargetGreen} {
+			if pm, err := os.ReadFile(filepath.Join(dir, srv, "data", "postmaster.pid")); err == nil {
+				line, _, _ := strings.Cut(string(pm), "\n")
+				if p, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && alive(p) {
+					live = true
+				}
+			}
+		}
+		if !live && os.RemoveAll(dir) == nil {
+			removed = append(removed, dir)
+		}
+	}
+	return removed
+}
+
+// alive reports whether a process with this pid exists.
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

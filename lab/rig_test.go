@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -224,5 +225,36 @@ func TestRestartStep(t *testing.T) {
 	}
 	if ev := sink.byName(ActBlueRestart); len(ev) != 1 || ev[0].End == nil {
 		t.Errorf("restart events %+v: want one with an end", ev)
+	}
+}
+
+func TestCleanStale(t *testing.T) {
+	parent, err := pgserver.MakeWorkDir("", "switchwatch-stale-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(parent)
+	mk := func(name, pid string) string {
+		dir := parent + "/" + workDirPrefix + name
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if pid != "" {
+			os.WriteFile(dir+"/"+ownerFile, []byte(pid+"\n"), 0o644)
+		}
+		return dir
+	}
+	// A dead owner: pid 2^22+1 is above Linux's largest pid_max.
+	dead := mk("dead", "4194305")
+	live := mk("live", strconv.Itoa(os.Getpid()))
+	kept := mk("kept", "")
+	removed := CleanStale(parent)
+	if len(removed) != 1 || removed[0] != dead {
+		t.Errorf("removed %v, want only %s", removed, dead)
+	}
+	for _, d := range []string{live, kept} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s removed: %v", d, err)
+		}
 	}
 }

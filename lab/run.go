@@ -84,12 +84,19 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 			progressbar.OptionSetDescription("lab "+opts.Scenario.Name),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(opts.Progress) }),
+			progressbar.OptionClearOnFinish(),
 		)
 	}
 	var results []RunResult
 	for i := 0; i < opts.Runs; i++ {
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("lab %s, run %d of %d", opts.Scenario.Name, i+1, opts.Runs))
+			bar.RenderBlank()
+		}
 		res, err := runOnce(ctx, opts, labels)
+		if bar != nil {
+			bar.Clear() // so the run's line does not land inside the bar
+		}
 		if res != nil {
 			results = append(results, *res)
 			if opts.Log != nil {
@@ -97,9 +104,6 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 			}
 		}
 		if err != nil {
-			if bar != nil {
-				fmt.Fprintln(opts.Progress)
-			}
 			if res != nil {
 				return results, fmt.Errorf("lab run %d of %d (%s): %w", i+1, opts.Runs, res.RunDir, err)
 			}
