@@ -25,7 +25,7 @@ func Escape(s string) string {
 	lead := -1
 	if s != "" && s[0] == '-' {
 		lead = 0
-	} else if d := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); d > 0 && s[d] == '.' {
+	} else if d := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); d > 0 && (s[d] == '.' || s[d] == ')') {
 		lead = d
 	}
 	if lead >= 0 && lead+1 < len(s) && s[lead+1] != ' ' && s[lead+1] != '\t' {
@@ -63,11 +63,12 @@ func Escape(s string) string {
 
 // mdPunct is the ASCII punctuation escaped everywhere. CommonMark allows a
 // backslash before any ASCII punctuation, so escaping more than needed is
-// harmless; '.', '-', ':', '/', '=', ',' and '@' are left alone for
-// readability (addresses, times, labels): they matter only as a list
-// marker at the start, which Escape escapes, or at the start of a line,
-// which escaped text never is.
-const mdPunct = "\\`*_{}[]()#+!|~$\"'^"
+// harmless. Left alone for readability (addresses, times, messages):
+// '(', ')', quotes (they matter only right after a "]", which is always
+// escaped), and '.', '-', ':', '/', '=', ',' and '@' (they matter only as
+// a list marker at the start, which Escape escapes, or at the start of a
+// line, which escaped text never is).
+const mdPunct = "\\`*_{}[]#+!|~$"
 
 // EscapeCell is Escape for a Markdown table cell: pipes are escaped (by
 // Escape), and an empty value becomes "-" so the table keeps its columns

@@ -31,7 +31,7 @@ func TestEscapeHostile(t *testing.T) {
 		// Every markdown-active character must be preceded by a backslash.
 		for i := 0; i < len(got); i++ {
 			c := got[i]
-			if strings.IndexByte("|[]()*_`~$!", c) >= 0 {
+			if strings.IndexByte("|[]*_`~$!", c) >= 0 {
 				if i == 0 || got[i-1] != '\\' || escapedBackslash(got, i-1) {
 					t.Errorf("Escape(%q) = %q: %q at %d not escaped", h, got, c, i)
 				}
@@ -96,6 +96,7 @@ func TestEscapeListMarker(t *testing.T) {
 		"+ x":    `\+ x`,
 		"12. x":  `12\. x`,
 		"3) x":   `3\) x`,
+		"(a)":    "(a)",
 		"10.0.1": "10.0.1",
 		"7.":     `7\.`,
 		"a-b":    "a-b",

@@ -1,0 +1,647 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// mdWriter collects the Markdown; the report is written in one piece.
+type mdWriter struct{ strings.Builder }
+
+func (b *mdWriter) p(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+
+// WriteMarkdown writes the report as Markdown. Pictures are referenced by
+// file name (Figure.Name plus the format's extension) relative to the
+// report; the caller writes them beside it. The output depends on nothing
+// but the report: the same input gives the same bytes.
+func WriteMarkdown(w io.Writer, rep *Report) error {
+	b := &mdWriter{}
+	rep.writeHeader(b)
+	rep.writeExpect(b)
+	rep.writeFigures(b, func(f *Figure) bool { return f.Run == nil })
+	rep.writeStats(b)
+	rep.writeComparisons(b)
+	rep.writeCapacity(b)
+	rep.writeRuns(b)
+	rep.writeDetail(b)
+	rep.writeLostWrites(b)
+	rep.writeWarnings(b)
+	rep.writeMethod(b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// durStr formats a Duration with its resolution's decimals.
+func durStr(d analyze.Duration) string { return fmtSec(float64(d.NS), d.ResolutionNS) }
+
+// statVal formats a value of a metric in its unit.
+func statVal(st *analyze.Stats, v float64) string {
+	if st.Unit == analyze.UnitNS {
+		res := st.ResolutionNS
+		if res == 0 {
+			res = int64(time.Millisecond)
+		}
+		return fmtSec(v, res)
+	}
+	return fmtCount(v)
+}
+
+// interval is the probe interval of the runs, when they share one.
+func (rep *Report) intervalText() string {
+	var ivs []int64
+	for _, r := range rep.Runs {
+		if !slices.Contains(ivs, r.IntervalNS) {
+			ivs = append(ivs, r.IntervalNS)
+		}
+	}
+	slices.Sort(ivs)
+	parts := make([]string, len(ivs))
+	for i, iv := range ivs {
+		parts[i] = fmtDuration(time.Duration(iv))
+	}
+	if len(parts) > 4 {
+		parts = []string{parts[0] + " to " + parts[len(parts)-1]}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (rep *Report) writeHeader(b *mdWriter) {
+	s := rep.Sum
+	b.p("# Switchover report\n\n")
+	var start, end time.Time
+	for i, r := range rep.Runs {
+		if i == 0 || r.Start.Before(start) {
+			start = r.Start
+		}
+		if i == 0 || r.End.After(end) {
+			end = r.End
+		}
+	}
+	b.p("## What was analyzed\n\n")
+	groups := ""
+	if len(s.By) > 0 {
+		gs := make([]string, len(rep.Groups))
+		for i, g := range rep.Groups {
+			gs[i] = fmt.Sprintf("%s (%d)", Escape(g.Key), len(g.Runs))
+		}
+		groups = fmt.Sprintf(" in %d %s by %s: %s", len(rep.Groups), plural(len(rep.Groups), "group", "groups"), Escape(strings.Join(s.By, ", ")), strings.Join(gs, "; "))
+	}
+	b.p("- **Runs:** %s%s\n", fmtCount(float64(len(rep.Runs))), groups)
+	b.p("- **Probes:** %s from %s %s; probe interval %s (every time below is known to ± one interval per boundary)\n",
+		fmtCount(float64(s.Input.Rows)), fmtCount(float64(s.Input.Files)), plural(s.Input.Files, "file", "files"), rep.intervalText())
+	b.p("- **Time span:** %s to %s\n", fmtTime(start), fmtTime(end))
+	if len(s.Input.Paths) > 0 {
+		ps := make([]string, len(s.Input.Paths))
+		for i, p := range s.Input.Paths {
+			ps[i] = Escape(p)
+		}
+		b.p("- **Input:** %s\n", strings.Join(ps, ", "))
+	}
+	b.p("- **Tool:** switchwatch %s\n", Escape(s.ToolVersion))
+	if n := len(s.Input.Skipped); n > 0 {
+		b.p("- **Files skipped:** %d (see [Warnings](#warnings))\n", n)
+	} else {
+		b.p("- **Files skipped:** none\n")
+	}
+	b.p("\n")
+}
+
+// secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group.
+func secStat(st *analyze.Stats) string {
+	return fmt.Sprintf("%s (p95 %s)", statVal(st, st.Median), statVal(st, st.P95))
+}
+
+func (rep *Report) writeExpect(b *mdWriter) {
+	b.p("## What to expect\n\n")
+	for _, g := range rep.Groups {
+		b.p("%s\n\n", rep.headline(g))
+	}
+}
+
+// headline is the paragraph that says what a group's switchover does.
+func (rep *Report) headline(g *GroupView) string {
+	var parts []string
+	name := "All runs"
+	if len(rep.Sum.By) > 0 || len(rep.Groups) > 1 {
+		name = Escape(g.Key)
+	}
+	lead := fmt.Sprintf("**%s** (%d %s): ", name, len(g.Runs), plural(len(g.Runs), "run", "runs"))
+	if st := g.Stat("write_downtime"); st != nil {
+		parts = append(parts, fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N))
+	} else {
+		parts = append(parts, "no write probes were recorded")
+	}
+	var states []string
+	if st := g.Stat("read_only_time"); st != nil && st.Max > 0 {
+		states = append(states, "read-only for "+secStat(st))
+	}
+	if st := g.Stat("unavailable_time"); st != nil && st.Max > 0 {
+		states = append(states, "unreachable for "+secStat(st))
+	}
+	if len(states) > 0 {
+		parts = append(parts, "the cluster was "+strings.Join(states, " and "))
+	}
+	if st := g.Stat("read_downtime"); st != nil {
+		parts = append(parts, "reads failed for "+secStat(st))
+	}
+	s := lead + strings.Join(parts, "; ") + "."
+	notRec, flapping, lost, lostRuns, cf := 0, 0, int64(0), 0, int64(0)
+	checked := 0
+	for _, r := range g.Runs {
+		if !r.Metrics.Recovered {
+			notRec++
+		}
+		if r.Metrics.Outages > 1 {
+			flapping++
+		}
+		if lw := r.Metrics.LostWrites; lw != nil {
+			checked++
+			lost += lw.Lost
+			cf += lw.CommittedFailed
+			if lw.Lost > 0 {
+				lostRuns++
+			}
+		}
+	}
+	if notRec == 0 {
+		s += fmt.Sprintf(" Every run recovered")
+	} else {
+		s += fmt.Sprintf(" **%d of %d runs did not recover** by the end of the recording", notRec, len(g.Runs))
+	}
+	if flapping > 0 {
+		s += fmt.Sprintf("; %d %s flapped (more than one outage)", flapping, plural(flapping, "run", "runs"))
+	}
+	s += "."
+	switch {
+	case checked == 0:
+		s += " Lost writes were not checked."
+	case lost == 0:
+		s += fmt.Sprintf(" No acknowledged write was lost (%d %s checked)", checked, plural(checked, "run", "runs"))
+	default:
+		s += fmt.Sprintf(" **%s acknowledged %s lost** in %d of %d checked runs", fmtCount(float64(lost)), plural(int(lost), "write was", "writes were"), lostRuns, checked)
+	}
+	if checked > 0 {
+		if cf > 0 {
+			s += fmt.Sprintf("; %s %s reported as failed committed anyway.", fmtCount(float64(cf)), plural(int(cf), "write", "writes"))
+		} else {
+			s += "."
+		}
+	}
+	if c := g.Capacity[store.KindWrite]; c != nil {
+		s += " " + rep.capacitySentence(c)
+	}
+	return s
+}
+
+// capacitySentence turns the capacity numbers into the sizing answer.
+func (rep *Report) capacitySentence(c *Capacity) string {
+	rate := fmtCount(rep.Opt.Rate)
+	s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover (median; p95 %s)",
+		rate, c.Kind, fmtCount(c.Failed.Median), c.Kind, fmtCount(c.Failed.P95))
+	if rep.Opt.Retry != nil && c.FailedRetry != nil {
+		s += fmt.Sprintf("; with %s, expect %s failed %ss (p95 %s) and up to %s extra latency at p95 (median %s)",
+			rep.Opt.Retry, fmtCount(c.FailedRetry.Median), c.Kind, fmtCount(c.FailedRetry.P95),
+			fmtSec(c.Added.P95, rep.minInterval()), fmtSec(c.Added.Median, rep.minInterval()))
+	}
+	return s + "."
+}
+
+func (rep *Report) minInterval() int64 {
+	iv := int64(0)
+	for _, r := range rep.Runs {
+		if iv == 0 || r.IntervalNS < iv {
+			iv = r.IntervalNS
+		}
+	}
+	return iv
+}
+
+// writeFigures shows the figures that pass keep.
+func (rep *Report) writeFigures(b *mdWriter, keep func(*Figure) bool) {
+	first := true
+	for _, f := range rep.Figures {
+		if !keep(f) {
+			continue
+		}
+		if first && f.Run == nil {
+			b.p("## Pictures\n\n")
+		}
+		first = false
+		rep.writeFigure(b, f, f.Run == nil)
+	}
+}
+
+func (rep *Report) writeFigure(b *mdWriter, f *Figure, heading bool) {
+	if heading {
+		b.p("### %s\n\n", Escape(f.Title))
+	}
+	if f.Err != nil {
+		b.p("*(picture not available: %s)*\n\n", Escape(f.Err.Error()))
+		return
+	}
+	b.p("![%s](%s.%s)\n", Escape(f.Alt), f.Name, rep.Opt.Formats[0])
+	if len(rep.Opt.Formats) > 1 {
+		links := make([]string, 0, len(rep.Opt.Formats)-1)
+		for _, ext := range rep.Opt.Formats[1:] {
+			links = append(links, fmt.Sprintf("[%s](%s.%s)", strings.ToUpper(ext), f.Name, ext))
+		}
+		b.p("\n<sub>Also as %s.</sub>\n", strings.Join(links, ", "))
+	}
+	b.p("\n")
+}
+
+// tableMetrics are the metrics of the statistics tables, in order.
+func (rep *Report) tableMetrics() []analyze.MetricInfo { return rep.Sum.Metrics }
+
+func (rep *Report) writeStats(b *mdWriter) {
+	b.p("## Statistics per group\n\n")
+	desc := map[string]string{}
+	for _, m := range rep.Sum.Metrics {
+		desc[m.Name] = m.Description
+	}
+	for _, g := range rep.Groups {
+		if len(rep.Groups) > 1 || len(rep.Sum.By) > 0 {
+			b.p("### %s\n\n", Escape(g.Key))
+		}
+		b.p("| metric | n | median | 95%% CI of median | min | p95 | max |\n")
+		b.p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		var warns []string
+		for i := range g.Stats {
+			st := &g.Stats[i]
+			if st.N == 0 {
+				continue
+			}
+			ci := "?"
+			if st.MedianLo != nil && st.MedianHi != nil {
+				ci = statVal(st, *st.MedianLo) + " – " + statVal(st, *st.MedianHi)
+			}
+			name := EscapeCell(st.Metric)
+			b.p("| %s | %d | %s | %s | %s | %s | %s |\n", name, st.N, statVal(st, st.Median), ci,
+				statVal(st, st.Min), statVal(st, st.P95), statVal(st, st.Max))
+			for _, w := range st.Warnings {
+				if !slices.Contains(warns, w) {
+					warns = append(warns, w)
+				}
+			}
+		}
+		b.p("\n")
+		for _, w := range warns {
+			b.p("\"?\": %s.\n\n", Escape(w))
+		}
+	}
+}
+
+func (rep *Report) writeComparisons(b *mdWriter) {
+	cs := rep.Sum.Comparisons
+	if len(cs) == 0 {
+		return
+	}
+	b.p("## Comparison with %s\n\n", Escape(cs[0].Baseline))
+	b.p("Difference of medians, in benchstat's manner: `~` means no significant difference (Mann-Whitney U test, α = %.2f); p and the sample sizes are shown beside each.\n\n", cs[0].Alpha)
+	b.p("| metric | group | %s | group | delta | |\n", EscapeCell(cs[0].Baseline))
+	b.p("| --- | --- | ---: | ---: | ---: | --- |\n")
+	med := map[[2]string]*analyze.Stats{}
+	for _, g := range rep.Groups {
+		for i := range g.Stats {
+			med[[2]string{g.Key, g.Stats[i].Metric}] = &g.Stats[i]
+		}
+	}
+	var warns []string
+	for _, c := range cs {
+		a, bb := med[[2]string{c.Baseline, c.Metric}], med[[2]string{c.Group, c.Metric}]
+		if a == nil || bb == nil {
+			continue
+		}
+		delta := "~"
+		if c.Significant {
+			sign := "+"
+			if c.Delta < 0 {
+				sign = "−"
+				if c.DeltaPct != nil {
+					sign = ""
+				}
+			}
+			if c.DeltaPct != nil {
+				delta = fmt.Sprintf("%+.1f%%", *c.DeltaPct)
+			} else {
+				delta = sign + statVal(a, abs(c.Delta))
+			}
+		}
+		b.p("| %s | %s | %s | %s | %s | (p=%.3f n=%d+%d) |\n", EscapeCell(c.Metric), EscapeCell(c.Group),
+			statVal(a, a.Median), statVal(bb, bb.Median), delta, c.P, c.N1, c.N2)
+		for _, w := range c.Warnings {
+			if !slices.Contains(warns, w) {
+				warns = append(warns, w)
+			}
+		}
+	}
+	b.p("\n")
+	for _, w := range warns {
+		b.p("Note: %s.\n\n", Escape(w))
+	}
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func (rep *Report) writeCapacity(b *mdWriter) {
+	if rep.Opt.Rate <= 0 {
+		return
+	}
+	b.p("## Capacity planning\n\n")
+	b.p("At %s requests per second of each kind", fmtCount(rep.Opt.Rate))
+	if rep.Opt.Retry != nil {
+		b.p(", replayed against a client that makes %s (`--retry %s`)", rep.Opt.Retry, Escape(rep.Opt.Retry.Spec))
+	}
+	b.p(". Numbers are per switchover (per run): the median and p95 across the group's runs. See [Method](#method) for the model.\n\n")
+	if rep.Opt.Retry != nil {
+		b.p("| group | requests | runs | failed without retry | failed with retry | needed a retry | largest added latency |\n")
+		b.p("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+	} else {
+		b.p("| group | requests | runs | failed (median) | failed (p95) | failed (max) |\n")
+		b.p("| --- | --- | ---: | ---: | ---: | ---: |\n")
+	}
+	iv := rep.minInterval()
+	for _, g := range rep.Groups {
+		for _, kind := range kindOfRequests {
+			c := g.Capacity[kind]
+			if c == nil {
+				continue
+			}
+			if rep.Opt.Retry != nil {
+				b.p("| %s | %ss | %d | %s (p95 %s) | %s (p95 %s) | %s (p95 %s) | %s (p95 %s, max %s) |\n", EscapeCell(g.Key), kind, c.N,
+					fmtCount(c.Failed.Median), fmtCount(c.Failed.P95), fmtCount(c.FailedRetry.Median), fmtCount(c.FailedRetry.P95),
+					fmtCount(c.Delayed.Median), fmtCount(c.Delayed.P95),
+					fmtSec(c.Added.Median, iv), fmtSec(c.Added.P95, iv), fmtSec(c.Added.Max, iv))
+			} else {
+				b.p("| %s | %ss | %d | %s | %s | %s |\n", EscapeCell(g.Key), kind, c.N, fmtCount(c.Failed.Median), fmtCount(c.Failed.P95), fmtCount(c.Failed.Max))
+			}
+		}
+	}
+	b.p("\n")
+}
+
+// PhaseLine writes a run's phases as a person would say them: "healthy →
+// unavailable 4.1 s → read-only 5.9 s → healthy (new server)". The healthy
+// phases at either end carry no length (it is only how long the recording
+// ran).
+func PhaseLine(r *analyze.RunResult) string {
+	parts := make([]string, len(r.Phases))
+	for i, p := range r.Phases {
+		label := p.Label
+		if label == "" {
+			label = string(p.State)
+		}
+		if p.State == analyze.PhaseHealthy && (i == 0 || i == len(r.Phases)-1) {
+			parts[i] = label
+			continue
+		}
+		parts[i] = label + " " + fmtSec(float64(p.DurationNS), p.ResolutionNS)
+	}
+	if len(parts) == 0 {
+		return "no probes"
+	}
+	return strings.Join(parts, " → ")
+}
+
+func optDur(d *analyze.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	return durStr(*d)
+}
+
+func (rep *Report) writeRuns(b *mdWriter) {
+	b.p("## Runs\n\n")
+	b.p("Every run, in input order. Times are ± one probe interval per boundary.\n\n")
+	grouped := len(rep.Groups) > 1 || len(rep.Sum.By) > 0
+	if grouped {
+		b.p("| run | group | phases | write downtime | read downtime | read-only | unavailable | recovered |\n")
+		b.p("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n")
+	} else {
+		b.p("| run | phases | write downtime | read downtime | read-only | unavailable | recovered |\n")
+		b.p("| --- | --- | ---: | ---: | ---: | ---: | --- |\n")
+	}
+	for _, r := range rep.Runs {
+		m := &r.Metrics
+		rec := "yes"
+		if !m.Recovered {
+			rec = "**no**"
+		}
+		group := ""
+		if grouped {
+			key := "-"
+			if r.Group != nil {
+				key = r.Group.Key
+			}
+			group = " " + EscapeCell(key) + " |"
+		}
+		b.p("| %s |%s %s | %s | %s | %s | %s | %s |\n", EscapeCell(r.RunID), group, Escape(PhaseLine(r.RunResult)),
+			optDur(m.WriteDowntime), optDur(m.ReadDowntime), durStr(m.ReadOnlyTime), durStr(m.UnavailableTime), rec)
+	}
+	b.p("\n")
+}
+
+func (rep *Report) writeDetail(b *mdWriter) {
+	if len(rep.Detail) == 0 {
+		return
+	}
+	b.p("## Runs in detail\n\n")
+	if len(rep.Runs) > len(rep.Detail) {
+		b.p("Drawn in detail: the median and the worst run (by write downtime)")
+		if len(rep.Opt.Show) > 0 {
+			b.p(" and the runs named with `--show`")
+		}
+		b.p("; every run is in the table above.\n\n")
+	}
+	for _, r := range rep.Detail {
+		b.p("### Run %s (%s)\n\n", Escape(r.RunID), Escape(strings.Join(r.Why, ", ")))
+		b.p("%s\n\n", Escape(PhaseLine(r.RunResult)))
+		var facts []string
+		if len(r.Labels) > 0 {
+			keys := make([]string, 0, len(r.Labels))
+			for k := range r.Labels {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for i, k := range keys {
+				keys[i] = Escape(k + "=" + r.Labels[k])
+			}
+			facts = append(facts, "labels: "+strings.Join(keys, ", "))
+		}
+		facts = append(facts, fmt.Sprintf("%s probes in %d streams, interval %s", fmtCount(float64(r.Rows)), len(r.Streams), fmtDuration(time.Duration(r.IntervalNS))))
+		for _, f := range facts {
+			b.p("- %s\n", f)
+		}
+		for _, p := range r.Phases {
+			if p.State == analyze.PhaseHealthy {
+				continue
+			}
+			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), p.Start.UTC().Format("15:04:05.000"), fmtSec(float64(p.DurationNS), p.ResolutionNS))
+			if p.Cause != "" {
+				line += ", caused by " + Escape(p.Cause)
+			}
+			if p.ErrorClass != "" {
+				line += " (" + Escape(p.ErrorClass) + ")"
+			}
+			b.p("%s\n", line)
+		}
+		if msgs := errorMessages(r); len(msgs) > 0 {
+			b.p("- errors seen: %s\n", strings.Join(msgs, "; "))
+		}
+		seenChange := map[[2]string]bool{}
+		for _, c := range r.Metrics.ServerChanges {
+			if k := [2]string{c.From, c.To}; !seenChange[k] {
+				seenChange[k] = true
+				b.p("- server changed at %s (first seen on %s): %s → %s\n", c.Time.UTC().Format("15:04:05.000"), Escape(c.Stream), Escape(c.From), Escape(c.To))
+			}
+		}
+		for _, e := range r.Metrics.Events {
+			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), e.Time.UTC().Format("15:04:05.000"))
+			if e.ToFirstError != nil {
+				line += "; first failure " + durStr(*e.ToFirstError) + " after it"
+			}
+			if e.ToRecovery != nil {
+				line += "; recovered " + durStr(*e.ToRecovery) + " after it"
+			}
+			b.p("%s\n", line)
+		}
+		b.p("\n")
+		for _, f := range rep.Figures {
+			if f.Run == r {
+				rep.writeFigure(b, f, false)
+			}
+		}
+	}
+}
+
+// errorMessages are the distinct error messages of a run's failed
+// segments, by class, at most five.
+func errorMessages(r *RunView) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range r.Streams {
+		for _, seg := range s.Segments {
+			if seg.Error == "" || seen[seg.ErrorClass+seg.Error] {
+				continue
+			}
+			seen[seg.ErrorClass+seg.Error] = true
+			if len(out) < 5 {
+				out = append(out, Escape(seg.ErrorClass)+": "+Escape(seg.Error))
+			}
+		}
+	}
+	return out
+}
+
+func (rep *Report) writeLostWrites(b *mdWriter) {
+	b.p("## Lost and committed-although-failed writes\n\n")
+	var checked []*RunView
+	for _, r := range rep.Runs {
+		if r.Metrics.LostWrites != nil {
+			checked = append(checked, r)
+		}
+	}
+	if len(checked) == 0 {
+		b.p("No run has a lost-write check (verify.json): nothing is known about lost writes.\n\n")
+		return
+	}
+	b.p("A lost write was acknowledged to the client but is missing afterwards; a committed-although-failed write was reported to the client as failed but committed anyway (a client that retries it writes it twice). %d of %d runs were checked.\n\n", len(checked), len(rep.Runs))
+	var bad []*RunView
+	for _, r := range checked {
+		lw := r.Metrics.LostWrites
+		if lw.Lost > 0 || lw.CommittedFailed > 0 || lw.Unexpected > 0 {
+			bad = append(bad, r)
+		}
+	}
+	if len(bad) == 0 {
+		b.p("Every checked run: 0 lost, 0 committed although failed.\n\n")
+		return
+	}
+	b.p("| run | lost | committed although failed | unexpected | lost seqs | committed-failed seqs |\n")
+	b.p("| --- | ---: | ---: | ---: | --- | --- |\n")
+	for _, r := range bad {
+		lw := r.Metrics.LostWrites
+		b.p("| %s | %d | %d | %d | %s | %s |\n", EscapeCell(r.RunID), lw.Lost, lw.CommittedFailed, lw.Unexpected, seqList(lw.LostSeqs), seqList(lw.CommittedFailedSeqs))
+	}
+	b.p("\nRuns not listed lost nothing.\n\n")
+}
+
+func seqList(s []int64) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	parts := make([]string, 0, 10)
+	for i, v := range s {
+		if i == 10 {
+			parts = append(parts, fmt.Sprintf("… (%d more)", len(s)-10))
+			break
+		}
+		parts = append(parts, fmt.Sprint(v))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (rep *Report) writeWarnings(b *mdWriter) {
+	var ws []string
+	for _, k := range rep.Sum.Input.Skipped {
+		rows := "rows unknown"
+		if k.Rows >= 0 {
+			rows = fmt.Sprintf("%s rows", fmtCount(float64(k.Rows)))
+		}
+		ws = append(ws, fmt.Sprintf("skipped %s (%s): %s", Escape(k.Path), rows, Escape(k.Reason)))
+	}
+	for _, w := range rep.Sum.Warnings {
+		if strings.HasPrefix(w, "skipped ") {
+			continue // listed above with their rows
+		}
+		ws = append(ws, Escape(w))
+	}
+	for _, r := range rep.Runs {
+		for _, w := range r.Warnings {
+			ws = append(ws, "run "+Escape(r.RunID)+": "+Escape(w))
+		}
+	}
+	for _, w := range rep.Warnings {
+		ws = append(ws, Escape(w))
+	}
+	if len(ws) == 0 {
+		return
+	}
+	b.p("## Warnings\n\n")
+	const maxWarnings = 50
+	for i, w := range ws {
+		if i == maxWarnings {
+			b.p("- … and %d more (see `switchwatch analyze` output)\n", len(ws)-maxWarnings)
+			break
+		}
+		b.p("- %s\n", w)
+	}
+	b.p("\n")
+}
+
+func (rep *Report) writeMethod(b *mdWriter) {
+	b.WriteString(`## Method
+
+- **Probes.** switchwatch record sends small write, read and connect probes to the endpoint on a fixed open-loop schedule, one every probe interval per stream (kind × connection mode), whether or not earlier probes have answered. Every probe is placed at its *intended* start, not when it ran or answered.
+- **States.** Each probe is *ok*, *slow* (succeeded above the stream's slow threshold), *read_only* (failed with SQLSTATE 25006: a server answered but refuses writes), *unavailable* (no usable server: timeout, refused, reset, shutting down, too many connections, DNS), *error* (any other failure) or *skipped* (never ran: the stream's in-flight limit was hit).
+- **Phases.** At every moment each stream is in the state of its latest probe (a skipped probe carries on the state before it); the run is in the most severe state of its streams (unavailable > error > read-only > healthy). A phase is a maximal stretch of one such state.
+- **Resolution.** A window runs from the intended start of its first probe to the intended start of the first probe in another state, so each boundary is known to ± one probe interval and a total over k windows to ± k intervals. Numbers are shown with the decimals that resolution warrants.
+- **Downtime.** Write downtime is the time during which at least one write stream was failing (read_only, unavailable or error); read downtime likewise for reads. Read-only and unavailable time are the lengths of the run's phases in those states.
+- **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
+- **Typical switchover.** Every run is aligned at the start of its first outage; each curve is, at each moment, the share of the group's runs (of those recorded at that moment) in which that kind of request would succeed.
+`)
+	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt is assumed to fail at once and is retried after the policy's delay; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the sum of the delays before the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also spend time in failed attempts (timeouts), add load when they retry, and may share connections: add the timeout to the delay to approximate the first.\n")
+	b.p("\n")
+}
