@@ -55,6 +55,7 @@ type colReader struct {
 	// page values before NULLs are placed
 	valSyms []uint32
 	valInts []int64
+	codes   codeTable
 }
 
 func newColReader(syms *symtab) *colReader {
@@ -186,29 +187,47 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	dns, addr := cr.symBuf[colResolved], cr.symBuf[colServerAddr]
 	seq, intended, start, end := cr.intBuf[colSeq], cr.intBuf[colIntended], cr.intBuf[colStart], cr.intBuf[colEnd]
 	lat, stime, seen := cr.intBuf[colLatency], cr.intBuf[colServerTime], cr.intBuf[colSeenSeq]
-	codes := codeTable{}
-	var run *runRows
-	lastRun := uint32(1<<32 - 1)
-	for i := 0; i < n; i++ {
-		if runID[i] != lastRun {
-			run, lastRun = into(runID[i]), runID[i]
+	codes := &cr.codes
+	// Rows come in blocks of one run and stream (segments are sorted by
+	// stream): find the stream once per block and fill its rows in place.
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && runID[j] == runID[i] && kind[j] == kind[i] && conn[j] == conn[i] && ep[j] == ep[i] {
+			j++
 		}
-		x := row{
-			intended: intended[i],
-			seq:      seq[i],
-			latency:  lat[i],
-			start:    start[i],
-			end:      end[i],
-			seen:     seen[i],
-			errMsg:   msg[i],
-			dns:      dns[i],
-			outcome:  codes.outcome(cr.syms, outcome[i]),
-			class:    codes.class(cr.syms, class[i]),
+		s := into(runID[i]).stream(streamKey{kind[i], conn[i], ep[i]}, j-i)
+		base := len(s.rows)
+		s.rows = s.rows[:base+j-i]
+		out := s.rows[base:]
+		last := s.lastIntended
+		ooo := s.outOfOrder
+		if base == 0 {
+			last = intended[i]
 		}
-		if addr[i] != 0 {
-			x.ident = cr.syms.ident(addr[i], stime[i])
+		for k := i; k < j; k++ {
+			x := &out[k-i]
+			*x = row{
+				intended: intended[k],
+				seq:      seq[k],
+				latency:  lat[k],
+				start:    start[k],
+				end:      end[k],
+				seen:     seen[k],
+				errMsg:   msg[k],
+				dns:      dns[k],
+				outcome:  codes.outcome(cr.syms, outcome[k]),
+				class:    codes.class(cr.syms, class[k]),
+			}
+			if addr[k] != 0 {
+				x.ident = cr.syms.ident(addr[k], stime[k])
+			}
+			if intended[k] < last {
+				ooo++
+			}
+			last = intended[k]
 		}
-		run.add(streamKey{kind[i], conn[i], ep[i]}, &x)
+		s.lastIntended, s.outOfOrder = last, ooo
+		i = j
 	}
 }
 

@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"slices"
+
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -201,24 +203,31 @@ func newRunRows(id, path string, syms *symtab) *runRows {
 	return &runRows{id: id, path: path, syms: syms, by: map[streamKey]*streamRows{}}
 }
 
-// add appends one row to its stream.
-func (r *runRows) add(k streamKey, x *row) {
+// stream returns the rows of stream k, with room for n more.
+func (r *runRows) stream(k streamKey, n int) *streamRows {
 	s := r.last
 	if s == nil || s.key != k {
 		s = r.by[k]
 		if s == nil {
-			s = &streamRows{key: k, rows: r.pool.get(r.reserve[k])}
+			s = &streamRows{key: k, rows: r.pool.get(max(r.reserve[k], n))}
 			r.by[k] = s
 			r.order = append(r.order, s)
 		}
 		r.last = s
 	}
+	s.rows = slices.Grow(s.rows, n)
+	r.rows += int64(n)
+	return s
+}
+
+// add appends one row to its stream.
+func (r *runRows) add(k streamKey, x *row) {
+	s := r.stream(k, 1)
 	if len(s.rows) > 0 && x.intended < s.lastIntended {
 		s.outOfOrder++
 	}
 	s.lastIntended = x.intended
 	s.rows = append(s.rows, *x)
-	r.rows++
 }
 
 // fromProbe converts a store.Probe into a row with its stream key.

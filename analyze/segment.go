@@ -64,9 +64,15 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 			return 0
 		})
 	}
-	// drop duplicates in place
-	w := 0
-	for i := range rows {
+	// drop duplicates in place, from the first one on
+	w := len(rows)
+	for i := 1; i < len(rows); i++ {
+		if rows[i].seq == rows[i-1].seq {
+			w = i
+			break
+		}
+	}
+	for i := w; i < len(rows); i++ {
 		if w > 0 && rows[i].seq == rows[w-1].seq {
 			s.dups++
 			continue
