@@ -122,7 +122,7 @@ func readPgbenchLine(in *pgbenchInput, format *int, path string, fi, line int, t
 		if *format == 2 {
 			want = "aggregated"
 		}
-		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first file is a %s log", want))
+		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is of a %s log", want))
 		return
 	}
 	if agg {
@@ -222,10 +222,10 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	}
 	settings["inferred"] = inferred > 0
 	settings["inferred_rows"] = inferred
+	iv := finishRows(rows, runID)
+	settings["interval"] = intervalSetting(iv)
 	start, end := rows[0].Intended, rows[0].Intended
 	for i := range rows {
-		rows[i].RunID = runID
-		rows[i].Seq = int64(i)
 		start = min(start, rows[i].Intended)
 		end = max(end, rows[i].Intended, rows[i].End)
 	}
@@ -255,7 +255,7 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 	hasLag := false
 	var retries int64
 	byStatus := map[string]int64{}
-	fileSpan := map[int]*span{}
+	fileSpan := map[int]span{}
 	for _, t := range txns {
 		p := store.Probe{Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint}
 		end := t.endUS * 1000
@@ -291,50 +291,79 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 				p.Error = "pgbench: failed (a serialization or deadlock error; pgbench logs no other failure)"
 			}
 		}
-		s := fileSpan[t.file]
-		if s == nil {
-			fileSpan[t.file] = &span{p.Intended, p.Intended}
+		if s, ok := fileSpan[t.file]; !ok {
+			fileSpan[t.file] = span{p.Intended, p.Intended}
 		} else {
-			s.lo, s.hi = min(s.lo, p.Intended), max(s.hi, p.Intended)
+			fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
 		}
 		rows = append(rows, p)
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Intended < rows[j].Intended })
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return rows[order[i]].Intended < rows[order[j]].Intended })
+	sorted := make([]store.Probe, len(rows))
+	fileOf := make([]int, len(rows))
+	for i, k := range order {
+		sorted[i], fileOf[i] = rows[k], txns[k].file
+	}
+	rows = sorted
 	settings["transactions"] = byStatus
 	settings["retries"] = retries
 	settings["schedule_lag"] = hasLag
+	settings["schedule"] = "poisson"
 	if !hasLag {
+		settings["schedule"] = "closed_loop"
 		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
 		return rows, 0
 	}
-	rate, source := opt.Rate, "option"
-	if rate == 0 {
-		spans := make([]span, 0, len(fileSpan))
-		for _, s := range fileSpan {
-			spans = append(spans, *s)
-		}
-		rate, source = estimateRate(spans, len(rows)), "estimated"
+	// The rate of each pgbench run: given, or estimated run by run, since
+	// consecutive runs need not share one.
+	runOf, runs := pgbenchRuns(fileSpan)
+	perRun := make([]int64, len(runs))
+	for _, f := range fileOf {
+		perRun[runOf[f]]++
 	}
-	settings["rate_per_s"] = rate
+	rates := make([]float64, len(runs))
+	var total, totalSpan float64
+	for r := range runs {
+		rates[r] = opt.Rate
+		if opt.Rate == 0 {
+			rates[r] = runRate(perRun[r], runs[r])
+		}
+		total += float64(perRun[r])
+		totalSpan += float64(runs[r].hi-runs[r].lo) / 1e9
+	}
+	source := "option"
+	if opt.Rate == 0 {
+		source = "estimated per pgbench run"
+		for r := range rates {
+			if rates[r] == 0 && totalSpan > 0 {
+				rates[r] = total / totalSpan // a run too short to tell: the overall rate
+			}
+		}
+	}
 	settings["rate_source"] = source
+	settings["rate_per_s"] = rates
+	settings["pgbench_runs"] = len(runs)
 	if opt.NoInfer {
 		note("inference of unavailability is off (--no-infer)")
 		return rows, 0
 	}
-	if rate <= 0 {
-		note("too few transactions to estimate the rate; no unavailability is inferred (pass --rate)")
-		return rows, 0
+	minGap := func(rate float64) int64 {
+		if opt.MinGap > 0 {
+			return int64(opt.MinGap)
+		}
+		return minGapNS(rate, len(rows))
 	}
-	minGap := int64(opt.MinGap)
-	if minGap == 0 {
-		minGap = minGapNS(rate, len(rows))
-	}
-	settings["inferred_min_gap_ns"] = minGap
 	times := make([]int64, len(rows))
+	rowRates := make([]float64, len(rows))
 	for i := range rows {
 		times[i] = rows[i].Intended
+		rowRates[i] = rates[runOf[fileOf[i]]]
 	}
-	gaps, due := findGaps(times, rate, minGap)
+	gaps, due := findGaps(times, rowRates, minGap)
 	settings["inferred_gaps"] = gaps
 	if len(gaps) == 0 {
 		return rows, 0
@@ -350,7 +379,7 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 		}
 		note(fmt.Sprintf("inferred unavailable: %s", g))
 	}
-	note(fmt.Sprintf("%d rows inferred in %d gaps at %.1f transactions/s (%s); a gap is a stretch of at least %s without any scheduled transaction, it includes the time pgbench took to be restarted", n, len(gaps), rate, source, time.Duration(minGap).Round(time.Microsecond)))
+	note(fmt.Sprintf("%d rows inferred in %d gaps at the rate of the pgbench run before each (%s; %d runs, %.1f transactions/s overall); a gap is a stretch without any scheduled transaction that would happen by chance less than once in 1000 such imports, and includes the time pgbench took to be restarted", n, len(gaps), source, len(runs), total/max(totalSpan, 1e-9)))
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Intended < rows[j].Intended })
 	return rows, n
 }

@@ -68,6 +68,7 @@ func pgbenchAggRows(aggs []pgAgg, opt *PgbenchOptions, settings map[string]any, 
 	settings["aggregate_interval_s"] = step
 	settings["aggregate_interval_source"] = stepSource
 	settings["transactions"] = total
+	settings["schedule"] = "intervals"
 	row := func(a *pgAgg) store.Probe {
 		p := store.Probe{Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint, Intended: a.startS * 1e9}
 		switch {

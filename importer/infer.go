@@ -48,19 +48,19 @@ func minGapNS(rate float64, n int) int64 {
 	return int64(max(k, 2) / rate * 1e9)
 }
 
-// findGaps returns the gaps in sorted scheduled times (ns) longer than
-// minGap, with the transactions due in each at rate per second placed
-// evenly across it.
-func findGaps(times []int64, rate float64, minGap int64) ([]Gap, [][]int64) {
+// findGaps returns the gaps in sorted scheduled times (ns): a stretch
+// from times[i-1] to times[i] longer than minGap(rates[i-1]), rates[i-1]
+// being the rate (per second) of the pgbench run times[i-1] belongs to,
+// with the transactions due in each at that rate placed evenly across it.
+func findGaps(times []int64, rates []float64, minGap func(rate float64) int64) ([]Gap, [][]int64) {
 	var gaps []Gap
 	var due [][]int64
-	if rate <= 0 || minGap <= 0 {
-		return nil, nil
-	}
-	res := int64(1e9 / rate)
 	for i := 1; i < len(times); i++ {
-		a, b := times[i-1], times[i]
-		if b-a <= minGap {
+		a, b, rate := times[i-1], times[i], rates[i-1]
+		if rate <= 0 {
+			continue
+		}
+		if mg := minGap(rate); mg <= 0 || b-a <= mg {
 			continue
 		}
 		n := int64(math.Round(float64(b-a)*rate/1e9)) - 1
@@ -69,7 +69,7 @@ func findGaps(times []int64, rate float64, minGap int64) ([]Gap, [][]int64) {
 		for k := int64(1); k <= n; k++ {
 			at[k-1] = a + (b-a)*k/(n+1)
 		}
-		gaps = append(gaps, Gap{From: time.Unix(0, a).UTC(), To: time.Unix(0, b).UTC(), Due: n, ResolutionNS: res})
+		gaps = append(gaps, Gap{From: time.Unix(0, a).UTC(), To: time.Unix(0, b).UTC(), Due: n, ResolutionNS: int64(1e9 / rate)})
 		due = append(due, at)
 	}
 	return gaps, due
@@ -78,30 +78,37 @@ func findGaps(times []int64, rate float64, minGap int64) ([]Gap, [][]int64) {
 // span is a closed interval of time, ns.
 type span struct{ lo, hi int64 }
 
-// estimateRate estimates pgbench's --rate from scheduled start times
-// grouped into pgbench runs (one span per input file, overlapping spans
-// being one run): transactions per second of run time.
-func estimateRate(fileSpans []span, n int) float64 {
-	sort.Slice(fileSpans, func(i, j int) bool { return fileSpans[i].lo < fileSpans[j].lo })
-	var total int64
-	var cur span
-	for i, s := range fileSpans {
-		if i == 0 {
-			cur = s
-			continue
-		}
-		if s.lo <= cur.hi {
-			cur.hi = max(cur.hi, s.hi)
-			continue
-		}
-		total += cur.hi - cur.lo
-		cur = s
+// pgbenchRuns groups input files into pgbench runs: files whose spans of
+// scheduled starts overlap were written by the threads of one pgbench. It
+// returns the run of each file and each run's span.
+func pgbenchRuns(fileSpans map[int]span) (map[int]int, []span) {
+	files := make([]int, 0, len(fileSpans))
+	for f := range fileSpans {
+		files = append(files, f)
 	}
-	if len(fileSpans) > 0 {
-		total += cur.hi - cur.lo
+	sort.Slice(files, func(i, j int) bool {
+		a, b := fileSpans[files[i]], fileSpans[files[j]]
+		return a.lo < b.lo || a.lo == b.lo && files[i] < files[j]
+	})
+	runOf := map[int]int{}
+	var runs []span
+	for _, f := range files {
+		s := fileSpans[f]
+		if n := len(runs); n > 0 && s.lo <= runs[n-1].hi {
+			runs[n-1].hi = max(runs[n-1].hi, s.hi)
+		} else {
+			runs = append(runs, s)
+		}
+		runOf[f] = len(runs) - 1
 	}
-	if total <= 0 || n < 2 {
+	return runOf, runs
+}
+
+// runRate is a pgbench run's rate: its transactions per second of its
+// span, 0 when that cannot be told (fewer than two, or no span).
+func runRate(n int64, s span) float64 {
+	if n < 2 || s.hi <= s.lo {
 		return 0
 	}
-	return float64(n) / (float64(total) / 1e9)
+	return float64(n-1) / (float64(s.hi-s.lo) / 1e9)
 }

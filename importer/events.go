@@ -1,0 +1,380 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// Event sources this package assigns.
+const (
+	SourceAWS  = "aws"  // aws rds describe-events
+	SourceUser = "user" // a CSV of the user's own annotations
+)
+
+// maxEventsFile bounds the size of an events file read into memory.
+const maxEventsFile = 64 << 20
+
+// ErrNotEvents is wrapped by ReadEvents' error for a file in none of the
+// event formats.
+var ErrNotEvents = errors.New("not an events file")
+
+// ReadEvents reads a file of events in any of the formats switchwatch
+// knows, told apart by content:
+//
+//   - events.jsonl, one store.Event per line (the lab's ground truth, or
+//     anyone's annotations): a line starting with "{" that is not an AWS
+//     document. Read by store.ReadEvents.
+//   - the JSON printed by "aws rds describe-events --output json": an
+//     object with an "Events" array (or the array alone, as from
+//     --query Events) of objects with Date, Message, SourceIdentifier,
+//     SourceType, SourceArn and EventCategories. Each becomes an event
+//     of source "aws" named after its message (switchover_started,
+//     switchover_completed, failover_started, failover_completed, else the
+//     message in snake case), the other fields as attributes.
+//   - CSV with a header naming the columns time and label, and optionally
+//     end (any order, any case): one event of source "user" per row,
+//     named after the label in snake case. Times are RFC 3339 with a zone
+//     ("T" or a space between date and time).
+//
+// As with store.ReadEvents, lines that cannot be used are returned as
+// LineErrors naming file and line beside the events that could; the error
+// is for a file that cannot be read or is in no known format.
+func ReadEvents(path string) ([]store.Event, []*store.LineError, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open events file: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxEventsFile+1))
+	f.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > maxEventsFile {
+		return nil, nil, fmt.Errorf("%s: larger than %d bytes, too large for an events file", path, maxEventsFile)
+	}
+	return parseEvents(path, data)
+}
+
+// parseEvents is ReadEvents on the content of a file.
+func parseEvents(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	trimmed = bytes.TrimPrefix(trimmed, []byte("\ufeff"))
+	switch {
+	case len(trimmed) == 0:
+		return nil, nil, nil
+	case trimmed[0] == '[':
+		return parseAWS(path, data)
+	case trimmed[0] == '{':
+		if isAWSDocument(trimmed) {
+			return parseAWS(path, data)
+		}
+		return parseEventLines(path, data)
+	}
+	return parseEventsCSV(path, data)
+}
+
+// isAWSDocument reports whether a JSON document starting with "{" is an
+// object with an "Events" key (rather than the first line of events.jsonl).
+func isAWSDocument(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return false
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == "Events" {
+			return true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// parseEventLines reads events.jsonl content, as store.ReadEvents does.
+func parseEventLines(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+	var events []store.Event
+	var bad []*store.LineError
+	err := scanLines(bytes.NewReader(data), func(line int, text string, terminated, tooLong bool) error {
+		text = strings.TrimSpace(text)
+		if text == "" && !tooLong {
+			return nil
+		}
+		if tooLong {
+			bad = append(bad, &store.LineError{File: path, Line: line, Err: errLineTooLong})
+			return nil
+		}
+		var e store.Event
+		if err := json.Unmarshal([]byte(text), &e); err != nil {
+			bad = append(bad, &store.LineError{File: path, Line: line, Err: err})
+			return nil
+		}
+		if e.Name == "" || e.Time.IsZero() {
+			bad = append(bad, &store.LineError{File: path, Line: line, Err: errors.New(`event needs "name" and "time"`)})
+			return nil
+		}
+		if e.End != nil && e.End.Before(e.Time) {
+			bad = append(bad, &store.LineError{File: path, Line: line, Err: errors.New(`"end" is before "time"`)})
+			return nil
+		}
+		events = append(events, e)
+		return nil
+	})
+	return events, bad, err
+}
+
+// awsEvent is one element of describe-events' Events array.
+type awsEvent struct {
+	SourceIdentifier string   `json:"SourceIdentifier"`
+	SourceType       string   `json:"SourceType"`
+	Message          string   `json:"Message"`
+	EventCategories  []string `json:"EventCategories"`
+	Date             string   `json:"Date"`
+	SourceArn        string   `json:"SourceArn"`
+}
+
+// parseAWS reads describe-events JSON, giving each event the line its
+// object starts on.
+func parseAWS(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+	lineAt := func(off int64) int {
+		off = min(max(off, 0), int64(len(data)))
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		return 1 + bytes.Count(data[:off], []byte{'\n'})
+	}
+	syntax := func(err error, dec *json.Decoder) error {
+		off := dec.InputOffset()
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off = se.Offset
+		}
+		return &store.LineError{File: path, Line: lineAt(off), Err: fmt.Errorf("not valid describe-events JSON: %w", err)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, syntax(err, dec)
+	}
+	if tok == json.Delim('{') {
+		found := false
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, nil, syntax(err, dec)
+			}
+			if k == "Events" {
+				found = true
+				if tok, err = dec.Token(); err != nil {
+					return nil, nil, syntax(err, dec)
+				}
+				break
+			}
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, nil, syntax(err, dec)
+			}
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("%s: %w: a JSON object without an \"Events\" array", path, ErrNotEvents)
+		}
+	}
+	if tok != json.Delim('[') {
+		return nil, nil, &store.LineError{File: path, Line: lineAt(dec.InputOffset()), Err: errors.New(`"Events" is not an array`)}
+	}
+	var events []store.Event
+	var bad []*store.LineError
+	for dec.More() {
+		line := lineAt(dec.InputOffset())
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return events, bad, syntax(err, dec)
+		}
+		e, err := awsToEvent(raw)
+		if err != nil {
+			bad = append(bad, &store.LineError{File: path, Line: line, Err: err})
+			continue
+		}
+		events = append(events, e)
+	}
+	return events, bad, nil
+}
+
+func awsToEvent(raw json.RawMessage) (store.Event, error) {
+	var a awsEvent
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return store.Event{}, fmt.Errorf("not a describe-events event: %w", err)
+	}
+	if a.Date == "" || a.Message == "" {
+		return store.Event{}, errors.New(`event needs "Date" and "Message"`)
+	}
+	t, err := time.Parse(time.RFC3339Nano, a.Date)
+	if err != nil {
+		return store.Event{}, fmt.Errorf("Date %q is not an RFC 3339 time", a.Date)
+	}
+	attrs := map[string]string{}
+	for k, v := range map[string]string{
+		"source_identifier": a.SourceIdentifier, "source_type": a.SourceType,
+		"source_arn": a.SourceArn, "categories": strings.Join(a.EventCategories, ","),
+	} {
+		if v != "" {
+			attrs[k] = v
+		}
+	}
+	return store.Event{Time: t.UTC(), Name: awsEventName(a.Message), Source: SourceAWS, Message: a.Message, Attrs: attrs}, nil
+}
+
+// awsEventName names an RDS event after its message: the switchover and
+// failover steps by fixed names (so --trigger can name them whatever the
+// wording), anything else in snake case.
+func awsEventName(msg string) string {
+	m := strings.ToLower(msg)
+	has := strings.Contains
+	switch {
+	case has(m, "switchover") && has(m, "start"):
+		return "switchover_started"
+	case has(m, "switchover") && has(m, "complet"):
+		return "switchover_completed"
+	case has(m, "failover") && has(m, "start"):
+		return "failover_started"
+	case has(m, "failover") && has(m, "complet"):
+		return "failover_completed"
+	}
+	return snake(msg)
+}
+
+// snake turns a label into a machine-readable name: lower case, runs of
+// anything but letters and digits as one "_", at most 48 bytes.
+func snake(s string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if under && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			under = false
+			b.WriteRune(r)
+			if b.Len() >= 48 {
+				break
+			}
+			continue
+		}
+		under = true
+	}
+	if b.Len() == 0 {
+		return "event"
+	}
+	return b.String()
+}
+
+// parseEventsCSV reads the CSV format: a header with time and label (and
+// optionally end), then one event per row.
+func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	r.Comment = '#'
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w: want events.jsonl, AWS describe-events JSON, or CSV with a header time,label[,end]: %v", path, ErrNotEvents, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := col[h]; !dup {
+			col[h] = i
+		}
+	}
+	ti, okT := col["time"]
+	li, okL := col["label"]
+	ei, okE := col["end"]
+	if !okT || !okL {
+		line, _ := r.FieldPos(0)
+		return nil, nil, fmt.Errorf("%s:%d: %w: want events.jsonl, AWS describe-events JSON, or CSV whose header names the columns time and label (and optionally end), got %q",
+			path, line, ErrNotEvents, strings.Join(header, ","))
+	}
+	var events []store.Event
+	var bad []*store.LineError
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return events, bad, nil
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				bad = append(bad, &store.LineError{File: path, Line: pe.StartLine, Err: pe.Err})
+				if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
+					continue
+				}
+			}
+			return events, bad, fmt.Errorf("read %s: %w", path, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		e, err := csvEvent(get(ti), get(li), get(ei), okE)
+		if err != nil {
+			bad = append(bad, &store.LineError{File: path, Line: line, Err: err})
+			continue
+		}
+		events = append(events, e)
+	}
+}
+
+func csvEvent(ts, label, end string, hasEnd bool) (store.Event, error) {
+	t, err := parseEventTime(ts)
+	if err != nil {
+		return store.Event{}, fmt.Errorf("time: %w", err)
+	}
+	if label == "" {
+		return store.Event{}, errors.New("empty label")
+	}
+	e := store.Event{Time: t, Name: snake(label), Source: SourceUser, Message: label}
+	if hasEnd && end != "" {
+		te, err := parseEventTime(end)
+		if err != nil {
+			return store.Event{}, fmt.Errorf("end: %w", err)
+		}
+		if te.Before(t) {
+			return store.Event{}, errors.New("end is before time")
+		}
+		e.End = &te
+	}
+	return e, nil
+}
+
+// parseEventTime parses RFC 3339 with a zone, with "T" or a space between
+// date and time.
+func parseEventTime(s string) (time.Time, error) {
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time with a zone (2006-01-02T15:04:05.999Z)", s)
+	}
+	return t.UTC(), nil
+}

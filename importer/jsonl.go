@@ -1,0 +1,217 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// jsonlLine is one line of the JSON lines request format. The rules:
+//
+//   - "time" (or "start"; one of them, not both): when the request started,
+//     RFC 3339 with a zone, any fraction of a second. Required.
+//   - "intended": when it was meant to start, if the application schedules
+//     requests (open loop); default: the start.
+//   - "end": when it ended. Optional.
+//   - "latency_ms" (a number) or "latency_ns" (an integer): how long it
+//     took; at most one. Without it the latency is end - start; without
+//     either the latency is unknown (0) and only the outcome counts.
+//   - "op": "write", "read" or "connect". Required.
+//   - "outcome": "ok", "error" or "timeout". Required.
+//   - "error": the error message (only when not ok), cut to 256 bytes.
+//   - "sqlstate": the five-character SQLSTATE, when the server sent one.
+//   - "class": one of switchwatch's error classes, if the application knows
+//     better; else the class comes from the SQLSTATE (as the recorder
+//     classifies it), else from the message (connection refused, reset,
+//     read-only, ...), else a timeout is query_timeout (connect_timeout for
+//     op connect) and anything else other.
+//   - "server": the address of the server that answered, e.g. 10.0.1.7:5432.
+//   - "conn": "pooled" (default) or "new" (a connection per request).
+//   - "endpoint": "write" or "read"; default read for op read, else write.
+//
+// Other fields are ignored, so an application can log more. Each
+// (op, conn, endpoint) is a stream; rows are numbered per stream in order
+// of intended start.
+type jsonlLine struct {
+	Time      *string  `json:"time"`
+	Start     *string  `json:"start"`
+	Intended  *string  `json:"intended"`
+	End       *string  `json:"end"`
+	LatencyMS *float64 `json:"latency_ms"`
+	LatencyNS *int64   `json:"latency_ns"`
+	Op        string   `json:"op"`
+	Outcome   string   `json:"outcome"`
+	Error     string   `json:"error"`
+	SQLState  string   `json:"sqlstate"`
+	Class     string   `json:"class"`
+	Server    string   `json:"server"`
+	Conn      string   `json:"conn"`
+	Endpoint  string   `json:"endpoint"`
+}
+
+// parseJSONLLine parses one request line into a probe row (RunID and Seq
+// unset).
+func parseJSONLLine(text []byte) (store.Probe, error) {
+	var p store.Probe
+	text = bytes.TrimSpace(text)
+	if len(text) == 0 || text[0] != '{' {
+		return p, errors.New("not a JSON object")
+	}
+	var l jsonlLine
+	if err := json.Unmarshal(text, &l); err != nil {
+		return p, err
+	}
+	if l.Time != nil && l.Start != nil {
+		return p, errors.New(`give "time" or "start", not both`)
+	}
+	st := l.Time
+	if st == nil {
+		st = l.Start
+	}
+	if st == nil {
+		return p, errors.New(`no "time" (or "start")`)
+	}
+	start, err := parseTime(*st, "time")
+	if err != nil {
+		return p, err
+	}
+	p.Start, p.Intended = start, start
+	if l.Intended != nil {
+		if p.Intended, err = parseTime(*l.Intended, "intended"); err != nil {
+			return p, err
+		}
+		if p.Intended > p.Start {
+			return p, errors.New(`"intended" is after the start`)
+		}
+	}
+	if l.End != nil {
+		if p.End, err = parseTime(*l.End, "end"); err != nil {
+			return p, err
+		}
+		if p.End < p.Start {
+			return p, errors.New(`"end" is before the start`)
+		}
+		p.LatencyNS = p.End - p.Start
+	}
+	switch {
+	case l.LatencyMS != nil && l.LatencyNS != nil:
+		return p, errors.New(`give "latency_ms" or "latency_ns", not both`)
+	case l.LatencyMS != nil:
+		if *l.LatencyMS < 0 || *l.LatencyMS > 1e9 {
+			return p, fmt.Errorf("latency_ms %v is out of range", *l.LatencyMS)
+		}
+		p.LatencyNS = int64(*l.LatencyMS * 1e6)
+	case l.LatencyNS != nil:
+		if *l.LatencyNS < 0 || *l.LatencyNS > 1e15 {
+			return p, fmt.Errorf("latency_ns %v is out of range", *l.LatencyNS)
+		}
+		p.LatencyNS = *l.LatencyNS
+	}
+	if p.End == 0 && (l.LatencyMS != nil || l.LatencyNS != nil) {
+		p.End = p.Start + p.LatencyNS
+	}
+	switch l.Op {
+	case store.KindWrite, store.KindRead, store.KindConnect:
+		p.Kind = l.Op
+	case "":
+		return p, errors.New(`no "op"`)
+	default:
+		return p, fmt.Errorf("op %q: want write, read or connect", l.Op)
+	}
+	switch l.Conn {
+	case "", store.ConnPooled:
+		p.Conn = store.ConnPooled
+	case store.ConnNew:
+		p.Conn = store.ConnNew
+	default:
+		return p, fmt.Errorf("conn %q: want pooled or new", l.Conn)
+	}
+	switch l.Endpoint {
+	case "":
+		p.Endpoint = store.EndpointWrite
+		if p.Kind == store.KindRead {
+			p.Endpoint = store.EndpointRead
+		}
+	case store.EndpointWrite, store.EndpointRead:
+		p.Endpoint = l.Endpoint
+	default:
+		return p, fmt.Errorf("endpoint %q: want write or read", l.Endpoint)
+	}
+	if l.SQLState != "" && !validSQLState(l.SQLState) {
+		return p, fmt.Errorf("sqlstate %q is not five digits or capital letters", l.SQLState)
+	}
+	if l.Class != "" && !knownClass(l.Class) {
+		return p, fmt.Errorf("class %q is not one of switchwatch's error classes", l.Class)
+	}
+	switch l.Outcome {
+	case store.OutcomeOK:
+		if l.Error != "" || l.Class != "" {
+			return p, errors.New(`outcome "ok" with an error or class`)
+		}
+		p.Outcome = store.OutcomeOK
+	case store.OutcomeError, store.OutcomeTimeout:
+		p.Outcome = l.Outcome
+		p.SQLState = l.SQLState
+		p.Error = boundError(l.Error)
+		switch {
+		case l.Class != "":
+			p.ErrorClass = l.Class
+		case l.SQLState != "":
+			_, p.ErrorClass = classBySQLState(l.SQLState)
+		case l.Outcome == store.OutcomeTimeout && p.Kind == store.KindConnect:
+			p.ErrorClass = store.ClassConnectTimeout
+		case l.Outcome == store.OutcomeTimeout:
+			p.ErrorClass = store.ClassQueryTimeout
+		default:
+			p.ErrorClass = classByMessage(l.Error)
+		}
+	case "":
+		return p, errors.New(`no "outcome"`)
+	default:
+		return p, fmt.Errorf("outcome %q: want ok, error or timeout", l.Outcome)
+	}
+	p.ServerAddr = l.Server
+	return p, nil
+}
+
+func validSQLState(s string) bool {
+	if len(s) != 5 {
+		return false
+	}
+	for i := 0; i < 5; i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'A' && s[i] <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTime parses an RFC 3339 time stamp with a zone into ns since the
+// epoch, refusing times outside 2000-2100 (surely a unit mistake).
+func parseTime(s, name string) (int64, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not an RFC 3339 time with a zone (2006-01-02T15:04:05.999Z)", name, s)
+	}
+	if t.Unix() < minEpoch || t.Unix() >= maxEpoch {
+		return 0, fmt.Errorf("%s %q is not between 2000 and 2100", name, s)
+	}
+	return t.UnixNano(), nil
+}
+
+// boundError cuts an error message to store.MaxErrorLen bytes at a rune
+// boundary.
+func boundError(msg string) string {
+	if len(msg) <= store.MaxErrorLen {
+		return msg
+	}
+	cut := store.MaxErrorLen
+	for cut > 0 && (msg[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return msg[:cut]
+}
