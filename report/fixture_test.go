@@ -54,7 +54,7 @@ func fixtureRuns() []*synth.Run {
 		}
 		switch i {
 		case 3:
-			r.Lost = []int64{152, 153}
+			r.Lost = []int64{50, 51}
 		case 4:
 			r.CommittedFailed = []int64{160}
 		case 7: // flapping

@@ -1,0 +1,390 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/internal/synth"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
+
+// fixtureSummary analyzes the fixture, with the machine-dependent parts
+// of the summary (input path, tool version) set to fixed values.
+func fixtureSummary(t testing.TB, runs []*synth.Run, by ...string) *analyze.Summary {
+	t.Helper()
+	dir := t.TempDir()
+	writeFixture(t, dir, runs)
+	sum := analyzeDir(t, dir, by...)
+	sum.Input.Paths = []string{"testdata/fixture"}
+	sum.ToolVersion = "(version)"
+	return sum
+}
+
+func markdown(t testing.TB, rep *Report) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "report", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) || i < len(wl); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s\n(run go test ./report -run %s -update if the change is intended)", path, i+1, g, w, t.Name())
+			}
+		}
+	}
+}
+
+// TestGolden compares the Markdown of the fixture with the golden file,
+// grouped by strategy, with capacity planning and a retry policy.
+func TestGolden(t *testing.T) {
+	sum := fixtureSummary(t, fixtureRuns(), "strategy")
+	retry, err := ParseRetry("5x500ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(sum, Options{Rate: 2000, Retry: retry, Show: []string{"bg-tuned-07", "no-such-run"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdown(t, rep)
+	golden(t, "fixture.golden.md", md)
+
+	// The same input gives the same bytes.
+	rep2, err := Build(sum, Options{Rate: 2000, Retry: retry, Show: []string{"bg-tuned-07", "no-such-run"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(md, markdown(t, rep2)) {
+		t.Error("two reports of the same summary differ")
+	}
+	for _, want := range []string{
+		"writes were unavailable for a median of",
+		"**1 of 5 runs did not recover**",
+		"1 run flapped",
+		"healthy → unavailable",
+		"At 2,000 writes/s, expect",
+		"with 5 retries 500 ms apart",
+		"![Timeline of run bg-tuned-07",
+		"--show no-such-run: no such run",
+		"| bg-default-04 | 0 | 1 | 0 | - | 160 |",
+		"| bg-tuned-03 | 2 | 0 | 0 | 50, 51 | - |",
+	} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestGoldenUngrouped is the report of one group without capacity
+// planning: no comparison, no capacity section.
+func TestGoldenUngrouped(t *testing.T) {
+	sum := fixtureSummary(t, fixtureRuns()[:4])
+	rep, err := Build(sum, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdown(t, rep)
+	golden(t, "ungrouped.golden.md", md)
+	for _, unwanted := range []string{"## Comparison", "## Capacity planning", "### strategy="} {
+		if bytes.Contains(md, []byte(unwanted)) {
+			t.Errorf("ungrouped report has %q", unwanted)
+		}
+	}
+}
+
+// hostileRuns have labels, ids and events that try to break or inject
+// into the Markdown.
+func hostileRuns() []*synth.Run {
+	runs := fixtureRuns()[:2]
+	runs[0].ID = "evil|id<script>alert(1)" // no "/": ids are folder names
+	runs[0].Labels = map[string]string{"strategy": "a|b\n# injected heading\n<img src=x onerror=alert(1)>"}
+	runs[1].ID = "[link](javascript:alert(1))"
+	runs[1].Labels = map[string]string{"strategy": "![img](http://evil.example/x.png) `code` *em*"}
+	return runs
+}
+
+func TestHostileLabels(t *testing.T) {
+	sum := fixtureSummary(t, hostileRuns(), "strategy")
+	// An error message and a skipped file as hostile as the labels.
+	sum.Runs[0].Streams[0].Segments[0].Error = "boom | <b>bold</b>\n- list"
+	sum.Input.Skipped = append(sum.Input.Skipped, analyze.SkippedFile{Path: "x|y\n## z", Reason: "<br> bad [x](y)", Rows: -1})
+	rep, err := Build(sum, Options{Show: []string{sum.Runs[0].RunID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(markdown(t, rep))
+	golden(t, "hostile.golden.md", []byte(md))
+	for _, bad := range []string{"<script", "<img", "<b>", "<br>", "\n# injected", "\n## z", "\n- list"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("report contains %q from the data", bad)
+		}
+	}
+	if m := regexp.MustCompile(`(^|[^\\])\]\((javascript|http)`).FindString(md); m != "" {
+		t.Errorf("report contains a link from the data: %q", m)
+	}
+	// Every table row has as many unescaped pipes as its header.
+	lines := strings.Split(md, "\n")
+	cols := 0
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "|") {
+			cols = 0
+			continue
+		}
+		n := unescapedPipes(l)
+		if cols == 0 {
+			cols = n
+			continue
+		}
+		if n != cols {
+			t.Errorf("table row has %d cells, its header %d: %s", n-1, cols-1, l)
+		}
+	}
+	// Picture file names stay plain.
+	re := regexp.MustCompile(`^[a-z0-9._-]+$`)
+	for _, f := range rep.Figures {
+		if !re.MatchString(f.Name) {
+			t.Errorf("figure file name %q is not plain", f.Name)
+		}
+	}
+}
+
+// TestTimelinesMatchDowntime: the failing timelines the replay uses are
+// the analyzer's write and read downtime, to the nanosecond, and a replay
+// without retries fails exactly during them.
+func TestTimelinesMatchDowntime(t *testing.T) {
+	sum := fixtureSummary(t, fixtureRuns())
+	for i := range sum.Runs {
+		r := &sum.Runs[i]
+		for _, c := range []struct {
+			kind string
+			want *analyze.Duration
+		}{{store.KindWrite, r.Metrics.WriteDowntime}, {store.KindRead, r.Metrics.ReadDowntime}} {
+			tl, ok := TimelineOf(r, c.kind)
+			if !ok || c.want == nil {
+				t.Fatalf("run %s: no %s timeline or downtime", r.RunID, c.kind)
+			}
+			if got := tl.Downtime(); got != c.want.NS {
+				t.Errorf("run %s: %s timeline fails for %v, analyzer's downtime is %v", r.RunID, c.kind, time.Duration(got), time.Duration(c.want.NS))
+			}
+			if rp := ReplayTimeline(&tl, nil); rp.Failed != c.want.NS {
+				t.Errorf("run %s: replay without retry fails for %v, want %v", r.RunID, time.Duration(rp.Failed), time.Duration(c.want.NS))
+			}
+		}
+		wantEnd := !r.Metrics.Recovered
+		tl, _ := TimelineOf(r, store.KindWrite)
+		if tl.FailingAtEnd != wantEnd {
+			t.Errorf("run %s: FailingAtEnd %v, analyzer's Recovered %v", r.RunID, tl.FailingAtEnd, r.Metrics.Recovered)
+		}
+	}
+}
+
+// TestCapacity checks the capacity numbers against the downtime: with no
+// retries the failed requests are rate × downtime; with enough retries to
+// outlast the longest outage nothing fails and the added latency is below
+// it.
+func TestCapacity(t *testing.T) {
+	runs := fixtureRuns()
+	runs = append(runs[:8], runs[9:]...) // every run recovers
+	sum := fixtureSummary(t, runs)
+	retry, _ := ParseRetry("40x1s")
+	rep, err := Build(sum, Options{Rate: 100, Retry: retry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Groups[0]
+	c := g.Capacity[store.KindWrite]
+	if c == nil {
+		t.Fatal("no write capacity")
+	}
+	st := g.Stat("write_downtime")
+	if got, want := c.Failed.Median, 100*st.Median/1e9; abs(got-want) > 1e-6 {
+		t.Errorf("median failed writes without retry %v, want rate × median downtime = %v", got, want)
+	}
+	if c.FailedRetry.Max != 0 {
+		t.Errorf("with 40 retries a second apart, %v writes still fail", c.FailedRetry.Max)
+	}
+	if c.Added.Max <= 0 || c.Added.Max > st.Max+1e9 {
+		t.Errorf("largest added latency %v s, want in (0, longest downtime + 1 s]", c.Added.Max/1e9)
+	}
+}
+
+// TestManyRuns: with many runs only a few are drawn in detail, and every
+// run is in the runs table.
+func TestManyRuns(t *testing.T) {
+	var runs []*synth.Run
+	d := synth.Dataset{Rows: 60 * 2000, RowsPerRun: 2000, Interval: 100 * time.Millisecond, Kinds: []string{store.KindWrite, store.KindRead}, Conns: []string{store.ConnPooled}, Seed: 3}
+	runs = d.Runs()
+	sum := fixtureSummary(t, runs, "strategy")
+	rep, err := Build(sum, Options{Show: []string{runs[5].ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rep.Detail); n < 3 || n > 5 {
+		t.Errorf("%d runs drawn in detail, want the median and worst of 2 groups and one --show (3 to 5)", n)
+	}
+	md := markdown(t, rep)
+	for _, r := range runs {
+		if !bytes.Contains(md, []byte("| "+Escape(r.ID)+" |")) {
+			t.Errorf("run %s is not in the runs table", r.ID)
+		}
+	}
+	if got := strings.Count(string(md), "![Timeline of run"); got != len(rep.Detail) {
+		t.Errorf("%d timelines in the Markdown, want %d", got, len(rep.Detail))
+	}
+}
+
+// TestFigures renders every figure of the fixture in both formats and
+// checks them structurally: the PNG decodes, has the expected width, is
+// not blank and shows the state colours it must; the SVG is well-formed
+// XML of the same width.
+func TestFigures(t *testing.T) {
+	sum := fixtureSummary(t, fixtureRuns(), "strategy")
+	rep, err := Build(sum, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range rep.Figures {
+		names[strings.SplitN(f.Name, "-", 2)[0]] = true
+	}
+	for _, want := range []string{"typical", "spread", "write", "timeline", "latency"} {
+		if !names[want] {
+			t.Errorf("no %s figure", want)
+		}
+	}
+	wantW := int(figWidth.Points() / 72 * pngDPI)
+	for _, f := range rep.Figures {
+		var b bytes.Buffer
+		if err := f.Render(&b, "png"); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		img, err := png.Decode(&b)
+		if err != nil {
+			t.Fatalf("%s.png does not decode: %v", f.Name, err)
+		}
+		if w := img.Bounds().Dx(); w != wantW || img.Bounds().Dy() < 300 {
+			t.Errorf("%s.png is %v, want %d px wide and at least 300 high", f.Name, img.Bounds().Size(), wantW)
+		}
+		if n := distinctColors(img); n < 8 {
+			t.Errorf("%s.png has %d colours: blank?", f.Name, n)
+		}
+		if strings.HasPrefix(f.Name, "timeline-") {
+			for _, s := range []analyze.State{analyze.StateOK, analyze.StateUnavailable} {
+				if !hasColor(img, StateColor(s)) {
+					t.Errorf("%s.png shows no %s probe (colour %v)", f.Name, s, StateColor(s))
+				}
+			}
+		}
+		b.Reset()
+		if err := f.Render(&b, "svg"); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		checkSVG(t, f.Name, b.Bytes(), figWidth.Points())
+	}
+	if err := rep.Figures[0].Render(io.Discard, "gif"); err == nil {
+		t.Error("rendering as gif did not fail")
+	}
+}
+
+func distinctColors(img image.Image) int {
+	seen := map[color.RGBA]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			seen[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)] = true
+		}
+	}
+	return len(seen)
+}
+
+func hasColor(img image.Image, c color.NRGBA) bool {
+	want := color.RGBAModel.Convert(c).(color.RGBA)
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkSVG(t *testing.T, name string, data []byte, widthPt float64) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	var root *xml.StartElement
+	elems := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s.svg is not well-formed XML: %v", name, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			elems++
+			if root == nil {
+				se := se.Copy()
+				root = &se
+			}
+		}
+	}
+	if root == nil || root.Name.Local != "svg" {
+		t.Fatalf("%s.svg has no svg root element", name)
+	}
+	width := ""
+	for _, a := range root.Attr {
+		if a.Name.Local == "width" {
+			width = a.Value
+		}
+	}
+	if w, err := strconv.ParseFloat(strings.TrimSuffix(width, "pt"), 64); err != nil || math.Abs(w-widthPt) > 0.5 {
+		t.Errorf("%s.svg width %q, want %vpt", name, width, widthPt)
+	}
+	if elems < 20 {
+		t.Errorf("%s.svg has %d elements: blank?", name, elems)
+	}
+}
+
