@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -79,10 +80,7 @@ func readPgbench(srcs []source, rep *Report) (*pgbenchInput, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", src.Path, err)
 		}
-		err = scanLines(f, func(line int, text string, terminated, tooLong bool) error {
-			readPgbenchLine(in, &format, src.Path, fi, line, text, terminated, tooLong, rep)
-			return nil
-		})
+		err = readPgbenchFrom(f, src.Path, fi, in, &format, rep)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", src.Path, err)
@@ -90,6 +88,14 @@ func readPgbench(srcs []source, rep *Report) (*pgbenchInput, error) {
 	}
 	in.agg = format == 2
 	return in, nil
+}
+
+// readPgbenchFrom reads the lines of one file (number fi, named path).
+func readPgbenchFrom(r io.Reader, path string, fi int, in *pgbenchInput, format *int, rep *Report) error {
+	return scanLines(r, func(line int, text string, terminated, tooLong bool) error {
+		readPgbenchLine(in, format, path, fi, line, text, terminated, tooLong, rep)
+		return nil
+	})
 }
 
 func readPgbenchLine(in *pgbenchInput, format *int, path string, fi, line int, text string, terminated, tooLong bool, rep *Report) {
@@ -108,37 +114,36 @@ func readPgbenchLine(in *pgbenchInput, format *int, path string, fi, line int, t
 		return
 	}
 	agg := isAggLine(strings.Fields(text))
+	var a pgAgg
+	var t pgTxn
+	var err error
+	if agg {
+		a, err = parseAggLine(text)
+	} else if t, err = parsePgbenchLine(text); err != nil && *format == 2 {
+		_, err = parseAggLine(text) // say what is wrong with it as an aggregated line
+	}
+	if err != nil {
+		rep.skip(ReasonNotPgbench, path, line, err)
+		return
+	}
 	if *format == 0 {
+		*format = 1
 		if agg {
-			if _, err := parseAggLine(text); err == nil {
-				*format = 2
-			}
-		} else if _, err := parsePgbenchLine(text); err == nil {
-			*format = 1
+			*format = 2
 		}
 	}
-	if (agg && *format == 1) || (!agg && *format == 2) {
-		want := "per-transaction"
+	if agg != (*format == 2) {
+		first := "a per-transaction"
 		if *format == 2 {
-			want = "aggregated"
+			first = "an aggregated"
 		}
-		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is of a %s log", want))
+		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from %s log", first))
 		return
 	}
 	if agg {
-		a, err := parseAggLine(text)
-		if err != nil {
-			rep.skip(ReasonNotPgbench, path, line, err)
-			return
-		}
 		a.file, a.line = fi, line
 		in.aggs = append(in.aggs, a)
 	} else {
-		t, err := parsePgbenchLine(text)
-		if err != nil {
-			rep.skip(ReasonNotPgbench, path, line, err)
-			return
-		}
 		t.file, t.line = fi, line
 		in.txns = append(in.txns, t)
 	}
@@ -170,12 +175,39 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	rows, settings, inferred, err := buildPgbench(srcs, in, &opt, rep, runID)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	start, end := rows[0].Intended, rows[0].Intended
+	for i := range rows {
+		start = min(start, rows[i].Intended)
+		end = max(end, rows[i].Intended, rows[i].End)
+	}
+	labels := map[string]string{}
+	for k, v := range opt.Labels {
+		labels[k] = v
+	}
+	info := &store.RunInfo{
+		RunID: runID, Tool: "switchwatch import pgbench", ToolVersion: store.Version(),
+		Labels: labels, Settings: settings, Start: time.Unix(0, start).UTC(), End: stamp(end),
+	}
+	dir, counts, err := writeRun(&opt.Options, info, rows, existing)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	return &Result{RunID: runID, RunDir: dir, Rows: int64(len(rows)), Counts: counts, Inferred: inferred, Report: rep, Replaced: existing != ""}, nil
+}
+
+// buildPgbench turns what readPgbench took into the run's rows (sorted,
+// numbered, RunID set) and run.json settings. It touches no file.
+func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Report, runID string) ([]store.Probe, map[string]any, int64, error) {
 	// A line that parses but contradicts itself once its columns are
 	// known is skipped too.
 	seventh := opt.Seventh
 	if !in.agg {
 		if seventh == SeventhAuto {
-			seventh = SeventhLag
+			seventh = guessSeventh(in.txns, rep)
 		}
 		kept := in.txns[:0]
 		for _, t := range in.txns {
@@ -189,10 +221,10 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 		in.txns = kept
 	}
 	if opt.Strict && rep.SkippedTotal() > 0 {
-		return nil, fmt.Errorf("import pgbench: %w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+		return nil, nil, 0, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
 	}
 	if len(in.txns) == 0 && len(in.aggs) == 0 {
-		return nil, fmt.Errorf("import pgbench: no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
+		return nil, nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	note := func(s string) {
 		rep.Notes = append(rep.Notes, s)
@@ -212,36 +244,55 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	var inferred int64
 	if in.agg {
 		settings["format"] = "pgbench-aggregate"
-		rows, inferred = pgbenchAggRows(in.aggs, &opt, settings, note)
+		rows, inferred = pgbenchAggRows(in.aggs, opt, settings, note)
 	} else {
 		settings["seventh_column"] = seventh
-		rows, inferred = pgbenchTxnRows(in.txns, &opt, settings, note)
+		rows, inferred = pgbenchTxnRows(in.txns, opt, settings, note)
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("import pgbench: the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
+		return nil, nil, 0, fmt.Errorf("the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	settings["inferred"] = inferred > 0
 	settings["inferred_rows"] = inferred
 	iv := finishRows(rows, runID)
 	settings["interval"] = intervalSetting(iv)
-	start, end := rows[0].Intended, rows[0].Intended
-	for i := range rows {
-		start = min(start, rows[i].Intended)
-		end = max(end, rows[i].Intended, rows[i].End)
+	return rows, settings, inferred, nil
+}
+
+// guessSeventh decides what a seventh column is when nobody said: retries
+// when there are no skipped transactions (which exist only under --rate)
+// and at least half the successful transactions have 0 in it (pgbench's
+// schedule lag is the time a client woke up late, hardly ever exactly 0
+// µs; retries are mostly 0), else schedule_lag. The import notes the
+// guess.
+func guessSeventh(txns []pgTxn, rep *Report) string {
+	var seven, zero int64
+	for _, t := range txns {
+		if t.nExtra == 2 {
+			return SeventhLag // 8 columns: lag and retries, no guess needed
+		}
+		if t.nExtra != 1 {
+			continue
+		}
+		if t.status == txSkipped {
+			return SeventhLag
+		}
+		if t.status == txOK {
+			seven++
+			if t.extra[0] == 0 {
+				zero++
+			}
+		}
 	}
-	labels := map[string]string{}
-	for k, v := range opt.Labels {
-		labels[k] = v
+	if seven == 0 {
+		return SeventhLag
 	}
-	info := &store.RunInfo{
-		RunID: runID, Tool: "switchwatch import pgbench", ToolVersion: store.Version(),
-		Labels: labels, Settings: settings, Start: time.Unix(0, start).UTC(), End: stamp(end),
+	if 2*zero >= seven {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the seventh column is taken as retries (pgbench --max-tries without --rate): %d of %d successful transactions have 0 in it, which a schedule lag hardly ever is; pass --seventh lag if pgbench ran with --rate", zero, seven))
+		return SeventhRetries
 	}
-	dir, counts, err := writeRun(&opt.Options, info, rows, existing)
-	if err != nil {
-		return nil, fmt.Errorf("import pgbench: %w", err)
-	}
-	return &Result{RunID: runID, RunDir: dir, Rows: int64(len(rows)), Counts: counts, Inferred: inferred, Report: rep, Replaced: existing != ""}, nil
+	rep.Notes = append(rep.Notes, fmt.Sprintf("the seventh column is taken as schedule_lag (pgbench --rate): %d of %d successful transactions have a non-zero value; pass --seventh retries if pgbench ran with --max-tries and without --rate", seven-zero, seven))
+	return SeventhLag
 }
 
 // pgbenchTxnRows maps per-transaction lines to probe rows, sorted by
@@ -273,6 +324,10 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 			p.LatencyNS = p.End - p.Start
 			p.Outcome = store.OutcomeOK
 		case txSkipped:
+			// pgbench 15 logs skipped transactions when it skips them and
+			// with a schedule lag of 0: the row sits at that time, not
+			// where the transaction was due (earlier, by more than
+			// --latency-limit).
 			p.Intended = end - lag
 			p.Outcome = store.OutcomeSkipped
 			p.Error = "pgbench: skipped, it would have started later than --latency-limit"
@@ -359,11 +414,17 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 	}
 	times := make([]int64, len(rows))
 	rowRates := make([]float64, len(rows))
+	excused := make([]bool, len(rows))
 	for i := range rows {
 		times[i] = rows[i].Intended
 		rowRates[i] = rates[runOf[fileOf[i]]]
+		// pgbench 15 logs a skipped transaction when it skips it, with a
+		// schedule lag of 0, not when it was due: a burst of skips after
+		// a stretch without lines stands for the schedule of that stretch,
+		// so the stretch is not inferred as unavailable.
+		excused[i] = rows[i].Outcome == store.OutcomeSkipped
 	}
-	gaps, due := findGaps(times, rowRates, minGap)
+	gaps, due := findGaps(times, rowRates, excused, minGap)
 	settings["inferred_gaps"] = gaps
 	if len(gaps) == 0 {
 		return rows, 0

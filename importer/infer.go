@@ -52,12 +52,14 @@ func minGapNS(rate float64, n int) int64 {
 // from times[i-1] to times[i] longer than minGap(rates[i-1]), rates[i-1]
 // being the rate (per second) of the pgbench run times[i-1] belongs to,
 // with the transactions due in each at that rate placed evenly across it.
-func findGaps(times []int64, rates []float64, minGap func(rate float64) int64) ([]Gap, [][]int64) {
+// A stretch that ends at a row with excused[i] set is no gap (see
+// pgbenchTxnRows: a skipped transaction stands for the schedule before it).
+func findGaps(times []int64, rates []float64, excused []bool, minGap func(rate float64) int64) ([]Gap, [][]int64) {
 	var gaps []Gap
 	var due [][]int64
 	for i := 1; i < len(times); i++ {
 		a, b, rate := times[i-1], times[i], rates[i-1]
-		if rate <= 0 {
+		if rate <= 0 || excused[i] {
 			continue
 		}
 		if mg := minGap(rate); mg <= 0 || b-a <= mg {

@@ -72,41 +72,7 @@ func TestPgbenchThroughOutage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	pb := newPgbench(t, dir)
-	type pgbOut struct {
-		out string
-		err error
-	}
-	done := make(chan pgbOut, 1)
-	go func() {
-		out, err := pb.run(ctx, "-T", "20", "-R", "200", "-c", "2", "-j", "2", "-l", "--log-prefix=a")
-		done <- pgbOut{out, err}
-	}()
-	// Kill once pgbench has demonstrably run transactions.
-	for {
-		var n int64
-		if err := pb.srv.QueryRow(ctx, "SELECT count(*) FROM pgbench_history").Scan(&n); err == nil && n >= 50 {
-			break
-		}
-		select {
-		case r := <-done:
-			t.Fatalf("pgbench ended before the outage: %v\n%s", r.err, r.out)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	if err := pb.srv.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	a := <-done
-	if a.err == nil {
-		t.Fatalf("pgbench survived a killed server?\n%s", a.out)
-	}
-	if err := pb.srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := pb.run(ctx, "-T", "2", "-R", "200", "-c", "2", "-j", "2", "-l", "--log-prefix=b"); err != nil {
-		t.Fatalf("pgbench after restart: %v\n%s", err, out)
-	}
-	aLogs, bLogs := pb.logs("a"), pb.logs("b")
+	aLogs, bLogs := runOutage(t, pb, "200", 50)
 	files := append(append([]string{}, bLogs...), aLogs...) // order must not matter
 	lines := countLines(t, files...)
 
