@@ -180,6 +180,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 			sum.Accuracy.Boundaries = append(sum.Accuracy.Boundaries, r.truth...)
 		}
 		for _, b := range sum.Accuracy.Boundaries {
+			if !b.Expected {
+				continue
+			}
 			sum.Accuracy.Total++
 			if b.Within {
 				sum.Accuracy.Within++

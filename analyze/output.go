@@ -362,15 +362,23 @@ func writeComparisons(b *strings.Builder, s *Summary) {
 }
 
 func writeAccuracy(b *strings.Builder, a *Accuracy) {
-	fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d event edges have a detected boundary within one probe interval\n", a.Within, a.Total)
+	fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges have a detected boundary within one probe interval\n", a.Within, a.Total)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "run\tevent\tedge\tevent time\tboundary\terror\twithin\t")
+	fmt.Fprintln(tw, "run\tevent\tedge\tevent time\tboundary\tstream\terror\twithin\t")
 	for _, x := range a.Boundaries {
 		bt := "-"
 		if !x.Boundary.IsZero() {
 			bt = fmtT(x.Boundary)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%+.3fs\t%v\t\n", x.RunID, x.Event, x.Edge, fmtT(x.EventTime), bt, float64(x.ErrorNS)/1e9, x.Within)
+		within := fmt.Sprint(x.Within)
+		if !x.Expected {
+			within = "(not expected)"
+		}
+		stream := x.Stream
+		if stream == "" {
+			stream = "phases"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%+.3fs\t%s\t\n", x.RunID, x.Event, x.Edge, fmtT(x.EventTime), bt, stream, float64(x.ErrorNS)/1e9, within)
 	}
 	tw.Flush()
 }

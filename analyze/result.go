@@ -404,15 +404,26 @@ type BoundaryError struct {
 	// Boundary is the detected boundary nearest to EventTime (zero time when
 	// the run has no boundary).
 	Boundary time.Time `json:"boundary"`
+	// Stream is the stream whose state changed at Boundary ("" for a
+	// boundary of the combined phases only).
+	Stream string `json:"stream,omitempty"`
 	// ErrorNS is Boundary - EventTime.
 	ErrorNS      int64 `json:"error_ns"`
 	ResolutionNS int64 `json:"resolution_ns"`
 	// Within is |ErrorNS| <= ResolutionNS.
 	Within bool `json:"within"`
+	// Expected is set for event edges that change what clients see (an
+	// endpoint stops or starts answering, a server turns read-only, is
+	// killed, restarts or is promoted), so that a boundary must lie near
+	// them. Other events (a wait, the scenario span) are listed for
+	// reference and not counted.
+	Expected bool `json:"expected"`
 }
 
-// Accuracy is the --truth check: how far detected phase boundaries lie from
-// the ground-truth events.
+// Accuracy is the --truth check: how far detected boundaries (a change of
+// the combined phases or of one stream's healthy / read-only / unavailable /
+// error state) lie from the ground-truth events. Within and Total count
+// the expected edges only.
 type Accuracy struct {
 	Boundaries []BoundaryError `json:"boundaries"`
 	Within     int             `json:"within"`
