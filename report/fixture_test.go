@@ -2,11 +2,14 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,4 +145,57 @@ func TestKeep(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeAll(t, *keep, rep)
+}
+
+// The fixture is written and analyzed once per test binary (the analyzer
+// is slow under -race); every test gets its own deep copy of the summary.
+var (
+	fixtureMu   sync.Mutex
+	fixtureRoot string
+	fixtureSums = map[string][]byte{}
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if fixtureRoot != "" {
+		os.RemoveAll(fixtureRoot)
+	}
+	os.Exit(code)
+}
+
+// cachedSummary writes the runs named name (once), analyzes them grouped
+// by the labels (once) and returns a fresh copy of the summary.
+func cachedSummary(t testing.TB, name string, runs func() []*synth.Run, by ...string) *analyze.Summary {
+	t.Helper()
+	fixtureMu.Lock()
+	defer fixtureMu.Unlock()
+	key := name + "|" + strings.Join(by, ",")
+	data, ok := fixtureSums[key]
+	if !ok {
+		if fixtureRoot == "" {
+			dir, err := os.MkdirTemp("", "switchwatch-report-test-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fixtureRoot = dir
+		}
+		dir := filepath.Join(fixtureRoot, name)
+		if _, err := os.Stat(dir); err != nil {
+			writeFixture(t, dir, runs())
+		}
+		sum := analyzeDir(t, dir, by...)
+		var err error
+		if data, err = json.Marshal(sum); err != nil {
+			t.Fatal(err)
+		}
+		fixtureSums[key] = data
+	}
+	var sum analyze.Summary
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	sum.Input.Paths = []string{"testdata/fixture"}
+	sum.ToolVersion = "(version)"
+	return &sum
 }
