@@ -409,3 +409,30 @@ func TestLeftoverJournalIsRead(t *testing.T) {
 	}
 	checkPhases(t, &sum.Runs[0], truth)
 }
+
+// Links to run folders, and a linked folder of runs, are followed.
+func TestSymlinkedRuns(t *testing.T) {
+	out := t.TempDir()
+	a, _, err := simple("la", synth.Phase{State: synth.Healthy, Duration: time.Second}).Write(out, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := simple("lb", synth.Phase{State: synth.Healthy, Duration: time.Second}).Write(out, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := t.TempDir()
+	os.Symlink(a, filepath.Join(links, filepath.Base(a)))
+	os.Symlink(b, filepath.Join(links, filepath.Base(b)))
+	root := filepath.Join(t.TempDir(), "linked-root")
+	os.Symlink(out, root)
+	for _, p := range []string{links, root} {
+		sum, err := Analyze(context.Background(), []string{p}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Runs) != 2 {
+			t.Errorf("%s: %d runs, want 2", p, len(sum.Runs))
+		}
+	}
+}

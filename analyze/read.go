@@ -59,9 +59,18 @@ func findSources(paths []string) ([]source, error) {
 				}
 				return nil
 			}
-			if d.IsDir() {
+			isDir := d.IsDir()
+			if d.Type()&fs.ModeSymlink != 0 && store.RunIDFromDir(path) != "" {
+				if st, err := os.Stat(path); err == nil && st.IsDir() {
+					isDir = true // a link to a run folder counts as the run folder
+				}
+			}
+			if isDir {
 				if store.RunIDFromDir(path) != "" {
 					found = append(found, source{path: path, runDir: true})
+					if !d.IsDir() {
+						return nil // a link: SkipDir would skip the rest of its folder
+					}
 					return filepath.SkipDir
 				}
 				return nil
