@@ -436,3 +436,31 @@ func TestSymlinkedRuns(t *testing.T) {
 		}
 	}
 }
+
+// A reader that sees only writes acknowledged at least L ago is stale by
+// up to L: the first write it misses was acknowledged less than L before.
+func TestStaleness(t *testing.T) {
+	r := simple("lag", synth.Phase{State: synth.Healthy, Duration: 10 * time.Second})
+	r.Interval = 10 * time.Millisecond
+	r.ReplicaLag = 200 * time.Millisecond
+	sum, _ := analyzeOne(t, r, Options{})
+	st := sum.Runs[0].Metrics.Staleness
+	if st == nil || st.Reads == 0 {
+		t.Fatalf("staleness %+v", st)
+	}
+	lag := int64(r.ReplicaLag)
+	// acknowledgements come every 10 ms, so the largest lag seen is within
+	// one interval plus a write's latency (< 10 ms) of L
+	if st.MaxNS > lag || st.MaxNS < lag-int64(20*time.Millisecond) {
+		t.Errorf("max staleness %v, want within 20ms below %v", time.Duration(st.MaxNS), r.ReplicaLag)
+	}
+	if st.Stale < st.Reads*9/10 {
+		t.Errorf("%d of %d reads stale, want nearly all", st.Stale, st.Reads)
+	}
+	// without lag nothing is stale
+	r.ReplicaLag, r.ID = 0, "nolag"
+	sum, _ = analyzeOne(t, r, Options{})
+	if st := sum.Runs[0].Metrics.Staleness; st.Stale != 0 {
+		t.Errorf("no lag: %d stale reads, max %v", st.Stale, time.Duration(st.MaxNS))
+	}
+}

@@ -73,6 +73,9 @@ type Run struct {
 	// set or Verify is true).
 	Lost, CommittedFailed []int64
 	Verify                bool
+	// ReplicaLag makes reads see only the writes acknowledged at least this
+	// long before the read started (0: every acknowledged write).
+	ReplicaLag time.Duration
 	// NoInterval leaves the interval out of run.json, so the analyzer must
 	// derive it from the rows.
 	NoInterval bool
@@ -313,7 +316,7 @@ func (r *Run) Probes() ([]store.Probe, Truth) {
 				p.InRecovery = &rec
 			}
 			if sp.kind == store.KindRead && p.Outcome == store.OutcomeOK && writeAck != nil {
-				if seen := seenSeq(writeAck, lastOK, p.Start-start, iv); seen >= 0 {
+				if seen := seenSeq(writeAck, lastOK, p.Start-start-int64(r.ReplicaLag), iv); seen >= 0 {
 					p.SeenSeq = &seen
 				}
 			}
@@ -383,6 +386,9 @@ func healthyLatency(rng *rand.Rand, sp streamSpec) int64 {
 // seenSeq is the newest write Seq acknowledged at or before the read's
 // start (ns since the run's start), or -1.
 func seenSeq(ack, lastOK []int64, readStart, iv int64) int64 {
+	if readStart < 0 {
+		return -1
+	}
 	s := min(int64(len(ack))-1, readStart/iv)
 	for s >= 0 {
 		s = lastOK[s]
