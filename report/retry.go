@@ -21,7 +21,7 @@ type RetryPolicy struct {
 }
 
 // RetryUsage documents the --retry syntax.
-const RetryUsage = "`POLICY` to replay each run against: NxDELAY (N retries, DELAY apart, e.g. 5x200ms) or exp:BASE,CAP,N (N retries, the first after BASE, each delay doubling up to CAP, e.g. exp:100ms,2s,8)"
+const RetryUsage = "NxDELAY (N retries, DELAY apart, e.g. 5x200ms) or exp:BASE,CAP,N (N retries, the first after BASE, each delay doubling up to CAP, e.g. exp:100ms,2s,8)"
 
 // ParseRetry parses a retry policy: "NxDELAY" (N retries, each DELAY after
 // the failure before it) or "exp:BASE,CAP,N" (N retries with exponential
