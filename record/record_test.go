@@ -72,6 +72,31 @@ func checkGrid(t *testing.T, name string, rows []store.Probe, interval time.Dura
 	}
 }
 
+// waitForOK waits until the recording under out has written n successful
+// probes, so a test acts on a run that is really going rather than on a
+// guess of how long start-up takes on a busy machine.
+func waitForOK(t *testing.T, out string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		ok := 0
+		runs, _ := store.FindRuns(out)
+		for _, dir := range runs {
+			store.ReadRun(dir, func(p *store.Probe) error {
+				if p.Outcome == store.OutcomeOK {
+					ok++
+				}
+				return nil
+			}, func(store.SkippedFile) {})
+		}
+		if ok >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("the recording under %s did not get %d successful probes in 60 s", out, n)
+}
+
 func assertNoSecret(t *testing.T, root, secret string) {
 	t.Helper()
 	filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
@@ -89,11 +114,11 @@ func assertNoSecret(t *testing.T, root, secret string) {
 func TestHealthyRun(t *testing.T) {
 	srv := pgserver.StartForTest(t, pgserver.Options{Password: "healthy-secret-pw"})
 	out := t.TempDir()
-	const interval = 50 * time.Millisecond
+	const interval = 100 * time.Millisecond
 	var status strings.Builder
 	var mu sync.Mutex
 	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Interval: interval, Duration: 2 * time.Second, Out: out,
+		WriteDSN: srv.DSN(), Interval: interval, Duration: 4 * time.Second, Out: out,
 		Kinds: []string{"write", "read", "connect"}, Conns: []string{"new", "pooled"},
 		Labels: map[string]string{"case": "healthy"}, Status: lockedWriter{&status, &mu}, StatusEvery: 500 * time.Millisecond,
 	})
@@ -178,7 +203,7 @@ func TestReadOnlyWritesFailReadsWork(t *testing.T) {
 	}
 	execSQL(t, srv.DSN(), "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()")
 	res, err := record.Run(ctx, record.Config{
-		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: time.Second, Out: out,
+		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: 2 * time.Second, Out: out,
 		Conns: []string{"new", "pooled"},
 	})
 	if err != nil {
@@ -225,22 +250,22 @@ func TestStoppedServerIsRefused(t *testing.T) {
 	out := t.TempDir()
 	stopped := make(chan time.Time, 1)
 	go func() {
-		time.Sleep(800 * time.Millisecond)
+		waitForOK(t, out, 10)
 		stopped <- time.Now()
 		if err := srv.Stop(); err != nil {
 			t.Errorf("stop server: %v", err)
 		}
 	}()
 	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 2500 * time.Millisecond, Out: out,
-		Kinds: []string{"connect"}, Conns: []string{"new", "pooled"}, ConnectTimeout: time.Second, QueryTimeout: time.Second,
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 5 * time.Second, Out: out,
+		Kinds: []string{"connect"}, Conns: []string{"new", "pooled"}, ConnectTimeout: 2 * time.Second, QueryTimeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	stoppedAt := <-stopped
 	for name, s := range byStream(readRows(t, res.RunDir)) {
-		checkGrid(t, name, s, 50*time.Millisecond, 50)
+		checkGrid(t, name, s, 50*time.Millisecond, 100)
 		if s[0].Outcome != store.OutcomeOK {
 			t.Errorf("%s: first probe %s %s, want ok before the stop", name, s[0].Outcome, s[0].Error)
 		}
@@ -412,12 +437,13 @@ func TestTooManyConnections(t *testing.T) {
 // then the pool reconnects and they succeed again.
 func TestTerminatedSessionsAreShutdown(t *testing.T) {
 	srv := pgserver.StartForTest(t, pgserver.Options{})
+	out := t.TempDir()
 	go func() {
-		time.Sleep(700 * time.Millisecond)
+		waitForOK(t, out, 5)
 		execSQL(t, srv.DSN(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
 	}()
 	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 1500 * time.Millisecond, Out: t.TempDir(),
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 3 * time.Second, Out: out,
 		Kinds: []string{"connect"}, Conns: []string{"pooled"}, PoolSize: 1,
 	})
 	if err != nil {

@@ -36,6 +36,25 @@ func readAllRows(t *testing.T, dir string) map[string][]store.Probe {
 	return m
 }
 
+// waitForRows waits until a recording has n rows on disk (journal
+// included), so a test acts on a run that is going rather than on a guess
+// of how long start-up takes on a busy machine.
+func waitForRows(t *testing.T, dir string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		rows := 0
+		if _, err := os.Stat(dir); err == nil {
+			store.ReadRun(dir, func(*store.Probe) error { rows++; return nil }, func(store.SkippedFile) {})
+		}
+		if rows >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not reach %d rows in 60 s", dir, n)
+}
+
 // TestKill9LosesAtMostOneSecond kills a recording process with SIGKILL and
 // checks, against the probe table in the database as the independent
 // witness, that every write the server committed more than 1.2 s before the
@@ -53,7 +72,8 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(4700 * time.Millisecond)
+	waitForRows(t, filepath.Join(out, "run=killed"), 50)
+	time.Sleep(3 * time.Second)
 	killedAt := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -83,7 +103,7 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 		}
 		committed = append(committed, k)
 	}
-	if rows.Err() != nil || len(committed) < 100 {
+	if rows.Err() != nil || len(committed) < 50 {
 		t.Fatalf("%d writes committed 1.2 s before the kill (%v): the recording did not get going; stderr:\n%s", len(committed), rows.Err(), stderr.String())
 	}
 
@@ -159,7 +179,7 @@ func TestSigtermFinishesCleanly(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	waitForRows(t, filepath.Join(out, "run=termed"), 20)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
