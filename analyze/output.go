@@ -182,6 +182,9 @@ func writeRun(b *strings.Builder, r *RunResult) {
 		return
 	}
 	fmt.Fprintf(b, "  phases: %s\n", PhaseLine(r))
+	for i := range r.Streams {
+		fmt.Fprintf(b, "    %s\n", streamLine(&r.Streams[i]))
+	}
 	m := &r.Metrics
 	var parts []string
 	if m.WriteDowntime != nil {
@@ -381,4 +384,30 @@ func writeAccuracy(b *strings.Builder, a *Accuracy) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%+.3fs\t%s\t\n", x.RunID, x.Event, x.Edge, fmtT(x.EventTime), bt, stream, float64(x.ErrorNS)/1e9, within)
 	}
 	tw.Flush()
+}
+
+// streamLine sums a stream's segments by state, for people:
+// "write/new/write: read_only 5.9s (1), unavailable 4.1s (1); slow above 12ms".
+func streamLine(st *StreamResult) string {
+	var total [stSkipped + 1]int64
+	var windows [stSkipped + 1]int
+	for _, seg := range st.Segments {
+		for i, s := range States {
+			if seg.State == s {
+				total[i] += seg.DurationNS
+				windows[i]++
+			}
+		}
+	}
+	var parts []string
+	for i, s := range States {
+		if s == StateOK || windows[i] == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%d)", s, fmtDur(total[i], st.IntervalNS), windows[i]))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "ok throughout")
+	}
+	return fmt.Sprintf("%s: %s; slow above %s", st.Stream, strings.Join(parts, ", "), fmtDur(st.SlowThresholdNS, 0))
 }
