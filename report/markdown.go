@@ -305,7 +305,7 @@ func (rep *Report) writeComparisons(b *mdWriter) {
 	}
 	b.p("## Comparison with %s\n\n", Escape(cs[0].Baseline))
 	b.p("Difference of medians, in benchstat's manner: `~` means no significant difference (Mann-Whitney U test, α = %.2f); p and the sample sizes are shown beside each.\n\n", cs[0].Alpha)
-	b.p("| metric | group | %s | group | delta | |\n", EscapeCell(cs[0].Baseline))
+	b.p("| metric | group | baseline median | group median | delta | p, n |\n")
 	b.p("| --- | --- | ---: | ---: | ---: | --- |\n")
 	med := map[[2]string]*analyze.Stats{}
 	for _, g := range rep.Groups {

@@ -106,16 +106,19 @@ func (v *VLines) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 8.5), Handler: text.Plain{Fonts: font.DefaultCache}, XAlign: draw.XLeft, YAlign: draw.YTop}
 	rowH := sty.Height("Xg") + 2
+	// Lines first, then the labels on top of every line.
+	for _, l := range v.Lines {
+		if l.X >= p.X.Min && l.X <= p.X.Max {
+			x := trX(l.X)
+			c.StrokeLine2(draw.LineStyle{Color: l.Color, Width: 1.2, Dashes: l.Dashes}, x, c.Min.Y, x, c.Max.Y)
+		}
+	}
 	var rowEnd []vg.Length
 	for _, l := range v.Lines {
-		if l.X < p.X.Min || l.X > p.X.Max {
+		if l.X < p.X.Min || l.X > p.X.Max || l.Label == "" {
 			continue
 		}
 		x := trX(l.X)
-		c.StrokeLine2(draw.LineStyle{Color: l.Color, Width: 1.2, Dashes: l.Dashes}, x, c.Min.Y, x, c.Max.Y)
-		if l.Label == "" {
-			continue
-		}
 		w := sty.Width(l.Label) + 6
 		tx := x + 3
 		if tx+w > c.Max.X { // no room on the right: put it on the left
@@ -135,7 +138,7 @@ func (v *VLines) Plot(c draw.Canvas, p *plot.Plot) {
 		rowEnd[row] = tx + w
 		y := c.Max.Y - 2 - vg.Length(row)*rowH
 		bg := vg.Rectangle{Min: vg.Point{X: tx - 1, Y: y - rowH + 2}, Max: vg.Point{X: tx + w - 4, Y: y + 1}}
-		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xd0})
+		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xe0})
 		c.Fill(bg.Path())
 		c.FillText(sty, vg.Point{X: tx, Y: y}, l.Label)
 	}
