@@ -172,7 +172,12 @@ func TestDuplicateRows(t *testing.T) {
 // A clock step (imported data) must not stretch a phase: times after it
 // are put back on the grid, and the step is reported.
 func TestClockStep(t *testing.T) {
-	step := int64(time.Hour)
+	for _, step := range []int64{int64(time.Hour), -int64(time.Hour)} {
+		testClockStep(t, step)
+	}
+}
+
+func testClockStep(t *testing.T, step int64) {
 	run, truth := alteredRun(t, func(rows []store.Probe) []store.Probe {
 		cut := rows[0].Intended + int64(10*time.Second)
 		for i := range rows {
@@ -185,7 +190,7 @@ func TestClockStep(t *testing.T) {
 		return rows
 	}, synth.WriteOptions{})
 	checkPhases(t, run, truth)
-	if !strings.Contains(strings.Join(run.Warnings, "\n"), "clock stepped by 1h0m0s") {
+	if !strings.Contains(strings.Join(run.Warnings, "\n"), "clock stepped by "+time.Duration(step).String()) {
 		t.Errorf("no clock step warning: %q", run.Warnings)
 	}
 }
@@ -462,5 +467,34 @@ func TestStaleness(t *testing.T) {
 	sum, _ = analyzeOne(t, r, Options{})
 	if st := sum.Runs[0].Metrics.Staleness; st.Stale != 0 {
 		t.Errorf("no lag: %d stale reads, max %v", st.Stale, time.Duration(st.MaxNS))
+	}
+}
+
+// Without the recorder's grid (no interval in run.json) a forward jump may
+// be a real gap of a closed-loop tool: it is reported and kept, while a
+// backward step is still taken out.
+func TestForwardGapKeptWithoutGrid(t *testing.T) {
+	r := simple("gap", synth.Phase{State: synth.Healthy, Duration: 10 * time.Second})
+	r.NoInterval = true
+	rows, truth := r.Probes()
+	for i := range rows {
+		if rows[i].Seq >= 50 {
+			rows[i].Intended += int64(5 * time.Second)
+		}
+	}
+	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Analyze(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &sum.Runs[0]
+	if d := run.End.Sub(run.Start); d != 15*time.Second {
+		t.Errorf("run spans %v, want 15s: the gap is kept", d)
+	}
+	if !strings.Contains(strings.Join(run.Warnings, "\n"), "a gap or a clock step; kept") {
+		t.Errorf("gap not reported: %q", run.Warnings)
 	}
 }

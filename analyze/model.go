@@ -177,6 +177,15 @@ func (p *rowPool) get(n int) []row {
 	return b[:0]
 }
 
+// trim drops the buffers the run just loaded did not take, so the pool
+// never holds more than one run's rows.
+func (p *rowPool) trim() {
+	if p != nil {
+		clear(p.free)
+		p.free = p.free[:0]
+	}
+}
+
 // put gives a buffer back; the pool keeps at most 64.
 func (p *rowPool) put(b []row) {
 	if p == nil || cap(b) == 0 {

@@ -214,6 +214,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 			run.add(k, &x)
 		}
 	}
+	pool.trim()
 	l.runs = []*runRows{run}
 	return l
 }

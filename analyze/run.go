@@ -87,7 +87,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		if s.medianStep > 0 && math.Abs(float64(s.medianStep-iv)) > 0.1*float64(iv) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: median step between probes is %v, not the interval %v", s.name, time.Duration(s.medianStep), time.Duration(iv)))
 		}
-		s.fixClockSteps()
+		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo)
 		res.Warnings = append(res.Warnings, s.clockSteps...)
 		if opt.Slow > 0 {
 			s.slowNS, s.slowSource = int64(opt.Slow), slowSourceOpt

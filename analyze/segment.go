@@ -108,12 +108,17 @@ func medianStep(rows []row) int64 {
 	return steps[len(steps)/2]
 }
 
-// fixClockSteps finds steps of the clock that stamped the intended times:
-// a step between consecutive Seqs that differs from the grid step by more
-// than two intervals (backwards at all). The recorder's times never step
-// (they come from the monotonic clock), but imported data can. Times after
-// a step are shifted back onto the grid, and the step is reported.
-func (s *stream) fixClockSteps() {
+// fixClockSteps finds steps of the clock that stamped the intended times
+// and takes them out. The recorder's times never step (they come from the
+// monotonic clock), but imported data can.
+//
+// A step backwards (a later Seq meant to start before an earlier one) is
+// always a clock step. A step forwards by more than two intervals beyond
+// the grid step is one only on the recorder's open-loop grid (grid set,
+// the interval from run.json), where every slot has a row; elsewhere (a
+// closed-loop tool's import) it may be a real gap, and it is only reported.
+// Times after a step are shifted back onto the grid, and the step reported.
+func (s *stream) fixClockSteps(grid bool) {
 	iv := s.interval
 	if iv <= 0 {
 		return
@@ -123,9 +128,13 @@ func (s *stream) fixClockSteps() {
 		prev, cur := &s.rows[i-1], &s.rows[i]
 		raw := cur.intended + shift - prev.intended // prev already shifted
 		want := (cur.seq - prev.seq) * iv
-		if dev := raw - want; dev > 2*iv || dev < -2*iv || raw <= 0 {
+		dev := raw - want
+		switch {
+		case raw <= 0 || (grid && (dev > 2*iv || dev < -2*iv)):
 			shift -= dev
 			s.clockSteps = append(s.clockSteps, fmt.Sprintf("stream %s: the clock stepped by %v at seq %d; later times shifted back by it", s.name, time.Duration(dev), cur.seq))
+		case dev > 2*iv && len(s.clockSteps) < 10:
+			s.clockSteps = append(s.clockSteps, fmt.Sprintf("stream %s: %v between seq %d and %d, %v more than the grid step (a gap or a clock step; kept)", s.name, time.Duration(raw), prev.seq, cur.seq, time.Duration(dev)))
 		}
 		if shift != 0 {
 			cur.intended += shift
