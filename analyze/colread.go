@@ -56,6 +56,8 @@ type colReader struct {
 	valSyms []uint32
 	valInts []int64
 	codes   codeTable
+	// oneRun skips the run_id column (the rows of a run folder).
+	oneRun bool
 }
 
 func newColReader(syms *symtab) *colReader {
@@ -86,6 +88,11 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 		chunks := rg.ColumnChunks()
 		for _, name := range symColumns {
 			buf := grow(cr.symBuf[name], n)
+			if name == colRunID && cr.oneRun {
+				clear(buf) // a run folder holds one run: its rows need no run_id
+				cr.symBuf[name] = buf
+				continue
+			}
 			if err := cr.readSyms(chunks[idx[name]], buf); err != nil {
 				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
 			}

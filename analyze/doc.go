@@ -3,14 +3,19 @@
 //
 // The pipeline is layered, one job per file:
 //
-//	read.go      stream probe rows out of run folders and Parquet files (only the needed columns)
-//	classify.go  give every probe a State
-//	segment.go   cut each stream into maximal intervals of one State
-//	phases.go    combine the streams into the run's phases
+//	read.go      find run folders and Parquet files; load a run (segments, leftover journals); events input
+//	colread.go   the fast reader: only the needed column chunks, page by page, into compact rows
+//	model.go     the compact row, the symbol table, a run's rows by stream
+//	classify.go  give every probe a State; the slow threshold
+//	segment.go   order a stream, take out clock steps, cut it into maximal intervals of one State,
+//	             and combine the streams into the run's phases
+//	run.go       one run from rows to RunResult; the pass that collects per-phase facts
 //	metrics.go   per-run metrics (downtime, flaps, server and DNS changes, latency, staleness, lost writes)
-//	stats.go     group statistics across runs and comparisons of groups (benchmath)
+//	hist.go      the log-linear latency histogram
+//	stats.go     group statistics across runs and comparisons of groups (benchmath, gonum/stat)
 //	truth.go     accuracy of the detected boundaries against ground-truth events
 //	output.go    the text table, the JSON summary and phases.parquet
+//	analyze.go   Options and Analyze: sources to Summary, several runs at once
 //
 // The result types (result.go) are the stable interface to the report and to
 // automation: Summary is what `switchwatch analyze --json` writes.

@@ -26,6 +26,18 @@ func WriteJSON(w io.Writer, s *Summary) error {
 	return nil
 }
 
+// ReadJSON reads a summary written by WriteJSON, refusing another version.
+func ReadJSON(r io.Reader) (*Summary, error) {
+	var s Summary
+	if err := json.NewDecoder(r).Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode summary: %w", err)
+	}
+	if s.Version != SummaryVersion {
+		return nil, fmt.Errorf("summary version %d, this switchwatch reads version %d", s.Version, SummaryVersion)
+	}
+	return &s, nil
+}
+
 // PhaseRow is one row of phases.parquet: one phase of one run.
 type PhaseRow struct {
 	RunID        string `parquet:"run_id,dict,zstd"`

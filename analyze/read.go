@@ -177,6 +177,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 		return l
 	}
 	cr := newColReader(syms)
+	cr.oneRun = true
 	run.reserve = map[streamKey]int{}
 	for _, s := range segs {
 		countStreams(s, cr, run.reserve)

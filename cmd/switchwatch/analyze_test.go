@@ -151,13 +151,24 @@ func TestAnalyzeFixturesAgainstTruth(t *testing.T) {
 	if !strings.Contains(stdout, "phases: healthy 5.0s → unavailable 4.") || !strings.Contains(stdout, "s → read-only 5.") || !strings.Contains(stdout, "s → healthy (new server) 5.0s\n") {
 		t.Errorf("the blue/green phases are not in the table:\n%s", stdout)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "s.json"))
+	f, err := os.Open(filepath.Join(dir, "s.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum analyze.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
+	defer f.Close()
+	sump, err := analyze.ReadJSON(f)
+	if err != nil {
 		t.Fatalf("summary JSON does not decode: %v", err)
+	}
+	sum := *sump
+	// -o DIR without --json FILE writes summary.json there
+	stdout2, _, err := runAnalyzeCmd(t, "-o", filepath.Join(dir, "o2"), filepath.Join(analyzeTestdata, "runs"))
+	if err != nil || stdout2 == "" {
+		t.Fatalf("-o: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "o2", "summary.json"))
+	if err != nil || !json.Valid(data) {
+		t.Errorf("-o DIR: summary.json %v", err)
 	}
 	// bluegreen-1 was unavailable for 4.1 s, then read-only for 5.9 s
 	bg := sum.Runs[0].Phases
