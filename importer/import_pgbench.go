@@ -431,6 +431,11 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 	}
 	var n int64
 	for gi, g := range gaps {
+		if n+int64(len(due[gi])) > maxInferredRows {
+			note(fmt.Sprintf("not inferred: %s, and every later gap: more than %d inferred rows in one import (two unrelated pgbench runs?)", g, maxInferredRows))
+			settings["inferred_gaps"] = gaps[:gi]
+			break
+		}
 		for _, at := range due[gi] {
 			rows = append(rows, store.Probe{
 				Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint, Intended: at,

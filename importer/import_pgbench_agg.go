@@ -119,6 +119,11 @@ func pgbenchAggRows(aggs []pgAgg, opt *PgbenchOptions, settings map[string]any, 
 			empty = append(empty, s)
 		}
 		if i+1 < len(starts) {
+			if missing := (starts[i+1] - s - 1) / step; inferred+missing > maxInferredRows {
+				note(fmt.Sprintf("not inferred: %d missing intervals from %s on, and every later one: more than %d inferred rows in one import (two unrelated pgbench runs?)",
+					missing, time.Unix(s+step, 0).UTC().Format(time.RFC3339), maxInferredRows))
+				break
+			}
 			for t := s + step; t < starts[i+1]; t += step {
 				empty = append(empty, t)
 			}
@@ -132,9 +137,10 @@ func pgbenchAggRows(aggs []pgAgg, opt *PgbenchOptions, settings map[string]any, 
 			if n := len(gaps); n > 0 && gaps[n-1].To.Unix() == t {
 				gaps[n-1].To = time.Unix(t+step, 0).UTC()
 				gaps[n-1].Due += int64(math.Round(rate * float64(step)))
+				gaps[n-1].Rows++
 			} else {
 				gaps = append(gaps, Gap{From: time.Unix(t, 0).UTC(), To: time.Unix(t+step, 0).UTC(),
-					Due: int64(math.Round(rate * float64(step))), ResolutionNS: step * 1e9})
+					Due: int64(math.Round(rate * float64(step))), Rows: 1, ResolutionNS: step * 1e9})
 			}
 		}
 	}

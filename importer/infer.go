@@ -12,6 +12,17 @@ import (
 // shows nothing. The analyzer, a report or a query can tell such rows by it.
 const InferredError = "inferred: due under --rate, no transaction in the log (pgbench logs successful transactions only)"
 
+// maxRowsPerGap bounds the rows inferred for one gap, and maxInferredRows
+// those of one import, so that a long pause between two pgbench runs at a
+// high rate cannot make millions of rows: beyond maxRowsPerGap, fewer
+// rows spread evenly stand for the due transactions (which only coarsens
+// the timeline inside the gap); beyond maxInferredRows no further gap is
+// filled, and the import says so.
+var (
+	maxRowsPerGap   = 100_000.0
+	maxInferredRows = int64(1_000_000)
+)
+
 // falseGapOdds is the chance we accept that a healthy run shows one
 // inferred gap anywhere: a gap is inferred only when a stretch that long
 // without any scheduled transaction has a chance below falseGapOdds/N under
@@ -23,8 +34,11 @@ type Gap struct {
 	// From and To are the scheduled starts of the transactions either side.
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// Due is the number of transactions expected in the gap at the rate.
-	Due int64 `json:"due"`
+	// Due is the number of transactions expected in the gap at the rate;
+	// Rows the number of inferred rows that stand for them (fewer than Due
+	// only in gaps longer than maxRowsPerGap transactions).
+	Due  int64 `json:"due"`
+	Rows int64 `json:"rows"`
 	// ResolutionNS is how well the edges are known: the mean time between
 	// scheduled transactions.
 	ResolutionNS int64 `json:"resolution_ns"`
@@ -65,13 +79,15 @@ func findGaps(times []int64, rates []float64, excused []bool, minGap func(rate f
 		if mg := minGap(rate); mg <= 0 || b-a <= mg {
 			continue
 		}
-		n := int64(math.Round(float64(b-a)*rate/1e9)) - 1
-		n = max(n, 1)
-		at := make([]int64, n)
-		for k := int64(1); k <= n; k++ {
-			at[k-1] = a + (b-a)*k/(n+1)
+		n := max(math.Round(float64(b-a)*rate/1e9)-1, 1)
+		// The rows stand for the due transactions; past maxRowsPerGap
+		// fewer rows, evenly spread, stand for them all.
+		rows := int64(min(n, maxRowsPerGap))
+		at := make([]int64, rows)
+		for k := int64(1); k <= rows; k++ {
+			at[k-1] = a + int64(float64(b-a)*float64(k)/float64(rows+1))
 		}
-		gaps = append(gaps, Gap{From: time.Unix(0, a).UTC(), To: time.Unix(0, b).UTC(), Due: n, ResolutionNS: int64(1e9 / rate)})
+		gaps = append(gaps, Gap{From: time.Unix(0, a).UTC(), To: time.Unix(0, b).UTC(), Due: int64(min(n, 1e15)), Rows: rows, ResolutionNS: int64(1e9 / rate)})
 		due = append(due, at)
 	}
 	return gaps, due
@@ -106,10 +122,14 @@ func pgbenchRuns(fileSpans map[int]span) (map[int]int, []span) {
 	return runOf, runs
 }
 
+// minRunTx is the fewest transactions a pgbench run needs for its own rate
+// estimate; a shorter run takes the rate of all runs together.
+const minRunTx = 10
+
 // runRate is a pgbench run's rate: its transactions per second of its
-// span, 0 when that cannot be told (fewer than two, or no span).
+// span, 0 when that cannot be told (fewer than minRunTx, or no span).
 func runRate(n int64, s span) float64 {
-	if n < 2 || s.hi <= s.lo {
+	if n < minRunTx || s.hi <= s.lo {
 		return 0
 	}
 	return float64(n-1) / (float64(s.hi-s.lo) / 1e9)

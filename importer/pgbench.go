@@ -144,6 +144,9 @@ func (t *pgTxn) interpret(seventh string) error {
 	case 2:
 		t.lagUS, t.retries = t.extra[0], t.extra[1]
 	}
+	if t.status == txSkipped && t.lagUS > t.endUS-minEpoch*1_000_000 {
+		return fmt.Errorf("schedule_lag %d µs puts the schedule before 2000", t.lagUS)
+	}
 	if t.status == txOK && t.lagUS > t.timeUS {
 		// pgbench measures time from the scheduled start, so it always
 		// includes the lag; a line where it does not is not pgbench's.

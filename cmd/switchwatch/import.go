@@ -85,7 +85,6 @@ func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []stri
 	if err := checkImportArgs(fs, &opt.Options, labels, files); err != nil {
 		return err
 	}
-	opt.Warn = func(s string) { fmt.Fprintln(stderr, "note:", s) }
 	res, err := importer.ImportPgbench(ctx, files, opt)
 	return importDone(stdout, stderr, res, err)
 }
@@ -188,6 +187,9 @@ func importDone(stdout, stderr io.Writer, res *importer.Result, err error) error
 	}
 	if n := rep.SkippedTotal(); n > int64(len(rep.Examples)) {
 		fmt.Fprintf(stderr, "skipped: ... and %d more\n", n-int64(len(rep.Examples)))
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintln(stderr, "note:", n)
 	}
 	outcomes := make([]string, 0, len(res.Counts))
 	for k := range res.Counts {

@@ -1,0 +1,100 @@
+package importer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// TestEventsGolden reads every file under testdata/import/events with
+// ReadEvents and compares the events, the bad lines and the error with the
+// file's .golden.
+func TestEventsGolden(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(goldenRoot, "events", "*"))
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".golden") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			evs, bad, err := ReadEvents(f)
+			compareGolden(t, strings.TrimSuffix(f, filepath.Ext(f))+filepath.Ext(f)+".golden", renderEvents(evs, bad, err))
+		})
+	}
+	if n == 0 {
+		t.Fatal("no event files under testdata/import/events")
+	}
+}
+
+func renderEvents(evs []store.Event, bad []*store.LineError, err error) string {
+	var b strings.Builder
+	for _, e := range evs {
+		end := "-"
+		if e.End != nil {
+			end = e.End.Format(time.RFC3339Nano)
+		}
+		fmt.Fprintf(&b, "event %s end=%s name=%s source=%s message=%q attrs=%v\n", e.Time.Format(time.RFC3339Nano), end, e.Name, e.Source, e.Message, e.Attrs)
+	}
+	for _, l := range bad {
+		fmt.Fprintf(&b, "bad %v\n", l)
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "error %v\n", err)
+	}
+	return b.String()
+}
+
+// TestEventsLabRoundTrip writes events with the lab's writer and reads
+// them back through ReadEvents: the lab format must stay readable.
+func TestEventsLabRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), store.EventsFile)
+	l, err := store.CreateEventLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 25, 19, 0, 0, 123456789, time.UTC)
+	t1 := t0.Add(1500 * time.Millisecond)
+	want := []store.Event{
+		{Time: t0, Name: "endpoint_blackhole", Source: "lab", Attrs: map[string]string{"target": "blue"}},
+		{Time: t0.Add(time.Second), End: &t1, Name: "promote", Source: "lab", Message: "promote green"},
+	}
+	for _, e := range want {
+		if err := l.Log(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, bad, err := ReadEvents(path)
+	if err != nil || len(bad) != 0 || len(got) != len(want) {
+		t.Fatalf("got %v, bad %v, err %v", got, bad, err)
+	}
+	for i := range want {
+		if !got[i].Time.Equal(want[i].Time) || got[i].Name != want[i].Name || (want[i].End != nil && !got[i].End.Equal(*want[i].End)) {
+			t.Errorf("event %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestReadEventsMissingFile(t *testing.T) {
+	if _, _, err := ReadEvents(filepath.Join(t.TempDir(), "nope.csv")); !os.IsNotExist(unwrapAll(err)) {
+		t.Fatalf("want a not-exist error, got %v", err)
+	}
+}
+
+func unwrapAll(err error) error {
+	for {
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return err
+		}
+		err = u.Unwrap()
+	}
+}
