@@ -22,7 +22,7 @@ import (
 //	go test ./analyze -run '^$' -bench BenchmarkAnalyze -benchtime 1x -rows 100000000
 //
 // Each reports rows/s and the peak heap (peak-heap-MB, from runtime/metrics
-// sampled every millisecond); the peak resident size of the whole process
+// sampled every 10 ms); the peak resident size of the whole process
 // is measured outside with /usr/bin/time -v on `switchwatch analyze` (see
 // the README).
 var benchRows = flag.Int64("rows", 2_000_000, "probe rows in the benchmark dataset")
@@ -58,7 +58,7 @@ func peakHeap(stop chan struct{}) func() uint64 {
 	go func() {
 		defer wg.Done()
 		s := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		t := time.NewTicker(time.Millisecond)
+		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
 			rtmetrics.Read(s)
