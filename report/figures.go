@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
@@ -77,8 +78,26 @@ func (rep *Report) anyWrites() bool {
 	return false
 }
 
-// groupName is a group's key as a picture shows it.
-func groupName(g *GroupView) string { return shorten(g.Key, 40) }
+// groupName is a group as a picture shows it: its label values (the keys
+// are said once, in the axis or legend title), at most n characters.
+func (rep *Report) groupName(g *GroupView, n int) string {
+	if len(rep.Sum.By) == 0 {
+		return shorten(g.Key, n)
+	}
+	vals := make([]string, len(rep.Sum.By))
+	for i, k := range rep.Sum.By {
+		vals[i] = g.Labels[k]
+	}
+	return shorten(strings.Join(vals, ", "), n)
+}
+
+// groupTitle names the grouping: "strategy: ", or "" without --by.
+func (rep *Report) groupTitle() string {
+	if len(rep.Sum.By) == 0 {
+		return ""
+	}
+	return strings.Join(rep.Sum.By, ", ")
+}
 
 var dashes = [][]vg.Length{nil, {6, 3}, {2, 2}, {8, 3, 2, 3}}
 
@@ -177,7 +196,7 @@ func (rep *Report) renderTypical(w io.Writer, format string) error {
 			l.Dashes = []vg.Length{6, 3}
 		}
 		p.Add(l)
-		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s: %ss (%d runs)", groupName(c.Group), c.Kind, c.Runs), Color: l.Color, Line: true, Dashes: l.Dashes})
+		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s: %ss (%d runs)", rep.groupName(c.Group, 40), c.Kind, c.Runs), Color: l.Color, Line: true, Dashes: l.Dashes})
 	}
 	p.X.Min, p.X.Max = from, to
 	p.Y.Min, p.Y.Max = -3, 103
@@ -230,14 +249,14 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 	ymax = niceCeil(ymax * 1.05)
 	names := make([]string, len(rep.Groups))
 	for i, g := range rep.Groups {
-		names[i] = shorten(g.Key, 18)
+		names[i] = rep.groupName(g, 18)
 	}
 	for mi, m := range spreadMetrics {
 		ylabel := ""
 		if mi == 0 {
 			ylabel = "seconds per run (each dot is a run)"
 		}
-		p := newPlot(m.title, "", ylabel)
+		p := newPlot(m.title, rep.groupTitle(), ylabel)
 		p.Title.TextStyle.Font.Size = 11
 		addGrid(p, false, true)
 		for gi, g := range rep.Groups {
@@ -252,7 +271,7 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 			if len(vals) == 0 {
 				continue
 			}
-			b, err := plotter.NewBoxPlot(vg.Length(38), float64(gi), vals)
+			b, err := plotter.NewBoxPlot(vg.Length(max(8, min(38, 120/len(rep.Groups)))), float64(gi), vals)
 			if err != nil {
 				return err
 			}
@@ -275,6 +294,11 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 			}
 		}
 		p.NominalX(names...)
+		if len(names) > 2 { // slanted, so long group names do not overlap
+			p.X.Tick.Label.Rotation = math.Pi / 6
+			p.X.Tick.Label.XAlign = draw.XRight
+			p.X.Tick.Label.YAlign = draw.YCenter
+		}
 		p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
 		p.Y.Min, p.Y.Max = -0.02*ymax, ymax
 		p.Y.Tick.Marker = secondTicks{}
@@ -328,7 +352,7 @@ func (rep *Report) renderECDF(w io.Writer, format string) error {
 		l.Width = 2
 		l.Dashes = dashes[g.Index%len(dashes)]
 		p.Add(l)
-		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s (n = %d)", groupName(g), len(xs)), Color: l.Color, Line: true, Dashes: l.Dashes})
+		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s (n = %d)", rep.groupName(g, 40), len(xs)), Color: l.Color, Line: true, Dashes: l.Dashes})
 	}
 	p.X.Min, p.X.Max = 0, niceCeil(xmax*1.05)
 	p.X.Tick.Marker = secondTicks{}

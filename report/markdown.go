@@ -242,6 +242,17 @@ func (rep *Report) writeFigure(b *mdWriter, f *Figure, heading bool) {
 	if heading {
 		b.p("### %s\n\n", Escape(f.Title))
 	}
+	if f.Name == "typical-switchover" {
+		n := 0
+		for _, r := range rep.Runs {
+			if _, ok := r.OutageStart(); !ok {
+				n++
+			}
+		}
+		if n > 0 {
+			b.p("%d %s without an outage %s not in this picture (there is nothing to align them at).\n\n", n, plural(n, "run", "runs"), plural(n, "is", "are"))
+		}
+	}
 	if f.Err != nil {
 		b.p("*(picture not available: %s)*\n\n", Escape(f.Err.Error()))
 		return
