@@ -498,3 +498,36 @@ func TestForwardGapKeptWithoutGrid(t *testing.T) {
 		t.Errorf("gap not reported: %q", run.Warnings)
 	}
 }
+
+// A load-balanced reader endpoint answers from another replica on every
+// probe, and a round-robin resolver reorders its answer: the changes are
+// counted but only the first 50 per stream kept, and a reordered DNS
+// answer is no change.
+func TestRoundRobinReaders(t *testing.T) {
+	r := simple("rr", synth.Phase{State: synth.Healthy, Duration: 20 * time.Second})
+	r.Kinds = []string{store.KindRead}
+	rows, truth := r.Probes()
+	for i := range rows {
+		if i%2 == 1 {
+			rows[i].ServerAddr = "10.0.9.9:5432"
+			rows[i].ResolvedAddrs = "10.0.9.9,10.0.1.23"
+		} else {
+			rows[i].ResolvedAddrs = "10.0.1.23,10.0.9.9"
+		}
+	}
+	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Analyze(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sum.Runs[0].Metrics
+	if m.ServerChangeCount != int64(len(rows)-1) || len(m.ServerChanges) != maxChangesPerStream {
+		t.Errorf("server changes: %d counted, %d kept; want %d and %d", m.ServerChangeCount, len(m.ServerChanges), len(rows)-1, maxChangesPerStream)
+	}
+	if m.DNSChangeCount != 0 || m.DNSChange != nil {
+		t.Errorf("a reordered DNS answer counted as %d changes", m.DNSChangeCount)
+	}
+}

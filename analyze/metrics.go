@@ -102,6 +102,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 		m.Latency[kind] = LatencyPeriods{Before: h[0].latency(), During: h[1].latency(), After: h[2].latency()}
 	}
 	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
+	m.ServerChangeCount, m.DNSChangeCount = sc.serverCount, sc.dnsCount
 	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
 		return c.Time, kindOf(c.Stream) == store.KindWrite
 	})

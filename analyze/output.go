@@ -228,10 +228,19 @@ func writeRun(b *strings.Builder, r *RunResult) {
 	if len(when) > 0 {
 		fmt.Fprintf(b, "  %s\n", strings.Join(when, ", "))
 	}
-	for _, c := range m.ServerChanges {
+	const show = 8
+	for i, c := range m.ServerChanges {
+		if i == show {
+			fmt.Fprintf(b, "    ... %d server changes in all\n", m.ServerChangeCount)
+			break
+		}
 		fmt.Fprintf(b, "    server %s %s: %s → %s\n", fmtT(c.Time), c.Stream, c.From, c.To)
 	}
-	for _, c := range m.DNSChanges {
+	for i, c := range m.DNSChanges {
+		if i == show {
+			fmt.Fprintf(b, "    ... %d DNS answer changes in all\n", m.DNSChangeCount)
+			break
+		}
 		fmt.Fprintf(b, "    dns    %s %s: %s → %s\n", fmtT(c.Time), c.Endpoint, c.From, c.To)
 	}
 	for _, e := range m.Events {

@@ -283,12 +283,17 @@ type Metrics struct {
 	EventToServerChange *Duration `json:"event_to_server_change,omitempty"`
 	EventToDNSChange    *Duration `json:"event_to_dns_change,omitempty"`
 
-	// ServerChanges lists the moments the server answering a stream changed.
-	ServerChanges []ServerChange `json:"server_changes,omitempty"`
+	// ServerChanges lists the moments the server answering a stream changed
+	// (at most 50 per stream); ServerChangeCount counts them all.
+	ServerChanges     []ServerChange `json:"server_changes,omitempty"`
+	ServerChangeCount int64          `json:"server_change_count"`
 	// ServerChange is the first change on a write stream (else on any).
 	ServerChange *time.Time `json:"server_change,omitempty"`
-	// DNSChanges lists the moments an endpoint's DNS answer changed.
-	DNSChanges []DNSChange `json:"dns_changes,omitempty"`
+	// DNSChanges lists the moments an endpoint's DNS answer (as a set of
+	// addresses) changed, at most 50 per stream; DNSChangeCount counts them
+	// all, per stream.
+	DNSChanges     []DNSChange `json:"dns_changes,omitempty"`
+	DNSChangeCount int64       `json:"dns_change_count"`
 	// DNSChange is the first DNS change on the write endpoint (else on any).
 	DNSChange *time.Time `json:"dns_change,omitempty"`
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -149,6 +150,10 @@ func (s *stream) result() StreamResult {
 	return r
 }
 
+// maxChangesPerStream bounds the server and DNS changes kept per stream: a
+// load-balanced reader endpoint can change server on every probe.
+const maxChangesPerStream = 50
+
 // scan is what one pass over every row of every stream collects.
 type scan struct {
 	phaseClasses [][32]int64
@@ -159,6 +164,8 @@ type scan struct {
 	latency      map[string]*[3]hist
 	server       []ServerChange
 	dns          []DNSChange
+	serverCount  int64 // all changes, also those not kept
+	dnsCount     int64
 	failedProbes int64
 }
 
@@ -184,6 +191,22 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 			outEnd = sp.end
 		}
 	}
+	// DNS answers are compared as sets: a round-robin resolver that only
+	// reorders its addresses has not changed its answer.
+	canon := map[uint32]uint32{}
+	canonDNS := func(sym uint32) uint32 {
+		c, ok := canon[sym]
+		if !ok {
+			addrs := strings.Split(syms.str(sym), ",")
+			for i := range addrs {
+				addrs[i] = strings.TrimSpace(addrs[i])
+			}
+			slices.Sort(addrs)
+			c = syms.intern(strings.Join(addrs, ","))
+			canon[sym] = c
+		}
+		return c
+	}
 	for _, s := range streams {
 		lat := sc.latency[s.kind]
 		if lat == nil {
@@ -205,6 +228,7 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 			runCount = 0
 		}
 		var prevIdent, prevDNS uint32
+		serverKept, dnsKept := 0, 0
 		for i := range s.rows {
 			x := &s.rows[i]
 			st := s.states[i]
@@ -232,22 +256,31 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 				lat[period].add(x.latency)
 				if x.ident != 0 {
 					if prevIdent != 0 && x.ident != prevIdent {
-						sc.server = append(sc.server, ServerChange{
-							Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Stream: s.name,
-							From: syms.str(prevIdent), To: syms.str(x.ident),
-						})
+						sc.serverCount++
+						if serverKept < maxChangesPerStream {
+							serverKept++
+							sc.server = append(sc.server, ServerChange{
+								Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Stream: s.name,
+								From: syms.str(prevIdent), To: syms.str(x.ident),
+							})
+						}
 					}
 					prevIdent = x.ident
 				}
 			}
 			if x.dns != 0 {
-				if prevDNS != 0 && x.dns != prevDNS {
-					sc.dns = append(sc.dns, DNSChange{
-						Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Endpoint: s.endpoint,
-						From: syms.str(prevDNS), To: syms.str(x.dns),
-					})
+				d := canonDNS(x.dns)
+				if prevDNS != 0 && d != prevDNS {
+					sc.dnsCount++
+					if dnsKept < maxChangesPerStream {
+						dnsKept++
+						sc.dns = append(sc.dns, DNSChange{
+							Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Endpoint: s.endpoint,
+							From: syms.str(prevDNS), To: syms.str(d),
+						})
+					}
 				}
-				prevDNS = x.dns
+				prevDNS = d
 			}
 			// phase bookkeeping
 			for p < len(spans) && spans[p].end <= x.intended {
