@@ -246,7 +246,13 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 			}
 		}
 	}
-	ymax = niceCeil(ymax * 1.05)
+	ymax = roundUp(ymax * 1.05)
+	dots := true
+	for _, g := range rep.Groups {
+		if len(g.Runs) > maxDots {
+			dots = false
+		}
+	}
 	names := make([]string, len(rep.Groups))
 	for i, g := range rep.Groups {
 		names[i] = rep.groupName(g, 18)
@@ -254,7 +260,10 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 	for mi, m := range spreadMetrics {
 		ylabel := ""
 		if mi == 0 {
-			ylabel = "seconds per run (each dot is a run)"
+			ylabel = "seconds per run"
+			if dots {
+				ylabel += " (each dot is a run)"
+			}
 		}
 		p := newPlot(m.title, rep.groupTitle(), ylabel)
 		p.Title.TextStyle.Font.Size = 11
@@ -278,9 +287,12 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 			b.FillColor = color.NRGBA{0xf2, 0xf2, 0xf2, 0xff}
 			b.BoxStyle.Width, b.WhiskerStyle.Width, b.MedianStyle.Width = 1, 1, 2.2
 			b.GlyphStyle.Radius = 0 // the dots below show every run
+			if !dots {
+				b.GlyphStyle.Radius = 1.5 // too many runs for dots: show the outliers
+			}
 			b.WhiskerStyle.Dashes = nil
 			p.Add(noGlyphBoxes{b})
-			if len(pts) <= 400 {
+			if dots {
 				s, err := plotter.NewScatter(pts)
 				if err != nil {
 					return err
@@ -311,6 +323,18 @@ func (rep *Report) renderSpread(w io.Writer, format string) error {
 			plots[0][j].Draw(canvases[0][j])
 		}
 	})
+}
+
+// maxDots is the most runs per group the spread figure draws as dots.
+const maxDots = 400
+
+// roundUp rounds v up to a multiple of a round step (about a fifth of v).
+func roundUp(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	step := niceCeil(v / 5)
+	return math.Ceil(v/step) * step
 }
 
 // jitter spreads the dots of run k sideways, deterministically.
@@ -354,7 +378,7 @@ func (rep *Report) renderECDF(w io.Writer, format string) error {
 		p.Add(l)
 		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s (n = %d)", rep.groupName(g, 40), len(xs)), Color: l.Color, Line: true, Dashes: l.Dashes})
 	}
-	p.X.Min, p.X.Max = 0, niceCeil(xmax*1.05)
+	p.X.Min, p.X.Max = 0, roundUp(xmax*1.05)
 	p.X.Tick.Marker = secondTicks{}
 	p.Y.Min, p.Y.Max = 0, 102
 	return renderTo(w, format, figWidth, 4.2*vg.Inch, func(dc draw.Canvas) { drawWithLegend(dc, p, legend) })
