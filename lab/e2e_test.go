@@ -2,8 +2,11 @@ package lab
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,14 +30,71 @@ type labRun struct {
 
 // runLab records one run of a built-in scenario with shortened steady
 // phases and reads back what the recorder and the lab wrote.
+//
+// Timing assertions need a machine that keeps up. A probe failing during
+// the steady lead-in, before the scenario has done anything, or too few
+// probes there, says it did not (on a shared 2-core machine a load average of 15 makes even
+// password exchanges time out); then the run is repeated, and after three
+// such runs the test is skipped with the reason rather than failed on
+// timing it cannot judge.
 func runLab(t *testing.T, name string, set map[string]string) *labRun {
 	t.Helper()
-	bin := pgserver.BinariesForTest(t)
-	if set == nil {
-		set = map[string]string{}
+	const attempts = 3
+	for i := 1; ; i++ {
+		r := runLabOnce(t, name, set)
+		// 3s of lead-in at 200ms is 15 slots per stream; ask for half of
+		// the two streams' 30, none failed and none slow.
+		bad, slow, total := r.leadInHealth()
+		if bad == 0 && slow == 0 && total >= 15 {
+			return r
+		}
+		msg := fmt.Sprintf("machine too busy to judge timing: of %d probes in the steady lead-in (want at least 15), %d failed and %d took over a second (load average %s)",
+			total, bad, slow, loadAvg())
+		if i == attempts {
+			t.Skipf("%s, %d times", msg, attempts)
+		}
+		t.Logf("%s; running again", msg)
 	}
-	set["lead_in"], set["tail"] = "2s", "3s"
-	sc, err := NewBuiltin(name, set)
+}
+
+// leadInHealth counts the probes that ran entirely before the scenario's
+// first step, those of them that failed and those that took over a second.
+func (r *labRun) leadInHealth() (failed, slow, total int) {
+	sc := r.events[EvScenario]
+	if len(sc) != 1 {
+		return 0, 0, 0
+	}
+	for i := range r.probes {
+		p := &r.probes[i]
+		if p.End != 0 && at(p.End).Before(sc[0].Time) {
+			total++
+			if p.Failed() {
+				failed++
+			}
+			if time.Duration(p.LatencyNS) > time.Second {
+				slow++
+			}
+		}
+	}
+	return failed, slow, total
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(data))[:3], " ")
+}
+
+func runLabOnce(t *testing.T, name string, set map[string]string) *labRun {
+	t.Helper()
+	bin := pgserver.BinariesForTest(t)
+	params := map[string]string{"lead_in": "3s", "tail": "3s"}
+	for k, v := range set {
+		params[k] = v
+	}
+	sc, err := NewBuiltin(name, params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,8 +104,13 @@ func runLab(t *testing.T, name string, set map[string]string) *labRun {
 	start := time.Now()
 	res, err := Run(ctx, RunOptions{
 		Scenario: sc, Out: out,
-		Record: record.Config{Interval: 100 * time.Millisecond, Kinds: []string{store.KindWrite, store.KindRead}, Conns: []string{store.ConnNew}},
-		Rig:    RigOptions{Binaries: bin},
+		// Connect and query timeouts of 5s rather than 3s: a password
+		// exchange on a loaded machine must not pass for an outage.
+		// A probe every 200ms per stream: each new connection forks a
+		// backend, and the tests must not be what overloads the machine.
+		Record: record.Config{Interval: 200 * time.Millisecond, ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second,
+			Kinds: []string{store.KindWrite, store.KindRead}, Conns: []string{store.ConnNew}},
+		Rig: RigOptions{Binaries: bin},
 	})
 	if err != nil {
 		t.Fatalf("lab run %s: %v", name, err)
@@ -291,6 +356,7 @@ func TestLabFlap(t *testing.T) {
 	timeouts := r.where(func(p *store.Probe) bool { return p.ErrorClass == store.ClassConnectTimeout })
 	sort.Slice(timeouts, func(i, j int) bool { return timeouts[i].Start < timeouts[j].Start })
 	hits := make([]int, len(windows))
+	outside := 0
 	for _, p := range timeouts {
 		in := false
 		for i, w := range windows {
@@ -300,8 +366,13 @@ func TestLabFlap(t *testing.T) {
 			}
 		}
 		if !in {
-			t.Errorf("connect timeout started at %v, in no blackhole window", at(p.Start))
+			if outside++; outside <= 5 {
+				t.Errorf("connect timeout (%v..%v) started in no blackhole window", at(p.Start), at(p.End))
+			}
 		}
+	}
+	if outside > 5 {
+		t.Errorf("... %d connect timeouts in no blackhole window in all", outside)
 	}
 	for i, n := range hits {
 		if n == 0 {

@@ -349,12 +349,29 @@ func (x *executor) blueReadOnly(ctx context.Context, st Step) error {
 	}
 	terminated := 0
 	if _, ok := st.Params["terminate"]; !ok || params(st.Params).bool("terminate") {
-		// pg_terminate_backend with a timeout waits until each session has
-		// gone, so nothing blue accepted before is still running after.
-		err := blue.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))
+		// Signal every client session at once, then wait (at most 10s) until
+		// they are gone, so nothing blue accepted before is still running
+		// after this step. Waiting per session (pg_terminate_backend's own
+		// timeout) would take up to 5s per stuck session.
+		err := blue.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
 			FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&terminated)
 		if err != nil {
 			return err
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			var left int
+			err := blue.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND backend_start < $1`, start).Scan(&left)
+			if err != nil {
+				return err
+			}
+			if left == 0 {
+				break
+			}
+			if err := sleep(ctx, 10*time.Millisecond); err != nil {
+				return err
+			}
 		}
 	}
 	lsn, err := blue.CurrentLSN(ctx)

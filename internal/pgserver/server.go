@@ -349,7 +349,7 @@ func (s *Server) WaitReady(ctx context.Context) error {
 		if p.exited() {
 			return fmt.Errorf("server %s exited while starting (%v); log %s ends:\n%s", s.name, p.err, s.logPath, s.LogTail(20))
 		}
-		pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
 		lastErr = s.ping(pctx)
 		pcancel()
 		if lastErr == nil {
@@ -364,8 +364,9 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
+// ping logs in the way clients do: over TCP with the password.
 func (s *Server) ping(ctx context.Context) error {
-	conn, err := s.Connect(ctx)
+	conn, err := s.ConnectTCP(ctx)
 	if err != nil {
 		return err
 	}
@@ -560,13 +561,39 @@ func (s *Server) Close() error {
 	return stopErr
 }
 
-// Connect opens a pgx connection to the server as the superuser.
+// Connect opens a pgx connection to the server as the superuser over its
+// Unix socket (trust, inside the data directory). Control connections go
+// this way so that they neither pay for a password exchange nor compete
+// with clients for TCP: on a busy machine the lab must still be able to
+// steer its servers. Clients use DSN or URL (TCP with the password).
 func (s *Server) Connect(ctx context.Context) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(s.SocketDSN())
+	if err != nil {
+		return nil, fmt.Errorf("parse socket DSN of server %s: %w", s.name, err)
+	}
+	cfg.ConnectTimeout = 15 * time.Second
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to server %s on its socket in %s: %w", s.name, s.dataDir, err)
+	}
+	return conn, nil
+}
+
+// SocketDSN is a keyword/value connection string for the server's Unix
+// socket. Only this process's user (root, or the server's own user) can
+// reach it.
+func (s *Server) SocketDSN() string {
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=postgres sslmode=disable", quoteDSN(s.dataDir), s.Port(), quoteDSN(s.user))
+}
+
+// ConnectTCP opens a pgx connection over TCP with the password, as a
+// client would.
+func (s *Server) ConnectTCP(ctx context.Context) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(s.DSN())
 	if err != nil {
 		return nil, fmt.Errorf("parse DSN of server %s: %w", s.name, err)
 	}
-	cfg.ConnectTimeout = 5 * time.Second
+	cfg.ConnectTimeout = 15 * time.Second
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to server %s at %s: %w", s.name, s.Addr(), err)
