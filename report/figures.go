@@ -28,10 +28,16 @@ func (rep *Report) makeFigures() {
 			render: rep.renderTypical,
 		})
 	}
+	spreadAlt := "Box plots of write downtime, read-only time and unavailable time per group, every run a dot"
+	for _, g := range rep.Groups {
+		if len(g.Runs) > maxDots {
+			spreadAlt = "Box plots of write downtime, read-only time and unavailable time per group, with their outliers"
+		}
+	}
 	rep.Figures = append(rep.Figures, &Figure{
 		Name:   "spread",
 		Title:  "Spread across runs",
-		Alt:    "Box plots of write downtime, read-only time and unavailable time per group, every run a dot",
+		Alt:    spreadAlt,
 		render: rep.renderSpread,
 	})
 	if rep.anyWrites() {

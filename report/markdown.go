@@ -32,6 +32,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	rep.writeRuns(b)
 	rep.writeDetail(b)
 	rep.writeLostWrites(b)
+	rep.writeAccuracy(b)
 	rep.writeWarnings(b)
 	rep.writeMethod(b)
 	_, err := io.WriteString(w, b.String())
@@ -602,6 +603,36 @@ func seqList(s []int64) string {
 		parts = append(parts, fmt.Sprint(v))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// writeAccuracy shows the --truth check: how far the detected phase
+// boundaries lie from the ground-truth events.
+func (rep *Report) writeAccuracy(b *mdWriter) {
+	a := rep.Sum.Accuracy
+	if a == nil {
+		return
+	}
+	b.p("## Accuracy against ground truth\n\n")
+	b.p("%d of %d event edges have a detected phase boundary within one probe interval.\n\n", a.Within, a.Total)
+	var off []analyze.BoundaryError
+	for _, x := range a.Boundaries {
+		if !x.Within {
+			off = append(off, x)
+		}
+	}
+	if len(off) == 0 {
+		return
+	}
+	b.p("| run | event | edge | error | resolution |\n| --- | --- | --- | ---: | ---: |\n")
+	for i, x := range off {
+		if i == 50 {
+			b.p("\n… and %d more.\n", len(off)-50)
+			break
+		}
+		b.p("| %s | %s | %s | %s | %s |\n", EscapeCell(x.RunID), EscapeCell(x.Event), EscapeCell(x.Edge),
+			fmtSec(float64(x.ErrorNS), x.ResolutionNS), fmtDuration(time.Duration(x.ResolutionNS)))
+	}
+	b.p("\n")
 }
 
 func (rep *Report) writeWarnings(b *mdWriter) {
