@@ -156,7 +156,25 @@ type runRows struct {
 // rowPool keeps the row buffers of analyzed runs for the next run of the
 // same worker: reusing memory already touched saves the page faults of
 // fresh memory, which otherwise cost more than decoding the rows.
-type rowPool struct{ free [][]row }
+type rowPool struct {
+	free [][]row
+	cr   *colReader
+}
+
+// colReader returns the worker's column reader, reset for a run with the
+// symbol table syms: its decoding buffers are kept from run to run.
+func (p *rowPool) colReader(syms *symtab) *colReader {
+	if p == nil {
+		return newColReader(syms)
+	}
+	if p.cr == nil {
+		p.cr = newColReader(syms)
+		return p.cr
+	}
+	cr := p.cr
+	cr.syms, cr.dict, cr.dictKind, cr.codes, cr.oneRun = syms, nil, 0, codeTable{}, false
+	return cr
+}
 
 // get returns an empty buffer with room for n rows.
 func (p *rowPool) get(n int) []row {

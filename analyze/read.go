@@ -122,7 +122,7 @@ func loadSource(src source, read segmentReader, pool *rowPool) loaded {
 		return r
 	}
 	l.files = 1
-	if _, err := read(src.path, newColReader(syms), into); err != nil {
+	if _, err := read(src.path, pool.colReader(syms), into); err != nil {
 		l.skipped = append(l.skipped, SkippedFile{Path: src.path, Reason: err.Error(), Rows: unreadRows(src.path, runs)})
 	}
 	l.runs = order
@@ -176,7 +176,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
 		return l
 	}
-	cr := newColReader(syms)
+	cr := pool.colReader(syms)
 	cr.oneRun = true
 	run.reserve = map[streamKey]int{}
 	for _, s := range segs {
