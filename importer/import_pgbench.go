@@ -415,14 +415,19 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 	times := make([]int64, len(rows))
 	rowRates := make([]float64, len(rows))
 	excused := make([]bool, len(rows))
+	var inFlightUntil int64
 	for i := range rows {
 		times[i] = rows[i].Intended
 		rowRates[i] = rates[runOf[fileOf[i]]]
-		// pgbench 15 logs a skipped transaction when it skips it, with a
-		// schedule lag of 0, not when it was due: a burst of skips after
-		// a stretch without lines stands for the schedule of that stretch,
-		// so the stretch is not inferred as unavailable.
-		excused[i] = rows[i].Outcome == store.OutcomeSkipped
+		// A stretch without scheduled starts is no outage when pgbench
+		// was demonstrably alive through it: a transaction that started
+		// before it ended after it (a hang shows as a slow transaction,
+		// and with --latency-limit the slots it blocked are skipped), or
+		// the stretch ends in a skipped transaction (pgbench 15 logs those
+		// when it skips them, with a schedule lag of 0, not when they were
+		// due, so a burst of skips stands for the stretch before it).
+		excused[i] = rows[i].Outcome == store.OutcomeSkipped || inFlightUntil >= rows[i].Intended
+		inFlightUntil = max(inFlightUntil, rows[i].End)
 	}
 	gaps, due := findGaps(times, rowRates, excused, minGap)
 	settings["inferred_gaps"] = gaps

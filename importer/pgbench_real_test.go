@@ -50,6 +50,12 @@ func (r *pgbenchRunner) run(ctx context.Context, args ...string) (string, error)
 	return string(out), err
 }
 
+// logsIf returns the log files pgbench wrote with prefix, if any.
+func (r *pgbenchRunner) logsIf(prefix string) []string {
+	m, _ := filepath.Glob(filepath.Join(r.dir, prefix+".*"))
+	return m
+}
+
 // logs returns the log files pgbench wrote with prefix, sorted.
 func (r *pgbenchRunner) logs(prefix string) []string {
 	r.t.Helper()
@@ -72,7 +78,7 @@ func TestPgbenchThroughOutage(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	pb := newPgbench(t, dir)
-	aLogs, bLogs := runOutage(t, pb, "200", 50)
+	aLogs, bLogs := runOutage(t, pb, 50, "-R", "200")
 	files := append(append([]string{}, bLogs...), aLogs...) // order must not matter
 	lines := countLines(t, files...)
 

@@ -65,9 +65,12 @@ func TestRegenerate(t *testing.T) {
 	}
 	// The outage: pgbench at a fixed rate, the server killed under it,
 	// restarted, pgbench started again.
-	a, b := runOutage(t, pb, "100", 30)
-	dst := filepath.Join(goldenRoot, "pgbench", "outage")
-	saveLogs(t, append(a, b...), dst)
+	a, b := runOutage(t, pb, 30, "-R", "100")
+	saveLogs(t, append(a, b...), filepath.Join(goldenRoot, "pgbench", "outage"))
+	// The same with aggregated logs; the first run lasts long enough for
+	// whole intervals.
+	a, b = runOutage(t, pb, 250, "-R", "100", "--aggregate-interval=1")
+	saveLogs(t, append(a, b...), filepath.Join(goldenRoot, "pgbench", "outage-aggregate"))
 }
 
 var pidName = regexp.MustCompile(`^(.*?)\.\d+(\.\d+)?$`)
@@ -98,12 +101,12 @@ func saveLogs(t *testing.T, logs []string, dir string) {
 	}
 }
 
-// runOutage runs pgbench -R rate through a SIGKILL of the server: the
-// first run (prefix pgbench_log_a) until pgbench has committed minTx
-// transactions, then the kill, which aborts every client and ends pgbench;
-// then a restart and a second, short run (pgbench_log_b). It returns the
-// logs of both runs.
-func runOutage(t *testing.T, pb *pgbenchRunner, rate string, minTx int64) (a, b []string) {
+// runOutage runs pgbench (2 clients, 2 threads, with the extra args)
+// through a SIGKILL of the server: the first run (prefix pgbench_log_a)
+// until pgbench has committed minTx transactions, then the kill, which
+// aborts every client and ends pgbench; then a restart and a second run of
+// 2 s (pgbench_log_b). It returns the logs of both runs.
+func runOutage(t *testing.T, pb *pgbenchRunner, minTx int64, extra ...string) (a, b []string) {
 	t.Helper()
 	ctx := context.Background()
 	type pgbOut struct {
@@ -112,9 +115,13 @@ func runOutage(t *testing.T, pb *pgbenchRunner, rate string, minTx int64) (a, b 
 	}
 	done := make(chan pgbOut, 1)
 	go func() {
-		out, err := pb.run(ctx, "-T", "60", "-R", rate, "-c", "2", "-j", "2", "-l", "--log-prefix=pgbench_log_a")
+		args := append([]string{"-T", "60", "-c", "2", "-j", "2", "-l", "--log-prefix=pgbench_log_a"}, extra...)
+		out, err := pb.run(ctx, args...)
 		done <- pgbOut{out, err}
 	}()
+	for _, l := range pb.logsIf("pgbench_log_a") {
+		os.Remove(l) // of an earlier outage
+	}
 	var before int64
 	_ = pb.srv.QueryRow(ctx, "SELECT count(*) FROM pgbench_history").Scan(&before)
 	for {
@@ -131,13 +138,17 @@ func runOutage(t *testing.T, pb *pgbenchRunner, rate string, minTx int64) (a, b 
 	if err := pb.srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	for _, l := range pb.logsIf("pgbench_log_b") {
+		os.Remove(l) // of an earlier outage
+	}
 	if r := <-done; r.err == nil {
 		t.Fatalf("pgbench survived a killed server?\n%s", r.out)
 	}
 	if err := pb.srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := pb.run(ctx, "-T", "1", "-R", rate, "-c", "2", "-j", "2", "-l", "--log-prefix=pgbench_log_b"); err != nil {
+	args := append([]string{"-T", "2", "-c", "2", "-j", "2", "-l", "--log-prefix=pgbench_log_b"}, extra...)
+	if out, err := pb.run(ctx, args...); err != nil {
 		t.Fatalf("pgbench after restart: %v\n%s", err, out)
 	}
 	return pb.logs("pgbench_log_a"), pb.logs("pgbench_log_b")
