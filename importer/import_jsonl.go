@@ -91,7 +91,14 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		},
 		Start: time.Unix(0, start).UTC(), End: stamp(end),
 	}
-	dir, counts, err := writeRun(&opt, info, rows, existing)
+	if len(opt.Events) > 0 {
+		info.Settings["event_files"] = opt.Events
+	}
+	events, err := readRunEvents(&opt, rep, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
+	}
+	dir, counts, err := writeRun(&opt, info, rows, existing, events)
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}

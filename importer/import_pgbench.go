@@ -192,7 +192,14 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 		RunID: runID, Tool: "switchwatch import pgbench", ToolVersion: store.Version(),
 		Labels: labels, Settings: settings, Start: time.Unix(0, start).UTC(), End: stamp(end),
 	}
-	dir, counts, err := writeRun(&opt.Options, info, rows, existing)
+	if len(opt.Events) > 0 {
+		info.Settings["event_files"] = opt.Events
+	}
+	events, err := readRunEvents(&opt.Options, rep, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("import pgbench: %w", err)
+	}
+	dir, counts, err := writeRun(&opt.Options, info, rows, existing, events)
 	if err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
 	}

@@ -17,6 +17,7 @@ const (
 	ReasonMixed      = "other pgbench log format"
 	ReasonNotJSONL   = "not a request line"
 	ReasonBlank      = "blank line"
+	ReasonBadEvent   = "bad event line"
 )
 
 // ErrStrict is wrapped by the error of an import that met a skipped line

@@ -30,6 +30,10 @@ type Options struct {
 	Replace bool
 	// Warn, when set, receives notes as they arise (besides Report.Notes).
 	Warn func(string)
+	// Events are event files (any format ReadEvents knows) whose events
+	// are stored with the run in events.jsonl, where the analyzer finds
+	// them as it finds the lab's.
+	Events []string
 }
 
 // Result is what an import wrote.
@@ -150,7 +154,7 @@ func sourcesOf(info *store.RunInfo) []source {
 // writeRun writes rows (sorted by intended time within each stream, Seq
 // set) as a run folder in opt.Out. The run is built in a hidden folder and
 // renamed into place, so neither a reader nor a crash ever sees half of it.
-func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir string) (string, map[string]int64, error) {
+func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir string, events []store.Event) (string, map[string]int64, error) {
 	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create output folder: %w", err)
 	}
@@ -174,6 +178,21 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 	}
 	counts := w.Counts()
 	info.Probes = counts
+	if len(events) > 0 {
+		l, err := store.CreateEventLog(filepath.Join(w.Dir(), store.EventsFile))
+		if err != nil {
+			return "", nil, err
+		}
+		for _, e := range events {
+			if err := l.Log(e); err != nil {
+				l.Close()
+				return "", nil, err
+			}
+		}
+		if err := l.Close(); err != nil {
+			return "", nil, err
+		}
+	}
 	if err := store.WriteRunInfo(w.Dir(), info); err != nil {
 		return "", nil, err
 	}
@@ -192,6 +211,37 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 		return "", nil, fmt.Errorf("move imported run into place: %w", err)
 	}
 	return final, counts, nil
+}
+
+// readRunEvents reads opt.Events. Their bad lines are counted as skipped
+// lines of the import (ReasonBadEvent); events outside [start, end] are
+// kept and noted, since a provider's event may precede the first probe.
+func readRunEvents(opt *Options, rep *Report, start, end int64) ([]store.Event, error) {
+	var all []store.Event
+	for _, path := range opt.Events {
+		evs, bad, err := ReadEvents(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bad {
+			rep.skip(ReasonBadEvent, b.File, b.Line, b.Err)
+		}
+		outside := 0
+		for _, e := range evs {
+			if t := e.Time.UnixNano(); t < start || t > end {
+				outside++
+			}
+		}
+		if outside > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d of the %d events of %s fall outside the run (%s to %s)", outside, len(evs), path,
+				time.Unix(0, start).UTC().Format(time.RFC3339Nano), time.Unix(0, end).UTC().Format(time.RFC3339Nano)))
+		}
+		all = append(all, evs...)
+	}
+	if opt.Strict && rep.SkippedTotal() > 0 {
+		return nil, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	}
+	return all, nil
 }
 
 // stamp returns t as a pointer, UTC.

@@ -133,6 +133,7 @@ func addCommonImportFlags(fs *flag.FlagSet, opt *importer.Options, labels labels
 	fs.Var(labels, "label", "run label `key=value` (repeatable)")
 	fs.BoolVar(&opt.Strict, "strict", false, "fail on the first line that cannot be used instead of skipping it")
 	fs.BoolVar(&opt.Replace, "replace", false, "rewrite the run if these files were imported before (default: refuse)")
+	fs.Var((*listFlag)(&opt.Events), "events", "event `FILES` (comma-separated: events.jsonl, aws rds describe-events JSON, or CSV time,label[,end]) to store with the run")
 }
 
 func checkImportArgs(fs *flag.FlagSet, opt *importer.Options, labels labelsFlag, files []string) error {

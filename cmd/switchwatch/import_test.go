@@ -98,6 +98,35 @@ func TestImportStrict(t *testing.T) {
 	}
 }
 
+func TestImportWithEvents(t *testing.T) {
+	file := filepath.Join(importTestdata, "jsonl", "two-files", "app-1.jsonl")
+	csv := filepath.Join(t.TempDir(), "events.csv")
+	data := "time,label\n2026-11-25T19:00:00.1Z,Switchover started\n2026-11-25T20:00:00Z,much later\nnot a time,x\n"
+	if err := os.WriteFile(csv, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	aws := filepath.Join(importTestdata, "events", "aws-multiaz.json")
+	_, stderr, err := runImportCmd(t, "import", "jsonl", "--out", out, "--events", csv+","+aws, file)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "1 bad event line") || !strings.Contains(stderr, "1 of the 2 events of "+csv+" fall outside the run") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	runs, _ := store.FindRuns(out)
+	if len(runs) != 1 {
+		t.Fatalf("runs: %v", runs)
+	}
+	evs, bad, err := store.ReadEvents(filepath.Join(runs[0], store.EventsFile))
+	if err != nil || len(bad) != 0 || len(evs) != 4 || evs[0].Name != "switchover_started" || evs[0].Source != "user" || evs[2].Source != "aws" {
+		t.Fatalf("events.jsonl of the run: %+v %v %v", evs, bad, err)
+	}
+	if _, _, err := runImportCmd(t, "import", "jsonl", "--strict", "--out", t.TempDir(), "--events", csv, file); !errors.Is(err, importer.ErrStrict) {
+		t.Errorf("--strict with a bad event line: %v", err)
+	}
+}
+
 func TestImportJSONLCommand(t *testing.T) {
 	file := filepath.Join(importTestdata, "jsonl", "basic", "requests.jsonl")
 	out := t.TempDir()
