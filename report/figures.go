@@ -477,17 +477,26 @@ func renderTimeline(w io.Writer, format string, r *RunView) error {
 	var ticks []plot.Tick
 	rects := &Rects{}
 	present := map[analyze.State]bool{}
+	probes, err := r.windowProbes()
 	for i, s := range r.Streams {
 		y := float64(n - 1 - i)
 		ticks = append(ticks, plot.Tick{Value: y, Label: shorten(s.Kind+" · "+s.Conn, 24)})
+		if err == nil {
+			rects.Rects = append(rects.Rects, laneRects(probes, i, s.IntervalNS, t0, y)...)
+			continue
+		}
+		// The probes cannot be read (the run folder is gone): draw the
+		// segments the analysis found instead.
 		for _, seg := range s.Segments {
 			a, b := seg.Start.UnixNano(), seg.End.UnixNano()
 			if b <= from || a >= to {
 				continue
 			}
-			present[seg.State] = true
-			rects.Rects = append(rects.Rects, Rect{X0: secs(a, t0), X1: secs(b, t0), Y0: y - 0.32, Y1: y + 0.32, Color: StateColor(seg.State)})
+			rects.Rects = append(rects.Rects, Rect{X0: secs(a, t0), X1: secs(b, t0), Y0: y - 0.32, Y1: y + 0.32, Color: StateColor(seg.State), State: seg.State})
 		}
+	}
+	for _, x := range rects.Rects {
+		present[x.State] = true
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Add(phaseBands(r, t0))
@@ -513,9 +522,15 @@ const maxLatencyPoints = 20000
 
 func renderLatency(w io.Writer, format string, r *RunView) error {
 	t0, from, to, xLabel := runWindow(r)
-	pts, err := loadLatency(r, t0, from, to)
+	probes, err := r.windowProbes()
 	if err != nil {
 		return err
+	}
+	pts := make([]latencyPoint, 0, len(probes))
+	for _, q := range probes {
+		if q.latency > 0 {
+			pts = append(pts, latencyPoint{x: secs(q.intended, t0), ms: float64(q.latency) / 1e6, state: q.state})
+		}
 	}
 	if len(pts) > maxLatencyPoints {
 		pts = thin(pts, secs(from, t0), secs(to, t0), 1500)

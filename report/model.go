@@ -81,6 +81,8 @@ type RunView struct {
 	Why []string
 	// file is the run's part of figure file names.
 	file string
+	// probes are read when a picture of the run is drawn.
+	probes runProbes
 }
 
 // OutageStart is the start of the run's first non-healthy phase.

@@ -4,6 +4,8 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/switchwatch/switchwatch/analyze"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
@@ -48,6 +50,8 @@ type Rects struct {
 type Rect struct {
 	X0, X1, Y0, Y1 float64
 	Color          color.Color
+	// State is the probe state the rectangle shows (for the legend).
+	State analyze.State
 }
 
 var (

@@ -2,7 +2,10 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"sort"
+	"sync"
 
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -38,23 +41,56 @@ func probeState(p *store.Probe, slow int64) analyze.State {
 	return analyze.StateError
 }
 
-// loadLatency reads the probes of a run in [from, to) (intended start)
-// that have a latency, as points in seconds since t0 and milliseconds.
-func loadLatency(r *RunView, t0, from, to int64) ([]latencyPoint, error) {
-	slow := map[string]int64{}
-	for _, s := range r.Streams {
-		slow[s.Stream] = s.SlowThresholdNS
+// probe is what the per-run pictures need of one probe row.
+type probe struct {
+	stream   int // index in RunResult.Streams, -1 when unknown
+	seq      int64
+	intended int64
+	latency  int64 // 0: none (skipped)
+	state    analyze.State
+}
+
+// runProbes are the probes of a run inside the window its pictures show,
+// read once (the timeline and the latency picture may be drawn at once).
+type runProbes struct {
+	once   sync.Once
+	probes []probe
+	err    error
+}
+
+// windowProbes reads (once) the run's probes with intended start in the
+// window of its pictures, sorted by stream and Seq.
+func (r *RunView) windowProbes() ([]probe, error) {
+	r.probes.once.Do(func() {
+		_, from, to, _ := runWindow(r)
+		r.probes.probes, r.probes.err = loadProbes(r, from, to)
+	})
+	return r.probes.probes, r.probes.err
+}
+
+// loadProbes reads the probes of a run in [from, to) (intended start).
+func loadProbes(r *RunView, from, to int64) ([]probe, error) {
+	index := map[string]int{}
+	for i, s := range r.Streams {
+		index[s.Stream] = i
 	}
-	var pts []latencyPoint
+	var out []probe
 	fn := func(p *store.Probe) error {
-		if p.RunID != r.RunID || p.Intended < from || p.Intended >= to || p.LatencyNS <= 0 || p.Outcome == store.OutcomeSkipped {
+		if p.RunID != r.RunID || p.Intended < from || p.Intended >= to {
 			return nil
 		}
-		th, ok := slow[p.Stream()]
-		if !ok {
-			th = 1<<63 - 1
+		si, ok := index[p.Stream()]
+		slow := int64(math.MaxInt64)
+		if ok {
+			slow = r.Streams[si].SlowThresholdNS
+		} else {
+			si = -1
 		}
-		pts = append(pts, latencyPoint{x: secs(p.Intended, t0), ms: float64(p.LatencyNS) / 1e6, state: probeState(p, th)})
+		x := probe{stream: si, seq: p.Seq, intended: p.Intended, state: probeState(p, slow)}
+		if p.Outcome != store.OutcomeSkipped && p.LatencyNS > 0 {
+			x.latency = p.LatencyNS
+		}
+		out = append(out, x)
 		return nil
 	}
 	st, err := os.Stat(r.Path)
@@ -62,14 +98,48 @@ func loadLatency(r *RunView, t0, from, to int64) ([]latencyPoint, error) {
 		return nil, fmt.Errorf("read the probes of run %s: %w", r.RunID, err)
 	}
 	if st.IsDir() {
-		var skipped []string
-		err = store.ReadRun(r.Path, fn, func(s store.SkippedFile) { skipped = append(skipped, s.Path) })
-		_ = skipped // the analysis already reported them
+		// Unreadable segments were reported by the analysis already.
+		err = store.ReadRun(r.Path, fn, func(store.SkippedFile) {})
 	} else {
 		err = store.ReadSegment(r.Path, fn)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the probes of run %s in %s: %w", r.RunID, r.Path, err)
 	}
-	return pts, nil
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].stream != out[j].stream {
+			return out[i].stream < out[j].stream
+		}
+		if out[i].seq != out[j].seq {
+			return out[i].seq < out[j].seq
+		}
+		return out[i].intended < out[j].intended
+	})
+	return out, nil
+}
+
+// laneRects turns the probes of one stream into the marks of its lane:
+// consecutive probes in one state (and consecutive Seqs) make one
+// rectangle from the first one's intended start to one interval after the
+// last one's, so a missing row leaves a gap.
+func laneRects(probes []probe, stream int, interval int64, t0 int64, y float64) []Rect {
+	var out []Rect
+	var cur *Rect
+	var lastSeq int64
+	for i := range probes {
+		p := &probes[i]
+		if p.stream != stream {
+			continue
+		}
+		x0, x1 := secs(p.intended, t0), secs(p.intended+interval, t0)
+		if cur != nil && p.seq == lastSeq+1 && cur.State == p.state && x0 <= cur.X1+1e-9 {
+			cur.X1 = x1
+			lastSeq = p.seq
+			continue
+		}
+		out = append(out, Rect{X0: x0, X1: x1, Y0: y - 0.32, Y1: y + 0.32, Color: StateColor(p.state), State: p.state})
+		cur = &out[len(out)-1]
+		lastSeq = p.seq
+	}
+	return out
 }
