@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"image/png"
 	"os"
@@ -146,4 +147,23 @@ func TestWriteReportMissingRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "latency-r0.png")); !os.IsNotExist(err) {
 		t.Errorf("a failed picture left a file behind: %v", err)
 	}
+}
+
+// TestReportFlagsFitAnalyze: the report's flags can be added to analyze's
+// FlagSet: analyze defines none of them for something else (a duplicate
+// would panic when the lead wires addReportFlags into analyze).
+func TestReportFlagsFitAnalyze(t *testing.T) {
+	_, help, err := runCmd("analyze", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := flag.NewFlagSet("x", flag.ContinueOnError)
+	addReportFlags(ours)
+	ours.VisitAll(func(f *flag.Flag) {
+		// A line "  -name ..." followed by its usage; once wired, the usage is ours.
+		re := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(f.Name) + `( .*)?\n\s+(.*)$`)
+		if m := re.FindStringSubmatch(help); m != nil && !strings.HasPrefix(f.Usage, strings.SplitN(m[2], " ", 4)[0]) {
+			t.Errorf("analyze already has a flag -%s (%q): the report's -%s would clash", f.Name, m[2], f.Name)
+		}
+	})
 }
