@@ -9,8 +9,9 @@
 //	WriteMarkdown renders the model as Markdown to an io.Writer
 //	Figure.Render renders one picture to an io.Writer ("png" or "svg")
 //
-// The caller (the switchwatch command) decides file names and writes the
-// files; this package never creates files. Every string that comes from the
+// The caller (the switchwatch command) decides where the files go and
+// writes them: report.md references every picture as Figure.Name plus
+// "." and the format, beside it. This package never creates files. Every string that comes from the
 // data (labels, run ids, error messages, server names, event names) goes
 // through Escape or EscapeCell before it reaches the Markdown, so that it
 // can neither break the layout nor inject links, images or HTML.
@@ -21,6 +22,16 @@
 // Okabe–Ito palette, which stays distinguishable with the common forms of
 // colour blindness) and used by every picture; phases are shaded in the
 // colour of their state.
+//
+// # Many runs
+//
+// Tables list every run; pictures of single runs (a timeline with one lane
+// per probe stream, every probe a mark at its intended time, and the
+// latency of every probe on a log scale) are drawn only for the median and
+// the worst run by write downtime (per group, up to four groups) and the
+// runs named in Options.Show. Only their probes are read from disk, once
+// per run; a latency picture of more than 20,000 probes keeps the lowest
+// and highest probe of each state in each of 1,500 time bins.
 //
 // # Availability timelines
 //
