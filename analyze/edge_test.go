@@ -531,3 +531,32 @@ func TestRoundRobinReaders(t *testing.T) {
 		t.Errorf("a reordered DNS answer counted as %d changes", m.DNSChangeCount)
 	}
 }
+
+// A stream flipping between ok and slow on every probe makes as many
+// segments as probes: the summary keeps MaxSegments of them and counts all.
+func TestSegmentsAreBounded(t *testing.T) {
+	r := simple("flip", synth.Phase{State: synth.Healthy, Duration: 300 * time.Second})
+	r.Kinds = []string{store.KindWrite}
+	rows, truth := r.Probes()
+	for i := range rows {
+		rows[i].LatencyNS = int64(time.Millisecond) * int64(1+99*(i%2))
+	}
+	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Analyze(context.Background(), []string{dir}, Options{Slow: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := sum.Runs[0].Streams[0]
+	if st.SegmentsTotal != 3000 || len(st.Segments) != MaxSegments || st.StateWindows[StateSlow] != 1500 {
+		t.Errorf("segments %d kept of %d, slow windows %d", len(st.Segments), st.SegmentsTotal, st.StateWindows[StateSlow])
+	}
+	if st.StateNS[StateSlow] != 1500*int64(r.Interval) || st.StateNS[StateOK] != 1500*int64(r.Interval) {
+		t.Errorf("time by state %v", st.StateNS)
+	}
+	if len(sum.Runs[0].Phases) != 1 {
+		t.Errorf("slow flips made phases: %v", phaseStatesOf(&sum.Runs[0]))
+	}
+}

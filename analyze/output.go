@@ -130,9 +130,19 @@ func PhaseLine(r *RunResult) string {
 	return strings.Join(parts, " → ")
 }
 
+// TextOptions tune WriteTextWith.
+type TextOptions struct {
+	// NoRuns leaves out the section of every run (phases, metrics), for
+	// datasets of many runs: the groups and comparisons remain.
+	NoRuns bool
+}
+
 // WriteText writes the human-readable report: input, every run's phases and
 // metrics, the group statistics and the comparisons.
-func WriteText(w io.Writer, s *Summary) error {
+func WriteText(w io.Writer, s *Summary) error { return WriteTextWith(w, s, TextOptions{}) }
+
+// WriteTextWith is WriteText with options.
+func WriteTextWith(w io.Writer, s *Summary, opt TextOptions) error {
 	b := &strings.Builder{}
 	in := s.Input
 	fmt.Fprintf(b, "%d runs, %d probes from %d files", in.Runs, in.Rows, in.Files)
@@ -157,6 +167,9 @@ func WriteText(w io.Writer, s *Summary) error {
 		}
 	}
 	for i := range s.Runs {
+		if opt.NoRuns {
+			break
+		}
 		writeRun(b, &s.Runs[i])
 	}
 	writeGroups(b, s)
@@ -407,25 +420,15 @@ func writeAccuracy(b *strings.Builder, a *Accuracy) {
 	tw.Flush()
 }
 
-// streamLine sums a stream's segments by state, for people:
+// streamLine sums a stream's time by state, for people:
 // "write/new/write: read_only 5.9s (1), unavailable 4.1s (1); slow above 12ms".
 func streamLine(st *StreamResult) string {
-	var total [stSkipped + 1]int64
-	var windows [stSkipped + 1]int
-	for _, seg := range st.Segments {
-		for i, s := range States {
-			if seg.State == s {
-				total[i] += seg.DurationNS
-				windows[i]++
-			}
-		}
-	}
 	var parts []string
-	for i, s := range States {
-		if s == StateOK || windows[i] == 0 {
+	for _, s := range States {
+		if s == StateOK || st.StateWindows[s] == 0 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%d)", s, fmtDur(total[i], st.IntervalNS), windows[i]))
+		parts = append(parts, fmt.Sprintf("%s %s (%d)", s, fmtDur(st.StateNS[s], st.IntervalNS), st.StateWindows[s]))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "ok throughout")

@@ -147,9 +147,20 @@ type StreamResult struct {
 
 	// States counts the probes by state; every state is present.
 	States map[State]int64 `json:"states"`
-	// Segments are the stream's maximal intervals of one state, in time order.
-	Segments []Segment `json:"segments"`
+	// StateNS is the time spent in each state (every state present), summed
+	// over the segments; StateWindows counts the segments of each state.
+	StateNS      map[State]int64 `json:"state_ns"`
+	StateWindows map[State]int64 `json:"state_windows"`
+	// Segments are the stream's maximal intervals of one state, in time
+	// order: the first MaxSegments of SegmentsTotal (a stream flipping
+	// between ok and slow on every other probe would otherwise make the
+	// summary grow with the data).
+	Segments      []Segment `json:"segments"`
+	SegmentsTotal int64     `json:"segments_total"`
 }
+
+// MaxSegments bounds StreamResult.Segments.
+const MaxSegments = 1000
 
 // ServerChange is a moment the answering server identity changed.
 type ServerChange struct {

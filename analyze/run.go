@@ -137,8 +137,18 @@ func (s *stream) result() StreamResult {
 		Stream: s.name, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint,
 		IntervalNS: s.interval, SlowThresholdNS: s.slowNS, SlowThresholdSource: s.slowSource,
 		Probes: int64(len(s.rows)), Duplicates: s.dups, OutOfOrder: s.outOfOrder, MissingSeqs: s.missing,
-		States:   map[State]int64{},
-		Segments: slices.Clone(s.segs),
+		States:        map[State]int64{},
+		StateNS:       map[State]int64{},
+		StateWindows:  map[State]int64{},
+		Segments:      slices.Clone(s.segs[:min(len(s.segs), MaxSegments)]),
+		SegmentsTotal: int64(len(s.segs)),
+	}
+	for _, st := range States {
+		r.StateNS[st], r.StateWindows[st] = 0, 0
+	}
+	for _, seg := range s.segs {
+		r.StateNS[seg.State] += seg.DurationNS
+		r.StateWindows[seg.State]++
 	}
 	var counts [stSkipped + 1]int64
 	for _, st := range s.states {

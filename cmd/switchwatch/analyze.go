@@ -35,6 +35,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
 		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
 		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
+		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchwatch analyze [flags] PATH...
@@ -82,7 +83,7 @@ Flags:
 		return fmt.Errorf("analyze: %w", err)
 	}
 	if *jsonOut != "-" {
-		if err := analyze.WriteText(stdout, sum); err != nil {
+		if err := analyze.WriteTextWith(stdout, sum, analyze.TextOptions{NoRuns: *noRuns}); err != nil {
 			return err
 		}
 	}

@@ -211,6 +211,10 @@ func TestAnalyzeStrictAndErrors(t *testing.T) {
 	if _, _, err := runAnalyzeCmd(t, "/does/not/exist"); err == nil || !strings.Contains(err.Error(), "/does/not/exist") {
 		t.Errorf("missing path: %v", err)
 	}
+	out, _, err := runAnalyzeCmd(t, "--no-runs", "--by", "strategy", filepath.Join(analyzeTestdata, "runs"))
+	if err != nil || strings.Contains(out, "\nrun ") || !strings.Contains(out, "group strategy=a") {
+		t.Errorf("--no-runs: %v\n%s", err, out)
+	}
 	if _, _, err := runAnalyzeCmd(t, "--slow", "fast", "x"); err == nil {
 		t.Errorf("bad --slow accepted")
 	}
