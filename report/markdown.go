@@ -190,7 +190,7 @@ func (rep *Report) headline(g *GroupView) string {
 	}
 	if checked > 0 {
 		if cf > 0 {
-			s += fmt.Sprintf("; %s %s reported as failed committed anyway.", fmtCount(float64(cf)), plural(int(cf), "write", "writes"))
+			s += fmt.Sprintf("; %s %s reported as failed but committed anyway.", fmtCount(float64(cf)), plural(int(cf), "write was", "writes were"))
 		} else {
 			s += "."
 		}
