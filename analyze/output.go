@@ -369,6 +369,7 @@ func writeComparisons(b *strings.Builder, s *Summary) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tgroup\tbaseline median\tgroup median\tdelta\t\t")
 	var warns []string
+	warnMetrics := map[string][]string{}
 	medians := map[[2]string]float64{}
 	for _, g := range s.Groups {
 		for _, st := range g.Stats {
@@ -390,11 +391,14 @@ func writeComparisons(b *strings.Builder, s *Summary) {
 			if !contains(warns, w) {
 				warns = append(warns, w)
 			}
+			if !contains(warnMetrics[w], c.Metric) {
+				warnMetrics[w] = append(warnMetrics[w], c.Metric)
+			}
 		}
 	}
 	tw.Flush()
 	for _, w := range warns {
-		fmt.Fprintf(b, "  note: %s\n", w)
+		fmt.Fprintf(b, "  note: %s (%s)\n", w, strings.Join(warnMetrics[w], ", "))
 	}
 }
 
