@@ -266,6 +266,19 @@ func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Rep
 	return rows, settings, inferred, nil
 }
 
+// rowsByIntended sorts rows by intended start, keeping fileOf beside them.
+type rowsByIntended struct {
+	rows   []store.Probe
+	fileOf []int
+}
+
+func (r rowsByIntended) Len() int           { return len(r.rows) }
+func (r rowsByIntended) Less(i, j int) bool { return r.rows[i].Intended < r.rows[j].Intended }
+func (r rowsByIntended) Swap(i, j int) {
+	r.rows[i], r.rows[j] = r.rows[j], r.rows[i]
+	r.fileOf[i], r.fileOf[j] = r.fileOf[j], r.fileOf[i]
+}
+
 // guessSeventh decides what a seventh column is when nobody said: retries
 // when there are no skipped transactions (which exist only under --rate)
 // and at least half the successful transactions have 0 in it (pgbench's
@@ -360,17 +373,11 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 		}
 		rows = append(rows, p)
 	}
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return rows[order[i]].Intended < rows[order[j]].Intended })
-	sorted := make([]store.Probe, len(rows))
 	fileOf := make([]int, len(rows))
-	for i, k := range order {
-		sorted[i], fileOf[i] = rows[k], txns[k].file
+	for i := range txns {
+		fileOf[i] = txns[i].file
 	}
-	rows = sorted
+	sort.Stable(rowsByIntended{rows, fileOf})
 	settings["transactions"] = byStatus
 	settings["retries"] = retries
 	settings["schedule_lag"] = hasLag

@@ -151,6 +151,9 @@ func sourcesOf(info *store.RunInfo) []source {
 	return out
 }
 
+// segmentRows is the number of rows per Parquet segment of an imported run.
+const segmentRows = 250_000
+
 // writeRun writes rows (sorted by intended time within each stream, Seq
 // set) as a run folder in opt.Out. The run is built in a hidden folder and
 // renamed into place, so neither a reader nor a crash ever sees half of it.
@@ -163,23 +166,26 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 		return "", nil, fmt.Errorf("create temporary folder in %s: %w", opt.Out, err)
 	}
 	defer os.RemoveAll(tmp)
-	w, err := store.CreateRun(tmp, info, store.WriterOptions{SegmentRows: 1_000_000, SegmentEvery: 24 * time.Hour, FlushEvery: time.Hour})
-	if err != nil {
-		return "", nil, err
+	dir := filepath.Join(tmp, store.RunDirName(info.RunID))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("create run folder: %w", err)
 	}
+	// The rows are all known: write closed segments at once (no journal),
+	// as store.WriteProbesFile is meant for, segmentRows rows each.
+	counts := map[string]int64{}
 	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			w.Close()
+		counts[rows[i].Outcome]++
+	}
+	for n, lo := 1, 0; lo < len(rows); n, lo = n+1, lo+segmentRows {
+		hi := min(lo+segmentRows, len(rows))
+		if err := store.WriteProbesFile(filepath.Join(dir, fmt.Sprintf("probes-%06d.parquet", n)), rows[lo:hi]); err != nil {
 			return "", nil, err
 		}
 	}
-	if err := w.Close(); err != nil {
-		return "", nil, err
-	}
-	counts := w.Counts()
+	info.SchemaVersion = store.SchemaVersion
 	info.Probes = counts
 	if len(events) > 0 {
-		l, err := store.CreateEventLog(filepath.Join(w.Dir(), store.EventsFile))
+		l, err := store.CreateEventLog(filepath.Join(dir, store.EventsFile))
 		if err != nil {
 			return "", nil, err
 		}
@@ -193,7 +199,7 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 			return "", nil, err
 		}
 	}
-	if err := store.WriteRunInfo(w.Dir(), info); err != nil {
+	if err := store.WriteRunInfo(dir, info); err != nil {
 		return "", nil, err
 	}
 	final := filepath.Join(opt.Out, store.RunDirName(info.RunID))
@@ -204,7 +210,7 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 		}
 		final = replaceDir
 	}
-	if err := os.Rename(w.Dir(), final); err != nil {
+	if err := os.Rename(dir, final); err != nil {
 		if replaceDir != "" {
 			os.Rename(filepath.Join(tmp, "replaced"), replaceDir) // put the old run back
 		}
