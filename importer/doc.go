@@ -74,31 +74,57 @@
 //
 // The analyzer cuts streams by the rows' scheduled starts; a stretch with
 // no rows is no outage to it. So, when the schedule is known, the importer
-// fills it in: under --rate (schedule_lag present) pgbench schedules
-// transactions as a Poisson process at the rate (given as
-// PgbenchOptions.Rate, else estimated as transactions per second of pgbench
-// run time, a pgbench run being the union of overlapping file time spans).
-// A stretch between two consecutive scheduled starts (over all files) is a
-// gap when so long a stretch would happen by chance less than once in a
-// thousand healthy runs of this size: longer than ln(1000·N)/rate, and at
-// least 2/rate. Into each gap it writes round(gap·rate)-1 rows, spread
-// evenly, with
+// fills it in. Under --rate (schedule_lag present) pgbench schedules
+// transactions as a Poisson process at the rate, and keeps scheduling
+// through a slow or hung server (late transactions keep their scheduled
+// start), so the scheduled starts of all files together stay dense as long
+// as any pgbench client is alive. The rate is PgbenchOptions.Rate, else
+// estimated per pgbench run (transactions per second of the run's span; a
+// pgbench run is the union of input files whose time spans overlap; a run
+// of fewer than 10 transactions takes the overall rate).
+//
+// A stretch between two consecutive scheduled starts is a gap when so long
+// a stretch would happen by chance less than once in a thousand healthy
+// imports of this size: longer than ln(1000·N)/rate (at least 2/rate), N
+// being the number of transactions, rate that of the pgbench run before the
+// stretch. A stretch is excused, not a gap, when pgbench was demonstrably
+// alive through it: a logged transaction that started before it ended
+// after it, or the stretch ends in a skipped transaction (pgbench 15 logs a
+// skipped transaction when it skips it, with a schedule lag of 0, so a
+// burst of skips stands for the stretch before it). Into each gap go
+// round(gap·rate)-1 rows, spread evenly (at most 100,000 per gap, and
+// 1,000,000 per import; beyond that the import says what it left out), with
 //
 //	Outcome timeout, no error class, Error InferredError
 //
 // which the analyzer classifies as unavailable (a timeout without class);
 // run.json says settings.inferred = true, settings.inferred_rows, and lists
 // settings.inferred_gaps, each with its edges (the scheduled starts either
-// side, known to ± one mean inter-arrival time, 1/rate). These rows are not
-// observations: nobody saw those transactions fail; the log shows that none
-// was scheduled, because no pgbench client was alive. A gap therefore
-// includes the time pgbench took to be restarted, and a pause between two
-// pgbench runs reads as an outage. Stretches where only some clients were
-// aborted are not inferred (the remaining clients keep the schedule dense).
-// Nothing is inferred before the first or after the last transaction, nor
-// without --rate: without a schedule the log cannot say that anything was
-// due (the import says so). PgbenchOptions.NoInfer turns inference off;
-// PgbenchOptions.MinGap overrides the gap threshold.
+// side, known to ± one mean inter-arrival time, 1/rate), the due count and
+// the rows. These rows are not observations: nobody saw those transactions
+// fail; the log shows that none was scheduled, because no pgbench client
+// was alive. A gap therefore includes the time pgbench took to be
+// restarted, and a pause between two pgbench runs reads as an outage.
+// Stretches where only some clients were aborted are not inferred (the
+// remaining clients keep the schedule dense). Nothing is inferred before
+// the first or after the last transaction, nor without --rate: without a
+// schedule the log cannot say that anything was due (the import says so).
+// PgbenchOptions.NoInfer turns inference off; PgbenchOptions.MinGap
+// overrides the gap threshold.
+//
+// # Interval
+//
+// The analyzer reads the probe interval from run.json (settings.interval)
+// and takes a step of more than three intervals between consecutive rows
+// of a stream for a step of the clock, shifting later rows back. Imported
+// rows are not on a grid, so the importer records as interval the larger of
+// the median step and a third of the longest step of any stream: no pause
+// is then taken for a clock step, at the price of a coarser resolution
+// where the rows have long pauses (the analyzer states it beside every
+// duration). Rows of one stream with the same scheduled start are moved
+// 1 ns apart. settings.schedule says what the rows' times are: "poisson"
+// (pgbench --rate), "closed_loop" (pgbench without --rate), "intervals"
+// (aggregated) or "irregular" (JSON lines).
 //
 // # pgbench aggregated logs
 //
@@ -134,4 +160,17 @@
 // ReadEvents reads an events file in any of three formats, told apart by
 // content: the lab's events.jsonl (store.Event per line), the JSON printed
 // by "aws rds describe-events --output json", or a CSV "time,label[,end]".
+// Options.Events stores events of such files with an imported run, in its
+// events.jsonl.
+//
+// # Tests
+//
+// The golden cases live in testdata/import at the module root: logs of the
+// real pgbench (testdata/import/pgbench, regenerated with
+//
+//	go test ./importer -run TestRegenerate -regenerate && go test ./importer -run 'TestGolden|TestEvents' -update
+//
+// which needs the PostgreSQL server binaries and pgbench), hand-written
+// edge cases (pgbench-edge, jsonl, events). Every parser has a fuzz test
+// (FuzzPgbenchLine, FuzzJSONLLine, FuzzEvents; see fuzz_test.go).
 package importer
