@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/pgserver"
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // pgbenchRunner runs the real pgbench binary against a test server, in dir
@@ -121,5 +123,82 @@ func TestPgbenchThroughOutage(t *testing.T) {
 	gaps, _ := info.Settings["inferred_gaps"].([]any)
 	if len(gaps) != 1 {
 		t.Errorf("want one inferred gap (between the runs), got %v", gaps)
+	}
+}
+
+// TestPgbenchThroughHang blocks every pgbench transaction behind a table
+// lock for 1.5 s, a server that hangs rather than dies: pgbench 15 keeps
+// its clients and its schedule, so nothing may be inferred; the hang shows
+// as slow transactions, and with --latency-limit as a burst of skipped
+// ones, which is what the log says.
+func TestPgbenchThroughHang(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and runs pgbench")
+	}
+	pb := newPgbench(t, t.TempDir())
+	for _, tc := range []struct {
+		name  string
+		extra []string
+	}{
+		{"late", nil},
+		{"skipped", []string{"--latency-limit=200"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			prefix := "hang_" + tc.name
+			// -n: no vacuum, which would empty pgbench_history, the
+			// count this waits on.
+			done := make(chan error, 1)
+			go func() {
+				args := append([]string{"-n", "-T", "4", "-R", "100", "-c", "2", "-j", "2", "-l", "--log-prefix=" + prefix}, tc.extra...)
+				out, err := pb.run(ctx, args...)
+				if err != nil {
+					err = fmt.Errorf("%w\n%s", err, out)
+				}
+				done <- err
+			}()
+			var before int64
+			_ = pb.srv.QueryRow(ctx, "SELECT count(*) FROM pgbench_history").Scan(&before)
+			for {
+				var n int64
+				if err := pb.srv.QueryRow(ctx, "SELECT count(*) FROM pgbench_history").Scan(&n); err == nil && n-before >= 30 {
+					break
+				}
+				select {
+				case err := <-done:
+					t.Fatalf("pgbench ended before the hang: %v", err)
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			if err := pb.srv.Exec(ctx, "BEGIN; LOCK TABLE pgbench_accounts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("pgbench: %v", err)
+			}
+			res, err := ImportPgbench(ctx, pb.logs(prefix), PgbenchOptions{Options: Options{Out: t.TempDir()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s; notes: %v", res.Report, res.Report.Notes)
+			if res.Inferred != 0 {
+				t.Errorf("%d rows inferred through a hang that pgbench survived", res.Inferred)
+			}
+			var slow, skipped int
+			for _, p := range readRows(t, res.RunDir) {
+				if p.Outcome == store.OutcomeOK && p.End-p.Intended > int64(time.Second) {
+					slow++
+				}
+				if p.Outcome == store.OutcomeSkipped {
+					skipped++
+				}
+			}
+			if slow == 0 {
+				t.Errorf("no transaction took more than 1 s from its schedule through a 1.5 s lock")
+			}
+			if len(tc.extra) > 0 && skipped == 0 {
+				t.Errorf("no skipped transaction under --latency-limit through a 1.5 s lock")
+			}
+		})
 	}
 }

@@ -102,7 +102,8 @@ func saveLogs(t *testing.T, logs []string, dir string) {
 }
 
 // runOutage runs pgbench (2 clients, 2 threads, with the extra args)
-// through a SIGKILL of the server: the first run (prefix pgbench_log_a)
+// (-n: no vacuum, which would empty pgbench_history, the count this
+// waits on) through a SIGKILL of the server: the first run (prefix pgbench_log_a)
 // until pgbench has committed minTx transactions, then the kill, which
 // aborts every client and ends pgbench; then a restart and a second run of
 // 2 s (pgbench_log_b). It returns the logs of both runs.
@@ -115,7 +116,7 @@ func runOutage(t *testing.T, pb *pgbenchRunner, minTx int64, extra ...string) (a
 	}
 	done := make(chan pgbOut, 1)
 	go func() {
-		args := append([]string{"-T", "60", "-c", "2", "-j", "2", "-l", "--log-prefix=pgbench_log_a"}, extra...)
+		args := append([]string{"-n", "-T", "60", "-c", "2", "-j", "2", "-l", "--log-prefix=pgbench_log_a"}, extra...)
 		out, err := pb.run(ctx, args...)
 		done <- pgbOut{out, err}
 	}()
