@@ -40,12 +40,21 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 }
 
 // durStr formats a Duration with its resolution's decimals.
-func durStr(d analyze.Duration) string { return fmtSec(float64(d.NS), d.ResolutionNS) }
+// A zero without resolution (no window at all) is exactly "0 s".
+func durStr(d analyze.Duration) string {
+	if d.NS == 0 && d.ResolutionNS == 0 {
+		return "0 s"
+	}
+	return fmtSec(float64(d.NS), d.ResolutionNS)
+}
 
 // statVal formats a value of a metric in its unit.
 func statVal(st *analyze.Stats, v float64) string {
 	if st.Unit == analyze.UnitNS {
 		res := st.ResolutionNS
+		if res == 0 && v == 0 {
+			return "0 s" // no window in any run: exactly zero
+		}
 		if res == 0 {
 			res = int64(time.Millisecond)
 		}
