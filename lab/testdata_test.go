@@ -1,0 +1,51 @@
+package lab
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// TestShippedRuns checks that the recorded runs in testdata/runs still
+// read with this schema and carry their ground truth; when the run format
+// changes, regenerate them (sh lab/testdata/regenerate.sh).
+func TestShippedRuns(t *testing.T) {
+	runs, err := store.FindRuns("testdata/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) == 0 {
+		t.Skip("no shipped runs in testdata/runs")
+	}
+	for _, dir := range runs {
+		info, err := store.ReadRunInfo(dir)
+		if err != nil {
+			t.Errorf("%v (regenerate: sh lab/testdata/regenerate.sh)", err)
+			continue
+		}
+		if info.Labels["scenario"] == "" {
+			t.Errorf("%s: no scenario label", dir)
+		}
+		rows := 0
+		err = store.ReadRun(dir, func(*store.Probe) error { rows++; return nil },
+			func(s store.SkippedFile) { t.Errorf("%s: %s", s.Path, s.Reason) })
+		if err != nil || rows == 0 {
+			t.Errorf("%s: %d rows, %v", dir, rows, err)
+		}
+		events, bad, err := store.ReadEvents(filepath.Join(dir, store.EventsFile))
+		if err != nil || len(bad) > 0 {
+			t.Errorf("%s: events: %v %v", dir, err, bad)
+		}
+		found := false
+		for _, e := range events {
+			found = found || e.Name == EvScenario
+		}
+		if !found {
+			t.Errorf("%s: no scenario event", dir)
+		}
+		if v, err := store.ReadVerify(dir); err != nil || v == nil {
+			t.Errorf("%s: no lost-write check (%v)", dir, err)
+		}
+	}
+}
