@@ -99,3 +99,37 @@ func BenchmarkAnalyze(b *testing.B) { benchAnalyze(b, Options{}) }
 // BenchmarkAnalyzeGeneric reads through store.ReadSegment (the generic row
 // reader) for comparison with the column-chunk reader.
 func BenchmarkAnalyzeGeneric(b *testing.B) { benchAnalyze(b, Options{generic: true}) }
+
+// The readers alone, on one segment of the benchmark dataset: the
+// column-chunk reader against the generic row reader (store.ReadSegment).
+func benchRead(b *testing.B, read segmentReader) {
+	dir := benchDataset(b, *benchRows)
+	srcs, err := findSources([]string{dir})
+	if err != nil || len(srcs) == 0 {
+		b.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(srcs[0].path, "probes-*.parquet"))
+	if len(segs) == 0 {
+		b.Fatal("no segment")
+	}
+	pool := &rowPool{}
+	b.ResetTimer()
+	var rows int64
+	for i := 0; i < b.N; i++ {
+		syms := newSymtab()
+		run := newRunRows("bench", srcs[0].path, syms)
+		run.pool = pool
+		n, err := read(segs[0], pool.colReader(syms), func(uint32) *runRows { return run })
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += n
+		for _, s := range run.order {
+			pool.put(s.rows)
+		}
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkReadSegmentColumns(b *testing.B) { benchRead(b, readSegmentFast) }
+func BenchmarkReadSegmentGeneric(b *testing.B) { benchRead(b, readSegmentRows) }
