@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/record/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the want.golden files under testdata/import")
@@ -191,4 +190,3 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 }
 
-var _ = store.OutcomeOK

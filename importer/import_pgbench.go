@@ -21,8 +21,10 @@ type PgbenchOptions struct {
 	Kind string
 	// Conn is store.ConnPooled (default) or store.ConnNew (pgbench -C).
 	Conn string
-	// Rate is pgbench's --rate in transactions per second; 0 estimates it
-	// from the logs when they have a schedule_lag column.
+	// Rate is pgbench's --rate in transactions per second (times its
+	// --sampling-rate, if it sampled: a sample of a Poisson schedule is a
+	// Poisson schedule at the sampled rate); 0 estimates it from the logs
+	// when they have a schedule_lag column.
 	Rate float64
 	// Seventh says what a seventh per-transaction column is (SeventhLag,
 	// SeventhRetries); empty takes schedule_lag.

@@ -72,7 +72,7 @@ func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []stri
 	addCommonImportFlags(fs, &opt.Options, labels)
 	fs.StringVar(&opt.Kind, "kind", "write", "probe kind of the transactions: write (the default TPC-B-like script) or read (pgbench -S)")
 	fs.StringVar(&opt.Conn, "conn", "pooled", "connection mode: pooled, or new for pgbench -C")
-	fs.Float64Var(&opt.Rate, "rate", 0, "pgbench's --rate in transactions/s (default: estimated from the logs)")
+	fs.Float64Var(&opt.Rate, "rate", 0, "pgbench's --rate in transactions/s, times --sampling-rate if pgbench sampled (default: estimated from the logs)")
 	fs.StringVar(&opt.Seventh, "seventh", "", "what a 7th per-transaction column is: lag (pgbench --rate, the default) or retries (--max-tries without --rate)")
 	fs.IntVar(&aggSeconds, "aggregate-interval", 0, "pgbench's --aggregate-interval in `seconds` (default: the most common step in the logs)")
 	fs.DurationVar(&opt.MinGap, "min-gap", 0, "shortest stretch without scheduled transactions inferred as unavailable (default: from the rate, see the README)")
