@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 var update = flag.Bool("update", false, "rewrite the want.golden files under testdata/import")
@@ -189,4 +188,3 @@ func compareGolden(t *testing.T, path, got string) {
 		}
 	}
 }
-
