@@ -273,7 +273,7 @@ func (rep *Report) writeFigure(b *mdWriter, f *Figure, heading bool) {
 		for _, ext := range rep.Opt.Formats[1:] {
 			links = append(links, fmt.Sprintf("[%s](%s.%s)", strings.ToUpper(ext), f.Name, ext))
 		}
-		b.p("\n<sub>Also as %s.</sub>\n", strings.Join(links, ", "))
+		b.p("\n*Also as %s.*\n", strings.Join(links, ", "))
 	}
 	b.p("\n")
 }
