@@ -109,3 +109,14 @@ func slowThreshold(rows []row) (int64, string) {
 	}
 	return max(slowFactor*h.quantile(0.5), slowFloor), slowSourceRun
 }
+
+// Classify gives one probe row its state exactly as the analysis does;
+// slowNS is its stream's slow threshold (StreamResult.SlowThresholdNS).
+// Renderers use it to colour probes the way the analyzer counted them.
+func Classify(p *store.Probe, slowNS int64) State {
+	x := row{outcome: outcomeCode(p.Outcome), class: classCode[p.ErrorClass], latency: p.LatencyNS}
+	if p.ErrorClass != "" && x.class == classNone {
+		x.class = classOther
+	}
+	return States[classify(&x, slowNS)]
+}
