@@ -188,3 +188,24 @@ func compareGolden(t *testing.T, path, got string) {
 		}
 	}
 }
+
+// TestCrashedImportIsNoRun: the hidden folder of an import that died
+// before its rename holds a run folder, which must not count as imported.
+func TestCrashedImportIsNoRun(t *testing.T) {
+	file := filepath.Join(goldenRoot, "jsonl", "two-files", "app-1.jsonl")
+	out := t.TempDir()
+	first, err := ImportJSONL(context.Background(), []string{file}, Options{Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed := filepath.Join(out, ".import-123", filepath.Base(first.RunDir))
+	if err := os.MkdirAll(filepath.Dir(crashed), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(first.RunDir, crashed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ImportJSONL(context.Background(), []string{file}, Options{Out: out}); err != nil {
+		t.Fatalf("import after a crashed one: %v", err)
+	}
+}

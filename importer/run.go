@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -115,6 +116,9 @@ func checkImported(out, runID string, srcs []source, replace bool) (existing str
 		want[s.SHA256] = s.Path
 	}
 	for _, dir := range runs {
+		if rel, err := filepath.Rel(out, dir); err == nil && strings.HasPrefix(rel, ".import-") {
+			continue // left behind by an import that crashed; never a run
+		}
 		id := store.RunIDFromDir(dir)
 		if id == runID {
 			if replace {
