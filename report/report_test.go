@@ -109,6 +109,9 @@ func TestGolden(t *testing.T) {
 	}
 	md := markdown(t, rep)
 	golden(t, "fixture.golden.md", md)
+	if i := bytes.IndexByte(md, '<'); i >= 0 {
+		t.Errorf("report.md has raw HTML (not every wiki takes it): %q", md[i:min(len(md), i+20)])
+	}
 
 	// The same input gives the same bytes.
 	rep2, err := Build(sum, Options{Rate: 2000, Retry: retry, Show: []string{"bg-tuned-07", "no-such-run"}})
