@@ -622,17 +622,17 @@ func (rep *Report) writeAccuracy(b *mdWriter) {
 		return
 	}
 	b.p("## Accuracy against ground truth\n\n")
-	b.p("%d of %d event edges have a detected phase boundary within one probe interval.\n\n", a.Within, a.Total)
+	b.p("%d of %d event edges that change what clients see have a detected boundary within one probe interval.\n\n", a.Within, a.Total)
 	var off []analyze.BoundaryError
 	for _, x := range a.Boundaries {
-		if !x.Within {
+		if x.Expected && !x.Within {
 			off = append(off, x)
 		}
 	}
 	if len(off) == 0 {
 		return
 	}
-	b.p("| run | event | edge | error | resolution |\n| --- | --- | --- | ---: | ---: |\n")
+	b.p("Those that do not:\n\n| run | event | edge | error | resolution |\n| --- | --- | --- | ---: | ---: |\n")
 	for i, x := range off {
 		if i == 50 {
 			b.p("\n… and %d more.\n", len(off)-50)

@@ -173,8 +173,9 @@ func TestHostileLabels(t *testing.T) {
 	sum.Runs[0].Streams[0].Segments[0].Error = "boom | <b>bold</b>\n- list"
 	sum.Input.Skipped = append(sum.Input.Skipped, analyze.SkippedFile{Path: "x|y\n## z", Reason: "<br> bad [x](y)", Rows: -1})
 	sum.Accuracy = &analyze.Accuracy{Total: 2, Within: 1, Boundaries: []analyze.BoundaryError{
-		{RunID: sum.Runs[0].RunID, Event: "ok", Edge: "start", ErrorNS: 50e6, ResolutionNS: 100e6, Within: true},
-		{RunID: sum.Runs[0].RunID, Event: "e|<b>x</b>", Edge: "end", ErrorNS: -360e6, ResolutionNS: 100e6},
+		{RunID: sum.Runs[0].RunID, Event: "ok", Edge: "start", ErrorNS: 50e6, ResolutionNS: 100e6, Within: true, Expected: true},
+		{RunID: sum.Runs[0].RunID, Event: "e|<b>x</b>", Edge: "end", ErrorNS: -360e6, ResolutionNS: 100e6, Expected: true},
+		{RunID: sum.Runs[0].RunID, Event: "reference-only", Edge: "end", ErrorNS: 5e9, ResolutionNS: 100e6},
 	}}
 	rep, err := Build(sum, Options{Show: []string{sum.Runs[0].RunID}})
 	if err != nil {
@@ -182,7 +183,7 @@ func TestHostileLabels(t *testing.T) {
 	}
 	md := string(markdown(t, rep))
 	golden(t, "hostile.golden.md", []byte(md))
-	if !strings.Contains(md, "1 of 2 event edges") || !strings.Contains(md, "| -0.4 s | 100 ms |") {
+	if !strings.Contains(md, "1 of 2 event edges") || !strings.Contains(md, "| -0.4 s | 100 ms |") || strings.Contains(md, "reference-only") {
 		t.Error("the accuracy section is missing or wrong")
 	}
 	for _, bad := range []string{"<script", "<img", "<b>", "<br>", "\n# injected", "\n## z", "\n- list"} {

@@ -210,6 +210,7 @@ statistics, comparisons and, with --rate (and --retry), capacity planning.`, std
 	slow := fs.Duration("slow", 0, "latency above which a successful probe is slow (default: derived per stream)")
 	trigger := fs.String("trigger", "", "name of the event the event_to_* metrics are measured from")
 	events := fs.String("events", "", "extra events `FILE` (events.jsonl format)")
+	truth := fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth); the report shows the result")
 	ropts := addReportFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -224,7 +225,7 @@ statistics, comparisons and, with --rate (and --retry), capacity planning.`, std
 	if err := ropts.check(); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	opt := analyze.Options{Slow: *slow, Trigger: *trigger, Warn: func(s string) { fmt.Fprintln(stderr, "warning:", s) }}
+	opt := analyze.Options{Slow: *slow, Trigger: *trigger, Truth: *truth, Warn: func(s string) { fmt.Fprintln(stderr, "warning:", s) }}
 	for _, k := range strings.Split(*by, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			opt.By = append(opt.By, k)
