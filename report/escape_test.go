@@ -107,3 +107,25 @@ func TestEscapeListMarker(t *testing.T) {
 		}
 	}
 }
+
+// TestFileSafe: picture names are plain, and different run ids never
+// share one.
+func TestFileSafe(t *testing.T) {
+	used := map[string]bool{}
+	seen := map[string]string{}
+	for _, id := range []string{"a", "A", "a/b", "a_b", "../x", "", "x.y", ".hidden", strings.Repeat("z", 100), strings.Repeat("z", 100) + "1", "a"} {
+		name := uniqueName(fileSafe(id), used)
+		for _, r := range name {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+				t.Errorf("fileSafe(%q) = %q has %q", id, name, r)
+			}
+		}
+		if strings.HasPrefix(name, ".") || name == "" {
+			t.Errorf("fileSafe(%q) = %q", id, name)
+		}
+		if other, ok := seen[name]; ok {
+			t.Errorf("ids %q and %q share the name %q", other, id, name)
+		}
+		seen[name] = id
+	}
+}
