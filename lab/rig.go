@@ -80,6 +80,17 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 			r = nil
 		}
 	}()
+	// The endpoints first: a port that is taken (another lab on a fixed
+	// port) should fail the rig before any server is made. Until the
+	// servers are up they forward nowhere (a client is reset).
+	r.Writer, err = NewProxy("write", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.WritePort)), "")
+	if err != nil {
+		return r, err
+	}
+	r.Reader, err = NewProxy("read", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.ReadPort)), "")
+	if err != nil {
+		return r, err
+	}
 	r.Blue, err = pgserver.Start(ctx, pgserver.Options{
 		Dir: filepath.Join(dir, "blue"), Name: TargetBlue, Password: opts.Password,
 		Settings: opts.Settings, Binaries: opts.Binaries,
@@ -93,12 +104,10 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 	if err != nil {
 		return r, fmt.Errorf("start green as a standby of blue: %w", err)
 	}
-	r.Writer, err = NewProxy("write", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.WritePort)), r.Blue.Addr())
-	if err != nil {
+	if err := r.Writer.Forward(r.Blue.Addr()); err != nil {
 		return r, err
 	}
-	r.Reader, err = NewProxy("read", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.ReadPort)), r.server(opts.ReaderTarget).Addr())
-	if err != nil {
+	if err := r.Reader.Forward(r.server(opts.ReaderTarget).Addr()); err != nil {
 		return r, err
 	}
 	return r, nil

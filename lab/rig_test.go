@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -256,5 +257,22 @@ func TestCleanStale(t *testing.T) {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s removed: %v", d, err)
 		}
+	}
+}
+
+func TestRigPortInUse(t *testing.T) {
+	pgserver.BinariesForTest(t) // as root this needs the postgres user too
+	// Binaries that cannot run: had the rig made a server first, the error
+	// would be about initdb, not the port.
+	bogus := &pgserver.Binaries{Dir: "/nonexistent", Postgres: "/nonexistent/postgres",
+		Initdb: "/nonexistent/initdb", PgCtl: "/nonexistent/pg_ctl"}
+	other, err := NewProxy("other", "127.0.0.1:0", "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = NewRig(context.Background(), RigOptions{Binaries: bogus, WritePort: other.Port()})
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("rig on a taken port: %v; want an error saying the port is in use", err)
 	}
 }

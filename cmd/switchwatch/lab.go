@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/lab"
 	"github.com/switchwatch/switchwatch/record"
+	"golang.org/x/term"
 )
 
 func init() {
@@ -107,7 +109,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.IntVar(&opts.Rig.ReadPort, "read-port", 0, "read endpoint port on 127.0.0.1 (default: a free port)")
 	fs.StringVar(&opts.ReadVia, "read-via", lab.ReadViaWrite, "endpoint of the read probes: write, or read (the read endpoint)")
 	fs.StringVar(&opts.Rig.ReaderTarget, "reader-target", lab.TargetGreen, "where the read endpoint forwards: green (like a reader endpoint) or blue")
-	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal)")
 	// The recorder's probe settings, as in "switchwatch record".
 	cfg := &opts.Record
 	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
@@ -149,7 +151,9 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	cfg.Kinds = kinds
 	cfg.Conns = conns
 	opts.Log = stdout
-	if !quiet {
+	// The bar redraws in place, which only a terminal shows well; elsewhere
+	// the line per run on stdout is the progress.
+	if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = stderr
 	}
 	fmt.Fprintf(stdout, "scenario %s (%s), about %s per run plus the rig's setup\n",
