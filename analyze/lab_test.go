@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 )
@@ -11,30 +12,50 @@ import (
 // machine (probe latencies of 30-700 ms), copied as they were written.
 const labRuns = "../testdata/analyze/lab"
 
-// On real lab runs the endpoint's no-answer window is found within one
-// probe interval at both ends: timing by intended start makes the first
-// probe meant to start inside the window the first to hang.
-func TestLabAuroraBlackholeWithinOneInterval(t *testing.T) {
-	sum, err := Analyze(context.Background(), []string{labRuns}, Options{Truth: true})
+// On real lab runs every step that changes what clients see lies where
+// the probes place a change: from one probe interval before a detected
+// boundary to the end of the first probe after it. Two exceptions are
+// known and excused here, not hidden: blue_read_only is stamped by the lab
+// when it issues the change, which takes effect 0.1-0.7 s later on these
+// runs; and a step that follows another within one interval (the endpoint
+// refusing 44 ms after blue was killed) shares its boundary.
+func checkLabTruth(t *testing.T, dir string) *Summary {
+	t.Helper()
+	sum, err := Analyze(context.Background(), []string{dir}, Options{Truth: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Runs) != 2 || len(sum.Input.Skipped) != 0 {
-		t.Fatalf("%d runs, skipped %v", len(sum.Runs), sum.Input.Skipped)
+	if len(sum.Input.Skipped) != 0 {
+		t.Fatalf("skipped %v", sum.Input.Skipped)
 	}
-	n := 0
+	var prev BoundaryError
+	checked := 0
 	for _, b := range sum.Accuracy.Boundaries {
-		if b.Event != "endpoint_blackhole" {
+		if !b.Expected {
 			continue
 		}
-		n++
-		if !b.Expected || !b.Within {
-			t.Errorf("%s %s edge of the blackhole: nearest boundary %+.3fs away (%s), want within %v",
-				b.RunID, b.Edge, float64(b.ErrorNS)/1e9, b.Stream, time.Duration(b.ResolutionNS))
+		shared := prev.RunID == b.RunID && b.EventTime.Sub(prev.EventTime) <= time.Duration(b.ResolutionNS)
+		prev = b
+		if b.Event == "blue_read_only" || shared {
+			continue
+		}
+		checked++
+		if !b.Within {
+			t.Errorf("%s %s %s: nearest boundary %+.3fs away (%s, first probe %v), want within [-%v, +%v]",
+				b.RunID, b.Event, b.Edge, float64(b.ErrorNS)/1e9, b.Stream, time.Duration(b.LatencyNS),
+				time.Duration(b.LatencyNS), time.Duration(b.ResolutionNS))
 		}
 	}
-	if n != 4 {
-		t.Errorf("%d blackhole edges, want 4", n)
+	if checked == 0 {
+		t.Errorf("no event edge checked")
+	}
+	return sum
+}
+
+func TestLabAurora(t *testing.T) {
+	sum := checkLabTruth(t, labRuns)
+	if len(sum.Runs) != 2 {
+		t.Fatalf("%d runs", len(sum.Runs))
 	}
 	for _, run := range sum.Runs {
 		m := run.Metrics
@@ -50,10 +71,13 @@ func TestLabAuroraBlackholeWithinOneInterval(t *testing.T) {
 			t.Errorf("run %s ends in %q, want healthy (new server)", run.RunID, last.Label)
 		}
 	}
-	// Known, and reported rather than asserted: blue_read_only is found
-	// 0.3-0.7 s after the lab's timestamp, and green_promoted's end up to
-	// 0.4 s before it, on these runs: the lab stamps the read-only switch
-	// when it issues it and the promotion's end when it has seen it, and
-	// probes that took hundreds of milliseconds reach the server after
-	// their intended start.
+}
+
+// The lab's own committed runs (aurora and crash), when present.
+func TestLabTestdataRuns(t *testing.T) {
+	dir := "../lab/testdata/runs"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no %s", dir)
+	}
+	checkLabTruth(t, dir)
 }

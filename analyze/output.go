@@ -403,9 +403,10 @@ func writeComparisons(b *strings.Builder, s *Summary) {
 }
 
 func writeAccuracy(b *strings.Builder, a *Accuracy) {
-	fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges have a detected boundary within one probe interval\n", a.Within, a.Total)
+	fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges lie where the probes place a change\n", a.Within, a.Total)
+	b.WriteString("(from one probe interval before a boundary to the end of the first probe after it; error = boundary - event)\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "run\tevent\tedge\tevent time\tboundary\tstream\terror\twithin\t")
+	fmt.Fprintln(tw, "run\tevent\tedge\tevent time\tboundary\tstream\terror\tfirst probe\twithin\t")
 	for _, x := range a.Boundaries {
 		bt := "-"
 		if !x.Boundary.IsZero() {
@@ -419,7 +420,7 @@ func writeAccuracy(b *strings.Builder, a *Accuracy) {
 		if stream == "" {
 			stream = "phases"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%+.3fs\t%s\t\n", x.RunID, x.Event, x.Edge, fmtT(x.EventTime), bt, stream, float64(x.ErrorNS)/1e9, within)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%+.3fs\t%s\t%s\t\n", x.RunID, x.Event, x.Edge, fmtT(x.EventTime), bt, stream, float64(x.ErrorNS)/1e9, fmtDur(x.LatencyNS, 0), within)
 	}
 	tw.Flush()
 }

@@ -87,6 +87,15 @@ type Segment struct {
 	// FirstSeq and LastSeq are the Seq numbers of its first and last probe.
 	FirstSeq int64 `json:"first_seq"`
 	LastSeq  int64 `json:"last_seq"`
+	// FirstLatencyNS is how long after its intended start the segment's
+	// first probe ended (for a timeout, about the timeout). The change that started the segment
+	// happened after the previous probe started and before this one ended:
+	// between Start - one interval and Start + FirstLatencyNS. With probes
+	// much faster than the interval that is Start ± one interval; on a
+	// machine where probes take seconds, or for a probe caught by a
+	// no-answer window while it was connecting, the change can be up to
+	// FirstLatencyNS later than Start.
+	FirstLatencyNS int64 `json:"first_latency_ns"`
 	// ErrorClass is the most frequent error class of a failed segment.
 	ErrorClass string `json:"error_class,omitempty"`
 	// Error is one error message of that class, for people.
@@ -426,7 +435,13 @@ type BoundaryError struct {
 	// ErrorNS is Boundary - EventTime.
 	ErrorNS      int64 `json:"error_ns"`
 	ResolutionNS int64 `json:"resolution_ns"`
-	// Within is |ErrorNS| <= ResolutionNS.
+	// LatencyNS is the FirstLatencyNS of the segment that starts at
+	// Boundary: the change may lie up to this long after the boundary.
+	LatencyNS int64 `json:"latency_ns"`
+	// Within says the event lies where the probes place the change: no more
+	// than one interval before the boundary (ErrorNS <= ResolutionNS) and
+	// no later than the end of the first probe after it (ErrorNS >=
+	// -LatencyNS).
 	Within bool `json:"within"`
 	// Expected is set for event edges that change what clients see (an
 	// endpoint stops or starts answering, a server turns read-only, is

@@ -180,11 +180,12 @@ func (s *stream) segment(syms *symtab) {
 			j++
 		}
 		seg := Segment{
-			Window:   window(s.rows[i].intended, s.endOf(j), s.interval),
-			State:    States[st],
-			Probes:   int64(j - i),
-			FirstSeq: s.rows[i].seq,
-			LastSeq:  s.rows[j-1].seq,
+			Window:         window(s.rows[i].intended, s.endOf(j), s.interval),
+			State:          States[st],
+			Probes:         int64(j - i),
+			FirstSeq:       s.rows[i].seq,
+			FirstLatencyNS: inFlight(&s.rows[i]),
+			LastSeq:        s.rows[j-1].seq,
 		}
 		if st != stOK && st != stSlow {
 			best := mostFrequent(classes[:])
@@ -274,4 +275,13 @@ func mostFrequent(counts []int64) int {
 		}
 	}
 	return best
+}
+
+// inFlight is how long after its intended start a probe ended: its end
+// minus its intended start when the end is known, else its latency.
+func inFlight(x *row) int64 {
+	if x.end != 0 && x.end >= x.intended {
+		return x.end - x.intended
+	}
+	return x.latency
 }

@@ -28,8 +28,9 @@ func expectedEdge(name, edge string) bool {
 }
 
 type boundary struct {
-	t      time.Time
-	stream string
+	t       time.Time
+	stream  string
+	latency int64 // of the first probe after it
 }
 
 // boundaries lists the moments the run's phases changed and the moments a
@@ -63,7 +64,7 @@ func boundaries(run *RunResult) []boundary {
 				continue
 			}
 			if prev >= 0 && sev != prev {
-				bs = append(bs, boundary{t: seg.Start, stream: st.Stream})
+				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS})
 			}
 			prev = sev
 		}
@@ -73,33 +74,44 @@ func boundaries(run *RunResult) []boundary {
 }
 
 // boundaryErrors relates every edge of every event of a run (its Time and,
-// for a step that takes time, its End) to the nearest detected boundary,
-// and says whether it lies within the resolution (one probe interval).
+// for a step that takes time, its End) to the detected boundary that best
+// explains it, and says whether the event lies where the probes place the
+// change.
 //
-// Timing by intended start makes this possible even for timeouts: the first
-// probe meant to start after a no-answer window begins is the first to hang,
-// so a boundary lies within [event, event + interval). A probe that takes
-// long to reach the server can see the change although it was meant to
-// start before it, which moves a boundary earlier by up to its latency.
+// The change that a boundary B shows happened after the last probe before
+// it started and before the first probe after it ended: between B - one
+// interval and B + that probe's latency. Timing by intended start makes the
+// first of these bounds one interval even for timeouts: the first probe
+// meant to start after a no-answer window begins is the first to hang. The
+// second is one interval too when probes are fast; a probe that was still
+// connecting when the window began, or that took seconds on a loaded
+// machine, sees the change although it was meant to start before it.
 func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	bounds := boundaries(run)
 	var out []BoundaryError
 	edge := func(name, which string, t time.Time) {
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
 			Expected: expectedEdge(name, which)}
-		best := time.Duration(-1)
+		// the boundary whose window [B - interval, B + latency] holds the
+		// event, the nearest such; else the one whose window is nearest
+		found := false
+		var bestOut, bestAbs int64
 		for _, b := range bounds {
-			d := b.t.Sub(t)
-			if d < 0 {
-				d = -d
+			e := int64(b.t.Sub(t)) // boundary - event
+			var outside int64
+			switch {
+			case e > run.IntervalNS:
+				outside = e - run.IntervalNS
+			case e < -b.latency:
+				outside = -b.latency - e
 			}
-			if best < 0 || d < best {
-				best = d
-				be.Boundary, be.Stream = b.t, b.stream
-				be.ErrorNS = int64(b.t.Sub(t))
+			abs := max(e, -e)
+			if !found || outside < bestOut || outside == bestOut && abs < bestAbs {
+				found, bestOut, bestAbs = true, outside, abs
+				be.Boundary, be.Stream, be.LatencyNS, be.ErrorNS = b.t, b.stream, b.latency, e
 			}
 		}
-		be.Within = best >= 0 && int64(best) <= run.IntervalNS
+		be.Within = found && bestOut == 0
 		out = append(out, be)
 	}
 	events = slices.Clone(events)
