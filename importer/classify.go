@@ -6,25 +6,6 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// classBySQLState is the recorder's SQLSTATE classification (record's
-// classify), duplicated because importer must not import pgx. It belongs in
-// store, where both would use it.
-func classBySQLState(code string) (outcome, class string) {
-	switch {
-	case code == "25006":
-		return store.OutcomeError, store.ClassReadOnly
-	case code == "57P01" || code == "57P02" || code == "57P03":
-		return store.OutcomeError, store.ClassShutdown
-	case code == "53300":
-		return store.OutcomeError, store.ClassTooManyConnections
-	case strings.HasPrefix(code, "28"):
-		return store.OutcomeError, store.ClassAuth
-	case code == "57014":
-		return store.OutcomeTimeout, store.ClassQueryTimeout
-	}
-	return store.OutcomeError, store.ClassOther
-}
-
 // classByMessage classifies an error that has no SQLSTATE by its text, the
 // way the recorder falls back to message matching, extended by the usual
 // wording of other drivers (libpq, JDBC, psycopg, node-postgres).

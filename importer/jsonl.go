@@ -161,7 +161,7 @@ func parseJSONLLine(text []byte) (store.Probe, error) {
 		case l.Class != "":
 			p.ErrorClass = l.Class
 		case l.SQLState != "":
-			_, p.ErrorClass = classBySQLState(l.SQLState)
+			_, p.ErrorClass = store.ClassifySQLState(l.SQLState)
 		case l.Outcome == store.OutcomeTimeout && p.Kind == store.KindConnect:
 			p.ErrorClass = store.ClassConnectTimeout
 		case l.Outcome == store.OutcomeTimeout:

@@ -30,20 +30,8 @@ const (
 func classify(err error, ph phase) (outcome, class, sqlstate string) {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		sqlstate = pgErr.Code
-		switch {
-		case pgErr.Code == "25006":
-			return store.OutcomeError, store.ClassReadOnly, sqlstate
-		case pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03":
-			return store.OutcomeError, store.ClassShutdown, sqlstate
-		case pgErr.Code == "53300":
-			return store.OutcomeError, store.ClassTooManyConnections, sqlstate
-		case strings.HasPrefix(pgErr.Code, "28"):
-			return store.OutcomeError, store.ClassAuth, sqlstate
-		case pgErr.Code == "57014": // query_canceled: statement_timeout or our cancel
-			return store.OutcomeTimeout, store.ClassQueryTimeout, sqlstate
-		}
-		return store.OutcomeError, store.ClassOther, sqlstate
+		outcome, class = store.ClassifySQLState(pgErr.Code)
+		return outcome, class, pgErr.Code
 	}
 	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || isNetTimeout(err) {
 		if ph == phaseConnect {
