@@ -315,3 +315,19 @@ func BenchmarkSegmentBytesPerProbe(b *testing.B) {
 	b.ReportMetric(float64(size)/float64(len(rows)), "bytes/probe")
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "probes/s")
 }
+
+func TestClassifySQLState(t *testing.T) {
+	for code, want := range map[string]string{
+		"25006": ClassReadOnly, "57P01": ClassShutdown, "57P02": ClassShutdown, "57P03": ClassShutdown,
+		"53300": ClassTooManyConnections, "28P01": ClassAuth, "28000": ClassAuth, "57014": ClassQueryTimeout,
+		"23505": ClassOther, "": ClassOther,
+	} {
+		outcome, class := ClassifySQLState(code)
+		if class != want {
+			t.Errorf("ClassifySQLState(%q) class = %q, want %q", code, class, want)
+		}
+		if wantOutcome := OutcomeError; class == ClassQueryTimeout && outcome != OutcomeTimeout || class != ClassQueryTimeout && outcome != wantOutcome {
+			t.Errorf("ClassifySQLState(%q) outcome = %q", code, outcome)
+		}
+	}
+}
