@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
@@ -135,6 +136,69 @@ func TestGolden(t *testing.T) {
 	} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// labDir is lab data shipped with the repository: real switchovers staged
+// by "switchwatch lab" with their ground-truth events.
+var labDir = filepath.Join("..", "testdata", "analyze", "lab")
+
+// labSummary analyzes the shipped lab runs (with -update) or reads the
+// stored analysis of them.
+func labSummary(t *testing.T) *analyze.Summary {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "report", "lab.summary.json")
+	if *update {
+		if _, err := os.Stat(labDir); err != nil {
+			t.Skipf("no shipped lab data: %v", err)
+		}
+		sum, err := analyze.Analyze(context.Background(), []string{labDir}, analyze.Options{Truth: true, Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum.Input.Paths = []string{"testdata/analyze/lab"}
+		sum.ToolVersion = "(version)"
+		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+		for i := range sum.Runs {
+			sum.Runs[i].Path = filepath.ToSlash(filepath.Join("testdata", "analyze", "lab", store.RunDirName(sum.Runs[i].RunID)))
+		}
+		var b bytes.Buffer
+		if err := analyze.WriteJSON(&b, sum); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
+	}
+	var sum analyze.Summary
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &sum
+}
+
+// TestGoldenLab is the report of the shipped lab runs, with capacity
+// planning and an exponential-backoff retry policy.
+func TestGoldenLab(t *testing.T) {
+	sum := labSummary(t)
+	retry, err := ParseRetry("exp:100ms,2s,8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(sum, Options{Rate: 500, Retry: retry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdown(t, rep)
+	golden(t, "lab.golden.md", md)
+	for _, want := range []string{"## Accuracy against ground truth", "At 500 writes/s", "healthy (new server)"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("lab report lacks %q", want)
 		}
 	}
 }
@@ -447,5 +511,45 @@ func checkSVG(t *testing.T, name string, data []byte, widthPt float64) {
 	}
 	if elems < 20 {
 		t.Errorf("%s.svg has %d elements: blank?", name, elems)
+	}
+}
+
+// TestLabFigures draws the pictures of the shipped lab runs (real probes,
+// read from the run folders) and checks the timelines show the states the
+// lab staged: ok, read-only and unavailable.
+func TestLabFigures(t *testing.T) {
+	if _, err := os.Stat(labDir); err != nil {
+		t.Skipf("no shipped lab data: %v", err)
+	}
+	sum, err := analyze.Analyze(context.Background(), []string{labDir}, analyze.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(sum, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	timelines := 0
+	for _, f := range rep.Figures {
+		if !strings.HasPrefix(f.Name, "timeline-") {
+			continue
+		}
+		timelines++
+		var b bytes.Buffer
+		if err := f.Render(&b, "png"); err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []analyze.State{analyze.StateOK, analyze.StateReadOnly, analyze.StateUnavailable} {
+			if !hasColor(img, StateColor(s)) {
+				t.Errorf("%s shows no %s probe", f.Name, s)
+			}
+		}
+	}
+	if timelines != 2 {
+		t.Errorf("%d timelines of 2 lab runs, want the median and the worst", timelines)
 	}
 }
