@@ -324,26 +324,42 @@ func (x *executor) endpointCut(ctx context.Context, st Step) error {
 
 func (x *executor) blueReadOnly(ctx context.Context, st Step) error {
 	blue := x.rig.Blue
+	// One control session for the whole step, opened before it starts: a
+	// new session per statement costs a backend fork each, and on a busy
+	// machine that stretched this step, during which clients still
+	// reached blue, to over a second.
+	conn, err := blue.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	exec := func(sql string, args ...any) error {
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			return fmt.Errorf("on blue: %s: %w", sql, err)
+		}
+		return nil
+	}
 	start := time.Now()
 	// ALTER SYSTEM refuses to run in a transaction block, so one statement
 	// per round trip.
-	if err := blue.Exec(ctx, "ALTER SYSTEM SET default_transaction_read_only = on"); err != nil {
+	if err := exec("ALTER SYSTEM SET default_transaction_read_only = on"); err != nil {
 		return err
 	}
-	if err := blue.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+	if err := exec("SELECT pg_reload_conf()"); err != nil {
 		return err
 	}
-	// The postmaster applies the reload asynchronously; new sessions fork
-	// from it, so wait until a new session sees the setting.
+	// pg_reload_conf signals the postmaster, which reloads and then
+	// signals every session, ours too: once ours sees the setting, the
+	// postmaster has it, and every session it forks from now on.
 	for {
 		var ro string
-		if err := blue.QueryRow(ctx, "SHOW default_transaction_read_only").Scan(&ro); err != nil {
-			return err
+		if err := conn.QueryRow(ctx, "SHOW default_transaction_read_only").Scan(&ro); err != nil {
+			return fmt.Errorf("on blue: SHOW default_transaction_read_only: %w", err)
 		}
 		if ro == "on" {
 			break
 		}
-		if err := sleep(ctx, 10*time.Millisecond); err != nil {
+		if err := sleep(ctx, 5*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -353,30 +369,32 @@ func (x *executor) blueReadOnly(ctx context.Context, st Step) error {
 		// they are gone, so nothing blue accepted before is still running
 		// after this step. Waiting per session (pg_terminate_backend's own
 		// timeout) would take up to 5s per stuck session.
-		err := blue.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+		err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
 			FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&terminated)
 		if err != nil {
-			return err
+			return fmt.Errorf("on blue: end client sessions: %w", err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
 			var left int
-			err := blue.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			// pg_stat_activity is a snapshot per transaction; each
+			// statement here is its own transaction, so it is fresh.
+			err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 				WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND backend_start < $1`, start).Scan(&left)
 			if err != nil {
-				return err
+				return fmt.Errorf("on blue: count client sessions: %w", err)
 			}
 			if left == 0 {
 				break
 			}
-			if err := sleep(ctx, 10*time.Millisecond); err != nil {
+			if err := sleep(ctx, 5*time.Millisecond); err != nil {
 				return err
 			}
 		}
 	}
-	lsn, err := blue.CurrentLSN(ctx)
-	if err != nil {
-		return err
+	var lsn string
+	if err := conn.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&lsn); err != nil {
+		return fmt.Errorf("on blue: read WAL position: %w", err)
 	}
 	end := time.Now()
 	x.log(store.Event{Time: start, End: &end, Name: st.Action,
