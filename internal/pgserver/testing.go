@@ -21,6 +21,7 @@ func SkipOrFail(t testing.TB, err error) {
 	t.Helper()
 	if Required() {
 		t.Fatalf("PostgreSQL is required (%s=1) but not usable: %v", RequireEnv, err)
+		return
 	}
 	t.Skipf("skipping: PostgreSQL server binaries not usable (%v); set %s=1 to make this a failure", err, RequireEnv)
 }
