@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -117,13 +118,18 @@ type pooledConns struct {
 	host string
 }
 
-func newPooledConns(cfg *pgx.ConnConfig, size int) (*pooledConns, error) {
+func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration) (*pooledConns, error) {
 	pcfg, err := pgxpool.ParseConfig("")
 	if err != nil {
 		return nil, fmt.Errorf("pool config: %w", err)
 	}
 	p := &pooledConns{rec: &lookupRecorder{}, host: hostAddrs(cfg)}
 	pcfg.ConnConfig = cfg.Copy()
+	// The pool dials in the background, on a context that outlives the
+	// probe that asked for the connection: without a timeout of its own, a
+	// dial into an endpoint that does not answer would hold a pool slot until
+	// the TCP connection dies, long after the endpoint has moved on.
+	pcfg.ConnConfig.ConnectTimeout = connectTimeout
 	if p.host == "" {
 		pcfg.ConnConfig.LookupFunc = p.rec.lookup
 	}

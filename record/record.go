@@ -345,7 +345,7 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 			}
 			var src connSource = &newConns{cfg: ep.cfg}
 			if conn == store.ConnPooled {
-				p, err := newPooledConns(ep.cfg, cfg.PoolSize)
+				p, err := newPooledConns(ep.cfg, cfg.PoolSize, cfg.ConnectTimeout)
 				if err != nil {
 					for _, s := range streams {
 						s.src.close()
