@@ -6,7 +6,10 @@
 // Every server lives in its own work directory (data directory, log file,
 // password file) and listens on 127.0.0.1 only, on a free port, with its
 // Unix socket inside the data directory. Clients authenticate with a
-// password (scram-sha-256) over TCP. The servers are tuned for tests, not
+// password (scram-sha-256) over TCP (DSN, URL); the package's own control
+// connections (Exec, QueryRow, Promote, ...) use the socket with trust
+// authentication, which only this process's user can reach, so that the
+// servers can be steered even when TCP logins are slow or blocked. The servers are tuned for tests, not
 // for data: fsync is off, so an operating-system crash can corrupt them,
 // which is fine for a server that is thrown away; a SIGKILL of the
 // postmaster still loses nothing the server acknowledged, because the
