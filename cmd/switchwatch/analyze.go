@@ -17,10 +17,6 @@ func init() {
 	register("analyze", "turn recorded runs into outage phases, metrics and statistics", runAnalyze)
 }
 
-// analyzeRenderHook, when set, renders the summary into the output folder after
-// analyze has written its own files (the report package will set it).
-var analyzeRenderHook func(dir string, s *analyze.Summary) error
-
 func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -28,7 +24,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		by      = fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine)")
 		jsonOut = fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)")
 		phases  = fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in -o DIR)")
-		outDir  = fs.String("o", "", "output `DIR` for phases.parquet and summary.json")
+		outDir  = fs.String("o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet")
 		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
 		events  = fs.String("events", "", "extra events `FILE` (events.jsonl format) applied to the runs whose time span it falls in")
 		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: the first in the run)")
@@ -37,6 +33,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
 		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
 	)
+	ropts := addReportFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: switchwatch analyze [flags] PATH...
 
@@ -49,6 +46,11 @@ statistics across runs (grouped with --by, compared with the first group).
 Every probe is timed by its intended start, so every duration is known to
 ± one probe interval; the output says so. Files that cannot be read are
 skipped with a warning naming them (--strict: an error) and counted.
+
+With -o DIR it also writes DIR/report.md, a Markdown report with its
+pictures beside it (timelines, latency, the typical switchover, the spread
+across runs, the write-downtime distribution), ready to paste into a
+post-mortem; --rate and --retry add capacity planning.
 
 Flags:
 `)
@@ -63,6 +65,9 @@ Flags:
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return fmt.Errorf("analyze: no PATH given")
+	}
+	if err := ropts.check(); err != nil {
+		return fmt.Errorf("analyze: %w", err)
 	}
 	opt := analyze.Options{
 		Slow: *slow, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
@@ -111,29 +116,16 @@ Flags:
 			return err
 		}
 	}
-	if *outDir != "" && analyzeRenderHook != nil {
-		if err := analyzeRenderHook(*outDir, sum); err != nil {
-			return err
-		}
+	if *outDir != "" {
+		return writeReport(ctx, *outDir, sum, ropts, stderr)
 	}
 	return nil
 }
 
-// analyzeWriteFile writes to path through fn ("-" is stdout), checking Close.
+// analyzeWriteFile writes to path through fn ("-" is stdout).
 func analyzeWriteFile(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	if path == "-" {
 		return fn(stdout)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
+	return writeFileWith(path, fn)
 }

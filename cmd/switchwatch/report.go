@@ -18,12 +18,7 @@ import (
 
 // This file gives the analyze command its report: addReportFlags adds the
 // report's flags to analyze's FlagSet, writeReport writes DIR/report.md
-// and its pictures. Until analyze calls them, the "report" command below
-// runs the analysis and then the report.
-
-func init() {
-	register("report", "analyze runs and write report.md with its pictures (until analyze -o does)", runReport)
-}
+// and its pictures.
 
 // reportOptions are the report's flags.
 type reportOptions struct {
@@ -196,47 +191,4 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return nil
-}
-
-// runReport is "switchwatch report": the analysis, then the report.
-func runReport(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("report", "switchwatch report [flags] -o DIR PATH...", `
-Analyzes the runs at PATH (as "switchwatch analyze" does) and writes
-DIR/report.md with its pictures beside it: timelines, latency, the typical
-switchover, the spread across runs and the write-downtime distribution,
-statistics, comparisons and, with --rate (and --retry), capacity planning.`, stderr)
-	by := fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine)")
-	out := fs.String("o", "", "output `DIR` (required)")
-	slow := fs.Duration("slow", 0, "latency above which a successful probe is slow (default: derived per stream)")
-	trigger := fs.String("trigger", "", "name of the event the event_to_* metrics are measured from")
-	events := fs.String("events", "", "extra events `FILE` (events.jsonl format)")
-	truth := fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth); the report shows the result")
-	ropts := addReportFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if fs.NArg() == 0 || *out == "" {
-		fs.Usage()
-		return errors.New("report: need -o DIR and at least one PATH")
-	}
-	if err := ropts.check(); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	opt := analyze.Options{Slow: *slow, Trigger: *trigger, Truth: *truth, Warn: func(s string) { fmt.Fprintln(stderr, "warning:", s) }}
-	for _, k := range strings.Split(*by, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			opt.By = append(opt.By, k)
-		}
-	}
-	if *events != "" {
-		opt.Events = []string{*events}
-	}
-	sum, err := analyze.Analyze(ctx, fs.Args(), opt)
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return writeReport(ctx, *out, sum, ropts, stderr)
 }

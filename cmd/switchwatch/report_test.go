@@ -55,7 +55,7 @@ func runCmd(args ...string) (string, string, error) {
 func TestReportCommand(t *testing.T) {
 	runs := reportRuns(t)
 	out := filepath.Join(t.TempDir(), "out")
-	_, stderr, err := runCmd("report", "--by", "strategy", "--rate", "2000", "--retry", "5x500ms", "--show", "r2", "-o", out, runs)
+	_, stderr, err := runCmd("analyze", "--by", "strategy", "--rate", "2000", "--retry", "5x500ms", "--show", "r2", "-o", out, runs)
 	if err != nil {
 		t.Fatalf("report: %v\n%s", err, stderr)
 	}
@@ -103,14 +103,14 @@ func TestReportFlags(t *testing.T) {
 		{[]string{"--format", "gif"}, "--format gif"},
 		{[]string{"--rate", "-1"}, "must be positive"},
 	} {
-		_, _, err := runCmd(append(append([]string{"report", "-o", out}, c.args...), runs)...)
+		_, _, err := runCmd(append(append([]string{"analyze", "-o", out}, c.args...), runs)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("report %v: error %v, want one saying %q", c.args, err, c.want)
 		}
 	}
 	// Only SVG when asked.
 	svgOut := filepath.Join(out, "svg")
-	if _, stderr, err := runCmd("report", "--format", "svg", "-o", svgOut, runs); err != nil {
+	if _, stderr, err := runCmd("analyze", "--format", "svg", "-o", svgOut, runs); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	pngs, _ := filepath.Glob(filepath.Join(svgOut, "*.png"))
