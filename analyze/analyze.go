@@ -78,6 +78,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 		return nil, fmt.Errorf("no runs or Parquet files found in %v", paths)
 	}
 	var extra []store.Event
+	extraByFile := map[string][]store.Event{}
 	for _, p := range opt.Events {
 		evs, bad, err := LoadEvents(p)
 		if err != nil {
@@ -90,6 +91,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 			warn(b)
 		}
 		extra = append(extra, evs...)
+		extraByFile[p] = evs
 	}
 	read := segmentReader(readSegmentFast)
 	if opt.generic {
@@ -170,6 +172,11 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if len(sum.Runs) == 0 {
 		return sum, fmt.Errorf("no run could be read from %v (%d files skipped)", paths, len(sum.Input.Skipped))
 	}
+	for _, p := range opt.Events {
+		if w := unmatchedEvents(p, extraByFile[p], sum.Runs); w != "" {
+			warn(w)
+		}
+	}
 	if opt.Strict && len(sum.Input.Skipped) > 0 {
 		s := sum.Input.Skipped[0]
 		return sum, fmt.Errorf("%s: %s: %w", s.Path, s.Reason, ErrStrict)
@@ -214,6 +221,31 @@ func runExtras(dir string) ([]store.Event, *store.Verify, []string) {
 }
 
 // eventsInSpan returns the events that fall in the run's time span.
+// unmatchedEvents says when an events file given with --events has no
+// event inside the time span of any run: most likely a file of another
+// switchover, or times in the wrong zone.
+func unmatchedEvents(path string, events []store.Event, runs []RunResult) string {
+	if len(events) == 0 {
+		return fmt.Sprintf("events file %s holds no events", path)
+	}
+	first, last := events[0].Time, events[0].Time
+	for _, e := range events {
+		if e.Time.Before(first) {
+			first = e.Time
+		}
+		if e.Time.After(last) {
+			last = e.Time
+		}
+		for i := range runs {
+			if !e.Time.Before(runs[i].Start) && !e.Time.After(runs[i].End) {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprintf("events file %s: none of its %d events (%s to %s) falls in the time span of any run",
+		path, len(events), first.UTC().Format(time.RFC3339), last.UTC().Format(time.RFC3339))
+}
+
 func eventsInSpan(events []store.Event, rr *runRows) []store.Event {
 	if len(events) == 0 {
 		return nil

@@ -383,8 +383,8 @@ func TestEventsFile(t *testing.T) {
 		t.Errorf("events %+v trigger %q to first error %v", m.Events, m.Trigger, m.EventToFirstError)
 	}
 	near(t, "event to recovery", *m.EventToRecovery, 10*time.Second, 1)
-	if len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "events.jsonl.bad:1") {
-		t.Errorf("warnings %q, want one naming the bad line", sum.Warnings)
+	if len(sum.Warnings) != 2 || !strings.Contains(sum.Warnings[0], "events.jsonl.bad:1") || !strings.Contains(sum.Warnings[1], "events.jsonl.bad holds no events") {
+		t.Errorf("warnings %q, want one naming the bad line and one saying the file holds no events", sum.Warnings)
 	}
 }
 
@@ -558,5 +558,53 @@ func TestSegmentsAreBounded(t *testing.T) {
 	}
 	if len(sum.Runs[0].Phases) != 1 {
 		t.Errorf("slow flips made phases: %v", phaseStatesOf(&sum.Runs[0]))
+	}
+}
+
+// TestProviderEventsAndUnmatchedFiles feeds the events of an AWS
+// describe-events export and a CSV through --events: the AWS switchover
+// event inside the run becomes its trigger, and a file whose events all lie
+// outside every run is named in a warning.
+func TestProviderEventsAndUnmatchedFiles(t *testing.T) {
+	r := aurora("aws")
+	dir, truth, err := r.Write(t.TempDir(), synth.WriteOptions{NoEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	awsPath := filepath.Join(tmp, "events.json")
+	start := truth.Phases[1].Start.UTC()
+	os.WriteFile(awsPath, []byte(`{"Events": [{"SourceIdentifier": "bgd-1", "SourceType": "blue-green-deployment",
+		"Message": "Switchover started on blue/green deployment.", "EventCategories": ["notification"],
+		"Date": "`+start.Format(time.RFC3339)+`", "SourceArn": "arn:aws:rds:eu-west-1:1:deployment:bgd-1"}]}`), 0o644)
+	csvPath := filepath.Join(tmp, "old.csv")
+	os.WriteFile(csvPath, []byte("time,label\n2001-02-03T04:05:06Z,an old switchover\n"), 0o644)
+
+	var warnings []string
+	sum, err := Analyze(context.Background(), []string{dir}, Options{Events: []string{awsPath, csvPath},
+		Warn: func(s string) { warnings = append(warnings, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sum.Runs[0].Metrics
+	if len(m.Events) != 1 || m.EventToFirstError == nil {
+		t.Fatalf("events %+v, first error after event %v: want the AWS event as the trigger", m.Events, m.EventToFirstError)
+	}
+	// AWS dates have whole seconds: the first error follows within a second
+	// and one interval.
+	if d := time.Duration(m.EventToFirstError.NS); d < 0 || d > time.Second+r.Interval {
+		t.Errorf("event to first error %v", d)
+	}
+	found := false
+	for _, w := range warnings {
+		if strings.Contains(w, "old.csv") && strings.Contains(w, "none of its 1 events") {
+			found = true
+		}
+		if strings.Contains(w, "events.json:") {
+			t.Errorf("the AWS file matched a run but was warned about: %s", w)
+		}
+	}
+	if !found {
+		t.Errorf("warnings %q: want one naming old.csv as matching no run", warnings)
 	}
 }

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"github.com/switchwatch/switchwatch/importer"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -220,11 +221,12 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	return l
 }
 
-// LoadEvents reads a file of events. It is the one place that knows event
-// file formats; today that is events.jsonl (store.Event per line). Lines
-// that cannot be used are returned as warnings naming file and line.
+// LoadEvents reads a file of events: the lab's events.jsonl, an AWS
+// "rds describe-events" JSON export or a time,label CSV (importer.ReadEvents
+// tells them apart). Lines that cannot be used are returned as warnings
+// naming file and line.
 func LoadEvents(path string) ([]store.Event, []string, error) {
-	events, bad, err := store.ReadEvents(path)
+	events, bad, err := importer.ReadEvents(path)
 	var warnings []string
 	for _, b := range bad {
 		warnings = append(warnings, b.Error())
