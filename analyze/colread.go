@@ -1,11 +1,9 @@
 package analyze
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -68,7 +66,7 @@ func newColReader(syms *symtab) *colReader {
 // that into(runID symbol) returns. It returns the number of rows appended.
 // A file that fails part way keeps the row groups read before the failure.
 func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error) {
-	f, pf, err := openSegment(path)
+	f, pf, err := store.OpenSegment(path)
 	if err != nil {
 		return 0, err
 	}
@@ -115,35 +113,12 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 	return appended, nil
 }
 
-// openSegment is store.OpenSegment behind a check of the Parquet footer:
-// parquet-go allocates the footer length a file claims before checking it
-// against the file size, so a corrupt file could claim gigabytes.
-func openSegment(path string) (*os.File, *parquet.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	st, err := f.Stat()
-	if err == nil && st.Size() >= 12 {
-		var tail [8]byte
-		if _, err := f.ReadAt(tail[:], st.Size()-8); err == nil {
-			n := int64(binary.LittleEndian.Uint32(tail[:4]))
-			if string(tail[4:]) != "PAR1" || n > st.Size()-12 {
-				f.Close()
-				return nil, nil, fmt.Errorf("%s: not a readable Parquet file: truncated or corrupt footer", path)
-			}
-		}
-	}
-	f.Close()
-	return store.OpenSegment(path)
-}
-
 // countStreams counts the rows of each stream in a Parquet file of probes,
 // reading only the kind, conn and endpoint columns (dictionary indexes, a
 // small part of the file), so that the reading pass can allocate every
 // stream's rows once. Errors are left to the reading pass.
 func countStreams(path string, cr *colReader, counts map[streamKey]int) {
-	f, pf, err := openSegment(path)
+	f, pf, err := store.OpenSegment(path)
 	if err != nil {
 		return
 	}

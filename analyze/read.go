@@ -143,7 +143,7 @@ func unreadRows(path string, runs map[uint32]*runRows) int64 {
 // fileRows returns the row count in the footer of a Parquet file minus got,
 // or -1 when the footer cannot be read.
 func fileRows(path string, got int64) int64 {
-	f, pf, err := openSegment(path)
+	f, pf, err := store.OpenSegment(path)
 	if err != nil {
 		return -1
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,22 @@ func OpenSegment(path string) (*os.File, *parquet.File, error) {
 	if st.Size() == 0 {
 		f.Close()
 		return nil, nil, fmt.Errorf("%s: empty file", path)
+	}
+	// parquet-go allocates whatever footer length a file claims before it
+	// checks it: a few bytes of junk made it allocate half a gigabyte. The
+	// footer must end in PAR1 and fit in the file.
+	var tail [8]byte
+	if st.Size() < 12 {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: %d bytes", path, st.Size())
+	}
+	if _, err := f.ReadAt(tail[:], st.Size()-8); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); string(tail[4:]) != "PAR1" || n > st.Size()-12 {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: truncated or corrupt footer", path)
 	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
