@@ -462,7 +462,16 @@ func TestStaleness(t *testing.T) {
 	if st.Stale < st.Reads*9/10 {
 		t.Errorf("%d of %d reads stale, want nearly all", st.Stale, st.Reads)
 	}
+	// with new and pooled streams each read is measured against the writes
+	// of its own mode, and the lag is the same
+	r.Conns, r.ID = []string{store.ConnNew, store.ConnPooled}, "lag2"
+	sum, _ = analyzeOne(t, r, Options{})
+	st = sum.Runs[0].Metrics.Staleness
+	if st.WriteStream != "write/new/write,write/pooled/write" || st.MaxNS > lag || st.MaxNS < lag-int64(20*time.Millisecond) {
+		t.Errorf("two modes: against %q, max staleness %v, want both write streams and within 20ms below %v", st.WriteStream, time.Duration(st.MaxNS), r.ReplicaLag)
+	}
 	// without lag nothing is stale
+	r.Conns = nil
 	r.ReplicaLag, r.ID = 0, "nolag"
 	sum, _ = analyzeOne(t, r, Options{})
 	if st := sum.Runs[0].Metrics.Staleness; st.Stale != 0 {

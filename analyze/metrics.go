@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -188,69 +189,105 @@ func firstChange[C any](cs []C, pref func(C) (time.Time, bool)) *time.Time {
 }
 
 // staleness measures how far the reader lagged behind acknowledged writes.
-// SeenSeq refers to the Seq numbers of the write stream on the write
-// endpoint with fresh connections, else of the first write stream.
+// A read's SeenSeq refers to the Seq numbers of the write stream of the same
+// connection mode (store.Probe.SeenSeq); a read stream without one is
+// measured against the first write stream.
 func staleness(streams []*stream) *Staleness {
-	var w *stream
+	acks := map[string]*writeAcks{} // by connection mode
+	var first *writeAcks
 	for _, s := range streams {
-		if s.kind != store.KindWrite {
+		if s.kind != store.KindWrite || len(s.rows) == 0 {
 			continue
 		}
-		if w == nil || s.conn == store.ConnNew && w.conn != store.ConnNew {
-			w = s
+		a := newWriteAcks(s)
+		if acks[s.conn] == nil {
+			acks[s.conn] = a
+		}
+		if first == nil {
+			first = a
 		}
 	}
-	if w == nil || len(w.rows) == 0 {
+	if first == nil {
 		return nil
-	}
-	base := w.rows[0].seq
-	last := w.rows[len(w.rows)-1].seq
-	// ack[seq-base]: the acknowledgement time of the first acknowledged
-	// write with a Seq at or after seq (0: none)
-	ack := make([]int64, last-base+2)
-	next := int64(0)
-	j := len(w.rows) - 1
-	for q := last; q >= base; q-- {
-		for j >= 0 && w.rows[j].seq > q {
-			j--
-		}
-		if j >= 0 && w.rows[j].seq == q && w.rows[j].outcome == outOK && w.rows[j].end != 0 {
-			next = w.rows[j].end
-		}
-		ack[q-base] = next
 	}
 	var h hist
 	var st Staleness
-	st.WriteStream = w.name
+	used := map[string]bool{}
 	for _, s := range streams {
 		if s.kind != store.KindRead {
 			continue
+		}
+		w := acks[s.conn]
+		if w == nil {
+			w = first
 		}
 		for i := range s.rows {
 			x := &s.rows[i]
 			if x.outcome != outOK || x.start == 0 {
 				continue
 			}
+			used[w.name] = true
 			st.Reads++
-			q := x.seen + 1 // the first write the reader did not see
-			var lag int64
-			if q < base {
-				q = base
-			}
-			if q <= last {
-				if a := ack[q-base]; a != 0 && a < x.start {
-					lag = x.start - a
-				}
-			}
+			lag := w.lag(x.seen, x.start)
 			if lag > 0 {
 				st.Stale++
 			}
 			h.add(lag)
 		}
 	}
+	names := make([]string, 0, len(used))
+	for n := range used {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	st.WriteStream = strings.Join(names, ",")
 	if st.Reads == 0 {
 		return nil
 	}
 	st.P50NS, st.P99NS, st.MaxNS = h.quantile(0.5), h.quantile(0.99), h.max
 	return &st
+}
+
+// writeAcks knows, for a write stream, when the first write at or after
+// each Seq was acknowledged.
+type writeAcks struct {
+	name       string
+	base, last int64
+	// ack[seq-base]: the acknowledgement time of the first acknowledged
+	// write with a Seq at or after seq (0: none)
+	ack []int64
+}
+
+func newWriteAcks(w *stream) *writeAcks {
+	a := &writeAcks{name: w.name, base: w.rows[0].seq, last: w.rows[len(w.rows)-1].seq}
+	a.ack = make([]int64, a.last-a.base+2)
+	next := int64(0)
+	j := len(w.rows) - 1
+	for q := a.last; q >= a.base; q-- {
+		for j >= 0 && w.rows[j].seq > q {
+			j--
+		}
+		if j >= 0 && w.rows[j].seq == q && w.rows[j].outcome == outOK && w.rows[j].end != 0 {
+			next = w.rows[j].end
+		}
+		a.ack[q-a.base] = next
+	}
+	return a
+}
+
+// lag is how long before a read that started at start the first write it
+// did not see (seen+1) had been acknowledged; 0 when that write was not yet
+// acknowledged (the read was not stale).
+func (a *writeAcks) lag(seen, start int64) int64 {
+	q := seen + 1
+	if q < a.base {
+		q = a.base
+	}
+	if q > a.last {
+		return 0
+	}
+	if t := a.ack[q-a.base]; t != 0 && t < start {
+		return start - t
+	}
+	return 0
 }

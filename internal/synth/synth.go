@@ -219,13 +219,23 @@ func (r *Run) Probes() ([]store.Probe, Truth) {
 	rows := make([]store.Probe, 0, r.Rows())
 	serverStart := r.Start.Add(-36 * time.Hour).UnixNano()
 
-	// the write stream whose Seqs reads see
-	var writeAck []int64 // ack time (ns since Start) by seq, -1 if failed
-	var lastOK []int64   // the newest acknowledged seq at or before seq
+	// The write streams whose Seqs reads see: a read sees the writes of its
+	// own connection mode (store.Probe.SeenSeq), else of the first write
+	// stream. Write streams come before read streams in specs.
+	type writeLog struct {
+		ack    []int64 // ack time (ns since Start) by seq, -1 if failed
+		lastOK []int64 // the newest acknowledged seq at or before seq
+	}
+	writes := map[string]*writeLog{}
+	var firstWrites *writeLog
 	for _, sp := range specs {
 		hanging := make([]int64, 0, 64) // end times of hanging probes
 		var acks []int64
-		recordAcks := sp.kind == store.KindWrite && writeAck == nil
+		recordAcks := sp.kind == store.KindWrite && writes[sp.conn] == nil
+		wl := writes[sp.conn]
+		if wl == nil {
+			wl = firstWrites
+		}
 		for seq := int64(0); ; seq++ {
 			t := seq*iv + sp.offset
 			if t >= total {
@@ -304,8 +314,8 @@ func (r *Run) Probes() ([]store.Probe, Truth) {
 				rec := class == store.ClassReadOnly
 				p.InRecovery = &rec
 			}
-			if sp.kind == store.KindRead && p.Outcome == store.OutcomeOK && writeAck != nil {
-				if seen := seenSeq(writeAck, lastOK, p.Start-start-int64(r.ReplicaLag), iv); seen >= 0 {
+			if sp.kind == store.KindRead && p.Outcome == store.OutcomeOK && wl != nil {
+				if seen := seenSeq(wl.ack, wl.lastOK, p.Start-start-int64(r.ReplicaLag), iv); seen >= 0 {
 					p.SeenSeq = &seen
 				}
 			}
@@ -319,8 +329,11 @@ func (r *Run) Probes() ([]store.Probe, Truth) {
 			rows = append(rows, p)
 		}
 		if recordAcks {
-			writeAck = acks
-			lastOK = make([]int64, len(acks))
+			lastOK := make([]int64, len(acks))
+			writes[sp.conn] = &writeLog{ack: acks, lastOK: lastOK}
+			if firstWrites == nil {
+				firstWrites = writes[sp.conn]
+			}
 			for i := range acks {
 				switch {
 				case acks[i] >= 0:
