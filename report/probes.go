@@ -11,34 +11,11 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// unavailableClasses are the error classes the analyzer counts as
-// unavailable (see analyze's classify); the latency picture colours probes
-// the way the analyzer classified them.
-var unavailableClasses = map[string]bool{
-	store.ClassConnectTimeout: true, store.ClassQueryTimeout: true, store.ClassRefused: true, store.ClassReset: true,
-	store.ClassDNS: true, store.ClassShutdown: true, store.ClassTooManyConnections: true, store.ClassInflightLimit: true,
-}
-
 // probeState is the state the analyzer gives a probe, slow being the
-// stream's slow threshold.
+// stream's slow threshold: the pictures colour probes exactly as the
+// analyzer classified them.
 func probeState(p *store.Probe, slow int64) analyze.State {
-	switch p.Outcome {
-	case store.OutcomeOK:
-		if p.LatencyNS > slow {
-			return analyze.StateSlow
-		}
-		return analyze.StateOK
-	case store.OutcomeSkipped:
-		return analyze.StateSkipped
-	case store.OutcomeError, store.OutcomeTimeout:
-		switch {
-		case p.ErrorClass == store.ClassReadOnly:
-			return analyze.StateReadOnly
-		case unavailableClasses[p.ErrorClass], p.ErrorClass == "" && p.Outcome == store.OutcomeTimeout:
-			return analyze.StateUnavailable
-		}
-	}
-	return analyze.StateError
+	return analyze.Classify(p, slow)
 }
 
 // probe is what the per-run pictures need of one probe row.

@@ -78,7 +78,7 @@ type Probe struct {
 	Kind     string `parquet:"kind,dict,zstd" json:"kind"`
 	Conn     string `parquet:"conn,dict,zstd" json:"conn"`
 	Endpoint string `parquet:"endpoint,dict,zstd" json:"endpoint"`
-	// Seq numbers the probes of one stream (kind × conn) from 0, one per grid
+	// Seq numbers the probes of one stream (kind, conn, endpoint) from 0, one per grid
 	// slot, so a gap in Seq is a lost row, never a missed slot.
 	Seq int64 `parquet:"seq,delta,zstd" json:"seq"`
 
