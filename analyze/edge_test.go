@@ -617,3 +617,25 @@ func TestProviderEventsAndUnmatchedFiles(t *testing.T) {
 		t.Errorf("warnings %q: want one naming old.csv as matching no run", warnings)
 	}
 }
+
+// TestEndsReadOnlyWithStaggeredStreams: streams offset from each other
+// must not make a phase of their own at the run's edges. A run that ends
+// read-only has not recovered, even though the read stream's last probe
+// (ok, as reads are in read-only) comes after the write stream's last.
+func TestEndsReadOnlyWithStaggeredStreams(t *testing.T) {
+	r := simple("ro-end",
+		synth.Phase{State: synth.Healthy, Duration: 5 * time.Second},
+		synth.Phase{State: synth.ReadOnly, Duration: 5 * time.Second})
+	r.Stagger = true
+	sum, _ := analyzeOne(t, r, Options{})
+	run := &sum.Runs[0]
+	if run.Metrics.Recovered {
+		t.Errorf("a run that ends read-only is reported recovered; phases %v", phaseStatesOf(run))
+	}
+	if last := run.Phases[len(run.Phases)-1]; last.State != PhaseReadOnly {
+		t.Errorf("last phase %s, want read-only; phases %v", last.State, phaseStatesOf(run))
+	}
+	if len(run.Phases) != 2 {
+		t.Errorf("phases %v, want healthy then read-only", phaseStatesOf(run))
+	}
+}

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -221,18 +222,31 @@ func window(start, end, res int64) Window {
 
 // combine merges the severity spans of the given streams into one timeline:
 // at every moment the most severe state of the streams that have data then.
-// Moments no stream covers are left out.
+// Moments no stream covers are left out. Each stream's first state is
+// taken to hold from the earliest start of the streams and its last state
+// until the latest end: streams are offset from each other by a fraction
+// of an interval, and without this a stream's lone first or last probe
+// would make a phase of its own at the edges of the run (a run ending
+// read-only would end "healthy" on the last read).
 func combine(ss []*stream, use func(*stream) bool) []span {
 	var ts []int64
 	var sel []int
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	for i, s := range ss {
-		if use != nil && !use(s) {
+		if use != nil && !use(s) || len(s.spans) == 0 {
 			continue
 		}
 		sel = append(sel, i)
 		for _, sp := range s.spans {
 			ts = append(ts, sp.start, sp.end)
 		}
+		lo, hi = min(lo, s.spans[0].start), max(hi, s.spans[len(s.spans)-1].end)
+	}
+	spans := make([][]span, len(ss))
+	for _, i := range sel {
+		sp := append([]span(nil), ss[i].spans...)
+		sp[0].start, sp[len(sp)-1].end = lo, hi
+		spans[i] = sp
 	}
 	slices.Sort(ts)
 	ts = slices.Compact(ts)
@@ -242,7 +256,7 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 		a, b := ts[k], ts[k+1]
 		best, cause, covered := uint8(0), -1, false
 		for _, i := range sel {
-			sp := ss[i].spans
+			sp := spans[i]
 			for ptr[i] < len(sp) && sp[ptr[i]].end <= a {
 				ptr[i]++
 			}
