@@ -37,6 +37,7 @@ var unavailableClass = func() [32]bool {
 	for _, c := range []string{
 		store.ClassConnectTimeout, store.ClassQueryTimeout, store.ClassRefused, store.ClassReset,
 		store.ClassDNS, store.ClassShutdown, store.ClassTooManyConnections, store.ClassInflightLimit,
+		store.ClassInferred,
 	} {
 		u[classCode[c]] = true
 	}

@@ -95,9 +95,10 @@
 // round(gap·rate)-1 rows, spread evenly (at most 100,000 per gap, and
 // 1,000,000 per import; beyond that the import says what it left out), with
 //
-//	Outcome timeout, no error class, Error InferredError
+//	Outcome timeout, error class "inferred" (store.ClassInferred), Error InferredError
 //
-// which the analyzer classifies as unavailable (a timeout without class);
+// which the analyzer classifies as unavailable and counts under its own
+// class, so an inferred failure is never mistaken for an observed one;
 // run.json says settings.inferred = true, settings.inferred_rows, and lists
 // settings.inferred_gaps, each with its edges (the scheduled starts either
 // side, known to ± one mean inter-arrival time, 1/rate), the due count and

@@ -460,7 +460,7 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 		for _, at := range due[gi] {
 			rows = append(rows, store.Probe{
 				Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint, Intended: at,
-				Outcome: store.OutcomeTimeout, Error: InferredError,
+				Outcome: store.OutcomeTimeout, ErrorClass: store.ClassInferred, Error: InferredError,
 			})
 			n++
 		}

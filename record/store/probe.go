@@ -50,6 +50,10 @@ const (
 	ClassTooManyConnections = "too_many_connections" // SQLSTATE 53300
 	ClassOther              = "other"
 	ClassInflightLimit      = "inflight_limit" // only with OutcomeSkipped
+	// ClassInferred marks rows an importer inferred rather than observed:
+	// a stretch in which requests were due and none completed (pgbench logs
+	// only successful transactions). It counts as unavailable.
+	ClassInferred = "inferred"
 )
 
 // ErrorClasses lists every error class in a stable order, so that counts by
@@ -57,7 +61,7 @@ const (
 var ErrorClasses = []string{
 	ClassConnectTimeout, ClassQueryTimeout, ClassRefused, ClassReset, ClassDNS,
 	ClassTLS, ClassAuth, ClassReadOnly, ClassShutdown, ClassTooManyConnections,
-	ClassOther, ClassInflightLimit,
+	ClassOther, ClassInflightLimit, ClassInferred,
 }
 
 // MaxErrorLen bounds the stored error message, in bytes.
