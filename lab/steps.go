@@ -424,7 +424,9 @@ func (x *executor) blueRestart(ctx context.Context, st Step) error {
 	if err := blue.Restart(ctx); err != nil {
 		return err
 	}
-	end := time.Now()
+	// The end is when blue took logins again: the start of the readiness
+	// check that succeeded, not its return.
+	end := blue.ReadyAt()
 	x.log(store.Event{Time: start, End: &end, Name: st.Action,
 		Attrs:   stepAttrs(st, "pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr()),
 		Message: "blue restarted (fast shutdown, start)"})

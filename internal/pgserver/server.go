@@ -85,9 +85,10 @@ type Server struct {
 	timeout  time.Duration
 	autoPort bool
 
-	mu   sync.Mutex
-	port int
-	proc *process // the running postmaster, nil when stopped
+	mu      sync.Mutex
+	port    int
+	proc    *process  // the running postmaster, nil when stopped
+	readyAt time.Time // start of the login that WaitReady last saw succeed
 }
 
 // process is a postmaster this package started as its child.
@@ -350,16 +351,20 @@ func (s *Server) WaitReady(ctx context.Context) error {
 			return fmt.Errorf("server %s exited while starting (%v); log %s ends:\n%s", s.name, p.err, s.logPath, s.LogTail(20))
 		}
 		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+		attempt := time.Now()
 		lastErr = s.ping(pctx)
 		pcancel()
 		if lastErr == nil {
+			s.mu.Lock()
+			s.readyAt = attempt
+			s.mu.Unlock()
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("server %s not ready on port %d: %w (last attempt: %v); log %s ends:\n%s", s.name, s.Port(), ctx.Err(), lastErr, s.logPath, s.LogTail(20))
 		case <-p.done:
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }
@@ -373,6 +378,15 @@ func (s *Server) ping(ctx context.Context) error {
 	defer conn.Close(context.Background())
 	var one int
 	return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
+}
+
+// ReadyAt is when the login that WaitReady (or Start, Restart) last saw
+// succeed began: the server accepted logins by then at the latest. The
+// lab stamps the end of a restart with it.
+func (s *Server) ReadyAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.readyAt
 }
 
 // Name is the server's name from Options.

@@ -64,17 +64,42 @@ func (s *Server) InRecovery(ctx context.Context) (bool, error) {
 	return in, err
 }
 
-// Promote turns a standby into a primary and waits until it accepts
-// writes (pg_promote with wait).
+// Promote turns a standby into a primary and returns as soon as it
+// accepts writes. It does not use pg_promote's own wait, which checks only
+// every 100ms: the lab stamps the end of a promotion when Promote returns,
+// and that stamp is ground truth. Instead it asks for the promotion and
+// polls pg_is_in_recovery on the same session every 2ms.
 func (s *Server) Promote(ctx context.Context) error {
+	conn, err := s.Connect(ctx)
+	if err != nil {
+		return fmt.Errorf("promote server %s: %w", s.name, err)
+	}
+	defer conn.Close(context.Background())
 	var ok bool
-	if err := s.QueryRow(ctx, "SELECT pg_promote(true, 60)").Scan(&ok); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT pg_promote(false)").Scan(&ok); err != nil {
 		return fmt.Errorf("promote server %s: %w", s.name, err)
 	}
 	if !ok {
-		return fmt.Errorf("promote server %s: not promoted within 60s; log %s ends:\n%s", s.name, s.logPath, s.LogTail(10))
+		return fmt.Errorf("promote server %s: pg_promote refused; log %s ends:\n%s", s.name, s.logPath, s.LogTail(10))
 	}
-	return nil
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var in bool
+		if err := conn.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&in); err != nil {
+			return fmt.Errorf("promote server %s: wait for the end of recovery: %w", s.name, err)
+		}
+		if !in {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("promote server %s: still in recovery after 60s; log %s ends:\n%s", s.name, s.logPath, s.LogTail(10))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("promote server %s: %w", s.name, ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 }
 
 // CurrentLSN is the primary's current WAL write position
