@@ -2,7 +2,6 @@ package record_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,11 +37,12 @@ func BenchmarkRecord(b *testing.B) {
 			var lags []time.Duration
 			var bytes int64
 			var elapsed time.Duration
+			classes := map[string]int{}
 			for i := 0; i < b.N; i++ {
 				out := b.TempDir()
 				res, err := record.Run(context.Background(), record.Config{
 					WriteDSN: srv.DSN(), Interval: c.interval, Duration: 5 * time.Second, Out: out,
-					Kinds: c.kinds, Conns: c.conns, NoVerify: true, RunID: fmt.Sprintf("bench-%d", i),
+					Kinds: c.kinds, Conns: c.conns, NoVerify: true,
 				})
 				if err != nil {
 					b.Fatal(err)
@@ -52,6 +52,7 @@ func BenchmarkRecord(b *testing.B) {
 					probes++
 					if p.Outcome != store.OutcomeOK {
 						bad++
+						classes[p.Stream()+" "+p.Outcome+" "+p.ErrorClass]++
 						return nil
 					}
 					lags = append(lags, time.Duration(p.Start-p.Intended))
@@ -62,6 +63,9 @@ func BenchmarkRecord(b *testing.B) {
 					st, _ := os.Stat(s)
 					bytes += st.Size()
 				}
+			}
+			if bad > 0 {
+				b.Logf("not ok: %v", classes)
 			}
 			sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 			q := func(f float64) float64 {
