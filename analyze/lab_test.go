@@ -75,7 +75,7 @@ func TestLabAurora(t *testing.T) {
 
 // The lab's own committed runs (aurora and crash), when present.
 func TestLabTestdataRuns(t *testing.T) {
-	dir := "../lab/testdata/runs"
+	dir := "../testdata/runs"
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no %s", dir)
 	}

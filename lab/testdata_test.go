@@ -9,19 +9,19 @@ import (
 
 // TestShippedRuns checks that the recorded runs in testdata/runs still
 // read with this schema and carry their ground truth; when the run format
-// changes, regenerate them (sh lab/testdata/regenerate.sh).
+// changes, regenerate them (sh testdata/regenerate-runs.sh).
 func TestShippedRuns(t *testing.T) {
-	runs, err := store.FindRuns("testdata/runs")
+	runs, err := store.FindRuns("../testdata/runs")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(runs) == 0 {
-		t.Skip("no shipped runs in testdata/runs")
+		t.Fatal("no shipped runs in testdata/runs (regenerate: sh testdata/regenerate-runs.sh)")
 	}
 	for _, dir := range runs {
 		info, err := store.ReadRunInfo(dir)
 		if err != nil {
-			t.Errorf("%v (regenerate: sh lab/testdata/regenerate.sh)", err)
+			t.Errorf("%v (regenerate: sh testdata/regenerate-runs.sh)", err)
 			continue
 		}
 		if info.Labels["scenario"] == "" {

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Regenerates lab/testdata/runs: real lab runs recorded on this machine,
+# Regenerates testdata/runs: real lab runs recorded on this machine,
 # shipped so that the analyzer and the report have real data to work on.
 #
-#   sh lab/testdata/regenerate.sh        (from the repository root; needs
+#   sh testdata/regenerate-runs.sh        (from the repository root; needs
 #                                         PostgreSQL server binaries; ~8 min)
 #
 # 5 x aurora with a new connection per probe, 5 x aurora with pooled
@@ -10,7 +10,7 @@
 # every 100ms, write and read probes through the write endpoint. The runs
 # carry the label clients=new, pooled or new+pooled.
 set -eu
-out=lab/testdata/runs
+out=testdata/runs
 bin=$(mktemp -d)/switchwatch
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/switchwatch
