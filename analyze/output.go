@@ -185,15 +185,7 @@ func WriteTextWith(w io.Writer, s *Summary, opt TextOptions) error {
 func writeRun(b *strings.Builder, r *RunResult) {
 	fmt.Fprintf(b, "\nrun %s", r.RunID)
 	if len(r.Labels) > 0 {
-		keys := make([]string, 0, len(r.Labels))
-		for k := range r.Labels {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for i, k := range keys {
-			keys[i] = k + "=" + r.Labels[k]
-		}
-		fmt.Fprintf(b, " [%s]", strings.Join(keys, " "))
+		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
 	}
 	fmt.Fprintf(b, "\n  %d probes in %d streams, interval %v (%s)", r.Rows, len(r.Streams), time.Duration(r.IntervalNS), r.IntervalSource)
 	if r.Duplicates > 0 {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -491,15 +490,11 @@ func (rep *Report) writeDetail(b *mdWriter) {
 		b.p("%s\n\n", Escape(PhaseLine(r.RunResult)))
 		var facts []string
 		if len(r.Labels) > 0 {
-			keys := make([]string, 0, len(r.Labels))
-			for k := range r.Labels {
-				keys = append(keys, k)
+			pairs := store.LabelPairs(r.Labels)
+			for i := range pairs {
+				pairs[i] = Escape(pairs[i])
 			}
-			sort.Strings(keys)
-			for i, k := range keys {
-				keys[i] = Escape(k + "=" + r.Labels[k])
-			}
-			facts = append(facts, "labels: "+strings.Join(keys, ", "))
+			facts = append(facts, "labels: "+strings.Join(pairs, ", "))
 		}
 		facts = append(facts, fmt.Sprintf("%s probes in %d streams, interval %s", fmtCount(float64(r.Rows)), len(r.Streams), fmtDuration(time.Duration(r.IntervalNS))))
 		for _, f := range facts {

@@ -4,25 +4,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
+
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // labelsFlag is a repeated --label key=value.
 type labelsFlag map[string]string
 
-func (l labelsFlag) String() string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + l[k]
-	}
-	return strings.Join(parts, ",")
-}
+func (l labelsFlag) String() string { return strings.Join(store.LabelPairs(l), ",") }
 
 func (l labelsFlag) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")

@@ -13,6 +13,7 @@ import (
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/lab"
 	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
 	"golang.org/x/term"
 )
 
@@ -157,7 +158,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		opts.Progress = stderr
 	}
 	fmt.Fprintf(stdout, "scenario %s (%s), about %s per run plus the rig's setup\n",
-		opts.Scenario.Name, labelString(opts.Scenario.Params), opts.Scenario.Duration())
+		opts.Scenario.Name, strings.Join(store.LabelPairs(opts.Scenario.Params), " "), opts.Scenario.Duration())
 	results, err := lab.Run(ctx, opts)
 	if len(results) > 0 {
 		fmt.Fprintf(stdout, "%d run(s) in %s; next: switchwatch analyze %s\n", len(results), opts.Out, opts.Out)
@@ -166,19 +167,6 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return fmt.Errorf("lab run interrupted; everything it started is stopped: %w", err)
 	}
 	return err
-}
-
-func labelString(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return strings.Join(parts, " ")
 }
 
 func runLabList(stdout io.Writer, args []string) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 )
 
@@ -83,4 +84,15 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("rename into %s: %w", path, err)
 	}
 	return nil
+}
+
+// LabelPairs returns labels as "key=value" strings sorted by key: the one
+// way labels are shown, so every output lists them alike.
+func LabelPairs(labels map[string]string) []string {
+	pairs := make([]string, 0, len(labels))
+	for k, v := range labels {
+		pairs = append(pairs, k+"="+v)
+	}
+	sort.Strings(pairs)
+	return pairs
 }
