@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -61,19 +62,23 @@ func waitForRows(t *testing.T, dir string, n int) {
 // kill (a second, plus time for the acknowledgement to reach the client on a
 // busy machine) is in the record — first straight from the
 // journal, then after recover — and that no file a Parquet reader would pick
-// up is broken.
+// up is broken. The probe rate is kept modest: the recorder runs here as a
+// race-instrumented test binary, and a CPU-starved client can take longer
+// than the allowance to even read the server's acknowledgement.
 func TestKill9LosesAtMostOneSecond(t *testing.T) {
 	srv := pgserver.StartForTest(t, pgserver.Options{Password: "kill-test-pw"})
 	out := t.TempDir()
 	cmd := switchwatchCmd(context.Background(), "record", "--write-dsn", srv.DSN(), "--out", out,
-		"--interval", "20ms", "--conn", "new,pooled", "--probes", "write", "--quiet", "--run-id", "killed")
+		"--interval", "50ms", "--conn", "new,pooled", "--probes", "write", "--quiet", "--run-id", "killed")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitForRows(t, filepath.Join(out, "run=killed"), 50)
-	time.Sleep(3 * time.Second)
+	// Not a multiple of the journal's flush interval, so that a slower
+	// flush than promised cannot hide behind the timing.
+	time.Sleep(2500 * time.Millisecond)
 	killedAt := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -87,7 +92,7 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, "SELECT conn, seq FROM switchwatch_probe WHERE run_id = 'killed' AND written_at < $1", killedAt.Add(-1200*time.Millisecond))
+	rows, err := conn.Query(ctx, "SELECT conn, seq, written_at FROM switchwatch_probe WHERE run_id = 'killed' AND written_at < $1", killedAt.Add(-1200*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,14 +101,17 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 		seq  int64
 	}
 	var committed []key
+	writtenAt := map[key]time.Time{}
 	for rows.Next() {
 		var k key
-		if err := rows.Scan(&k.conn, &k.seq); err != nil {
+		var at time.Time
+		if err := rows.Scan(&k.conn, &k.seq, &at); err != nil {
 			t.Fatal(err)
 		}
 		committed = append(committed, k)
+		writtenAt[k] = at
 	}
-	if rows.Err() != nil || len(committed) < 50 {
+	if rows.Err() != nil || len(committed) < 40 {
 		t.Fatalf("%d writes committed 1.2 s before the kill (%v): the recording did not get going; stderr:\n%s", len(committed), rows.Err(), stderr.String())
 	}
 
@@ -115,14 +123,14 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 				recorded[key{p.Conn, p.Seq}] = true
 			}
 		}
-		missing := 0
+		var missing []string
 		for _, k := range committed {
 			if !recorded[k] {
-				missing++
+				missing = append(missing, fmt.Sprintf("%s/%d committed %v before the kill", k.conn, k.seq, killedAt.Sub(writtenAt[k]).Round(time.Millisecond)))
 			}
 		}
-		if missing > 0 {
-			t.Errorf("%s: %d of %d writes committed 1.2 s before the kill are not in the record", when, missing, len(committed))
+		if len(missing) > 0 {
+			t.Errorf("%s: %d of %d writes committed 1.2 s before the kill are not in the record: %v", when, len(missing), len(committed), missing)
 		}
 		for name, rows := range streams {
 			var newest int64
