@@ -315,8 +315,8 @@ func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError
 		if err == io.EOF {
 			return events, bad, nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			// FieldPos panics without a record: take the line from the error.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				bad = append(bad, &store.LineError{File: path, Line: pe.StartLine, Err: pe.Err})
@@ -326,6 +326,7 @@ func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError
 			}
 			return events, bad, fmt.Errorf("read %s: %w", path, err)
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
