@@ -36,6 +36,11 @@ func finishRows(rows []store.Probe, runID string) int64 {
 				s[i].Intended += d
 				if s[i].Start != 0 {
 					s[i].Start = max(s[i].Start, s[i].Intended)
+					if s[i].End != 0 && s[i].End < s[i].Start {
+						// a zero-latency row moved by a nanosecond
+						s[i].End = s[i].Start
+						s[i].LatencyNS = 0
+					}
 				}
 			}
 		}

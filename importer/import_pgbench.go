@@ -341,7 +341,10 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 			// time runs from the scheduled start (which is the actual
 			// start without --rate), so it includes the schedule lag.
 			p.Intended = end - t.timeUS*1000
-			p.Start = p.Intended + lag
+			// A lag longer than the time cannot come from pgbench (the time
+			// includes it); a seventh column read as lag that was something
+			// else must not put the start after the end.
+			p.Start = min(p.Intended+lag, end)
 			p.End = end
 			p.LatencyNS = p.End - p.Start
 			p.Outcome = store.OutcomeOK
