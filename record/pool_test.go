@@ -14,8 +14,8 @@ import (
 // TestPoolRecoversAfterBlackhole puts the endpoint into a no-answer window
 // and back, as a moving endpoint does. Dials the pool started during the
 // window must give up after the connect timeout, so that once the endpoint
-// answers again the pooled probes succeed within about one connect timeout,
-// instead of queueing behind dials that never return.
+// answers again the pooled probes succeed within about two connect
+// timeouts, instead of queueing behind dials that never return.
 func TestPoolRecoversAfterBlackhole(t *testing.T) {
 	srv := pgserver.StartForTest(t, pgserver.Options{})
 	proxy, err := lab.NewProxy("endpoint", "127.0.0.1:0", srv.Addr())
@@ -36,7 +36,7 @@ func TestPoolRecoversAfterBlackhole(t *testing.T) {
 	}()
 	const connectTimeout = time.Second
 	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 7 * time.Second, Out: out,
+		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 9 * time.Second, Out: out,
 		Kinds: []string{"connect"}, Conns: []string{"pooled"}, PoolSize: 2, ConnectTimeout: connectTimeout,
 	})
 	if err != nil {
@@ -48,9 +48,12 @@ func TestPoolRecoversAfterBlackhole(t *testing.T) {
 		if p.Failed() {
 			failed++
 		}
-		// A probe meant to start a connect timeout (plus slack for a busy
-		// machine) after the endpoint answers again must succeed.
-		if time.Unix(0, p.Intended).After(answered.Add(connectTimeout + 500*time.Millisecond)) {
+		// A dial that started just before the endpoint answered again holds
+		// its pool slot for one connect timeout, and a probe already waiting
+		// for a slot then needs its own dial: a probe meant to start two
+		// connect timeouts (plus slack for a busy machine) after the endpoint
+		// answers again must succeed. Without a dial timeout none would.
+		if time.Unix(0, p.Intended).After(answered.Add(2*connectTimeout + 500*time.Millisecond)) {
 			after++
 			if p.Outcome != store.OutcomeOK {
 				t.Errorf("seq %d, %v after the endpoint answered again: %s/%s %q",
