@@ -50,6 +50,14 @@ func withEndpointParams(m map[string]string) map[string]string {
 	return m
 }
 
+// windowParams are the parameters of an endpoint window (blackhole, refuse).
+func windowParams() map[string]string {
+	return map[string]string{
+		"for":  "how long; then forward to 'then' (default: until the next endpoint step)",
+		"then": "blue or green: where to forward after 'for' (default: where it forwarded before)",
+	}
+}
+
 // Actions are the step actions, by name.
 var Actions = map[string]*Action{
 	ActBlueReadOnly: {
@@ -76,20 +84,14 @@ var Actions = map[string]*Action{
 		run: (*executor).greenPromoted,
 	},
 	ActEndpointBlackhole: {
-		Help: "the endpoint accepts connections and never answers",
-		Params: withEndpointParams(map[string]string{
-			"for":  "how long; then forward to 'then' (default: until the next endpoint step)",
-			"then": "blue or green: where to forward after 'for' (default: where it forwarded before)",
-		}),
-		run: func(x *executor, ctx context.Context, st Step) error { return x.endpointWindow(ctx, st, Blackhole) },
+		Help:   "the endpoint accepts connections and never answers",
+		Params: withEndpointParams(windowParams()),
+		run:    func(x *executor, ctx context.Context, st Step) error { return x.endpointWindow(ctx, st, Blackhole) },
 	},
 	ActEndpointRefuse: {
-		Help: "the endpoint stops listening: connections are refused",
-		Params: withEndpointParams(map[string]string{
-			"for":  "how long; then forward to 'then' (default: until the next endpoint step)",
-			"then": "blue or green: where to forward after 'for' (default: where it forwarded before)",
-		}),
-		run: func(x *executor, ctx context.Context, st Step) error { return x.endpointWindow(ctx, st, Refuse) },
+		Help:   "the endpoint stops listening: connections are refused",
+		Params: withEndpointParams(windowParams()),
+		run:    func(x *executor, ctx context.Context, st Step) error { return x.endpointWindow(ctx, st, Refuse) },
 	},
 	ActEndpointToBlue: {
 		Help:   "the endpoint forwards new connections to blue",

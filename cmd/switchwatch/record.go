@@ -93,9 +93,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
 		switch {
 		case res.Verify != nil:
-			v := res.Verify
-			fmt.Fprintf(stdout, "lost-write check: %d acknowledged and present, %d LOST, %d committed although failed, %d failed and absent\n",
-				v.AcknowledgedPresent, v.AcknowledgedMissing, v.FailedPresent, v.FailedAbsent)
+			fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
 		case res.VerifyErr != nil:
 			fmt.Fprintf(stderr, "switchwatch: lost-write check failed (run \"switchwatch verify %s\" later): %v\n", res.RunDir, res.VerifyErr)
 		}

@@ -36,7 +36,6 @@ func runVerify(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d acknowledged and present, %d LOST, %d committed although failed, %d failed and absent, %d unexpected\n",
-		v.AcknowledgedPresent, v.AcknowledgedMissing, v.FailedPresent, v.FailedAbsent, v.Unexpected)
+	fmt.Fprintln(stdout, v)
 	return nil
 }

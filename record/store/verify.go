@@ -59,3 +59,13 @@ func ReadVerify(runDir string) (*Verify, error) {
 	}
 	return &v, nil
 }
+
+// String is the check's verdicts in one line, as the commands print them.
+func (v *Verify) String() string {
+	s := fmt.Sprintf("%d acknowledged and present, %d LOST, %d committed although failed, %d failed and absent",
+		v.AcknowledgedPresent, v.AcknowledgedMissing, v.FailedPresent, v.FailedAbsent)
+	if v.Unexpected > 0 {
+		s += fmt.Sprintf(", %d unexpected", v.Unexpected)
+	}
+	return s
+}
