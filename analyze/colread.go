@@ -245,12 +245,12 @@ func (c *codeTable) class(t *symtab, s uint32) uint8 {
 
 var errShortChunk = errors.New("column chunk holds fewer values than the row group has rows")
 
-// readSyms decodes a byte-array column chunk (dictionary-encoded or plain,
-// optional or required) into symbols; NULL becomes symbol 0.
-func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
+// readChunk walks the pages of one column chunk and places each page's
+// values, decoded by values, into out by the page's definition levels
+// (NULL becomes null). It checks that the chunk has exactly len(out) rows.
+func readChunk[T any](chunk parquet.ColumnChunk, out []T, null T, values func(page parquet.Page) []T) error {
 	pages := chunk.Pages()
 	defer pages.Close()
-	cr.dict, cr.dictKind = nil, 0
 	pos := 0
 	for {
 		page, err := pages.ReadPage()
@@ -265,7 +265,24 @@ func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
 			parquet.Release(page)
 			return fmt.Errorf("column chunk holds more values than the row group has rows")
 		}
-		def := page.DefinitionLevels()
+		err = scatter(out[pos:pos+n], values(page), page.DefinitionLevels(), null)
+		parquet.Release(page)
+		if err != nil {
+			return err
+		}
+		pos += n
+	}
+	if pos != len(out) {
+		return errShortChunk
+	}
+	return nil
+}
+
+// readSyms decodes a byte-array column chunk (dictionary-encoded or plain,
+// optional or required) into symbols; NULL becomes symbol 0.
+func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
+	cr.dict, cr.dictKind = nil, 0
+	return readChunk(chunk, out, 0, func(page parquet.Page) []uint32 {
 		data := page.Data()
 		var vals []uint32
 		if d := page.Dictionary(); d != nil {
@@ -283,80 +300,42 @@ func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
 			}
 		} else {
 			b, offs := data.ByteArray()
-			cnt := len(offs) - 1
-			if cnt < 0 {
-				cnt = 0
-			}
+			cnt := max(len(offs)-1, 0)
 			vals = grow(cr.valSyms, cnt)
 			for i := 0; i < cnt; i++ {
 				vals[i] = cr.syms.internBytes(b[offs[i]:offs[i+1]])
 			}
 		}
 		cr.valSyms = vals
-		if err := scatter(out[pos:pos+n], vals, def, 0); err != nil {
-			parquet.Release(page)
-			return err
-		}
-		pos += n
-		parquet.Release(page)
-	}
-	if pos != len(out) {
-		return errShortChunk
-	}
-	return nil
+		return vals
+	})
 }
 
 // readInts decodes an int64 column chunk (plain, delta or dictionary
 // encoded, optional or required); NULL becomes null.
 func (cr *colReader) readInts(chunk parquet.ColumnChunk, out []int64, null int64) error {
-	pages := chunk.Pages()
-	defer pages.Close()
 	cr.dict, cr.dictKind = nil, 0
-	pos := 0
-	for {
-		page, err := pages.ReadPage()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		n := int(page.NumRows())
-		if pos+n > len(out) {
-			parquet.Release(page)
-			return fmt.Errorf("column chunk holds more values than the row group has rows")
-		}
-		def := page.DefinitionLevels()
+	return readChunk(chunk, out, null, func(page parquet.Page) []int64 {
 		data := page.Data()
-		var vals []int64
-		if d := page.Dictionary(); d != nil {
-			if d != cr.dict || cr.dictKind != 2 {
-				cr.dict, cr.dictKind = d, 2
-				cr.dictInts = grow(cr.dictInts, d.Len())
-				for i := range cr.dictInts {
-					cr.dictInts[i] = d.Index(int32(i)).Int64()
-				}
-			}
-			ix := data.Int32()
-			vals = grow(cr.valInts, len(ix))
-			for i, j := range ix {
-				vals[i] = cr.dictInts[j]
-			}
-			cr.valInts = vals
-		} else {
-			vals = data.Int64()
+		d := page.Dictionary()
+		if d == nil {
+			return data.Int64()
 		}
-		if err := scatter(out[pos:pos+n], vals, def, null); err != nil {
-			parquet.Release(page)
-			return err
+		if d != cr.dict || cr.dictKind != 2 {
+			cr.dict, cr.dictKind = d, 2
+			cr.dictInts = grow(cr.dictInts, d.Len())
+			for i := range cr.dictInts {
+				cr.dictInts[i] = d.Index(int32(i)).Int64()
+			}
 		}
-		pos += n
-		parquet.Release(page)
-	}
-	if pos != len(out) {
-		return errShortChunk
-	}
-	return nil
+		ix := data.Int32()
+		vals := grow(cr.valInts, len(ix))
+		for i, j := range ix {
+			vals[i] = cr.dictInts[j]
+		}
+		cr.valInts = vals
+		return vals
+	})
 }
 
 // scatter places the non-NULL values vals into out by the definition levels
