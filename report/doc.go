@@ -9,6 +9,11 @@
 //	WriteMarkdown renders the model as Markdown to an io.Writer
 //	Figure.Render renders one picture to an io.Writer ("png" or "svg")
 //
+// Pictures: figures.go lists them and holds what several share (the run
+// window, phase bands, event lines, legends, ticks); each picture is one
+// file, figure_typical.go, figure_spread.go, figure_ecdf.go,
+// figure_timeline.go and figure_latency.go.
+//
 // The caller (the switchwatch command) decides where the files go and
 // writes them: report.md references every picture as Figure.Name plus
 // "." and the format, beside it. This package never creates files. Every string that comes from the
