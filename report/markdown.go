@@ -681,8 +681,8 @@ func (rep *Report) writeMethod(b *mdWriter) {
 	b.WriteString(`## Method
 
 - **Probes.** switchwatch record sends small write, read and connect probes to the endpoint on a fixed open-loop schedule, one every probe interval per stream (kind × connection mode), whether or not earlier probes have answered. Every probe is placed at its *intended* start, not when it ran or answered.
-- **States.** Each probe is *ok*, *slow* (succeeded above the stream's slow threshold), *read_only* (failed with SQLSTATE 25006: a server answered but refuses writes), *unavailable* (no usable server: timeout, refused, reset, shutting down, too many connections, DNS), *error* (any other failure) or *skipped* (never ran: the stream's in-flight limit was hit).
-- **Phases.** At every moment each stream is in the state of its latest probe (a skipped probe carries on the state before it); the run is in the most severe state of its streams (unavailable > error > read-only > healthy). A phase is a maximal stretch of one such state.
+- **States.** Each probe is ` + statesSentence() + `.
+- **Phases.** At every moment each stream is in the state of its latest probe (a skipped probe carries on the state before it); the run is in the most severe state of its streams (` + severitySentence() + `). A phase is a maximal stretch of one such state.
 - **Resolution.** A window runs from the intended start of its first probe to the intended start of the first probe in another state, so each boundary is known to ± one probe interval and a total over k windows to ± k intervals. Numbers are shown with the decimals that resolution warrants.
 - **Downtime.** Write downtime is the time during which at least one write stream was failing (read_only, unavailable or error); read downtime likewise for reads. Read-only and unavailable time are the lengths of the run's phases in those states.
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
