@@ -305,7 +305,7 @@ func TestCapacity(t *testing.T) {
 		t.Fatal("no write capacity")
 	}
 	st := g.Stat("write_downtime")
-	if got, want := c.Failed.Median, 100*st.Median/1e9; abs(got-want) > 1e-6 {
+	if got, want := c.Failed.Median, 100*st.Median/1e9; math.Abs(got-want) > 1e-6 {
 		t.Errorf("median failed writes without retry %v, want rate × median downtime = %v", got, want)
 	}
 	recovered := 0

@@ -126,7 +126,7 @@ func TestAnalyzeFixturesAgainstTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout, "phases: healthy 5.0s → unavailable 4.") || !strings.Contains(stdout, "s → read-only 5.") || !strings.Contains(stdout, "s → healthy (new server) 5.0s\n") {
+	if !strings.Contains(stdout, "phases: healthy → unavailable 4.") || !strings.Contains(stdout, " s → read-only 5.") || !strings.Contains(stdout, " s → healthy (new server)\n") {
 		t.Errorf("the blue/green phases are not in the table:\n%s", stdout)
 	}
 	f, err := os.Open(filepath.Join(dir, "s.json"))
