@@ -17,13 +17,10 @@ import (
 
 // makeFigures lists the report's pictures; nothing is drawn yet.
 func (rep *Report) makeFigures() {
+	add := func(f *Figure) { rep.Figures = append(rep.Figures, f) }
 	if rep.anyOutage() {
-		rep.Figures = append(rep.Figures, &Figure{
-			Name:   "typical-switchover",
-			Title:  "The typical switchover",
-			Alt:    "Share of runs in which writes and reads succeeded, by seconds since the start of each run's first outage, one curve per group",
-			render: rep.renderTypical,
-		})
+		add(&Figure{Name: "typical-switchover", Title: "The typical switchover", render: rep.renderTypical,
+			Alt: "Share of runs in which writes and reads succeeded, by seconds since the start of each run's first outage, one curve per group"})
 	}
 	spreadAlt := "Box plots of write downtime, read-only time and unavailable time per group, every run a dot"
 	for _, g := range rep.Groups {
@@ -31,35 +28,18 @@ func (rep *Report) makeFigures() {
 			spreadAlt = "Box plots of write downtime, read-only time and unavailable time per group, with their outliers"
 		}
 	}
-	rep.Figures = append(rep.Figures, &Figure{
-		Name:   "spread",
-		Title:  "Spread across runs",
-		Alt:    spreadAlt,
-		render: rep.renderSpread,
-	})
+	add(&Figure{Name: "spread", Title: "Spread across runs", Alt: spreadAlt, render: rep.renderSpread})
 	if rep.anyWrites() {
-		rep.Figures = append(rep.Figures, &Figure{
-			Name:   "write-downtime-cdf",
-			Title:  "Write downtime, cumulative",
-			Alt:    "Empirical cumulative distribution of write downtime per group",
-			render: rep.renderECDF,
-		})
+		add(&Figure{Name: "write-downtime-cdf", Title: "Write downtime, cumulative", render: rep.renderECDF,
+			Alt: "Empirical cumulative distribution of write downtime per group"})
 	}
 	for _, r := range rep.Detail {
-		r := r
-		rep.Figures = append(rep.Figures, &Figure{
-			Name:   "timeline-" + r.file,
-			Title:  "Timeline of run " + r.RunID,
+		add(&Figure{Name: "timeline-" + r.file, Title: "Timeline of run " + r.RunID, Run: r,
 			Alt:    "Timeline of run " + r.RunID + ": one lane per probe stream, every probe coloured by its state, phases shaded, events as vertical lines",
-			Run:    r,
-			render: func(w io.Writer, format string) error { return renderTimeline(w, format, r) },
-		}, &Figure{
-			Name:   "latency-" + r.file,
-			Title:  "Latency of run " + r.RunID,
+			render: func(w io.Writer, format string) error { return renderTimeline(w, format, r) }})
+		add(&Figure{Name: "latency-" + r.file, Title: "Latency of run " + r.RunID, Run: r,
 			Alt:    "Latency of every probe of run " + r.RunID + " on a log scale, coloured by state, phases shaded, events as vertical lines",
-			Run:    r,
-			render: func(w io.Writer, format string) error { return renderLatency(w, format, r) },
-		})
+			render: func(w io.Writer, format string) error { return renderLatency(w, format, r) }})
 	}
 }
 

@@ -29,14 +29,24 @@ import (
 // the golden Markdown tests the report alone, not the analyzer too.
 func goldenSummary(t *testing.T, name string, runs func() []*synth.Run, by ...string) *analyze.Summary {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "report", name+".summary.json")
-	if golden.Updating() {
+	return storedSummary(t, name, func() *analyze.Summary {
 		sum := cachedSummary(t, name, runs, by...)
-		// Nothing machine- or time-dependent in the stored summary.
-		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 		for i := range sum.Runs {
 			sum.Runs[i].Path = filepath.Join("testdata", "fixture", store.RunDirName(sum.Runs[i].RunID))
 		}
+		return sum
+	})
+}
+
+// storedSummary reads testdata/report/NAME.summary.json; with -update it
+// first writes there the summary fresh makes, with nothing machine- or
+// time-dependent in it.
+func storedSummary(t *testing.T, name string, fresh func() *analyze.Summary) *analyze.Summary {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "report", name+".summary.json")
+	if golden.Updating() {
+		sum := fresh()
+		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 		var b bytes.Buffer
 		if err := analyze.WriteJSON(&b, sum); err != nil {
 			t.Fatal(err)
@@ -122,8 +132,7 @@ var labDir = filepath.Join("..", "testdata", "analyze", "lab")
 // stored analysis of them.
 func labSummary(t *testing.T) *analyze.Summary {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "report", "lab.summary.json")
-	if golden.Updating() {
+	return storedSummary(t, "lab", func() *analyze.Summary {
 		if _, err := os.Stat(labDir); err != nil {
 			t.Skipf("no shipped lab data: %v", err)
 		}
@@ -133,27 +142,11 @@ func labSummary(t *testing.T) *analyze.Summary {
 		}
 		sum.Input.Paths = []string{"testdata/analyze/lab"}
 		sum.ToolVersion = "(version)"
-		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 		for i := range sum.Runs {
 			sum.Runs[i].Path = filepath.ToSlash(filepath.Join("testdata", "analyze", "lab", store.RunDirName(sum.Runs[i].RunID)))
 		}
-		var b bytes.Buffer
-		if err := analyze.WriteJSON(&b, sum); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
-	}
-	var sum analyze.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return &sum
+		return sum
+	})
 }
 
 // TestGoldenLab is the report of the shipped lab runs, with capacity

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/switchwatch/switchwatch/analyze"
@@ -35,6 +36,38 @@ func TestEveryClassAndStateHasADecision(t *testing.T) {
 		}
 		if analyze.PhaseLabel(s) == "" {
 			t.Errorf("phase state %q has no label", s)
+		}
+	}
+}
+
+// TestTextAndMarkdownAgree renders one summary both ways: every phase line
+// and every cell of the statistics tables is written identically in both.
+func TestTextAndMarkdownAgree(t *testing.T) {
+	sum := goldenSummary(t, "fixture", fixtureRuns, "strategy")
+	rep, err := Build(sum, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(markdown(t, rep))
+	var b strings.Builder
+	if err := WriteText(&b, sum, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for i := range sum.Runs {
+		line := PhaseLine(&sum.Runs[i])
+		if !strings.Contains(text, "phases: "+line+"\n") || !strings.Contains(md, Escape(line)) {
+			t.Errorf("run %s: phase line %q not in both outputs", sum.Runs[i].RunID, line)
+		}
+	}
+	for i := range sum.Groups {
+		st, _ := statsTable(&sum.Groups[i])
+		for _, row := range st.only("median", "p95").rows {
+			for _, cell := range row {
+				if !strings.Contains(text, " "+cell) || !strings.Contains(md, "| "+cell+" |") {
+					t.Errorf("group %s: cell %q not in both outputs", sum.Groups[i].Key, cell)
+				}
+			}
 		}
 	}
 }
