@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"time"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -16,7 +17,7 @@ const (
 	stSkipped
 )
 
-// Severities of phase states, in the order of phaseStates.
+// Severities of phase states, in the order of PhaseStates.
 const (
 	sevHealthy uint8 = iota
 	sevReadOnly
@@ -24,27 +25,68 @@ const (
 	sevUnavailable
 )
 
-var phaseStates = []PhaseState{PhaseHealthy, PhaseReadOnly, PhaseError, PhaseUnavailable}
-
 // severity maps a probe state to the phase severity it implies; skipped
 // has none of its own (it carries on the state before it).
 var severity = [...]uint8{stOK: sevHealthy, stSlow: sevHealthy, stReadOnly: sevReadOnly, stUnavailable: sevUnavailable, stError: sevError, stSkipped: sevUnavailable}
 
-// unavailableClass marks the error classes that mean no usable server
-// answered.
-var unavailableClass = func() [32]bool {
-	var u [32]bool
-	for _, c := range []string{
-		store.ClassConnectTimeout, store.ClassQueryTimeout, store.ClassRefused, store.ClassReset,
-		store.ClassDNS, store.ClassShutdown, store.ClassTooManyConnections, store.ClassInflightLimit,
-		store.ClassInferred,
-	} {
-		u[classCode[c]] = true
-	}
-	return u
-}()
+// classStates is the one decision, for every error class in
+// store.ErrorClasses, of what a failed probe with that class says about
+// the service. A class added to the store needs its line here (the tests
+// fail without one), so that it can never silently count as error.
+var classStates = map[string]State{
+	// no usable server answered
+	store.ClassConnectTimeout:     StateUnavailable,
+	store.ClassQueryTimeout:       StateUnavailable,
+	store.ClassRefused:            StateUnavailable,
+	store.ClassReset:              StateUnavailable,
+	store.ClassDNS:                StateUnavailable,
+	store.ClassShutdown:           StateUnavailable,
+	store.ClassTooManyConnections: StateUnavailable,
+	store.ClassInflightLimit:      StateUnavailable, // only on skipped probes, which are skipped whatever their class
+	store.ClassInferred:           StateUnavailable,
+	// a server answered, but refuses writes
+	store.ClassReadOnly: StateReadOnly,
+	// anything else
+	store.ClassTLS:   StateError,
+	store.ClassAuth:  StateError,
+	store.ClassOther: StateError,
+}
 
-var classReadOnly = classCode[store.ClassReadOnly]
+// ClassState is the state of a failed probe with error class c, and
+// whether the analysis has a decision for c (every class in
+// store.ErrorClasses has one; a class it does not know counts as error).
+func ClassState(c string) (State, bool) {
+	s, ok := classStates[c]
+	if !ok {
+		return StateError, false
+	}
+	return s, true
+}
+
+// phaseLabels say the phase states as a person would.
+var phaseLabels = map[PhaseState]string{
+	PhaseHealthy:     "healthy",
+	PhaseReadOnly:    "read-only",
+	PhaseError:       "error",
+	PhaseUnavailable: "unavailable",
+}
+
+// PhaseLabel is a phase state as a person would say it ("read-only"), as
+// in Phase.Label; "" for a state the analysis does not know.
+func PhaseLabel(s PhaseState) string { return phaseLabels[s] }
+
+// classState is classStates by class code (model.go); no class and unknown
+// codes are error.
+var classState = func() [32]uint8 {
+	var a [32]uint8
+	for i := range a {
+		a[i] = stError
+	}
+	for c, s := range classStates {
+		a[classCode[c]] = uint8(slices.Index(States, s))
+	}
+	return a
+}()
 
 // classify gives a probe its state; slow is the stream's slow threshold.
 func classify(x *row, slow int64) uint8 {
@@ -57,14 +99,10 @@ func classify(x *row, slow int64) uint8 {
 	case outSkipped:
 		return stSkipped
 	case outError, outTimeout:
-		switch {
-		case x.class == classReadOnly:
-			return stReadOnly
-		case unavailableClass[x.class&31]:
-			return stUnavailable
-		case x.class == classNone && x.outcome == outTimeout:
+		if x.class == classNone && x.outcome == outTimeout {
 			return stUnavailable
 		}
+		return classState[x.class&31]
 	}
 	return stError
 }

@@ -40,3 +40,28 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryClassAndStateHasADecision walks the store's list of error
+// classes and the lists of states: a class or state added without a
+// decision here would silently count as error (or as nothing).
+func TestEveryClassAndStateHasADecision(t *testing.T) {
+	for _, c := range store.ErrorClasses {
+		s, ok := ClassState(c)
+		if !ok {
+			t.Errorf("error class %q has no state in classStates", c)
+			continue
+		}
+		p := store.Probe{Outcome: store.OutcomeError, ErrorClass: c}
+		if got := Classify(&p, 1); got != s {
+			t.Errorf("a probe failing with %q is classified %s, classStates says %s", c, got, s)
+		}
+	}
+	if len(States) != len(severity) {
+		t.Errorf("%d probe states, %d severities: every state needs the phase severity it implies", len(States), len(severity))
+	}
+	for _, s := range PhaseStates {
+		if PhaseLabel(s) == "" {
+			t.Errorf("phase state %q has no label", s)
+		}
+	}
+}

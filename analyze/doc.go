@@ -14,11 +14,19 @@
 //	hist.go      the log-linear latency histogram
 //	stats.go     group statistics across runs and comparisons of groups (benchmath, gonum/stat)
 //	truth.go     accuracy of the detected boundaries against ground-truth events
-//	output.go    the text table, the JSON summary and phases.parquet
+//	output.go    the JSON summary and phases.parquet
 //	analyze.go   Options and Analyze: sources to Summary, several runs at once
 //
 // The result types (result.go) are the stable interface to the report and to
-// automation: Summary is what `switchwatch analyze --json` writes.
+// automation: Summary is what `switchwatch analyze --json` writes. Everything
+// people read is rendered from it by package report, the text table of
+// `switchwatch analyze` as well as report.md, with one set of formatters.
+//
+// # Decisions per class and state
+//
+// Every error class of store.ErrorClasses has its state in one table
+// (classStates, ClassState), every phase state its label (PhaseLabel);
+// tests walk the lists and fail when one has no decision.
 //
 // # Timing and resolution
 //
@@ -46,6 +54,6 @@
 // unavailable or failing otherwise. No order of phases is assumed.
 //
 // This package must never import pgx or anything that talks to a database,
-// and never renders pictures (package report does). It must not keep a
+// and never renders pictures or text for people (package report does). It must not keep a
 // whole dataset in memory: memory grows with the largest single run.
 package analyze

@@ -51,6 +51,9 @@ const (
 	PhaseUnavailable PhaseState = "unavailable"
 )
 
+// PhaseStates lists every phase state from the least to the most severe.
+var PhaseStates = []PhaseState{PhaseHealthy, PhaseReadOnly, PhaseError, PhaseUnavailable}
+
 // Duration is a measured length of time and how precisely the sampling
 // allows it to be known. The true length lies within NS ± ResolutionNS.
 //

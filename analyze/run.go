@@ -332,13 +332,6 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 	return sc
 }
 
-var phaseLabels = map[PhaseState]string{
-	PhaseHealthy:     "healthy",
-	PhaseReadOnly:    "read-only",
-	PhaseError:       "error",
-	PhaseUnavailable: "unavailable",
-}
-
 // makePhases turns the combined spans into Phases.
 func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symtab) []Phase {
 	phases := make([]Phase, 0, len(spans))
@@ -347,7 +340,7 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 		ph := Phase{
 			Window: window(sp.start, sp.end, iv),
 			Index:  i,
-			State:  phaseStates[sp.sev],
+			State:  PhaseStates[sp.sev],
 		}
 		ph.Label = phaseLabels[ph.State]
 		if sp.sev != sevHealthy {

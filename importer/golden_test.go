@@ -1,10 +1,8 @@
 package importer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the want.golden files under testdata/import")
+	"github.com/switchwatch/switchwatch/internal/golden"
+)
 
 // caseConfig is a golden case's case.json; every field is optional.
 type caseConfig struct {
@@ -162,31 +160,7 @@ func sortedMap(m map[string]int64) string {
 
 func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(want, []byte(got)) {
-		wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-		for i := 0; i < max(len(wl), len(gl)); i++ {
-			var w, g string
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if w != g {
-				t.Fatalf("%s differs from line %d:\nwant: %s\n got: %s\n(run with -update if the change is intended)", path, i+1, w, g)
-			}
-		}
-	}
+	golden.Check(t, path, []byte(got))
 }
 
 // TestCrashedImportIsNoRun: the hidden folder of an import that died

@@ -7,7 +7,31 @@
 //	Build        computes the report model from a Summary: groups, the runs
 //	             drawn in detail, availability timelines, capacity planning
 //	WriteMarkdown renders the model as Markdown to an io.Writer
+//	WriteText    renders a Summary as the plain text of `switchwatch analyze`
 //	Figure.Render renders one picture to an io.Writer ("png" or "svg")
+//
+// # One presentation model, several renderers
+//
+// The text table and the Markdown show the same things the same way: the
+// cells of the statistics, comparison and accuracy tables, the phase lines
+// and the stream lines are made once (present.go) with the one set of
+// formatters (format.go: a time on the probe grid shows the decimals its
+// resolution warrants, "7.1 s"; a time measured exactly, such as a
+// latency, three significant digits, "3.59 ms"; counts with fmtCount), as
+// a table of cells (table.go) that the text renderer lays out in aligned
+// columns and the Markdown renderer as a pipe table, escaping the cells
+// that come from the data. A renderer picks columns and writes its own
+// prose around the tables; it formats no number itself. The JSON is the
+// Summary itself (analyze.WriteJSON).
+//
+// Every probe state, phase state and error class has its colour
+// (palette.go) and its prose (prose.go) in a table keyed by the analyzer's
+// lists; a test fails when one lacks an entry.
+//
+// Pictures: figures.go lists them and holds what several share (the run
+// window, phase bands, event lines, legends, ticks); each picture is one
+// file, figure_typical.go, figure_spread.go, figure_ecdf.go,
+// figure_timeline.go and figure_latency.go.
 //
 // The caller (the switchwatch command) decides where the files go and
 // writes them: report.md references every picture as Figure.Name plus

@@ -6,15 +6,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
 )
 
+// The formatters below are the only ones the text table, the Markdown
+// and the pictures use, so that they cannot disagree about a number.
+
 // decimals is the number of decimals of seconds a resolution warrants: 1
-// for 100 ms, 2 for 10 ms, 3 at most (0 resolution: 3).
+// for 100 ms, 2 for 10 ms, 3 for 1 ms, at most 9 (0 resolution: 3).
 func decimals(resNS int64) int {
 	if resNS <= 0 {
 		return 3
 	}
-	return max(0, min(3, int(math.Ceil(-math.Log10(float64(resNS)/1e9)-1e-9))))
+	return max(0, min(9, int(math.Ceil(-math.Log10(float64(resNS)/1e9)-1e-9))))
 }
 
 // fmtSec formats nanoseconds as seconds, "7.1 s", with the decimals the
@@ -22,6 +27,65 @@ func decimals(resNS int64) int {
 func fmtSec(ns float64, resNS int64) string {
 	return strconv.FormatFloat(ns/1e9, 'f', decimals(resNS), 64) + " s"
 }
+
+// fmtDur formats a measured Duration with its resolution's decimals,
+// "7.1 s". A zero without resolution (no window at all) is exactly "0 s".
+func fmtDur(d analyze.Duration) string {
+	if d.NS == 0 && d.ResolutionNS == 0 {
+		return "0 s"
+	}
+	return fmtSec(float64(d.NS), d.ResolutionNS)
+}
+
+// fmtDurPM is fmtDur with its resolution: "7.1 s ± 0.1 s".
+func fmtDurPM(d analyze.Duration) string {
+	if d.ResolutionNS == 0 {
+		return fmtDur(d)
+	}
+	return fmtDur(d) + " ± " + fmtSec(float64(d.ResolutionNS), d.ResolutionNS)
+}
+
+// fmtOptDur is fmtDur of an optional Duration, "-" without one.
+func fmtOptDur(d *analyze.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	return fmtDur(*d)
+}
+
+// fmtExact formats a time measured to the nanosecond rather than on the
+// probe grid (a latency, a staleness, a slow threshold) with three
+// significant digits: "3.59 ms", "12.3 s"; zero is "0 s".
+func fmtExact(ns float64) string {
+	if ns == 0 {
+		return "0 s"
+	}
+	v, unit := ns/1e6, " ms"
+	if math.Abs(ns) >= 1e9 {
+		v, unit = ns/1e9, " s"
+	}
+	s := strconv.FormatFloat(v, 'g', 3, 64)
+	if strings.ContainsRune(s, 'e') {
+		s = strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return s + unit
+}
+
+// statVal formats a value of a metric in its unit: a time with the
+// decimals its resolution warrants (fmtExact when it has none), a count
+// with fmtCount.
+func statVal(st *analyze.Stats, v float64) string {
+	if st.Unit != analyze.UnitNS {
+		return fmtCount(v)
+	}
+	if st.ResolutionNS == 0 {
+		return fmtExact(v)
+	}
+	return fmtSec(v, st.ResolutionNS)
+}
+
+// fmtClock formats the time of day of a moment, in UTC, to the millisecond.
+func fmtClock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
 // fmtDuration formats a configured duration (retry delays, intervals):
 // "200 ms", "2 s", "1.5 s".

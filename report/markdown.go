@@ -38,30 +38,6 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	return err
 }
 
-// durStr formats a Duration with its resolution's decimals.
-// A zero without resolution (no window at all) is exactly "0 s".
-func durStr(d analyze.Duration) string {
-	if d.NS == 0 && d.ResolutionNS == 0 {
-		return "0 s"
-	}
-	return fmtSec(float64(d.NS), d.ResolutionNS)
-}
-
-// statVal formats a value of a metric in its unit.
-func statVal(st *analyze.Stats, v float64) string {
-	if st.Unit == analyze.UnitNS {
-		res := st.ResolutionNS
-		if res == 0 && v == 0 {
-			return "0 s" // no window in any run: exactly zero
-		}
-		if res == 0 {
-			res = int64(time.Millisecond)
-		}
-		return fmtSec(v, res)
-	}
-	return fmtCount(v)
-}
-
 // interval is the probe interval of the runs, when they share one.
 func (rep *Report) intervalText() string {
 	var ivs []int64
@@ -282,38 +258,15 @@ func (rep *Report) tableMetrics() []analyze.MetricInfo { return rep.Sum.Metrics 
 
 func (rep *Report) writeStats(b *mdWriter) {
 	b.p("## Statistics per group\n\n")
-	desc := map[string]string{}
-	for _, m := range rep.Sum.Metrics {
-		desc[m.Name] = m.Description
-	}
 	for _, g := range rep.Groups {
 		if len(rep.Groups) > 1 || len(rep.Sum.By) > 0 {
 			b.p("### %s\n\n", Escape(g.Key))
 		}
-		b.p("| metric | n | median | 95%% CI of median | min | p95 | max |\n")
-		b.p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-		var warns []string
-		for i := range g.Stats {
-			st := &g.Stats[i]
-			if st.N == 0 {
-				continue
-			}
-			ci := "?"
-			if st.MedianLo != nil && st.MedianHi != nil {
-				ci = statVal(st, *st.MedianLo) + " – " + statVal(st, *st.MedianHi)
-			}
-			name := EscapeCell(st.Metric)
-			b.p("| %s | %d | %s | %s | %s | %s | %s |\n", name, st.N, statVal(st, st.Median), ci,
-				statVal(st, st.Min), statVal(st, st.P95), statVal(st, st.Max))
-			for _, w := range st.Warnings {
-				if !slices.Contains(warns, w) {
-					warns = append(warns, w)
-				}
-			}
-		}
+		t, notes := statsTable(g.Group)
+		t.only("metric", "n", "median", "95% CI of median", "min", "p95", "max").writeMarkdown(&b.Builder)
 		b.p("\n")
-		for _, w := range warns {
-			b.p("\"?\": %s.\n\n", Escape(w))
+		for _, n := range notes {
+			b.p("\"?\": %s.\n\n", Escape(n.text))
 		}
 	}
 }
@@ -325,54 +278,12 @@ func (rep *Report) writeComparisons(b *mdWriter) {
 	}
 	b.p("## Comparison with %s\n\n", Escape(cs[0].Baseline))
 	b.p("Difference of medians, in benchstat's manner: `~` means no significant difference (Mann-Whitney U test, α = %.2f); p and the sample sizes are shown beside each.\n\n", cs[0].Alpha)
-	b.p("| metric | group | baseline median | group median | delta | p, n |\n")
-	b.p("| --- | --- | ---: | ---: | ---: | --- |\n")
-	med := map[[2]string]*analyze.Stats{}
-	for _, g := range rep.Groups {
-		for i := range g.Stats {
-			med[[2]string{g.Key, g.Stats[i].Metric}] = &g.Stats[i]
-		}
-	}
-	var warns []string
-	for _, c := range cs {
-		a, bb := med[[2]string{c.Baseline, c.Metric}], med[[2]string{c.Group, c.Metric}]
-		if a == nil || bb == nil {
-			continue
-		}
-		delta := "~"
-		if c.Significant {
-			sign := "+"
-			if c.Delta < 0 {
-				sign = "−"
-				if c.DeltaPct != nil {
-					sign = ""
-				}
-			}
-			if c.DeltaPct != nil {
-				delta = fmt.Sprintf("%+.1f%%", *c.DeltaPct)
-			} else {
-				delta = sign + statVal(a, abs(c.Delta))
-			}
-		}
-		b.p("| %s | %s | %s | %s | %s | (p=%.3f n=%d+%d) |\n", EscapeCell(c.Metric), EscapeCell(c.Group),
-			statVal(a, a.Median), statVal(bb, bb.Median), delta, c.P, c.N1, c.N2)
-		for _, w := range c.Warnings {
-			if !slices.Contains(warns, w) {
-				warns = append(warns, w)
-			}
-		}
-	}
+	t, notes := comparisonTable(rep.Sum)
+	t.writeMarkdown(&b.Builder)
 	b.p("\n")
-	for _, w := range warns {
-		b.p("Note: %s.\n\n", Escape(w))
+	for _, n := range notes {
+		b.p("Note: %s.\n\n", Escape(n.text))
 	}
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 func (rep *Report) writeCapacity(b *mdWriter) {
@@ -412,36 +323,6 @@ func (rep *Report) writeCapacity(b *mdWriter) {
 	b.p("\n")
 }
 
-// PhaseLine writes a run's phases as a person would say them: "healthy →
-// unavailable 4.1 s → read-only 5.9 s → healthy (new server)". The healthy
-// phases at either end carry no length (it is only how long the recording
-// ran).
-func PhaseLine(r *analyze.RunResult) string {
-	parts := make([]string, len(r.Phases))
-	for i, p := range r.Phases {
-		label := p.Label
-		if label == "" {
-			label = string(p.State)
-		}
-		if p.State == analyze.PhaseHealthy && (i == 0 || i == len(r.Phases)-1) {
-			parts[i] = label
-			continue
-		}
-		parts[i] = label + " " + fmtSec(float64(p.DurationNS), p.ResolutionNS)
-	}
-	if len(parts) == 0 {
-		return "no probes"
-	}
-	return strings.Join(parts, " → ")
-}
-
-func optDur(d *analyze.Duration) string {
-	if d == nil {
-		return "-"
-	}
-	return durStr(*d)
-}
-
 func (rep *Report) writeRuns(b *mdWriter) {
 	b.p("## Runs\n\n")
 	b.p("Every run, in input order. Times are ± one probe interval per boundary.\n\n")
@@ -468,7 +349,7 @@ func (rep *Report) writeRuns(b *mdWriter) {
 			group = " " + EscapeCell(key) + " |"
 		}
 		b.p("| %s |%s %s | %s | %s | %s | %s | %s |\n", EscapeCell(r.RunID), group, Escape(PhaseLine(r.RunResult)),
-			optDur(m.WriteDowntime), optDur(m.ReadDowntime), durStr(m.ReadOnlyTime), durStr(m.UnavailableTime), rec)
+			fmtOptDur(m.WriteDowntime), fmtOptDur(m.ReadDowntime), fmtDur(m.ReadOnlyTime), fmtDur(m.UnavailableTime), rec)
 	}
 	b.p("\n")
 }
@@ -504,7 +385,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			if p.State == analyze.PhaseHealthy {
 				continue
 			}
-			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), p.Start.UTC().Format("15:04:05.000"), fmtSec(float64(p.DurationNS), p.ResolutionNS))
+			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), fmtClock(p.Start), fmtSec(float64(p.DurationNS), p.ResolutionNS))
 			if p.Cause != "" {
 				line += ", caused by " + Escape(p.Cause)
 			}
@@ -520,16 +401,16 @@ func (rep *Report) writeDetail(b *mdWriter) {
 		for _, c := range r.Metrics.ServerChanges {
 			if k := [2]string{c.From, c.To}; !seenChange[k] {
 				seenChange[k] = true
-				b.p("- server changed at %s (first seen on %s): %s → %s\n", c.Time.UTC().Format("15:04:05.000"), Escape(c.Stream), Escape(c.From), Escape(c.To))
+				b.p("- server changed at %s (first seen on %s): %s → %s\n", fmtClock(c.Time), Escape(c.Stream), Escape(c.From), Escape(c.To))
 			}
 		}
 		for _, e := range r.Metrics.Events {
-			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), e.Time.UTC().Format("15:04:05.000"))
+			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), fmtClock(e.Time))
 			if e.ToFirstError != nil {
-				line += "; first failure " + durStr(*e.ToFirstError) + " after it"
+				line += "; first failure " + fmtDur(*e.ToFirstError) + " after it"
 			}
 			if e.ToRecovery != nil {
-				line += "; recovered " + durStr(*e.ToRecovery) + " after it"
+				line += "; recovered " + fmtDur(*e.ToRecovery) + " after it"
 			}
 			b.p("%s\n", line)
 		}
@@ -627,14 +508,10 @@ func (rep *Report) writeAccuracy(b *mdWriter) {
 	if len(off) == 0 {
 		return
 	}
-	b.p("Those that do not:\n\n| run | event | edge | error | resolution |\n| --- | --- | --- | ---: | ---: |\n")
-	for i, x := range off {
-		if i == 50 {
-			b.p("\n… and %d more.\n", len(off)-50)
-			break
-		}
-		b.p("| %s | %s | %s | %s | %s |\n", EscapeCell(x.RunID), EscapeCell(x.Event), EscapeCell(x.Edge),
-			fmtSec(float64(x.ErrorNS), x.ResolutionNS), fmtDuration(time.Duration(x.ResolutionNS)))
+	b.p("Those that do not:\n\n")
+	accuracyTable(off[:min(len(off), 50)]).only("run", "event", "edge", "error", "resolution").writeMarkdown(&b.Builder)
+	if len(off) > 50 {
+		b.p("\n… and %d more.\n", len(off)-50)
 	}
 	b.p("\n")
 }
@@ -681,8 +558,8 @@ func (rep *Report) writeMethod(b *mdWriter) {
 	b.WriteString(`## Method
 
 - **Probes.** switchwatch record sends small write, read and connect probes to the endpoint on a fixed open-loop schedule, one every probe interval per stream (kind × connection mode), whether or not earlier probes have answered. Every probe is placed at its *intended* start, not when it ran or answered.
-- **States.** Each probe is *ok*, *slow* (succeeded above the stream's slow threshold), *read_only* (failed with SQLSTATE 25006: a server answered but refuses writes), *unavailable* (no usable server: timeout, refused, reset, shutting down, too many connections, DNS), *error* (any other failure) or *skipped* (never ran: the stream's in-flight limit was hit).
-- **Phases.** At every moment each stream is in the state of its latest probe (a skipped probe carries on the state before it); the run is in the most severe state of its streams (unavailable > error > read-only > healthy). A phase is a maximal stretch of one such state.
+- **States.** Each probe is ` + statesSentence() + `.
+- **Phases.** At every moment each stream is in the state of its latest probe (a skipped probe carries on the state before it); the run is in the most severe state of its streams (` + severitySentence() + `). A phase is a maximal stretch of one such state.
 - **Resolution.** A window runs from the intended start of its first probe to the intended start of the first probe in another state, so each boundary is known to ± one probe interval and a total over k windows to ± k intervals. Numbers are shown with the decimals that resolution warrants.
 - **Downtime.** Write downtime is the time during which at least one write stream was failing (read_only, unavailable or error); read downtime likewise for reads. Read-only and unavailable time are the lengths of the run's phases in those states.
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.

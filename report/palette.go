@@ -38,18 +38,20 @@ func StateColor(s analyze.State) color.NRGBA {
 	return okabeBlack
 }
 
+// phaseColors are the probe states whose colour a phase state takes:
+// the probe state that makes it (healthy is ok's colour).
+var phaseColors = map[analyze.PhaseState]analyze.State{
+	analyze.PhaseHealthy:     analyze.StateOK,
+	analyze.PhaseReadOnly:    analyze.StateReadOnly,
+	analyze.PhaseUnavailable: analyze.StateUnavailable,
+	analyze.PhaseError:       analyze.StateError,
+}
+
 // PhaseColor is the colour of a phase state: the colour of the probe state
-// that makes it (healthy is ok's colour).
+// that makes it.
 func PhaseColor(s analyze.PhaseState) color.NRGBA {
-	switch s {
-	case analyze.PhaseHealthy:
-		return StateColor(analyze.StateOK)
-	case analyze.PhaseReadOnly:
-		return StateColor(analyze.StateReadOnly)
-	case analyze.PhaseUnavailable:
-		return StateColor(analyze.StateUnavailable)
-	case analyze.PhaseError:
-		return StateColor(analyze.StateError)
+	if ps, ok := phaseColors[s]; ok {
+		return StateColor(ps)
 	}
 	return okabeBlack
 }

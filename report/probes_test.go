@@ -35,7 +35,7 @@ func TestLaneRects(t *testing.T) {
 	}
 	for i, w := range want {
 		r := rects[i]
-		if abs(r.X0-w.x0) > 1e-9 || abs(r.X1-w.x1) > 1e-9 || r.State != w.st || r.Color != StateColor(w.st) {
+		if math.Abs(r.X0-w.x0) > 1e-9 || math.Abs(r.X1-w.x1) > 1e-9 || r.State != w.st || r.Color != StateColor(w.st) {
 			t.Errorf("mark %d = [%v, %v) %s, want [%v, %v) %s", i, r.X0, r.X1, r.State, w.x0, w.x1, w.st)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"image"
 	"image/color"
 	"image/png"
@@ -20,25 +19,34 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/internal/golden"
 	"github.com/switchwatch/switchwatch/internal/synth"
 	"github.com/switchwatch/switchwatch/record/store"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
 
 // goldenSummary is the analysis the golden tests render: stored as JSON in
 // testdata/report (written with -update from the synthetic fixture), so
 // the golden Markdown tests the report alone, not the analyzer too.
 func goldenSummary(t *testing.T, name string, runs func() []*synth.Run, by ...string) *analyze.Summary {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "report", name+".summary.json")
-	if *update {
+	return storedSummary(t, name, func() *analyze.Summary {
 		sum := cachedSummary(t, name, runs, by...)
-		// Nothing machine- or time-dependent in the stored summary.
-		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 		for i := range sum.Runs {
 			sum.Runs[i].Path = filepath.Join("testdata", "fixture", store.RunDirName(sum.Runs[i].RunID))
 		}
+		return sum
+	})
+}
+
+// storedSummary reads testdata/report/NAME.summary.json; with -update it
+// first writes there the summary fresh makes, with nothing machine- or
+// time-dependent in it.
+func storedSummary(t *testing.T, name string, fresh func() *analyze.Summary) *analyze.Summary {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "report", name+".summary.json")
+	if golden.Updating() {
+		sum := fresh()
+		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 		var b bytes.Buffer
 		if err := analyze.WriteJSON(&b, sum); err != nil {
 			t.Fatal(err)
@@ -67,33 +75,9 @@ func markdown(t testing.TB, rep *Report) []byte {
 	return b.Bytes()
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "report", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s\n(run go test ./report -run %s -update if the change is intended)", path, i+1, g, w, t.Name())
-			}
-		}
-	}
+	golden.Check(t, filepath.Join("..", "testdata", "report", name), got)
 }
 
 // TestGolden compares the Markdown of the fixture with the golden file,
@@ -109,7 +93,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := markdown(t, rep)
-	golden(t, "fixture.golden.md", md)
+	checkGolden(t, "fixture.golden.md", md)
 	if i := bytes.IndexByte(md, '<'); i >= 0 {
 		t.Errorf("report.md has raw HTML (not every wiki takes it): %q", md[i:min(len(md), i+20)])
 	}
@@ -148,8 +132,7 @@ var labDir = filepath.Join("..", "testdata", "analyze", "lab")
 // stored analysis of them.
 func labSummary(t *testing.T) *analyze.Summary {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "report", "lab.summary.json")
-	if *update {
+	return storedSummary(t, "lab", func() *analyze.Summary {
 		if _, err := os.Stat(labDir); err != nil {
 			t.Skipf("no shipped lab data: %v", err)
 		}
@@ -159,27 +142,11 @@ func labSummary(t *testing.T) *analyze.Summary {
 		}
 		sum.Input.Paths = []string{"testdata/analyze/lab"}
 		sum.ToolVersion = "(version)"
-		sum.GeneratedAt = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 		for i := range sum.Runs {
 			sum.Runs[i].Path = filepath.ToSlash(filepath.Join("testdata", "analyze", "lab", store.RunDirName(sum.Runs[i].RunID)))
 		}
-		var b bytes.Buffer
-		if err := analyze.WriteJSON(&b, sum); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -run %s -update to create it)", err, t.Name())
-	}
-	var sum analyze.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return &sum
+		return sum
+	})
 }
 
 // TestGoldenLab is the report of the shipped lab runs, with capacity
@@ -195,7 +162,7 @@ func TestGoldenLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := markdown(t, rep)
-	golden(t, "lab.golden.md", md)
+	checkGolden(t, "lab.golden.md", md)
 	for _, want := range []string{"## Accuracy against ground truth", "At 500 writes/s", "healthy (new server)"} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("lab report lacks %q", want)
@@ -212,7 +179,7 @@ func TestGoldenUngrouped(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := markdown(t, rep)
-	golden(t, "ungrouped.golden.md", md)
+	checkGolden(t, "ungrouped.golden.md", md)
 	for _, unwanted := range []string{"## Comparison", "## Capacity planning", "### strategy="} {
 		if bytes.Contains(md, []byte(unwanted)) {
 			t.Errorf("ungrouped report has %q", unwanted)
@@ -246,7 +213,7 @@ func TestHostileLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := string(markdown(t, rep))
-	golden(t, "hostile.golden.md", []byte(md))
+	checkGolden(t, "hostile.golden.md", []byte(md))
 	if !strings.Contains(md, "1 of 2 event edges") || !strings.Contains(md, "| -0.4 s | 100 ms |") || strings.Contains(md, "reference-only") {
 		t.Error("the accuracy section is missing or wrong")
 	}
@@ -331,7 +298,7 @@ func TestCapacity(t *testing.T) {
 		t.Fatal("no write capacity")
 	}
 	st := g.Stat("write_downtime")
-	if got, want := c.Failed.Median, 100*st.Median/1e9; abs(got-want) > 1e-6 {
+	if got, want := c.Failed.Median, 100*st.Median/1e9; math.Abs(got-want) > 1e-6 {
 		t.Errorf("median failed writes without retry %v, want rate × median downtime = %v", got, want)
 	}
 	recovered := 0

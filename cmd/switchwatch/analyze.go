@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/report"
 )
 
 func init() {
@@ -88,7 +89,7 @@ Flags:
 		return fmt.Errorf("analyze: %w", err)
 	}
 	if *jsonOut != "-" {
-		if err := analyze.WriteTextWith(stdout, sum, analyze.TextOptions{NoRuns: *noRuns}); err != nil {
+		if err := report.WriteText(stdout, sum, report.TextOptions{NoRuns: *noRuns}); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
+)
+
+// The presentation model: what the text table (WriteText) and the
+// Markdown (WriteMarkdown) both show, made once from the Summary with the
+// formatters of format.go. The renderers choose columns and add their own
+// prose around it, but never format a number themselves.
+
+// note is a caveat printed under a table, with the rows it concerns.
+type note struct {
+	text    string
+	metrics []string
+}
+
+// addNote adds w (for metric) to the notes, once per text.
+func addNote(ns []note, w, metric string) []note {
+	for i := range ns {
+		if ns[i].text == w {
+			if !slices.Contains(ns[i].metrics, metric) {
+				ns[i].metrics = append(ns[i].metrics, metric)
+			}
+			return ns
+		}
+	}
+	return append(ns, note{text: w, metrics: []string{metric}})
+}
+
+// statsTable is a group's statistics, one row per metric with runs, and
+// the warnings of its "?" cells.
+func statsTable(g *analyze.Group) (*table, []note) {
+	t := &table{cols: []column{{name: "metric", data: true}, {name: "n", right: true}, {name: "median", right: true},
+		{name: "95% CI of median", right: true}, {name: "min", right: true}, {name: "mean", right: true},
+		{name: "p95", right: true}, {name: "max", right: true}, {name: "stddev", right: true}}}
+	var notes []note
+	for i := range g.Stats {
+		st := &g.Stats[i]
+		if st.N == 0 {
+			continue
+		}
+		ci := "?"
+		if st.MedianLo != nil && st.MedianHi != nil {
+			ci = statVal(st, *st.MedianLo) + " – " + statVal(st, *st.MedianHi)
+		}
+		t.add(st.Metric, fmt.Sprint(st.N), statVal(st, st.Median), ci, statVal(st, st.Min), statVal(st, st.Mean),
+			statVal(st, st.P95), statVal(st, st.Max), statVal(st, st.Stddev))
+		for _, w := range st.Warnings {
+			notes = addNote(notes, w, st.Metric)
+		}
+	}
+	return t, notes
+}
+
+// comparisonTable is every comparison with the baseline, in benchstat's
+// manner: the difference of medians, "~" when it is not significant.
+func comparisonTable(s *analyze.Summary) (*table, []note) {
+	t := &table{cols: []column{{name: "metric", data: true}, {name: "group", data: true}, {name: "baseline median", right: true},
+		{name: "group median", right: true}, {name: "delta", right: true}, {name: "p, n"}}}
+	stats := map[[2]string]*analyze.Stats{}
+	for _, g := range s.Groups {
+		for i := range g.Stats {
+			stats[[2]string{g.Key, g.Stats[i].Metric}] = &g.Stats[i]
+		}
+	}
+	var notes []note
+	for _, c := range s.Comparisons {
+		a, b := stats[[2]string{c.Baseline, c.Metric}], stats[[2]string{c.Group, c.Metric}]
+		if a == nil || b == nil {
+			continue
+		}
+		delta := "~"
+		switch {
+		case !c.Significant:
+		case c.DeltaPct != nil:
+			delta = fmt.Sprintf("%+.1f%%", *c.DeltaPct)
+		case c.Delta < 0:
+			delta = "−" + statVal(a, -c.Delta)
+		default:
+			delta = "+" + statVal(a, c.Delta)
+		}
+		t.add(c.Metric, c.Group, statVal(a, a.Median), statVal(b, b.Median), delta, fmt.Sprintf("(p=%.3f n=%d+%d)", c.P, c.N1, c.N2))
+		for _, w := range c.Warnings {
+			notes = addNote(notes, w, c.Metric)
+		}
+	}
+	return t, notes
+}
+
+// accuracyTable lists detected boundaries against ground-truth events.
+func accuracyTable(bs []analyze.BoundaryError) *table {
+	t := &table{cols: []column{{name: "run", data: true}, {name: "event", data: true}, {name: "edge", data: true},
+		{name: "event time"}, {name: "boundary"}, {name: "stream", data: true}, {name: "error", right: true},
+		{name: "resolution", right: true}, {name: "first probe", right: true}, {name: "within"}}}
+	for _, x := range bs {
+		bt := "-"
+		if !x.Boundary.IsZero() {
+			bt = fmtClock(x.Boundary)
+		}
+		within := fmt.Sprint(x.Within)
+		if !x.Expected {
+			within = "(not expected)"
+		}
+		stream := x.Stream
+		if stream == "" {
+			stream = "phases"
+		}
+		t.add(x.RunID, x.Event, x.Edge, fmtClock(x.EventTime), bt, stream, fmtSec(float64(x.ErrorNS), x.ResolutionNS),
+			fmtDuration(time.Duration(x.ResolutionNS)), fmtExact(float64(x.LatencyNS)), within)
+	}
+	return t
+}
+
+// PhaseLine is a run's phases as a person would say them: "healthy →
+// unavailable 4.1 s → read-only 5.9 s → healthy (new server)". The healthy
+// phases at either end carry no length (it is only how long the recording
+// ran).
+func PhaseLine(r *analyze.RunResult) string {
+	parts := make([]string, len(r.Phases))
+	for i, p := range r.Phases {
+		label := p.Label
+		if label == "" {
+			label = string(p.State)
+		}
+		if p.State == analyze.PhaseHealthy && (i == 0 || i == len(r.Phases)-1) {
+			parts[i] = label
+			continue
+		}
+		parts[i] = label + " " + fmtSec(float64(p.DurationNS), p.ResolutionNS)
+	}
+	if len(parts) == 0 {
+		return "no probes"
+	}
+	return strings.Join(parts, " → ")
+}
+
+// streamLine sums a stream's time by state, for people:
+// "write/new/write: read_only 5.9 s (1), unavailable 4.1 s (1); slow above 12.0 ms".
+func streamLine(st *analyze.StreamResult) string {
+	var parts []string
+	for _, s := range analyze.States {
+		if s == analyze.StateOK || st.StateWindows[s] == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%d)", s, fmtSec(float64(st.StateNS[s]), st.IntervalNS), st.StateWindows[s]))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "ok throughout")
+	}
+	return fmt.Sprintf("%s: %s; slow above %s", st.Stream, strings.Join(parts, ", "), fmtExact(float64(st.SlowThresholdNS)))
+}

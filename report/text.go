@@ -1,0 +1,193 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// TextOptions tune WriteText.
+type TextOptions struct {
+	// NoRuns leaves out the section of every run (phases, metrics), for
+	// datasets of many runs: the groups and comparisons remain.
+	NoRuns bool
+}
+
+// WriteText writes the plain-text report of a summary, what `switchwatch
+// analyze` prints: the input, every run's phases and metrics, the group
+// statistics, the comparisons and the accuracy against ground truth. It
+// renders the same tables with the same formatters as WriteMarkdown.
+func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
+	b := &strings.Builder{}
+	in := s.Input
+	fmt.Fprintf(b, "%d runs, %d probes from %d files", in.Runs, in.Rows, in.Files)
+	if len(in.Skipped) > 0 {
+		var lost int64
+		unknown := false
+		for _, k := range in.Skipped {
+			if k.Rows < 0 {
+				unknown = true
+			} else {
+				lost += k.Rows
+			}
+		}
+		more := ""
+		if unknown {
+			more = " and more"
+		}
+		fmt.Fprintf(b, "; SKIPPED %d files or parts (%d rows%s)", len(in.Skipped), lost, more)
+	}
+	b.WriteString("\n")
+	for _, k := range in.Skipped {
+		if strings.Contains(k.Reason, k.Path) {
+			fmt.Fprintf(b, "  skipped: %s\n", k.Reason)
+		} else {
+			fmt.Fprintf(b, "  skipped %s: %s\n", k.Path, k.Reason)
+		}
+	}
+	if !opt.NoRuns {
+		for i := range s.Runs {
+			writeTextRun(b, &s.Runs[i])
+		}
+	}
+	for i := range s.Groups {
+		g := &s.Groups[i]
+		fmt.Fprintf(b, "\ngroup %s: %d runs\n", g.Key, len(g.Runs))
+		t, notes := statsTable(g)
+		t.writeText(b, "")
+		for _, n := range notes {
+			fmt.Fprintf(b, "  note: %s (\"?\" above)\n", n.text)
+		}
+	}
+	if len(s.Comparisons) > 0 {
+		fmt.Fprintf(b, "\ncompared with %s (difference of medians; ~ = not significant at alpha %.2f, Mann-Whitney U)\n", s.Comparisons[0].Baseline, s.Comparisons[0].Alpha)
+		t, notes := comparisonTable(s)
+		t.writeText(b, "")
+		for _, n := range notes {
+			fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
+		}
+	}
+	if a := s.Accuracy; a != nil {
+		fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges lie where the probes place a change\n", a.Within, a.Total)
+		b.WriteString("(from one probe interval before a boundary to the end of the first probe after it; error = boundary - event)\n")
+		accuracyTable(a.Boundaries).writeText(b, "")
+	}
+	b.WriteString("\nDurations are measured between intended probe starts and carry ± their resolution (one probe interval per boundary pair).\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
+	fmt.Fprintf(b, "\nrun %s", r.RunID)
+	if len(r.Labels) > 0 {
+		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
+	}
+	fmt.Fprintf(b, "\n  %d probes in %d streams, interval %s (%s)", r.Rows, len(r.Streams), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	if r.Duplicates > 0 {
+		fmt.Fprintf(b, ", %d duplicate rows dropped", r.Duplicates)
+	}
+	b.WriteString("\n")
+	for _, w := range r.Warnings {
+		fmt.Fprintf(b, "  warning: %s\n", w)
+	}
+	if len(r.Phases) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "  phases: %s\n", PhaseLine(r))
+	for i := range r.Streams {
+		fmt.Fprintf(b, "    %s\n", streamLine(&r.Streams[i]))
+	}
+	m := &r.Metrics
+	var parts []string
+	if m.WriteDowntime != nil {
+		parts = append(parts, fmt.Sprintf("write down %s (longest %s)", fmtDurPM(*m.WriteDowntime), fmtDurPM(*m.LongestWriteOutage)))
+	}
+	if m.ReadDowntime != nil {
+		parts = append(parts, fmt.Sprintf("read down %s", fmtDurPM(*m.ReadDowntime)))
+	}
+	fmt.Fprintf(b, "  %s\n", strings.Join(parts, ", "))
+	rec := "recovered"
+	if !m.Recovered {
+		rec = "NOT RECOVERED by the end of the run"
+	}
+	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s; %d outage windows, %s\n",
+		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), m.Outages, rec)
+	var when []string
+	for _, x := range []struct {
+		what string
+		t    *time.Time
+	}{{"first error", m.FirstError}, {"recovery", m.Recovery}, {"server changed", m.ServerChange}, {"DNS changed", m.DNSChange}} {
+		if x.t != nil {
+			when = append(when, x.what+" "+fmtClock(*x.t))
+		}
+	}
+	if len(when) > 0 {
+		fmt.Fprintf(b, "  %s\n", strings.Join(when, ", "))
+	}
+	const show = 8
+	for i, c := range m.ServerChanges {
+		if i == show {
+			fmt.Fprintf(b, "    ... %d server changes in all\n", m.ServerChangeCount)
+			break
+		}
+		fmt.Fprintf(b, "    server %s %s: %s → %s\n", fmtClock(c.Time), c.Stream, c.From, c.To)
+	}
+	for i, c := range m.DNSChanges {
+		if i == show {
+			fmt.Fprintf(b, "    ... %d DNS answer changes in all\n", m.DNSChangeCount)
+			break
+		}
+		fmt.Fprintf(b, "    dns    %s %s: %s → %s\n", fmtClock(c.Time), c.Endpoint, c.From, c.To)
+	}
+	for _, e := range m.Events {
+		line := fmt.Sprintf("  event %s %s (%s)", e.Name, fmtClock(e.Time), e.Source)
+		if e.ToFirstError != nil {
+			line += ": first error +" + fmtDurPM(*e.ToFirstError)
+		}
+		if e.ToRecovery != nil {
+			line += ", recovered +" + fmtDurPM(*e.ToRecovery)
+		}
+		if e.Trigger {
+			line += " [trigger]"
+		}
+		b.WriteString(line + "\n")
+	}
+	var fails []string
+	for _, c := range store.ErrorClasses {
+		if n := m.FailedByClass[c]; n > 0 {
+			fails = append(fails, fmt.Sprintf("%s %d", c, n))
+		}
+	}
+	if len(fails) > 0 {
+		fmt.Fprintf(b, "  failed probes: %s\n", strings.Join(fails, ", "))
+	}
+	kinds := make([]string, 0, len(m.Latency))
+	for k := range m.Latency {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		l := m.Latency[k]
+		fmt.Fprintf(b, "  %s latency p50/p99: before %s, during %s, after %s\n", k, fmtLatency(l.Before), fmtLatency(l.During), fmtLatency(l.After))
+	}
+	if st := m.Staleness; st != nil {
+		fmt.Fprintf(b, "  reader staleness: %d of %d reads stale, p99 %s, max %s\n", st.Stale, st.Reads, fmtExact(float64(st.P99NS)), fmtExact(float64(st.MaxNS)))
+	}
+	if lw := m.LostWrites; lw != nil {
+		fmt.Fprintf(b, "  lost writes: %d lost, %d committed although failed, %d unexpected\n", lw.Lost, lw.CommittedFailed, lw.Unexpected)
+	}
+}
+
+// fmtLatency is the median and p99 of a latency, "3.59 ms/5.18 ms", or
+// "-" without probes.
+func fmtLatency(l analyze.Latency) string {
+	if l.Count == 0 {
+		return "-"
+	}
+	return fmtExact(float64(l.P50NS)) + "/" + fmtExact(float64(l.P99NS))
+}
