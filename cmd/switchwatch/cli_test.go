@@ -125,6 +125,7 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{[]string{"lab", "jump"}, `"jump"`},
 		{[]string{"import", "pgbench", "x.log"}, "--out"},
 		{[]string{"bogus"}, `"bogus"`},
+		{[]string{"analyze", "-by", "strategy", "x"}, "two dashes: --by"},
 	} {
 		stdout, stderr, code := invoke(t, c.args...)
 		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")

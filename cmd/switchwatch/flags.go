@@ -72,13 +72,28 @@ func newFlagSet(name, usageLine, description string, stdout io.Writer) *flagSet 
 // errHelp; a bad flag is a usage error naming it.
 func (fs *flagSet) parse(args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return fs.usagef("%v", err)
+		return fs.usagef("%v%s", err, fs.singleDashHint(args))
 	}
 	if help, _ := fs.GetBool("help"); help {
 		fs.writeHelp(fs.stdout)
 		return errHelp
 	}
 	return nil
+}
+
+// singleDashHint says, for "-by" (which pflag reads as -b -y), that the
+// long flag takes two dashes, as the standard flag package did not need.
+func (fs *flagSet) singleDashHint(args []string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' && fs.Lookup(name) != nil {
+			return fmt.Sprintf(" (a long flag takes two dashes: -%s)", a)
+		}
+	}
+	return ""
 }
 
 // writeHelp prints "Usage: line", the description and the flags.

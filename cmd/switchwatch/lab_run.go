@@ -54,7 +54,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	conns := listFlag{"new"}
 	fs.StringVar(&name, "scenario", "", "built-in scenario: "+strings.Join(lab.BuiltinNames(), ", "))
 	fs.StringVar(&file, "scenario-file", "", "scenario file (JSON or YAML): a built-in with parameters, or steps of your own")
-	fs.Var(set, "set", "scenario parameter name=value, repeatable (e.g. --set blackhole=6s)")
+	fs.Var(set, "set", "scenario parameter `name=value`, repeatable (e.g. --set blackhole=6s)")
 	fs.IntVar(&opts.Runs, "runs", 1, "number of runs, each on a fresh rig")
 	fs.StringVar(&opts.Out, "out", "", "output folder; each run goes to OUT/run=<run-id>/")
 	fs.Var(labels, "label", "key=value label for every run, repeatable")
