@@ -194,6 +194,15 @@ func TestAnalyzeComparesPaths(t *testing.T) {
 	if len(sum.By) != 1 || sum.By[0] != analyze.ByPath || len(sum.Groups) != 2 || sum.Groups[1].Labels[analyze.ByPath] != b || len(sum.Comparisons) == 0 || sum.Comparisons[0].Group != b {
 		t.Errorf("summary: by %v, groups %d, comparisons %d", sum.By, len(sum.Groups), len(sum.Comparisons))
 	}
+	// the report puts each run in its path's group too
+	out := t.TempDir()
+	if _, stderr, code := invoke(t, "analyze", "--format", "svg", "-o", out, a, b); code != 0 {
+		t.Fatalf("-o: exit %d: %s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if want := "in 2 groups by path: " + a + " (13); " + b + " (4)"; err != nil || !strings.Contains(string(md), want) {
+		t.Errorf("report.md lacks %q (%v)", want, err)
+	}
 	// --by path asks for it with one path too; one path alone is one group
 	stdout, _, _ = invoke(t, "analyze", "--no-runs", "--by", "path", b)
 	if !strings.Contains(stdout, "group "+b+": 4 runs") {
