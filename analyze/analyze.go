@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +19,10 @@ import (
 // Options tune an analysis. The zero value is the default analysis.
 type Options struct {
 	// By lists the run labels (run.json "labels") that group runs for the
-	// statistics; none puts every run in one group "all".
+	// statistics; ByPath among them stands for the path argument a run was
+	// found under. Each must be a label of some run (ErrUnknownLabel).
+	// None puts every run in one group "all" when there is one path, and
+	// groups by path when there are several (benchstat's "old new").
 	By []string
 	// Slow overrides the slow threshold of every stream (0: derive it from
 	// each stream's steady state, see the package doc).
@@ -44,55 +49,157 @@ type Options struct {
 	generic bool
 }
 
+// ByPath, in Options.By, groups runs by the path argument they were found
+// under (as given: "last-quarter/", "today/"); a run label of that name
+// cannot be grouped by.
+const ByPath = "path"
+
 // ErrStrict is wrapped by the error Analyze returns under Options.Strict
 // when some input had to be skipped.
 var ErrStrict = errors.New("input skipped in strict mode")
 
+// ErrUnknownLabel is wrapped by the error Analyze returns when Options.By
+// names a label that no run has (a typo would otherwise put every run in
+// one group "name=").
+var ErrUnknownLabel = errors.New("no run has the label")
+
 // Analyze reads the runs found at paths (run folders, folders of runs,
 // Parquet files), analyzes each run and summarises them across runs.
 func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error) {
-	sum := &Summary{
-		Version:     SummaryVersion,
-		Tool:        "switchwatch analyze",
-		ToolVersion: store.Version(),
-		GeneratedAt: time.Now().UTC(),
-		By:          opt.By,
-		Metrics:     metricInfos(),
-		Input:       Input{Paths: paths, Skipped: []SkippedFile{}},
-		Notes:       notes(),
-	}
-	if sum.By == nil {
-		sum.By = []string{}
-	}
+	sum := newSummary(paths, opt)
 	warn := func(s string) {
 		sum.Warnings = append(sum.Warnings, s)
 		if opt.Warn != nil {
 			opt.Warn(s)
 		}
 	}
-	srcs, err := findSources(paths)
+	srcs, err := findSourcesByArg(paths)
 	if err != nil {
 		return nil, err
 	}
 	if len(srcs) == 0 {
 		return nil, fmt.Errorf("no runs or Parquet files found in %v", paths)
 	}
-	var extra []store.Event
-	extraByFile := map[string][]store.Event{}
+	extra, err := loadExtraEvents(opt, warn)
+	if err != nil {
+		return nil, err
+	}
+	results, err := analyzeSources(ctx, srcs, extra.all, &opt)
+	if err != nil {
+		return nil, err
+	}
+	args := sum.collect(results, paths, warn)
+	if len(sum.Runs) == 0 {
+		return sum, fmt.Errorf("no run could be read from %v (%d files skipped)", paths, len(sum.Input.Skipped))
+	}
 	for _, p := range opt.Events {
-		evs, bad, err := LoadEvents(p)
+		if w := unmatchedEvents(p, extra.byFile[p], sum.Runs); w != "" {
+			warn(w)
+		}
+	}
+	if opt.Strict && len(sum.Input.Skipped) > 0 {
+		s := sum.Input.Skipped[0]
+		return sum, fmt.Errorf("%s: %s: %w", s.Path, s.Reason, ErrStrict)
+	}
+	if opt.Truth {
+		sum.Accuracy = accuracy(results)
+	}
+	if err := checkLabels(sum.Runs, sum.By); err != nil {
+		return sum, err
+	}
+	sum.Groups, sum.Comparisons = groupStats(sum.Runs, args, sum.By)
+	return sum, nil
+}
+
+// newSummary is the Summary before any run is read. Several paths and no
+// By group the runs by path, benchstat style.
+func newSummary(paths []string, opt Options) *Summary {
+	by := opt.By
+	if len(by) == 0 && len(paths) > 1 {
+		by = []string{ByPath}
+	}
+	if by == nil {
+		by = []string{}
+	}
+	return &Summary{
+		Version:     SummaryVersion,
+		Tool:        "switchwatch analyze",
+		ToolVersion: store.Version(),
+		GeneratedAt: time.Now().UTC(),
+		By:          by,
+		Metrics:     metricInfos(),
+		Input:       Input{Paths: paths, Skipped: []SkippedFile{}},
+		Notes:       notes(),
+	}
+}
+
+// argSource is a source and the index of the path argument it was found
+// under.
+type argSource struct {
+	source
+	arg int
+}
+
+// findSourcesByArg finds the sources of every path in turn, remembering
+// which path each came from; a source found under two paths belongs to
+// the first.
+func findSourcesByArg(paths []string) ([]argSource, error) {
+	var out []argSource
+	seen := map[string]bool{}
+	for i, p := range paths {
+		srcs, err := findSources([]string{p})
 		if err != nil {
 			return nil, err
 		}
+		for _, s := range srcs {
+			if !seen[s.path] {
+				seen[s.path] = true
+				out = append(out, argSource{s, i})
+			}
+		}
+	}
+	return out, nil
+}
+
+// extraEvents are the events of Options.Events, all together and by file.
+type extraEvents struct {
+	all    []store.Event
+	byFile map[string][]store.Event
+}
+
+// loadExtraEvents reads the files of Options.Events; a bad line is a
+// warning, or an error under Options.Strict.
+func loadExtraEvents(opt Options, warn func(string)) (extraEvents, error) {
+	extra := extraEvents{byFile: map[string][]store.Event{}}
+	for _, p := range opt.Events {
+		evs, bad, err := LoadEvents(p)
+		if err != nil {
+			return extra, err
+		}
 		for _, b := range bad {
 			if opt.Strict {
-				return nil, fmt.Errorf("%s: %w", b, ErrStrict)
+				return extra, fmt.Errorf("%s: %w", b, ErrStrict)
 			}
 			warn(b)
 		}
-		extra = append(extra, evs...)
-		extraByFile[p] = evs
+		extra.all = append(extra.all, evs...)
+		extra.byFile[p] = evs
 	}
+	return extra, nil
+}
+
+// sourceResult is what one source gave: what was read and its analyzed
+// runs, with their boundary errors under Options.Truth.
+type sourceResult struct {
+	l     loaded
+	arg   int
+	runs  []RunResult
+	truth []BoundaryError
+}
+
+// analyzeSources reads and analyzes the sources, each by one of
+// Options.Workers workers; the results keep the order of the sources.
+func analyzeSources(ctx context.Context, srcs []argSource, extra []store.Event, opt *Options) ([]sourceResult, error) {
 	read := segmentReader(readSegmentFast)
 	if opt.generic {
 		read = readSegmentRows
@@ -101,15 +208,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-
-	// Each source is read and analyzed by one worker; results keep the
-	// order of the sources.
-	type result struct {
-		l     loaded
-		runs  []RunResult
-		truth []BoundaryError
-	}
-	results := make([]result, len(srcs))
+	results := make([]sourceResult, len(srcs))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
@@ -118,24 +217,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 			defer wg.Done()
 			pool := &rowPool{}
 			for i := range next {
-				src := srcs[i]
-				l := loadSource(src, read, pool)
-				r := result{l: l}
-				for _, rr := range l.runs {
-					in := &runInput{rows: rr}
-					if src.runDir {
-						in.events, in.verify, in.warning = runExtras(src.path)
-					}
-					in.events = append(in.events, eventsInSpan(extra, rr)...)
-					run := analyzeRun(in, &opt, pool)
-					if opt.Truth {
-						r.truth = append(r.truth, boundaryErrors(&run, in.events)...)
-					}
-					r.runs = append(r.runs, run)
-					rr.order, rr.by, rr.last = nil, nil, nil
-				}
-				l.runs = nil
-				results[i] = r
+				results[i] = analyzeSource(srcs[i], read, pool, extra, opt)
 			}
 		}()
 	}
@@ -150,6 +232,36 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return results, nil
+}
+
+// analyzeSource reads one source and analyzes each of its runs, giving
+// their rows back to the pool.
+func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []store.Event, opt *Options) sourceResult {
+	l := loadSource(src.source, read, pool)
+	r := sourceResult{l: l, arg: src.arg}
+	for _, rr := range l.runs {
+		in := &runInput{rows: rr}
+		if src.runDir {
+			in.events, in.verify, in.warning = runExtras(src.path)
+		}
+		in.events = append(in.events, eventsInSpan(extra, rr)...)
+		run := analyzeRun(in, opt, pool)
+		if opt.Truth {
+			r.truth = append(r.truth, boundaryErrors(&run, in.events)...)
+		}
+		r.runs = append(r.runs, run)
+		rr.order, rr.by, rr.last = nil, nil, nil
+	}
+	r.l.runs = nil
+	return r
+}
+
+// collect adds the sources' files, skipped files, warnings and runs to
+// the summary, and returns the path argument of every run, in the order
+// of sum.Runs.
+func (sum *Summary) collect(results []sourceResult, paths []string, warn func(string)) []string {
+	var args []string
 	for _, r := range results {
 		sum.Input.Files += r.l.files
 		for _, s := range r.l.skipped {
@@ -167,37 +279,51 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 			sum.Input.Runs++
 			sum.Input.Rows += run.Rows
 			sum.Runs = append(sum.Runs, run)
+			args = append(args, paths[r.arg])
 		}
 	}
-	if len(sum.Runs) == 0 {
-		return sum, fmt.Errorf("no run could be read from %v (%d files skipped)", paths, len(sum.Input.Skipped))
+	return args
+}
+
+// accuracy gathers the boundary errors of every source and counts the
+// expected edges that lie within one interval.
+func accuracy(results []sourceResult) *Accuracy {
+	acc := &Accuracy{Boundaries: []BoundaryError{}}
+	for _, r := range results {
+		acc.Boundaries = append(acc.Boundaries, r.truth...)
 	}
-	for _, p := range opt.Events {
-		if w := unmatchedEvents(p, extraByFile[p], sum.Runs); w != "" {
-			warn(w)
+	for _, b := range acc.Boundaries {
+		if !b.Expected {
+			continue
+		}
+		acc.Total++
+		if b.Within {
+			acc.Within++
 		}
 	}
-	if opt.Strict && len(sum.Input.Skipped) > 0 {
-		s := sum.Input.Skipped[0]
-		return sum, fmt.Errorf("%s: %s: %w", s.Path, s.Reason, ErrStrict)
-	}
-	if opt.Truth {
-		sum.Accuracy = &Accuracy{Boundaries: []BoundaryError{}}
-		for _, r := range results {
-			sum.Accuracy.Boundaries = append(sum.Accuracy.Boundaries, r.truth...)
-		}
-		for _, b := range sum.Accuracy.Boundaries {
-			if !b.Expected {
-				continue
-			}
-			sum.Accuracy.Total++
-			if b.Within {
-				sum.Accuracy.Within++
-			}
+	return acc
+}
+
+// checkLabels makes sure that every label of by (but ByPath) is a label of
+// at least one run; the error lists the labels the runs have.
+func checkLabels(runs []RunResult, by []string) error {
+	have := map[string]bool{}
+	for i := range runs {
+		for k := range runs[i].Labels {
+			have[k] = true
 		}
 	}
-	sum.Groups, sum.Comparisons = groupStats(sum.Runs, opt.By)
-	return sum, nil
+	for _, k := range by {
+		if k == ByPath || have[k] {
+			continue
+		}
+		if len(have) == 0 {
+			return fmt.Errorf("%w %q: the runs have no labels (group by %q, the PATH each run came from, instead)", ErrUnknownLabel, k, ByPath)
+		}
+		return fmt.Errorf("%w %q; the runs have %s (and %q, the PATH each run came from)",
+			ErrUnknownLabel, k, strings.Join(slices.Sorted(maps.Keys(have)), ", "), ByPath)
+	}
+	return nil
 }
 
 // runExtras reads the events and the lost-write check of a run folder.

@@ -392,8 +392,9 @@ type Stats struct {
 
 // Group is the runs that share the values of the --by labels.
 type Group struct {
-	// Key is the group's label values in --by order, "key=value,key=value";
-	// "all" when there is no --by.
+	// Key is the group's label values in --by order, "key=value,key=value",
+	// where "path" (ByPath) is the path argument as given ("today/"); "all"
+	// when there is no --by. Labels holds the same values by key.
 	Key    string            `json:"key"`
 	Labels map[string]string `json:"labels"`
 	Runs   []string          `json:"runs"`
@@ -489,7 +490,9 @@ type Summary struct {
 	Tool        string    `json:"tool"`
 	ToolVersion string    `json:"tool_version"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// By is the --by label keys the groups are made of.
+	// By is the --by label keys the groups are made of; "path" (ByPath) is
+	// the path argument each run was found under, which is also how several
+	// paths without --by are grouped. Empty: one group "all".
 	By []string `json:"by"`
 	// Metrics documents every metric that Groups and Comparisons name.
 	Metrics     []MetricInfo `json:"metrics"`

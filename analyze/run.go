@@ -181,140 +181,215 @@ type scan struct {
 
 // scanStreams makes one pass over the rows of every stream, phase by phase.
 func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
+	sc := newScan(len(spans))
+	outStart, outEnd := outageBounds(spans)
+	dns := &dnsSets{syms: syms, canon: map[uint32]uint32{}}
+	for _, s := range streams {
+		ss := sc.newStreamScan(s, syms, dns)
+		for i := range s.rows {
+			x, st := &s.rows[i], s.states[i]
+			sc.countOutcome(x, st)
+			if x.outcome == outOK {
+				ss.lat[period(x.intended, outStart, outEnd)].add(x.latency)
+				if x.ident != 0 && x.ident != ss.prevIdent {
+					ss.serverChange(x)
+				}
+			}
+			if x.dns != 0 && x.dns != ss.prevDNSSym {
+				ss.dnsAnswer(x)
+			}
+			for ss.p < len(spans) && spans[ss.p].end <= x.intended {
+				ss.p++
+			}
+			if ss.p < len(spans) && x.intended >= spans[ss.p].start {
+				ss.phase(x, st)
+			}
+		}
+		ss.flush()
+	}
+	sc.orderChanges()
+	return sc
+}
+
+func newScan(phases int) *scan {
 	sc := &scan{
-		phaseClasses: make([][32]int64, len(spans)),
-		phaseWrite:   make([]map[uint32]int64, len(spans)),
-		phaseOther:   make([]map[uint32]int64, len(spans)),
+		phaseClasses: make([][32]int64, phases),
+		phaseWrite:   make([]map[uint32]int64, phases),
+		phaseOther:   make([]map[uint32]int64, phases),
 		firstFail:    math.MaxInt64,
 		latency:      map[string]*[3]hist{},
 	}
-	for i := range spans {
+	for i := range phases {
 		sc.phaseWrite[i], sc.phaseOther[i] = map[uint32]int64{}, map[uint32]int64{}
 	}
-	// the outage span splits latencies into before, during, after
-	outStart, outEnd := int64(math.MaxInt64), int64(math.MaxInt64)
+	return sc
+}
+
+// outageBounds is the span from the start of the first to the end of the
+// last non-healthy phase, which splits latencies into before, during and
+// after; MaxInt64 for both without an outage.
+func outageBounds(spans []span) (start, end int64) {
+	start, end = math.MaxInt64, math.MaxInt64
 	for _, sp := range spans {
 		if sp.sev != sevHealthy {
-			if outStart == math.MaxInt64 {
-				outStart = sp.start
+			if start == math.MaxInt64 {
+				start = sp.start
 			}
-			outEnd = sp.end
+			end = sp.end
 		}
 	}
-	// DNS answers are compared as sets: a round-robin resolver that only
-	// reorders its addresses has not changed its answer.
-	canon := map[uint32]uint32{}
-	canonDNS := func(sym uint32) uint32 {
-		c, ok := canon[sym]
-		if !ok {
-			addrs := strings.Split(syms.str(sym), ",")
-			for i := range addrs {
-				addrs[i] = strings.TrimSpace(addrs[i])
-			}
-			slices.Sort(addrs)
-			c = syms.intern(strings.Join(addrs, ","))
-			canon[sym] = c
+	return start, end
+}
+
+// dnsSets compares DNS answers as sets: a round-robin resolver that only
+// reorders its addresses has not changed its answer.
+type dnsSets struct {
+	syms  *symtab
+	canon map[uint32]uint32 // answer -> its sorted form
+}
+
+func (d *dnsSets) set(sym uint32) uint32 {
+	c, ok := d.canon[sym]
+	if !ok {
+		addrs := strings.Split(d.syms.str(sym), ",")
+		for i := range addrs {
+			addrs[i] = strings.TrimSpace(addrs[i])
 		}
-		return c
+		slices.Sort(addrs)
+		c = d.syms.intern(strings.Join(addrs, ","))
+		d.canon[sym] = c
 	}
-	for _, s := range streams {
-		lat := sc.latency[s.kind]
-		if lat == nil {
-			lat = &[3]hist{}
-			sc.latency[s.kind] = lat
-		}
-		idents := sc.phaseOther
-		if s.kind == store.KindWrite {
-			idents = sc.phaseWrite
-		}
-		p := 0
-		var runIdent uint32
-		var runCount int64
-		runPhase := -1
-		flush := func() {
-			if runCount > 0 && runPhase >= 0 {
-				idents[runPhase][runIdent] += runCount
-			}
-			runCount = 0
-		}
-		var prevIdent, prevDNS uint32
-		serverKept, dnsKept := 0, 0
-		for i := range s.rows {
-			x := &s.rows[i]
-			st := s.states[i]
-			if failed(st) {
-				sc.failedProbes++
-				sc.firstFail = min(sc.firstFail, x.intended)
-			}
-			if x.outcome != outOK {
-				c := x.class
-				if c == classNone {
-					if x.outcome == outSkipped {
-						c = classCode[store.ClassInflightLimit]
-					} else {
-						c = classOther
-					}
-				}
-				sc.byClass[c&31]++
-			} else {
-				period := 0
-				if x.intended >= outEnd {
-					period = 2
-				} else if x.intended >= outStart {
-					period = 1
-				}
-				lat[period].add(x.latency)
-				if x.ident != 0 {
-					if prevIdent != 0 && x.ident != prevIdent {
-						sc.serverCount++
-						if serverKept < maxChangesPerStream {
-							serverKept++
-							sc.server = append(sc.server, ServerChange{
-								Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Stream: s.name,
-								From: syms.str(prevIdent), To: syms.str(x.ident),
-							})
-						}
-					}
-					prevIdent = x.ident
-				}
-			}
-			if x.dns != 0 {
-				d := canonDNS(x.dns)
-				if prevDNS != 0 && d != prevDNS {
-					sc.dnsCount++
-					if dnsKept < maxChangesPerStream {
-						dnsKept++
-						sc.dns = append(sc.dns, DNSChange{
-							Time: time.Unix(0, x.intended).UTC(), ResolutionNS: s.interval, Endpoint: s.endpoint,
-							From: syms.str(prevDNS), To: syms.str(d),
-						})
-					}
-				}
-				prevDNS = d
-			}
-			// phase bookkeeping
-			for p < len(spans) && spans[p].end <= x.intended {
-				p++
-			}
-			if p == len(spans) || x.intended < spans[p].start {
-				continue
-			}
-			if failed(st) {
-				sc.phaseClasses[p][x.class&31]++
-			}
-			if (st == stOK || st == stSlow) && x.ident != 0 {
-				if x.ident != runIdent || p != runPhase {
-					flush()
-					runIdent, runPhase = x.ident, p
-				}
-				runCount++
-			}
-		}
-		flush()
+	return c
+}
+
+// countOutcome counts a failed probe and the error class of a probe that
+// was not ok.
+func (sc *scan) countOutcome(x *row, st uint8) {
+	if failed(st) {
+		sc.failedProbes++
+		sc.firstFail = min(sc.firstFail, x.intended)
 	}
+	if x.outcome == outOK {
+		return
+	}
+	c := x.class
+	if c == classNone {
+		if x.outcome == outSkipped {
+			c = classCode[store.ClassInflightLimit]
+		} else {
+			c = classOther
+		}
+	}
+	sc.byClass[c&31]++
+}
+
+// streamScan is the pass over one stream: the changes of answering server
+// and DNS answer it has seen, and the current run of ok probes answered by
+// one server in one phase.
+type streamScan struct {
+	sc                  *scan
+	s                   *stream
+	syms                *symtab
+	dns                 *dnsSets
+	lat                 *[3]hist
+	idents              []map[uint32]int64 // per phase: server identity -> ok probes
+	p                   int                // the phase of the last row
+	prevIdent, prevDNS  uint32             // the last server identity, the last DNS answer set
+	prevDNSSym          uint32             // the last DNS answer as written
+	serverKept, dnsKept int
+	runIdent            uint32
+	runCount            int64
+	runPhase            int
+}
+
+func (sc *scan) newStreamScan(s *stream, syms *symtab, dns *dnsSets) *streamScan {
+	lat := sc.latency[s.kind]
+	if lat == nil {
+		lat = &[3]hist{}
+		sc.latency[s.kind] = lat
+	}
+	idents := sc.phaseOther
+	if s.kind == store.KindWrite {
+		idents = sc.phaseWrite
+	}
+	return &streamScan{sc: sc, s: s, syms: syms, dns: dns, lat: lat, idents: idents, runPhase: -1}
+}
+
+// period is 0, 1 or 2 for a probe meant to start before, during or after
+// the outage.
+func period(intended, outStart, outEnd int64) int {
+	switch {
+	case intended >= outEnd:
+		return 2
+	case intended >= outStart:
+		return 1
+	}
+	return 0
+}
+
+// serverChange notes the server that answered x, a change unless it is
+// the stream's first answer.
+func (ss *streamScan) serverChange(x *row) {
+	if ss.prevIdent != 0 {
+		ss.sc.serverCount++
+		if ss.serverKept < maxChangesPerStream {
+			ss.serverKept++
+			ss.sc.server = append(ss.sc.server, ServerChange{
+				Time: time.Unix(0, x.intended).UTC(), ResolutionNS: ss.s.interval, Stream: ss.s.name,
+				From: ss.syms.str(ss.prevIdent), To: ss.syms.str(x.ident),
+			})
+		}
+	}
+	ss.prevIdent = x.ident
+}
+
+// dnsAnswer notes the DNS answer x connected with when it is not the
+// previous answer as it was written; it is a change if it is another set.
+func (ss *streamScan) dnsAnswer(x *row) {
+	ss.prevDNSSym = x.dns
+	d := ss.dns.set(x.dns)
+	if ss.prevDNS != 0 && d != ss.prevDNS {
+		ss.sc.dnsCount++
+		if ss.dnsKept < maxChangesPerStream {
+			ss.dnsKept++
+			ss.sc.dns = append(ss.sc.dns, DNSChange{
+				Time: time.Unix(0, x.intended).UTC(), ResolutionNS: ss.s.interval, Endpoint: ss.s.endpoint,
+				From: ss.syms.str(ss.prevDNS), To: ss.syms.str(d),
+			})
+		}
+	}
+	ss.prevDNS = d
+}
+
+// phase counts x in phase ss.p, in which its intended start falls: the
+// class of a failure, or the server of a probe that was answered.
+func (ss *streamScan) phase(x *row, st uint8) {
+	p := ss.p
+	if failed(st) {
+		ss.sc.phaseClasses[p][x.class&31]++
+	}
+	if (st == stOK || st == stSlow) && x.ident != 0 {
+		if x.ident != ss.runIdent || p != ss.runPhase {
+			ss.flush()
+			ss.runIdent, ss.runPhase = x.ident, p
+		}
+		ss.runCount++
+	}
+}
+
+// flush adds the current run of probes answered by one server.
+func (ss *streamScan) flush() {
+	if ss.runCount > 0 && ss.runPhase >= 0 {
+		ss.idents[ss.runPhase][ss.runIdent] += ss.runCount
+	}
+	ss.runCount = 0
+}
+
+// orderChanges sorts the server and DNS changes of every stream by time
+// and keeps one DNS change seen by several streams of an endpoint once.
+func (sc *scan) orderChanges() {
 	sort.SliceStable(sc.server, func(i, j int) bool { return sc.server[i].Time.Before(sc.server[j].Time) })
 	sort.SliceStable(sc.dns, func(i, j int) bool { return sc.dns[i].Time.Before(sc.dns[j].Time) })
-	// one DNS change seen by several streams of an endpoint is one change
 	var dns []DNSChange
 	for _, d := range sc.dns {
 		dup := false
@@ -329,7 +404,6 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 		}
 	}
 	sc.dns = dns
-	return sc
 }
 
 // makePhases turns the combined spans into Phases.

@@ -96,14 +96,20 @@ func notes() []string {
 	}
 }
 
-// groupKey is the key of a run's group for the --by labels.
-func groupKey(labels map[string]string, by []string) (string, map[string]string) {
+// groupKey is the key of a run's group for the by labels: "all" without
+// any, else "key=value,..." in by order, ByPath giving the run's path
+// argument as it is ("today/"). The group's labels include ByPath then.
+func groupKey(labels map[string]string, path string, by []string) (string, map[string]string) {
 	if len(by) == 0 {
 		return "all", map[string]string{}
 	}
 	parts := make([]string, len(by))
 	m := make(map[string]string, len(by))
 	for i, k := range by {
+		if k == ByPath {
+			parts[i], m[k] = path, path
+			continue
+		}
 		parts[i] = k + "=" + labels[k]
 		m[k] = labels[k]
 	}
@@ -112,13 +118,13 @@ func groupKey(labels map[string]string, by []string) (string, map[string]string)
 
 // groupStats groups runs by the by labels, in order of first appearance,
 // summarises every metric per group and compares every group with the
-// first.
-func groupStats(runs []RunResult, by []string) ([]Group, []Comparison) {
+// first. paths[i] is the path argument runs[i] was found under.
+func groupStats(runs []RunResult, paths []string, by []string) ([]Group, []Comparison) {
 	var groups []Group
 	index := map[string]int{}
 	members := map[string][]*RunResult{}
 	for i := range runs {
-		key, labels := groupKey(runs[i].Labels, by)
+		key, labels := groupKey(runs[i].Labels, paths[i], by)
 		if _, ok := index[key]; !ok {
 			index[key] = len(groups)
 			groups = append(groups, Group{Key: key, Labels: labels})

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func cmpOf(cs []Comparison, metric string) *Comparison {
 
 func TestGroupStats(t *testing.T) {
 	runs := append(fakeRuns("a", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10), fakeRuns("b", 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)...)
-	groups, cmps := groupStats(runs, []string{"strategy"})
+	groups, cmps := groupStats(runs, make([]string, len(runs)), []string{"strategy"})
 	if len(groups) != 2 || groups[0].Key != "strategy=a" || groups[1].Key != "strategy=b" || len(groups[0].Runs) != 10 {
 		t.Fatalf("groups %+v", groups)
 	}
@@ -77,14 +78,14 @@ func TestGroupStats(t *testing.T) {
 
 func TestCompareNoise(t *testing.T) {
 	runs := append(fakeRuns("a", 1, 5, 3, 9, 7), fakeRuns("b", 2, 4, 6, 8, 10)...)
-	_, cmps := groupStats(runs, []string{"strategy"})
+	_, cmps := groupStats(runs, make([]string, len(runs)), []string{"strategy"})
 	c := cmpOf(cmps, "write_downtime")
 	if c.Significant || c.P < 0.5 {
 		t.Errorf("interleaved samples judged different: %+v", c)
 	}
 	// three runs a side can never be significant at 0.05: say so
 	runs = append(fakeRuns("a", 1, 2, 3), fakeRuns("b", 21, 22, 23)...)
-	groups, cmps := groupStats(runs, []string{"strategy"})
+	groups, cmps := groupStats(runs, make([]string, len(runs)), []string{"strategy"})
 	c = cmpOf(cmps, "write_downtime")
 	if c.Significant || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "need >= 4 samples") {
 		t.Errorf("n=3+3: %+v", c)
@@ -97,13 +98,48 @@ func TestCompareNoise(t *testing.T) {
 func TestGroupByMissingLabel(t *testing.T) {
 	runs := fakeRuns("a", 1, 2)
 	runs[1].Labels = nil
-	groups, _ := groupStats(runs, []string{"strategy", "engine"})
+	groups, _ := groupStats(runs, make([]string, len(runs)), []string{"strategy", "engine"})
 	if len(groups) != 2 || groups[0].Key != "strategy=a,engine=" || groups[1].Key != "strategy=,engine=" {
 		t.Errorf("groups %v %v", groups[0].Key, groups[len(groups)-1].Key)
 	}
-	groups, _ = groupStats(runs, nil)
+	groups, _ = groupStats(runs, make([]string, len(runs)), nil)
 	if len(groups) != 1 || groups[0].Key != "all" {
 		t.Errorf("no --by: %+v", groups)
+	}
+}
+
+// TestGroupByPath: runs grouped by the path they were found under, the key
+// being the path as given, compared benchstat style; with a label too.
+func TestGroupByPath(t *testing.T) {
+	runs := append(fakeRuns("a", 1, 2, 3, 4, 5), fakeRuns("a", 21, 22, 23, 24, 25)...)
+	paths := []string{"old/", "old/", "old/", "old/", "old/", "new/", "new/", "new/", "new/", "new/"}
+	groups, cmps := groupStats(runs, paths, []string{ByPath})
+	if len(groups) != 2 || groups[0].Key != "old/" || groups[1].Key != "new/" || groups[1].Labels[ByPath] != "new/" || len(groups[1].Runs) != 5 {
+		t.Fatalf("groups: %+v", groups)
+	}
+	if c := cmpOf(cmps, "write_downtime"); c.Baseline != "old/" || c.Group != "new/" || !c.Significant {
+		t.Errorf("old/ against new/: %+v", c)
+	}
+	groups, _ = groupStats(runs, paths, []string{ByPath, "strategy"})
+	if groups[0].Key != "old/,strategy=a" || groups[0].Labels["strategy"] != "a" {
+		t.Errorf("--by path,strategy: %+v", groups[0])
+	}
+}
+
+// TestCheckLabels: a --by label that no run has is an error naming the
+// labels there are; one that only some runs have is not.
+func TestCheckLabels(t *testing.T) {
+	runs := fakeRuns("a", 1, 2)
+	runs[1].Labels = map[string]string{"engine": "pg"}
+	if err := checkLabels(runs, []string{"engine", "strategy", ByPath}); err != nil {
+		t.Errorf("labels some runs have: %v", err)
+	}
+	err := checkLabels(runs, []string{"strategy", "scenaro"})
+	if !errors.Is(err, ErrUnknownLabel) || !strings.Contains(err.Error(), `"scenaro"`) || !strings.Contains(err.Error(), "engine, strategy") {
+		t.Errorf("a typo: %v", err)
+	}
+	if err := checkLabels(fakeRuns("", 1)[:0], []string{"x"}); !errors.Is(err, ErrUnknownLabel) || !strings.Contains(err.Error(), "no labels") {
+		t.Errorf("no labels at all: %v", err)
 	}
 }
 

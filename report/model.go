@@ -186,9 +186,12 @@ func Build(sum *analyze.Summary, opt Options) (*Report, error) {
 		rep.Groups = append(rep.Groups, g)
 	}
 	names := map[string]bool{}
+	groupsOf := groupsOfRuns(rep.Groups)
 	for i := range sum.Runs {
 		r := &RunView{Index: i, RunResult: &sum.Runs[i]}
-		r.Group = rep.groupOf(r.RunResult, sum.By)
+		if gs := groupsOf[r.RunID]; len(gs) > 0 {
+			r.Group, groupsOf[r.RunID] = gs[0], gs[1:]
+		}
 		if tl, ok := TimelineOf(r.RunResult, store.KindWrite); ok {
 			r.Write = &tl
 		}
@@ -231,21 +234,18 @@ func (r *RunView) timeline(kind string) *Timeline {
 	return r.Read
 }
 
-// groupOf finds the group of a run: the one whose label values it shares.
-func (rep *Report) groupOf(r *analyze.RunResult, by []string) *GroupView {
-	for _, g := range rep.Groups {
-		ok := true
-		for _, k := range by {
-			if r.Labels[k] != g.Labels[k] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return g
+// groupsOfRuns maps every run id to the groups that list it, as the
+// analysis grouped the runs (by labels, or by the path a run was found
+// under, which its labels do not say). An id is in several groups when the
+// same run was given under two paths; its runs take them in turn.
+func groupsOfRuns(groups []*GroupView) map[string][]*GroupView {
+	m := map[string][]*GroupView{}
+	for _, g := range groups {
+		for _, id := range g.Group.Runs {
+			m[id] = append(m[id], g)
 		}
 	}
-	return nil
+	return m
 }
 
 func capacity(g *GroupView, kind string, opt Options) *Capacity {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,35 +13,17 @@ import (
 	"github.com/switchwatch/switchwatch/report"
 )
 
-func init() {
-	register("analyze", "turn recorded runs into outage phases, metrics and statistics", runAnalyze)
-}
-
-func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		by      = fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine)")
-		jsonOut = fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)")
-		phases  = fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in -o DIR)")
-		outDir  = fs.String("o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet")
-		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
-		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, or a CSV with time,label columns; applied to the runs whose time span they fall in")
-		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: the first in the run)")
-		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
-		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
-		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
-		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
-	)
-	ropts := addReportFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchwatch analyze [flags] PATH...
-
+const analyzeHelp = `
 Reads runs written by "switchwatch record" (a run folder run=<id>, a folder of
 many runs, or Parquet files of probes), classifies every probe (ok, slow,
 read_only, unavailable, error, skipped), cuts every stream into intervals of
 one state, combines them into the run's phases, and prints per-run metrics and
-statistics across runs (grouped with --by, compared with the first group).
+statistics across runs, grouped and compared with the first group.
+
+Groups: --by LABEL,... groups by run labels (each must be a label of some
+run); --by path by the PATH argument each run was found under. Several PATHs
+without --by are grouped by path and compared, as benchstat compares its
+files: "switchwatch analyze last-quarter/ today/".
 
 Every probe is timed by its intended start, so every duration is known to
 ± one probe interval; the output says so. Files that cannot be read are
@@ -52,23 +33,32 @@ With -o DIR it also writes DIR/report.md, a Markdown report with its
 pictures beside it (timelines, latency, the typical switchover, the spread
 across runs, the write-downtime distribution), ready to paste into a
 post-mortem; --rate and --retry add capacity planning.
+`
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("analyze", "switchwatch analyze [flags] PATH...", analyzeHelp, stdout)
+	var (
+		by      = fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine); path: by the PATH argument (default with several PATHs)")
+		jsonOut = fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)")
+		phases  = fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in --out DIR)")
+		outDir  = fs.StringP("out", "o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet")
+		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
+		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, or a CSV with time,label columns; applied to the runs whose time span they fall in")
+		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: the first in the run)")
+		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
+		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
+		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
+		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
+	)
+	ropts := addReportFlags(fs.FlagSet)
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("analyze: no PATH given")
+		return fs.usagef("no PATH given")
 	}
 	if err := ropts.check(); err != nil {
-		return fmt.Errorf("analyze: %w", err)
+		return fs.usagef("%w", err)
 	}
 	opt := analyze.Options{
 		Slow: *slow, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
@@ -85,6 +75,9 @@ Flags:
 		opt.Events = []string{*events}
 	}
 	sum, err := analyze.Analyze(ctx, fs.Args(), opt)
+	if errors.Is(err, analyze.ErrUnknownLabel) {
+		return fs.usagef("--by: %w", err)
+	}
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}

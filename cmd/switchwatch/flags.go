@@ -1,11 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/spf13/pflag"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -13,6 +13,7 @@ import (
 type labelsFlag map[string]string
 
 func (l labelsFlag) String() string { return strings.Join(store.LabelPairs(l), ",") }
+func (l labelsFlag) Type() string   { return "key=value" }
 
 func (l labelsFlag) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
@@ -31,6 +32,7 @@ func (l labelsFlag) Set(v string) error {
 type listFlag []string
 
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Type() string   { return "list" }
 
 func (l *listFlag) Set(v string) error {
 	*l = (*l)[:0]
@@ -45,14 +47,97 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// newFlagSet makes a FlagSet that reports errors instead of exiting and
-// prints a usage text of the form "usage line, description, flags".
-func newFlagSet(name, usageLine, description string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s\n\n%s\n\nFlags:\n", usageLine, strings.TrimSpace(description))
-		fs.PrintDefaults()
+// flagSet is the flags of one leaf command. They are GNU style (pflag):
+// --name value or --name=value, one-letter shorthands such as -o, and they
+// may come before, between or after the positional arguments; "--" ends
+// them. -h and --help print the command's help on stdout.
+type flagSet struct {
+	*pflag.FlagSet
+	usageLine, description string
+	stdout                 io.Writer
+}
+
+// newFlagSet makes the flags of the command name ("lab run"), whose help
+// is "usage line, description, flags".
+func newFlagSet(name, usageLine, description string, stdout io.Writer) *flagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false // in the order defined, related flags together
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.BoolP("help", "h", false, "print this help")
+	return &flagSet{FlagSet: fs, usageLine: usageLine, description: description, stdout: stdout}
+}
+
+// parse parses args. After -h or --help it prints the help and returns
+// errHelp; a bad flag is a usage error naming it.
+func (fs *flagSet) parse(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return fs.usagef("%v%s", err, fs.singleDashHint(args))
 	}
-	return fs
+	if help, _ := fs.GetBool("help"); help {
+		fs.writeHelp(fs.stdout)
+		return errHelp
+	}
+	return nil
+}
+
+// singleDashHint says, for "-by" (which pflag reads as -b -y), that the
+// long flag takes two dashes, as the standard flag package did not need.
+func (fs *flagSet) singleDashHint(args []string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' && fs.Lookup(name) != nil {
+			return fmt.Sprintf(" (a long flag takes two dashes: -%s)", a)
+		}
+	}
+	return ""
+}
+
+// writeHelp prints "Usage: line", the description and the flags.
+func (fs *flagSet) writeHelp(w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nFlags:\n", fs.usageLine, strings.TrimSpace(fs.description))
+	writeFlags(w, fs.FlagSet)
+}
+
+// writeFlags lists the flags in the order defined, "-o, --out DIR" and the
+// usage wrapped beside it, with the default unless it is the zero value.
+// (pflag's own FlagUsages writes every boolean as --quiet[=true|false].)
+func writeFlags(w io.Writer, fs *pflag.FlagSet) {
+	type entry struct{ name, usage string }
+	var entries []entry
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "    --" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", --" + f.Name
+		}
+		varname, usage := pflag.UnquoteUsage(f)
+		if f.Value.Type() != "bool" && varname != "" {
+			name += " " + varname
+		}
+		switch f.DefValue {
+		case "", "0", "0s", "false", "[]":
+		default:
+			if f.Value.Type() == "string" {
+				usage += fmt.Sprintf(" (default %q)", f.DefValue)
+			} else {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+		}
+		entries = append(entries, entry{name, usage})
+		width = max(width, len(name))
+	})
+	indent := strings.Repeat(" ", 2+width+3)
+	for _, e := range entries {
+		text := wrap(e.usage, indent, 79)
+		fmt.Fprintf(w, "  %-*s   %s", width, e.name, strings.TrimPrefix(text, indent))
+	}
+}
+
+// usagef is a usage error of this command: "lab run: " and the message.
+func (fs *flagSet) usagef(format string, a ...any) error {
+	return &usageError{cmd: "switchwatch " + fs.Name(), err: fmt.Errorf(fs.Name()+": "+format, a...)}
 }

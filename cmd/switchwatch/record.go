@@ -10,10 +10,6 @@ import (
 	"golang.org/x/term"
 )
 
-func init() {
-	register("record", "probe a PostgreSQL endpoint on a schedule and write every outcome to Parquet", runRecord)
-}
-
 const recordHelp = `
 Probes a PostgreSQL endpoint on an open-loop schedule and writes one row per
 probe to OUT/run=<run-id>/ (Parquet segments and run.json). Every probe has
@@ -41,7 +37,7 @@ Example:
 `
 
 func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("record", "switchwatch record --write-dsn DSN --out DIR [flags]", recordHelp, stderr)
+	fs := newFlagSet("record", "switchwatch record --write-dsn DSN --out DIR [flags]", recordHelp, stdout)
 	cfg := record.Config{}
 	labels := labelsFlag{}
 	kinds := listFlag{"write", "read"}
@@ -64,11 +60,11 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
 	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("record: unexpected argument %q (flags only)", fs.Arg(0))
+		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
 	}
 	if cleanup {
 		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {

@@ -9,10 +9,6 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-func init() {
-	register("recover", "turn what a crashed recording left into readable Parquet", runRecover)
-}
-
 const recoverHelp = `
 A recording killed with kill -9 (or a crash, or a lost machine) leaves the
 rows of its open segment in a hidden journal. recover turns every such
@@ -23,13 +19,12 @@ still being recorded are left alone.
 `
 
 func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("recover", "switchwatch recover PATH...", recoverHelp, stderr)
-	if err := fs.Parse(args); err != nil {
+	fs := newFlagSet("recover", "switchwatch recover PATH...", recoverHelp, stdout)
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("recover: want at least one PATH")
+		return fs.usagef("want at least one PATH")
 	}
 	var failed int
 	for _, root := range fs.Args() {

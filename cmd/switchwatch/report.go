@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"github.com/spf13/pflag"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,7 +31,7 @@ type reportOptions struct {
 }
 
 // addReportFlags adds --rate, --retry, --show, --format and --report to fs.
-func addReportFlags(fs *flag.FlagSet) *reportOptions {
+func addReportFlags(fs *pflag.FlagSet) *reportOptions {
 	o := &reportOptions{formats: listFlag{"png", "svg"}}
 	fs.Float64Var(&o.rate, "rate", 0, "the application's `REQUESTS` per second: the report states the expected failed requests per switchover")
 	fs.Func("retry", "replay every run against the retry `POLICY`: "+report.RetryUsage+"; needs --rate", func(s string) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"image/png"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/internal/synth"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -153,16 +153,19 @@ func TestWriteReportMissingRun(t *testing.T) {
 // FlagSet: analyze defines none of them for something else (a duplicate
 // would panic when the lead wires addReportFlags into analyze).
 func TestReportFlagsFitAnalyze(t *testing.T) {
-	_, help, err := runCmd("analyze", "--help")
+	help, _, err := runCmd("analyze", "--help")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ours := flag.NewFlagSet("x", flag.ContinueOnError)
+	ours := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	addReportFlags(ours)
-	ours.VisitAll(func(f *flag.Flag) {
-		// A line "  -name ..." followed by its usage; once wired, the usage is ours.
-		re := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(f.Name) + `( .*)?\n\s+(.*)$`)
-		if m := re.FindStringSubmatch(help); m != nil && !strings.HasPrefix(f.Usage, strings.SplitN(m[2], " ", 4)[0]) {
+	ours.VisitAll(func(f *pflag.Flag) {
+		// A line "      --name VALUE   usage"; once wired, the usage is ours.
+		re := regexp.MustCompile(`(?m)^ +(?:-\w, )?--` + regexp.QuoteMeta(f.Name) + `(?: [A-Za-z=]+)? {3,}(.*)$`)
+		m := re.FindStringSubmatch(help)
+		if m == nil {
+			t.Errorf("analyze --help does not list --%s", f.Name)
+		} else if !strings.HasPrefix(f.Usage, strings.SplitN(m[1], " ", 4)[0]) {
 			t.Errorf("analyze already has a flag -%s (%q): the report's -%s would clash", f.Name, m[2], f.Name)
 		}
 	})

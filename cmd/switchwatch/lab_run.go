@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/switchwatch/switchwatch/internal/pgserver"
+	"github.com/switchwatch/switchwatch/lab"
+	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
+	"golang.org/x/term"
+)
+
+const labRunHelp = `
+Records --runs runs of a scenario. Each run builds a fresh rig (new data
+directories, new ports), starts the recorder against the write endpoint
+(and, with --read-via read, the read endpoint), records a steady lead-in,
+plays the scenario's steps, records a steady tail, stops the recorder, runs
+the lost-write check through the write endpoint and tears the rig down. Each
+run goes to OUT/run=<id>/ with run.json (labels: scenario=NAME and every
+scenario parameter, plus your --label), the Parquet probes, events.jsonl
+(the lab's ground truth) and verify.json.
+
+Scenarios (see "switchwatch lab list" for parameters):
+  aurora   Blue/Green switchover: blue read-only, endpoint silent, green read-only
+           until caught up and promoted
+  crash    SIGKILL of blue, endpoint refuses, green promoted without catch-up
+  flap     short silent windows on the endpoint, no promotion
+  restart  fast restart of blue, no promotion
+
+Every process the lab starts is stopped and its directories removed when a
+run ends, fails or is interrupted (Ctrl-C); --keep keeps the directories
+(data, server logs). Labs running side by side use different ports.
+
+Example:
+  switchwatch lab run --scenario aurora --runs 5 --conn new,pooled --out runs/
+  switchwatch lab run --scenario aurora --set blackhole=8s --set read_only=2s --out runs/
+  switchwatch lab run --scenario-file my.yaml --out runs/
+`
+
+func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("lab run", "switchwatch lab run (--scenario NAME | --scenario-file FILE) --out DIR [flags]", labRunHelp, stdout)
+	var (
+		name, file string
+		quiet      bool
+		opts       lab.RunOptions
+	)
+	set := labelsFlag{}
+	labels := labelsFlag{}
+	kinds := listFlag{"write", "read"}
+	conns := listFlag{"new"}
+	fs.StringVar(&name, "scenario", "", "built-in scenario: "+strings.Join(lab.BuiltinNames(), ", "))
+	fs.StringVar(&file, "scenario-file", "", "scenario file (JSON or YAML): a built-in with parameters, or steps of your own")
+	fs.Var(set, "set", "scenario parameter `name=value`, repeatable (e.g. --set blackhole=6s)")
+	fs.IntVar(&opts.Runs, "runs", 1, "number of runs, each on a fresh rig")
+	fs.StringVar(&opts.Out, "out", "", "output folder; each run goes to OUT/run=<run-id>/")
+	fs.Var(labels, "label", "key=value label for every run, repeatable")
+	fs.BoolVar(&opts.Rig.Keep, "keep", false, "keep the rig's directories (data directories, server logs) for inspection")
+	fs.StringVar(&opts.Rig.WorkDir, "work-dir", "", "where the rig's directories go (default: the system temporary directory)")
+	fs.IntVar(&opts.Rig.WritePort, "port", 0, "write endpoint port on 127.0.0.1 (default: a free port)")
+	fs.IntVar(&opts.Rig.ReadPort, "read-port", 0, "read endpoint port on 127.0.0.1 (default: a free port)")
+	fs.StringVar(&opts.ReadVia, "read-via", lab.ReadViaWrite, "endpoint of the read probes: write, or read (the read endpoint)")
+	fs.StringVar(&opts.Rig.ReaderTarget, "reader-target", lab.TargetGreen, "where the read endpoint forwards: green (like a reader endpoint) or blue")
+	fs.BoolVar(&quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal)")
+	// The recorder's probe settings, as in "switchwatch record".
+	cfg := &opts.Record
+	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
+	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
+	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
+	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled")
+	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table")
+	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default as in record)")
+	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
+	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	var err error
+	switch {
+	case name != "" && file != "":
+		return fs.usagef("give --scenario or --scenario-file, not both")
+	case name != "":
+		opts.Scenario, err = lab.NewBuiltin(name, set)
+	case file != "":
+		opts.Scenario, err = lab.LoadFile(file, set)
+	default:
+		return fs.usagef("no scenario: give --scenario (%s) or --scenario-file", strings.Join(lab.BuiltinNames(), ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("lab run: %w", err)
+	}
+	if opts.Out == "" {
+		return fs.usagef("--out is empty: say where the run folders go")
+	}
+	if _, err := pgserver.FindBinaries(); err != nil {
+		return fmt.Errorf("lab run: %w", err)
+	}
+	opts.Labels = labels
+	cfg.Kinds = kinds
+	cfg.Conns = conns
+	opts.Log = stdout
+	// The bar redraws in place, which only a terminal shows well; elsewhere
+	// the line per run on stdout is the progress.
+	if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+		opts.Progress = stderr
+	}
+	fmt.Fprintf(stdout, "scenario %s (%s), about %s per run plus the rig's setup\n",
+		opts.Scenario.Name, strings.Join(store.LabelPairs(opts.Scenario.Params), " "), opts.Scenario.Duration())
+	results, err := lab.Run(ctx, opts)
+	if len(results) > 0 {
+		fmt.Fprintf(stdout, "%d run(s) in %s; next: switchwatch analyze %s\n", len(results), opts.Out, opts.Out)
+	}
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("lab run interrupted; everything it started is stopped: %w", err)
+	}
+	return err
+}
