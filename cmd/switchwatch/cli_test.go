@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -177,10 +178,13 @@ func TestAnalyzeComparesPaths(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"group " + a + ": 13 runs\n", "group " + b + ": 4 runs\n", "compared with " + a, "\n           write_downtime  " + b} {
+	for _, want := range []string{"group " + a + ": 13 runs\n", "group " + b + ": 4 runs\n", "compared with " + a} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the comparison lacks %q:\n%s", want, stdout)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^\s*write_downtime\s+` + regexp.QuoteMeta(b) + `\s`).MatchString(stdout) {
+		t.Errorf("no comparison row of write_downtime for %s:\n%s", b, stdout)
 	}
 	f, err := os.Open(js)
 	if err != nil {
