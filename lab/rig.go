@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 )
 
@@ -37,6 +38,11 @@ type RigOptions struct {
 	// Keep leaves the servers' directories in place on Close (the servers
 	// are stopped regardless).
 	Keep bool
+	// PgBouncer, when set (a pool mode: transaction or session), puts a
+	// real PgBouncer in front of blue and makes it the write endpoint
+	// (WriteDSN); the write proxy is then unused. The pgbouncer scenario
+	// sets it.
+	PgBouncer string
 }
 
 // Rig is BLUE (a primary), GREEN (its streaming standby, made with
@@ -48,6 +54,9 @@ type Rig struct {
 	Green  *pgserver.Server
 	Writer *Proxy
 	Reader *Proxy
+	// Bouncer is the PgBouncer in front of blue (RigOptions.PgBouncer),
+	// else nil.
+	Bouncer *pgbouncer.Bouncer
 
 	keep bool
 }
@@ -107,6 +116,11 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 	if err := r.Writer.Forward(r.Blue.Addr()); err != nil {
 		return r, err
 	}
+	if opts.PgBouncer != "" {
+		if r.Bouncer, err = startBouncer(ctx, r, opts.PgBouncer); err != nil {
+			return r, err
+		}
+	}
 	if err := r.Reader.Forward(r.server(opts.ReaderTarget).Addr()); err != nil {
 		return r, err
 	}
@@ -130,6 +144,9 @@ func (r *Rig) endpoint(name string) *Proxy {
 
 // WriteDSN and ReadDSN are the connection strings of the endpoints.
 func (r *Rig) WriteDSN() string {
+	if r.Bouncer != nil {
+		return r.Bouncer.DSN()
+	}
 	return pgserver.DSN("127.0.0.1", r.Writer.Port(), r.Blue.User(), r.Blue.Password())
 }
 
@@ -142,6 +159,13 @@ func (r *Rig) ReadDSN() string {
 // is safe on a partly built rig and to call twice.
 func (r *Rig) Close() error {
 	var errs []error
+	if r.Bouncer != nil {
+		if r.keep {
+			errs = append(errs, r.Bouncer.Stop())
+		} else {
+			errs = append(errs, r.Bouncer.Close())
+		}
+	}
 	for _, p := range []*Proxy{r.Writer, r.Reader} {
 		if p != nil {
 			errs = append(errs, p.Close())

@@ -142,7 +142,11 @@ func mergeLabels(scenario, user map[string]string) (map[string]string, error) {
 }
 
 func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (res *RunResult, err error) {
-	rig, err := NewRig(ctx, opts.Rig)
+	rigOpts := opts.Rig
+	if opts.Scenario.rig != nil {
+		opts.Scenario.rig(&rigOpts)
+	}
+	rig, err := NewRig(ctx, rigOpts)
 	if err != nil {
 		return nil, fmt.Errorf("build the rig: %w", err)
 	}
