@@ -165,6 +165,9 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 	if opts.ReadVia == ReadViaRead {
 		cfg.ReadDSN = rig.ReadDSN()
 	}
+	if rig.DNS != nil {
+		cfg.DNSServer = rig.DNS.Addr()
+	}
 	cfg.Out = opts.Out
 	cfg.RunID = record.NewRunID(time.Now())
 	cfg.Labels = labels
@@ -220,7 +223,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		return res, err
 	}
 	if verify && (len(cfg.Kinds) == 0 || slices.Contains(cfg.Kinds, store.KindWrite)) {
-		v, err := record.Verify(ctx, runDir, cfg.WriteDSN, cfg.Table)
+		v, err := record.VerifyVia(ctx, runDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
 		if err != nil {
 			return res, fmt.Errorf("lost-write check: %w", err)
 		}
