@@ -24,7 +24,14 @@
 // aurora (a Blue/Green switchover: blue read-only, endpoint silent, green
 // serves read-only until it has caught up and is promoted), crash (SIGKILL
 // of blue, endpoint refuses, green promoted without catch-up), flap (short
-// silent windows, no promotion) and restart (a fast restart of blue).
+// silent windows, no promotion), restart (a fast restart of blue),
+// pgbouncer (pgbouncer.go: a real PgBouncer, package internal/pgbouncer, is
+// the write endpoint; PAUSE, catch-up, promotion, re-point + RELOAD,
+// RESUME) and dns (dns.go: the documented RDS Blue/Green sequence through a
+// DNS name that the rig's own DNS server, package internal/dnsserver,
+// answers; on that rig the write endpoint listens on 127.0.0.2 in front of
+// blue, the read endpoint on the same port of 127.0.0.3 in front of green,
+// and the recorder resolves through the rig's DNS server).
 // Scenario files (JSON or YAML) give a built-in other parameters or list
 // steps of their own.
 //
@@ -53,6 +60,15 @@
 //	endpoint_to_blue   the endpoint forwards new connections to blue (instant).
 //	endpoint_to_green  ... to green (instant). Attrs endpoint, target, addr.
 //	endpoint_cut       the endpoint reset its open connections. Attrs cut_conns.
+//	pgbouncer_paused   PAUSE on the PgBouncer database (Time: sent, End: it
+//	                   returned, every server connection released). Attrs
+//	                   database, pool_mode, addr (where it pointed).
+//	pgbouncer_repointed pgbouncer.ini rewritten to forward to target, RELOAD
+//	                   (and RECONNECT with reconnect) returned. Attrs target, addr.
+//	pgbouncer_resumed  RESUME on the database (Time: sent, End: returned).
+//	dns_flip           the rig's DNS server answers the endpoint name with
+//	                   another address from Time on (instant, the server's own
+//	                   clock). Attrs name, from, to, target, ttl (seconds).
 //	scenario           spans all steps. Attrs: the scenario parameters, and
 //	                   error when a step failed.
 //
@@ -68,5 +84,6 @@
 //
 // This package must not classify, analyze or render probes: it produces
 // runs (through package record) and their ground truth, nothing else. Its
-// servers and proxies listen on 127.0.0.1 only.
+// servers, proxies, PgBouncer and DNS server listen on 127.0.0.x only
+// (127.0.0.1; the dns rig's endpoints on 127.0.0.2 and 127.0.0.3).
 package lab

@@ -21,6 +21,9 @@ import (
 // (seconds) the assertions look at.
 const tol = time.Second
 
+// e2eInterval is the probe interval of the end-to-end runs.
+const e2eInterval = 200 * time.Millisecond
+
 type labRun struct {
 	dir    string
 	probes []store.Probe
@@ -39,9 +42,15 @@ type labRun struct {
 // timing it cannot judge.
 func runLab(t *testing.T, name string, set map[string]string) *labRun {
 	t.Helper()
+	return runLabWith(t, name, set, nil)
+}
+
+// runLabWith is runLab with the probe settings changed by tweak (nil: none).
+func runLabWith(t *testing.T, name string, set map[string]string, tweak func(*record.Config)) *labRun {
+	t.Helper()
 	const attempts = 3
 	for i := 1; ; i++ {
-		r := runLabOnce(t, name, set)
+		r := runLabOnce(t, name, set, tweak)
 		// 3s of lead-in at 200ms is 15 slots per stream; ask for half of
 		// the two streams' 30, none failed and none slow.
 		bad, slow, total := r.leadInHealth()
@@ -87,7 +96,7 @@ func loadAvg() string {
 	return strings.Join(strings.Fields(string(data))[:3], " ")
 }
 
-func runLabOnce(t *testing.T, name string, set map[string]string) *labRun {
+func runLabOnce(t *testing.T, name string, set map[string]string, tweak func(*record.Config)) *labRun {
 	t.Helper()
 	bin := pgserver.BinariesForTest(t)
 	params := map[string]string{"lead_in": "3s", "tail": "3s"}
@@ -102,16 +111,16 @@ func runLabOnce(t *testing.T, name string, set map[string]string) *labRun {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	res, err := Run(ctx, RunOptions{
-		Scenario: sc, Out: out,
-		// Connect and query timeouts of 5s rather than 3s: a password
-		// exchange on a loaded machine must not pass for an outage.
-		// A probe every 200ms per stream: each new connection forks a
-		// backend, and the tests must not be what overloads the machine.
-		Record: record.Config{Interval: 200 * time.Millisecond, ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second,
-			Kinds: []string{store.KindWrite, store.KindRead}, Conns: []string{store.ConnNew}},
-		Rig: RigOptions{Binaries: bin},
-	})
+	// Connect and query timeouts of 5s rather than 3s: a password
+	// exchange on a loaded machine must not pass for an outage.
+	// A probe every 200ms per stream: each new connection forks a
+	// backend, and the tests must not be what overloads the machine.
+	cfg := record.Config{Interval: e2eInterval, ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second,
+		Kinds: []string{store.KindWrite, store.KindRead}, Conns: []string{store.ConnNew}}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	res, err := Run(ctx, RunOptions{Scenario: sc, Out: out, Record: cfg, Rig: RigOptions{Binaries: bin}})
 	if err != nil {
 		t.Fatalf("lab run %s: %v", name, err)
 	}

@@ -84,16 +84,16 @@ func (c *proxyConn) close(reset bool) {
 	})
 }
 
-// NewProxy listens on addr (host must be 127.0.0.1; port 0 picks a free
-// one) and forwards to target. A port already in use is reported as such,
+// NewProxy listens on addr (host must be a loopback address, 127.0.0.x;
+// port 0 picks a free one) and forwards to target. A port already in use is reported as such,
 // naming the likely cause.
 func NewProxy(name, addr, target string) (*Proxy, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %s: address %q: %w", name, addr, err)
 	}
-	if host != "127.0.0.1" {
-		return nil, fmt.Errorf("endpoint %s: listens on 127.0.0.1 only, not %q", name, host)
+	if ip := net.ParseIP(host); ip == nil || ip.To4() == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("endpoint %s: listens on 127.0.0.x only, not %q", name, host)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

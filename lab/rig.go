@@ -10,7 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/switchwatch/switchwatch/internal/dnsserver"
+	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 )
 
@@ -37,6 +40,18 @@ type RigOptions struct {
 	// Keep leaves the servers' directories in place on Close (the servers
 	// are stopped regardless).
 	Keep bool
+	// PgBouncer, when set (a pool mode: transaction or session), puts a
+	// real PgBouncer in front of blue and makes it the write endpoint
+	// (WriteDSN); the write proxy is then unused. The pgbouncer scenario
+	// sets it.
+	PgBouncer string
+	// DNS, when set, gives the rig a DNS endpoint (the dns scenario sets
+	// it): the write endpoint listens on 127.0.0.2 in front of blue, the
+	// read endpoint on the same port of 127.0.0.3 in front of green, and
+	// clients connect to DNSName, which the rig's DNS server answers with
+	// blue's address until the scenario flips it, with this TTL.
+	DNS    bool
+	DNSTTL time.Duration
 }
 
 // Rig is BLUE (a primary), GREEN (its streaming standby, made with
@@ -48,6 +63,11 @@ type Rig struct {
 	Green  *pgserver.Server
 	Writer *Proxy
 	Reader *Proxy
+	// Bouncer is the PgBouncer in front of blue (RigOptions.PgBouncer),
+	// else nil.
+	Bouncer *pgbouncer.Bouncer
+	// DNS is the rig's DNS server (RigOptions.DNS), else nil.
+	DNS *dnsserver.Server
 
 	keep bool
 }
@@ -83,11 +103,18 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 	// The endpoints first: a port that is taken (another lab on a fixed
 	// port) should fail the rig before any server is made. Until the
 	// servers are up they forward nowhere (a client is reset).
-	r.Writer, err = NewProxy("write", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.WritePort)), "")
+	writeAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.WritePort))
+	readAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.ReadPort))
+	if opts.DNS {
+		if writeAddr, readAddr, err = dnsEndpointAddrs(opts.WritePort); err != nil {
+			return r, err
+		}
+	}
+	r.Writer, err = NewProxy("write", writeAddr, "")
 	if err != nil {
 		return r, err
 	}
-	r.Reader, err = NewProxy("read", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.ReadPort)), "")
+	r.Reader, err = NewProxy("read", readAddr, "")
 	if err != nil {
 		return r, err
 	}
@@ -106,6 +133,16 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 	}
 	if err := r.Writer.Forward(r.Blue.Addr()); err != nil {
 		return r, err
+	}
+	if opts.DNS {
+		if r.DNS, err = startDNS(r, opts.DNSTTL); err != nil {
+			return r, err
+		}
+	}
+	if opts.PgBouncer != "" {
+		if r.Bouncer, err = startBouncer(ctx, r, opts.PgBouncer); err != nil {
+			return r, err
+		}
 	}
 	if err := r.Reader.Forward(r.server(opts.ReaderTarget).Addr()); err != nil {
 		return r, err
@@ -130,10 +167,19 @@ func (r *Rig) endpoint(name string) *Proxy {
 
 // WriteDSN and ReadDSN are the connection strings of the endpoints.
 func (r *Rig) WriteDSN() string {
+	if r.Bouncer != nil {
+		return r.Bouncer.DSN()
+	}
+	if r.DNS != nil {
+		return pgserver.DSN(DNSName, r.Writer.Port(), r.Blue.User(), r.Blue.Password())
+	}
 	return pgserver.DSN("127.0.0.1", r.Writer.Port(), r.Blue.User(), r.Blue.Password())
 }
 
 func (r *Rig) ReadDSN() string {
+	if r.DNS != nil {
+		return r.WriteDSN()
+	}
 	return pgserver.DSN("127.0.0.1", r.Reader.Port(), r.Blue.User(), r.Blue.Password())
 }
 
@@ -142,6 +188,16 @@ func (r *Rig) ReadDSN() string {
 // is safe on a partly built rig and to call twice.
 func (r *Rig) Close() error {
 	var errs []error
+	if r.DNS != nil {
+		errs = append(errs, r.DNS.Close())
+	}
+	if r.Bouncer != nil {
+		if r.keep {
+			errs = append(errs, r.Bouncer.Stop())
+		} else {
+			errs = append(errs, r.Bouncer.Close())
+		}
+	}
 	for _, p := range []*Proxy{r.Writer, r.Reader} {
 		if p != nil {
 			errs = append(errs, p.Close())

@@ -142,7 +142,11 @@ func mergeLabels(scenario, user map[string]string) (map[string]string, error) {
 }
 
 func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (res *RunResult, err error) {
-	rig, err := NewRig(ctx, opts.Rig)
+	rigOpts := opts.Rig
+	if opts.Scenario.rig != nil {
+		opts.Scenario.rig(&rigOpts)
+	}
+	rig, err := NewRig(ctx, rigOpts)
 	if err != nil {
 		return nil, fmt.Errorf("build the rig: %w", err)
 	}
@@ -160,6 +164,9 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 	cfg.ReadDSN = cfg.WriteDSN
 	if opts.ReadVia == ReadViaRead {
 		cfg.ReadDSN = rig.ReadDSN()
+	}
+	if rig.DNS != nil {
+		cfg.DNSServer = rig.DNS.Addr()
 	}
 	cfg.Out = opts.Out
 	cfg.RunID = record.NewRunID(time.Now())
@@ -216,7 +223,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		return res, err
 	}
 	if verify && (len(cfg.Kinds) == 0 || slices.Contains(cfg.Kinds, store.KindWrite)) {
-		v, err := record.Verify(ctx, runDir, cfg.WriteDSN, cfg.Table)
+		v, err := record.VerifyVia(ctx, runDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
 		if err != nil {
 			return res, fmt.Errorf("lost-write check: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -32,6 +33,9 @@ type Scenario struct {
 	LeadIn time.Duration
 	Tail   time.Duration
 	Steps  []Step
+	// rig adjusts the rig a run of this scenario needs (a PgBouncer, a DNS
+	// server); nil: the plain rig.
+	rig func(*RigOptions)
 }
 
 // Param is a scenario parameter, its default and what it means.
@@ -45,6 +49,7 @@ type Builtin struct {
 	Description string
 	Params      []Param // lead_in and tail included
 	build       func(p params) []Step
+	rig         func(p params, o *RigOptions) // nil: the plain rig
 }
 
 var common = []Param{
@@ -154,11 +159,13 @@ func (p params) bool(name string) bool {
 // kindOf says how a parameter is checked, by name.
 func kindOf(name string) string {
 	switch name {
-	case "lead_in", "tail", "blackhole", "read_only", "refuse", "gap", "for", "timeout":
+	case "lead_in", "tail", "blackhole", "read_only", "refuse", "gap", "for", "timeout", "hold", "ttl":
 		return "duration"
+	case "pool_mode":
+		return "pool_mode"
 	case "count":
 		return "count"
-	case "catch_up", "cut", "terminate":
+	case "catch_up", "cut", "terminate", "reconnect":
 		return "bool"
 	}
 	return ""
@@ -177,6 +184,10 @@ func checkParam(name, value string) error {
 	case "bool":
 		if _, err := strconv.ParseBool(value); err != nil {
 			return fmt.Errorf("parameter %s=%q: want true or false", name, value)
+		}
+	case "pool_mode":
+		if value != pgbouncer.ModeTransaction && value != pgbouncer.ModeSession {
+			return fmt.Errorf("parameter %s=%q: want transaction or session", name, value)
 		}
 	}
 	return nil
@@ -211,6 +222,9 @@ func NewBuiltin(name string, set map[string]string) (*Scenario, error) {
 		}
 	}
 	sc := &Scenario{Name: name, Params: p, LeadIn: p.dur("lead_in"), Tail: p.dur("tail"), Steps: b.build(p)}
+	if b.rig != nil {
+		sc.rig = func(o *RigOptions) { b.rig(p, o) }
+	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}

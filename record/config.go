@@ -27,6 +27,11 @@ type Config struct {
 	MaxInflight int    // per stream (default: enough that probes are skipped only if every probe hangs past both timeouts, capped at 512)
 	PoolSize    int    // connections per pooled stream (default 4)
 	NoVerify    bool   // skip the lost-write check at the end
+	// DNSServer (HOST:PORT), when set, is the DNS server every connection
+	// (probes, setup, the lost-write check) resolves the endpoints' host
+	// names with, asked directly and without a cache; default: the system
+	// resolver.
+	DNSServer string
 
 	// Status receives the live status display (nil: none). StatusTTY redraws
 	// in place; otherwise a plain line per stream every StatusEvery.

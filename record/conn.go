@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -45,12 +46,17 @@ func prepareConfig(cfg *pgx.ConnConfig) *pgx.ConnConfig {
 // resolved to can be stored with the probe: a stale DNS answer is a classic
 // cause of a long switchover.
 type lookupRecorder struct {
-	mu   sync.Mutex
-	last string
+	inner pgconn.LookupFunc // the config's own resolver; nil: the system's
+	mu    sync.Mutex
+	last  string
 }
 
 func (l *lookupRecorder) lookup(ctx context.Context, host string) ([]string, error) {
-	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	inner := l.inner
+	if inner == nil {
+		inner = net.DefaultResolver.LookupHost
+	}
+	addrs, err := inner(ctx, host)
 	if err == nil {
 		sorted := append([]string(nil), addrs...)
 		sort.Strings(sorted)
@@ -84,7 +90,7 @@ type newConns struct{ cfg *pgx.ConnConfig }
 func (n *newConns) acquire(ctx context.Context) (querier, func(), string, error) {
 	cfg := n.cfg.Copy()
 	resolved := hostAddrs(cfg)
-	var rec lookupRecorder
+	rec := lookupRecorder{inner: cfg.LookupFunc}
 	if resolved == "" {
 		cfg.LookupFunc = rec.lookup
 	}
@@ -123,7 +129,7 @@ func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("pool config: %w", err)
 	}
-	p := &pooledConns{rec: &lookupRecorder{}, host: hostAddrs(cfg)}
+	p := &pooledConns{rec: &lookupRecorder{inner: cfg.LookupFunc}, host: hostAddrs(cfg)}
 	pcfg.ConnConfig = cfg.Copy()
 	// The pool dials in the background, on a context that outlives the
 	// probe that asked for the connection: without a timeout of its own, a

@@ -163,6 +163,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--table: %w", err)
 	}
+	if err := checkDNSServer(cfg.DNSServer); err != nil {
+		return nil, err
+	}
+	useDNSServer(wcfg, cfg.DNSServer)
+	useDNSServer(rcfg, cfg.DNSServer)
 	eps := map[string]*endpoint{
 		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg)},
 		store.EndpointRead:  {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg)},
@@ -267,7 +272,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if !cfg.NoVerify && hasWrites {
 		vctx, cancel := context.WithTimeout(context.Background(), verifyRetry+10*time.Second)
-		res.Verify, res.VerifyErr = Verify(vctx, w.Dir(), cfg.WriteDSN, cfg.Table)
+		res.Verify, res.VerifyErr = VerifyVia(vctx, w.Dir(), cfg.WriteDSN, cfg.Table, cfg.DNSServer)
 		cancel()
 	}
 	return res, nil
@@ -365,7 +370,7 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 
 // settingsOf lists the effective settings for run.json, passwords removed.
 func settingsOf(cfg *Config) map[string]any {
-	return map[string]any{
+	s := map[string]any{
 		"write_dsn":       RedactDSN(cfg.WriteDSN),
 		"read_dsn":        RedactDSN(cfg.ReadDSN),
 		"interval":        cfg.Interval.String(),
@@ -379,4 +384,8 @@ func settingsOf(cfg *Config) map[string]any {
 		"pool_size":       cfg.PoolSize,
 		"verify":          !cfg.NoVerify,
 	}
+	if cfg.DNSServer != "" {
+		s["dns_server"] = cfg.DNSServer
+	}
+	return s
 }

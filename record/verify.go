@@ -23,6 +23,16 @@ type writeKey struct {
 // keys this run inserted and gives every write probe that ran a verdict
 // (see store.Verify), then writes verify.json into the run folder.
 func Verify(ctx context.Context, runDir, writeDSN, table string) (*store.Verify, error) {
+	return VerifyVia(ctx, runDir, writeDSN, table, "")
+}
+
+// VerifyVia is Verify resolving the write endpoint's host name with the
+// DNS server at dnsServer (HOST:PORT; "" for the system resolver), as
+// Config.DNSServer does.
+func VerifyVia(ctx context.Context, runDir, writeDSN, table, dnsServer string) (*store.Verify, error) {
+	if err := checkDNSServer(dnsServer); err != nil {
+		return nil, err
+	}
 	info, err := store.ReadRunInfo(runDir)
 	if err != nil {
 		return nil, err
@@ -32,6 +42,7 @@ func Verify(ctx context.Context, runDir, writeDSN, table string) (*store.Verify,
 	if err != nil {
 		return nil, err
 	}
+	useDNSServer(cfg, dnsServer)
 	qt, err := quoteTable(table)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
 	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits)")
+	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
 	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")

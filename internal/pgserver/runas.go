@@ -135,3 +135,24 @@ func (r *runAs) checkTraversable(dir string) error {
 		}
 	}
 }
+
+// Command builds an exec.Cmd for another server program (PgBouncer, etcd,
+// Patroni) the way this package runs its own: in dir, with the same
+// minimal environment, as RunAsUser when this process is root.
+func Command(dir, prog string, args ...string) (*exec.Cmd, error) {
+	r, err := lookupRunAs()
+	if err != nil {
+		return nil, err
+	}
+	return r.command(dir, prog, args...), nil
+}
+
+// Chown gives path to the user the server programs run as (a no-op unless
+// this process is root), so that they can read the files made for them.
+func Chown(path string) error {
+	r, err := lookupRunAs()
+	if err != nil {
+		return err
+	}
+	return r.chown(path)
+}
