@@ -67,6 +67,19 @@ var ErrorClasses = []string{
 // MaxErrorLen bounds the stored error message, in bytes.
 const MaxErrorLen = 256
 
+// CutError cuts an error message to MaxErrorLen bytes at a rune boundary,
+// the form every writer of Probe.Error stores.
+func CutError(msg string) string {
+	if len(msg) <= MaxErrorLen {
+		return msg
+	}
+	cut := MaxErrorLen
+	for cut > 0 && (msg[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return msg[:cut]
+}
+
 // Probe is one row of a run: one scheduled probe and what came of it.
 //
 // Timestamps are nanoseconds since the Unix epoch, UTC. The recorder takes

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // sampleProbes makes n rows across two streams with every column used, in
@@ -329,5 +330,18 @@ func TestClassifySQLState(t *testing.T) {
 		if wantOutcome := OutcomeError; class == ClassQueryTimeout && outcome != OutcomeTimeout || class != ClassQueryTimeout && outcome != wantOutcome {
 			t.Errorf("ClassifySQLState(%q) outcome = %q", code, outcome)
 		}
+	}
+}
+
+func TestCutError(t *testing.T) {
+	short := "connection refused"
+	if got := CutError(short); got != short {
+		t.Errorf("CutError(%q) = %q", short, got)
+	}
+	// a two-byte rune straddling the limit is dropped whole
+	long := strings.Repeat("a", MaxErrorLen-1) + "é" + "tail"
+	got := CutError(long)
+	if len(got) != MaxErrorLen-1 || !utf8.ValidString(got) {
+		t.Errorf("CutError of %d bytes = %d bytes, valid UTF-8 %v", len(long), len(got), utf8.ValidString(got))
 	}
 }
