@@ -202,4 +202,3 @@ func parseTime(s, name string) (int64, error) {
 	}
 	return t.UnixNano(), nil
 }
-
