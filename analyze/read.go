@@ -172,7 +172,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 		}
 	}
 	into := func(uint32) *runRows { return run }
-	segs, err := store.Segments(dir)
+	files, err := store.ListRunFiles(dir)
 	if err != nil {
 		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
 		return l
@@ -180,26 +180,17 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	cr := pool.colReader(syms)
 	cr.oneRun = true
 	run.reserve = map[streamKey]int{}
-	for _, s := range segs {
+	for _, s := range files.Segments {
 		countStreams(s, cr, run.reserve)
 	}
-	have := map[string]bool{}
-	for _, s := range segs {
-		have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s), "probes-"), ".parquet")] = true
+	for _, s := range files.Segments {
 		l.files++
 		before := run.rows
 		if _, err := read(s, cr, into); err != nil {
 			l.skipped = append(l.skipped, SkippedFile{Path: s, Reason: err.Error(), Rows: fileRows(s, run.rows-before)})
 		}
 	}
-	journals, err := store.Journals(dir)
-	if err != nil {
-		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
-	}
-	for _, j := range journals {
-		if have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(j), "_journal-"), ".jsonl")] {
-			continue // its segment was closed; a crash left the journal behind
-		}
+	for _, j := range files.Journals {
 		l.files++
 		rows, bad, err := store.ReadJournal(j)
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -134,14 +133,11 @@ type SkippedFile struct {
 // cannot be read is reported through skip and the rest is read; fn's *Probe
 // is reused. The rows come grouped by segment, not globally sorted.
 func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
-	segs, err := Segments(dir)
+	files, err := ListRunFiles(dir)
 	if err != nil {
 		return err
 	}
-	have := map[int]bool{}
-	for _, s := range segs {
-		n, _ := parseNumbered(filepath.Base(s), segmentPrefix, segmentSuffix)
-		have[n] = true
+	for _, s := range files.Segments {
 		var fnErr error
 		err := ReadSegment(s, func(p *Probe) error {
 			if e := fn(p); e != nil {
@@ -157,15 +153,7 @@ func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
 			skip(SkippedFile{Path: s, Reason: err.Error(), Rows: -1})
 		}
 	}
-	journals, err := Journals(dir)
-	if err != nil {
-		return err
-	}
-	for _, j := range journals {
-		n, _ := parseNumbered(filepath.Base(j), journalPrefix, journalSuffix)
-		if have[n] {
-			continue // closed; its journal outlived a crash between rename and removal
-		}
+	for _, j := range files.Journals {
 		rows, bad, err := ReadJournal(j)
 		if err != nil {
 			skip(SkippedFile{Path: j, Reason: err.Error(), Rows: -1})

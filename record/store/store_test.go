@@ -345,3 +345,37 @@ func TestCutError(t *testing.T) {
 		t.Errorf("CutError of %d bytes = %d bytes, valid UTF-8 %v", len(long), len(got), utf8.ValidString(got))
 	}
 }
+
+// TestListRunFiles: a journal whose segment is closed is superseded (a crash
+// between rename and removal), any other journal is read, and every row
+// file appears once.
+func TestListRunFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), RunDirName("r"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{segmentName(1), segmentName(2), journalName(2), journalName(3), "_tmp-000004.parquet", RunInfoFile} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ListRunFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, filepath.Join(dir, n))
+		}
+		return out
+	}
+	want := RunFiles{
+		Segments:   join(segmentName(1), segmentName(2)),
+		Journals:   join(journalName(3)),
+		Superseded: join(journalName(2)),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ListRunFiles = %+v\nwant %+v", got, want)
+	}
+}

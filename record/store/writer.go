@@ -97,8 +97,7 @@ func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
 	}
 	next := 1
 	if len(segs) > 0 {
-		n, _ := parseNumbered(filepath.Base(segs[len(segs)-1]), segmentPrefix, segmentSuffix)
-		next = n + 1
+		next = segmentNumber(segs[len(segs)-1]) + 1
 	}
 	w := &Writer{
 		dir:       dir,
