@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"github.com/switchwatch/switchwatch/importer"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -213,11 +212,11 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 }
 
 // LoadEvents reads a file of events: the lab's events.jsonl, an AWS
-// "rds describe-events" JSON export or a time,label CSV (importer.ReadEvents
+// "rds describe-events" JSON export or a time,label CSV (store.ReadEvents
 // tells them apart). Lines that cannot be used are returned as warnings
 // naming file and line.
 func LoadEvents(path string) ([]store.Event, []string, error) {
-	events, bad, err := importer.ReadEvents(path)
+	events, bad, err := store.ReadEvents(path)
 	var warnings []string
 	for _, b := range bad {
 		warnings = append(warnings, b.Error())

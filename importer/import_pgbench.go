@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/lines"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -94,7 +95,7 @@ func readPgbench(srcs []source, rep *Report) (*pgbenchInput, error) {
 
 // readPgbenchFrom reads the lines of one file (number fi, named path).
 func readPgbenchFrom(r io.Reader, path string, fi int, in *pgbenchInput, format *int, rep *Report) error {
-	return scanLines(r, func(line int, text string, terminated, tooLong bool) error {
+	return lines.Scan(r, func(line int, text string, terminated, tooLong bool) error {
 		readPgbenchLine(in, format, path, fi, line, text, terminated, tooLong, rep)
 		return nil
 	})
@@ -102,7 +103,7 @@ func readPgbenchFrom(r io.Reader, path string, fi int, in *pgbenchInput, format 
 
 func readPgbenchLine(in *pgbenchInput, format *int, path string, fi, line int, text string, terminated, tooLong bool, rep *Report) {
 	if tooLong {
-		rep.skip(ReasonNotPgbench, path, line, errLineTooLong)
+		rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
 		return
 	}
 	if strings.TrimSpace(text) == "" {

@@ -229,7 +229,7 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 func readRunEvents(opt *Options, rep *Report, start, end int64) ([]store.Event, error) {
 	var all []store.Event
 	for _, path := range opt.Events {
-		evs, bad, err := ReadEvents(path)
+		evs, bad, err := store.ReadEvents(path)
 		if err != nil {
 			return nil, err
 		}
