@@ -14,12 +14,6 @@ import (
 	"github.com/switchwatch/switchwatch/internal/lines"
 )
 
-// Event sources ReadEvents assigns.
-const (
-	SourceAWS  = "aws"  // aws rds describe-events
-	SourceUser = "user" // a CSV of the user's own annotations
-)
-
 // maxEventsFile bounds the size of an events file read into memory.
 const maxEventsFile = 64 << 20
 
@@ -247,13 +241,13 @@ func awsEventName(msg string) string {
 	has := strings.Contains
 	switch {
 	case has(m, "switchover") && has(m, "start"):
-		return "switchover_started"
+		return EventSwitchoverStarted
 	case has(m, "switchover") && has(m, "complet"):
-		return "switchover_completed"
+		return EventSwitchoverCompleted
 	case has(m, "failover") && has(m, "start"):
-		return "failover_started"
+		return EventFailoverStarted
 	case has(m, "failover") && has(m, "complet"):
-		return "failover_completed"
+		return EventFailoverCompleted
 	}
 	return snake(msg)
 }
