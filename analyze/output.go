@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -38,23 +36,9 @@ func ReadJSON(r io.Reader) (*Summary, error) {
 	return &s, nil
 }
 
-// PhaseRow is one row of phases.parquet: one phase of one run.
-type PhaseRow struct {
-	RunID        string `parquet:"run_id,dict,zstd"`
-	Index        int32  `parquet:"index,zstd"`
-	State        string `parquet:"state,dict,zstd"`
-	Label        string `parquet:"label,dict,zstd"`
-	Start        int64  `parquet:"start,timestamp(nanosecond),zstd"`
-	End          int64  `parquet:"end,timestamp(nanosecond),zstd"`
-	DurationNS   int64  `parquet:"duration_ns,zstd"`
-	ResolutionNS int64  `parquet:"resolution_ns,zstd"`
-	Server       string `parquet:"server,optional,dict,zstd"`
-	NewServer    bool   `parquet:"new_server"`
-	Cause        string `parquet:"cause,optional,dict,zstd"`
-	ErrorClass   string `parquet:"error_class,optional,dict,zstd"`
-	// Labels are the run's labels as a JSON object.
-	Labels string `parquet:"labels,dict,zstd"`
-}
+// PhaseRow is a row of phases.parquet (store.PhaseRow, which owns the
+// file's schema).
+type PhaseRow = store.PhaseRow
 
 // PhaseRows flattens the phases of every run.
 func PhaseRows(s *Summary) []PhaseRow {
@@ -76,26 +60,10 @@ func PhaseRows(s *Summary) []PhaseRow {
 	return rows
 }
 
-// WritePhases writes the phases of every run as a Parquet file at path.
+// WritePhases writes the phases of every run as a Parquet file at path
+// (store.WritePhases of PhaseRows).
 func WritePhases(path string, s *Summary) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create phases file: %w", err)
-	}
-	w := parquet.NewGenericWriter[PhaseRow](f, parquet.Compression(&parquet.Zstd),
-		parquet.CreatedBy("switchwatch", store.Version(), ""))
-	if _, err := w.Write(PhaseRows(s)); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
+	return store.WritePhases(path, PhaseRows(s))
 }
 
 // fmtDur formats nanoseconds for people: seconds with as many decimals as
