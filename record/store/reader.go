@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -52,14 +53,24 @@ func OpenSegment(path string) (*os.File, *parquet.File, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
 	}
-	if v, ok := pf.Lookup(MetaSchemaVersion); !ok || v != fmt.Sprint(SchemaVersion) {
+	if v, ok := pf.Lookup(MetaSchemaVersion); !ok || !readsVersion(atoi(v)) {
 		f.Close()
 		if !ok {
 			v = "none"
 		}
-		return nil, nil, fmt.Errorf("%s: %w %s (this switchwatch reads %d)", path, ErrSchemaVersion, v, SchemaVersion)
+		return nil, nil, fmt.Errorf("%s: %w %s (this switchwatch reads %s)", path, ErrSchemaVersion, v, versionsRead())
 	}
 	return f, pf, nil
+}
+
+// atoi is the schema version in a segment's metadata, 0 when it is not a
+// number.
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // ReadSegment streams the rows of one Parquet segment to fn in file order.
