@@ -34,8 +34,12 @@ func RunIDFromDir(dir string) string {
 	return strings.TrimPrefix(base, "run=")
 }
 
-func segmentName(n int) string { return fmt.Sprintf("%s%06d%s", segmentPrefix, n, segmentSuffix) }
-func journalName(n int) string { return fmt.Sprintf("%s%06d%s", journalPrefix, n, journalSuffix) }
+// SegmentName is the file name of closed segment n: probes-NNNNNN.parquet.
+func SegmentName(n int) string { return fmt.Sprintf("%s%06d%s", segmentPrefix, n, segmentSuffix) }
+
+// JournalName is the file name of the journal of segment n:
+// _journal-NNNNNN.jsonl.
+func JournalName(n int) string { return fmt.Sprintf("%s%06d%s", journalPrefix, n, journalSuffix) }
 
 // parseNumbered returns the number in names like probes-000012.parquet.
 func parseNumbered(name, prefix, suffix string) (int, bool) {

@@ -125,7 +125,7 @@ func TestNullsStayNull(t *testing.T) {
 	zeroSeen := int64(0)
 	read := Probe{RunID: "r", Kind: KindRead, Conn: ConnNew, Endpoint: EndpointRead, Seq: 0, Intended: 1e18,
 		Outcome: OutcomeOK, SeenSeq: &zeroSeen}
-	if err := WriteProbesFile(filepath.Join(dir, segmentName(1)), []Probe{skipped, read}); err != nil {
+	if err := WriteProbesFile(filepath.Join(dir, SegmentName(1)), []Probe{skipped, read}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := readAll(t, dir)
@@ -197,13 +197,13 @@ func TestCrashLeavesReadableJournal(t *testing.T) {
 func TestBadFilesAreSkippedAndNamed(t *testing.T) {
 	dir := t.TempDir()
 	good := sampleProbes("r", 10)
-	if err := WriteProbesFile(filepath.Join(dir, segmentName(1)), good); err != nil {
+	if err := WriteProbesFile(filepath.Join(dir, SegmentName(1)), good); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, segmentName(2)), nil, 0o644)                    // empty
-	os.WriteFile(filepath.Join(dir, segmentName(3)), []byte("PAR1 garbage"), 0o644) // corrupt
-	data, _ := os.ReadFile(filepath.Join(dir, segmentName(1)))
-	os.WriteFile(filepath.Join(dir, segmentName(4)), data[:len(data)/2], 0o644) // truncated
+	os.WriteFile(filepath.Join(dir, SegmentName(2)), nil, 0o644)                    // empty
+	os.WriteFile(filepath.Join(dir, SegmentName(3)), []byte("PAR1 garbage"), 0o644) // corrupt
+	data, _ := os.ReadFile(filepath.Join(dir, SegmentName(1)))
+	os.WriteFile(filepath.Join(dir, SegmentName(4)), data[:len(data)/2], 0o644) // truncated
 	got, skipped := readAll(t, dir)
 	if len(got) != 10 {
 		t.Errorf("rows = %d, want the 10 of the good file", len(got))
@@ -212,7 +212,7 @@ func TestBadFilesAreSkippedAndNamed(t *testing.T) {
 		t.Fatalf("skipped = %v, want 3 files", skipped)
 	}
 	for i, s := range skipped {
-		if want := segmentName(i + 2); !strings.Contains(s.Reason, want) || filepath.Base(s.Path) != want {
+		if want := SegmentName(i + 2); !strings.Contains(s.Reason, want) || filepath.Base(s.Path) != want {
 			t.Errorf("skipped[%d] = %+v, want it to name %s", i, s, want)
 		}
 	}
@@ -354,7 +354,7 @@ func TestListRunFiles(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{segmentName(1), segmentName(2), journalName(2), journalName(3), "_tmp-000004.parquet", RunInfoFile} {
+	for _, name := range []string{SegmentName(1), SegmentName(2), JournalName(2), JournalName(3), "_tmp-000004.parquet", RunInfoFile} {
 		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -371,9 +371,9 @@ func TestListRunFiles(t *testing.T) {
 		return out
 	}
 	want := RunFiles{
-		Segments:   join(segmentName(1), segmentName(2)),
-		Journals:   join(journalName(3)),
-		Superseded: join(journalName(2)),
+		Segments:   join(SegmentName(1), SegmentName(2)),
+		Journals:   join(JournalName(3)),
+		Superseded: join(JournalName(2)),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ListRunFiles = %+v\nwant %+v", got, want)
