@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/synth"
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // Benchmarks of the analyzer on synthetic datasets. The dataset is made
@@ -108,7 +109,7 @@ func benchRead(b *testing.B, read segmentReader) {
 	if err != nil || len(srcs) == 0 {
 		b.Fatal(err)
 	}
-	segs, _ := filepath.Glob(filepath.Join(srcs[0].path, "probes-*.parquet"))
+	segs, _ := store.Segments(srcs[0].path)
 	if len(segs) == 0 {
 		b.Fatal("no segment")
 	}

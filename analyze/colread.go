@@ -14,30 +14,51 @@ import (
 // group into compact rows. It never builds a store.Probe. readSegmentRows is
 // its generic twin (store.ReadSegment), kept for tests that check both agree.
 
-// column names of store.Probe, as its parquet tags spell them.
-const (
-	colRunID      = "run_id"
-	colKind       = "kind"
-	colConn       = "conn"
-	colEndpoint   = "endpoint"
-	colSeq        = "seq"
-	colIntended   = "intended"
-	colStart      = "start"
-	colEnd        = "end"
-	colLatency    = "latency_ns"
-	colOutcome    = "outcome"
-	colClass      = "error_class"
-	colError      = "error"
-	colResolved   = "resolved_addrs"
-	colServerAddr = "server_addr"
-	colServerTime = "server_start"
-	colSeenSeq    = "seen_seq"
-)
+// symColumns and intColumns are the columns the analysis reads (by their
+// store names), split by type as store.ProbeColumns says.
+var symColumns, intColumns = splitColumns(
+	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColOutcome, store.ColErrorClass,
+	store.ColError, store.ColResolvedAddrs, store.ColServerAddr,
+	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq)
 
-var (
-	symColumns = []string{colRunID, colKind, colConn, colEndpoint, colOutcome, colClass, colError, colResolved, colServerAddr}
-	intColumns = []string{colSeq, colIntended, colStart, colEnd, colLatency, colServerTime, colSeenSeq}
-)
+func splitColumns(names ...string) (syms, ints []string) {
+	for _, name := range names {
+		c, ok := store.ProbeColumn(name)
+		switch {
+		case !ok:
+			panic("analyze: store.Probe has no column " + name)
+		case c.Type == store.TypeString:
+			syms = append(syms, name)
+		case c.Type == store.TypeInt64:
+			ints = append(ints, name)
+		default:
+			panic("analyze: no fast reader for column " + name)
+		}
+	}
+	return syms, ints
+}
+
+// absent marks a column that is not in a file.
+const absent = -1
+
+// columnIndexes returns the leaf index of each of names in a file's schema:
+// absent for an optional column the file lacks (a file written before the
+// column existed), an error naming file and column for a required one.
+func columnIndexes(path string, schema *parquet.Schema, names []string, idx map[string]int) error {
+	for _, name := range names {
+		leaf, ok := schema.Lookup(name)
+		if ok {
+			idx[name] = leaf.ColumnIndex
+			continue
+		}
+		if c, _ := store.ProbeColumn(name); c.Optional {
+			idx[name] = absent
+			continue
+		}
+		return fmt.Errorf("%s: not a switchwatch probe file: no column %q", path, name)
+	}
+	return nil
+}
 
 // colReader decodes column chunks into reused buffers.
 type colReader struct {
@@ -71,14 +92,12 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 		return 0, err
 	}
 	defer f.Close()
-	schema := pf.Schema()
 	idx := map[string]int{}
-	for _, name := range append(append([]string{}, symColumns...), intColumns...) {
-		leaf, ok := schema.Lookup(name)
-		if !ok {
-			return 0, fmt.Errorf("%s: not a switchwatch probe file: no column %q", path, name)
-		}
-		idx[name] = leaf.ColumnIndex
+	if err := columnIndexes(path, pf.Schema(), symColumns, idx); err != nil {
+		return 0, err
+	}
+	if err := columnIndexes(path, pf.Schema(), intColumns, idx); err != nil {
+		return 0, err
 	}
 	var appended int64
 	for gi, rg := range pf.RowGroups() {
@@ -86,8 +105,8 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 		chunks := rg.ColumnChunks()
 		for _, name := range symColumns {
 			buf := grow(cr.symBuf[name], n)
-			if name == colRunID && cr.oneRun {
-				clear(buf) // a run folder holds one run: its rows need no run_id
+			if name == store.ColRunID && cr.oneRun || idx[name] == absent {
+				clear(buf) // NULL; a run folder holds one run: its rows need no run_id
 				cr.symBuf[name] = buf
 				continue
 			}
@@ -98,10 +117,17 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 		}
 		for _, name := range intColumns {
 			null := int64(0)
-			if name == colSeenSeq {
+			if name == store.ColSeenSeq {
 				null = -1
 			}
 			buf := grow(cr.intBuf[name], n)
+			if idx[name] == absent {
+				for i := range buf {
+					buf[i] = null
+				}
+				cr.intBuf[name] = buf
+				continue
+			}
 			if err := cr.readInts(chunks[idx[name]], buf, null); err != nil {
 				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
 			}
@@ -124,7 +150,7 @@ func countStreams(path string, cr *colReader, counts map[streamKey]int) {
 	}
 	defer f.Close()
 	var idx [3]int
-	for i, name := range []string{colKind, colConn, colEndpoint} {
+	for i, name := range []string{store.ColKind, store.ColConn, store.ColEndpoint} {
 		leaf, ok := pf.Schema().Lookup(name)
 		if !ok {
 			return
@@ -135,7 +161,7 @@ func countStreams(path string, cr *colReader, counts map[streamKey]int) {
 		n := int(rg.NumRows())
 		chunks := rg.ColumnChunks()
 		var cols [3][]uint32
-		for i, name := range []string{colKind, colConn, colEndpoint} {
+		for i, name := range []string{store.ColKind, store.ColConn, store.ColEndpoint} {
 			cols[i] = grow(cr.symBuf[name], n)
 			cr.symBuf[name] = cols[i]
 			if err := cr.readSyms(chunks[idx[i]], cols[i]); err != nil {
@@ -164,11 +190,11 @@ func grow[T any](b []T, n int) []T {
 
 // emit turns the decoded columns of a row group into rows.
 func (cr *colReader) emit(n int, into func(uint32) *runRows) {
-	runID, kind, conn, ep := cr.symBuf[colRunID], cr.symBuf[colKind], cr.symBuf[colConn], cr.symBuf[colEndpoint]
-	outcome, class, msg := cr.symBuf[colOutcome], cr.symBuf[colClass], cr.symBuf[colError]
-	dns, addr := cr.symBuf[colResolved], cr.symBuf[colServerAddr]
-	seq, intended, start, end := cr.intBuf[colSeq], cr.intBuf[colIntended], cr.intBuf[colStart], cr.intBuf[colEnd]
-	lat, stime, seen := cr.intBuf[colLatency], cr.intBuf[colServerTime], cr.intBuf[colSeenSeq]
+	runID, kind, conn, ep := cr.symBuf[store.ColRunID], cr.symBuf[store.ColKind], cr.symBuf[store.ColConn], cr.symBuf[store.ColEndpoint]
+	outcome, class, msg := cr.symBuf[store.ColOutcome], cr.symBuf[store.ColErrorClass], cr.symBuf[store.ColError]
+	dns, addr := cr.symBuf[store.ColResolvedAddrs], cr.symBuf[store.ColServerAddr]
+	seq, intended, start, end := cr.intBuf[store.ColSeq], cr.intBuf[store.ColIntended], cr.intBuf[store.ColStart], cr.intBuf[store.ColEnd]
+	lat, stime, seen := cr.intBuf[store.ColLatency], cr.intBuf[store.ColServerStart], cr.intBuf[store.ColSeenSeq]
 	codes := &cr.codes
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.

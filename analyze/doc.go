@@ -3,8 +3,9 @@
 //
 // The pipeline is layered, one job per file:
 //
-//	read.go      find run folders and Parquet files; load a run (segments, leftover journals); events input
-//	colread.go   the fast reader: only the needed column chunks, page by page, into compact rows
+//	read.go      find run folders and Parquet files; load a run (store.ListRunFiles); events (store.ReadEvents)
+//	colread.go   the fast reader: only the needed column chunks (named by store.ProbeColumns), page by
+//	             page, into compact rows; an absent optional column reads as NULL
 //	model.go     the compact row, the symbol table, a run's rows by stream
 //	classify.go  give every probe a State; the slow threshold
 //	segment.go   order a stream, take out clock steps, cut it into maximal intervals of one State,
@@ -13,8 +14,9 @@
 //	metrics.go   per-run metrics (downtime, flaps, server and DNS changes, latency, staleness, lost writes)
 //	hist.go      the log-linear latency histogram
 //	stats.go     group statistics across runs and comparisons of groups (benchmath, gonum/stat)
-//	truth.go     accuracy of the detected boundaries against ground-truth events
-//	output.go    the JSON summary and phases.parquet
+//	truth.go     accuracy of the detected boundaries against ground-truth events (which edges
+//	             matter: store.ChangesWhatClientsSee)
+//	output.go    the JSON summary and the rows of phases.parquet (store.PhaseRow)
 //	analyze.go   Options and Analyze: sources to Summary, several runs at once
 //
 // The result types (result.go) are the stable interface to the report and to
@@ -52,6 +54,11 @@
 // severe state of its streams: unavailable > error > read_only > healthy.
 // Read-only therefore means: writes fail with read_only while no stream is
 // unavailable or failing otherwise. No order of phases is assumed.
+//
+// Every byte on disk is record/store's: the probe rows and their Parquet
+// columns, run.json, journals, verify.json, the events formats and
+// phases.parquet. This package imports store and statistics libraries only
+// (no importer, lab or recorder; deps_test.go checks it).
 //
 // This package must never import pgx or anything that talks to a database,
 // and never renders pictures or text for people (package report does). It must not keep a

@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"github.com/switchwatch/switchwatch/importer"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -172,7 +171,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 		}
 	}
 	into := func(uint32) *runRows { return run }
-	segs, err := store.Segments(dir)
+	files, err := store.ListRunFiles(dir)
 	if err != nil {
 		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
 		return l
@@ -180,26 +179,17 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	cr := pool.colReader(syms)
 	cr.oneRun = true
 	run.reserve = map[streamKey]int{}
-	for _, s := range segs {
+	for _, s := range files.Segments {
 		countStreams(s, cr, run.reserve)
 	}
-	have := map[string]bool{}
-	for _, s := range segs {
-		have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(s), "probes-"), ".parquet")] = true
+	for _, s := range files.Segments {
 		l.files++
 		before := run.rows
 		if _, err := read(s, cr, into); err != nil {
 			l.skipped = append(l.skipped, SkippedFile{Path: s, Reason: err.Error(), Rows: fileRows(s, run.rows-before)})
 		}
 	}
-	journals, err := store.Journals(dir)
-	if err != nil {
-		l.skipped = append(l.skipped, SkippedFile{Path: dir, Reason: err.Error(), Rows: -1})
-	}
-	for _, j := range journals {
-		if have[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(j), "_journal-"), ".jsonl")] {
-			continue // its segment was closed; a crash left the journal behind
-		}
+	for _, j := range files.Journals {
 		l.files++
 		rows, bad, err := store.ReadJournal(j)
 		if err != nil {
@@ -222,11 +212,11 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 }
 
 // LoadEvents reads a file of events: the lab's events.jsonl, an AWS
-// "rds describe-events" JSON export or a time,label CSV (importer.ReadEvents
+// "rds describe-events" JSON export or a time,label CSV (store.ReadEvents
 // tells them apart). Lines that cannot be used are returned as warnings
 // naming file and line.
 func LoadEvents(path string) ([]store.Event, []string, error) {
-	events, bad, err := importer.ReadEvents(path)
+	events, bad, err := store.ReadEvents(path)
 	var warnings []string
 	for _, b := range bad {
 		warnings = append(warnings, b.Error())

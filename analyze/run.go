@@ -13,7 +13,7 @@ import (
 
 // Interval sources.
 const (
-	intervalFromRunInfo = "run.json"
+	intervalFromRunInfo = store.RunInfoFile
 	intervalFromSteps   = "median_step"
 	intervalDefault     = "default" // neither: a single probe per stream
 )

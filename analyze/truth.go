@@ -2,30 +2,10 @@ package analyze
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/record/store"
 )
-
-// expectedEdges lists, by event name, the edges of events that change what
-// clients see, so a detected boundary must lie near them: the lab's steps
-// (see package lab) and the synthetic generator's fault_* events.
-var expectedEdges = map[string][]string{
-	"endpoint_blackhole": {"start", "end"},
-	"endpoint_refuse":    {"start", "end"},
-	"blue_read_only":     {"start"},
-	"blue_killed":        {"start"},
-	"blue_restart":       {"start", "end"},
-	"green_promoted":     {"end"},
-}
-
-func expectedEdge(name, edge string) bool {
-	if strings.HasPrefix(name, "fault_") {
-		return true
-	}
-	return slices.Contains(expectedEdges[name], edge)
-}
 
 type boundary struct {
 	t       time.Time
@@ -91,7 +71,7 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	var out []BoundaryError
 	edge := func(name, which string, t time.Time) {
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
-			Expected: expectedEdge(name, which)}
+			Expected: store.ChangesWhatClientsSee(name, which)}
 		// the boundary whose window [B - interval, B + latency] holds the
 		// event, the nearest such; else the one whose window is nearest
 		found := false
@@ -117,9 +97,9 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	events = slices.Clone(events)
 	slices.SortStableFunc(events, func(a, b store.Event) int { return a.Time.Compare(b.Time) })
 	for _, e := range events {
-		edge(e.Name, "start", e.Time)
+		edge(e.Name, store.EdgeStart, e.Time)
 		if e.End != nil {
-			edge(e.Name, "end", *e.End)
+			edge(e.Name, store.EdgeEnd, *e.End)
 		}
 	}
 	return out

@@ -5,9 +5,11 @@
 // timeline.
 //
 // It writes runs only through package store, in exactly the layout the
-// recorder writes (run=<id>/run.json, probes-NNNNNN.parquet). It must not
-// talk to a database or import package record (pgx) or analyze: it is a
-// pure file-to-file conversion that the analyzer may call into.
+// recorder writes (run=<id>/run.json, probes-NNNNNN.parquet): store owns
+// every byte on disk, this package only what other tools' files mean. It
+// must not talk to a database or import package record (pgx) or analyze:
+// it is a pure file-to-file conversion. The analyzer does not import it;
+// it reads what this package writes through store.
 //
 // # Bad input
 //
@@ -158,20 +160,21 @@
 //
 // # Events
 //
-// ReadEvents reads an events file in any of three formats, told apart by
-// content: the lab's events.jsonl (store.Event per line), the JSON printed
-// by "aws rds describe-events --output json", or a CSV "time,label[,end]".
-// Options.Events stores events of such files with an imported run, in its
-// events.jsonl.
+// store.ReadEvents reads an events file in any of three formats, told
+// apart by content: the lab's events.jsonl (store.Event per line), the JSON
+// printed by "aws rds describe-events --output json", or a CSV
+// "time,label[,end]". Options.Events stores events of such files with an
+// imported run, in its events.jsonl.
 //
 // # Tests
 //
 // The golden cases live in testdata/import at the module root: logs of the
 // real pgbench (testdata/import/pgbench, regenerated with
 //
-//	go test ./importer -run TestRegenerate -regenerate && go test ./importer -run 'TestGolden|TestEvents' -update
+//	go test ./importer -run TestRegenerate -regenerate && go test ./importer -run TestGolden -update
 //
 // which needs the PostgreSQL server binaries and pgbench), hand-written
-// edge cases (pgbench-edge, jsonl, events). Every parser has a fuzz test
-// (FuzzPgbenchLine, FuzzJSONLLine, FuzzEvents; see fuzz_test.go).
+// edge cases (pgbench-edge, jsonl, and events, whose golden test and
+// fuzz test FuzzEvents are in record/store). Every parser has a fuzz test
+// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go).
 package importer

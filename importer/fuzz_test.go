@@ -15,9 +15,9 @@ import (
 //
 //	go test -run '^$' -fuzz '^FuzzPgbenchLine$' -fuzztime 10s ./importer
 //	go test -run '^$' -fuzz '^FuzzJSONLLine$' -fuzztime 10s ./importer
-//	go test -run '^$' -fuzz '^FuzzEvents$' -fuzztime 10s ./importer
 //
-// Each checks that its parser never panics, that every line is either
+// (FuzzEvents, for the events files, is in record/store.) Each checks that
+// its parser never panics, that every line is either
 // taken or skipped, and that every skipped line names the file and a line
 // that exists.
 
@@ -35,7 +35,7 @@ func addSeeds(f *testing.F, dir string) {
 	}
 }
 
-// lineCount is the number of lines scanLines sees in data.
+// lineCount is the number of lines lines.Scan sees in data.
 func lineCount(data []byte) int {
 	n := bytes.Count(data, []byte{'\n'})
 	if len(data) > 0 && data[len(data)-1] != '\n' {
@@ -126,29 +126,6 @@ func FuzzJSONLLine(f *testing.F) {
 			t.Fatalf("times: intended %d start %d end %d latency %d", p.Intended, p.Start, p.End, p.LatencyNS)
 		case len(p.Error) > store.MaxErrorLen:
 			t.Fatalf("error of %d bytes", len(p.Error))
-		}
-	})
-}
-
-func FuzzEvents(f *testing.F) {
-	addSeeds(f, "events")
-	f.Add([]byte("time,label\n2026-11-25T19:00:00Z,x\n"))
-	f.Add([]byte(`{"Events":[{"Date":"2026-11-25T19:00:00Z","Message":"m"}]}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		const name = "fuzz.events"
-		evs, bad, err := parseEvents(name, data)
-		lines := max(lineCount(data), 1)
-		checkLineErrors(t, bad, name, lines)
-		if err != nil && !strings.HasPrefix(err.Error(), name) && !strings.Contains(err.Error(), " "+name) {
-			t.Fatalf("error %q does not name the file", err)
-		}
-		for _, e := range evs {
-			if e.Name == "" || e.Time.IsZero() {
-				t.Fatalf("event without name or time: %+v", e)
-			}
-			if e.End != nil && e.End.Before(e.Time) {
-				t.Fatalf("event ends before it starts: %+v", e)
-			}
 		}
 	})
 }

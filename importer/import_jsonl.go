@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/lines"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -30,10 +31,10 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		if err != nil {
 			return nil, fmt.Errorf("import jsonl: open %s: %w", src.Path, err)
 		}
-		err = scanLines(f, func(line int, text string, terminated, tooLong bool) error {
+		err = lines.Scan(f, func(line int, text string, terminated, tooLong bool) error {
 			switch {
 			case tooLong:
-				rep.skip(ReasonNotJSONL, src.Path, line, errLineTooLong)
+				rep.skip(ReasonNotJSONL, src.Path, line, lines.ErrTooLong)
 				return nil
 			case strings.TrimSpace(text) == "":
 				rep.skip(ReasonBlank, src.Path, line, nil)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/lines"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -94,7 +95,7 @@ func readPgbench(srcs []source, rep *Report) (*pgbenchInput, error) {
 
 // readPgbenchFrom reads the lines of one file (number fi, named path).
 func readPgbenchFrom(r io.Reader, path string, fi int, in *pgbenchInput, format *int, rep *Report) error {
-	return scanLines(r, func(line int, text string, terminated, tooLong bool) error {
+	return lines.Scan(r, func(line int, text string, terminated, tooLong bool) error {
 		readPgbenchLine(in, format, path, fi, line, text, terminated, tooLong, rep)
 		return nil
 	})
@@ -102,7 +103,7 @@ func readPgbenchFrom(r io.Reader, path string, fi int, in *pgbenchInput, format 
 
 func readPgbenchLine(in *pgbenchInput, format *int, path string, fi, line int, text string, terminated, tooLong bool, rep *Report) {
 	if tooLong {
-		rep.skip(ReasonNotPgbench, path, line, errLineTooLong)
+		rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
 		return
 	}
 	if strings.TrimSpace(text) == "" {
@@ -320,61 +321,58 @@ func guessSeventh(txns []pgTxn, rep *Report) string {
 // pgbenchTxnRows maps per-transaction lines to probe rows, sorted by
 // scheduled start, with the inferred rows of every gap.
 func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, note func(string)) ([]store.Probe, int64) {
-	endpoint := store.EndpointWrite
-	if opt.Kind == store.KindRead {
-		endpoint = store.EndpointRead
+	endpoint := probeEndpoint(opt.Kind)
+	rows, fileOf, sum := txnProbes(txns, opt, endpoint)
+	settings["transactions"] = sum.byStatus
+	settings["retries"] = sum.retries
+	settings["schedule_lag"] = sum.hasLag
+	settings["schedule"] = "poisson"
+	if !sum.hasLag {
+		settings["schedule"] = "closed_loop"
+		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
+		return rows, 0
 	}
+	rr := pgbenchRates(sum.fileSpan, fileOf, opt.Rate)
+	settings["rate_source"] = rr.source
+	settings["rate_per_s"] = rr.rates
+	settings["pgbench_runs"] = len(rr.runs)
+	if opt.NoInfer {
+		note("inference of unavailability is off (--no-infer)")
+		return rows, 0
+	}
+	return inferTxnGaps(rows, fileOf, rr, opt, endpoint, settings, note)
+}
+
+// probeEndpoint is the endpoint role of imported probes of kind.
+func probeEndpoint(kind string) string {
+	if kind == store.KindRead {
+		return store.EndpointRead
+	}
+	return store.EndpointWrite
+}
+
+// txnSummary is what the transactions of a log say beside their rows.
+type txnSummary struct {
+	hasLag   bool
+	retries  int64
+	byStatus map[string]int64
+	fileSpan map[int]span // scheduled starts of each file
+}
+
+// txnProbes maps every transaction to its row and sorts the rows by
+// scheduled start (stable); fileOf[i] is the file of rows[i].
+func txnProbes(txns []pgTxn, opt *PgbenchOptions, endpoint string) ([]store.Probe, []int, txnSummary) {
 	rows := make([]store.Probe, 0, len(txns))
-	hasLag := false
-	var retries int64
-	byStatus := map[string]int64{}
-	fileSpan := map[int]span{}
+	sum := txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}
 	for _, t := range txns {
-		p := store.Probe{Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint}
-		end := t.endUS * 1000
-		lag := max(t.lagUS, 0) * 1000
-		hasLag = hasLag || t.lagUS >= 0
-		retries += max(t.retries, 0)
-		byStatus[txStatusNames[t.status]]++
-		switch t.status {
-		case txOK:
-			// time runs from the scheduled start (which is the actual
-			// start without --rate), so it includes the schedule lag.
-			p.Intended = end - t.timeUS*1000
-			// A lag longer than the time cannot come from pgbench (the time
-			// includes it); a seventh column read as lag that was something
-			// else must not put the start after the end.
-			p.Start = min(p.Intended+lag, end)
-			p.End = end
-			p.LatencyNS = p.End - p.Start
-			p.Outcome = store.OutcomeOK
-		case txSkipped:
-			// pgbench 15 logs skipped transactions when it skips them and
-			// with a schedule lag of 0: the row sits at that time, not
-			// where the transaction was due (earlier, by more than
-			// --latency-limit).
-			p.Intended = end - lag
-			p.Outcome = store.OutcomeSkipped
-			p.Error = "pgbench: skipped, it would have started later than --latency-limit"
-		default:
-			// pgbench logs a failed transaction's end, not its start.
-			p.Intended = end
-			p.End = end
-			p.Outcome = store.OutcomeError
-			p.ErrorClass = store.ClassOther
-			switch t.status {
-			case txSerialization:
-				p.SQLState, p.Error = "40001", "pgbench: serialization failure"
-			case txDeadlock:
-				p.SQLState, p.Error = "40P01", "pgbench: deadlock"
-			default:
-				p.Error = "pgbench: failed (a serialization or deadlock error; pgbench logs no other failure)"
-			}
-		}
-		if s, ok := fileSpan[t.file]; !ok {
-			fileSpan[t.file] = span{p.Intended, p.Intended}
+		p := txnProbe(t, opt, endpoint)
+		sum.hasLag = sum.hasLag || t.lagUS >= 0
+		sum.retries += max(t.retries, 0)
+		sum.byStatus[txStatusNames[t.status]]++
+		if s, ok := sum.fileSpan[t.file]; !ok {
+			sum.fileSpan[t.file] = span{p.Intended, p.Intended}
 		} else {
-			fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
+			sum.fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
 		}
 		rows = append(rows, p)
 	}
@@ -383,48 +381,95 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 		fileOf[i] = txns[i].file
 	}
 	sort.Stable(rowsByIntended{rows, fileOf})
-	settings["transactions"] = byStatus
-	settings["retries"] = retries
-	settings["schedule_lag"] = hasLag
-	settings["schedule"] = "poisson"
-	if !hasLag {
-		settings["schedule"] = "closed_loop"
-		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
-		return rows, 0
-	}
-	// The rate of each pgbench run: given, or estimated run by run, since
-	// consecutive runs need not share one.
-	runOf, runs := pgbenchRuns(fileSpan)
-	perRun := make([]int64, len(runs))
-	for _, f := range fileOf {
-		perRun[runOf[f]]++
-	}
-	rates := make([]float64, len(runs))
-	var total, totalSpan float64
-	for r := range runs {
-		rates[r] = opt.Rate
-		if opt.Rate == 0 {
-			rates[r] = runRate(perRun[r], runs[r])
+	return rows, fileOf, sum
+}
+
+// txnProbe is the row of one transaction.
+func txnProbe(t pgTxn, opt *PgbenchOptions, endpoint string) store.Probe {
+	p := store.Probe{Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint}
+	end := t.endUS * 1000
+	lag := max(t.lagUS, 0) * 1000
+	switch t.status {
+	case txOK:
+		// time runs from the scheduled start (which is the actual
+		// start without --rate), so it includes the schedule lag.
+		p.Intended = end - t.timeUS*1000
+		// A lag longer than the time cannot come from pgbench (the time
+		// includes it); a seventh column read as lag that was something
+		// else must not put the start after the end.
+		p.Start = min(p.Intended+lag, end)
+		p.End = end
+		p.LatencyNS = p.End - p.Start
+		p.Outcome = store.OutcomeOK
+	case txSkipped:
+		// pgbench 15 logs skipped transactions when it skips them and
+		// with a schedule lag of 0: the row sits at that time, not
+		// where the transaction was due (earlier, by more than
+		// --latency-limit).
+		p.Intended = end - lag
+		p.Outcome = store.OutcomeSkipped
+		p.Error = "pgbench: skipped, it would have started later than --latency-limit"
+	default:
+		// pgbench logs a failed transaction's end, not its start.
+		p.Intended = end
+		p.End = end
+		p.Outcome = store.OutcomeError
+		p.ErrorClass = store.ClassOther
+		switch t.status {
+		case txSerialization:
+			p.SQLState, p.Error = "40001", "pgbench: serialization failure"
+		case txDeadlock:
+			p.SQLState, p.Error = "40P01", "pgbench: deadlock"
+		default:
+			p.Error = "pgbench: failed (a serialization or deadlock error; pgbench logs no other failure)"
 		}
-		total += float64(perRun[r])
-		totalSpan += float64(runs[r].hi-runs[r].lo) / 1e9
 	}
-	source := "option"
-	if opt.Rate == 0 {
-		source = "estimated per pgbench run"
-		for r := range rates {
-			if rates[r] == 0 && totalSpan > 0 {
-				rates[r] = total / totalSpan // a run too short to tell: the overall rate
+	return p
+}
+
+// runRates are the transaction rates of the pgbench runs of a log.
+type runRates struct {
+	runOf            map[int]int // file → run
+	runs             []span
+	rates            []float64 // per run, transactions/s
+	total, totalSpan float64   // transactions and seconds of all runs
+	source           string    // "option" or "estimated per pgbench run"
+}
+
+// pgbenchRates finds the pgbench runs of the files and the rate of each:
+// rate when given, else estimated run by run, since consecutive runs need
+// not share one.
+func pgbenchRates(fileSpan map[int]span, fileOf []int, rate float64) runRates {
+	var rr runRates
+	rr.runOf, rr.runs = pgbenchRuns(fileSpan)
+	perRun := make([]int64, len(rr.runs))
+	for _, f := range fileOf {
+		perRun[rr.runOf[f]]++
+	}
+	rr.rates = make([]float64, len(rr.runs))
+	for r := range rr.runs {
+		rr.rates[r] = rate
+		if rate == 0 {
+			rr.rates[r] = runRate(perRun[r], rr.runs[r])
+		}
+		rr.total += float64(perRun[r])
+		rr.totalSpan += float64(rr.runs[r].hi-rr.runs[r].lo) / 1e9
+	}
+	rr.source = "option"
+	if rate == 0 {
+		rr.source = "estimated per pgbench run"
+		for r := range rr.rates {
+			if rr.rates[r] == 0 && rr.totalSpan > 0 {
+				rr.rates[r] = rr.total / rr.totalSpan // a run too short to tell: the overall rate
 			}
 		}
 	}
-	settings["rate_source"] = source
-	settings["rate_per_s"] = rates
-	settings["pgbench_runs"] = len(runs)
-	if opt.NoInfer {
-		note("inference of unavailability is off (--no-infer)")
-		return rows, 0
-	}
+	return rr
+}
+
+// inferTxnGaps adds the inferred rows of every gap in the scheduled starts
+// of rows (sorted by scheduled start) and sorts the result.
+func inferTxnGaps(rows []store.Probe, fileOf []int, rr runRates, opt *PgbenchOptions, endpoint string, settings map[string]any, note func(string)) ([]store.Probe, int64) {
 	minGap := func(rate float64) int64 {
 		if opt.MinGap > 0 {
 			return int64(opt.MinGap)
@@ -437,7 +482,7 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 	var inFlightUntil int64
 	for i := range rows {
 		times[i] = rows[i].Intended
-		rowRates[i] = rates[runOf[fileOf[i]]]
+		rowRates[i] = rr.rates[rr.runOf[fileOf[i]]]
 		// A stretch without scheduled starts is no outage when pgbench
 		// was demonstrably alive through it: a transaction that started
 		// before it ended after it (a hang shows as a slow transaction,
@@ -469,7 +514,7 @@ func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, 
 		}
 		note(fmt.Sprintf("inferred unavailable: %s", g))
 	}
-	note(fmt.Sprintf("%d rows inferred in %d gaps at the rate of the pgbench run before each (%s; %d runs, %.1f transactions/s overall); a gap is a stretch without any scheduled transaction that would happen by chance less than once in 1000 such imports, and includes the time pgbench took to be restarted", n, len(gaps), source, len(runs), total/max(totalSpan, 1e-9)))
+	note(fmt.Sprintf("%d rows inferred in %d gaps at the rate of the pgbench run before each (%s; %d runs, %.1f transactions/s overall); a gap is a stretch without any scheduled transaction that would happen by chance less than once in 1000 such imports, and includes the time pgbench took to be restarted", n, len(gaps), rr.source, len(rr.runs), rr.total/max(rr.totalSpan, 1e-9)))
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Intended < rows[j].Intended })
 	return rows, n
 }

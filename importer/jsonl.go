@@ -156,7 +156,7 @@ func parseJSONLLine(text []byte) (store.Probe, error) {
 	case store.OutcomeError, store.OutcomeTimeout:
 		p.Outcome = l.Outcome
 		p.SQLState = l.SQLState
-		p.Error = boundError(l.Error)
+		p.Error = store.CutError(l.Error)
 		switch {
 		case l.Class != "":
 			p.ErrorClass = l.Class
@@ -201,17 +201,4 @@ func parseTime(s, name string) (int64, error) {
 		return 0, fmt.Errorf("%s %q is not between 2000 and 2100", name, s)
 	}
 	return t.UnixNano(), nil
-}
-
-// boundError cuts an error message to store.MaxErrorLen bytes at a rune
-// boundary.
-func boundError(msg string) string {
-	if len(msg) <= store.MaxErrorLen {
-		return msg
-	}
-	cut := store.MaxErrorLen
-	for cut > 0 && (msg[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return msg[:cut]
 }

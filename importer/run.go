@@ -182,7 +182,7 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 	}
 	for n, lo := 1, 0; lo < len(rows); n, lo = n+1, lo+segmentRows {
 		hi := min(lo+segmentRows, len(rows))
-		if err := store.WriteProbesFile(filepath.Join(dir, fmt.Sprintf("probes-%06d.parquet", n)), rows[lo:hi]); err != nil {
+		if err := store.WriteProbesFile(filepath.Join(dir, store.SegmentName(n)), rows[lo:hi]); err != nil {
 			return "", nil, err
 		}
 	}
@@ -229,7 +229,7 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 func readRunEvents(opt *Options, rep *Report, start, end int64) ([]store.Event, error) {
 	var all []store.Event
 	for _, path := range opt.Events {
-		evs, bad, err := ReadEvents(path)
+		evs, bad, err := store.ReadEvents(path)
 		if err != nil {
 			return nil, err
 		}

@@ -23,7 +23,7 @@ const (
 
 // ActDNSFlip is the step, and the event, of the DNS answer's change: Time
 // is the DNS server's own time of the change. Attrs name, from, to, ttl.
-const ActDNSFlip = "dns_flip"
+const ActDNSFlip = store.EventDNSFlip
 
 func init() {
 	Actions[ActDNSFlip] = &Action{

@@ -38,39 +38,13 @@
 // # Ground truth: events.jsonl
 //
 // Every step writes store.Event lines (record/store/events.go) into the
-// run folder's events.jsonl, Source "lab": Time is when the step's change
-// took effect (or its start, for a step that takes time), End when it was
-// complete; an instant has no End. Attrs are the step's parameters plus
-// what the step learnt. The names:
-//
-//	blue_read_only     blue stops taking writes: default_transaction_read_only=on
-//	                   (ALTER SYSTEM, reload), client sessions ended. Attrs
-//	                   terminated, lsn (blue's WAL position after).
-//	blue_killed        SIGKILL to blue's postmaster. Attrs pid.
-//	blue_restart       fast shutdown of blue, then start; End when it accepts
-//	                   connections again. Attrs pid_before, pid_after.
-//	green_caught_up    waiting until green had replayed blue's WAL up to lsn
-//	                   (Time: start of the wait, End: caught up). Attrs lsn.
-//	green_promoted     pg_promote on green; End when it accepts writes.
-//	endpoint_blackhole a window in which the endpoint answered nothing: Time
-//	                   when it started, End when the endpoint forwarded again.
-//	                   Attrs endpoint (write/read), cut_conns when it reset the
-//	                   open connections.
-//	endpoint_refuse    a window in which the endpoint refused connections.
-//	endpoint_to_blue   the endpoint forwards new connections to blue (instant).
-//	endpoint_to_green  ... to green (instant). Attrs endpoint, target, addr.
-//	endpoint_cut       the endpoint reset its open connections. Attrs cut_conns.
-//	pgbouncer_paused   PAUSE on the PgBouncer database (Time: sent, End: it
-//	                   returned, every server connection released). Attrs
-//	                   database, pool_mode, addr (where it pointed).
-//	pgbouncer_repointed pgbouncer.ini rewritten to forward to target, RELOAD
-//	                   (and RECONNECT with reconnect) returned. Attrs target, addr.
-//	pgbouncer_resumed  RESUME on the database (Time: sent, End: returned).
-//	dns_flip           the rig's DNS server answers the endpoint name with
-//	                   another address from Time on (instant, the server's own
-//	                   clock). Attrs name, from, to, target, ttl (seconds).
-//	scenario           spans all steps. Attrs: the scenario parameters, and
-//	                   error when a step failed.
+// run folder's events.jsonl, Source "lab" (store.SourceLab), each named
+// after the step's action: Time is when the step's change took effect (or
+// its start, for a step that takes time), End when it was complete; an
+// instant has no End. Attrs are the step's parameters plus what the step
+// learnt. The names, and what each event's times and attributes say, are
+// the Event* constants of record/store (eventnames.go), beside the table
+// of which of their edges change what clients see.
 //
 // An endpoint window is written when it ends, so events.jsonl is ordered
 // by when events were complete, not by Time.

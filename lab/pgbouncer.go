@@ -13,9 +13,9 @@ import (
 // PgBouncer step actions, each also the name of the event it writes: Time
 // when the admin command was sent, End when PgBouncer answered it.
 const (
-	ActPgBouncerPause   = "pgbouncer_paused"
-	ActPgBouncerRepoint = "pgbouncer_repointed"
-	ActPgBouncerResume  = "pgbouncer_resumed"
+	ActPgBouncerPause   = store.EventPgBouncerPaused
+	ActPgBouncerRepoint = store.EventPgBouncerRepointed
+	ActPgBouncerResume  = store.EventPgBouncerResumed
 )
 
 func init() {

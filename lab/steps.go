@@ -10,26 +10,29 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// Step actions. Each is also the name of the event the step writes (see
-// the package comment for every event name).
+// Step actions. Each is also the name of the event the step writes: the
+// names, and what each event says, are record/store's Event* constants.
 const (
-	ActBlueReadOnly      = "blue_read_only"
-	ActBlueKilled        = "blue_killed"
-	ActBlueRestart       = "blue_restart"
-	ActGreenPromoted     = "green_promoted"
-	ActEndpointBlackhole = "endpoint_blackhole"
-	ActEndpointRefuse    = "endpoint_refuse"
-	ActEndpointToBlue    = "endpoint_to_blue"
-	ActEndpointToGreen   = "endpoint_to_green"
-	ActEndpointCut       = "endpoint_cut"
+	ActBlueReadOnly      = store.EventBlueReadOnly
+	ActBlueKilled        = store.EventBlueKilled
+	ActBlueRestart       = store.EventBlueRestart
+	ActGreenPromoted     = store.EventGreenPromoted
+	ActEndpointBlackhole = store.EventEndpointBlackhole
+	ActEndpointRefuse    = store.EventEndpointRefuse
+	ActEndpointToBlue    = store.EventEndpointToBlue
+	ActEndpointToGreen   = store.EventEndpointToGreen
+	ActEndpointCut       = store.EventEndpointCut
 
 	// Events written besides the actions' own.
-	EvGreenCaughtUp = "green_caught_up"
-	EvScenario      = "scenario"
+	EvGreenCaughtUp = store.EventGreenCaughtUp
+	EvScenario      = store.EventScenario
 )
 
 // EventSource is the Source of every event the lab writes.
-const EventSource = "lab"
+const EventSource = store.SourceLab
+
+// forwardEvent names the event of an endpoint pointed at a target.
+var forwardEvent = map[string]string{TargetBlue: ActEndpointToBlue, TargetGreen: ActEndpointToGreen}
 
 // Action is a step kind: its parameters (name → meaning) and what it does.
 type Action struct {
@@ -297,7 +300,7 @@ func (x *executor) endpointTo(st Step, target string) error {
 }
 
 // forward points ep at target, ends ep's open window and logs
-// endpoint_to_<target>.
+// endpoint_to_<target> (forwardEvent).
 func (x *executor) forward(ep, target string, st Step) error {
 	proxy := x.rig.endpoint(ep)
 	err := proxy.Forward(x.rig.server(target).Addr())
@@ -310,7 +313,7 @@ func (x *executor) forward(ep, target string, st Step) error {
 	if params(st.Params).bool("cut") {
 		attrs["cut_conns"] = strconv.Itoa(proxy.CutAll())
 	}
-	x.log(store.Event{Time: now, Name: "endpoint_to_" + target, Attrs: attrs,
+	x.log(store.Event{Time: now, Name: forwardEvent[target], Attrs: attrs,
 		Message: fmt.Sprintf("%s endpoint forwards to %s", ep, target)})
 	return nil
 }

@@ -87,16 +87,8 @@ func isTLSError(err error) bool {
 	return strings.Contains(msg, "tls: ") || strings.Contains(msg, "server refused TLS") || strings.Contains(msg, "x509: ")
 }
 
-// boundedError cuts an error message to store.MaxErrorLen bytes at a rune
-// boundary, after scrubbing secrets from it.
+// boundedError scrubs secrets from an error message and cuts it as the
+// store keeps it (store.CutError).
 func boundedError(sc *scrubber, err error) string {
-	msg := sc.scrub(err.Error())
-	if len(msg) <= store.MaxErrorLen {
-		return msg
-	}
-	cut := store.MaxErrorLen
-	for cut > 0 && (msg[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return msg[:cut]
+	return store.CutError(sc.scrub(err.Error()))
 }

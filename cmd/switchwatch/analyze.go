@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
 	"github.com/switchwatch/switchwatch/report"
 )
 
@@ -97,7 +98,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 			return fmt.Errorf("create output folder: %w", err)
 		}
 		if phasesPath == "" {
-			phasesPath = filepath.Join(*outDir, "phases.parquet")
+			phasesPath = filepath.Join(*outDir, store.PhasesFile)
 		}
 		if *jsonOut == "" {
 			if err := analyzeWriteFile(filepath.Join(*outDir, "summary.json"), stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
@@ -106,7 +107,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		}
 	}
 	if phasesPath != "" {
-		if err := analyze.WritePhases(phasesPath, sum); err != nil {
+		if err := store.WritePhases(phasesPath, analyze.PhaseRows(sum)); err != nil {
 			return err
 		}
 	}

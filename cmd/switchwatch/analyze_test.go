@@ -162,7 +162,7 @@ func TestAnalyzeFixturesAgainstTruth(t *testing.T) {
 		t.Errorf("accuracy %+v: every boundary must lie within one interval of the truth", sum.Accuracy)
 	}
 	// phases.parquet holds every phase of every run
-	rows, err := parquet.ReadFile[analyze.PhaseRow](filepath.Join(dir, "phases.parquet"))
+	rows, err := parquet.ReadFile[store.PhaseRow](filepath.Join(dir, "phases.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}

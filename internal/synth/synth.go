@@ -146,7 +146,7 @@ func (r *Run) Truth() Truth {
 		}
 		if p.State != Healthy {
 			e := end
-			t.Events = append(t.Events, store.Event{Time: at, End: &e, Name: "fault_" + p.State, Source: "synth",
+			t.Events = append(t.Events, store.Event{Time: at, End: &e, Name: store.EventFaultPrefix + p.State, Source: store.SourceSynth,
 				Message: fmt.Sprintf("synthetic %s phase of %v", p.State, p.Duration)})
 		}
 		at = end

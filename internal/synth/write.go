@@ -118,8 +118,8 @@ func (r *Run) WriteRows(out string, rows []store.Probe, truth Truth, opt WriteOp
 	return dir, nil
 }
 
-// SegmentName is the file name of segment n, as the recorder names it.
-func SegmentName(n int) string { return fmt.Sprintf("probes-%06d.parquet", n) }
+// SegmentName is the file name of segment n (store.SegmentName).
+func SegmentName(n int) string { return store.SegmentName(n) }
 
 func (r *Run) verify(rows []store.Probe) *store.Verify {
 	v := &store.Verify{RunID: r.ID, CheckedAt: r.Start.Add(r.Duration() + time.Second), Endpoint: "postgres://switchwatch@db/postgres",

@@ -1,11 +1,25 @@
-// Package store is the on-disk format of a switchwatch run: the probe row
-// type, its crash-safe writer, its streaming reader, the run.json metadata,
-// the ground-truth events file and the lost-write verdicts.
+// Package store owns every byte switchwatch keeps on disk: the probe row
+// type and its Parquet columns (probe.go, columns.go), its crash-safe
+// writer, its streaming reader, the list of a run's readable files
+// (ListRunFiles), the run.json metadata, the lost-write verdicts
+// (verify.json), the events files in all the formats switchwatch reads and
+// how they are told apart (events.go, events_read.go), the names of the
+// lab's events and which of their edges change what clients see
+// (eventnames.go), the analyzer's phases.parquet (phases.go) and the cut
+// of a stored error message (CutError).
 //
-// It is the one place where the Parquet schema lives. The recorder writes
-// through it; the analyzer, the lab and the importers read and write through
-// it. It must not import pgx or anything that talks to a database, so that
-// the analyzer and the report stay free of database code.
+// No other package spells a file name, a column name or an event name of
+// this format. The recorder writes through it; the analyzer, the report,
+// the lab and the importers read and write through it. It must not import
+// pgx or anything that talks to a database, so that the analyzer and the
+// report stay free of database code.
+//
+// # Schema versions
+//
+// ProbeColumns says, for every column, whether it may be NULL and which
+// schema version introduced it. A new column must be optional: readers
+// read it as NULL in a file that lacks it, so files written before it
+// stay readable.
 //
 // # Layout
 //

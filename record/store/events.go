@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -74,48 +73,3 @@ type LineError struct {
 
 func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 func (e *LineError) Unwrap() error { return e.Err }
-
-// ReadEvents reads an events.jsonl file. Lines that cannot be parsed are
-// returned as LineErrors beside the events that could, so one bad line
-// costs one event, not the file; blank lines are ignored.
-func ReadEvents(path string) ([]Event, []*LineError, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open events file: %w", err)
-	}
-	defer f.Close()
-	var events []Event
-	var bad []*LineError
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Bytes()
-		if len(trimSpace(text)) == 0 {
-			continue
-		}
-		var e Event
-		if err := json.Unmarshal(text, &e); err != nil {
-			bad = append(bad, &LineError{File: path, Line: line, Err: err})
-			continue
-		}
-		if e.Name == "" || e.Time.IsZero() {
-			bad = append(bad, &LineError{File: path, Line: line, Err: fmt.Errorf("event needs \"name\" and \"time\"")})
-			continue
-		}
-		events = append(events, e)
-	}
-	if err := sc.Err(); err != nil {
-		return events, bad, fmt.Errorf("read %s: %w", path, err)
-	}
-	return events, bad, nil
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}

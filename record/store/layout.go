@@ -34,8 +34,12 @@ func RunIDFromDir(dir string) string {
 	return strings.TrimPrefix(base, "run=")
 }
 
-func segmentName(n int) string { return fmt.Sprintf("%s%06d%s", segmentPrefix, n, segmentSuffix) }
-func journalName(n int) string { return fmt.Sprintf("%s%06d%s", journalPrefix, n, journalSuffix) }
+// SegmentName is the file name of closed segment n: probes-NNNNNN.parquet.
+func SegmentName(n int) string { return fmt.Sprintf("%s%06d%s", segmentPrefix, n, segmentSuffix) }
+
+// JournalName is the file name of the journal of segment n:
+// _journal-NNNNNN.jsonl.
+func JournalName(n int) string { return fmt.Sprintf("%s%06d%s", journalPrefix, n, journalSuffix) }
 
 // parseNumbered returns the number in names like probes-000012.parquet.
 func parseNumbered(name, prefix, suffix string) (int, bool) {
@@ -54,10 +58,64 @@ func Segments(runDir string) ([]string, error) {
 	return numbered(runDir, segmentPrefix, segmentSuffix)
 }
 
-// Journals lists the journals of a run folder in order. A journal whose
-// segment exists is a leftover of a crash between rename and removal.
+// Journals lists all the journals of a run folder in order, superseded ones
+// included; readers want ListRunFiles.
 func Journals(runDir string) ([]string, error) {
 	return numbered(runDir, journalPrefix, journalSuffix)
+}
+
+// RunFiles are the files of a run folder that hold probe rows.
+type RunFiles struct {
+	// Segments are the closed Parquet segments, in order.
+	Segments []string
+	// Journals are the journals whose segment is not closed, in order: the
+	// open segment of a live run, or one a crash left behind. Their rows
+	// are in no segment.
+	Journals []string
+	// Superseded are the journals whose segment exists: a crash between the
+	// segment's rename and the journal's removal left them. Their rows are
+	// in the segment; nobody reads them, Recover removes them.
+	Superseded []string
+}
+
+// ListRunFiles lists the files of a run folder that hold probe rows. Every
+// row is in exactly one of Segments and Journals, which is what a reader
+// reads.
+func ListRunFiles(runDir string) (RunFiles, error) {
+	var rf RunFiles
+	segs, err := Segments(runDir)
+	if err != nil {
+		return rf, err
+	}
+	journals, err := Journals(runDir)
+	if err != nil {
+		return rf, err
+	}
+	closed := map[int]bool{}
+	for _, s := range segs {
+		n, _ := parseNumbered(filepath.Base(s), segmentPrefix, segmentSuffix)
+		closed[n] = true
+	}
+	for _, j := range journals {
+		n, _ := parseNumbered(filepath.Base(j), journalPrefix, journalSuffix)
+		if closed[n] {
+			rf.Superseded = append(rf.Superseded, j)
+		} else {
+			rf.Journals = append(rf.Journals, j)
+		}
+	}
+	rf.Segments = segs
+	return rf, nil
+}
+
+// segmentNumber is the number of a journal's or a segment's file name.
+func segmentNumber(path string) int {
+	name := filepath.Base(path)
+	if n, ok := parseNumbered(name, segmentPrefix, segmentSuffix); ok {
+		return n
+	}
+	n, _ := parseNumbered(name, journalPrefix, journalSuffix)
+	return n
 }
 
 func numbered(dir, prefix, suffix string) ([]string, error) {

@@ -6,8 +6,24 @@ import (
 )
 
 // SchemaVersion is written into run.json and into every segment's key/value
-// metadata. Readers refuse segments of another version with a clear error.
+// metadata. Readers read the versions from OldestSchemaVersion to
+// SchemaVersion (a later version only adds optional columns, see
+// ProbeColumns) and refuse others with a clear error.
 const SchemaVersion = 1
+
+// OldestSchemaVersion is the oldest schema version readers still read.
+const OldestSchemaVersion = 1
+
+// readsVersion reports whether readers read files of schema version v.
+func readsVersion(v int) bool { return v >= OldestSchemaVersion && v <= SchemaVersion }
+
+// versionsRead says which schema versions readers read, for errors.
+func versionsRead() string {
+	if OldestSchemaVersion == SchemaVersion {
+		return fmt.Sprint(SchemaVersion)
+	}
+	return fmt.Sprintf("%d to %d", OldestSchemaVersion, SchemaVersion)
+}
 
 // Probe kinds.
 const (
@@ -66,6 +82,19 @@ var ErrorClasses = []string{
 
 // MaxErrorLen bounds the stored error message, in bytes.
 const MaxErrorLen = 256
+
+// CutError cuts an error message to MaxErrorLen bytes at a rune boundary,
+// the form every writer of Probe.Error stores.
+func CutError(msg string) string {
+	if len(msg) <= MaxErrorLen {
+		return msg
+	}
+	cut := MaxErrorLen
+	for cut > 0 && (msg[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return msg[:cut]
+}
 
 // Probe is one row of a run: one scheduled probe and what came of it.
 //

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strconv"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -53,14 +53,24 @@ func OpenSegment(path string) (*os.File, *parquet.File, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
 	}
-	if v, ok := pf.Lookup(MetaSchemaVersion); !ok || v != fmt.Sprint(SchemaVersion) {
+	if v, ok := pf.Lookup(MetaSchemaVersion); !ok || !readsVersion(atoi(v)) {
 		f.Close()
 		if !ok {
 			v = "none"
 		}
-		return nil, nil, fmt.Errorf("%s: %w %s (this switchwatch reads %d)", path, ErrSchemaVersion, v, SchemaVersion)
+		return nil, nil, fmt.Errorf("%s: %w %s (this switchwatch reads %s)", path, ErrSchemaVersion, v, versionsRead())
 	}
 	return f, pf, nil
+}
+
+// atoi is the schema version in a segment's metadata, 0 when it is not a
+// number.
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // ReadSegment streams the rows of one Parquet segment to fn in file order.
@@ -134,14 +144,11 @@ type SkippedFile struct {
 // cannot be read is reported through skip and the rest is read; fn's *Probe
 // is reused. The rows come grouped by segment, not globally sorted.
 func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
-	segs, err := Segments(dir)
+	files, err := ListRunFiles(dir)
 	if err != nil {
 		return err
 	}
-	have := map[int]bool{}
-	for _, s := range segs {
-		n, _ := parseNumbered(filepath.Base(s), segmentPrefix, segmentSuffix)
-		have[n] = true
+	for _, s := range files.Segments {
 		var fnErr error
 		err := ReadSegment(s, func(p *Probe) error {
 			if e := fn(p); e != nil {
@@ -157,15 +164,7 @@ func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
 			skip(SkippedFile{Path: s, Reason: err.Error(), Rows: -1})
 		}
 	}
-	journals, err := Journals(dir)
-	if err != nil {
-		return err
-	}
-	for _, j := range journals {
-		n, _ := parseNumbered(filepath.Base(j), journalPrefix, journalSuffix)
-		if have[n] {
-			continue // closed; its journal outlived a crash between rename and removal
-		}
+	for _, j := range files.Journals {
 		rows, bad, err := ReadJournal(j)
 		if err != nil {
 			skip(SkippedFile{Path: j, Reason: err.Error(), Rows: -1})

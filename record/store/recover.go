@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -33,20 +32,18 @@ func Recover(dir string) (Recovered, error) {
 
 func recoverLocked(dir string) (Recovered, error) {
 	var rec Recovered
-	journals, err := Journals(dir)
+	files, err := ListRunFiles(dir)
 	if err != nil {
 		return rec, err
 	}
-	var lastEnd int64
-	for _, j := range journals {
-		n, _ := parseNumbered(filepath.Base(j), journalPrefix, journalSuffix)
-		seg := filepath.Join(dir, segmentName(n))
-		if _, err := os.Stat(seg); err == nil {
-			if err := os.Remove(j); err != nil {
-				return rec, fmt.Errorf("remove journal of closed segment: %w", err)
-			}
-			continue
+	for _, j := range files.Superseded {
+		if err := os.Remove(j); err != nil {
+			return rec, fmt.Errorf("remove journal of closed segment: %w", err)
 		}
+	}
+	var lastEnd int64
+	for _, j := range files.Journals {
+		n := segmentNumber(j)
 		rows, bad, err := ReadJournal(j)
 		if err != nil {
 			return rec, err
@@ -66,7 +63,7 @@ func recoverLocked(dir string) (Recovered, error) {
 			return rec, fmt.Errorf("remove recovered journal: %w", err)
 		}
 	}
-	if len(journals) == 0 {
+	if len(files.Journals)+len(files.Superseded) == 0 {
 		return rec, nil
 	}
 	// A journal existed, so the run either crashed or is being reopened.

@@ -50,8 +50,8 @@ func ReadRunInfo(runDir string) (*RunInfo, error) {
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	if info.SchemaVersion != SchemaVersion {
-		return &info, fmt.Errorf("%s: schema version %d, this switchwatch reads version %d", path, info.SchemaVersion, SchemaVersion)
+	if !readsVersion(info.SchemaVersion) {
+		return &info, fmt.Errorf("%s: schema version %d, this switchwatch reads version %s", path, info.SchemaVersion, versionsRead())
 	}
 	return &info, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // sampleProbes makes n rows across two streams with every column used, in
@@ -124,7 +125,7 @@ func TestNullsStayNull(t *testing.T) {
 	zeroSeen := int64(0)
 	read := Probe{RunID: "r", Kind: KindRead, Conn: ConnNew, Endpoint: EndpointRead, Seq: 0, Intended: 1e18,
 		Outcome: OutcomeOK, SeenSeq: &zeroSeen}
-	if err := WriteProbesFile(filepath.Join(dir, segmentName(1)), []Probe{skipped, read}); err != nil {
+	if err := WriteProbesFile(filepath.Join(dir, SegmentName(1)), []Probe{skipped, read}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := readAll(t, dir)
@@ -196,13 +197,13 @@ func TestCrashLeavesReadableJournal(t *testing.T) {
 func TestBadFilesAreSkippedAndNamed(t *testing.T) {
 	dir := t.TempDir()
 	good := sampleProbes("r", 10)
-	if err := WriteProbesFile(filepath.Join(dir, segmentName(1)), good); err != nil {
+	if err := WriteProbesFile(filepath.Join(dir, SegmentName(1)), good); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, segmentName(2)), nil, 0o644)                    // empty
-	os.WriteFile(filepath.Join(dir, segmentName(3)), []byte("PAR1 garbage"), 0o644) // corrupt
-	data, _ := os.ReadFile(filepath.Join(dir, segmentName(1)))
-	os.WriteFile(filepath.Join(dir, segmentName(4)), data[:len(data)/2], 0o644) // truncated
+	os.WriteFile(filepath.Join(dir, SegmentName(2)), nil, 0o644)                    // empty
+	os.WriteFile(filepath.Join(dir, SegmentName(3)), []byte("PAR1 garbage"), 0o644) // corrupt
+	data, _ := os.ReadFile(filepath.Join(dir, SegmentName(1)))
+	os.WriteFile(filepath.Join(dir, SegmentName(4)), data[:len(data)/2], 0o644) // truncated
 	got, skipped := readAll(t, dir)
 	if len(got) != 10 {
 		t.Errorf("rows = %d, want the 10 of the good file", len(got))
@@ -211,7 +212,7 @@ func TestBadFilesAreSkippedAndNamed(t *testing.T) {
 		t.Fatalf("skipped = %v, want 3 files", skipped)
 	}
 	for i, s := range skipped {
-		if want := segmentName(i + 2); !strings.Contains(s.Reason, want) || filepath.Base(s.Path) != want {
+		if want := SegmentName(i + 2); !strings.Contains(s.Reason, want) || filepath.Base(s.Path) != want {
 			t.Errorf("skipped[%d] = %+v, want it to name %s", i, s, want)
 		}
 	}
@@ -329,5 +330,52 @@ func TestClassifySQLState(t *testing.T) {
 		if wantOutcome := OutcomeError; class == ClassQueryTimeout && outcome != OutcomeTimeout || class != ClassQueryTimeout && outcome != wantOutcome {
 			t.Errorf("ClassifySQLState(%q) outcome = %q", code, outcome)
 		}
+	}
+}
+
+func TestCutError(t *testing.T) {
+	short := "connection refused"
+	if got := CutError(short); got != short {
+		t.Errorf("CutError(%q) = %q", short, got)
+	}
+	// a two-byte rune straddling the limit is dropped whole
+	long := strings.Repeat("a", MaxErrorLen-1) + "é" + "tail"
+	got := CutError(long)
+	if len(got) != MaxErrorLen-1 || !utf8.ValidString(got) {
+		t.Errorf("CutError of %d bytes = %d bytes, valid UTF-8 %v", len(long), len(got), utf8.ValidString(got))
+	}
+}
+
+// TestListRunFiles: a journal whose segment is closed is superseded (a crash
+// between rename and removal), any other journal is read, and every row
+// file appears once.
+func TestListRunFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), RunDirName("r"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{SegmentName(1), SegmentName(2), JournalName(2), JournalName(3), "_tmp-000004.parquet", RunInfoFile} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ListRunFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, filepath.Join(dir, n))
+		}
+		return out
+	}
+	want := RunFiles{
+		Segments:   join(SegmentName(1), SegmentName(2)),
+		Journals:   join(JournalName(3)),
+		Superseded: join(JournalName(2)),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ListRunFiles = %+v\nwant %+v", got, want)
 	}
 }

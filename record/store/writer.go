@@ -97,8 +97,7 @@ func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
 	}
 	next := 1
 	if len(segs) > 0 {
-		n, _ := parseNumbered(filepath.Base(segs[len(segs)-1]), segmentPrefix, segmentSuffix)
-		next = n + 1
+		next = segmentNumber(segs[len(segs)-1]) + 1
 	}
 	w := &Writer{
 		dir:       dir,
@@ -120,7 +119,7 @@ func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
 func (w *Writer) Dir() string { return w.dir }
 
 func (w *Writer) openSegment(n int) error {
-	path := filepath.Join(w.dir, journalName(n))
+	path := filepath.Join(w.dir, JournalName(n))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("create journal: %w", err)
@@ -278,8 +277,8 @@ const MetaSchemaVersion = "switchwatch.schema_version"
 // synced, then renamed into place.
 func writeSegment(dir string, n int, rows []Probe) error {
 	sortProbes(rows)
-	final := filepath.Join(dir, segmentName(n))
-	tmp := filepath.Join(dir, tmpPrefix+segmentName(n))
+	final := filepath.Join(dir, SegmentName(n))
+	tmp := filepath.Join(dir, tmpPrefix+SegmentName(n))
 	if err := WriteProbesFile(tmp, rows); err != nil {
 		os.Remove(tmp)
 		return err

@@ -1,21 +1,26 @@
-package importer
+package store
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// TestEventsGolden reads every file under testdata/import/events with
-// ReadEvents and compares the events, the bad lines and the error with the
-// file's .golden.
+// eventsGolden holds the events files and their .golden renderings.
+const eventsGolden = "../../testdata/import/events"
+
+var update = flag.Bool("update", false, "rewrite the .golden files of the events files")
+
+// TestEventsGolden reads every file under testdata/import/events and
+// compares the events, the bad lines and the error with the file's .golden.
+// The files are named as "../testdata/import/events/<file>", the name the
+// golden files were first written with (by the importer, one folder up).
 func TestEventsGolden(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(goldenRoot, "events", "*"))
+	files, _ := filepath.Glob(filepath.Join(eventsGolden, "*"))
 	n := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, ".golden") {
@@ -23,16 +28,40 @@ func TestEventsGolden(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			evs, bad, err := ReadEvents(f)
-			compareGolden(t, strings.TrimSuffix(f, filepath.Ext(f))+filepath.Ext(f)+".golden", renderEvents(evs, bad, err))
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, bad, err := parseEvents("../testdata/import/events/"+filepath.Base(f), data)
+			compareGolden(t, f+".golden", renderEvents(evs, bad, err))
 		})
 	}
 	if n == 0 {
-		t.Fatal("no event files under testdata/import/events")
+		t.Fatalf("no event files under %s", eventsGolden)
 	}
 }
 
-func renderEvents(evs []store.Event, bad []*store.LineError, err error) string {
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
+	for i := range max(len(wl), len(gl)) {
+		if i >= len(wl) || i >= len(gl) || wl[i] != gl[i] {
+			t.Fatalf("%s differs from line %d:\nwant: %q\n got: %q\n(run with -update if the change is intended)", path, i+1, wl[min(i, len(wl)-1)], gl[min(i, len(gl)-1)])
+		}
+	}
+}
+
+func renderEvents(evs []Event, bad []*LineError, err error) string {
 	var b strings.Builder
 	for _, e := range evs {
 		end := "-"
@@ -53,14 +82,14 @@ func renderEvents(evs []store.Event, bad []*store.LineError, err error) string {
 // TestEventsLabRoundTrip writes events with the lab's writer and reads
 // them back through ReadEvents: the lab format must stay readable.
 func TestEventsLabRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.EventsFile)
-	l, err := store.CreateEventLog(path)
+	path := filepath.Join(t.TempDir(), EventsFile)
+	l, err := CreateEventLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 25, 19, 0, 0, 123456789, time.UTC)
 	t1 := t0.Add(1500 * time.Millisecond)
-	want := []store.Event{
+	want := []Event{
 		{Time: t0, Name: "endpoint_blackhole", Source: "lab", Attrs: map[string]string{"target": "blue"}},
 		{Time: t0.Add(time.Second), End: &t1, Name: "promote", Source: "lab", Message: "promote green"},
 	}

@@ -1,4 +1,4 @@
-package importer
+package store
 
 import (
 	"bytes"
@@ -11,13 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/record/store"
-)
-
-// Event sources this package assigns.
-const (
-	SourceAWS  = "aws"  // aws rds describe-events
-	SourceUser = "user" // a CSV of the user's own annotations
+	"github.com/switchwatch/switchwatch/internal/lines"
 )
 
 // maxEventsFile bounds the size of an events file read into memory.
@@ -30,9 +24,9 @@ var ErrNotEvents = errors.New("not an events file")
 // ReadEvents reads a file of events in any of the formats switchwatch
 // knows, told apart by content:
 //
-//   - events.jsonl, one store.Event per line (the lab's ground truth, or
-//     anyone's annotations): a line starting with "{" that is not an AWS
-//     document. Read by store.ReadEvents.
+//   - events.jsonl, one Event per line (the lab's ground truth, or
+//     anyone's annotations, as EventLog writes them): a line starting
+//     with "{" that is not an AWS document.
 //   - the JSON printed by "aws rds describe-events --output json": an
 //     object with an "Events" array (or the array alone, as from
 //     --query Events) of objects with Date, Message, SourceIdentifier,
@@ -45,10 +39,11 @@ var ErrNotEvents = errors.New("not an events file")
 //     named after the label in snake case. Times are RFC 3339 with a zone
 //     ("T" or a space between date and time).
 //
-// As with store.ReadEvents, lines that cannot be used are returned as
-// LineErrors naming file and line beside the events that could; the error
-// is for a file that cannot be read or is in no known format.
-func ReadEvents(path string) ([]store.Event, []*store.LineError, error) {
+// Lines that cannot be used are returned as LineErrors naming file and line
+// beside the events that could, so one bad line costs one event, not the
+// file; blank lines are ignored. The error is for a file that cannot be
+// read or is in no known format.
+func ReadEvents(path string) ([]Event, []*LineError, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open events file: %w", err)
@@ -65,7 +60,7 @@ func ReadEvents(path string) ([]store.Event, []*store.LineError, error) {
 }
 
 // parseEvents is ReadEvents on the content of a file.
-func parseEvents(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+func parseEvents(path string, data []byte) ([]Event, []*LineError, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	trimmed = bytes.TrimPrefix(trimmed, []byte("\ufeff"))
 	switch {
@@ -105,30 +100,30 @@ func isAWSDocument(data []byte) bool {
 	return false
 }
 
-// parseEventLines reads events.jsonl content, as store.ReadEvents does.
-func parseEventLines(path string, data []byte) ([]store.Event, []*store.LineError, error) {
-	var events []store.Event
-	var bad []*store.LineError
-	err := scanLines(bytes.NewReader(data), func(line int, text string, terminated, tooLong bool) error {
+// parseEventLines reads events.jsonl content.
+func parseEventLines(path string, data []byte) ([]Event, []*LineError, error) {
+	var events []Event
+	var bad []*LineError
+	err := lines.Scan(bytes.NewReader(data), func(line int, text string, terminated, tooLong bool) error {
 		text = strings.TrimSpace(text)
 		if text == "" && !tooLong {
 			return nil
 		}
 		if tooLong {
-			bad = append(bad, &store.LineError{File: path, Line: line, Err: errLineTooLong})
+			bad = append(bad, &LineError{File: path, Line: line, Err: lines.ErrTooLong})
 			return nil
 		}
-		var e store.Event
+		var e Event
 		if err := json.Unmarshal([]byte(text), &e); err != nil {
-			bad = append(bad, &store.LineError{File: path, Line: line, Err: err})
+			bad = append(bad, &LineError{File: path, Line: line, Err: err})
 			return nil
 		}
 		if e.Name == "" || e.Time.IsZero() {
-			bad = append(bad, &store.LineError{File: path, Line: line, Err: errors.New(`event needs "name" and "time"`)})
+			bad = append(bad, &LineError{File: path, Line: line, Err: errors.New(`event needs "name" and "time"`)})
 			return nil
 		}
 		if e.End != nil && e.End.Before(e.Time) {
-			bad = append(bad, &store.LineError{File: path, Line: line, Err: errors.New(`"end" is before "time"`)})
+			bad = append(bad, &LineError{File: path, Line: line, Err: errors.New(`"end" is before "time"`)})
 			return nil
 		}
 		events = append(events, e)
@@ -149,7 +144,7 @@ type awsEvent struct {
 
 // parseAWS reads describe-events JSON, giving each event the line its
 // object starts on.
-func parseAWS(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+func parseAWS(path string, data []byte) ([]Event, []*LineError, error) {
 	lineAt := func(off int64) int {
 		off = min(max(off, 0), int64(len(data)))
 		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
@@ -163,7 +158,7 @@ func parseAWS(path string, data []byte) ([]store.Event, []*store.LineError, erro
 		if errors.As(err, &se) {
 			off = se.Offset
 		}
-		return &store.LineError{File: path, Line: lineAt(off), Err: fmt.Errorf("not valid describe-events JSON: %w", err)}
+		return &LineError{File: path, Line: lineAt(off), Err: fmt.Errorf("not valid describe-events JSON: %w", err)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
@@ -194,10 +189,10 @@ func parseAWS(path string, data []byte) ([]store.Event, []*store.LineError, erro
 		}
 	}
 	if tok != json.Delim('[') {
-		return nil, nil, &store.LineError{File: path, Line: lineAt(dec.InputOffset()), Err: errors.New(`"Events" is not an array`)}
+		return nil, nil, &LineError{File: path, Line: lineAt(dec.InputOffset()), Err: errors.New(`"Events" is not an array`)}
 	}
-	var events []store.Event
-	var bad []*store.LineError
+	var events []Event
+	var bad []*LineError
 	for dec.More() {
 		line := lineAt(dec.InputOffset())
 		var raw json.RawMessage
@@ -206,7 +201,7 @@ func parseAWS(path string, data []byte) ([]store.Event, []*store.LineError, erro
 		}
 		e, err := awsToEvent(raw)
 		if err != nil {
-			bad = append(bad, &store.LineError{File: path, Line: line, Err: err})
+			bad = append(bad, &LineError{File: path, Line: line, Err: err})
 			continue
 		}
 		events = append(events, e)
@@ -214,17 +209,17 @@ func parseAWS(path string, data []byte) ([]store.Event, []*store.LineError, erro
 	return events, bad, nil
 }
 
-func awsToEvent(raw json.RawMessage) (store.Event, error) {
+func awsToEvent(raw json.RawMessage) (Event, error) {
 	var a awsEvent
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return store.Event{}, fmt.Errorf("not a describe-events event: %w", err)
+		return Event{}, fmt.Errorf("not a describe-events event: %w", err)
 	}
 	if a.Date == "" || a.Message == "" {
-		return store.Event{}, errors.New(`event needs "Date" and "Message"`)
+		return Event{}, errors.New(`event needs "Date" and "Message"`)
 	}
 	t, err := time.Parse(time.RFC3339Nano, a.Date)
 	if err != nil {
-		return store.Event{}, fmt.Errorf("Date %q is not an RFC 3339 time", a.Date)
+		return Event{}, fmt.Errorf("Date %q is not an RFC 3339 time", a.Date)
 	}
 	attrs := map[string]string{}
 	for k, v := range map[string]string{
@@ -235,7 +230,7 @@ func awsToEvent(raw json.RawMessage) (store.Event, error) {
 			attrs[k] = v
 		}
 	}
-	return store.Event{Time: t.UTC(), Name: awsEventName(a.Message), Source: SourceAWS, Message: a.Message, Attrs: attrs}, nil
+	return Event{Time: t.UTC(), Name: awsEventName(a.Message), Source: SourceAWS, Message: a.Message, Attrs: attrs}, nil
 }
 
 // awsEventName names an RDS event after its message: the switchover and
@@ -246,13 +241,13 @@ func awsEventName(msg string) string {
 	has := strings.Contains
 	switch {
 	case has(m, "switchover") && has(m, "start"):
-		return "switchover_started"
+		return EventSwitchoverStarted
 	case has(m, "switchover") && has(m, "complet"):
-		return "switchover_completed"
+		return EventSwitchoverCompleted
 	case has(m, "failover") && has(m, "start"):
-		return "failover_started"
+		return EventFailoverStarted
 	case has(m, "failover") && has(m, "complet"):
-		return "failover_completed"
+		return EventFailoverCompleted
 	}
 	return snake(msg)
 }
@@ -284,7 +279,7 @@ func snake(s string) string {
 
 // parseEventsCSV reads the CSV format: a header with time and label (and
 // optionally end), then one event per row.
-func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError, error) {
+func parseEventsCSV(path string, data []byte) ([]Event, []*LineError, error) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
@@ -308,8 +303,8 @@ func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError
 		return nil, nil, fmt.Errorf("%s:%d: %w: want events.jsonl, AWS describe-events JSON, or CSV whose header names the columns time and label (and optionally end), got %q",
 			path, line, ErrNotEvents, strings.Join(header, ","))
 	}
-	var events []store.Event
-	var bad []*store.LineError
+	var events []Event
+	var bad []*LineError
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -319,7 +314,7 @@ func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError
 			// FieldPos panics without a record: take the line from the error.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				bad = append(bad, &store.LineError{File: path, Line: pe.StartLine, Err: pe.Err})
+				bad = append(bad, &LineError{File: path, Line: pe.StartLine, Err: pe.Err})
 				if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
 					continue
 				}
@@ -338,29 +333,29 @@ func parseEventsCSV(path string, data []byte) ([]store.Event, []*store.LineError
 		}
 		e, err := csvEvent(get(ti), get(li), get(ei), okE)
 		if err != nil {
-			bad = append(bad, &store.LineError{File: path, Line: line, Err: err})
+			bad = append(bad, &LineError{File: path, Line: line, Err: err})
 			continue
 		}
 		events = append(events, e)
 	}
 }
 
-func csvEvent(ts, label, end string, hasEnd bool) (store.Event, error) {
+func csvEvent(ts, label, end string, hasEnd bool) (Event, error) {
 	t, err := parseEventTime(ts)
 	if err != nil {
-		return store.Event{}, fmt.Errorf("time: %w", err)
+		return Event{}, fmt.Errorf("time: %w", err)
 	}
 	if label == "" {
-		return store.Event{}, errors.New("empty label")
+		return Event{}, errors.New("empty label")
 	}
-	e := store.Event{Time: t, Name: snake(label), Source: SourceUser, Message: label}
+	e := Event{Time: t, Name: snake(label), Source: SourceUser, Message: label}
 	if hasEnd && end != "" {
 		te, err := parseEventTime(end)
 		if err != nil {
-			return store.Event{}, fmt.Errorf("end: %w", err)
+			return Event{}, fmt.Errorf("end: %w", err)
 		}
 		if te.Before(t) {
-			return store.Event{}, errors.New("end is before time")
+			return Event{}, errors.New("end is before time")
 		}
 		e.End = &te
 	}

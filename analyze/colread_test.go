@@ -1,0 +1,125 @@
+package analyze
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// probeNoOptionals is store.Probe without some of its optional columns, as
+// a file written before they existed would be.
+type probeNoOptionals struct {
+	RunID      string `parquet:"run_id,dict,zstd"`
+	Kind       string `parquet:"kind,dict,zstd"`
+	Conn       string `parquet:"conn,dict,zstd"`
+	Endpoint   string `parquet:"endpoint,dict,zstd"`
+	Seq        int64  `parquet:"seq,delta,zstd"`
+	Intended   int64  `parquet:"intended,timestamp(nanosecond),delta,zstd"`
+	Start      int64  `parquet:"start,optional,timestamp(nanosecond),delta,zstd"`
+	End        int64  `parquet:"end,optional,timestamp(nanosecond),delta,zstd"`
+	LatencyNS  int64  `parquet:"latency_ns,delta,zstd"`
+	Outcome    string `parquet:"outcome,dict,zstd"`
+	ErrorClass string `parquet:"error_class,optional,dict,zstd"`
+}
+
+// probeNoLatency lacks a required column.
+type probeNoLatency struct {
+	RunID    string `parquet:"run_id,dict,zstd"`
+	Kind     string `parquet:"kind,dict,zstd"`
+	Conn     string `parquet:"conn,dict,zstd"`
+	Endpoint string `parquet:"endpoint,dict,zstd"`
+	Seq      int64  `parquet:"seq,delta,zstd"`
+	Intended int64  `parquet:"intended,timestamp(nanosecond),delta,zstd"`
+	Outcome  string `parquet:"outcome,dict,zstd"`
+}
+
+func writeReduced[T any](t *testing.T, path string, rows []T) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[T](f, parquet.KeyValueMetadata(store.MetaSchemaVersion, fmt.Sprint(store.SchemaVersion)))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadAbsentOptionalColumns: a segment without some optional columns
+// (error, resolved_addrs, server_addr, server_start, seen_seq) reads with
+// those values NULL, in the fast reader as in the generic one.
+func TestReadAbsentOptionalColumns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.parquet")
+	const t0 = int64(1_795_600_000_000_000_000)
+	var in []probeNoOptionals
+	for i := range 10 {
+		p := probeNoOptionals{RunID: "old", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+			Seq: int64(i), Intended: t0 + int64(i)*1e7, Start: t0 + int64(i)*1e7 + 1000, End: t0 + int64(i)*1e7 + 3000,
+			LatencyNS: 2000, Outcome: store.OutcomeOK}
+		if i == 4 {
+			p.Outcome, p.ErrorClass = store.OutcomeError, store.ClassRefused
+		}
+		in = append(in, p)
+	}
+	writeReduced(t, path, in)
+
+	read := func(reader segmentReader) []row {
+		t.Helper()
+		syms := newSymtab()
+		runs := map[uint32]*runRows{}
+		n, err := reader(path, newColReader(syms), func(id uint32) *runRows {
+			if runs[id] == nil {
+				runs[id] = newRunRows(syms.str(id), path, syms)
+			}
+			return runs[id]
+		})
+		if err != nil || n != int64(len(in)) || len(runs) != 1 {
+			t.Fatalf("read %d rows of %d into %d runs: %v", n, len(in), len(runs), err)
+		}
+		for _, r := range runs {
+			if len(r.order) != 1 {
+				t.Fatalf("%d streams, want 1", len(r.order))
+			}
+			return r.order[0].rows
+		}
+		return nil
+	}
+	fast, generic := read(readSegmentFast), read(readSegmentRows)
+	for i, x := range fast {
+		if x.seen != -1 || x.ident != 0 || x.dns != 0 || x.errMsg != 0 {
+			t.Errorf("row %d: absent columns read as seen %d, ident %d, dns %d, error %d; want NULL", i, x.seen, x.ident, x.dns, x.errMsg)
+		}
+		if x.seq != int64(i) || x.intended != in[i].Intended || x.start != in[i].Start || x.end != in[i].End || x.latency != 2000 {
+			t.Errorf("row %d: present columns read as %+v", i, x)
+		}
+	}
+	if fast[4].outcome == fast[3].outcome || fast[4].class == fast[3].class {
+		t.Errorf("the failed row reads like the others: %+v vs %+v", fast[4], fast[3])
+	}
+	if !reflect.DeepEqual(fast, generic) {
+		t.Errorf("fast and generic readers differ:\nfast    %+v\ngeneric %+v", fast, generic)
+	}
+}
+
+// TestReadMissingRequiredColumn: a file without a required column is not a
+// probe file, and the error names the file and the column.
+func TestReadMissingRequiredColumn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nolatency.parquet")
+	writeReduced(t, path, []probeNoLatency{{RunID: "x", Kind: store.KindRead, Conn: store.ConnNew, Endpoint: store.EndpointRead, Outcome: store.OutcomeOK}})
+	_, err := readSegmentFast(path, newColReader(newSymtab()), func(uint32) *runRows { return newRunRows("x", path, newSymtab()) })
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"`+store.ColLatency+`"`) {
+		t.Fatalf("err = %v, want one naming %s and column %s", err, path, store.ColLatency)
+	}
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"slices"
+	"strings"
+)
+
+// Event sources.
+const (
+	SourceLab   = "lab"   // the lab's ground truth (package lab)
+	SourceAWS   = "aws"   // aws rds describe-events, read by ReadEvents
+	SourceUser  = "user"  // a CSV of the user's own annotations, read by ReadEvents
+	SourceSynth = "synth" // the synthetic generator's fault phases (internal/synth)
+)
+
+// The lab's event names. Each step of a lab scenario writes one event named
+// after its action (the Act* constants of package lab are these names);
+// Time is when the step's change took effect (or its start, for a step that
+// takes time), End when it was complete; an instant has no End. Attrs are
+// the step's parameters plus what the step learnt.
+const (
+	// EventBlueReadOnly: blue stops taking writes:
+	// default_transaction_read_only=on (ALTER SYSTEM, reload), client
+	// sessions ended. Attrs terminated, lsn (blue's WAL position after).
+	EventBlueReadOnly = "blue_read_only"
+	// EventBlueKilled: SIGKILL to blue's postmaster. Attrs pid.
+	EventBlueKilled = "blue_killed"
+	// EventBlueRestart: fast shutdown of blue, then start; End when it
+	// accepts connections again. Attrs pid_before, pid_after.
+	EventBlueRestart = "blue_restart"
+	// EventGreenCaughtUp: waiting until green had replayed blue's WAL up to
+	// lsn (Time: start of the wait, End: caught up). Attrs lsn.
+	EventGreenCaughtUp = "green_caught_up"
+	// EventGreenPromoted: pg_promote on green; End when it accepts writes.
+	EventGreenPromoted = "green_promoted"
+	// EventEndpointBlackhole: a window in which the endpoint answered
+	// nothing: Time when it started, End when the endpoint forwarded again.
+	// Attrs endpoint (write/read), cut_conns when it reset the open
+	// connections.
+	EventEndpointBlackhole = "endpoint_blackhole"
+	// EventEndpointRefuse: a window in which the endpoint refused
+	// connections.
+	EventEndpointRefuse = "endpoint_refuse"
+	// EventEndpointToBlue: the endpoint forwards new connections to blue
+	// (instant). Attrs endpoint, target, addr.
+	EventEndpointToBlue = "endpoint_to_blue"
+	// EventEndpointToGreen: ... to green (instant). Attrs endpoint, target,
+	// addr.
+	EventEndpointToGreen = "endpoint_to_green"
+	// EventEndpointCut: the endpoint reset its open connections. Attrs
+	// cut_conns.
+	EventEndpointCut = "endpoint_cut"
+	// EventPgBouncerPaused: PAUSE on the PgBouncer database (Time: sent,
+	// End: it returned, every server connection released); clients wait
+	// from then on. Attrs database, pool_mode, addr (where it pointed).
+	EventPgBouncerPaused = "pgbouncer_paused"
+	// EventPgBouncerRepointed: pgbouncer.ini rewritten to forward to
+	// target, RELOAD (and RECONNECT with reconnect) returned. Attrs target,
+	// addr.
+	EventPgBouncerRepointed = "pgbouncer_repointed"
+	// EventPgBouncerResumed: RESUME on the database (Time: sent, End:
+	// returned); the clients held since the pause are answered.
+	EventPgBouncerResumed = "pgbouncer_resumed"
+	// EventDNSFlip: the rig's DNS server answers the endpoint name with
+	// another address from Time on (an instant, the DNS server's own
+	// clock). Attrs name, from, to, target, ttl (seconds).
+	EventDNSFlip = "dns_flip"
+	// EventScenario spans all steps. Attrs: the scenario parameters, and
+	// error when a step failed.
+	EventScenario = "scenario"
+)
+
+// The names ReadEvents gives the switchover and failover steps of AWS
+// describe-events, whatever their wording.
+const (
+	EventSwitchoverStarted   = "switchover_started"
+	EventSwitchoverCompleted = "switchover_completed"
+	EventFailoverStarted     = "failover_started"
+	EventFailoverCompleted   = "failover_completed"
+)
+
+// EventFaultPrefix starts the name of every synthetic fault phase
+// (fault_<state>, from internal/synth).
+const EventFaultPrefix = "fault_"
+
+// The edges of an event: its Time, and its End for a step that takes time.
+const (
+	EdgeStart = "start"
+	EdgeEnd   = "end"
+)
+
+// visibleEdges lists, by event name, the edges of the events that change
+// what clients see.
+var visibleEdges = map[string][]string{
+	EventEndpointBlackhole: {EdgeStart, EdgeEnd},
+	EventEndpointRefuse:    {EdgeStart, EdgeEnd},
+	EventBlueReadOnly:      {EdgeStart},
+	EventBlueKilled:        {EdgeStart},
+	EventBlueRestart:       {EdgeStart, EdgeEnd},
+	EventGreenPromoted:     {EdgeEnd},
+	// Clients wait from the pause and are answered from the resume: the
+	// edges of a stall (visible as such only when clients wait longer than
+	// the stall threshold without timing out).
+	EventPgBouncerPaused:  {EdgeEnd},
+	EventPgBouncerResumed: {EdgeEnd},
+	// EventDNSFlip changes which server a new connection reaches, which
+	// the DNS-change metric dates; in the dns scenario it falls inside a
+	// refusal window, so no phase edge is expected at it.
+}
+
+// ChangesWhatClientsSee reports whether the given edge (EdgeStart or
+// EdgeEnd) of an event named name changes what clients see, so that probes
+// must show a change near it: the edges of the lab's faults and promotion,
+// and both edges of every synthetic fault phase. Other events (a scenario,
+// a catch-up wait, an endpoint pointed where it already pointed) may pass
+// unseen.
+func ChangesWhatClientsSee(name, edge string) bool {
+	if strings.HasPrefix(name, EventFaultPrefix) {
+		return true
+	}
+	return slices.Contains(visibleEdges[name], edge)
+}
