@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -74,20 +75,6 @@ func intendedOf(t testing.TB, files ...string) []int64 {
 	return out
 }
 
-func lastIntended(t testing.TB, files []string) int64 {
-	v := intendedOf(t, files...)
-	m := v[0]
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
-}
+func lastIntended(t testing.TB, files []string) int64 { return slices.Max(intendedOf(t, files...)) }
 
-func firstIntended(t testing.TB, files []string) int64 {
-	v := intendedOf(t, files...)
-	m := v[0]
-	for _, x := range v {
-		m = min(m, x)
-	}
-	return m
-}
+func firstIntended(t testing.TB, files []string) int64 { return slices.Min(intendedOf(t, files...)) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,19 +42,11 @@ type PgbenchOptions struct {
 }
 
 func (o *PgbenchOptions) defaults() error {
-	switch o.Kind {
-	case "":
-		o.Kind = store.KindWrite
-	case store.KindWrite, store.KindRead:
-	default:
-		return fmt.Errorf("kind %q: want %s or %s", o.Kind, store.KindWrite, store.KindRead)
+	if err := oneOf("kind", &o.Kind, store.KindWrite, store.KindRead); err != nil {
+		return err
 	}
-	switch o.Conn {
-	case "":
-		o.Conn = store.ConnPooled
-	case store.ConnPooled, store.ConnNew:
-	default:
-		return fmt.Errorf("conn %q: want %s or %s", o.Conn, store.ConnPooled, store.ConnNew)
+	if err := oneOf("conn", &o.Conn, store.ConnPooled, store.ConnNew); err != nil {
+		return err
 	}
 	switch o.Seventh {
 	case SeventhAuto, SeventhLag, SeventhRetries:
@@ -64,6 +57,19 @@ func (o *PgbenchOptions) defaults() error {
 		return fmt.Errorf("rate, minimum gap and aggregate interval must not be negative")
 	}
 	return nil
+}
+
+// oneOf checks that *v is one of choices, setting it to the first (the
+// default) when empty.
+func oneOf(name string, v *string, choices ...string) error {
+	if *v == "" {
+		*v = choices[0]
+		return nil
+	}
+	if slices.Contains(choices, *v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q: want %s", name, *v, strings.Join(choices, " or "))
 }
 
 // pgbenchInput is what the reader took from the files.

@@ -21,10 +21,7 @@ func FindForTest(t testing.TB) string {
 
 func skipOrFail(t testing.TB, err error) {
 	t.Helper()
-	if pgserver.Required() {
-		t.Fatalf("PgBouncer is required (%s=1) but not usable: %v", pgserver.RequireEnv, err)
-	}
-	t.Skipf("skipping: %v; set %s=1 to make this a failure", err, pgserver.RequireEnv)
+	pgserver.SkipOrFailFor(t, "PgBouncer", err)
 }
 
 // StartForTest starts a PgBouncer for a test and stops it (removing its

@@ -581,16 +581,7 @@ func (s *Server) Close() error {
 // with clients for TCP: on a busy machine the lab must still be able to
 // steer its servers. Clients use DSN or URL (TCP with the password).
 func (s *Server) Connect(ctx context.Context) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(s.SocketDSN())
-	if err != nil {
-		return nil, fmt.Errorf("parse socket DSN of server %s: %w", s.name, err)
-	}
-	cfg.ConnectTimeout = 15 * time.Second
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to server %s on its socket in %s: %w", s.name, s.dataDir, err)
-	}
-	return conn, nil
+	return s.connect(ctx, s.SocketDSN(), "on its socket in "+s.dataDir)
 }
 
 // SocketDSN is a keyword/value connection string for the server's Unix
@@ -603,14 +594,19 @@ func (s *Server) SocketDSN() string {
 // ConnectTCP opens a pgx connection over TCP with the password, as a
 // client would.
 func (s *Server) ConnectTCP(ctx context.Context) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(s.DSN())
+	return s.connect(ctx, s.DSN(), "at "+s.Addr())
+}
+
+// connect opens a control connection with dsn; where says how, for errors.
+func (s *Server) connect(ctx context.Context, dsn, where string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse DSN of server %s: %w", s.name, err)
+		return nil, fmt.Errorf("parse DSN of server %s (%s): %w", s.name, where, err)
 	}
 	cfg.ConnectTimeout = 15 * time.Second
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to server %s at %s: %w", s.name, s.Addr(), err)
+		return nil, fmt.Errorf("connect to server %s %s: %w", s.name, where, err)
 	}
 	return conn, nil
 }

@@ -17,13 +17,17 @@ func Required() bool { return os.Getenv(RequireEnv) == "1" }
 
 // SkipOrFail skips t (or fails it when $SWITCHWATCH_REQUIRE_POSTGRES=1)
 // because PostgreSQL is not usable here.
-func SkipOrFail(t testing.TB, err error) {
+func SkipOrFail(t testing.TB, err error) { SkipOrFailFor(t, "PostgreSQL server binaries", err) }
+
+// SkipOrFailFor is SkipOrFail for another component a test needs (PgBouncer,
+// Patroni, ...): what names it in the message.
+func SkipOrFailFor(t testing.TB, what string, err error) {
 	t.Helper()
 	if Required() {
-		t.Fatalf("PostgreSQL is required (%s=1) but not usable: %v", RequireEnv, err)
+		t.Fatalf("%s required (%s=1) but not usable: %v", what, RequireEnv, err)
 		return
 	}
-	t.Skipf("skipping: PostgreSQL server binaries not usable (%v); set %s=1 to make this a failure", err, RequireEnv)
+	t.Skipf("skipping: %s not usable (%v); set %s=1 to make this a failure", what, err, RequireEnv)
 }
 
 // BinariesForTest finds the server binaries or skips (or fails) t.
