@@ -339,7 +339,11 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 				env.sql = writeSQL(table, ep.systemID)
 			case store.KindRead:
 				env.sql = readSQL(table, hasWrites, ep.systemID)
-				env.readRefConn = conn
+				if hasWrites {
+					// Without write probes the statement has no
+					// placeholders: there is no key to look for.
+					env.readRefConn = conn
+				}
 			case store.KindConnect:
 				env.sql = connectSQL(ep.systemID)
 			}

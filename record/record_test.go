@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -464,5 +465,52 @@ func TestTerminatedSessionsAreShutdown(t *testing.T) {
 	}
 	if last := s[len(s)-1]; last.Outcome != store.OutcomeOK {
 		t.Errorf("last probe %s: the pool did not reconnect", last.Outcome)
+	}
+}
+
+// TestEveryKindCombination records each combination of probe kinds, in both
+// connection modes: every probe succeeds against a healthy server. Read-only
+// and connect-only recordings (a reader endpoint watched alone) once failed
+// every probe with "bind message supplies 2 parameters".
+func TestEveryKindCombination(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	for _, kinds := range [][]string{
+		{"write"}, {"read"}, {"connect"},
+		{"write", "read"}, {"write", "connect"}, {"read", "connect"},
+		{"write", "read", "connect"},
+	} {
+		t.Run(strings.Join(kinds, ","), func(t *testing.T) {
+			res, err := record.Run(context.Background(), record.Config{
+				WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 250 * time.Millisecond, Out: t.TempDir(),
+				Kinds: kinds, Conns: []string{"new", "pooled"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			streams := byStream(readRows(t, res.RunDir))
+			if len(streams) != 2*len(kinds) {
+				t.Errorf("%d streams, want %d", len(streams), 2*len(kinds))
+			}
+			for name, s := range streams {
+				checkGrid(t, name, s, 50*time.Millisecond, 5)
+				for _, p := range s {
+					if p.Outcome != store.OutcomeOK {
+						t.Errorf("%s seq %d: %s/%s %q, want ok", name, p.Seq, p.Outcome, p.ErrorClass, p.Error)
+					}
+					if p.Kind == store.KindRead && !slices.Contains(kinds, "write") && p.SeenSeq != nil {
+						t.Errorf("%s seq %d: saw write %d in a run without writes", name, p.Seq, *p.SeenSeq)
+					}
+				}
+				// With writes, the last read sees one (the first may come
+				// before any write has committed).
+				if last := s[len(s)-1]; last.Kind == store.KindRead && slices.Contains(kinds, "write") && last.SeenSeq == nil {
+					t.Errorf("%s: the last read saw no write", name)
+				}
+			}
+			wantVerify := slices.Contains(kinds, "write")
+			if (res.Verify != nil) != wantVerify || res.VerifyErr != nil {
+				t.Errorf("verify = %+v, %v; want a check exactly when the run writes", res.Verify, res.VerifyErr)
+			}
+		})
 	}
 }
