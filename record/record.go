@@ -295,17 +295,17 @@ func setup(ctx context.Context, cfg *Config, eps map[string]*endpoint, table str
 			defer cancel()
 			conn, err := pgx.ConnectConfig(cctx, ep.cfg)
 			if err != nil {
-				return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+				return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(causeLines(err)))
 			}
 			defer conn.Close(context.Background())
 			if mustCreate {
 				var exists bool
 				if err := conn.QueryRow(cctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
-					return fmt.Errorf("look for probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+					return fmt.Errorf("look for probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(causeLines(err)))
 				}
 				if !exists {
 					if _, err := conn.Exec(cctx, createTableSQL(table)); err != nil {
-						return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
+						return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(causeLines(err)))
 					}
 				}
 			}

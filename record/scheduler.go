@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -132,7 +133,7 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 	p.LatencyNS = int64(end.Sub(start))
 	if err != nil {
 		p.Outcome, p.ErrorClass, p.SQLState = classify(err, ph)
-		p.Error = boundedError(sch.sc, err)
+		p.Error = boundedError(sch.sc, errors.New(causeLines(err)))
 	} else {
 		p.Outcome = store.OutcomeOK
 	}
