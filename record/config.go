@@ -11,7 +11,8 @@ type Config struct {
 	WriteDSN string // libpq URI or keyword/value string; PG* variables and ~/.pgpass fill the gaps
 	ReadDSN  string // default: WriteDSN
 
-	Interval       time.Duration // probe grid step per stream (default 100ms)
+	Interval       time.Duration // probe grid step per stream (default 100ms, or 1s/Rate)
+	Rate           float64       // probes per second per stream: the alternative to Interval (not both)
 	Duration       time.Duration // 0: until the context is cancelled
 	ConnectTimeout time.Duration // default 3s
 	QueryTimeout   time.Duration // default 3s

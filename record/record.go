@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -38,6 +39,9 @@ type Result struct {
 func (cfg *Config) Defaults() {
 	if cfg.ReadDSN == "" {
 		cfg.ReadDSN = cfg.WriteDSN
+	}
+	if cfg.Interval <= 0 && cfg.Rate > 0 {
+		cfg.Interval = time.Duration(float64(time.Second) / cfg.Rate)
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
@@ -80,6 +84,22 @@ func NewRunID(t time.Time) string {
 	var b [3]byte
 	rand.Read(b[:])
 	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// checkGrid checks the two ways of giving the grid step before Defaults
+// fills one of them in.
+func (cfg *Config) checkGrid() error {
+	switch {
+	case cfg.Interval < 0:
+		return fmt.Errorf("--interval must be positive, got %v", cfg.Interval)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return fmt.Errorf("--rate must be a positive number of probes per second, got %v", cfg.Rate)
+	case cfg.Interval > 0 && cfg.Rate > 0:
+		return fmt.Errorf("--interval %v and --rate %v both given: say the grid step one way (--rate N is --interval 1s/N)", cfg.Interval, cfg.Rate)
+	case cfg.Rate > 0 && time.Duration(float64(time.Second)/cfg.Rate) < time.Microsecond:
+		return fmt.Errorf("--rate %v is more than a million probes per second per stream", cfg.Rate)
+	}
+	return nil
 }
 
 func (cfg *Config) validate() error {
@@ -146,6 +166,9 @@ type endpoint struct {
 // files and, unless cfg.NoVerify, runs the lost-write check. Cancelling ctx
 // is the normal way to end an open-ended recording and is not an error.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.checkGrid(); err != nil {
+		return nil, err
+	}
 	cfg.Defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -373,6 +396,7 @@ func settingsOf(cfg *Config) map[string]any {
 		"write_dsn":       RedactDSN(cfg.WriteDSN),
 		"read_dsn":        RedactDSN(cfg.ReadDSN),
 		"interval":        cfg.Interval.String(),
+		"rate":            cfg.Rate, // 0: the grid was given as an interval
 		"duration":        cfg.Duration.String(),
 		"connect_timeout": cfg.ConnectTimeout.String(),
 		"query_timeout":   cfg.QueryTimeout.String(),

@@ -514,3 +514,21 @@ func TestEveryKindCombination(t *testing.T) {
 		})
 	}
 }
+
+// TestRateIsTheGridStep: --rate 20 is a grid of 50 ms, said so in run.json.
+func TestRateIsTheGridStep(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Rate: 20, Duration: time.Second, Out: t.TempDir(), Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range byStream(readRows(t, res.RunDir)) {
+		checkGrid(t, name, s, 50*time.Millisecond, 20)
+	}
+	info, err := store.ReadRunInfo(res.RunDir)
+	if err != nil || info.Settings["interval"] != "50ms" || info.Settings["rate"] != 20.0 {
+		t.Errorf("run.json settings %v (%v), want interval 50ms and rate 20", info.Settings, err)
+	}
+}

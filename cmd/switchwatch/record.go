@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,7 +50,8 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	var quiet, cleanup bool
 	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
 	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
-	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
+	fs.DurationVar(&cfg.Interval, "interval", 0, "probe grid step, per stream (default 100ms)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "probes per second per stream, instead of --interval (e.g. --rate 200)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
@@ -69,6 +71,11 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("record: unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	intervalGiven := false // with pflag: fs.Changed("interval")
+	fs.Visit(func(f *flag.Flag) { intervalGiven = intervalGiven || f.Name == "interval" })
+	if intervalGiven && cfg.Interval <= 0 {
+		return fmt.Errorf("record: --interval must be positive, got %v", cfg.Interval)
 	}
 	if cleanup {
 		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {

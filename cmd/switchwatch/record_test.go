@@ -219,6 +219,11 @@ func TestRecordFlagErrors(t *testing.T) {
 		{[]string{"record", "--write-dsn", "host=x"}, "--out is empty"},
 		{[]string{"record", "--out", t.TempDir(), "--label", "novalue"}, "want key=value"},
 		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "postgres://u:pw-in-bad-dsn@h:badport/db"}, "--write-dsn"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--interval", "50ms", "--rate", "200"}, "--interval 50ms and --rate 200 both given"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--interval", "0"}, "--interval must be positive, got 0s"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--interval", "-1s"}, "--interval must be positive, got -1s"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--rate", "-5"}, "--rate must be a positive number"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--rate", "1e9"}, "more than a million probes per second"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), &stdout, &stderr, c.args)
