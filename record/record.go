@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -201,6 +204,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		RunID: cfg.RunID, Tool: "switchwatch record", ToolVersion: store.Version(), Host: host,
 		Labels: cfg.Labels, Settings: settingsOf(&cfg), Start: start.UTC(),
 	}
+	info.Settings["write_endpoint"] = endpointOf(wcfg)
+	info.Settings["read_endpoint"] = endpointOf(rcfg)
 	if info.Labels == nil {
 		info.Labels = map[string]string{}
 	}
@@ -406,5 +411,27 @@ func settingsOf(cfg *Config) map[string]any {
 		"max_inflight":    cfg.MaxInflight,
 		"pool_size":       cfg.PoolSize,
 		"verify":          !cfg.NoVerify,
+	}
+}
+
+// endpointOf is where a parsed DSN connects, for run.json: the DSN as given
+// may be empty (PG* variables) or a service name, so this is the one record
+// of what a run probed. Every host of a multi-host DSN is listed once (pgx
+// adds a plain-text fallback per host for sslmode=prefer). No password.
+func endpointOf(cfg *pgx.ConnConfig) map[string]any {
+	hostPort := func(host string, port uint16) string {
+		if strings.HasPrefix(host, "/") {
+			return fmt.Sprintf("unix:%s:%d", host, port)
+		}
+		return net.JoinHostPort(host, strconv.Itoa(int(port)))
+	}
+	hosts := []string{hostPort(cfg.Host, cfg.Port)}
+	for _, fb := range cfg.Fallbacks {
+		if h := hostPort(fb.Host, fb.Port); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	return map[string]any{
+		"host": cfg.Host, "port": cfg.Port, "database": cfg.Database, "user": cfg.User, "hosts": hosts,
 	}
 }

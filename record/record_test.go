@@ -532,3 +532,37 @@ func TestRateIsTheGridStep(t *testing.T) {
 		t.Errorf("run.json settings %v (%v), want interval 50ms and rate 20", info.Settings, err)
 	}
 }
+
+// TestRunJSONNamesTheEndpoint: with the endpoint given only by PG*
+// variables (an empty DSN), run.json still says what was probed — host,
+// port, database, user — and never the password.
+func TestRunJSONNamesTheEndpoint(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{Password: "pgenv-secret-pw"})
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", fmt.Sprint(srv.Port()))
+	t.Setenv("PGUSER", srv.User())
+	t.Setenv("PGPASSWORD", srv.Password())
+	t.Setenv("PGDATABASE", "postgres")
+	t.Setenv("PGSSLMODE", "disable")
+	out := t.TempDir()
+	res, err := record.Run(context.Background(), record.Config{
+		Interval: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Out: out, Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := store.ReadRunInfo(res.RunDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"write_endpoint", "read_endpoint"} {
+		ep, _ := info.Settings[key].(map[string]any)
+		if ep["host"] != "127.0.0.1" || ep["port"] != float64(srv.Port()) || ep["database"] != "postgres" || ep["user"] != srv.User() {
+			t.Errorf("run.json %s = %v, want 127.0.0.1:%d database postgres user %s", key, info.Settings[key], srv.Port(), srv.User())
+		}
+		if hosts, _ := ep["hosts"].([]any); len(hosts) != 1 || hosts[0] != srv.Addr() {
+			t.Errorf("run.json %s hosts = %v, want [%s]", key, ep["hosts"], srv.Addr())
+		}
+	}
+	assertNoSecret(t, out, "pgenv-secret-pw")
+}
