@@ -156,14 +156,6 @@ var probeKinds = map[string]struct {
 	store.KindConnect: {probeConnect, store.EndpointWrite},
 }
 
-// endpoint is a parsed DSN and what setup learnt about it.
-type endpoint struct {
-	role     string
-	dsn      string // as given, for messages only through RedactDSN
-	cfg      *pgx.ConnConfig
-	systemID bool // may read pg_control_system()
-}
-
 // Run records until cfg.Duration has passed or ctx is cancelled, then lets
 // the probes in flight finish (each within its own timeouts), closes the
 // files and, unless cfg.NoVerify, runs the lost-write check. Cancelling ctx
@@ -189,13 +181,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--table: %w", err)
 	}
-	eps := map[string]*endpoint{
-		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg)},
-		store.EndpointRead:  {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg)},
-	}
 	hasWrites := slices.Contains(cfg.Kinds, store.KindWrite)
-	if err := setup(ctx, &cfg, eps, table, hasWrites, sc); err != nil {
-		return nil, err
+	eps := map[string]*endpoint{
+		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg),
+			table: table, needTable: hasWrites, create: hasWrites},
+		store.EndpointRead: {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg),
+			table: table, needTable: hasWrites},
 	}
 
 	host, _ := os.Hostname()
@@ -262,6 +253,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for _, s := range streams {
 			display.streams = append(display.streams, s.stats)
 		}
+		sch.display = display
 		go func() { defer close(displayDone); display.loop(displayStop) }()
 	} else {
 		close(displayDone)
@@ -301,58 +293,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// setup checks each endpoint once before probing. With write probes it
-// needs the write endpoint, to make sure the probe table exists (creating it
-// only when missing, so a run can start against a read-only endpoint whose
-// table is already there), and fails with a clear message otherwise. The
-// other checks are best effort: an endpoint that is down at the start is
-// what some recordings are about, and its probes will say so.
-func setup(ctx context.Context, cfg *Config, eps map[string]*endpoint, table string, hasWrites bool, sc *scrubber) error {
-	needed := map[string]bool{}
-	for _, k := range cfg.Kinds {
-		needed[probeKinds[k].endpoint] = true
-	}
-	for _, role := range []string{store.EndpointWrite, store.EndpointRead} {
-		ep := eps[role]
-		mustCreate := role == store.EndpointWrite && hasWrites
-		if !needed[role] && !mustCreate {
-			continue
-		}
-		err := func() error {
-			cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout+cfg.QueryTimeout)
-			defer cancel()
-			conn, err := pgx.ConnectConfig(cctx, ep.cfg)
-			if err != nil {
-				return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(causeLines(err)))
-			}
-			defer conn.Close(context.Background())
-			if mustCreate {
-				var exists bool
-				if err := conn.QueryRow(cctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
-					return fmt.Errorf("look for probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(causeLines(err)))
-				}
-				if !exists {
-					if _, err := conn.Exec(cctx, createTableSQL(table)); err != nil {
-						return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(causeLines(err)))
-					}
-				}
-			}
-			var may bool
-			if err := conn.QueryRow(cctx, "SELECT has_function_privilege('pg_control_system()', 'execute')").Scan(&may); err == nil {
-				ep.systemID = may
-			}
-			return nil
-		}()
-		if err != nil && mustCreate {
-			return err
-		}
-		if err != nil && cfg.Status != nil {
-			fmt.Fprintf(cfg.Status, "switchwatch: %v (recording anyway)\n", err)
-		}
-	}
-	return nil
-}
-
 func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites bool) ([]*stream, error) {
 	// Every kind runs in every connection mode, so a read stream looks for
 	// the newest key of the write stream of its own mode.
@@ -361,19 +301,25 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 		pk := probeKinds[kind]
 		ep := eps[pk.endpoint]
 		for _, conn := range cfg.Conns {
-			env := &probeEnv{}
-			switch kind {
-			case store.KindWrite:
-				env.sql = writeSQL(table, ep.systemID)
-			case store.KindRead:
-				env.sql = readSQL(table, hasWrites, ep.systemID)
-				if hasWrites {
-					// Without write probes the statement has no
-					// placeholders: there is no key to look for.
-					env.readRefConn = conn
+			// One statement per state the endpoint can be found in.
+			envs := map[prep]*probeEnv{}
+			for _, st := range []prep{{false, false}, {false, true}, {true, false}, {true, true}} {
+				env := &probeEnv{}
+				switch kind {
+				case store.KindWrite:
+					env.sql = writeSQL(table, st.systemID)
+				case store.KindRead:
+					// Without write probes, or before the probe table
+					// has reached the read endpoint, there is no key to
+					// look for and the statement has no placeholders.
+					env.sql = readSQL(table, hasWrites && st.table, st.systemID)
+					if hasWrites && st.table {
+						env.readRefConn = conn
+					}
+				case store.KindConnect:
+					env.sql = connectSQL(st.systemID)
 				}
-			case store.KindConnect:
-				env.sql = connectSQL(ep.systemID)
+				envs[st] = env
 			}
 			var src connSource = &newConns{cfg: ep.cfg}
 			if conn == store.ConnPooled {
@@ -386,7 +332,7 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 				}
 				src = p
 			}
-			s := &stream{kind: kind, conn: conn, endpoint: pk.endpoint, run: pk.run, env: env, src: src,
+			s := &stream{kind: kind, conn: conn, endpoint: pk.endpoint, run: pk.run, ep: ep, envs: envs, src: src,
 				sem: make(chan struct{}, cfg.MaxInflight)}
 			s.stats = newStreamStats(s.name())
 			streams = append(streams, s)

@@ -566,3 +566,86 @@ func TestRunJSONNamesTheEndpoint(t *testing.T) {
 	}
 	assertNoSecret(t, out, "pgenv-secret-pw")
 }
+
+// waitForRowsUnder waits until the recording under out has n rows.
+func waitForRowsUnder(t *testing.T, out string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		rows := 0
+		runs, _ := store.FindRuns(out)
+		for _, dir := range runs {
+			store.ReadRun(dir, func(*store.Probe) error { rows++; return nil }, func(store.SkippedFile) {})
+		}
+		if rows >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("the recording under %s did not get %d rows in 60 s", out, n)
+}
+
+// TestStartsBeforeTheEndpoint starts a recording while its endpoint refuses
+// connections (a fresh server, stopped: nothing listens on its port), then
+// brings the server up. Every stream records its failures first, then its
+// successes; the probe table is created on the first success and the
+// lost-write check passes.
+func TestStartsBeforeTheEndpoint(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	started := make(chan error, 1)
+	go func() {
+		waitForRowsUnder(t, out, 24) // a few failures on each of the 6 streams
+		started <- srv.Start(context.Background())
+	}()
+	var status strings.Builder
+	var mu sync.Mutex
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 6 * time.Second, Out: out,
+		Kinds: []string{"write", "read", "connect"}, Conns: []string{"new", "pooled"},
+		Status: lockedWriter{&status, &mu}, StatusEvery: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-started; err != nil {
+		t.Fatalf("start the server: %v", err)
+	}
+	streams := byStream(readRows(t, res.RunDir))
+	if len(streams) != 6 {
+		t.Fatalf("%d streams, want 6", len(streams))
+	}
+	for name, s := range streams {
+		checkGrid(t, name, s, 50*time.Millisecond, 120)
+		if s[0].ErrorClass != store.ClassRefused {
+			t.Errorf("%s: first probe %s/%s %q, want refused", name, s[0].Outcome, s[0].ErrorClass, s[0].Error)
+		}
+		ok := false
+		for _, p := range s {
+			if p.Outcome == store.OutcomeOK {
+				ok = true
+			} else if ok {
+				t.Errorf("%s seq %d: %s/%s %q after the endpoint answered", name, p.Seq, p.Outcome, p.ErrorClass, p.Error)
+			}
+		}
+		if !ok {
+			t.Errorf("%s: no successful probe after the server came up", name)
+		}
+	}
+	if v := res.Verify; v == nil || v.AcknowledgedPresent == 0 || v.AcknowledgedMissing != 0 || v.Unexpected != 0 {
+		t.Errorf("verify = %+v (%v), want acknowledged writes, all present", res.Verify, res.VerifyErr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for name, s := range streams {
+		if !strings.Contains(status.String(), name+": the "+s[0].Endpoint+" endpoint is not reachable yet (refused") {
+			t.Errorf("stderr does not say that %s is not reachable yet:\n%s", name, status.String())
+		}
+	}
+	if !strings.Contains(status.String(), "answers now") {
+		t.Errorf("stderr does not say that the endpoint answers now:\n%s", status.String())
+	}
+}

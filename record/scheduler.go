@@ -27,7 +27,8 @@ type probeEnv struct {
 type stream struct {
 	kind, conn, endpoint string
 	run                  probeFunc
-	env                  *probeEnv
+	ep                   *endpoint
+	envs                 map[prep]*probeEnv // by what the endpoint was found to be
 	src                  connSource
 	sem                  chan struct{} // in-flight bound
 	stats                *streamStats
@@ -59,6 +60,7 @@ type scheduler struct {
 	clock          clock
 	sc             *scrubber
 	rows           chan<- store.Probe
+	display        *statusDisplay // nil: no live status
 	inflight       sync.WaitGroup
 }
 
@@ -125,7 +127,10 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 		p.ConnectDone = sch.clock.ns(time.Now())
 		ph = phaseQuery
 		qctx, cancel := context.WithTimeout(context.Background(), sch.queryTimeout)
-		err = s.run(qctx, q, s.env, &p)
+		var st prep
+		if st, err = s.ep.ensure(qctx, q); err == nil {
+			err = s.run(qctx, q, s.envs[st], &p)
+		}
 		cancel()
 	}
 	end := time.Now()
@@ -144,6 +149,6 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 }
 
 func (sch *scheduler) emit(s *stream, p store.Probe) {
-	s.stats.add(&p)
+	sch.display.note(s.stats.add(&p))
 	sch.rows <- p
 }
