@@ -28,6 +28,9 @@ type Config struct {
 	MaxInflight int    // per stream (default: enough that probes are skipped only if every probe hangs past both timeouts, capped at 512)
 	PoolSize    int    // connections per pooled stream (default 4)
 	NoVerify    bool   // skip the lost-write check at the end
+	// SkipVerify, when closed, skips the lost-write check at the end or
+	// stops it if it is running (a second Ctrl-C). Nil: never.
+	SkipVerify <-chan struct{}
 
 	// Status receives the live status display (nil: none). StatusTTY redraws
 	// in place; otherwise a plain line per stream every StatusEvery.

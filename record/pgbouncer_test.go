@@ -18,10 +18,10 @@ import (
 )
 
 // startPgBouncer runs a PgBouncer in session mode in front of srv, with
-// trust authentication and the given max_client_conn, and returns its
-// port. It runs as the servers' OS user (PgBouncer refuses root) and is
+// trust authentication and the given max_client_conn and default_pool_size
+// (0: PgBouncer's default), and returns its port. It runs as the servers' OS user (PgBouncer refuses root) and is
 // stopped, by its pid, when the test ends.
-func startPgBouncer(t *testing.T, srv *pgserver.Server, maxClientConn int) int {
+func startPgBouncer(t *testing.T, srv *pgserver.Server, maxClientConn, poolSize int) int {
 	t.Helper()
 	bin, err := exec.LookPath("pgbouncer")
 	if err != nil {
@@ -53,6 +53,9 @@ pool_mode = session
 max_client_conn = %d
 logfile = %s
 `, srv.Port(), srv.User(), srv.Password(), port, users, maxClientConn, filepath.Join(dir, "pgbouncer.log"))
+	if poolSize > 0 {
+		conf += fmt.Sprintf("default_pool_size = %d\n", poolSize)
+	}
 	if err := os.WriteFile(users, []byte(strconv.Quote(srv.User())+" \"\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +102,7 @@ logfile = %s
 // which is too_many_connections, not other.
 func TestPgBouncerMaxClientConn(t *testing.T) {
 	srv := pgserver.StartForTest(t, pgserver.Options{})
-	port := startPgBouncer(t, srv, 2)
+	port := startPgBouncer(t, srv, 2, 0)
 	dsn := pgserver.DSN("127.0.0.1", port, srv.User(), srv.Password())
 	ctx := context.Background()
 	for i := 0; i < 2; i++ { // take every client slot
@@ -124,5 +127,25 @@ func TestPgBouncerMaxClientConn(t *testing.T) {
 		if p.ErrorClass != store.ClassTooManyConnections || p.SQLState != "08P01" {
 			t.Errorf("seq %d: %s/%s %q, want too_many_connections/08P01", p.Seq, p.ErrorClass, p.SQLState, p.Error)
 		}
+	}
+}
+
+// TestVerifyAfterPoolsClose records through a PgBouncer in session mode
+// whose pool has one server connection, which the recorder's pooled stream
+// holds: the lost-write check gets it only because the recorder closes its
+// pools first (it used to give up after 30 s).
+func TestVerifyAfterPoolsClose(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	port := startPgBouncer(t, srv, 100, 1)
+	dsn := pgserver.DSN("127.0.0.1", port, srv.User(), srv.Password())
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 500 * time.Millisecond, Out: t.TempDir(),
+		Kinds: []string{"write"}, Conns: []string{"pooled"}, PoolSize: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := res.Verify; v == nil || v.AcknowledgedPresent != 10 || v.AcknowledgedMissing != 0 {
+		t.Errorf("verify = %+v (%v), want 10 acknowledged and present", res.Verify, res.VerifyErr)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,9 @@ const (
 	DefaultQueryTimeout   = 3 * time.Second
 	DefaultPoolSize       = 4
 	MaxInflightCap        = 512
+	// VerifyMax bounds the lost-write check at the end of a run: it keeps
+	// trying for verifyRetry, each attempt within its own timeout.
+	VerifyMax = verifyRetry + 10*time.Second
 )
 
 // Result is what a finished recording produced.
@@ -36,6 +40,9 @@ type Result struct {
 	// VerifyErr is why the lost-write check failed, if it did. The run's
 	// probes are complete regardless.
 	VerifyErr error
+	// VerifySkipped: the check was skipped on request (Config.SkipVerify);
+	// "switchwatch verify" does it later.
+	VerifySkipped bool
 }
 
 // Defaults fills the zero fields of cfg with their defaults.
@@ -210,11 +217,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		w.Close()
 		return nil, err
 	}
-	defer func() {
-		for _, s := range streams {
-			s.src.close()
-		}
-	}()
+	var closeOnce sync.Once
+	closeStreams := func() {
+		closeOnce.Do(func() {
+			for _, s := range streams {
+				s.src.close()
+			}
+		})
+	}
+	defer closeStreams()
 
 	// The writer goroutine decouples probes from disk: a segment being
 	// closed must never hold up a probe's in-flight slot.
@@ -266,6 +277,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	schedulers.Wait()
 	sch.inflight.Wait() // every probe ends within its connect and query timeouts
+	// The pools go before the lost-write check: through a pooler in session
+	// mode they may hold every server connection the check needs.
+	closeStreams()
 	close(rows)
 	<-writerDone
 	close(displayStop)
@@ -286,11 +300,50 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return res, fmt.Errorf("recording stopped: %w", writeErr)
 	}
 	if !cfg.NoVerify && hasWrites {
-		vctx, cancel := context.WithTimeout(context.Background(), verifyRetry+10*time.Second)
-		res.Verify, res.VerifyErr = Verify(vctx, w.Dir(), cfg.WriteDSN, cfg.Table)
-		cancel()
+		res.VerifySkipped = runVerify(ctx, &cfg, res, info)
 	}
 	return res, nil
+}
+
+// runVerify runs the lost-write check at the end of a recording, saying so
+// on the status writer, and reports whether it was skipped. Closing
+// cfg.SkipVerify skips it (or stops it); so does cancelling ctx when the
+// recording ended by itself (--duration), since that cancel then comes
+// during the check. A check that was not done is written into run.json.
+func runVerify(ctx context.Context, cfg *Config, res *Result, info *store.RunInfo) (skipped bool) {
+	if cfg.Status != nil {
+		fmt.Fprintf(cfg.Status, "switchwatch: checking for lost writes on the write endpoint (at most %v; Ctrl-C again to skip it)\n", VerifyMax)
+	}
+	vctx, cancel := context.WithTimeout(context.Background(), VerifyMax)
+	defer cancel()
+	var interrupt <-chan struct{}
+	if ctx.Err() == nil {
+		interrupt = ctx.Done()
+	}
+	var skip atomic.Bool
+	go func() {
+		select {
+		case <-cfg.SkipVerify:
+		case <-interrupt:
+		case <-vctx.Done():
+			return
+		}
+		skip.Store(true)
+		cancel()
+	}()
+	res.Verify, res.VerifyErr = Verify(vctx, res.RunDir, cfg.WriteDSN, cfg.Table)
+	cancel()
+	if res.Verify != nil {
+		return false
+	}
+	info.Verify = store.VerifyFailed
+	if skip.Load() {
+		info.Verify, res.VerifyErr = store.VerifySkipped, nil
+	}
+	if err := store.WriteRunInfo(res.RunDir, info); err != nil && res.VerifyErr == nil {
+		res.VerifyErr = err
+	}
+	return skip.Load()
 }
 
 func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites bool) ([]*stream, error) {

@@ -649,3 +649,30 @@ func TestStartsBeforeTheEndpoint(t *testing.T) {
 		t.Errorf("stderr does not say that the endpoint answers now:\n%s", status.String())
 	}
 }
+
+// TestSkipVerify: a closed SkipVerify skips the check; the run says so in
+// run.json until "switchwatch verify" (record.Verify) does it.
+func TestSkipVerify(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	skip := make(chan struct{})
+	close(skip)
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Out: t.TempDir(),
+		Kinds: []string{"write"}, SkipVerify: skip,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.VerifySkipped || res.Verify != nil || res.VerifyErr != nil {
+		t.Errorf("result: skipped %v, verify %+v, error %v; want skipped", res.VerifySkipped, res.Verify, res.VerifyErr)
+	}
+	if info, err := store.ReadRunInfo(res.RunDir); err != nil || info.Verify != store.VerifySkipped {
+		t.Errorf("run.json verify = %q (%v), want %q", info.Verify, err, store.VerifySkipped)
+	}
+	if v, err := record.Verify(context.Background(), res.RunDir, srv.DSN(), record.DefaultTable); err != nil || v.AcknowledgedPresent != 4 {
+		t.Errorf("verify later = %+v, %v; want 4 acknowledged and present", v, err)
+	}
+	if info, err := store.ReadRunInfo(res.RunDir); err != nil || info.Verify != "" {
+		t.Errorf("run.json verify after the check = %q (%v), want empty", info.Verify, err)
+	}
+}

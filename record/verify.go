@@ -84,6 +84,12 @@ func Verify(ctx context.Context, runDir, writeDSN, table string) (*store.Verify,
 	if err := store.WriteVerify(runDir, v); err != nil {
 		return nil, err
 	}
+	if info.Verify != "" { // done now: run.json no longer says it was not
+		info.Verify = ""
+		if err := store.WriteRunInfo(runDir, info); err != nil {
+			return v, err
+		}
+	}
 	return v, nil
 }
 
