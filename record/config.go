@@ -37,4 +37,8 @@ type Config struct {
 	Status      io.Writer
 	StatusTTY   bool
 	StatusEvery time.Duration // default 5s
+
+	// MetricsAddr, when set, serves Prometheus metrics of the recording
+	// on http://MetricsAddr/metrics while it runs.
+	MetricsAddr string
 }

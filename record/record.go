@@ -196,6 +196,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			table: table, needTable: hasWrites},
 	}
 
+	mln, err := listenMetrics(cfg.MetricsAddr)
+	if err != nil {
+		return nil, err
+	}
+
 	host, _ := os.Hostname()
 	start := time.Now()
 	info := &store.RunInfo{
@@ -209,14 +214,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	w, err := store.CreateRun(cfg.Out, info, store.WriterOptions{})
 	if err != nil {
+		if mln != nil {
+			mln.Close()
+		}
 		return nil, fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
 	}
 
 	streams, err := buildStreams(&cfg, eps, table, hasWrites)
 	if err != nil {
 		w.Close()
+		if mln != nil {
+			mln.Close()
+		}
 		return nil, err
 	}
+	met := startMetrics(mln, streams)
+	defer met.close()
 	var closeOnce sync.Once
 	closeStreams := func() {
 		closeOnce.Do(func() {
@@ -249,7 +262,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	sch := &scheduler{
 		runID: cfg.RunID, interval: cfg.Interval, connectTimeout: cfg.ConnectTimeout,
-		queryTimeout: cfg.QueryTimeout, clock: newClock(), sc: sc, rows: rows,
+		queryTimeout: cfg.QueryTimeout, clock: newClock(), sc: sc, rows: rows, metrics: met,
 	}
 	t0 := sch.clock.t0.Add(cfg.Interval) // the first slot, a step after start
 	var until time.Time
@@ -410,6 +423,7 @@ func settingsOf(cfg *Config) map[string]any {
 		"max_inflight":    cfg.MaxInflight,
 		"pool_size":       cfg.PoolSize,
 		"verify":          !cfg.NoVerify,
+		"metrics_addr":    cfg.MetricsAddr,
 	}
 }
 

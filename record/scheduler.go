@@ -61,6 +61,7 @@ type scheduler struct {
 	sc             *scrubber
 	rows           chan<- store.Probe
 	display        *statusDisplay // nil: no live status
+	metrics        *metrics       // nil: no --metrics-addr
 	inflight       sync.WaitGroup
 }
 
@@ -150,5 +151,6 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 
 func (sch *scheduler) emit(s *stream, p store.Probe) {
 	sch.display.note(s.stats.add(&p))
+	sch.metrics.observe(s, &p)
 	sch.rows <- p
 }

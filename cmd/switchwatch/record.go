@@ -69,6 +69,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits)")
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
 	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
