@@ -2,6 +2,9 @@ package record_test
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,4 +44,46 @@ func TestClientSideClasses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMultiHostErrorKeepsEveryCause connects to two hosts with
+// sslmode=prefer: nothing listens on the first, the second refuses the
+// password. pgx tries each host twice (with and without TLS) and reports
+// every attempt; the stored message keeps each distinct cause once, causes
+// first, so the second host's reason survives the cut.
+func TestMultiHostErrorKeepsEveryCause(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	dead, err := pgserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("host=127.0.0.1,127.0.0.1 port=%d,%d user=%s password=multi-wrong-pw dbname=postgres sslmode=prefer",
+		dead, srv.Port(), srv.User())
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: dsn, Interval: 100 * time.Millisecond, Duration: 200 * time.Millisecond,
+		Out: t.TempDir(), Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range readRows(t, res.RunDir) {
+		lines := strings.Split(p.Error, "\n")
+		if !strings.Contains(lines[0], "connection refused") {
+			t.Errorf("seq %d: first line %q, want the first host's cause (connection refused)", p.Seq, lines[0])
+		}
+		if !strings.Contains(p.Error, "password authentication failed") {
+			t.Errorf("seq %d: error %q lacks the second host's cause", p.Seq, p.Error)
+		}
+		seen := map[string]bool{}
+		for _, l := range lines {
+			if seen[l] {
+				t.Errorf("seq %d: line %q repeated in %q", p.Seq, l, p.Error)
+			}
+			seen[l] = true
+		}
+		if p.ErrorClass != store.ClassAuth {
+			t.Errorf("seq %d: class %q, want auth (the server's own word)", p.Seq, p.ErrorClass)
+		}
+	}
+	assertNoSecret(t, filepath.Dir(res.RunDir), "multi-wrong-pw")
 }

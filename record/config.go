@@ -11,7 +11,8 @@ type Config struct {
 	WriteDSN string // libpq URI or keyword/value string; PG* variables and ~/.pgpass fill the gaps
 	ReadDSN  string // default: WriteDSN
 
-	Interval       time.Duration // probe grid step per stream (default 100ms)
+	Interval       time.Duration // probe grid step per stream (default 100ms, or 1s/Rate)
+	Rate           float64       // probes per second per stream: the alternative to Interval (not both)
 	Duration       time.Duration // 0: until the context is cancelled
 	ConnectTimeout time.Duration // default 3s
 	QueryTimeout   time.Duration // default 3s
@@ -32,10 +33,17 @@ type Config struct {
 	// names with, asked directly and without a cache; default: the system
 	// resolver.
 	DNSServer string
+	// SkipVerify, when closed, skips the lost-write check at the end or
+	// stops it if it is running (a second Ctrl-C). Nil: never.
+	SkipVerify <-chan struct{}
 
 	// Status receives the live status display (nil: none). StatusTTY redraws
 	// in place; otherwise a plain line per stream every StatusEvery.
 	Status      io.Writer
 	StatusTTY   bool
 	StatusEvery time.Duration // default 5s
+
+	// MetricsAddr, when set, serves Prometheus metrics of the recording
+	// on http://MetricsAddr/metrics while it runs.
+	MetricsAddr string
 }

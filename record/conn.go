@@ -18,6 +18,7 @@ import (
 // *pgxpool.Conn both are one.
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 // connSource is a connection mode: how a probe gets a connection.

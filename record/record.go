@@ -4,10 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
+	"net"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +27,9 @@ const (
 	DefaultQueryTimeout   = 3 * time.Second
 	DefaultPoolSize       = 4
 	MaxInflightCap        = 512
+	// VerifyMax bounds the lost-write check at the end of a run: it keeps
+	// trying for verifyRetry, each attempt within its own timeout.
+	VerifyMax = verifyRetry + 10*time.Second
 )
 
 // Result is what a finished recording produced.
@@ -32,12 +41,18 @@ type Result struct {
 	// VerifyErr is why the lost-write check failed, if it did. The run's
 	// probes are complete regardless.
 	VerifyErr error
+	// VerifySkipped: the check was skipped on request (Config.SkipVerify);
+	// "switchwatch verify" does it later.
+	VerifySkipped bool
 }
 
 // Defaults fills the zero fields of cfg with their defaults.
 func (cfg *Config) Defaults() {
 	if cfg.ReadDSN == "" {
 		cfg.ReadDSN = cfg.WriteDSN
+	}
+	if cfg.Interval <= 0 && cfg.Rate > 0 {
+		cfg.Interval = time.Duration(float64(time.Second) / cfg.Rate)
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
@@ -82,6 +97,22 @@ func NewRunID(t time.Time) string {
 	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
+// checkGrid checks the two ways of giving the grid step before Defaults
+// fills one of them in.
+func (cfg *Config) checkGrid() error {
+	switch {
+	case cfg.Interval < 0:
+		return fmt.Errorf("--interval must be positive, got %v", cfg.Interval)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return fmt.Errorf("--rate must be a positive number of probes per second, got %v", cfg.Rate)
+	case cfg.Interval > 0 && cfg.Rate > 0:
+		return fmt.Errorf("--interval %v and --rate %v both given: say the grid step one way (--rate N is --interval 1s/N)", cfg.Interval, cfg.Rate)
+	case cfg.Rate > 0 && time.Duration(float64(time.Second)/cfg.Rate) < time.Microsecond:
+		return fmt.Errorf("--rate %v is more than a million probes per second per stream", cfg.Rate)
+	}
+	return nil
+}
+
 func (cfg *Config) validate() error {
 	if cfg.WriteDSN == "" && os.Getenv("PGHOST") == "" && os.Getenv("PGSERVICE") == "" {
 		// An empty DSN is legal for libpq (all from PG* variables), so only
@@ -104,8 +135,20 @@ func (cfg *Config) validate() error {
 	if cfg.Duration < 0 {
 		return fmt.Errorf("--duration must not be negative")
 	}
-	return checkWritable(cfg.Out)
+	return nil
 }
+
+// ErrConfig is wrapped by Run's errors for a Config that cannot be right
+// whatever the endpoint's state: a bad or conflicting setting, a DSN that
+// does not parse. The command line reports these as usage errors (exit 2);
+// every other error of Run is the recording's.
+var ErrConfig = errors.New("invalid recording settings")
+
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }
 
 // checkWritable fails early, before any connection is made, when the
 // output folder cannot be created or written.
@@ -133,47 +176,49 @@ var probeKinds = map[string]struct {
 	store.KindConnect: {probeConnect, store.EndpointWrite},
 }
 
-// endpoint is a parsed DSN and what setup learnt about it.
-type endpoint struct {
-	role     string
-	dsn      string // as given, for messages only through RedactDSN
-	cfg      *pgx.ConnConfig
-	systemID bool // may read pg_control_system()
-}
-
 // Run records until cfg.Duration has passed or ctx is cancelled, then lets
 // the probes in flight finish (each within its own timeouts), closes the
 // files and, unless cfg.NoVerify, runs the lost-write check. Cancelling ctx
 // is the normal way to end an open-ended recording and is not an error.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.checkGrid(); err != nil {
+		return nil, configError{err}
+	}
 	cfg.Defaults()
 	if err := cfg.validate(); err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	sc := &scrubber{}
 	wcfg, err := parseDSN("--write-dsn", cfg.WriteDSN, sc)
 	if err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	rcfg, err := parseDSN("--read-dsn", cfg.ReadDSN, sc)
 	if err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	table, err := quoteTable(cfg.Table)
 	if err != nil {
-		return nil, fmt.Errorf("--table: %w", err)
+		return nil, configError{fmt.Errorf("--table: %w", err)}
 	}
 	if err := checkDNSServer(cfg.DNSServer); err != nil {
+		return nil, configError{err}
+	}
+	if err := checkWritable(cfg.Out); err != nil {
 		return nil, err
 	}
 	useDNSServer(wcfg, cfg.DNSServer)
 	useDNSServer(rcfg, cfg.DNSServer)
-	eps := map[string]*endpoint{
-		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg)},
-		store.EndpointRead:  {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg)},
-	}
 	hasWrites := slices.Contains(cfg.Kinds, store.KindWrite)
-	if err := setup(ctx, &cfg, eps, table, hasWrites, sc); err != nil {
+	eps := map[string]*endpoint{
+		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg),
+			table: table, needTable: hasWrites, create: hasWrites},
+		store.EndpointRead: {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg),
+			table: table, needTable: hasWrites},
+	}
+
+	mln, err := listenMetrics(cfg.MetricsAddr)
+	if err != nil {
 		return nil, err
 	}
 
@@ -183,24 +228,38 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		RunID: cfg.RunID, Tool: "switchwatch record", ToolVersion: store.Version(), Host: host,
 		Labels: cfg.Labels, Settings: settingsOf(&cfg), Start: start.UTC(),
 	}
+	info.Settings["write_endpoint"] = endpointOf(wcfg)
+	info.Settings["read_endpoint"] = endpointOf(rcfg)
 	if info.Labels == nil {
 		info.Labels = map[string]string{}
 	}
 	w, err := store.CreateRun(cfg.Out, info, store.WriterOptions{})
 	if err != nil {
+		if mln != nil {
+			mln.Close()
+		}
 		return nil, fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
 	}
 
 	streams, err := buildStreams(&cfg, eps, table, hasWrites)
 	if err != nil {
 		w.Close()
+		if mln != nil {
+			mln.Close()
+		}
 		return nil, err
 	}
-	defer func() {
-		for _, s := range streams {
-			s.src.close()
-		}
-	}()
+	met := startMetrics(mln, streams)
+	defer met.close()
+	var closeOnce sync.Once
+	closeStreams := func() {
+		closeOnce.Do(func() {
+			for _, s := range streams {
+				s.src.close()
+			}
+		})
+	}
+	defer closeStreams()
 
 	// The writer goroutine decouples probes from disk: a segment being
 	// closed must never hold up a probe's in-flight slot.
@@ -224,7 +283,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	sch := &scheduler{
 		runID: cfg.RunID, interval: cfg.Interval, connectTimeout: cfg.ConnectTimeout,
-		queryTimeout: cfg.QueryTimeout, clock: newClock(), sc: sc, rows: rows,
+		queryTimeout: cfg.QueryTimeout, clock: newClock(), sc: sc, rows: rows, metrics: met,
 	}
 	t0 := sch.clock.t0.Add(cfg.Interval) // the first slot, a step after start
 	var until time.Time
@@ -239,6 +298,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for _, s := range streams {
 			display.streams = append(display.streams, s.stats)
 		}
+		sch.display = display
 		go func() { defer close(displayDone); display.loop(displayStop) }()
 	} else {
 		close(displayDone)
@@ -251,6 +311,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	schedulers.Wait()
 	sch.inflight.Wait() // every probe ends within its connect and query timeouts
+	// The pools go before the lost-write check: through a pooler in session
+	// mode they may hold every server connection the check needs.
+	closeStreams()
 	close(rows)
 	<-writerDone
 	close(displayStop)
@@ -271,63 +334,50 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return res, fmt.Errorf("recording stopped: %w", writeErr)
 	}
 	if !cfg.NoVerify && hasWrites {
-		vctx, cancel := context.WithTimeout(context.Background(), verifyRetry+10*time.Second)
-		res.Verify, res.VerifyErr = VerifyVia(vctx, w.Dir(), cfg.WriteDSN, cfg.Table, cfg.DNSServer)
-		cancel()
+		res.VerifySkipped = runVerify(ctx, &cfg, res, info)
 	}
 	return res, nil
 }
 
-// setup checks each endpoint once before probing. With write probes it
-// needs the write endpoint, to make sure the probe table exists (creating it
-// only when missing, so a run can start against a read-only endpoint whose
-// table is already there), and fails with a clear message otherwise. The
-// other checks are best effort: an endpoint that is down at the start is
-// what some recordings are about, and its probes will say so.
-func setup(ctx context.Context, cfg *Config, eps map[string]*endpoint, table string, hasWrites bool, sc *scrubber) error {
-	needed := map[string]bool{}
-	for _, k := range cfg.Kinds {
-		needed[probeKinds[k].endpoint] = true
+// runVerify runs the lost-write check at the end of a recording, saying so
+// on the status writer, and reports whether it was skipped. Closing
+// cfg.SkipVerify skips it (or stops it); so does cancelling ctx when the
+// recording ended by itself (--duration), since that cancel then comes
+// during the check. A check that was not done is written into run.json.
+func runVerify(ctx context.Context, cfg *Config, res *Result, info *store.RunInfo) (skipped bool) {
+	if cfg.Status != nil {
+		fmt.Fprintf(cfg.Status, "switchwatch: checking for lost writes on the write endpoint (at most %v; Ctrl-C again to skip it)\n", VerifyMax)
 	}
-	for _, role := range []string{store.EndpointWrite, store.EndpointRead} {
-		ep := eps[role]
-		mustCreate := role == store.EndpointWrite && hasWrites
-		if !needed[role] && !mustCreate {
-			continue
-		}
-		err := func() error {
-			cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout+cfg.QueryTimeout)
-			defer cancel()
-			conn, err := pgx.ConnectConfig(cctx, ep.cfg)
-			if err != nil {
-				return fmt.Errorf("connect to the %s endpoint %s before recording: %s", role, RedactDSN(ep.dsn), sc.scrub(err.Error()))
-			}
-			defer conn.Close(context.Background())
-			if mustCreate {
-				var exists bool
-				if err := conn.QueryRow(cctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
-					return fmt.Errorf("look for probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
-				}
-				if !exists {
-					if _, err := conn.Exec(cctx, createTableSQL(table)); err != nil {
-						return fmt.Errorf("create probe table %s on %s: %s", table, RedactDSN(ep.dsn), sc.scrub(err.Error()))
-					}
-				}
-			}
-			var may bool
-			if err := conn.QueryRow(cctx, "SELECT has_function_privilege('pg_control_system()', 'execute')").Scan(&may); err == nil {
-				ep.systemID = may
-			}
-			return nil
-		}()
-		if err != nil && mustCreate {
-			return err
-		}
-		if err != nil && cfg.Status != nil {
-			fmt.Fprintf(cfg.Status, "switchwatch: %v (recording anyway)\n", err)
-		}
+	vctx, cancel := context.WithTimeout(context.Background(), VerifyMax)
+	defer cancel()
+	var interrupt <-chan struct{}
+	if ctx.Err() == nil {
+		interrupt = ctx.Done()
 	}
-	return nil
+	var skip atomic.Bool
+	go func() {
+		select {
+		case <-cfg.SkipVerify:
+		case <-interrupt:
+		case <-vctx.Done():
+			return
+		}
+		skip.Store(true)
+		cancel()
+	}()
+	res.Verify, res.VerifyErr = VerifyVia(vctx, res.RunDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
+	cancel()
+	if res.Verify != nil {
+		return false
+	}
+	info.Verify = store.VerifyFailed
+	if skip.Load() {
+		info.Verify, res.VerifyErr = store.VerifySkipped, nil
+	}
+	if err := store.WriteRunInfo(res.RunDir, info); err != nil && res.VerifyErr == nil {
+		res.VerifyErr = err
+	}
+	return skip.Load()
 }
 
 func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites bool) ([]*stream, error) {
@@ -338,15 +388,25 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 		pk := probeKinds[kind]
 		ep := eps[pk.endpoint]
 		for _, conn := range cfg.Conns {
-			env := &probeEnv{}
-			switch kind {
-			case store.KindWrite:
-				env.sql = writeSQL(table, ep.systemID)
-			case store.KindRead:
-				env.sql = readSQL(table, hasWrites, ep.systemID)
-				env.readRefConn = conn
-			case store.KindConnect:
-				env.sql = connectSQL(ep.systemID)
+			// One statement per state the endpoint can be found in.
+			envs := map[prep]*probeEnv{}
+			for _, st := range []prep{{false, false}, {false, true}, {true, false}, {true, true}} {
+				env := &probeEnv{}
+				switch kind {
+				case store.KindWrite:
+					env.sql = writeSQL(table, st.systemID)
+				case store.KindRead:
+					// Without write probes, or before the probe table
+					// has reached the read endpoint, there is no key to
+					// look for and the statement has no placeholders.
+					env.sql = readSQL(table, hasWrites && st.table, st.systemID)
+					if hasWrites && st.table {
+						env.readRefConn = conn
+					}
+				case store.KindConnect:
+					env.sql = connectSQL(st.systemID)
+				}
+				envs[st] = env
 			}
 			var src connSource = &newConns{cfg: ep.cfg}
 			if conn == store.ConnPooled {
@@ -359,7 +419,7 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 				}
 				src = p
 			}
-			s := &stream{kind: kind, conn: conn, endpoint: pk.endpoint, run: pk.run, env: env, src: src,
+			s := &stream{kind: kind, conn: conn, endpoint: pk.endpoint, run: pk.run, ep: ep, envs: envs, src: src,
 				sem: make(chan struct{}, cfg.MaxInflight)}
 			s.stats = newStreamStats(s.name())
 			streams = append(streams, s)
@@ -374,6 +434,7 @@ func settingsOf(cfg *Config) map[string]any {
 		"write_dsn":       RedactDSN(cfg.WriteDSN),
 		"read_dsn":        RedactDSN(cfg.ReadDSN),
 		"interval":        cfg.Interval.String(),
+		"rate":            cfg.Rate, // 0: the grid was given as an interval
 		"duration":        cfg.Duration.String(),
 		"connect_timeout": cfg.ConnectTimeout.String(),
 		"query_timeout":   cfg.QueryTimeout.String(),
@@ -383,9 +444,32 @@ func settingsOf(cfg *Config) map[string]any {
 		"max_inflight":    cfg.MaxInflight,
 		"pool_size":       cfg.PoolSize,
 		"verify":          !cfg.NoVerify,
+		"metrics_addr":    cfg.MetricsAddr,
 	}
 	if cfg.DNSServer != "" {
 		s["dns_server"] = cfg.DNSServer
 	}
 	return s
+}
+
+// endpointOf is where a parsed DSN connects, for run.json: the DSN as given
+// may be empty (PG* variables) or a service name, so this is the one record
+// of what a run probed. Every host of a multi-host DSN is listed once (pgx
+// adds a plain-text fallback per host for sslmode=prefer). No password.
+func endpointOf(cfg *pgx.ConnConfig) map[string]any {
+	hostPort := func(host string, port uint16) string {
+		if strings.HasPrefix(host, "/") {
+			return fmt.Sprintf("unix:%s:%d", host, port)
+		}
+		return net.JoinHostPort(host, strconv.Itoa(int(port)))
+	}
+	hosts := []string{hostPort(cfg.Host, cfg.Port)}
+	for _, fb := range cfg.Fallbacks {
+		if h := hostPort(fb.Host, fb.Port); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	return map[string]any{
+		"host": cfg.Host, "port": cfg.Port, "database": cfg.Database, "user": cfg.User, "hosts": hosts,
+	}
 }

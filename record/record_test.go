@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -464,5 +465,214 @@ func TestTerminatedSessionsAreShutdown(t *testing.T) {
 	}
 	if last := s[len(s)-1]; last.Outcome != store.OutcomeOK {
 		t.Errorf("last probe %s: the pool did not reconnect", last.Outcome)
+	}
+}
+
+// TestEveryKindCombination records each combination of probe kinds, in both
+// connection modes: every probe succeeds against a healthy server. Read-only
+// and connect-only recordings (a reader endpoint watched alone) once failed
+// every probe with "bind message supplies 2 parameters".
+func TestEveryKindCombination(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	for _, kinds := range [][]string{
+		{"write"}, {"read"}, {"connect"},
+		{"write", "read"}, {"write", "connect"}, {"read", "connect"},
+		{"write", "read", "connect"},
+	} {
+		t.Run(strings.Join(kinds, ","), func(t *testing.T) {
+			res, err := record.Run(context.Background(), record.Config{
+				WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 250 * time.Millisecond, Out: t.TempDir(),
+				Kinds: kinds, Conns: []string{"new", "pooled"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			streams := byStream(readRows(t, res.RunDir))
+			if len(streams) != 2*len(kinds) {
+				t.Errorf("%d streams, want %d", len(streams), 2*len(kinds))
+			}
+			for name, s := range streams {
+				checkGrid(t, name, s, 50*time.Millisecond, 5)
+				for _, p := range s {
+					if p.Outcome != store.OutcomeOK {
+						t.Errorf("%s seq %d: %s/%s %q, want ok", name, p.Seq, p.Outcome, p.ErrorClass, p.Error)
+					}
+					if p.Kind == store.KindRead && !slices.Contains(kinds, "write") && p.SeenSeq != nil {
+						t.Errorf("%s seq %d: saw write %d in a run without writes", name, p.Seq, *p.SeenSeq)
+					}
+				}
+				// With writes, the last read sees one (the first may come
+				// before any write has committed).
+				if last := s[len(s)-1]; last.Kind == store.KindRead && slices.Contains(kinds, "write") && last.SeenSeq == nil {
+					t.Errorf("%s: the last read saw no write", name)
+				}
+			}
+			wantVerify := slices.Contains(kinds, "write")
+			if (res.Verify != nil) != wantVerify || res.VerifyErr != nil {
+				t.Errorf("verify = %+v, %v; want a check exactly when the run writes", res.Verify, res.VerifyErr)
+			}
+		})
+	}
+}
+
+// TestRateIsTheGridStep: --rate 20 is a grid of 50 ms, said so in run.json.
+func TestRateIsTheGridStep(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Rate: 20, Duration: time.Second, Out: t.TempDir(), Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range byStream(readRows(t, res.RunDir)) {
+		checkGrid(t, name, s, 50*time.Millisecond, 20)
+	}
+	info, err := store.ReadRunInfo(res.RunDir)
+	if err != nil || info.Settings["interval"] != "50ms" || info.Settings["rate"] != 20.0 {
+		t.Errorf("run.json settings %v (%v), want interval 50ms and rate 20", info.Settings, err)
+	}
+}
+
+// TestRunJSONNamesTheEndpoint: with the endpoint given only by PG*
+// variables (an empty DSN), run.json still says what was probed — host,
+// port, database, user — and never the password.
+func TestRunJSONNamesTheEndpoint(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{Password: "pgenv-secret-pw"})
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", fmt.Sprint(srv.Port()))
+	t.Setenv("PGUSER", srv.User())
+	t.Setenv("PGPASSWORD", srv.Password())
+	t.Setenv("PGDATABASE", "postgres")
+	t.Setenv("PGSSLMODE", "disable")
+	out := t.TempDir()
+	res, err := record.Run(context.Background(), record.Config{
+		Interval: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Out: out, Kinds: []string{"connect"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := store.ReadRunInfo(res.RunDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"write_endpoint", "read_endpoint"} {
+		ep, _ := info.Settings[key].(map[string]any)
+		if ep["host"] != "127.0.0.1" || ep["port"] != float64(srv.Port()) || ep["database"] != "postgres" || ep["user"] != srv.User() {
+			t.Errorf("run.json %s = %v, want 127.0.0.1:%d database postgres user %s", key, info.Settings[key], srv.Port(), srv.User())
+		}
+		if hosts, _ := ep["hosts"].([]any); len(hosts) != 1 || hosts[0] != srv.Addr() {
+			t.Errorf("run.json %s hosts = %v, want [%s]", key, ep["hosts"], srv.Addr())
+		}
+	}
+	assertNoSecret(t, out, "pgenv-secret-pw")
+}
+
+// waitForRowsUnder waits until the recording under out has n rows.
+func waitForRowsUnder(t *testing.T, out string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		rows := 0
+		runs, _ := store.FindRuns(out)
+		for _, dir := range runs {
+			store.ReadRun(dir, func(*store.Probe) error { rows++; return nil }, func(store.SkippedFile) {})
+		}
+		if rows >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("the recording under %s did not get %d rows in 60 s", out, n)
+}
+
+// TestStartsBeforeTheEndpoint starts a recording while its endpoint refuses
+// connections (a fresh server, stopped: nothing listens on its port), then
+// brings the server up. Every stream records its failures first, then its
+// successes; the probe table is created on the first success and the
+// lost-write check passes.
+func TestStartsBeforeTheEndpoint(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	started := make(chan error, 1)
+	go func() {
+		waitForRowsUnder(t, out, 24) // a few failures on each of the 6 streams
+		started <- srv.Start(context.Background())
+	}()
+	var status strings.Builder
+	var mu sync.Mutex
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 6 * time.Second, Out: out,
+		Kinds: []string{"write", "read", "connect"}, Conns: []string{"new", "pooled"},
+		Status: lockedWriter{&status, &mu}, StatusEvery: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-started; err != nil {
+		t.Fatalf("start the server: %v", err)
+	}
+	streams := byStream(readRows(t, res.RunDir))
+	if len(streams) != 6 {
+		t.Fatalf("%d streams, want 6", len(streams))
+	}
+	for name, s := range streams {
+		checkGrid(t, name, s, 50*time.Millisecond, 120)
+		if s[0].ErrorClass != store.ClassRefused {
+			t.Errorf("%s: first probe %s/%s %q, want refused", name, s[0].Outcome, s[0].ErrorClass, s[0].Error)
+		}
+		ok := false
+		for _, p := range s {
+			if p.Outcome == store.OutcomeOK {
+				ok = true
+			} else if ok {
+				t.Errorf("%s seq %d: %s/%s %q after the endpoint answered", name, p.Seq, p.Outcome, p.ErrorClass, p.Error)
+			}
+		}
+		if !ok {
+			t.Errorf("%s: no successful probe after the server came up", name)
+		}
+	}
+	if v := res.Verify; v == nil || v.AcknowledgedPresent == 0 || v.AcknowledgedMissing != 0 || v.Unexpected != 0 {
+		t.Errorf("verify = %+v (%v), want acknowledged writes, all present", res.Verify, res.VerifyErr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for name, s := range streams {
+		if !strings.Contains(status.String(), name+": the "+s[0].Endpoint+" endpoint is not reachable yet (refused") {
+			t.Errorf("stderr does not say that %s is not reachable yet:\n%s", name, status.String())
+		}
+	}
+	if !strings.Contains(status.String(), "answers now") {
+		t.Errorf("stderr does not say that the endpoint answers now:\n%s", status.String())
+	}
+}
+
+// TestSkipVerify: a closed SkipVerify skips the check; the run says so in
+// run.json until "switchwatch verify" (record.Verify) does it.
+func TestSkipVerify(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	skip := make(chan struct{})
+	close(skip)
+	res, err := record.Run(context.Background(), record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Out: t.TempDir(),
+		Kinds: []string{"write"}, SkipVerify: skip,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.VerifySkipped || res.Verify != nil || res.VerifyErr != nil {
+		t.Errorf("result: skipped %v, verify %+v, error %v; want skipped", res.VerifySkipped, res.Verify, res.VerifyErr)
+	}
+	if info, err := store.ReadRunInfo(res.RunDir); err != nil || info.Verify != store.VerifySkipped {
+		t.Errorf("run.json verify = %q (%v), want %q", info.Verify, err, store.VerifySkipped)
+	}
+	if v, err := record.Verify(context.Background(), res.RunDir, srv.DSN(), record.DefaultTable); err != nil || v.AcknowledgedPresent != 4 {
+		t.Errorf("verify later = %+v, %v; want 4 acknowledged and present", v, err)
+	}
+	if info, err := store.ReadRunInfo(res.RunDir); err != nil || info.Verify != "" {
+		t.Errorf("run.json verify after the check = %q (%v), want empty", info.Verify, err)
 	}
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -26,7 +27,8 @@ type probeEnv struct {
 type stream struct {
 	kind, conn, endpoint string
 	run                  probeFunc
-	env                  *probeEnv
+	ep                   *endpoint
+	envs                 map[prep]*probeEnv // by what the endpoint was found to be
 	src                  connSource
 	sem                  chan struct{} // in-flight bound
 	stats                *streamStats
@@ -58,6 +60,8 @@ type scheduler struct {
 	clock          clock
 	sc             *scrubber
 	rows           chan<- store.Probe
+	display        *statusDisplay // nil: no live status
+	metrics        *metrics       // nil: no --metrics-addr
 	inflight       sync.WaitGroup
 }
 
@@ -124,7 +128,10 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 		p.ConnectDone = sch.clock.ns(time.Now())
 		ph = phaseQuery
 		qctx, cancel := context.WithTimeout(context.Background(), sch.queryTimeout)
-		err = s.run(qctx, q, s.env, &p)
+		var st prep
+		if st, err = s.ep.ensure(qctx, q); err == nil {
+			err = s.run(qctx, q, s.envs[st], &p)
+		}
 		cancel()
 	}
 	end := time.Now()
@@ -132,7 +139,7 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 	p.LatencyNS = int64(end.Sub(start))
 	if err != nil {
 		p.Outcome, p.ErrorClass, p.SQLState = classify(err, ph)
-		p.Error = boundedError(sch.sc, err)
+		p.Error = boundedError(sch.sc, errors.New(causeLines(err)))
 	} else {
 		p.Outcome = store.OutcomeOK
 	}
@@ -143,6 +150,7 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 }
 
 func (sch *scheduler) emit(s *stream, p store.Probe) {
-	s.stats.add(&p)
+	sch.display.note(s.stats.add(&p))
+	sch.metrics.observe(s, &p)
 	sch.rows <- p
 }

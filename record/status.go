@@ -19,15 +19,37 @@ type streamStats struct {
 	state     string // outcome or error class of the latest probe
 	lastError string
 	lastErrAt time.Time
+	answered  bool  // a probe of this stream has succeeded
+	downNoted bool  // and before that, the stream said it is not reachable yet
+	failed    int64 // failed probes before the first success
 }
 
 func newStreamStats(name string) *streamStats {
 	return &streamStats{name: name, counts: map[string]int64{}}
 }
 
-func (s *streamStats) add(p *store.Probe) {
+// add counts a probe. It returns a note for stderr when the stream's
+// reachability is news: the first failure before any success (the
+// endpoint is not reachable yet), then the first success after that.
+func (s *streamStats) add(p *store.Probe) (note string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.answered {
+		switch {
+		case p.Outcome == store.OutcomeOK:
+			s.answered = true
+			if s.downNoted {
+				note = fmt.Sprintf("%s: the %s endpoint answers now, after %d failed probes", s.name, p.Endpoint, s.failed)
+			}
+		case p.Failed():
+			s.failed++
+			if !s.downNoted {
+				s.downNoted = true
+				note = fmt.Sprintf("%s: the %s endpoint is not reachable yet (%s: %s); recording the failures until it answers%s",
+					s.name, p.Endpoint, p.ErrorClass, firstLine(p.Error), startHint(p))
+			}
+		}
+	}
 	s.counts[p.Outcome]++
 	s.state = p.Outcome
 	if p.ErrorClass != "" {
@@ -37,6 +59,7 @@ func (s *streamStats) add(p *store.Probe) {
 		s.lastError = p.Error
 		s.lastErrAt = time.Now()
 	}
+	return note
 }
 
 // line renders the stream's status in one line.
@@ -69,6 +92,9 @@ type statusDisplay struct {
 	streams []*streamStats
 	start   time.Time
 	drawn   int // lines drawn last time, to move the cursor back up
+
+	mu    sync.Mutex // the writer, between draw and note
+	notes []string   // waiting for the next redraw (tty)
 }
 
 func (d *statusDisplay) loop(stop <-chan struct{}) {
@@ -90,11 +116,17 @@ func (d *statusDisplay) loop(stop <-chan struct{}) {
 }
 
 func (d *statusDisplay) draw() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var b strings.Builder
 	elapsed := time.Since(d.start).Round(time.Second)
 	if d.tty && d.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", d.drawn) // back to the first line of the last drawing
 	}
+	for _, n := range d.notes { // scroll up with the output above
+		fmt.Fprintf(&b, "\x1b[2Kswitchwatch: %s\n", n)
+	}
+	d.notes = nil
 	lines := 0
 	for _, s := range d.streams {
 		if d.tty {
@@ -105,4 +137,37 @@ func (d *statusDisplay) draw() {
 	}
 	d.drawn = lines
 	io.WriteString(d.w, b.String())
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// startHint is what a failure at the start may mean besides an outage.
+// Authentication and unknown-database errors are recorded like any other
+// failure (during a switchover a new server may briefly reject a login it
+// will accept later), so a wrong DSN shows itself here and in the status.
+func startHint(p *store.Probe) string {
+	switch {
+	case p.ErrorClass == store.ClassAuth:
+		return "; if it persists, check the DSN's user and password"
+	case p.SQLState == "3D000":
+		return "; if it persists, check the DSN's database name"
+	}
+	return ""
+}
+
+// note prints a line above the live status (nil display: nowhere).
+func (d *statusDisplay) note(msg string) {
+	if d == nil || msg == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tty {
+		d.notes = append(d.notes, msg) // drawn above the status at its next redraw
+		return
+	}
+	fmt.Fprintf(d.w, "switchwatch: %s\n", msg)
 }

@@ -95,6 +95,12 @@ func VerifyVia(ctx context.Context, runDir, writeDSN, table, dnsServer string) (
 	if err := store.WriteVerify(runDir, v); err != nil {
 		return nil, err
 	}
+	if info.Verify != "" { // done now: run.json no longer says it was not
+		info.Verify = ""
+		if err := store.WriteRunInfo(runDir, info); err != nil {
+			return v, err
+		}
+	}
 	return v, nil
 }
 

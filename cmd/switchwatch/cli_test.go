@@ -127,6 +127,12 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{[]string{"import", "pgbench", "x.log"}, "--out"},
 		{[]string{"bogus"}, `"bogus"`},
 		{[]string{"analyze", "-by", "strategy", "x"}, "two dashes: --by"},
+		// settings record itself refuses, before touching anything
+		{[]string{"record", "--write-dsn", "host=127.0.0.1", "--out", "OUT", "--rate", "5", "--interval", "1s"}, "--rate"},
+		{[]string{"record", "--write-dsn", "host=127.0.0.1", "--out", "OUT", "--interval", "0"}, "--interval"},
+		{[]string{"record", "--write-dsn", "host=127.0.0.1", "--out", "OUT", "--probes", "writ"}, `"writ"`},
+		{[]string{"record", "--write-dsn", "host=127.0.0.1", "--out", "OUT", "--dns-server", "nowhere"}, "--dns-server"},
+		{[]string{"record", "--write-dsn", "port=notanumber", "--out", "OUT"}, "--write-dsn"},
 	} {
 		stdout, stderr, code := invoke(t, c.args...)
 		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")

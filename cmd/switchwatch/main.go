@@ -194,6 +194,11 @@ func exitCode(err error) int {
 	case errors.As(err, &ue):
 		return 2
 	}
+	// an error that carries its own status (record's "recorded, check not done")
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
 	return 1
 }
 

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/switchwatch/switchwatch/record"
 	"golang.org/x/term"
@@ -29,7 +32,9 @@ pooled (long-lived pool connections, replaced after errors, like an
 application). Every kind runs in every mode, each on its own grid.
 
 When the run ends, the lost-write check reads the keys back from the write
-endpoint and writes verify.json (see also "switchwatch verify").
+endpoint and writes verify.json (see also "switchwatch verify"); a second
+Ctrl-C skips it. Exit status: 0 recorded and checked, 1 failed, 2 usage,
+3 recorded but the check not done.
 
 Example:
   switchwatch record --write-dsn "host=db.example.com user=app dbname=app" \
@@ -45,7 +50,8 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	var quiet, cleanup bool
 	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
 	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
-	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
+	fs.DurationVar(&cfg.Interval, "interval", 0, "probe grid step, per stream (default 100ms)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "probes per second per stream, instead of --interval (e.g. --rate 200)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
@@ -60,12 +66,16 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
 	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	if fs.Changed("interval") && cfg.Interval <= 0 {
+		return fs.usagef("--interval must be positive, got %v", cfg.Interval)
 	}
 	if cleanup {
 		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
@@ -83,17 +93,60 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 			cfg.StatusTTY = true
 		}
 	}
+	// A second Ctrl-C (or SIGTERM) skips the lost-write check.
+	skip, recorded := make(chan struct{}), make(chan struct{})
+	defer close(recorded)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-recorded:
+			return
+		}
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigs)
+		select {
+		case <-sigs:
+			close(skip)
+		case <-recorded:
+		}
+	}()
+	cfg.SkipVerify = skip
 	res, err := record.Run(ctx, cfg)
+	if errors.Is(err, record.ErrConfig) {
+		return fs.usagef("%v", err)
+	}
 	if res != nil {
 		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
 		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
 			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
+		later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
 		switch {
+		case err != nil:
 		case res.Verify != nil:
 			fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
+		case res.VerifySkipped:
+			fmt.Fprintln(stdout, "lost-write check: skipped")
+			return exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}
 		case res.VerifyErr != nil:
-			fmt.Fprintf(stderr, "switchwatch: lost-write check failed (run \"switchwatch verify %s\" later): %v\n", res.RunDir, res.VerifyErr)
+			fmt.Fprintln(stdout, "lost-write check: failed")
+			return exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}
 		}
 	}
 	return err
 }
+
+// exitNotChecked is the exit status of a recording whose lost-write check
+// was not done (skipped, or it failed): the run is complete, the verdicts
+// are not. 1 is a recording that failed, 2 a usage error.
+const exitNotChecked = 3
+
+// exitError is an error with its own exit status (see main).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+func (e exitError) ExitCode() int { return e.code }

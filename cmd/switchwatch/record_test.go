@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -219,6 +222,11 @@ func TestRecordFlagErrors(t *testing.T) {
 		{[]string{"record", "--write-dsn", "host=x"}, "--out is empty"},
 		{[]string{"record", "--out", t.TempDir(), "--label", "novalue"}, "want key=value"},
 		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "postgres://u:pw-in-bad-dsn@h:badport/db"}, "--write-dsn"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--interval", "50ms", "--rate", "200"}, "--interval 50ms and --rate 200 both given"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--interval", "0"}, "--interval must be positive, got 0s"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--interval", "-1s"}, "--interval must be positive, got -1s"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--rate", "-5"}, "--rate must be a positive number"},
+		{[]string{"record", "--out", t.TempDir(), "--write-dsn", "host=x", "--rate", "1e9"}, "more than a million probes per second"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), &stdout, &stderr, c.args)
@@ -233,5 +241,65 @@ func TestRecordFlagErrors(t *testing.T) {
 		if strings.Contains(msg, "pw-in-bad-dsn") {
 			t.Errorf("%v: password in error %q", c.args, msg)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRecordSecondInterruptSkipsCheck: the server goes away, the first
+// Ctrl-C ends the recording and the lost-write check starts retrying (and
+// says so); a second Ctrl-C skips it, and the exit status says the run was
+// recorded but not checked.
+func TestRecordSecondInterruptSkipsCheck(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	out := t.TempDir()
+	cmd := switchwatchCmd(context.Background(), "record", "--write-dsn", srv.DSN(), "--out", out,
+		"--interval", "50ms", "--probes", "write", "--run-id", "skipped")
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForRows(t, filepath.Join(out, "run=skipped"), 10)
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stderr.String(), "checking for lost writes") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no word of the lost-write check in 60 s; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the second signal must come after the first was taken
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("exit %v, want status 3 (recorded, check not done); stderr:\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "lost-write check was skipped") || !strings.Contains(stdout.String(), "lost-write check: skipped") {
+		t.Errorf("output does not say the check was skipped:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+	}
+	info, err := store.ReadRunInfo(filepath.Join(out, "run=skipped"))
+	if err != nil || info.End == nil || info.Verify != store.VerifySkipped {
+		t.Errorf("run.json: %+v, %v; want ended, verify skipped", info, err)
 	}
 }

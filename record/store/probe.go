@@ -63,7 +63,7 @@ const (
 	ClassAuth               = "auth"
 	ClassReadOnly           = "read_only"            // SQLSTATE 25006
 	ClassShutdown           = "shutdown"             // SQLSTATE 57P01, 57P02, 57P03
-	ClassTooManyConnections = "too_many_connections" // SQLSTATE 53300
+	ClassTooManyConnections = "too_many_connections" // SQLSTATE 53300; PgBouncer's 08P01 "no more connections allowed"
 	ClassOther              = "other"
 	ClassInflightLimit      = "inflight_limit" // only with OutcomeSkipped
 	// ClassInferred marks rows an importer inferred rather than observed:

@@ -27,7 +27,17 @@ type RunInfo struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Probes counts the rows written, by outcome, when the run closed.
 	Probes map[string]int64 `json:"probes,omitempty"`
+	// Verify says, when the lost-write check at the end of the recording
+	// was not done, why: VerifySkipped or VerifyFailed ("switchwatch
+	// verify" does it later). Empty: done (verify.json), or not asked for.
+	Verify string `json:"verify,omitempty"`
 }
+
+// Values of RunInfo.Verify.
+const (
+	VerifySkipped = "skipped"
+	VerifyFailed  = "failed"
+)
 
 // WriteRunInfo writes run.json into runDir atomically (temporary file, sync,
 // rename), so a reader never sees half of it.

@@ -331,6 +331,17 @@ func TestClassifySQLState(t *testing.T) {
 			t.Errorf("ClassifySQLState(%q) outcome = %q", code, outcome)
 		}
 	}
+	// PgBouncer's max_client_conn is a protocol violation by code; only
+	// its message says what it is.
+	for _, c := range []struct{ code, msg, want string }{
+		{"08P01", "no more connections allowed (max_client_conn)", ClassTooManyConnections},
+		{"08P01", "invalid startup packet", ClassOther},
+		{"53300", "sorry, too many clients already", ClassTooManyConnections},
+	} {
+		if _, class := ClassifyServerError(c.code, c.msg); class != c.want {
+			t.Errorf("ClassifyServerError(%q, %q) = %q, want %q", c.code, c.msg, class, c.want)
+		}
+	}
 }
 
 func TestCutError(t *testing.T) {
