@@ -95,6 +95,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		} else {
 			s.slowNS, s.slowSource = slowThreshold(s.rows)
 		}
+		s.stallNS, s.stallSource = stallSetting(s.rows, opt)
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {
@@ -136,6 +137,7 @@ func (s *stream) result() StreamResult {
 	r := StreamResult{
 		Stream: s.name, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint,
 		IntervalNS: s.interval, SlowThresholdNS: s.slowNS, SlowThresholdSource: s.slowSource,
+		StallThresholdNS: s.stallNS, StallThresholdSource: s.stallSource,
 		Probes: int64(len(s.rows)), Duplicates: s.dups, OutOfOrder: s.outOfOrder, MissingSeqs: s.missing,
 		States:        map[State]int64{},
 		StateNS:       map[State]int64{},
@@ -194,7 +196,7 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 	// the outage span splits latencies into before, during, after
 	outStart, outEnd := int64(math.MaxInt64), int64(math.MaxInt64)
 	for _, sp := range spans {
-		if sp.sev != sevHealthy {
+		if failing(sp.sev) {
 			if outStart == math.MaxInt64 {
 				outStart = sp.start
 			}
@@ -302,7 +304,7 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 			if failed(st) {
 				sc.phaseClasses[p][x.class&31]++
 			}
-			if (st == stOK || st == stSlow) && x.ident != 0 {
+			if succeeded(st) && x.ident != 0 {
 				if x.ident != runIdent || p != runPhase {
 					flush()
 					runIdent, runPhase = x.ident, p

@@ -119,7 +119,14 @@ func (rep *Report) headline(g *GroupView) string {
 	}
 	lead := fmt.Sprintf("**%s** (%d %s): ", name, len(g.Runs), plural(len(g.Runs), "run", "runs"))
 	if st := g.Stat("write_downtime"); st != nil {
-		parts = append(parts, fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N))
+		w := fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N)
+		if st.Max == 0 {
+			w = "writes never failed"
+		}
+		if c := groupStallClause(g, store.KindWrite); c != "" {
+			w += "; " + c
+		}
+		parts = append(parts, w)
 	} else {
 		parts = append(parts, "no write probes were recorded")
 	}
@@ -183,6 +190,29 @@ func (rep *Report) headline(g *GroupView) string {
 		s += " " + rep.capacitySentence(c)
 	}
 	return s
+}
+
+// groupStallClause is stallClause for the runs of a group (medians and p95
+// across runs): "" when no run of the group stalled.
+func groupStallClause(g *GroupView, kind string) string {
+	stall, waited := g.Stat(kind+"_stall_time"), g.Stat(kind+"_disruption_max_latency")
+	if stall == nil || waited == nil || stall.Max == 0 {
+		return ""
+	}
+	threshold := ""
+	for _, r := range g.Runs {
+		d, ok := r.Metrics.Disruption[kind]
+		if !ok {
+			continue
+		}
+		t := fmtExact(float64(d.StallThresholdNS))
+		if threshold != "" && t != threshold {
+			threshold = "their stall threshold"
+			break
+		}
+		threshold = t
+	}
+	return stallClause("a median of "+secStat(waited), threshold, "a median of "+secStat(stall), true)
 }
 
 // capacitySentence turns the capacity numbers into the sizing answer.

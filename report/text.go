@@ -115,8 +115,13 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	if !m.Recovered {
 		rec = "NOT RECOVERED by the end of the run"
 	}
-	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s; %d outage windows, %s\n",
-		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), m.Outages, rec)
+	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s, stalled %s; %d outage windows, %s\n",
+		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), fmtDurPM(m.StalledTime), m.Outages, rec)
+	for _, k := range []string{store.KindWrite, store.KindRead} {
+		if l := runDisruptionLine(m, k); l != "" {
+			fmt.Fprintf(b, "  %s\n", l)
+		}
+	}
 	var when []string
 	for _, x := range []struct {
 		what string
