@@ -220,6 +220,9 @@ func (rep *Report) capacitySentence(c *Capacity) string {
 	rate := fmtCount(rep.Opt.Rate)
 	s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover (median; p95 %s)",
 		rate, c.Kind, fmtCount(c.Failed.Median), c.Kind, fmtCount(c.Failed.P95))
+	if c.Stalled != nil && c.Stalled.Max > 0 {
+		s += fmt.Sprintf(" and %s more that wait longer than the stall threshold (p95 %s)", fmtCount(c.Stalled.Median), fmtCount(c.Stalled.P95))
+	}
 	if rep.Opt.Retry != nil && c.FailedRetry != nil {
 		s += fmt.Sprintf("; with %s, expect %s failed %ss (p95 %s) and up to %s extra latency at p95 (median %s)",
 			rep.Opt.Retry, fmtCount(c.FailedRetry.Median), c.Kind, fmtCount(c.FailedRetry.P95),

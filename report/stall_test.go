@@ -44,3 +44,13 @@ func TestStalledIsLateNotFailed(t *testing.T) {
 		t.Errorf("stall time %v, want 2s", got)
 	}
 }
+
+// At a rate, the capacity planning counts the requests that would wait
+// beyond the stall threshold apart from the failed ones.
+func TestReplayCountsStalledRequests(t *testing.T) {
+	tl, _ := TimelineOf(stallRun(), store.KindWrite)
+	rp := ReplayTimeline(&tl, nil)
+	if rp.Failing != int64(time.Second) || rp.Stalled != int64(2*time.Second) {
+		t.Errorf("replay failing %v stalled %v, want 1s and 2s", time.Duration(rp.Failing), time.Duration(rp.Stalled))
+	}
+}
