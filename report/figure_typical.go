@@ -106,7 +106,7 @@ func (rep *Report) renderTypical(w io.Writer, format string) error {
 			l.Dashes = []vg.Length{6, 3}
 		}
 		p.Add(l)
-		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s: %ss (%d runs)", rep.groupName(c.Group, 40), c.Kind, c.Runs), Color: l.Color, Line: true, Dashes: l.Dashes})
+		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s: %ss (%d %s)", rep.groupName(c.Group, 40), c.Kind, c.Runs, plural(c.Runs, "run", "runs")), Color: l.Color, Line: true, Dashes: l.Dashes})
 	}
 	p.X.Min, p.X.Max = from, to
 	p.Y.Min, p.Y.Max = -3, 103
