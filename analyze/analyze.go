@@ -27,6 +27,10 @@ type Options struct {
 	// Slow overrides the slow threshold of every stream (0: derive it from
 	// each stream's steady state, see the package doc).
 	Slow time.Duration
+	// Stall overrides the stall threshold of every stream (0: derive it
+	// from each stream's steady state, see the package doc): a successful
+	// probe slower than it is stalled, a disruption like a failure.
+	Stall time.Duration
 	// Events names extra event files (events.jsonl format) whose events
 	// apply to every run whose time span they fall in.
 	Events []string

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 const (
 	stOK uint8 = iota
 	stSlow
+	stStalled
 	stReadOnly
 	stUnavailable
 	stError
@@ -20,6 +22,7 @@ const (
 // Severities of phase states, in the order of PhaseStates.
 const (
 	sevHealthy uint8 = iota
+	sevStalled
 	sevReadOnly
 	sevError
 	sevUnavailable
@@ -27,7 +30,7 @@ const (
 
 // severity maps a probe state to the phase severity it implies; skipped
 // has none of its own (it carries on the state before it).
-var severity = [...]uint8{stOK: sevHealthy, stSlow: sevHealthy, stReadOnly: sevReadOnly, stUnavailable: sevUnavailable, stError: sevError, stSkipped: sevUnavailable}
+var severity = [...]uint8{stOK: sevHealthy, stSlow: sevHealthy, stStalled: sevStalled, stReadOnly: sevReadOnly, stUnavailable: sevUnavailable, stError: sevError, stSkipped: sevUnavailable}
 
 // classStates is the one decision, for every error class in
 // store.ErrorClasses, of what a failed probe with that class says about
@@ -66,6 +69,7 @@ func ClassState(c string) (State, bool) {
 // phaseLabels say the phase states as a person would.
 var phaseLabels = map[PhaseState]string{
 	PhaseHealthy:     "healthy",
+	PhaseStalled:     "stalled",
 	PhaseReadOnly:    "read-only",
 	PhaseError:       "error",
 	PhaseUnavailable: "unavailable",
@@ -88,10 +92,15 @@ var classState = func() [32]uint8 {
 	return a
 }()
 
-// classify gives a probe its state; slow is the stream's slow threshold.
-func classify(x *row, slow int64) uint8 {
+// classify gives a probe its state; slow and stall are the stream's slow
+// and stall thresholds. Above the stall threshold a successful probe is
+// stalled, else above the slow threshold it is slow.
+func classify(x *row, slow, stall int64) uint8 {
 	switch x.outcome {
 	case outOK:
+		if x.latency > stall {
+			return stStalled
+		}
 		if x.latency > slow {
 			return stSlow
 		}
@@ -107,8 +116,15 @@ func classify(x *row, slow int64) uint8 {
 	return stError
 }
 
-// failed reports whether a state is a failure (not ok, slow or skipped).
+// failed reports whether a state is a failure (not ok, slow, stalled or skipped).
 func failed(st uint8) bool { return st == stReadOnly || st == stUnavailable || st == stError }
+
+// succeeded reports whether a state is a successful probe (ok, slow or stalled).
+func succeeded(st uint8) bool { return st == stOK || st == stSlow || st == stStalled }
+
+// failing reports whether a phase severity is a failure (read-only, error,
+// unavailable), not healthy or stalled.
+func failing(sev uint8) bool { return sev >= sevReadOnly }
 
 // Slow threshold defaults (see the package doc).
 const (
@@ -120,11 +136,10 @@ const (
 	slowSourceNone = "none" // no successful probe to derive it from
 )
 
-// slowThreshold derives a stream's slow threshold from its steady state:
-// ten times the median latency of its successful probes before the first
-// failure (of all of them when fewer than slowMinSteady precede it), and at
-// least slowFloor.
-func slowThreshold(rows []row) (int64, string) {
+// steadyMedian is the median latency of a stream's successful probes
+// before its first failure (of all of them when fewer than slowMinSteady
+// precede it); false when no probe succeeded.
+func steadyMedian(rows []row) (int64, bool) {
 	var h hist
 	for i := range rows {
 		x := &rows[i]
@@ -144,18 +159,52 @@ func slowThreshold(rows []row) (int64, string) {
 		}
 	}
 	if h.n == 0 {
+		return 0, false
+	}
+	return h.quantile(0.5), true
+}
+
+// slowThreshold derives a stream's slow threshold from its steady state:
+// ten times its steady median latency (steadyMedian), and at least
+// slowFloor.
+func slowThreshold(rows []row) (int64, string) {
+	m, ok := steadyMedian(rows)
+	if !ok {
 		return slowFloor, slowSourceNone
 	}
-	return max(slowFactor*h.quantile(0.5), slowFloor), slowSourceRun
+	return max(slowFactor*m, slowFloor), slowSourceRun
+}
+
+// Stall threshold defaults (see the package doc): a stalled probe is a
+// disruption, not jitter, so the default is far above the slow threshold.
+const (
+	stallFactor = 100
+	stallFloor  = int64(100 * time.Millisecond)
+)
+
+// stallThreshold derives a stream's stall threshold from its steady state:
+// a hundred times its steady median latency, and at least stallFloor: ten
+// times the slow threshold in both of its parts.
+func stallThreshold(rows []row) (int64, string) {
+	m, ok := steadyMedian(rows)
+	if !ok {
+		return stallFloor, slowSourceNone
+	}
+	return max(stallFactor*m, stallFloor), slowSourceRun
 }
 
 // Classify gives one probe row its state exactly as the analysis does;
-// slowNS is its stream's slow threshold (StreamResult.SlowThresholdNS).
-// Renderers use it to colour probes the way the analyzer counted them.
-func Classify(p *store.Probe, slowNS int64) State {
+// slowNS and stallNS are its stream's thresholds (StreamResult.SlowThresholdNS
+// and StallThresholdNS). Renderers use it to colour probes the way the
+// analyzer counted them. A stallNS of 0 (a summary written before the
+// stalled state existed) stalls nothing.
+func Classify(p *store.Probe, slowNS, stallNS int64) State {
+	if stallNS <= 0 {
+		stallNS = math.MaxInt64
+	}
 	x := row{outcome: outcomeCode(p.Outcome), class: classCode[p.ErrorClass], latency: p.LatencyNS}
 	if p.ErrorClass != "" && x.class == classNone {
 		x.class = classOther
 	}
-	return States[classify(&x, slowNS)]
+	return States[classify(&x, slowNS, stallNS)]
 }

@@ -7,7 +7,7 @@ import (
 )
 
 func TestClassify(t *testing.T) {
-	const slow = 1000
+	const slow, stall = 1000, 5000
 	cases := []struct {
 		outcome, class string
 		latency        int64
@@ -16,6 +16,8 @@ func TestClassify(t *testing.T) {
 		{store.OutcomeOK, "", 10, StateOK},
 		{store.OutcomeOK, "", 1000, StateOK},
 		{store.OutcomeOK, "", 1001, StateSlow},
+		{store.OutcomeOK, "", 5000, StateSlow},
+		{store.OutcomeOK, "", 5001, StateStalled},
 		{store.OutcomeSkipped, store.ClassInflightLimit, 0, StateSkipped},
 		{store.OutcomeError, store.ClassReadOnly, 5, StateReadOnly},
 		{store.OutcomeTimeout, "", 3e9, StateUnavailable},
@@ -35,7 +37,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := store.Probe{Outcome: c.outcome, ErrorClass: c.class, LatencyNS: c.latency}
-		if got := Classify(&p, slow); got != c.want {
+		if got := Classify(&p, slow, stall); got != c.want {
 			t.Errorf("%s/%s latency %d: %s, want %s", c.outcome, c.class, c.latency, got, c.want)
 		}
 	}
@@ -52,7 +54,7 @@ func TestEveryClassAndStateHasADecision(t *testing.T) {
 			continue
 		}
 		p := store.Probe{Outcome: store.OutcomeError, ErrorClass: c}
-		if got := Classify(&p, 1); got != s {
+		if got := Classify(&p, 1, 2); got != s {
 			t.Errorf("a probe failing with %q is classified %s, classStates says %s", c, got, s)
 		}
 	}

@@ -7,7 +7,8 @@
 //	colread.go   the fast reader: only the needed column chunks (named by store.ProbeColumns), page by
 //	             page, into compact rows; an absent optional column reads as NULL
 //	model.go     the compact row, the symbol table, a run's rows by stream
-//	classify.go  give every probe a State; the slow threshold
+//	classify.go  give every probe a State; the slow and stall thresholds
+//	stall.go     the stall threshold option, stalled spans until the answer, the disruption metrics
 //	segment.go   order a stream, take out clock steps, cut it into maximal intervals of one State,
 //	             and combine the streams into the run's phases
 //	run.go       one run from rows to RunResult; the pass that collects per-phase facts
@@ -45,13 +46,32 @@
 // stream's own steady state: ten times the median latency of its successful
 // probes before the first failure (all of them when fewer than 20 precede
 // it), and at least 10 ms, so that ordinary jitter never counts as slow.
+// Slow is mild slowness and stays healthy.
+//
+// # Stalled probes
+//
+// A probe that succeeded above its stream's stall threshold is stalled: the
+// client waited, a disruption though not a failure (a pooler's PAUSE, a
+// proxy buffering a switchover). Unless --stall sets it (an SLO, e.g. 1 s),
+// the stall threshold is a hundred times the same steady median, and at
+// least 100 ms: ten times the slow threshold in both parts. Above it a
+// probe is stalled whatever the slow threshold is. A stalled stretch of a
+// stream lasts until its last stalled probe was answered: held requests are
+// released together, and by intended start alone a hold of H would measure
+// H minus the threshold. The backlog after failures is stalled the same way,
+// so a stream is not healthy until its latency is back under the threshold.
+// Failing and stalling stay separate numbers: downtime and outages count
+// failures; stalled time and Metrics.Disruption (by kind: stall time,
+// disruption time from the first failure or stall to the last, and the max
+// and p99 latency inside it) measure the wait.
 //
 // # Phases
 //
 // At every moment each stream is in the state of its latest probe; ok and
 // slow are healthy, and a skipped probe (the in-flight limit was hit) carries
 // on the state before it, since it tells nothing new. The run is in the most
-// severe state of its streams: unavailable > error > read_only > healthy.
+// severe state of its streams: unavailable > error > read_only > stalled >
+// healthy.
 // Read-only therefore means: writes fail with read_only while no stream is
 // unavailable or failing otherwise. No order of phases is assumed.
 //

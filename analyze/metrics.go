@@ -32,11 +32,12 @@ func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longe
 	return total, longest
 }
 
-// outageWindows merges contiguous non-healthy spans into windows.
+// outageWindows merges contiguous failing spans (read-only, error,
+// unavailable; not stalled) into windows.
 func outageWindows(spans []span) [][2]int64 {
 	var out [][2]int64
 	for _, sp := range spans {
-		if sp.sev == sevHealthy {
+		if !failing(sp.sev) {
 			continue
 		}
 		if n := len(out); n > 0 && out[n-1][1] == sp.start {
@@ -74,7 +75,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	for _, sp := range spans {
 		d := &m.UnavailableTime
 		switch sp.sev {
-		case sevHealthy:
+		case sevHealthy, sevStalled:
 			continue
 		case sevReadOnly:
 			d = &m.ReadOnlyTime
@@ -86,7 +87,9 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	}
 	wins := outageWindows(spans)
 	m.Outages = len(wins)
-	m.Recovered = len(spans) == 0 || spans[len(spans)-1].sev == sevHealthy
+	m.Recovered = len(spans) == 0 || !failing(spans[len(spans)-1].sev)
+	m.StalledTime = stalledTime(spans, iv)
+	m.Disruption = disruptions(streams, iv)
 	if len(wins) > 0 {
 		m.OutageTime = Duration{NS: wins[len(wins)-1][1] - wins[0][0], ResolutionNS: iv}
 		if m.Recovered {

@@ -15,8 +15,13 @@ const (
 	// StateOK: the probe succeeded within the slow threshold.
 	StateOK State = "ok"
 	// StateSlow: the probe succeeded, but its latency was above the slow
-	// threshold of its stream (see Options.Slow and StreamResult.SlowThresholdNS).
+	// threshold of its stream (see Options.Slow and StreamResult.SlowThresholdNS)
+	// and not above its stall threshold. Slow is healthy: mild slowness.
 	StateSlow State = "slow"
+	// StateStalled: the probe succeeded, but its latency was above the stall
+	// threshold of its stream (see Options.Stall and
+	// StreamResult.StallThresholdNS): the client waited, a disruption.
+	StateStalled State = "stalled"
 	// StateReadOnly: the probe failed with error class read_only (SQLSTATE
 	// 25006): the endpoint answered, but with a server that refuses writes.
 	StateReadOnly State = "read_only"
@@ -33,7 +38,7 @@ const (
 
 // States lists every probe state in a stable order, so that counts by state
 // can always show every state, a missing one reading as zero.
-var States = []State{StateOK, StateSlow, StateReadOnly, StateUnavailable, StateError, StateSkipped}
+var States = []State{StateOK, StateSlow, StateStalled, StateReadOnly, StateUnavailable, StateError, StateSkipped}
 
 // PhaseState is the state of a whole run during one of its phases: the
 // sequence a person would describe ("healthy → unavailable → read-only →
@@ -42,17 +47,18 @@ type PhaseState string
 
 // Phase states, from the least to the most severe. At any moment the run is
 // in the most severe state of any of its streams (see the package doc):
-// ok and slow probes are healthy, skipped probes carry on the state of their
-// stream before them.
+// ok and slow probes are healthy, stalled probes stalled, skipped probes
+// carry on the state of their stream before them.
 const (
 	PhaseHealthy     PhaseState = "healthy"
+	PhaseStalled     PhaseState = "stalled"
 	PhaseReadOnly    PhaseState = "read_only"
 	PhaseError       PhaseState = "error"
 	PhaseUnavailable PhaseState = "unavailable"
 )
 
 // PhaseStates lists every phase state from the least to the most severe.
-var PhaseStates = []PhaseState{PhaseHealthy, PhaseReadOnly, PhaseError, PhaseUnavailable}
+var PhaseStates = []PhaseState{PhaseHealthy, PhaseStalled, PhaseReadOnly, PhaseError, PhaseUnavailable}
 
 // Duration is a measured length of time and how precisely the sampling
 // allows it to be known. The true length lies within NS ± ResolutionNS.
@@ -143,6 +149,11 @@ type StreamResult struct {
 	// SlowThresholdSource says where it came from: "option" (--slow) or
 	// "steady_state" (derived from the run, see the package doc).
 	SlowThresholdSource string `json:"slow_threshold_source"`
+	// StallThresholdNS is the latency above which a successful probe is
+	// stalled; StallThresholdSource says where it came from, as
+	// SlowThresholdSource ("option" is --stall).
+	StallThresholdNS     int64  `json:"stall_threshold_ns"`
+	StallThresholdSource string `json:"stall_threshold_source"`
 
 	// Probes counts the rows used (after removing duplicates).
 	Probes int64 `json:"probes"`
@@ -246,6 +257,31 @@ type EventOffset struct {
 	Trigger bool `json:"trigger,omitempty"`
 }
 
+// Disruption is how one probe kind's streams were disrupted: failed or
+// stalled (a successful probe slower than the stall threshold).
+type Disruption struct {
+	// StallTime is the time during which at least one stream of the kind
+	// was stalled and none failed, summed over windows.
+	StallTime Duration `json:"stall_time"`
+	// DisruptionTime is from the start of the first to the end of the last
+	// window in which a stream of the kind failed or stalled (zero when
+	// none did); Start and End are those moments.
+	DisruptionTime Duration   `json:"disruption_time"`
+	Start          *time.Time `json:"start,omitempty"`
+	End            *time.Time `json:"end,omitempty"`
+	// Probes counts the probes of the kind that ran inside the disruption,
+	// StalledProbes those of them that stalled.
+	Probes        int64 `json:"probes"`
+	StalledProbes int64 `json:"stalled_probes"`
+	// MaxLatencyNS and P99LatencyNS are the largest and the 99th percentile
+	// latency of those probes, failed ones at the latency they took (a
+	// timeout at its timeout): how long clients waited.
+	MaxLatencyNS int64 `json:"max_latency_ns"`
+	P99LatencyNS int64 `json:"p99_latency_ns"`
+	// StallThresholdNS is the largest stall threshold of the kind's streams.
+	StallThresholdNS int64 `json:"stall_threshold_ns"`
+}
+
 // LostWrites is the lost-write check of a run (verify.json).
 type LostWrites struct {
 	// Lost counts writes acknowledged to the client but missing afterwards.
@@ -276,6 +312,14 @@ type Metrics struct {
 	UnavailableTime Duration `json:"unavailable_time"`
 	// ErrorTime is the total time of the run's error phases.
 	ErrorTime Duration `json:"error_time"`
+	// StalledTime is the total time of the run's stalled phases: some
+	// stream stalled while none failed.
+	StalledTime Duration `json:"stalled_time"`
+	// Disruption measures, by probe kind ("write", "read"; a kind without
+	// streams is absent), how long its streams failed or stalled and how
+	// long its clients waited then. Failing and stalling stay separate:
+	// WriteDowntime is the failure, Disruption["write"].StallTime the wait.
+	Disruption map[string]Disruption `json:"disruption,omitempty"`
 	// OutageTime is the time from the start of the first to the end of the
 	// last non-healthy phase (zero for a run that never failed).
 	OutageTime Duration `json:"outage_time"`

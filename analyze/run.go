@@ -95,6 +95,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		} else {
 			s.slowNS, s.slowSource = slowThreshold(s.rows)
 		}
+		s.stallNS, s.stallSource = stallSetting(s.rows, opt)
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {
@@ -136,6 +137,7 @@ func (s *stream) result() StreamResult {
 	r := StreamResult{
 		Stream: s.name, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint,
 		IntervalNS: s.interval, SlowThresholdNS: s.slowNS, SlowThresholdSource: s.slowSource,
+		StallThresholdNS: s.stallNS, StallThresholdSource: s.stallSource,
 		Probes: int64(len(s.rows)), Duplicates: s.dups, OutOfOrder: s.outOfOrder, MissingSeqs: s.missing,
 		States:        map[State]int64{},
 		StateNS:       map[State]int64{},
@@ -231,7 +233,7 @@ func newScan(phases int) *scan {
 func outageBounds(spans []span) (start, end int64) {
 	start, end = math.MaxInt64, math.MaxInt64
 	for _, sp := range spans {
-		if sp.sev != sevHealthy {
+		if failing(sp.sev) {
 			if start == math.MaxInt64 {
 				start = sp.start
 			}
@@ -368,7 +370,7 @@ func (ss *streamScan) phase(x *row, st uint8) {
 	if failed(st) {
 		ss.sc.phaseClasses[p][x.class&31]++
 	}
-	if (st == stOK || st == stSlow) && x.ident != 0 {
+	if succeeded(st) && x.ident != 0 {
 		if x.ident != ss.runIdent || p != ss.runPhase {
 			ss.flush()
 			ss.runIdent, ss.runPhase = x.ident, p

@@ -15,10 +15,12 @@ type stream struct {
 	rows   []row
 	states []uint8
 
-	medianStep int64 // median step of intended times per Seq, 0 when unknown
-	interval   int64 // the run's interval
-	slowNS     int64
-	slowSource string
+	medianStep  int64 // median step of intended times per Seq, 0 when unknown
+	interval    int64 // the run's interval
+	slowNS      int64
+	slowSource  string
+	stallNS     int64
+	stallSource string
 
 	dups, outOfOrder, missing int64
 	clockSteps                []string
@@ -153,7 +155,7 @@ func (s *stream) fixClockSteps(grid bool) {
 func (s *stream) classifyAll() {
 	s.states = make([]uint8, len(s.rows))
 	for i := range s.rows {
-		s.states[i] = classify(&s.rows[i], s.slowNS)
+		s.states[i] = classify(&s.rows[i], s.slowNS, s.stallNS)
 	}
 }
 
@@ -188,7 +190,7 @@ func (s *stream) segment(syms *symtab) {
 			FirstLatencyNS: inFlight(&s.rows[i]),
 			LastSeq:        s.rows[j-1].seq,
 		}
-		if st != stOK && st != stSlow {
+		if !succeeded(st) {
 			best := mostFrequent(classes[:])
 			if best > 0 {
 				seg.ErrorClass = className(uint8(best))
@@ -214,6 +216,7 @@ func (s *stream) segment(syms *symtab) {
 		}
 		i = j
 	}
+	s.extendStalls()
 }
 
 func window(start, end, res int64) Window {

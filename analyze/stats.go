@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // Confidence is the level of the confidence interval of the median.
@@ -52,6 +54,13 @@ var metricDefs = []metricDef{
 	durMetric("read_downtime", "time during which at least one read stream failed", func(m *Metrics) *Duration { return m.ReadDowntime }),
 	durMetric("read_only_time", "time the run was read-only: writes failed with read_only while nothing was worse", func(m *Metrics) *Duration { return &m.ReadOnlyTime }),
 	durMetric("unavailable_time", "time some stream could not reach a usable server", func(m *Metrics) *Duration { return &m.UnavailableTime }),
+	durMetric("write_stall_time", "time during which at least one write stream stalled (succeeded above the stall threshold) and none failed", disruptionDur(store.KindWrite, func(d *Disruption) Duration { return d.StallTime })),
+	durMetric("write_disruption_time", "from the first to the last moment a write stream failed or stalled", disruptionDur(store.KindWrite, func(d *Disruption) Duration { return d.DisruptionTime })),
+	durMetric("write_disruption_max_latency", "largest write latency inside the write disruption (failed writes at the latency they took)", disruptionLatency(store.KindWrite, func(d *Disruption) int64 { return d.MaxLatencyNS })),
+	durMetric("write_disruption_p99_latency", "99th percentile write latency inside the write disruption", disruptionLatency(store.KindWrite, func(d *Disruption) int64 { return d.P99LatencyNS })),
+	durMetric("read_stall_time", "time during which at least one read stream stalled and none failed", disruptionDur(store.KindRead, func(d *Disruption) Duration { return d.StallTime })),
+	durMetric("read_disruption_time", "from the first to the last moment a read stream failed or stalled", disruptionDur(store.KindRead, func(d *Disruption) Duration { return d.DisruptionTime })),
+	durMetric("stalled_time", "time the run was stalled: some stream stalled while none failed", func(m *Metrics) *Duration { return &m.StalledTime }),
 	durMetric("outage_time", "from the start of the first to the end of the last non-healthy phase", func(m *Metrics) *Duration { return &m.OutageTime }),
 	countMetric("outages", "separate outage windows (more than one is flapping)", func(m *Metrics) (int64, bool) { return int64(m.Outages), true }),
 	countMetric("failed_probes", "probes in state read_only, unavailable or error", func(m *Metrics) (int64, bool) { return m.FailedProbes, true }),

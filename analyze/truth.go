@@ -14,8 +14,8 @@ type boundary struct {
 }
 
 // boundaries lists the moments the run's phases changed and the moments a
-// stream moved between healthy, read-only, unavailable and error (ok and
-// slow are both healthy; skipped carries on the state before it).
+// stream moved between healthy, stalled, read-only, unavailable and error
+// (ok and slow are both healthy; skipped carries on the state before it).
 func boundaries(run *RunResult) []boundary {
 	var bs []boundary
 	for i, ph := range run.Phases {
@@ -33,6 +33,8 @@ func boundaries(run *RunResult) []boundary {
 			switch seg.State {
 			case StateOK, StateSlow:
 				sev = int(sevHealthy)
+			case StateStalled:
+				sev = int(sevStalled)
 			case StateReadOnly:
 				sev = int(sevReadOnly)
 			case StateError:

@@ -26,6 +26,10 @@ type Timeline struct {
 	// FailingAtEnd: the run ended failing, so the timeline stays failing
 	// after End.
 	FailingAtEnd bool
+	// Stall is the stalled set: sorted, disjoint intervals in which some
+	// stream of the kind stalled (succeeded above its stall threshold), the
+	// requests answered but not in time. It may overlap Fail.
+	Stall []interval
 }
 
 // failingState reports whether a probe state fails a request; skipped
@@ -38,7 +42,7 @@ func failingState(s analyze.State) bool {
 // (store.KindWrite or store.KindRead) of a run. ok is false when the run
 // has no such stream.
 func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
-	var all []interval
+	var all, stalled []interval
 	tl.Start, tl.End = math.MaxInt64, math.MinInt64
 	for i := range r.Streams {
 		s := &r.Streams[i]
@@ -58,12 +62,16 @@ func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 			if f {
 				all = append(all, interval{a, b})
 			}
+			if seg.State == analyze.StateStalled {
+				stalled = append(stalled, interval{a, b})
+			}
 		}
 	}
 	if !ok {
 		return Timeline{}, false
 	}
 	tl.Fail = union(all)
+	tl.Stall = union(stalled)
 	if n := len(tl.Fail); n > 0 && tl.Fail[n-1].B >= tl.End {
 		tl.FailingAtEnd = true
 	}
@@ -159,7 +167,22 @@ func (tl *Timeline) Downtime() int64 { return measure(tl.Fail, tl.Start, tl.End)
 
 // FailingAt reports whether the timeline is failing at t (ns).
 func (tl *Timeline) FailingAt(t int64) bool {
-	i, _ := slices.BinarySearchFunc(tl.Fail, t, func(v interval, t int64) int {
+	return inSet(tl.Fail, t) || tl.FailingAtEnd && t >= tl.End
+}
+
+// LateAt reports whether a request at t (ns) is not served in time: it
+// fails, or it stalls.
+func (tl *Timeline) LateAt(t int64) bool { return tl.FailingAt(t) || inSet(tl.Stall, t) }
+
+// StallTime is the length of the stalled set outside the failing set: the
+// time requests were answered, but late.
+func (tl *Timeline) StallTime() int64 {
+	return measure(tl.Stall, tl.Start, tl.End) - measure(intersect(tl.Stall, tl.failing()), tl.Start, tl.End)
+}
+
+// inSet reports whether t lies in one of the sorted disjoint intervals x.
+func inSet(x []interval, t int64) bool {
+	i, _ := slices.BinarySearchFunc(x, t, func(v interval, t int64) int {
 		if v.B <= t {
 			return -1
 		}
@@ -168,10 +191,7 @@ func (tl *Timeline) FailingAt(t int64) bool {
 		}
 		return 0
 	})
-	if i < len(tl.Fail) && tl.Fail[i].A <= t && t < tl.Fail[i].B {
-		return true
-	}
-	return tl.FailingAtEnd && t >= tl.End
+	return i < len(x) && x[i].A <= t && t < x[i].B
 }
 
 // kindOfRequests names the request kinds the report replays.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -16,6 +17,28 @@ import (
 type latencyPoint struct {
 	x, ms float64
 	state analyze.State
+	// pooled: the probe's stream reuses connections (else it opens one per
+	// probe, or is unknown).
+	pooled bool
+}
+
+// latencyGlyphs are the marks of the latency picture: the shape tells a
+// pooled stream from a new-connection one, and a failed probe (drawn at
+// the latency it took: a timeout at its timeout) from a successful one.
+var latencyGlyphs = map[[2]bool]draw.GlyphDrawer{
+	{false, false}: draw.CircleGlyph{},   // new connection, answered
+	{true, false}:  draw.TriangleGlyph{}, // pooled, answered
+	{false, true}:  draw.CrossGlyph{},    // new connection, failed
+	{true, true}:   draw.PlusGlyph{},     // pooled, failed
+}
+
+// latencyGlyphLabels explain latencyGlyphs in the legend.
+var latencyGlyphLabels = []struct {
+	key   [2]bool
+	label string
+}{
+	{[2]bool{false, false}, "new connection"}, {[2]bool{true, false}, "pooled"},
+	{[2]bool{false, true}, "failed, new connection"}, {[2]bool{true, true}, "failed, pooled"},
 }
 
 // maxLatencyPoints bounds the marks of a latency picture; above it, each
@@ -31,13 +54,14 @@ func renderLatency(w io.Writer, format string, r *RunView) error {
 	pts := make([]latencyPoint, 0, len(probes))
 	for _, q := range probes {
 		if q.latency > 0 {
-			pts = append(pts, latencyPoint{x: secs(q.intended, t0), ms: float64(q.latency) / 1e6, state: q.state})
+			pooled := q.stream >= 0 && r.Streams[q.stream].Conn == store.ConnPooled
+			pts = append(pts, latencyPoint{x: secs(q.intended, t0), ms: float64(q.latency) / 1e6, state: q.state, pooled: pooled})
 		}
 	}
 	if len(pts) > maxLatencyPoints {
 		pts = thin(pts, secs(from, t0), secs(to, t0), 1500)
 	}
-	p := newPlot("Run "+shorten(r.RunID, 50)+": latency of every probe", xLabel, "latency (log scale)")
+	p := newPlot("Run "+shorten(r.RunID, 50)+": latency of every probe, failed ones at the latency they took", xLabel, "latency (log scale)")
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = latencyTicks{}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -50,46 +74,62 @@ func renderLatency(w io.Writer, format string, r *RunView) error {
 	p.Add(phaseBands(r, t0))
 	addGrid(p, true, true)
 	present := map[analyze.State]bool{}
+	shapes := map[[2]bool]bool{}
 	for _, s := range analyze.States {
-		var xys plotter.XYs
-		for _, q := range pts {
-			if q.state == s {
-				xys = append(xys, plotter.XY{X: q.x, Y: q.ms})
+		failed := failingState(s)
+		for _, pooled := range []bool{false, true} {
+			var xys plotter.XYs
+			for _, q := range pts {
+				if q.state == s && q.pooled == pooled {
+					xys = append(xys, plotter.XY{X: q.x, Y: q.ms})
+				}
 			}
+			if len(xys) == 0 {
+				continue
+			}
+			present[s] = true
+			key := [2]bool{pooled, failed}
+			shapes[key] = true
+			sc, err := plotter.NewScatter(xys)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle.Shape = latencyGlyphs[key]
+			sc.GlyphStyle.Radius = 1.5
+			if failed {
+				sc.GlyphStyle.Radius = 2.2
+			}
+			sc.GlyphStyle.Color = StateColor(s)
+			p.Add(sc)
 		}
-		if len(xys) == 0 {
-			continue
+	}
+	legend := stateLegend(present, r)
+	for _, g := range latencyGlyphLabels {
+		if shapes[g.key] {
+			legend = append(legend, legendEntry{Label: g.label, Color: okabeBlack, Glyph: latencyGlyphs[g.key]})
 		}
-		present[s] = true
-		sc, err := plotter.NewScatter(xys)
-		if err != nil {
-			return err
-		}
-		sc.GlyphStyle.Shape = draw.CircleGlyph{}
-		sc.GlyphStyle.Radius = 1.5
-		sc.GlyphStyle.Color = StateColor(s)
-		p.Add(sc)
 	}
 	p.Add(eventLines(r, t0))
 	p.X.Min, p.X.Max = secs(from, t0), secs(to, t0)
 	p.X.Tick.Marker = secondTicks{}
 	p.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
 	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)+0.35)) // room for event labels
-	return renderTo(w, format, figWidth, 4.4*vg.Inch, func(dc draw.Canvas) { drawWithLegend(dc, p, stateLegend(present, r)) })
+	return renderTo(w, format, figWidth, 4.4*vg.Inch, func(dc draw.Canvas) { drawWithLegend(dc, p, legend) })
 }
 
-// thin keeps, for every state and each of bins time bins, the probes with
+// thin keeps, for every state and connection mode and each of bins time bins, the probes with
 // the lowest and the highest latency: the picture's envelope is kept.
 func thin(pts []latencyPoint, from, to float64, bins int) []latencyPoint {
 	type key struct {
-		s analyze.State
-		b int
+		s      analyze.State
+		pooled bool
+		b      int
 	}
 	lo, hi := map[key]int{}, map[key]int{}
 	var order []key
 	for i, q := range pts {
 		b := int(float64(bins) * (q.x - from) / (to - from))
-		k := key{q.state, b}
+		k := key{q.state, q.pooled, b}
 		j, ok := lo[k]
 		if !ok {
 			lo[k], hi[k] = i, i

@@ -12,8 +12,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// typicalCurve is the share of runs in which a kind of request succeeded,
-// by seconds since the start of the run's first outage.
+// typicalCurve is the share of runs in which a kind of request succeeded in
+// time (neither failed nor stalled), by seconds since the start of the run's
+// first outage.
 type typicalCurve struct {
 	Group *GroupView
 	Kind  string
@@ -71,7 +72,7 @@ func (rep *Report) typicalCurves() []typicalCurve {
 						continue
 					}
 					n++
-					if !a.tl.FailingAt(t) {
+					if !a.tl.LateAt(t) {
 						ok++
 					}
 				}
@@ -87,8 +88,8 @@ func (rep *Report) typicalCurves() []typicalCurve {
 
 func (rep *Report) renderTypical(w io.Writer, format string) error {
 	from, to, _ := rep.typicalRange()
-	p := newPlot("The typical switchover: share of runs in which requests succeed",
-		"seconds since the start of each run's first outage", "runs in which requests succeed (%)")
+	p := newPlot("The typical switchover: share of runs in which requests succeed in time",
+		"seconds since the start of each run's first outage", "runs in which requests succeed, not stalled (%)")
 	p.X.Tick.Marker = secondTicks{}
 	p.Y.Tick.Marker = plot.ConstantTicks(percentTicks())
 	addGrid(p, true, true)
@@ -105,7 +106,7 @@ func (rep *Report) renderTypical(w io.Writer, format string) error {
 			l.Dashes = []vg.Length{6, 3}
 		}
 		p.Add(l)
-		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s: %ss (%d runs)", rep.groupName(c.Group, 40), c.Kind, c.Runs), Color: l.Color, Line: true, Dashes: l.Dashes})
+		legend = append(legend, legendEntry{Label: fmt.Sprintf("%s: %ss (%d %s)", rep.groupName(c.Group, 40), c.Kind, c.Runs, plural(c.Runs, "run", "runs")), Color: l.Color, Line: true, Dashes: l.Dashes})
 	}
 	p.X.Min, p.X.Max = from, to
 	p.Y.Min, p.Y.Max = -3, 103

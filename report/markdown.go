@@ -119,7 +119,14 @@ func (rep *Report) headline(g *GroupView) string {
 	}
 	lead := fmt.Sprintf("**%s** (%d %s): ", name, len(g.Runs), plural(len(g.Runs), "run", "runs"))
 	if st := g.Stat("write_downtime"); st != nil {
-		parts = append(parts, fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N))
+		w := fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N)
+		if st.Max == 0 {
+			w = "writes never failed"
+		}
+		if c := groupStallClause(g, store.KindWrite); c != "" {
+			w += "; " + c
+		}
+		parts = append(parts, w)
 	} else {
 		parts = append(parts, "no write probes were recorded")
 	}
@@ -185,11 +192,37 @@ func (rep *Report) headline(g *GroupView) string {
 	return s
 }
 
+// groupStallClause is stallClause for the runs of a group (medians and p95
+// across runs): "" when no run of the group stalled.
+func groupStallClause(g *GroupView, kind string) string {
+	stall, waited := g.Stat(kind+"_stall_time"), g.Stat(kind+"_disruption_max_latency")
+	if stall == nil || waited == nil || stall.Max == 0 {
+		return ""
+	}
+	threshold := ""
+	for _, r := range g.Runs {
+		d, ok := r.Metrics.Disruption[kind]
+		if !ok {
+			continue
+		}
+		t := fmtExact(float64(d.StallThresholdNS))
+		if threshold != "" && t != threshold {
+			threshold = "their stall threshold"
+			break
+		}
+		threshold = t
+	}
+	return stallClause("a median of "+secStat(waited), threshold, "a median of "+secStat(stall), true)
+}
+
 // capacitySentence turns the capacity numbers into the sizing answer.
 func (rep *Report) capacitySentence(c *Capacity) string {
 	rate := fmtCount(rep.Opt.Rate)
 	s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover (median; p95 %s)",
 		rate, c.Kind, fmtCount(c.Failed.Median), c.Kind, fmtCount(c.Failed.P95))
+	if c.Stalled != nil && c.Stalled.Max > 0 {
+		s += fmt.Sprintf(" and %s more that wait longer than the stall threshold (p95 %s)", fmtCount(c.Stalled.Median), fmtCount(c.Stalled.P95))
+	}
 	if rep.Opt.Retry != nil && c.FailedRetry != nil {
 		s += fmt.Sprintf("; with %s, expect %s failed %ss (p95 %s) and up to %s extra latency at p95 (median %s)",
 			rep.Opt.Retry, fmtCount(c.FailedRetry.Median), c.Kind, fmtCount(c.FailedRetry.P95),

@@ -117,6 +117,9 @@ type Capacity struct {
 	Added *Spread
 	// Delayed is the expected number of requests that needed a retry.
 	Delayed *Spread
+	// Stalled is the expected number of requests that did not fail but
+	// waited longer than the stall threshold.
+	Stalled *Spread
 }
 
 // Spread is the median, p95 and max of a value across runs.
@@ -249,13 +252,14 @@ func groupsOfRuns(groups []*GroupView) map[string][]*GroupView {
 }
 
 func capacity(g *GroupView, kind string, opt Options) *Capacity {
-	var failed, failedRetry, added, delayed []float64
+	var failed, failedRetry, added, delayed, stalled []float64
 	for _, r := range g.Runs {
 		rp, ok := r.Replays[kind]
 		if !ok {
 			continue
 		}
 		failed = append(failed, opt.Rate*float64(rp.Failing)/1e9)
+		stalled = append(stalled, opt.Rate*float64(rp.Stalled)/1e9)
 		if opt.Retry != nil {
 			failedRetry = append(failedRetry, opt.Rate*float64(rp.Failed)/1e9)
 			added = append(added, float64(rp.MaxAddedNS()))
@@ -265,7 +269,7 @@ func capacity(g *GroupView, kind string, opt Options) *Capacity {
 	if len(failed) == 0 {
 		return nil
 	}
-	return &Capacity{Kind: kind, N: len(failed), Failed: spreadOf(failed), FailedRetry: spreadOf(failedRetry), Added: spreadOf(added), Delayed: spreadOf(delayed)}
+	return &Capacity{Kind: kind, N: len(failed), Failed: spreadOf(failed), FailedRetry: spreadOf(failedRetry), Added: spreadOf(added), Delayed: spreadOf(delayed), Stalled: spreadOf(stalled)}
 }
 
 // chooseDetail picks the runs drawn in detail: the median and the worst

@@ -23,7 +23,8 @@ var (
 // stateColors is the one colour of every probe state, used by every picture.
 var stateColors = map[analyze.State]color.NRGBA{
 	analyze.StateOK:          okabeGreen,
-	analyze.StateSlow:        okabeOrange,
+	analyze.StateSlow:        okabeYellow,
+	analyze.StateStalled:     okabeOrange,
 	analyze.StateReadOnly:    okabeBlue,
 	analyze.StateUnavailable: okabeVermillion,
 	analyze.StateError:       okabePurple,
@@ -42,6 +43,7 @@ func StateColor(s analyze.State) color.NRGBA {
 // the probe state that makes it (healthy is ok's colour).
 var phaseColors = map[analyze.PhaseState]analyze.State{
 	analyze.PhaseHealthy:     analyze.StateOK,
+	analyze.PhaseStalled:     analyze.StateStalled,
 	analyze.PhaseReadOnly:    analyze.StateReadOnly,
 	analyze.PhaseUnavailable: analyze.StateUnavailable,
 	analyze.PhaseError:       analyze.StateError,

@@ -83,6 +83,8 @@ type legendEntry struct {
 	Color  color.Color
 	Line   bool
 	Dashes []vg.Length
+	// Glyph, when set, is drawn instead of the colour box (a marker shape).
+	Glyph draw.GlyphDrawer
 }
 
 const legendRowHeight = 0.26 * vg.Inch
@@ -158,10 +160,14 @@ func drawLegendRow(c draw.Canvas, entries []legendEntry) {
 	x := c.Min.X + max(0, (c.Max.X-c.Min.X-total)/2)
 	y := (c.Min.Y + c.Max.Y) / 2
 	for _, e := range entries {
-		if e.Line {
+		switch {
+		case e.Line:
 			c.StrokeLine2(draw.LineStyle{Color: e.Color, Width: 2, Dashes: e.Dashes}, x, y, x+legendLine, y)
 			x += legendLine
-		} else {
+		case e.Glyph != nil:
+			c.DrawGlyph(draw.GlyphStyle{Color: e.Color, Radius: legendBox / 2.5, Shape: e.Glyph}, vg.Point{X: x + legendBox/2, Y: y})
+			x += legendBox
+		default:
 			r := vg.Rectangle{Min: vg.Point{X: x, Y: y - legendBox/2}, Max: vg.Point{X: x + legendBox, Y: y + legendBox/2}}
 			c.SetColor(e.Color)
 			c.Fill(r.Path())

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // The presentation model: what the text table (WriteText) and the
@@ -141,7 +142,7 @@ func PhaseLine(r *analyze.RunResult) string {
 }
 
 // streamLine sums a stream's time by state, for people:
-// "write/new/write: read_only 5.9 s (1), unavailable 4.1 s (1); slow above 12.0 ms".
+// "write/new/write: read_only 5.9 s (1), unavailable 4.1 s (1); slow above 12.0 ms, stalled above 1 s".
 func streamLine(st *analyze.StreamResult) string {
 	var parts []string
 	for _, s := range analyze.States {
@@ -153,5 +154,47 @@ func streamLine(st *analyze.StreamResult) string {
 	if len(parts) == 0 {
 		parts = append(parts, "ok throughout")
 	}
-	return fmt.Sprintf("%s: %s; slow above %s", st.Stream, strings.Join(parts, ", "), fmtExact(float64(st.SlowThresholdNS)))
+	line := fmt.Sprintf("%s: %s; slow above %s", st.Stream, strings.Join(parts, ", "), fmtExact(float64(st.SlowThresholdNS)))
+	if st.StallThresholdNS > 0 {
+		line += ", stalled above " + fmtExact(float64(st.StallThresholdNS))
+	}
+	return line
+}
+
+// stallClause says how long clients of one kind waited: "they waited up to
+// 2.95 s, and were delayed beyond 1 s for 2.9 s", from the largest latency
+// inside the disruption (waited), the stall threshold and the stall time;
+// "" when they never stalled (stall is 0).
+func stallClause(waited, threshold, stall string, stalled bool) string {
+	if !stalled {
+		return ""
+	}
+	return fmt.Sprintf("they waited up to %s, and were delayed beyond %s for %s", waited, threshold, stall)
+}
+
+// runDisruptionLine is a run's disruption of one kind for the text table:
+// "writes never failed; they waited up to 2.95 s, and were delayed beyond
+// 1 s for 2.9 s ± 0.1 s (disrupted 2.9 s ± 0.1 s, p99 2.9 s)"; "" when the
+// run has no streams of the kind or they were never disrupted.
+func runDisruptionLine(m *analyze.Metrics, kind string) string {
+	d, ok := m.Disruption[kind]
+	if !ok || d.Start == nil {
+		return ""
+	}
+	down := m.WriteDowntime
+	if kind == store.KindRead {
+		down = m.ReadDowntime
+	}
+	s := kind + "s "
+	if down == nil || down.NS == 0 {
+		s += "never failed"
+	} else {
+		s += "failed for " + fmtDurPM(*down)
+	}
+	if c := stallClause(fmtExact(float64(d.MaxLatencyNS)), fmtExact(float64(d.StallThresholdNS)), fmtDurPM(d.StallTime), d.StallTime.NS > 0); c != "" {
+		s += "; " + c
+	} else {
+		s += " and never stalled"
+	}
+	return s + fmt.Sprintf(" (disrupted %s, latency inside p99 %s, max %s)", fmtDurPM(d.DisruptionTime), fmtExact(float64(d.P99LatencyNS)), fmtExact(float64(d.MaxLatencyNS)))
 }

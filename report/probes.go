@@ -11,11 +11,11 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// probeState is the state the analyzer gives a probe, slow being the
-// stream's slow threshold: the pictures colour probes exactly as the
+// probeState is the state the analyzer gives a probe, slow and stall being
+// the stream's thresholds: the pictures colour probes exactly as the
 // analyzer classified them.
-func probeState(p *store.Probe, slow int64) analyze.State {
-	return analyze.Classify(p, slow)
+func probeState(p *store.Probe, slow, stall int64) analyze.State {
+	return analyze.Classify(p, slow, stall)
 }
 
 // probe is what the per-run pictures need of one probe row.
@@ -57,13 +57,13 @@ func loadProbes(r *RunView, from, to int64) ([]probe, error) {
 			return nil
 		}
 		si, ok := index[p.Stream()]
-		slow := int64(math.MaxInt64)
+		slow, stall := int64(math.MaxInt64), int64(math.MaxInt64)
 		if ok {
-			slow = r.Streams[si].SlowThresholdNS
+			slow, stall = r.Streams[si].SlowThresholdNS, r.Streams[si].StallThresholdNS
 		} else {
 			si = -1
 		}
-		x := probe{stream: si, seq: p.Seq, intended: p.Intended, state: probeState(p, slow)}
+		x := probe{stream: si, seq: p.Seq, intended: p.Intended, state: probeState(p, slow, stall)}
 		if p.Outcome != store.OutcomeSkipped && p.LatencyNS > 0 {
 			x.latency = p.LatencyNS
 		}

@@ -49,6 +49,7 @@ func TestProbeState(t *testing.T) {
 	}{
 		{store.Probe{Outcome: store.OutcomeOK, LatencyNS: 5}, analyze.StateOK},
 		{store.Probe{Outcome: store.OutcomeOK, LatencyNS: 50}, analyze.StateSlow},
+		{store.Probe{Outcome: store.OutcomeOK, LatencyNS: 500}, analyze.StateStalled},
 		{store.Probe{Outcome: store.OutcomeSkipped, ErrorClass: store.ClassInflightLimit}, analyze.StateSkipped},
 		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassReadOnly}, analyze.StateReadOnly},
 		{store.Probe{Outcome: store.OutcomeTimeout, ErrorClass: store.ClassConnectTimeout}, analyze.StateUnavailable},
@@ -57,7 +58,7 @@ func TestProbeState(t *testing.T) {
 		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassAuth}, analyze.StateError},
 		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassOther}, analyze.StateError},
 	} {
-		if got := probeState(&c.p, 10); got != c.want {
+		if got := probeState(&c.p, 10, 100); got != c.want {
 			t.Errorf("%+v: %s, want %s", c.p, got, c.want)
 		}
 	}

@@ -16,7 +16,8 @@ var stateProse = map[analyze.State]struct {
 	classes bool
 }{
 	analyze.StateOK:          {"", false},
-	analyze.StateSlow:        {"succeeded above the stream's slow threshold", false},
+	analyze.StateSlow:        {"succeeded above the stream's slow threshold: mild slowness, still healthy", false},
+	analyze.StateStalled:     {"succeeded above the stream's stall threshold: the client waited, a disruption though not a failure", false},
 	analyze.StateReadOnly:    {"failed with SQLSTATE 25006: a server answered but refuses writes", false},
 	analyze.StateUnavailable: {"no usable server", true},
 	analyze.StateError:       {"any other failure", true},

@@ -104,6 +104,9 @@ func (p *RetryPolicy) offsets() []int64 {
 type Replay struct {
 	// Failing is the arrival time whose first attempt fails (the downtime).
 	Failing int64
+	// Stalled is the arrival time whose first attempt does not fail but
+	// waits beyond the stall threshold (Timeline.StallTime).
+	Stalled int64
 	// Failed is the arrival time whose every attempt fails.
 	Failed int64
 	// Delayed[k] is the arrival time whose first success is attempt k+1
@@ -149,7 +152,7 @@ func (r *Replay) AddedQuantile(q float64) int64 {
 func ReplayTimeline(tl *Timeline, p *RetryPolicy) Replay {
 	f := tl.failing()
 	off := p.offsets()
-	rp := Replay{Failing: measure(f, tl.Start, tl.End)}
+	rp := Replay{Failing: measure(f, tl.Start, tl.End), Stalled: tl.StallTime()}
 	cur := f // arrival times whose attempts so far all failed
 	prev := rp.Failing
 	for k := 1; k < len(off); k++ {

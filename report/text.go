@@ -25,7 +25,7 @@ type TextOptions struct {
 func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 	b := &strings.Builder{}
 	in := s.Input
-	fmt.Fprintf(b, "%d runs, %d probes from %d files", in.Runs, in.Rows, in.Files)
+	fmt.Fprintf(b, "%d %s, %d %s from %d %s", in.Runs, plural(in.Runs, "run", "runs"), in.Rows, plural(int(in.Rows), "probe", "probes"), in.Files, plural(in.Files, "file", "files"))
 	if len(in.Skipped) > 0 {
 		var lost int64
 		unknown := false
@@ -40,7 +40,7 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		if unknown {
 			more = " and more"
 		}
-		fmt.Fprintf(b, "; SKIPPED %d files or parts (%d rows%s)", len(in.Skipped), lost, more)
+		fmt.Fprintf(b, "; SKIPPED %d files or parts (%d %s%s)", len(in.Skipped), lost, plural(int(lost), "row", "rows"), more)
 	}
 	b.WriteString("\n")
 	for _, k := range in.Skipped {
@@ -57,7 +57,7 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 	}
 	for i := range s.Groups {
 		g := &s.Groups[i]
-		fmt.Fprintf(b, "\ngroup %s: %d runs\n", g.Key, len(g.Runs))
+		fmt.Fprintf(b, "\ngroup %s: %d %s\n", g.Key, len(g.Runs), plural(len(g.Runs), "run", "runs"))
 		t, notes := statsTable(g)
 		t.writeText(b, "")
 		for _, n := range notes {
@@ -115,8 +115,13 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	if !m.Recovered {
 		rec = "NOT RECOVERED by the end of the run"
 	}
-	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s; %d outage windows, %s\n",
-		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), m.Outages, rec)
+	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s, stalled %s; %d %s, %s\n",
+		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), fmtDurPM(m.StalledTime), m.Outages, plural(m.Outages, "outage window", "outage windows"), rec)
+	for _, k := range []string{store.KindWrite, store.KindRead} {
+		if l := runDisruptionLine(m, k); l != "" {
+			fmt.Fprintf(b, "  %s\n", l)
+		}
+	}
 	var when []string
 	for _, x := range []struct {
 		what string

@@ -17,7 +17,7 @@ import (
 const analyzeHelp = `
 Reads runs written by "switchwatch record" (a run folder run=<id>, a folder of
 many runs, or Parquet files of probes), classifies every probe (ok, slow,
-read_only, unavailable, error, skipped), cuts every stream into intervals of
+stalled, read_only, unavailable, error, skipped), cuts every stream into intervals of
 one state, combines them into the run's phases, and prints per-run metrics and
 statistics across runs, grouped and compared with the first group.
 
@@ -47,6 +47,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, or a CSV with time,label columns; applied to the runs whose time span they fall in")
 		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: the first in the run)")
 		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
+		stall   = fs.Duration("stall", 0, "latency above which a successful probe is stalled, a disruption (an SLO, e.g. 1s; default: 100x the stream's steady-state median, at least 100ms)")
 		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
 		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
 		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
@@ -62,7 +63,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fs.usagef("%w", err)
 	}
 	opt := analyze.Options{
-		Slow: *slow, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
+		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
 		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", s) },
 	}
 	if *by != "" {

@@ -1,0 +1,171 @@
+package analyze
+
+import (
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// stallSetting is a stream's stall threshold: Options.Stall when set, else
+// derived from the stream's steady state (stallThreshold).
+func stallSetting(rows []row, opt *Options) (int64, string) {
+	if opt.Stall > 0 {
+		return int64(opt.Stall), slowSourceOpt
+	}
+	return stallThreshold(rows)
+}
+
+// disruptions measures, for every probe kind with streams, how long its
+// streams failed or stalled and how long its clients waited then.
+func disruptions(streams []*stream, iv int64) map[string]Disruption {
+	out := map[string]Disruption{}
+	for _, kind := range []string{store.KindWrite, store.KindRead} {
+		use := func(s *stream) bool { return s.kind == kind }
+		if d, ok := disruption(streams, use, iv); ok {
+			out[kind] = d
+		}
+	}
+	return out
+}
+
+// disruption is the Disruption of the selected streams; false when none
+// is selected.
+func disruption(streams []*stream, use func(*stream) bool, iv int64) (Disruption, bool) {
+	var d Disruption
+	any := false
+	for _, s := range streams {
+		if use(s) {
+			any = true
+			d.StallThresholdNS = max(d.StallThresholdNS, s.stallNS)
+		}
+	}
+	if !any {
+		return d, false
+	}
+	d.StallTime.ResolutionNS, d.DisruptionTime.ResolutionNS = iv, iv
+	start, end := int64(0), int64(0)
+	for _, sp := range combine(streams, use) {
+		if sp.sev == sevHealthy {
+			continue
+		}
+		if sp.sev == sevStalled {
+			d.StallTime.NS += sp.end - sp.start
+		}
+		if start == 0 {
+			start = sp.start
+		}
+		end = sp.end
+	}
+	if start == 0 {
+		return d, true
+	}
+	d.Start, d.End = tp(start), tp(end)
+	d.DisruptionTime.NS = end - start
+	var h hist
+	for _, s := range streams {
+		if !use(s) {
+			continue
+		}
+		for i := range s.rows {
+			x := &s.rows[i]
+			if x.intended < start || x.intended >= end || s.states[i] == stSkipped {
+				continue
+			}
+			if s.states[i] == stStalled {
+				d.StalledProbes++
+			}
+			h.add(x.latency)
+		}
+	}
+	d.Probes, d.MaxLatencyNS, d.P99LatencyNS = h.n, h.max, h.quantile(0.99)
+	return d, true
+}
+
+// stalledTime is the total time of the run's stalled phases.
+func stalledTime(spans []span, iv int64) Duration {
+	var d Duration
+	for _, sp := range spans {
+		if sp.sev == sevStalled {
+			d.NS += sp.end - sp.start
+			d.ResolutionNS += iv
+		}
+	}
+	return d
+}
+
+// disruptionOf returns the Disruption of a kind, nil when the run has no
+// streams of it.
+func (m *Metrics) disruptionOf(kind string) *Disruption {
+	d, ok := m.Disruption[kind]
+	if !ok {
+		return nil
+	}
+	return &d
+}
+
+// disruptionDur picks a time of a kind's Disruption for the statistics:
+// nil (missing) when the run has no streams of the kind.
+func disruptionDur(kind string, f func(*Disruption) Duration) func(*Metrics) *Duration {
+	return func(m *Metrics) *Duration {
+		d := m.disruptionOf(kind)
+		if d == nil {
+			return nil
+		}
+		v := f(d)
+		return &v
+	}
+}
+
+// disruptionLatency picks a latency of a kind's Disruption: nil when the
+// kind was never disrupted (no latency inside a disruption to speak of).
+func disruptionLatency(kind string, f func(*Disruption) int64) func(*Metrics) *Duration {
+	return func(m *Metrics) *Duration {
+		d := m.disruptionOf(kind)
+		if d == nil || d.Probes == 0 {
+			return nil
+		}
+		return &Duration{NS: f(d)}
+	}
+}
+
+// extendStalls makes every stalled span of the stream last until its last
+// stalled probe was answered. A probe is placed at its intended start, so
+// a stalled stretch would otherwise end at the first probe that waited less
+// than the stall threshold, one threshold before the held requests were
+// released: a hold of H would measure H minus the threshold. The healthy
+// spans it now covers are cut back (a failure is never covered: it is more
+// severe).
+func (s *stream) extendStalls() {
+	out := s.spans[:0]
+	var ext int64 // end of the last stalled span's extension
+	k := 0        // first row not yet scanned
+	for _, sp := range s.spans {
+		if sp.sev == sevHealthy && ext > sp.start {
+			if sp.end <= ext {
+				continue
+			}
+			sp.start = ext
+		}
+		if n := len(out); n > 0 && sp.sev != sevHealthy && out[n-1].end > sp.start {
+			if sp.sev == sevStalled {
+				sp.start = out[n-1].end // merged below
+			} else {
+				out[n-1].end = sp.start // a failure ends the stall
+			}
+		}
+		if sp.sev == sevStalled {
+			e := sp.end
+			for k < len(s.rows) && s.rows[k].intended < sp.end {
+				if x := &s.rows[k]; x.intended >= sp.start && s.states[k] == stStalled {
+					e = max(e, x.intended+inFlight(x))
+				}
+				k++
+			}
+			sp.end, ext = max(e, sp.start), max(e, sp.start)
+		}
+		if n := len(out); n > 0 && out[n-1].sev == sp.sev && out[n-1].end == sp.start {
+			out[n-1].end = sp.end
+			continue
+		}
+		out = append(out, sp)
+	}
+	s.spans = out
+}
