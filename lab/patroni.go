@@ -34,6 +34,7 @@ const ActPatroniSwitchover = store.EventPatroniSwitchover
 // The events the switchover step takes from Patroni and HAProxy.
 const (
 	EvPatroniDemoted    = store.EventPatroniDemoted
+	EvPatroniStopped    = store.EventPatroniLeaderStopped
 	EvPatroniPromoted   = store.EventPatroniPromoted
 	EvPatroniRejoined   = store.EventPatroniRejoined
 	EvHAProxyServerDown = store.EventHAProxyServerDown
@@ -169,6 +170,16 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	} else {
 		return fmt.Errorf("%s's Patroni log (%s) has no demotion since %v", leader, old.LogPath, start)
 	}
+	if d, ok := old.FindPostgresLog(start, "received fast shutdown request"); ok {
+		e := store.Event{Time: d.Time, Name: EvPatroniStopped, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
+			Message: fmt.Sprintf("PostgreSQL on %s: %s", leader, d.Text)}
+		if down, ok := old.FindPostgresLog(d.Time, "database system is shut down"); ok {
+			e.End = instant(down.Time)
+		}
+		x.log(e)
+	} else {
+		return fmt.Errorf("%s's PostgreSQL log has no fast shutdown since %v", leader, start)
+	}
 	p := store.Event{Time: h.Time, End: instant(h.Time), Name: EvPatroniPromoted,
 		Attrs: map[string]string{"node": candidate, "addr": cand.Addr(), "timeline": strconv.Itoa(st0.Timeline + 1),
 			"lsn": strconv.FormatInt(h.LSN, 10), "reason": h.Reason},
@@ -183,9 +194,11 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	}
 	x.log(p)
 
-	// HAProxy's write port follows within a few checks; the old leader
-	// comes back as a replica (its PostgreSQL restarted).
-	if err := x.waitHAProxy(wctx, start, leader, candidate); err != nil {
+	// HAProxy's write port follows within a few checks (its events are
+	// written when it is the write endpoint: multi-host clients do not see
+	// it); the old leader comes back as a replica (its PostgreSQL
+	// restarted).
+	if err := x.waitHAProxy(wctx, start, leader, candidate, x.rig.patroniClient == PatroniHAProxy); err != nil {
 		return err
 	}
 	for {
@@ -213,8 +226,8 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 }
 
 // waitHAProxy waits until HAProxy has marked the candidate up on its write
-// port and logs its changes there since start.
-func (x *executor) waitHAProxy(ctx context.Context, start time.Time, leader, candidate string) error {
+// port and, with logChanges, logs its changes there since start.
+func (x *executor) waitHAProxy(ctx context.Context, start time.Time, leader, candidate string, logChanges bool) error {
 	h := x.rig.Patroni.HAProxy
 	for {
 		var up bool
@@ -226,6 +239,9 @@ func (x *executor) waitHAProxy(ctx context.Context, start time.Time, leader, can
 			}
 		}
 		if up {
+			if !logChanges {
+				return nil
+			}
 			for _, ch := range changes {
 				name := EvHAProxyServerDown
 				if ch.Up {

@@ -254,15 +254,29 @@ const logTimeLayout = "2006-01-02 15:04:05,000"
 // FindLog returns the first line of the node's Patroni log at or after
 // since whose message contains text.
 func (n *Node) FindLog(since time.Time, text string) (LogLine, bool) {
-	f, err := os.Open(n.LogPath)
+	return findIn(n.LogPath, logTimeLayout, since, text)
+}
+
+// pgLogTimeLayout is PostgreSQL's %m (log_line_prefix '%m [%p] ', the
+// default), which Patroni runs with TZ=UTC.
+const pgLogTimeLayout = "2006-01-02 15:04:05.000 UTC"
+
+// FindPostgresLog is FindLog for the log of the node's PostgreSQL (its
+// stderr, which Patroni passes on to its own stdout).
+func (n *Node) FindPostgresLog(since time.Time, text string) (LogLine, bool) {
+	return findIn(n.proc.logPath, pgLogTimeLayout, since, text)
+}
+
+func findIn(path, layout string, since time.Time, text string) (LogLine, bool) {
+	f, err := os.Open(path)
 	if err != nil {
 		return LogLine{}, false
 	}
 	defer f.Close()
-	return findLog(f, since, text)
+	return findLog(f, layout, since, text)
 }
 
-func findLog(r io.Reader, since time.Time, text string) (LogLine, bool) {
+func findLog(r io.Reader, layout string, since time.Time, text string) (LogLine, bool) {
 	// Log times have millisecond resolution: a line of the same
 	// millisecond as since counts.
 	since = since.Truncate(time.Millisecond)
@@ -270,16 +284,16 @@ func findLog(r io.Reader, since time.Time, text string) (LogLine, bool) {
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		if len(line) < len(logTimeLayout) {
+		if len(line) < len(layout) {
 			continue
 		}
-		t, err := time.ParseInLocation(logTimeLayout, line[:len(logTimeLayout)], time.UTC)
+		t, err := time.ParseInLocation(layout, line[:len(layout)], time.UTC)
 		if err != nil || t.Before(since) {
 			continue
 		}
-		_, msg, ok := strings.Cut(line[len(logTimeLayout):], ": ")
+		_, msg, ok := strings.Cut(line[len(layout):], ": ")
 		if ok && strings.Contains(msg, text) {
-			return LogLine{Time: t, Text: msg}, true
+			return LogLine{Time: t, Text: strings.TrimSpace(msg)}, true
 		}
 	}
 	return LogLine{}, false

@@ -22,15 +22,20 @@ func TestFindLog(t *testing.T) {
 2026-12-01 21:38:47,713 INFO: manual failover: demoting myself
 `
 	since := time.Date(2026, 12, 1, 21, 38, 45, 541_700_000, time.UTC)
-	l, ok := findLog(strings.NewReader(log), since, "demoting myself")
+	l, ok := findLog(strings.NewReader(log), logTimeLayout, since, "demoting myself")
 	if !ok {
 		t.Fatal("not found")
 	}
 	if want := time.Date(2026, 12, 1, 21, 38, 45, 541_000_000, time.UTC); !l.Time.Equal(want) || l.Text != "manual failover: demoting myself" {
 		t.Errorf("got %v %q, want %v (a line of since's own millisecond counts)", l.Time, l.Text, want)
 	}
-	if _, ok := findLog(strings.NewReader(log), since.Add(3*time.Second), "demoting myself"); ok {
+	if _, ok := findLog(strings.NewReader(log), logTimeLayout, since.Add(3*time.Second), "demoting myself"); ok {
 		t.Error("found a line before since")
+	}
+	pg := "2026-12-01 21:38:45.562 UTC [23418] LOG:  received fast shutdown request\n"
+	if l, ok := findLog(strings.NewReader(pg), pgLogTimeLayout, since.Add(-time.Second), "fast shutdown"); !ok ||
+		!l.Time.Equal(time.Date(2026, 12, 1, 21, 38, 45, 562_000_000, time.UTC)) || l.Text != "received fast shutdown request" {
+		t.Errorf("PostgreSQL log line: %v %q %v", l.Time, l.Text, ok)
 	}
 }
 
@@ -106,6 +111,9 @@ func TestClusterSwitchover(t *testing.T) {
 	}
 	if _, ok := n1.FindLog(before, "manual failover: demoting myself"); !ok {
 		t.Error("node1's log has no demotion")
+	}
+	if _, ok := n1.FindPostgresLog(before, "received fast shutdown request"); !ok {
+		t.Error("node1's PostgreSQL log has no fast shutdown")
 	}
 	if _, ok := n2.FindLog(before, "promoted self to leader"); !ok {
 		t.Error("node2's log has no promotion")

@@ -74,6 +74,11 @@ const (
 	// then shuts down) and released the leader key (End: "Leader key
 	// released"). Attrs node, addr.
 	EventPatroniDemoted = "patroni_demoted"
+	// EventPatroniLeaderStopped: the old leader's PostgreSQL shut down for
+	// the demotion (Time: its log's "received fast shutdown request", End:
+	// "database system is shut down"; PostgreSQL's own clock, ms). Attrs
+	// node, addr.
+	EventPatroniLeaderStopped = "patroni_leader_stopped"
 	// EventPatroniPromoted: the candidate's Patroni took the leader lock
 	// (Time: its log's "... after acquiring leader lock") and its PostgreSQL began
 	// the new timeline (End: the time GET /history gives it, the history
@@ -128,13 +133,15 @@ var visibleEdges = map[string][]string{
 	EventPgBouncerPaused:  {EdgeEnd},
 	EventPgBouncerResumed: {EdgeEnd},
 	// A Patroni switchover: clients fail from the old leader's demotion
-	// (its PostgreSQL shuts down) and write again once the new leader's
-	// promotion has ended; through HAProxy, from when HAProxy has marked it
-	// up, which can come first (its /primary answers 200 once Patroni holds
-	// the leader lock), and then writes fail as read-only in between.
-	EventPatroniDemoted:  {EdgeStart},
-	EventPatroniPromoted: {EdgeEnd},
-	EventHAProxyServerUp: {EdgeStart},
+	// (when its PostgreSQL starts its fast shutdown, after Patroni's
+	// checkpoint) and write again once the new leader's promotion has
+	// ended; through HAProxy, from when HAProxy has marked it up, which can
+	// come first (its /primary answers 200 once Patroni holds the leader
+	// lock), and then writes fail as read-only in between. The lab writes
+	// the HAProxy events only when HAProxy is the write endpoint.
+	EventPatroniLeaderStopped: {EdgeStart},
+	EventPatroniPromoted:      {EdgeEnd},
+	EventHAProxyServerUp:      {EdgeStart},
 	// EventDNSFlip changes which server a new connection reaches, which
 	// the DNS-change metric dates; in the dns scenario it falls inside a
 	// refusal window, so no phase edge is expected at it.
