@@ -39,9 +39,11 @@
 // patronictl switchover; the write endpoint is HAProxy's write port, or
 // with client=multihost a DSN naming both nodes with
 // target_session_attrs=read-write; the read endpoint is HAProxy's read
-// port). On a busy 2-core machine that rig is up in about 7 s, its
-// processes take about 200 MB (RSS summed), and a switchover costs clients
-// 1 to 1.5 s of failed writes (see the README).
+// port). On the shared 2-core machine that rig is up in 6 to 13 s
+// (etcd, bootstrap of node1, clone of node2, HAProxy's first checks), its
+// processes take about 320 MB (RSS summed over every process, so shared
+// memory counts once per process: an upper bound), and a switchover costs
+// clients 1.2 to 1.4 s of failed writes (see the README).
 // Scenario files (JSON or YAML) give a built-in other parameters or list
 // steps of their own.
 //
