@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/dnsserver"
+	"github.com/switchwatch/switchwatch/internal/patroni"
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 )
@@ -52,6 +53,10 @@ type RigOptions struct {
 	// blue's address until the scenario flips it, with this TTL.
 	DNS    bool
 	DNSTTL time.Duration
+	// Patroni, when set (PatroniHAProxy or PatroniMultiHost: what the
+	// write endpoint is), makes the rig a Patroni cluster instead of blue,
+	// green and the proxies (the patroni scenario sets it; see patroni.go).
+	Patroni string
 }
 
 // Rig is BLUE (a primary), GREEN (its streaming standby, made with
@@ -68,6 +73,10 @@ type Rig struct {
 	Bouncer *pgbouncer.Bouncer
 	// DNS is the rig's DNS server (RigOptions.DNS), else nil.
 	DNS *dnsserver.Server
+	// Patroni is the rig's Patroni cluster (RigOptions.Patroni), else
+	// nil; then Blue, Green, Writer and Reader are nil.
+	Patroni       *patroni.Cluster
+	patroniClient string
 
 	keep bool
 }
@@ -100,6 +109,9 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 			r = nil
 		}
 	}()
+	if opts.Patroni != "" {
+		return r, startPatroni(ctx, r, opts)
+	}
 	// The endpoints first: a port that is taken (another lab on a fixed
 	// port) should fail the rig before any server is made. Until the
 	// servers are up they forward nowhere (a client is reset).
@@ -167,6 +179,9 @@ func (r *Rig) endpoint(name string) *Proxy {
 
 // WriteDSN and ReadDSN are the connection strings of the endpoints.
 func (r *Rig) WriteDSN() string {
+	if r.Patroni != nil {
+		return r.patroniWriteDSN()
+	}
 	if r.Bouncer != nil {
 		return r.Bouncer.DSN()
 	}
@@ -177,6 +192,9 @@ func (r *Rig) WriteDSN() string {
 }
 
 func (r *Rig) ReadDSN() string {
+	if r.Patroni != nil {
+		return r.patroniReadDSN()
+	}
 	if r.DNS != nil {
 		return r.WriteDSN()
 	}
@@ -188,6 +206,13 @@ func (r *Rig) ReadDSN() string {
 // is safe on a partly built rig and to call twice.
 func (r *Rig) Close() error {
 	var errs []error
+	if r.Patroni != nil {
+		if r.keep {
+			errs = append(errs, r.Patroni.Stop())
+		} else {
+			errs = append(errs, r.Patroni.Close())
+		}
+	}
 	if r.DNS != nil {
 		errs = append(errs, r.DNS.Close())
 	}
@@ -252,8 +277,10 @@ func CleanStale(parent string) []string {
 			continue
 		}
 		live := false
-		for _, srv := range []string{TargetBlue, TargetGreen} {
-			if pm, err := os.ReadFile(filepath.Join(dir, srv, "data", "postmaster.pid")); err == nil {
+		pms := []string{filepath.Join(dir, TargetBlue, "data", "postmaster.pid"), filepath.Join(dir, TargetGreen, "data", "postmaster.pid")}
+		nodes, _ := filepath.Glob(filepath.Join(dir, patroniDir, "*", "data", "postmaster.pid"))
+		for _, path := range append(pms, nodes...) {
+			if pm, err := os.ReadFile(path); err == nil {
 				line, _, _ := strings.Cut(string(pm), "\n")
 				if p, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && alive(p) {
 					live = true

@@ -163,6 +163,8 @@ func kindOf(name string) string {
 		return "duration"
 	case "pool_mode":
 		return "pool_mode"
+	case "client":
+		return "client"
 	case "count":
 		return "count"
 	case "catch_up", "cut", "terminate", "reconnect":
@@ -184,6 +186,10 @@ func checkParam(name, value string) error {
 	case "bool":
 		if _, err := strconv.ParseBool(value); err != nil {
 			return fmt.Errorf("parameter %s=%q: want true or false", name, value)
+		}
+	case "client":
+		if value != PatroniHAProxy && value != PatroniMultiHost {
+			return fmt.Errorf("parameter %s=%q: want %s or %s", name, value, PatroniHAProxy, PatroniMultiHost)
 		}
 	case "pool_mode":
 		if value != pgbouncer.ModeTransaction && value != pgbouncer.ModeSession {

@@ -65,6 +65,35 @@ const (
 	// another address from Time on (an instant, the DNS server's own
 	// clock). Attrs name, from, to, target, ttl (seconds).
 	EventDNSFlip = "dns_flip"
+	// EventPatroniSwitchover: patronictl switchover on the lab's Patroni
+	// cluster (Time: started, End: returned, once the candidate held the
+	// leader lock). Attrs leader, candidate, output (its last line).
+	EventPatroniSwitchover = "patroni_switchover"
+	// EventPatroniDemoted: the old leader's Patroni began demoting itself
+	// (Time: its log's "manual failover: demoting myself"; its PostgreSQL
+	// then shuts down) and released the leader key (End: "Leader key
+	// released"). Attrs node, addr.
+	EventPatroniDemoted = "patroni_demoted"
+	// EventPatroniLeaderStopped: the old leader's PostgreSQL shut down for
+	// the demotion (Time: its log's "received fast shutdown request", End:
+	// "database system is shut down"; PostgreSQL's own clock, ms). Attrs
+	// node, addr.
+	EventPatroniLeaderStopped = "patroni_leader_stopped"
+	// EventPatroniPromoted: the candidate's Patroni took the leader lock
+	// (Time: its log's "... after acquiring leader lock") and its PostgreSQL began
+	// the new timeline (End: the time GET /history gives it, the history
+	// file's). Attrs node, addr, timeline (the new one), lsn, reason.
+	EventPatroniPromoted = "patroni_promoted"
+	// EventPatroniRejoined: the old leader's PostgreSQL started again as a
+	// replica (an instant: postmaster_start_time from its GET /patroni).
+	// Attrs node, addr, role.
+	EventPatroniRejoined = "patroni_rejoined"
+	// EventHAProxyServerDown and EventHAProxyServerUp: HAProxy marked a
+	// server of its write port down or up (an instant: when its message
+	// reached the lab; HAProxy's own messages carry no time). A server
+	// marked down has its sessions shut. Attrs backend, node, addr.
+	EventHAProxyServerDown = "haproxy_server_down"
+	EventHAProxyServerUp   = "haproxy_server_up"
 	// EventScenario spans all steps. Attrs: the scenario parameters, and
 	// error when a step failed.
 	EventScenario = "scenario"
@@ -103,6 +132,16 @@ var visibleEdges = map[string][]string{
 	// the stall threshold without timing out).
 	EventPgBouncerPaused:  {EdgeEnd},
 	EventPgBouncerResumed: {EdgeEnd},
+	// A Patroni switchover: clients fail from the old leader's demotion
+	// (when its PostgreSQL starts its fast shutdown, after Patroni's
+	// checkpoint) and write again once the new leader's promotion has
+	// ended; through HAProxy, from when HAProxy has marked it up, which can
+	// come first (its /primary answers 200 once Patroni holds the leader
+	// lock), and then writes fail as read-only in between. The lab writes
+	// the HAProxy events only when HAProxy is the write endpoint.
+	EventPatroniLeaderStopped: {EdgeStart},
+	EventPatroniPromoted:      {EdgeEnd},
+	EventHAProxyServerUp:      {EdgeStart},
 	// EventDNSFlip changes which server a new connection reaches, which
 	// the DNS-change metric dates; in the dns scenario it falls inside a
 	// refusal window, so no phase edge is expected at it.

@@ -1,0 +1,270 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/internal/patroni"
+	"github.com/switchwatch/switchwatch/internal/pgserver"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// What the write endpoint of a Patroni rig is (RigOptions.Patroni, the
+// patroni scenario's client parameter).
+const (
+	// PatroniHAProxy: HAProxy's write port, routing to the node whose
+	// REST API answers 200 to /primary; the read endpoint is its read
+	// port (/replica).
+	PatroniHAProxy = "haproxy"
+	// PatroniMultiHost: a multi-host DSN naming both nodes with
+	// target_session_attrs=read-write; the read endpoint is HAProxy's read
+	// port.
+	PatroniMultiHost = "multihost"
+)
+
+// ActPatroniSwitchover is the patroni scenario's step: patronictl
+// switchover. Besides its own event it writes the ones below, taken from
+// the components once it has returned.
+const ActPatroniSwitchover = store.EventPatroniSwitchover
+
+// The events the switchover step takes from Patroni and HAProxy.
+const (
+	EvPatroniDemoted    = store.EventPatroniDemoted
+	EvPatroniStopped    = store.EventPatroniLeaderStopped
+	EvPatroniPromoted   = store.EventPatroniPromoted
+	EvPatroniRejoined   = store.EventPatroniRejoined
+	EvHAProxyServerDown = store.EventHAProxyServerDown
+	EvHAProxyServerUp   = store.EventHAProxyServerUp
+)
+
+// patroniDir is the cluster's directory in the rig's.
+const patroniDir = "patroni"
+
+func init() {
+	Actions[ActPatroniSwitchover] = &Action{
+		Help: "patronictl switchover --leader LEADER --candidate CANDIDATE --force on the rig's Patroni cluster; " +
+			"then waits for the cluster's history, HAProxy's routing and the old leader's return as a replica, " +
+			"and writes their times as events",
+		Params: map[string]string{
+			"leader":    "the current leader's name (default: whoever leads now)",
+			"candidate": "the node to promote (default: the other one)",
+			"timeout":   "longest wait for each of patronictl and what follows it (default 30s)",
+		},
+		run: (*executor).patroniSwitchover,
+	}
+	Builtins["patroni"] = &Builtin{
+		Name: "patroni",
+		Description: "a Patroni switchover: a two-node Patroni cluster (etcd as its DCS; ttl 10s, loop_wait 1s, " +
+			"retry_timeout 3s) and HAProxy routing by Patroni's REST health checks; patronictl switchover " +
+			"demotes the leader (its PostgreSQL shuts down and restarts as a replica) and promotes the other " +
+			"node through the DCS. Clients reach the leader through HAProxy (client=haproxy) or a multi-host DSN " +
+			"with target_session_attrs=read-write (client=multihost).",
+		Params: append([]Param{
+			{"client", PatroniHAProxy, "the write endpoint: haproxy (HAProxy's write port) or multihost (both nodes, target_session_attrs=read-write)"},
+		}, common...),
+		build: func(p params) []Step {
+			return []Step{{Action: ActPatroniSwitchover}}
+		},
+		rig: func(p params, o *RigOptions) { o.Patroni = p["client"] },
+	}
+}
+
+// startPatroni makes r a Patroni rig.
+func startPatroni(ctx context.Context, r *Rig, opts RigOptions) error {
+	if opts.Patroni != PatroniHAProxy && opts.Patroni != PatroniMultiHost {
+		return fmt.Errorf("patroni client %q: want %s or %s", opts.Patroni, PatroniHAProxy, PatroniMultiHost)
+	}
+	r.patroniClient = opts.Patroni
+	c, err := patroni.Start(ctx, patroni.Options{Dir: filepath.Join(r.Dir, patroniDir), Password: opts.Password, Binaries: opts.Binaries})
+	if err != nil {
+		return fmt.Errorf("start the Patroni cluster: %w", err)
+	}
+	r.Patroni = c
+	return nil
+}
+
+func (r *Rig) haproxyDSN(port int) string {
+	return pgserver.DSN("127.0.0.1", port, r.Patroni.User(), r.Patroni.Password())
+}
+
+func (r *Rig) patroniWriteDSN() string {
+	if r.patroniClient == PatroniMultiHost {
+		return r.Patroni.MultiHostDSN()
+	}
+	return r.haproxyDSN(r.Patroni.HAProxy.WritePort)
+}
+
+func (r *Rig) patroniReadDSN() string { return r.haproxyDSN(r.Patroni.HAProxy.ReadPort) }
+
+func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
+	c := x.rig.Patroni
+	if c == nil {
+		return fmt.Errorf("this rig has no Patroni cluster (the patroni scenario, or RigOptions.Patroni, makes one)")
+	}
+	timeout := 30 * time.Second
+	if _, ok := st.Params["timeout"]; ok {
+		timeout = params(st.Params).dur("timeout")
+	}
+	leader, candidate := st.Params["leader"], st.Params["candidate"]
+	if leader == "" {
+		n, err := c.Leader(ctx)
+		if err != nil {
+			return err
+		}
+		leader = n.Name
+	}
+	old := c.Node(leader)
+	if old == nil {
+		return fmt.Errorf("no node %q", leader)
+	}
+	if candidate == "" {
+		for _, n := range c.Nodes {
+			if n != old {
+				candidate = n.Name
+			}
+		}
+	}
+	cand := c.Node(candidate)
+	if cand == nil || cand == old {
+		return fmt.Errorf("candidate %q: want the other node", candidate)
+	}
+	st0, err := old.Status(ctx)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	out, err := c.Switchover(cctx, leader, candidate)
+	end := time.Now()
+	lastLine := lastLine(out)
+	x.log(store.Event{Time: start, End: &end, Name: st.Action,
+		Attrs:   stepAttrs(st, "leader", leader, "candidate", candidate, "output", lastLine),
+		Message: fmt.Sprintf("patronictl switchover --leader %s --candidate %s: %s", leader, candidate, lastLine)})
+	if err != nil {
+		return err
+	}
+
+	// Patroni's own times. The leader writes the history into the DCS a
+	// loop after its promotion.
+	wctx, wcancel := context.WithTimeout(ctx, timeout)
+	defer wcancel()
+	h, err := cand.WaitHistory(wctx, st0.Timeline)
+	if err != nil {
+		return err
+	}
+	if h.Leader != candidate {
+		return fmt.Errorf("timeline %d ended by %s's promotion, want %s", st0.Timeline, h.Leader, candidate)
+	}
+	if d, ok := old.FindLog(start, "manual failover: demoting myself"); ok {
+		e := store.Event{Time: d.Time, Name: EvPatroniDemoted, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
+			Message: fmt.Sprintf("Patroni on %s: %s", leader, d.Text)}
+		if rel, ok := old.FindLog(d.Time, "Leader key released"); ok {
+			e.End = instant(rel.Time)
+		}
+		x.log(e)
+	} else {
+		return fmt.Errorf("%s's Patroni log (%s) has no demotion since %v", leader, old.LogPath, start)
+	}
+	if d, ok := old.FindPostgresLog(start, "received fast shutdown request"); ok {
+		e := store.Event{Time: d.Time, Name: EvPatroniStopped, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
+			Message: fmt.Sprintf("PostgreSQL on %s: %s", leader, d.Text)}
+		if down, ok := old.FindPostgresLog(d.Time, "database system is shut down"); ok {
+			e.End = instant(down.Time)
+		}
+		x.log(e)
+	} else {
+		return fmt.Errorf("%s's PostgreSQL log has no fast shutdown since %v", leader, start)
+	}
+	p := store.Event{Time: h.Time, End: instant(h.Time), Name: EvPatroniPromoted,
+		Attrs: map[string]string{"node": candidate, "addr": cand.Addr(), "timeline": strconv.Itoa(st0.Timeline + 1),
+			"lsn": strconv.FormatInt(h.LSN, 10), "reason": h.Reason},
+		Message: fmt.Sprintf("%s promoted: timeline %d began", candidate, st0.Timeline+1)}
+	l, ok := cand.FindLog(start, "acquiring leader lock") // "Cleaning up failover key after acquiring leader lock..."
+	if !ok {
+		l, ok = cand.FindLog(start, "promoted self to leader")
+	}
+	if ok && !l.Time.After(h.Time) {
+		p.Time = l.Time
+		p.Message = fmt.Sprintf("Patroni on %s: %s; timeline %d began at the end", candidate, l.Text, st0.Timeline+1)
+	}
+	x.log(p)
+
+	// HAProxy's write port follows within a few checks (its events are
+	// written when it is the write endpoint: multi-host clients do not see
+	// it); the old leader comes back as a replica (its PostgreSQL
+	// restarted).
+	if err := x.waitHAProxy(wctx, start, leader, candidate, x.rig.patroniClient == PatroniHAProxy); err != nil {
+		return err
+	}
+	for {
+		s, err := old.Status(wctx)
+		if err == nil && s.State == "running" && !s.IsPrimary() {
+			t, perr := s.PostmasterStart()
+			if perr != nil {
+				return fmt.Errorf("%s: postmaster_start_time %q: %w", leader, s.PostmasterStartTime, perr)
+			}
+			if t.Before(start) {
+				// still the report of the postmaster from before
+				if err := sleep(wctx, 100*time.Millisecond); err != nil {
+					return fmt.Errorf("waiting for %s to rejoin as a replica: %w", leader, err)
+				}
+				continue
+			}
+			x.log(store.Event{Time: t, Name: EvPatroniRejoined, Attrs: map[string]string{"node": leader, "addr": old.Addr(), "role": s.Role},
+				Message: fmt.Sprintf("%s's PostgreSQL started again as a replica", leader)})
+			return nil
+		}
+		if err := sleep(wctx, 100*time.Millisecond); err != nil {
+			return fmt.Errorf("waiting for %s to rejoin as a replica: %w", leader, err)
+		}
+	}
+}
+
+// waitHAProxy waits until HAProxy has marked the candidate up on its write
+// port and, with logChanges, logs its changes there since start.
+func (x *executor) waitHAProxy(ctx context.Context, start time.Time, leader, candidate string, logChanges bool) error {
+	h := x.rig.Patroni.HAProxy
+	for {
+		var up bool
+		var changes []patroni.ServerChange
+		for _, ch := range h.Changes(start) {
+			if ch.Backend == patroni.BackendPrimary {
+				changes = append(changes, ch)
+				up = up || ch.Server == candidate && ch.Up
+			}
+		}
+		if up {
+			if !logChanges {
+				return nil
+			}
+			for _, ch := range changes {
+				name := EvHAProxyServerDown
+				if ch.Up {
+					name = EvHAProxyServerUp
+				}
+				x.log(store.Event{Time: ch.Time, Name: name,
+					Attrs:   map[string]string{"backend": ch.Backend, "node": ch.Server, "addr": x.rig.Patroni.Node(ch.Server).Addr()},
+					Message: "HAProxy: " + ch.Line})
+			}
+			return nil
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return fmt.Errorf("waiting for HAProxy to route writes to %s: %w", candidate, err)
+		}
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "|") {
+			return l
+		}
+	}
+	return ""
+}
