@@ -225,6 +225,7 @@ func (s *stream) segment(syms *symtab) {
 		i = j
 	}
 	s.extendStalls()
+	s.alignSegments()
 }
 
 func window(start, end, res int64) Window {
