@@ -289,13 +289,15 @@ func (sum *Summary) collect(results []sourceResult, paths []string, warn func(st
 	return args
 }
 
-// accuracy gathers the boundary errors of every source and counts the
-// expected edges that lie within one interval.
+// accuracy gathers the boundary errors of every source, counts the
+// expected edges that lie where the probes place a change and sums up
+// their signed errors.
 func accuracy(results []sourceResult) *Accuracy {
 	acc := &Accuracy{Boundaries: []BoundaryError{}}
 	for _, r := range results {
 		acc.Boundaries = append(acc.Boundaries, r.truth...)
 	}
+	var sum int64
 	for _, b := range acc.Boundaries {
 		if !b.Expected {
 			continue
@@ -304,6 +306,14 @@ func accuracy(results []sourceResult) *Accuracy {
 		if b.Within {
 			acc.Within++
 		}
+		if b.LatencyNS <= b.ResolutionNS {
+			acc.ErrorEdges++
+			sum += b.ErrorNS
+			acc.MaxErrorNS = max(acc.MaxErrorNS, b.ErrorNS, -b.ErrorNS)
+		}
+	}
+	if acc.ErrorEdges > 0 {
+		acc.MeanErrorNS = sum / int64(acc.ErrorEdges)
 	}
 	return acc
 }

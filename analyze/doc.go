@@ -35,10 +35,12 @@
 //
 // Every probe is placed at its intended start on the recorder's grid, not at
 // the moment it actually ran or answered, so a probe that hung in a
-// no-answer window is counted at the moment it was meant to start. A window
-// of one state runs from the intended start of its first probe to the
-// intended start of the first probe in another state; its boundaries are
-// therefore known to ± one probe interval, and every Duration says so.
+// no-answer window is counted at the moment it was meant to start. A
+// boundary between two states lies midway between the intended starts of
+// the last probe of the one and the first of the other (stream.edge): the
+// change lies somewhere between them, so the midpoint is unbiased and known
+// to ± half their gap. A window between two boundaries, and every Duration,
+// is therefore known to ± one probe interval, and says so.
 //
 // # Slow probes
 //

@@ -240,7 +240,9 @@ func TestInflightSkipsCarryTheState(t *testing.T) {
 	// Skipped probes tell nothing new: the outage lasts, as seen from the
 	// client, until the first probe that runs again succeeds, which is at
 	// most one timeout after the truth (the hanging probes must end first).
-	if d := run.Phases[1].Start.Sub(truth.Phases[1].Start); d < 0 || d >= r.Interval {
+	// The outage starts midway between the last ok probe and the first
+	// failed one: within half an interval of the truth.
+	if d := run.Phases[1].Start.Sub(truth.Phases[1].Start); d < -r.Interval/2 || d > r.Interval/2 {
 		t.Errorf("outage starts %v after the truth", d)
 	}
 	if d := run.Phases[2].Start.Sub(truth.Phases[2].Start); d < 0 || d > r.Timeout+r.Interval {
@@ -562,7 +564,12 @@ func TestSegmentsAreBounded(t *testing.T) {
 	if st.SegmentsTotal != 3000 || len(st.Segments) != MaxSegments || st.StateWindows[StateSlow] != 1500 {
 		t.Errorf("segments %d kept of %d, slow windows %d", len(st.Segments), st.SegmentsTotal, st.StateWindows[StateSlow])
 	}
-	if st.StateNS[StateSlow] != 1500*int64(r.Interval) || st.StateNS[StateOK] != 1500*int64(r.Interval) {
+	// Each state's time is its probes' share, edge to edge (midpoints); the
+	// stream's first edge is its first probe and its last one interval
+	// after the last probe, so the first window is half an interval short
+	// and the last half an interval long.
+	iv := int64(r.Interval)
+	if st.StateNS[StateOK] != 1500*iv-iv/2 || st.StateNS[StateSlow] != 1500*iv+iv/2 {
 		t.Errorf("time by state %v", st.StateNS)
 	}
 	if len(sum.Runs[0].Phases) != 1 {

@@ -483,13 +483,18 @@ type BoundaryError struct {
 	// ErrorNS is Boundary - EventTime.
 	ErrorNS      int64 `json:"error_ns"`
 	ResolutionNS int64 `json:"resolution_ns"`
+	// HalfGapNS is half the gap between the last probe before Boundary and
+	// the first after it (half an interval on the recorder's grid): the
+	// boundary is their midpoint, known to ± HalfGapNS.
+	HalfGapNS int64 `json:"half_gap_ns"`
 	// LatencyNS is the FirstLatencyNS of the segment that starts at
-	// Boundary: the change may lie up to this long after the boundary.
+	// Boundary: the change may lie up to this long after the first probe
+	// after the boundary started.
 	LatencyNS int64 `json:"latency_ns"`
-	// Within says the event lies where the probes place the change: no more
-	// than one interval before the boundary (ErrorNS <= ResolutionNS) and
-	// no later than the end of the first probe after it (ErrorNS >=
-	// -LatencyNS).
+	// Within says the event lies where the probes place the change: after
+	// the last probe before the boundary started (ErrorNS <= HalfGapNS)
+	// and before the first probe after it ended (ErrorNS >= -HalfGapNS -
+	// LatencyNS).
 	Within bool `json:"within"`
 	// Expected is set for event edges that change what clients see (an
 	// endpoint stops or starts answering, a server turns read-only, is
@@ -507,6 +512,17 @@ type Accuracy struct {
 	Boundaries []BoundaryError `json:"boundaries"`
 	Within     int             `json:"within"`
 	Total      int             `json:"total"`
+	// MeanErrorNS is the mean signed ErrorNS of the expected edges that
+	// probes date to ± half their gap, those whose first probe after the
+	// boundary ended within one interval (LatencyNS <= ResolutionNS);
+	// MaxErrorNS the largest |ErrorNS| of them, ErrorEdges their number.
+	// An edge whose first probe was in flight for longer (a timeout, a
+	// connect that hung) places the change anywhere in that flight, and its
+	// error says how long the flight was rather than how well the edge is
+	// placed.
+	MeanErrorNS int64 `json:"mean_error_ns"`
+	MaxErrorNS  int64 `json:"max_error_ns"`
+	ErrorEdges  int   `json:"error_edges"`
 }
 
 // Input counts what was read and what had to be skipped. Nothing is

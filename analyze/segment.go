@@ -159,17 +159,25 @@ func (s *stream) classifyAll() {
 	}
 }
 
-// endOf is the end of the window that starts at row i and runs to row j
-// (exclusive): the intended start of row j, or one interval after the last.
-func (s *stream) endOf(j int) int64 {
-	if j < len(s.rows) {
-		return s.rows[j].intended
+// edge is where the stream's state may change before row j: the midpoint
+// between the intended starts of rows j-1 and j, the unbiased estimate of a
+// change that lies somewhere between the last probe of the old state and
+// the first of the new (± half their gap). The stream's own ends are the
+// first row's intended start and one interval after the last row's.
+func (s *stream) edge(j int) int64 {
+	switch {
+	case j <= 0:
+		return s.rows[0].intended
+	case j >= len(s.rows):
+		return s.rows[len(s.rows)-1].intended + s.interval
 	}
-	return s.rows[len(s.rows)-1].intended + s.interval
+	a, b := s.rows[j-1].intended, s.rows[j].intended
+	return a + (b-a)/2
 }
 
 // segment cuts the stream into maximal intervals of one state, and into
-// spans of one phase severity (skipped carrying on the severity before it).
+// spans of one phase severity (skipped carrying on the severity before it),
+// each from edge to edge.
 func (s *stream) segment(syms *symtab) {
 	s.segs = s.segs[:0]
 	s.spans = s.spans[:0]
@@ -183,7 +191,7 @@ func (s *stream) segment(syms *symtab) {
 			j++
 		}
 		seg := Segment{
-			Window:         window(s.rows[i].intended, s.endOf(j), s.interval),
+			Window:         window(s.edge(i), s.edge(j), s.interval),
 			State:          States[st],
 			Probes:         int64(j - i),
 			FirstSeq:       s.rows[i].seq,
@@ -208,7 +216,7 @@ func (s *stream) segment(syms *symtab) {
 		if st == stSkipped && len(s.spans) > 0 {
 			sev = s.spans[len(s.spans)-1].sev
 		}
-		start, end := s.rows[i].intended, s.endOf(j)
+		start, end := s.edge(i), s.edge(j)
 		if n := len(s.spans); n > 0 && s.spans[n-1].sev == sev && s.spans[n-1].end == start {
 			s.spans[n-1].end = end
 		} else {
@@ -217,6 +225,7 @@ func (s *stream) segment(syms *symtab) {
 		i = j
 	}
 	s.extendStalls()
+	s.alignSegments()
 }
 
 func window(start, end, res int64) Window {

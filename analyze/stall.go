@@ -169,3 +169,36 @@ func (s *stream) extendStalls() {
 	}
 	s.spans = out
 }
+
+// alignSegments gives the stream's segments the stalled extents of its
+// severity spans (extendStalls), so that a stream's timeline (its
+// segments, from which the report draws and replays) and the phases agree
+// on one definition of a stall: it lasts until its last stalled probe was
+// answered. A stalled segment ends where its stalled span ends; the
+// segments after it start no earlier (a healthy one wholly covered keeps
+// its probes and lasts no time). A failure is never covered: the spans
+// already end a stall where a failure starts.
+func (s *stream) alignSegments() {
+	var ext int64 // end of the stall extension so far
+	k := 0        // first span that may hold the segment
+	for i := range s.segs {
+		seg := &s.segs[i]
+		a, b := seg.Start.UnixNano(), seg.End.UnixNano()
+		a = max(a, ext)
+		b = max(b, a)
+		if seg.State == StateStalled {
+			for k < len(s.spans) && s.spans[k].end <= a {
+				k++
+			}
+			for j := k; j < len(s.spans) && s.spans[j].start < b; j++ {
+				if s.spans[j].sev == sevStalled {
+					b = max(b, s.spans[j].end)
+				}
+			}
+			ext = b
+		}
+		if a != seg.Start.UnixNano() || b != seg.End.UnixNano() {
+			seg.Window = window(a, b, seg.ResolutionNS)
+		}
+	}
+}

@@ -11,6 +11,7 @@ type boundary struct {
 	t       time.Time
 	stream  string
 	latency int64 // of the first probe after it
+	half    int64 // half the gap between the probes either side of it
 }
 
 // boundaries lists the moments the run's phases changed and the moments a
@@ -18,17 +19,18 @@ type boundary struct {
 // (ok and slow are both healthy; skipped carries on the state before it).
 func boundaries(run *RunResult) []boundary {
 	var bs []boundary
+	half := run.IntervalNS / 2
 	for i, ph := range run.Phases {
 		if i > 0 {
-			bs = append(bs, boundary{t: ph.Start})
+			bs = append(bs, boundary{t: ph.Start, half: half})
 		}
 		if i+1 < len(run.Phases) && !run.Phases[i+1].Start.Equal(ph.End) {
-			bs = append(bs, boundary{t: ph.End})
+			bs = append(bs, boundary{t: ph.End, half: half})
 		}
 	}
 	for _, st := range run.Streams {
 		prev := -1
-		for _, seg := range st.Segments {
+		for k, seg := range st.Segments {
 			sev := -1
 			switch seg.State {
 			case StateOK, StateSlow:
@@ -46,7 +48,11 @@ func boundaries(run *RunResult) []boundary {
 				continue
 			}
 			if prev >= 0 && sev != prev {
-				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS})
+				h := half
+				if k > 0 {
+					h = max(1, seg.FirstSeq-st.Segments[k-1].LastSeq) * run.IntervalNS / 2
+				}
+				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS, half: h})
 			}
 			prev = sev
 		}
@@ -60,37 +66,40 @@ func boundaries(run *RunResult) []boundary {
 // explains it, and says whether the event lies where the probes place the
 // change.
 //
-// The change that a boundary B shows happened after the last probe before
-// it started and before the first probe after it ended: between B - one
-// interval and B + that probe's latency. Timing by intended start makes the
-// first of these bounds one interval even for timeouts: the first probe
-// meant to start after a no-answer window begins is the first to hang. The
-// second is one interval too when probes are fast; a probe that was still
-// connecting when the window began, or that took seconds on a loaded
-// machine, sees the change although it was meant to start before it.
+// A boundary B lies midway between the last probe of the old state and the
+// first of the new (stream.edge): the change that it shows happened after
+// the last probe before it started and before the first probe after it
+// ended, between B - half their gap and B + half their gap + that probe's
+// latency. Timing by intended start makes the first of these bounds right
+// even for timeouts: the first probe meant to start after a no-answer
+// window begins is the first to hang. The second is B + half the gap too
+// when probes are fast; a probe that was still connecting when the change
+// came, or that took seconds on a loaded machine, sees the change although
+// it was meant to start before it. ErrorNS is B minus the event: its mean
+// over many edges is near zero, as the midpoint is unbiased.
 func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	bounds := boundaries(run)
 	var out []BoundaryError
 	edge := func(name, which string, t time.Time) {
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
 			Expected: store.ChangesWhatClientsSee(name, which)}
-		// the boundary whose window [B - interval, B + latency] holds the
-		// event, the nearest such; else the one whose window is nearest
+		// the boundary whose window [B - half, B + half + latency] holds
+		// the event, the nearest such; else the one whose window is nearest
 		found := false
 		var bestOut, bestAbs int64
 		for _, b := range bounds {
 			e := int64(b.t.Sub(t)) // boundary - event
 			var outside int64
 			switch {
-			case e > run.IntervalNS:
-				outside = e - run.IntervalNS
-			case e < -b.latency:
-				outside = -b.latency - e
+			case e > b.half:
+				outside = e - b.half
+			case e < -b.half-b.latency:
+				outside = -b.half - b.latency - e
 			}
 			abs := max(e, -e)
 			if !found || outside < bestOut || outside == bestOut && abs < bestAbs {
 				found, bestOut, bestAbs = true, outside, abs
-				be.Boundary, be.Stream, be.LatencyNS, be.ErrorNS = b.t, b.stream, b.latency, e
+				be.Boundary, be.Stream, be.LatencyNS, be.ErrorNS, be.HalfGapNS = b.t, b.stream, b.latency, e, b.half
 			}
 		}
 		be.Within = found && bestOut == 0

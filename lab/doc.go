@@ -27,7 +27,9 @@
 // silent windows, no promotion), restart (a fast restart of blue),
 // pgbouncer (pgbouncer.go: a real PgBouncer, package internal/pgbouncer, is
 // the write endpoint; PAUSE, catch-up, promotion, re-point + RELOAD,
-// RESUME) and dns (dns.go: the documented RDS Blue/Green sequence through a
+// RESUME), hold (hold.go: both endpoints hold all traffic for a while,
+// Proxy.Hold, and then pass it on: a stall rather than an outage) and dns
+// (dns.go: the documented RDS Blue/Green sequence through a
 // DNS name that the rig's own DNS server, package internal/dnsserver,
 // answers; on that rig the write endpoint listens on 127.0.0.2 in front of
 // blue, the read endpoint on the same port of 127.0.0.3 in front of green,

@@ -45,7 +45,9 @@ func (m Mode) String() string {
 // Proxy is an endpoint: a TCP proxy on 127.0.0.1 that clients connect to
 // instead of a server, and that the lab switches between servers and
 // failure modes. Mode changes affect new connections; CutAll ends the ones
-// that exist. All methods are safe for concurrent use.
+// that exist. Hold, unlike a mode, acts on every connection, new and open:
+// it holds traffic without failing it, as PgBouncer's PAUSE or a buffering
+// proxy does. All methods are safe for concurrent use.
 type Proxy struct {
 	name        string
 	addr        string // 127.0.0.1:port, fixed at the first listen
@@ -57,6 +59,9 @@ type Proxy struct {
 	ln     net.Listener // nil while refusing and after Close
 	conns  map[*proxyConn]struct{}
 	closed bool
+	// held is open while the proxy holds traffic (Hold) and closed by
+	// Release; nil when not holding.
+	held chan struct{}
 
 	wg sync.WaitGroup // every goroutine the proxy started
 }
@@ -66,12 +71,14 @@ type proxyConn struct {
 	client   net.Conn
 	upstream net.Conn // nil for a blackholed connection
 	once     sync.Once
+	done     chan struct{} // closed by close
 }
 
 // close ends both sides. With reset the client gets an RST rather than a
 // FIN, as when a load balancer or a failing host drops a connection.
 func (c *proxyConn) close(reset bool) {
 	c.once.Do(func() {
+		close(c.done)
 		if reset {
 			if tc, ok := c.client.(*net.TCPConn); ok {
 				tc.SetLinger(0)
@@ -167,7 +174,7 @@ func (p *Proxy) handle(c net.Conn) {
 		return
 	}
 	mode, target := p.mode, p.target
-	pc := &proxyConn{client: c}
+	pc := &proxyConn{client: c, done: make(chan struct{})}
 	p.conns[pc] = struct{}{}
 	p.wg.Add(1)
 	p.mu.Unlock()
@@ -208,16 +215,89 @@ func (p *Proxy) forward(pc *proxyConn, target string) {
 	// server that closed must not leave its client waiting.
 	done := make(chan struct{}, 2)
 	go func() {
-		io.Copy(up, pc.client)
+		p.pipe(pc, up, pc.client)
 		done <- struct{}{}
 	}()
 	go func() {
-		io.Copy(pc.client, up)
+		p.pipe(pc, pc.client, up)
 		done <- struct{}{}
 	}()
 	<-done
 	pc.close(false)
 	<-done
+}
+
+// pipe copies src to dst until either fails or pc is closed. Bytes read
+// while the proxy holds traffic are kept until Release and written then;
+// while they are kept, nothing more is read from src, so what the sender
+// writes after them waits in the kernel's buffers, in order.
+func (p *Proxy) pipe(pc *proxyConn, dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !p.waitRelease(pc) {
+				return
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// waitRelease returns once the proxy does not hold traffic: true, or false
+// when pc was closed first.
+func (p *Proxy) waitRelease(pc *proxyConn) bool {
+	p.mu.Lock()
+	held := p.held
+	p.mu.Unlock()
+	if held == nil {
+		return true
+	}
+	select {
+	case <-held:
+		return true
+	case <-pc.done:
+		return false
+	}
+}
+
+// Hold holds the traffic of every connection, open and new: connections
+// are still accepted (and forwarded, per the mode), but no byte is passed
+// on in either direction until Release, which passes on everything held.
+// Clients wait instead of failing, up to their own timeouts.
+func (p *Proxy) Hold() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("endpoint %s: closed", p.name)
+	}
+	if p.held == nil {
+		p.held = make(chan struct{})
+	}
+	return nil
+}
+
+// Release ends a hold: what was held is passed on, and traffic flows
+// again. Without a hold it does nothing.
+func (p *Proxy) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held != nil {
+		close(p.held)
+		p.held = nil
+	}
+}
+
+// Holding reports whether the proxy holds traffic.
+func (p *Proxy) Holding() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held != nil
 }
 
 func (p *Proxy) forget(pc *proxyConn) {

@@ -239,8 +239,13 @@ func (x *executor) targetName(ep string) string {
 	return TargetBlue
 }
 
+// closeWindow ends ep's open window, if any, and logs it; a hold is
+// released here.
 func (x *executor) closeWindow(ep string, end time.Time) {
 	if w := x.open[ep]; w != nil {
+		if w.Name == ActEndpointHold {
+			x.rig.endpoint(ep).Release()
+		}
 		w.End = instant(end)
 		x.log(*w)
 		delete(x.open, ep)

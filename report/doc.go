@@ -88,8 +88,8 @@
 // The expected number of failed requests of a run is then R times the
 // length of the set of arrival times whose every attempt fails, computed
 // exactly by intersecting the failing set with copies of itself shifted by
-// the attempt offsets. Every boundary is known to ± one probe interval, so
-// these numbers are too.
+// the attempt offsets. Every boundary is known to ± half a probe interval
+// (a window to ± one), so these numbers are too.
 //
 // This package must not import pgx or talk to a database; it reads run
 // folders only through record/store, and only for the few runs it draws in

@@ -358,7 +358,7 @@ func (rep *Report) writeCapacity(b *mdWriter) {
 
 func (rep *Report) writeRuns(b *mdWriter) {
 	b.p("## Runs\n\n")
-	b.p("Every run, in input order. Times are ± one probe interval per boundary.\n\n")
+	b.p("Every run, in input order. Times are ± half a probe interval per boundary.\n\n")
 	grouped := len(rep.Groups) > 1 || len(rep.Sum.By) > 0
 	if grouped {
 		b.p("| run | group | phases | write downtime | read downtime | read-only | unavailable | recovered |\n")
@@ -531,7 +531,7 @@ func (rep *Report) writeAccuracy(b *mdWriter) {
 		return
 	}
 	b.p("## Accuracy against ground truth\n\n")
-	b.p("%d of %d event edges that change what clients see have a detected boundary within one probe interval.\n\n", a.Within, a.Total)
+	b.p("%d of %d event edges that change what clients see lie where the probes place a change (between the last probe before a boundary and the end of the first after it); %s.\n\n", a.Within, a.Total, errorSummary(a))
 	var off []analyze.BoundaryError
 	for _, x := range a.Boundaries {
 		if x.Expected && !x.Within {
@@ -593,7 +593,7 @@ func (rep *Report) writeMethod(b *mdWriter) {
 - **Probes.** switchwatch record sends small write, read and connect probes to the endpoint on a fixed open-loop schedule, one every probe interval per stream (kind × connection mode), whether or not earlier probes have answered. Every probe is placed at its *intended* start, not when it ran or answered.
 - **States.** Each probe is ` + statesSentence() + `.
 - **Phases.** At every moment each stream is in the state of its latest probe (a skipped probe carries on the state before it); the run is in the most severe state of its streams (` + severitySentence() + `). A phase is a maximal stretch of one such state.
-- **Resolution.** A window runs from the intended start of its first probe to the intended start of the first probe in another state, so each boundary is known to ± one probe interval and a total over k windows to ± k intervals. Numbers are shown with the decimals that resolution warrants.
+- **Resolution.** A boundary lies midway between the intended starts of the last probe in one state and the first in another, so each boundary is known to ± half a probe interval, a window to ± one interval and a total over k windows to ± k intervals. Numbers are shown with the decimals that resolution warrants.
 - **Downtime.** Write downtime is the time during which at least one write stream was failing (read_only, unavailable or error); read downtime likewise for reads. Read-only and unavailable time are the lengths of the run's phases in those states.
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
 - **Typical switchover.** Every run is aligned at the start of its first outage; each curve is, at each moment, the share of the group's runs (of those recorded at that moment) in which that kind of request would succeed.

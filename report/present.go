@@ -94,6 +94,20 @@ func comparisonTable(s *analyze.Summary) (*table, []note) {
 	return t, notes
 }
 
+// errorSummary is the mean signed and the largest boundary error of the
+// expected edges that probes date to ± half their gap (Accuracy.ErrorEdges).
+func errorSummary(a *analyze.Accuracy) string {
+	if a.ErrorEdges == 0 {
+		return "no edge dated by a probe that ended within one interval"
+	}
+	return fmt.Sprintf("of the %d dated by a probe that ended within one interval, mean error %+.1f ms, largest %s",
+		a.ErrorEdges, float64(a.MeanErrorNS)/1e6, fmtExact(float64(a.MaxErrorNS)))
+}
+
+// resolutionSentence says what every duration is known to.
+const resolutionSentence = "Boundaries lie midway between the intended starts of the probes either side of them (each ± half a probe interval), " +
+	"so every duration carries ± its resolution (one probe interval per pair of boundaries)."
+
 // accuracyTable lists detected boundaries against ground-truth events.
 func accuracyTable(bs []analyze.BoundaryError) *table {
 	t := &table{cols: []column{{name: "run", data: true}, {name: "event", data: true}, {name: "edge", data: true},

@@ -73,11 +73,11 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		}
 	}
 	if a := s.Accuracy; a != nil {
-		fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges lie where the probes place a change\n", a.Within, a.Total)
-		b.WriteString("(from one probe interval before a boundary to the end of the first probe after it; error = boundary - event)\n")
+		fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges lie where the probes place a change; %s\n", a.Within, a.Total, errorSummary(a))
+		b.WriteString("(a boundary lies midway between the last probe before it and the first after it; the change lies from the start of the one to the end of the other; error = boundary - event)\n")
 		accuracyTable(a.Boundaries).writeText(b, "")
 	}
-	b.WriteString("\nDurations are measured between intended probe starts and carry ± their resolution (one probe interval per boundary pair).\n")
+	b.WriteString("\n" + resolutionSentence + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -41,6 +41,11 @@ const (
 	// EventEndpointRefuse: a window in which the endpoint refused
 	// connections.
 	EventEndpointRefuse = "endpoint_refuse"
+	// EventEndpointHold: a window in which the endpoint held all traffic
+	// without failing it (connections accepted, no byte passed on until the
+	// release): Time when the hold began, End when it was released and the
+	// held bytes passed on. Attrs endpoint.
+	EventEndpointHold = "endpoint_hold"
 	// EventEndpointToBlue: the endpoint forwards new connections to blue
 	// (instant). Attrs endpoint, target, addr.
 	EventEndpointToBlue = "endpoint_to_blue"
@@ -131,6 +136,7 @@ var visibleEdges = map[string][]string{
 	// edges of a stall (visible as such only when clients wait longer than
 	// the stall threshold without timing out).
 	EventPgBouncerPaused:  {EdgeEnd},
+	EventEndpointHold:     {EdgeStart, EdgeEnd},
 	EventPgBouncerResumed: {EdgeEnd},
 	// A Patroni switchover: clients fail from the old leader's demotion
 	// (when its PostgreSQL starts its fast shutdown, after Patroni's
