@@ -85,6 +85,16 @@ func statVal(st *analyze.Stats, v float64) string {
 }
 
 // fmtClock formats the time of day of a moment, in UTC, to the millisecond.
+// fmtSignedMS is a signed difference of two clock readings, such as a
+// boundary's error against ground truth, in whole milliseconds: the
+// precision both clocks are printed with (fmtClock).
+func fmtSignedMS(ns int64) string {
+	if ms := math.Round(float64(ns) / 1e6); ms != 0 {
+		return fmt.Sprintf("%+.0f ms", ms)
+	}
+	return "0 ms"
+}
+
 func fmtClock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
 // fmtDuration formats a configured duration (retry delays, intervals):

@@ -126,7 +126,7 @@ func accuracyTable(bs []analyze.BoundaryError) *table {
 		if stream == "" {
 			stream = "phases"
 		}
-		t.add(x.RunID, x.Event, x.Edge, fmtClock(x.EventTime), bt, stream, fmtSec(float64(x.ErrorNS), x.ResolutionNS),
+		t.add(x.RunID, x.Event, x.Edge, fmtClock(x.EventTime), bt, stream, fmtSignedMS(x.ErrorNS),
 			fmtDuration(time.Duration(x.ResolutionNS)), fmtExact(float64(x.LatencyNS)), within)
 	}
 	return t
