@@ -29,6 +29,7 @@ type command struct {
 // commands is every subcommand, in the order the help lists them.
 var commands = []*command{
 	{name: "record", summary: "probe a PostgreSQL endpoint on a schedule and write every outcome to Parquet", run: runRecord},
+	{name: "mark", summary: "add an event of your own to a recording, from another terminal", run: runMark},
 	{name: "verify", summary: "run the lost-write check of a recorded run again", run: runVerify},
 	{name: "recover", summary: "turn what a crashed recording left into readable Parquet", run: runRecover},
 	{name: "lab", summary: "play switchover scenarios on local PostgreSQL servers while recording them", help: labHelp, children: []*command{
