@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,14 @@ const (
 	killedRecordingEnded = "recording_ended" // --duration passed, or the recording failed
 )
 
+// EnvRunDir and EnvEvents are set in the environment of the --switchover
+// command: the run folder (absolute) and its events file, so that a command
+// such as "switchwatch lab play" or "switchwatch mark" finds the run.
+const (
+	EnvRunDir = "SWITCHWATCH_RUN_DIR"
+	EnvEvents = "SWITCHWATCH_EVENTS"
+)
+
 // killGrace is how long a killed command's process group has between
 // SIGTERM and SIGKILL; the output still buffered is read for as long again.
 const killGrace = 3 * time.Second
@@ -34,6 +43,7 @@ const maxOutputLine = 64 << 10
 // its start, end, exit status and each line of its output as events.
 type switchover struct {
 	command string
+	runDir  string            // absolute
 	log     func(store.Event) // an event of the run
 	note    func(string)      // a line on the status display
 	watch   *recoveryWatch
@@ -57,6 +67,7 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 	cmd := exec.Command("sh", "-c", sw.command)
 	// Its own process group, so that killing it reaches what it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), EnvRunDir+"="+sw.runDir, EnvEvents+"="+filepath.Join(sw.runDir, store.EventsFile))
 	stdout := &lineEvents{sw: sw, stream: "stdout"}
 	stderr := &lineEvents{sw: sw, stream: "stderr"}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -197,6 +208,7 @@ type handsFree struct {
 	cfg    *Config
 	user   context.Context // Ctrl-C
 	sch    *scheduler
+	runDir string // absolute
 	events *store.EventLog
 	watch  *recoveryWatch
 
@@ -209,11 +221,15 @@ type handsFree struct {
 // watch (which calls stopRecording when it fires). Without --switchover
 // and --until-recovered it does nothing.
 func startHandsFree(user context.Context, cfg *Config, runDir string, sch *scheduler, streams []*stream, stopRecording func()) (*handsFree, error) {
-	h := &handsFree{cfg: cfg, user: user, sch: sch}
+	abs, err := filepath.Abs(runDir)
+	if err != nil {
+		abs = runDir
+	}
+	h := &handsFree{cfg: cfg, user: user, sch: sch, runDir: abs}
 	if cfg.Switchover == "" && cfg.UntilRecovered <= 0 {
 		return h, nil
 	}
-	ev, err := store.CreateEventLog(filepath.Join(runDir, store.EventsFile))
+	ev, err := store.CreateEventLog(filepath.Join(abs, store.EventsFile))
 	if err != nil {
 		return h, err
 	}
@@ -232,7 +248,7 @@ func (h *handsFree) start(t0 time.Time) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancelCmd, h.cmdDone = cancel, make(chan struct{})
-	sw := &switchover{command: h.cfg.Switchover, log: h.log, note: h.sch.display.note, watch: h.watch, clock: h.sch.clock,
+	sw := &switchover{command: h.cfg.Switchover, runDir: h.runDir, log: h.log, note: h.sch.display.note, watch: h.watch, clock: h.sch.clock,
 		why: func() string {
 			if h.user.Err() != nil {
 				return killedInterrupted

@@ -35,7 +35,8 @@ var commands = []*command{
 	{name: "lab", summary: "play switchover scenarios on local PostgreSQL servers while recording them", help: labHelp, children: []*command{
 		{name: "run", summary: "record runs of a scenario", run: runLabRun},
 		{name: "list", summary: "list the scenarios, their parameters and the step actions", run: runLabList},
-		{name: "up", summary: "start a rig, print its DSNs, keep it up until Ctrl-C", run: runLabUp},
+		{name: "up", summary: "start a rig, print its DSNs and state file, keep it up until Ctrl-C", run: runLabUp},
+		{name: "play", summary: "play a scenario on the rig of a running \"lab up\", ground truth into a run", run: runLabPlay},
 	}},
 	{name: "analyze", summary: "turn recorded runs into outage phases, metrics and statistics", run: runAnalyze},
 	{name: "import", summary: "convert pgbench logs or an application's request log into a run", help: importHelp, children: []*command{
