@@ -63,6 +63,16 @@
 // An endpoint window is written when it ends, so events.jsonl is ordered
 // by when events were complete, not by Time.
 //
+// # A rig kept up: lab up, lab play
+//
+// Serve (control.go) keeps one rig up for "switchwatch lab up" and plays
+// built-in scenarios on it when "switchwatch lab play" asks through a
+// control socket on 127.0.0.1 named in a state file (UpState), appending
+// the ground truth to the events file the client names. Between plays the
+// rig is reset by swapping roles after a promotion (the promoted green
+// becomes blue, a new standby of it green), or rebuilt on the same ports
+// when blue is down without one.
+//
 // # Cleanup
 //
 // Everything the lab starts is stopped by its pid and its directories are

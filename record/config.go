@@ -43,6 +43,21 @@ type Config struct {
 	StatusTTY   bool
 	StatusEvery time.Duration // default 5s
 
+	// Switchover, when set, is a command the recorder runs through the
+	// shell (sh -c, in its own process group, stdin /dev/null)
+	// SwitchoverAfter into the recording; its start, end, exit status and
+	// every line of its output become events of the run (events.jsonl,
+	// Source record). Ctrl-C, or the end of the recording, while it runs
+	// kills its process group.
+	Switchover      string
+	SwitchoverAfter time.Duration
+	// UntilRecovered, when set, ends the recording once the Switchover
+	// command (if any) has ended and every stream has then been healthy
+	// (ok or slow) for this long, counted from the end of the outage if
+	// there was one; without a command, only after an outage. Duration
+	// stays the upper bound.
+	UntilRecovered time.Duration
+
 	// MetricsAddr, when set, serves Prometheus metrics of the recording
 	// on http://MetricsAddr/metrics while it runs.
 	MetricsAddr string

@@ -44,6 +44,11 @@ type Result struct {
 	// VerifySkipped: the check was skipped on request (Config.SkipVerify);
 	// "switchwatch verify" does it later.
 	VerifySkipped bool
+	// Stopped says why the recording ended (store.Stopped*, as in
+	// run.json); RecoveredAt, with --until-recovered, is the end of the
+	// outage (or of the command, when clients never noticed it).
+	Stopped     string
+	RecoveredAt time.Time
 }
 
 // Defaults fills the zero fields of cfg with their defaults.
@@ -134,6 +139,16 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.Duration < 0 {
 		return fmt.Errorf("--duration must not be negative")
+	}
+	switch {
+	case cfg.SwitchoverAfter < 0:
+		return fmt.Errorf("--switchover-after must not be negative, got %v", cfg.SwitchoverAfter)
+	case cfg.SwitchoverAfter > 0 && cfg.Switchover == "":
+		return fmt.Errorf("--switchover-after %v without --switchover: no command to run", cfg.SwitchoverAfter)
+	case cfg.Switchover != "" && cfg.Duration > 0 && cfg.SwitchoverAfter >= cfg.Duration:
+		return fmt.Errorf("--switchover-after %v is not before the end of --duration %v", cfg.SwitchoverAfter, cfg.Duration)
+	case cfg.UntilRecovered < 0:
+		return fmt.Errorf("--until-recovered must not be negative, got %v", cfg.UntilRecovered)
 	}
 	return nil
 }
@@ -304,12 +319,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		close(displayDone)
 	}
 
+	hands, err := startHandsFree(ctx, &cfg, w.Dir(), sch, streams, cancelStop)
+	if err != nil {
+		cancelStop()
+	}
 	var schedulers sync.WaitGroup
 	for _, s := range streams {
 		schedulers.Add(1)
 		go func(s *stream) { defer schedulers.Done(); sch.schedule(stop, s, t0, until) }(s)
 	}
+	hands.start(t0)
 	schedulers.Wait()
+	stopped := hands.finish()
 	sch.inflight.Wait() // every probe ends within its connect and query timeouts
 	// The pools go before the lost-write check: through a pooler in session
 	// mode they may hold every server connection the check needs.
@@ -323,10 +344,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if writeErr == nil {
 		writeErr = closeErr
 	}
-	res := &Result{RunID: cfg.RunID, RunDir: w.Dir(), Counts: w.Counts()}
+	res := &Result{RunID: cfg.RunID, RunDir: w.Dir(), Counts: w.Counts(), Stopped: stopped}
+	res.RecoveredAt = hands.recoveredAt()
+	if err != nil && writeErr == nil {
+		writeErr = err // the events file could not be opened
+	}
 	end := time.Now().UTC()
 	info.End = &end
 	info.Probes = res.Counts
+	info.Stopped = stopped
 	if err := store.WriteRunInfo(w.Dir(), info); err != nil && writeErr == nil {
 		writeErr = err
 	}
@@ -445,6 +471,13 @@ func settingsOf(cfg *Config) map[string]any {
 		"pool_size":       cfg.PoolSize,
 		"verify":          !cfg.NoVerify,
 		"metrics_addr":    cfg.MetricsAddr,
+	}
+	if cfg.Switchover != "" {
+		s["switchover"] = cfg.Switchover
+		s["switchover_after"] = cfg.SwitchoverAfter.String()
+	}
+	if cfg.UntilRecovered > 0 {
+		s["until_recovered"] = cfg.UntilRecovered.String()
 	}
 	if cfg.DNSServer != "" {
 		s["dns_server"] = cfg.DNSServer

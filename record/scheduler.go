@@ -62,6 +62,7 @@ type scheduler struct {
 	rows           chan<- store.Probe
 	display        *statusDisplay // nil: no live status
 	metrics        *metrics       // nil: no --metrics-addr
+	recovery       *recoveryWatch // nil: no --until-recovered
 	inflight       sync.WaitGroup
 }
 
@@ -152,5 +153,6 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 func (sch *scheduler) emit(s *stream, p store.Probe) {
 	sch.display.note(s.stats.add(&p))
 	sch.metrics.observe(s, &p)
+	sch.recovery.observe(s, &p)
 	sch.rows <- p
 }

@@ -29,12 +29,14 @@ type command struct {
 // commands is every subcommand, in the order the help lists them.
 var commands = []*command{
 	{name: "record", summary: "probe a PostgreSQL endpoint on a schedule and write every outcome to Parquet", run: runRecord},
+	{name: "mark", summary: "add an event of your own to a recording, from another terminal", run: runMark},
 	{name: "verify", summary: "run the lost-write check of a recorded run again", run: runVerify},
 	{name: "recover", summary: "turn what a crashed recording left into readable Parquet", run: runRecover},
 	{name: "lab", summary: "play switchover scenarios on local PostgreSQL servers while recording them", help: labHelp, children: []*command{
 		{name: "run", summary: "record runs of a scenario", run: runLabRun},
 		{name: "list", summary: "list the scenarios, their parameters and the step actions", run: runLabList},
-		{name: "up", summary: "start a rig, print its DSNs, keep it up until Ctrl-C", run: runLabUp},
+		{name: "up", summary: "start a rig, print its DSNs and state file, keep it up until Ctrl-C", run: runLabUp},
+		{name: "play", summary: "play a scenario on the rig of a running \"lab up\", ground truth into a run", run: runLabPlay},
 	}},
 	{name: "analyze", summary: "turn recorded runs into outage phases, metrics and statistics", run: runAnalyze},
 	{name: "import", summary: "convert pgbench logs or an application's request log into a run", help: importHelp, children: []*command{

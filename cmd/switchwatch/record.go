@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
 	"golang.org/x/term"
 )
 
@@ -36,9 +38,25 @@ endpoint and writes verify.json (see also "switchwatch verify"); a second
 Ctrl-C skips it. Exit status: 0 recorded and checked, 1 failed, 2 usage,
 3 recorded but the check not done.
 
+Hands-free: --switchover 'COMMAND' runs the command through the shell
+(sh -c, its own process group, stdin /dev/null) --switchover-after into the
+recording; its start, end, exit status and every line of its output become
+events of the run (events.jsonl), which analyze and the report show like the
+lab's. Ctrl-C while it runs kills its process group, and the run says so.
+--until-recovered D stops the recording once the command has ended and every
+stream has then been healthy (ok or slow: not failing, stalled or skipped)
+for D, counted from the end of the outage if there was one; a switchover
+that clients never noticed ends it D after the command, and run.json says
+"stopped": "recovered_without_outage". Without --switchover it waits for an
+outage first. --duration stays the upper bound. "switchwatch mark RUN_DIR
+LABEL" adds a moment of your own to a recording from another terminal.
+
 Example:
   switchwatch record --write-dsn "host=db.example.com user=app dbname=app" \
       --conn new,pooled --label strategy=blue-green --out runs/
+  switchwatch record --write-dsn "$DSN" --out runs/ --duration 30m \
+      --switchover 'patronictl -c /etc/patroni.yml switchover --force' \
+      --switchover-after 30s --until-recovered 60s
 `
 
 func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -67,6 +85,9 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
+	fs.StringVar(&cfg.Switchover, "switchover", "", "command to run through the shell during the recording (its output and exit status become events of the run)")
+	fs.DurationVar(&cfg.SwitchoverAfter, "switchover-after", 0, "when to run --switchover, from the start of the recording")
+	fs.DurationVar(&cfg.UntilRecovered, "until-recovered", 0, "stop once --switchover has ended and every stream has been healthy this long (from the end of the outage, if any)")
 	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -120,6 +141,12 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
 		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
 			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
+		switch res.Stopped {
+		case store.StoppedRecovered:
+			fmt.Fprintf(stdout, "stopped: recovered (every stream healthy for %v after the outage ended at %s)\n", cfg.UntilRecovered, res.RecoveredAt.Format(time.RFC3339Nano))
+		case store.StoppedUnnoticed:
+			fmt.Fprintf(stdout, "stopped: recovered without an outage (clients never noticed the switchover; healthy for %v after the command ended)\n", cfg.UntilRecovered)
+		}
 		later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
 		switch {
 		case err != nil:

@@ -3,14 +3,16 @@ package store
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Event sources.
 const (
-	SourceLab   = "lab"   // the lab's ground truth (package lab)
-	SourceAWS   = "aws"   // aws rds describe-events, read by ReadEvents
-	SourceUser  = "user"  // a CSV of the user's own annotations, read by ReadEvents
-	SourceSynth = "synth" // the synthetic generator's fault phases (internal/synth)
+	SourceLab    = "lab"    // the lab's ground truth (package lab)
+	SourceAWS    = "aws"    // aws rds describe-events, read by ReadEvents
+	SourceUser   = "user"   // the user's own annotations: a CSV read by ReadEvents, "switchwatch mark"
+	SourceRecord = "record" // the recorder's own events (record --switchover, --until-recovered)
+	SourceSynth  = "synth"  // the synthetic generator's fault phases (internal/synth)
 )
 
 // The lab's event names. Each step of a lab scenario writes one event named
@@ -164,4 +166,40 @@ func ChangesWhatClientsSee(name, edge string) bool {
 		return true
 	}
 	return slices.Contains(visibleEdges[name], edge)
+}
+
+// The recorder's own events (record --switchover, switchwatch mark), with
+// the recorder's timestamps. Their edges are not in visibleEdges: a
+// command's start says when somebody asked, not when clients saw anything.
+const (
+	// EventSwitchoverCommand: the --switchover command ran through the
+	// shell (Time: started, End: exited). Attrs command, pid, exit_status
+	// (-1 when killed by a signal), signal (when killed by one), killed
+	// (why the recorder killed it: interrupted, recording_ended), error
+	// (it could not be started).
+	EventSwitchoverCommand = "switchover_command"
+	// EventSwitchoverOutput: one line the command wrote (an instant, when
+	// the recorder read it). Message is the line as written (text from
+	// outside: escape it wherever it is shown); Attrs stream (stdout or
+	// stderr).
+	EventSwitchoverOutput = "switchover_output"
+	// EventRecovered: the recorder's --until-recovered saw every stream
+	// healthy for the asked time (Time: the end of the outage, or of the
+	// command when clients never noticed it; End: when it stopped the
+	// recording). Attrs until_recovered, outage (true/false).
+	EventRecovered = "recovered"
+	// EventMark names a user event (UserEvent) whose label has no letter
+	// or digit to name it after.
+	EventMark = "mark"
+)
+
+// UserEvent is a user's annotation at t, as a CSV of annotations and
+// "switchwatch mark" give it: named after its label (lower case, words
+// joined by _), the label as given its Message.
+func UserEvent(t time.Time, label string) Event {
+	name := snake(label)
+	if name == "" {
+		name = EventMark
+	}
+	return Event{Time: t.UTC(), Name: name, Source: SourceUser, Message: label}
 }

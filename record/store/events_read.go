@@ -348,7 +348,7 @@ func csvEvent(ts, label, end string, hasEnd bool) (Event, error) {
 	if label == "" {
 		return Event{}, errors.New("empty label")
 	}
-	e := Event{Time: t, Name: snake(label), Source: SourceUser, Message: label}
+	e := UserEvent(t, label)
 	if hasEnd && end != "" {
 		te, err := parseEventTime(end)
 		if err != nil {

@@ -31,7 +31,23 @@ type RunInfo struct {
 	// was not done, why: VerifySkipped or VerifyFailed ("switchwatch
 	// verify" does it later). Empty: done (verify.json), or not asked for.
 	Verify string `json:"verify,omitempty"`
+	// Stopped says why the recording ended (the Stopped* values); empty
+	// in runs written before it existed and by other tools.
+	Stopped string `json:"stopped,omitempty"`
 }
+
+// Values of RunInfo.Stopped.
+const (
+	StoppedDuration    = "duration"    // --duration passed
+	StoppedInterrupted = "interrupted" // Ctrl-C (the context was cancelled)
+	// StoppedRecovered: --until-recovered saw every stream healthy for
+	// the asked time after an outage.
+	StoppedRecovered = "recovered"
+	// StoppedUnnoticed: --until-recovered saw every stream healthy for the
+	// asked time after the --switchover command ended, and no outage:
+	// clients never noticed the switchover.
+	StoppedUnnoticed = "recovered_without_outage"
+)
 
 // Values of RunInfo.Verify.
 const (
