@@ -175,11 +175,12 @@ func slowThreshold(rows []row) (int64, string) {
 	return max(slowFactor*m, slowFloor), slowSourceRun
 }
 
-// Stall threshold defaults (see the package doc): a stalled probe is a
-// disruption, not jitter, so the default is far above the slow threshold.
+// Stall threshold defaults (see the package doc and store.StallFactor): a
+// stalled probe is a disruption, not jitter, so the default is far above
+// the slow threshold.
 const (
-	stallFactor = 100
-	stallFloor  = int64(100 * time.Millisecond)
+	stallFactor = store.StallFactor
+	stallFloor  = int64(store.StallFloor)
 )
 
 // stallThreshold derives a stream's stall threshold from its steady state:

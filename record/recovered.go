@@ -8,13 +8,12 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// The recorder's live stall threshold, as analyze derives its default
-// (analyze/classify.go stallThreshold): a hundred times the stream's steady
-// median latency, at least 100ms; the median of its first steadyProbes
-// successful probes.
+// The recorder's live stall threshold follows the analyzer's default rule
+// (store.StallFactor, store.StallFloor), with the steady median taken over
+// the stream's first steadyProbes successful probes.
 const (
-	liveStallFactor = 100
-	liveStallFloor  = int64(100 * time.Millisecond)
+	liveStallFactor = store.StallFactor
+	liveStallFloor  = int64(store.StallFloor)
 	steadyProbes    = 20
 )
 
