@@ -238,7 +238,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if mln != nil {
 			mln.Close()
 		}
-		return nil, fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
+		err = fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
+		if errors.Is(err, store.ErrRunExists) {
+			return nil, configError{err} // --run-id names a run that exists
+		}
+		return nil, err
 	}
 
 	streams, err := buildStreams(&cfg, eps, table, hasWrites)

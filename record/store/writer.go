@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,9 +62,15 @@ type Writer struct {
 	flushDone chan struct{}
 }
 
+// ErrRunExists is returned by CreateRun when the run folder already holds a
+// run: recording into it again would restart its sequence numbers (every
+// write a duplicate key) and overwrite its run.json.
+var ErrRunExists = errors.New("a run with this id already exists")
+
 // CreateRun creates OUT/run=<id>/, writes its run.json and returns a Writer
-// for its probe rows. Journals left in the folder by a crash are recovered
-// first, so their segment numbers are never reused.
+// for its probe rows. It refuses, before writing anything, a run id in use:
+// one a live process is recording (ErrRunActive), or one that already holds
+// a run (ErrRunExists), finished or interrupted.
 func CreateRun(out string, info *RunInfo, opts WriterOptions) (*Writer, error) {
 	if info.RunID == "" {
 		return nil, fmt.Errorf("create run: empty run id")
@@ -72,20 +79,48 @@ func CreateRun(out string, info *RunInfo, opts WriterOptions) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create run folder: %w", err)
 	}
-	info.SchemaVersion = SchemaVersion
-	if err := WriteRunInfo(dir, info); err != nil {
+	lock, err := lockRun(dir) // first: a live run's files are its own
+	if err != nil {
 		return nil, err
 	}
-	return OpenWriter(dir, opts)
+	if err := checkUnused(dir); err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	info.SchemaVersion = SchemaVersion
+	if err := WriteRunInfo(dir, info); err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	return openWriterLocked(dir, opts, lock)
+}
+
+// checkUnused fails when run folder dir holds a run.json or probe rows.
+func checkUnused(dir string) error {
+	files, err := ListRunFiles(dir)
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, RunInfoFile))
+	if statErr == nil || len(files.Segments)+len(files.Journals)+len(files.Superseded) > 0 {
+		return fmt.Errorf("%s: %w; pick another --run-id (or none for a fresh one), or remove the folder to record it again", dir, ErrRunExists)
+	}
+	return nil
 }
 
 // OpenWriter returns a Writer that adds segments to an existing run folder.
 func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
-	opts.defaults()
 	lock, err := lockRun(dir)
 	if err != nil {
 		return nil, err
 	}
+	return openWriterLocked(dir, opts, lock)
+}
+
+// openWriterLocked is OpenWriter for a caller that holds the run's lock; the
+// Writer owns it from now on.
+func openWriterLocked(dir string, opts WriterOptions, lock *os.File) (*Writer, error) {
+	opts.defaults()
 	if _, err := recoverLocked(dir); err != nil {
 		unlockRun(lock)
 		return nil, err
