@@ -38,3 +38,17 @@ func unlockRun(f *os.File) {
 		f.Close()
 	}
 }
+
+// RunActive reports whether a live process holds run folder dir (records
+// into it, or recovers it) right now.
+func RunActive(dir string) (bool, error) {
+	f, err := lockRun(dir)
+	if errors.Is(err, ErrRunActive) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	unlockRun(f)
+	return false, nil
+}
