@@ -66,20 +66,28 @@ func hintCommands(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inCode := false
-	for i, line := range strings.Split(string(readme), "\n") {
-		l := strings.TrimSpace(line)
-		if strings.HasPrefix(l, "```") {
-			inCode = !inCode
-			continue
+	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	for _, doc := range append([]string{filepath.Join(root, "README.md"), filepath.Join(root, "analyze", "README.md")}, docs...) {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
 		}
-		l = strings.TrimPrefix(l, "$ ")
-		if inCode && strings.HasPrefix(l, "switchwatch ") {
-			found[strings.TrimSuffix(l, "\\")] = "README.md:" + strconv.Itoa(i+1)
+		name, _ := filepath.Rel(root, doc)
+		inCode := false
+		for i, line := range strings.Split(string(text), "\n") {
+			where := name + ":" + strconv.Itoa(i+1)
+			l := strings.TrimSpace(line)
+			if strings.HasPrefix(l, "```") {
+				inCode = !inCode
+				continue
+			}
+			l = strings.TrimPrefix(strings.TrimPrefix(l, "$ "), "./")
+			if inCode && strings.HasPrefix(l, "switchwatch ") {
+				found[strings.TrimSuffix(l, "\\")] = where
+			}
+			for _, m := range quotedCommand.FindAllStringSubmatch(line, -1) {
+				found[m[1]] = where
+			}
 		}
 	}
 	return found
@@ -122,8 +130,8 @@ func TestHintsNameRealCommands(t *testing.T) {
 		if len(words) > 0 && words[0] == "help" {
 			words = words[1:]
 		}
-		if len(words) == 0 || strings.HasPrefix(words[0], "<") || strings.HasPrefix(words[0], "-") {
-			continue // "switchwatch <command> --help", "switchwatch --version"
+		if len(words) == 0 || strings.HasPrefix(words[0], "<") || strings.HasPrefix(words[0], "-") || strings.ToUpper(words[0]) == words[0] {
+			continue // "switchwatch <command> --help", "switchwatch --version", "switchwatch CMD --help"
 		}
 		path, rest, ok := resolve(words)
 		if !ok {
