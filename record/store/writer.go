@@ -54,7 +54,8 @@ type Writer struct {
 	enc          *json.Encoder
 	rows         []Probe
 	segmentStart time.Time
-	counts       map[string]int64
+	counts       map[string]int64 // rows accepted by Write, by outcome
+	saved        map[string]int64 // rows in the segments closed so far
 	closed       bool
 	lock         *os.File
 
@@ -139,6 +140,7 @@ func openWriterLocked(dir string, opts WriterOptions, lock *os.File) (*Writer, e
 		opts:      opts,
 		lock:      lock,
 		counts:    map[string]int64{},
+		saved:     map[string]int64{},
 		stopFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
@@ -193,12 +195,19 @@ func (w *Writer) Write(p *Probe) error {
 	return nil
 }
 
-// Counts returns the rows written so far by outcome.
+// Counts returns the rows written so far by outcome. After Close it is
+// what the run folder holds: after a write error (a full disk) the rows
+// accepted but never saved are not counted, so a summary built from it
+// matches what a reader finds.
 func (w *Writer) Counts() map[string]int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c := make(map[string]int64, len(w.counts))
-	for k, v := range w.counts {
+	from := w.counts
+	if w.closed {
+		from = w.saved
+	}
+	c := make(map[string]int64, len(from))
+	for k, v := range from {
 		c[k] = v
 	}
 	return c
@@ -250,6 +259,10 @@ func (w *Writer) rotateLocked(next bool) error {
 		if err := writeSegment(w.dir, w.segment, w.rows); err != nil {
 			return err
 		}
+		for i := range w.rows {
+			w.saved[w.rows[i].Outcome]++
+		}
+		w.rows = w.rows[:0] // saved: a failure from here on must not count them twice
 	}
 	if err := os.Remove(journalPath); err != nil {
 		return fmt.Errorf("remove journal of closed segment: %w", err)
@@ -278,12 +291,30 @@ func (w *Writer) Close() error {
 	defer unlockRun(w.lock)
 	if w.err != nil {
 		w.journal.Close()
+		w.countJournalLocked()
 		return w.err
 	}
 	if err := w.rotateLocked(false); err != nil {
 		w.err = err
+		w.countJournalLocked()
 	}
 	return w.err
+}
+
+// countJournalLocked adds to saved the rows that the open segment's journal
+// holds after a write error: what Recover will turn into a segment. Rows
+// that never reached it (a full disk) are not counted.
+func (w *Writer) countJournalLocked() {
+	if _, err := os.Stat(filepath.Join(w.dir, SegmentName(w.segment))); err == nil {
+		return // the segment was written; its journal, if left, is superseded
+	}
+	rows, _, err := ReadJournal(filepath.Join(w.dir, JournalName(w.segment)))
+	if err != nil {
+		return
+	}
+	for i := range rows {
+		w.saved[rows[i].Outcome]++
+	}
 }
 
 // sortProbes orders rows by stream and intended time, which makes the
