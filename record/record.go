@@ -44,6 +44,9 @@ type Result struct {
 	// VerifySkipped: the check was skipped on request (Config.SkipVerify);
 	// "switchwatch verify" does it later.
 	VerifySkipped bool
+	// Warnings are what the recording has to say about its own numbers
+	// (most slots skipped); run.json keeps them too.
+	Warnings []string
 }
 
 // Defaults fills the zero fields of cfg with their defaults.
@@ -331,6 +334,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	end := time.Now().UTC()
 	info.End = &end
 	info.Probes = res.Counts
+	if wm := skippedWarning(res.Counts, cfg.Interval, cfg.MaxInflight); wm != "" {
+		res.Warnings = append(res.Warnings, wm)
+		info.Warnings = append(info.Warnings, wm)
+		if cfg.Status != nil {
+			fmt.Fprintf(cfg.Status, "switchwatch: warning: %s\n", wm)
+		}
+	}
 	if err := store.WriteRunInfo(w.Dir(), info); err != nil && writeErr == nil {
 		writeErr = err
 	}

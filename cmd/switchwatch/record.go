@@ -120,6 +120,9 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
 		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
 			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stdout, "warning:", w)
+		}
 		later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
 		switch {
 		case err != nil:

@@ -31,6 +31,9 @@ type RunInfo struct {
 	// was not done, why: VerifySkipped or VerifyFailed ("switchwatch
 	// verify" does it later). Empty: done (verify.json), or not asked for.
 	Verify string `json:"verify,omitempty"`
+	// Warnings are what the recorder had to say about its own numbers,
+	// such as most probe slots skipped.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Values of RunInfo.Verify.
