@@ -52,3 +52,15 @@ func RunActive(dir string) (bool, error) {
 	unlockRun(f)
 	return false, nil
 }
+
+// LockDir takes the lock a run folder's writer takes, on any folder (an
+// import's hidden folder): held until unlock is called or the process
+// dies, so a folder whose lock can be taken belongs to no live process.
+// It fails with ErrRunActive when a live process holds it.
+func LockDir(dir string) (unlock func(), err error) {
+	f, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	return func() { unlockRun(f) }, nil
+}
