@@ -23,7 +23,7 @@ func TestRecordRefusesAnExistingRunID(t *testing.T) {
 	}
 	runJSON := filepath.Join(out, store.RunDirName("x"), store.RunInfoFile)
 	before, _ := os.ReadFile(runJSON)
-	_, stderr, code := invoke(t, "record", "--write-dsn", "host=127.0.0.1 port=1", "--out", out, "--run-id", "x", "--label", "try=2")
+	_, stderr, code := invoke(t, "record", "--write-dsn", "host=127.0.0.1 port=1", "--out", out, "--run-id", "x", "--label", "try=2", "--duration", "300ms", "--no-verify")
 	if code != 2 || !strings.Contains(stderr, "already exists") || !strings.Contains(stderr, "--run-id") {
 		t.Errorf("record --run-id of a finished run: exit %d, stderr %q; want exit 2 and a hint to pick another --run-id", code, stderr)
 	}
