@@ -199,7 +199,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 			l.skipped = append(l.skipped, SkippedFile{Path: j, Reason: b.Error(), Rows: 1})
 		}
 		if len(rows) > 0 {
-			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch record --recover` to make it a segment)", j, len(rows)))
+			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch recover %s` to make it a segment)", j, len(rows), filepath.Dir(j)))
 		}
 		for i := range rows {
 			k, x := syms.fromProbe(&rows[i])

@@ -116,7 +116,7 @@ func checkImported(out, runID string, srcs []source, replace bool) (existing str
 		want[s.SHA256] = s.Path
 	}
 	for _, dir := range runs {
-		if rel, err := filepath.Rel(out, dir); err == nil && strings.HasPrefix(rel, ".import-") {
+		if rel, err := filepath.Rel(out, dir); err == nil && strings.HasPrefix(rel, tmpImportPrefix) {
 			continue // left behind by an import that crashed; never a run
 		}
 		id := store.RunIDFromDir(dir)
@@ -155,6 +155,40 @@ func sourcesOf(info *store.RunInfo) []source {
 	return out
 }
 
+// tmpImportPrefix starts the name of the hidden folder an import builds its
+// run in, inside the output folder.
+const tmpImportPrefix = ".import-"
+
+// CleanInterrupted removes the hidden folders that imports killed midway
+// (kill -9, a crash) left in out, and returns them. A folder a live import
+// holds (its lock, store.LockDir) is left alone. A missing out is no error.
+func CleanInterrupted(out string) ([]string, error) {
+	dirs, err := filepath.Glob(filepath.Join(out, tmpImportPrefix+"*"))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, d := range dirs {
+		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() {
+			continue
+		}
+		unlock, err := store.LockDir(d)
+		if errors.Is(err, store.ErrRunActive) {
+			continue // a live import's
+		}
+		if err != nil {
+			return removed, fmt.Errorf("remove interrupted import %s: %w", d, err)
+		}
+		err = os.RemoveAll(d)
+		unlock()
+		if err != nil {
+			return removed, fmt.Errorf("remove interrupted import %s: %w", d, err)
+		}
+		removed = append(removed, d)
+	}
+	return removed, nil
+}
+
 // segmentRows is the number of rows per Parquet segment of an imported run.
 const segmentRows = 250_000
 
@@ -165,11 +199,24 @@ func writeRun(opt *Options, info *store.RunInfo, rows []store.Probe, replaceDir 
 	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create output folder: %w", err)
 	}
-	tmp, err := os.MkdirTemp(opt.Out, ".import-*")
+	if removed, err := CleanInterrupted(opt.Out); err != nil {
+		return "", nil, err
+	} else if opt.Warn != nil {
+		for _, d := range removed {
+			opt.Warn("removed " + d + ", left by an interrupted import")
+		}
+	}
+	tmp, err := os.MkdirTemp(opt.Out, tmpImportPrefix+"*")
 	if err != nil {
 		return "", nil, fmt.Errorf("create temporary folder in %s: %w", opt.Out, err)
 	}
 	defer os.RemoveAll(tmp)
+	// Held until the folder is gone: CleanInterrupted leaves it alone.
+	unlock, err := store.LockDir(tmp)
+	if err != nil {
+		return "", nil, fmt.Errorf("lock temporary folder: %w", err)
+	}
+	defer unlock()
 	dir := filepath.Join(tmp, store.RunDirName(info.RunID))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create run folder: %w", err)

@@ -22,7 +22,8 @@ var keywordPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.
 // the URI form (user:password@host, ?password=) and the keyword form
 // (password=...). It is used for everything that leaves the process.
 func RedactDSN(dsn string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isURI(dsn) {
+		dsn = strings.TrimSpace(dsn)
 		u, err := url.Parse(dsn)
 		if err != nil {
 			// Not a URI we can take apart: keep only the scheme.
@@ -32,13 +33,24 @@ func RedactDSN(dsn string) string {
 			u.User = url.UserPassword(u.User.Username(), Redacted)
 		}
 		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", Redacted)
-			u.RawQuery = q.Encode()
+		for k := range q {
+			if strings.EqualFold(k, "password") {
+				q.Set(k, Redacted)
+				u.RawQuery = q.Encode()
+			}
 		}
 		return u.String()
 	}
 	return keywordPassword.ReplaceAllString(dsn, "${1}"+Redacted)
+}
+
+// isURI reports whether dsn is in the URI form: a scheme and "://", in any
+// case (POSTGRES://, PostgreSQL://). Anything else with "://" is treated
+// as a URI too, so that no spelling slips past as keyword/value text with
+// its user:password@ intact.
+func isURI(dsn string) bool {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(dsn), "://")
+	return ok && scheme != "" && !strings.ContainsAny(scheme, " =\t")
 }
 
 // secrets collects the passwords a DSN can carry, so that error messages
@@ -57,10 +69,25 @@ func secrets(dsn string, cfg *pgx.ConnConfig) []string {
 	for _, m := range keywordPassword.FindAllStringSubmatch(dsn, -1) {
 		add(m[2])
 	}
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+	if u, err := url.Parse(strings.TrimSpace(dsn)); err == nil {
 		if p, ok := u.User.Password(); ok {
 			add(p)
 			add(url.QueryEscape(p))
+		}
+		for k, vs := range u.Query() {
+			if strings.EqualFold(k, "password") {
+				for _, v := range vs {
+					add(v)
+					add(url.QueryEscape(v))
+				}
+			}
+		}
+	} else if _, rest, ok := strings.Cut(dsn, "://"); ok {
+		// A URI that does not parse may still carry user:password@.
+		if at := strings.LastIndex(rest, "@"); at > 0 {
+			if _, p, ok := strings.Cut(rest[:at], ":"); ok {
+				add(p)
+			}
 		}
 	}
 	add(os.Getenv("PGPASSWORD"))

@@ -13,6 +13,11 @@ func TestRedactDSN(t *testing.T) {
 		{"postgres://app:s3cret@db:5432/x?sslmode=require", "postgres://app:xxxxx@db:5432/x?sslmode=require"},
 		{"postgresql://app@db/x?password=s3cret&sslmode=require", "postgresql://app@db/x?password=xxxxx&sslmode=require"},
 		{"host=db user=app", "host=db user=app"},
+		// every spelling of the URI scheme
+		{"POSTGRES://app:s3cret@db:5432/x", "postgres://app:xxxxx@db:5432/x"},
+		{"PostgreSQL://app:s3cret@db/x", "postgresql://app:xxxxx@db/x"},
+		{"postgresql://app@db/x?PASSWORD=s3cret", "postgresql://app@db/x?PASSWORD=xxxxx"},
+		{" postgres://app:s3cret@db/x", "postgres://app:xxxxx@db/x"},
 	}
 	for _, c := range cases {
 		if got := RedactDSN(c.in); got != c.want {
@@ -25,6 +30,9 @@ func TestParseErrorsCarryNoPassword(t *testing.T) {
 	for _, dsn := range []string{
 		"postgres://app:topsecretpw@db:notaport/x",
 		"host=db password=topsecretpw port=notaport",
+		"POSTGRES://app:topsecretpw@db:notaport/x",
+		"PostgreSQL://app:topsecretpw@db:notaport/x",
+		"postgresql://app@db:notaport/x?Password=topsecretpw",
 	} {
 		_, err := parseDSN("--write-dsn", dsn, &scrubber{})
 		if err == nil {

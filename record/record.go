@@ -49,6 +49,9 @@ type Result struct {
 	// outage (or of the command, when clients never noticed it).
 	Stopped     string
 	RecoveredAt time.Time
+	// Warnings are what the recording has to say about its own numbers
+	// (most slots skipped); run.json keeps them too.
+	Warnings []string
 }
 
 // Defaults fills the zero fields of cfg with their defaults.
@@ -253,7 +256,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if mln != nil {
 			mln.Close()
 		}
-		return nil, fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
+		err = fmt.Errorf("create run in --out %s: %w", cfg.Out, err)
+		if errors.Is(err, store.ErrRunExists) {
+			return nil, configError{err} // --run-id names a run that exists
+		}
+		return nil, err
 	}
 
 	streams, err := buildStreams(&cfg, eps, table, hasWrites)
@@ -353,6 +360,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	info.End = &end
 	info.Probes = res.Counts
 	info.Stopped = stopped
+	if wm := skippedWarning(res.Counts, cfg.Interval, cfg.MaxInflight); wm != "" {
+		res.Warnings = append(res.Warnings, wm)
+		info.Warnings = append(info.Warnings, wm)
+		if cfg.Status != nil {
+			fmt.Fprintf(cfg.Status, "switchwatch: warning: %s\n", wm)
+		}
+	}
 	if err := store.WriteRunInfo(w.Dir(), info); err != nil && writeErr == nil {
 		writeErr = err
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/termtext"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -74,9 +75,10 @@ func (s *streamStats) line() string {
 		s.name, state, s.counts[store.OutcomeOK], s.counts[store.OutcomeError],
 		s.counts[store.OutcomeTimeout], s.counts[store.OutcomeSkipped])
 	if s.lastError != "" {
-		msg := strings.ReplaceAll(s.lastError, "\n", " ")
-		if len(msg) > 80 {
-			msg = msg[:80] + "…"
+		// Server text: no control character reaches the terminal.
+		msg := termtext.Sanitize(strings.ReplaceAll(s.lastError, "\n", " "))
+		if r := []rune(msg); len(r) > 80 {
+			msg = string(r[:80]) + "…"
 		}
 		l += fmt.Sprintf(" last error %s ago: %s", time.Since(s.lastErrAt).Round(time.Second), msg)
 	}
@@ -124,7 +126,7 @@ func (d *statusDisplay) draw() {
 		fmt.Fprintf(&b, "\x1b[%dA", d.drawn) // back to the first line of the last drawing
 	}
 	for _, n := range d.notes { // scroll up with the output above
-		fmt.Fprintf(&b, "\x1b[2Kswitchwatch: %s\n", n)
+		fmt.Fprintf(&b, "\x1b[2Kswitchwatch: %s\n", termtext.Sanitize(n))
 	}
 	d.notes = nil
 	lines := 0
@@ -169,5 +171,5 @@ func (d *statusDisplay) note(msg string) {
 		d.notes = append(d.notes, msg) // drawn above the status at its next redraw
 		return
 	}
-	fmt.Fprintf(d.w, "switchwatch: %s\n", msg)
+	fmt.Fprintf(d.w, "switchwatch: %s\n", termtext.Sanitize(msg))
 }

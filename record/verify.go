@@ -2,7 +2,9 @@ package record
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -19,30 +21,77 @@ type writeKey struct {
 	seq  int64
 }
 
+// VerifyOptions tune the lost-write check.
+type VerifyOptions struct {
+	// Table is the probe table to read back from. Empty: the table run.json
+	// says the run wrote to (DefaultTable for a run.json that does not say).
+	// A table that disagrees with run.json is refused unless ForceTable:
+	// every write would be reported lost.
+	Table      string
+	ForceTable bool
+	// DNSServer resolves the write endpoint's host name (HOST:PORT; "" for
+	// the system resolver), as Config.DNSServer does.
+	DNSServer string
+}
+
+// ErrWrongTable is wrapped by VerifyWith's error for a Table that disagrees
+// with the one run.json names.
+var ErrWrongTable = errors.New("not the table the run wrote to")
+
 // Verify is the lost-write check: it reads back from the write endpoint the
 // keys this run inserted and gives every write probe that ran a verdict
-// (see store.Verify), then writes verify.json into the run folder.
+// (see store.Verify), then writes verify.json into the run folder. table is
+// VerifyOptions.Table.
 func Verify(ctx context.Context, runDir, writeDSN, table string) (*store.Verify, error) {
-	return VerifyVia(ctx, runDir, writeDSN, table, "")
+	return VerifyWith(ctx, runDir, writeDSN, VerifyOptions{Table: table})
 }
 
 // VerifyVia is Verify resolving the write endpoint's host name with the
 // DNS server at dnsServer (HOST:PORT; "" for the system resolver), as
 // Config.DNSServer does.
 func VerifyVia(ctx context.Context, runDir, writeDSN, table, dnsServer string) (*store.Verify, error) {
-	if err := checkDNSServer(dnsServer); err != nil {
+	return VerifyWith(ctx, runDir, writeDSN, VerifyOptions{Table: table, DNSServer: dnsServer})
+}
+
+// runTable is the probe table run.json says the run wrote to, "" when it
+// does not say.
+func runTable(info *store.RunInfo) string {
+	t, _ := info.Settings["table"].(string)
+	return t
+}
+
+// VerifyWith is Verify with options. It refuses, before connecting or
+// writing anything, a check that cannot be right: a run being recorded, a
+// table other than the run's, unreadable probe files.
+func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions) (*store.Verify, error) {
+	if err := checkDNSServer(opt.DNSServer); err != nil {
 		return nil, err
 	}
 	info, err := store.ReadRunInfo(runDir)
 	if err != nil {
 		return nil, err
 	}
+	table, recorded := opt.Table, runTable(info)
+	switch {
+	case table == "" && recorded != "":
+		table = recorded
+	case table == "":
+		table = DefaultTable
+	case recorded != "" && table != recorded && !opt.ForceTable:
+		return nil, fmt.Errorf("--table %s: %w: %s says it wrote to %s (leave --table out, or add --force-table to check %s anyway)",
+			table, ErrWrongTable, filepath.Join(runDir, store.RunInfoFile), recorded, table)
+	}
+	if active, err := store.RunActive(runDir); err != nil {
+		return nil, err
+	} else if active {
+		return nil, fmt.Errorf("%s: %w: check it when the recording has ended", runDir, store.ErrRunActive)
+	}
 	sc := &scrubber{}
 	cfg, err := parseDSN("--write-dsn", writeDSN, sc)
 	if err != nil {
 		return nil, err
 	}
-	useDNSServer(cfg, dnsServer)
+	useDNSServer(cfg, opt.DNSServer)
 	qt, err := quoteTable(table)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,8 @@ const maxTextLen = 200
 // start no block (heading, list, quote, table, code fence), open no link,
 // image, emphasis, code span, math or HTML, and spans exactly one line.
 // Newlines and other control characters become spaces; Markdown
-// punctuation is escaped with a backslash; <, > and & become HTML entities;
+// punctuation is escaped with a backslash, and so is what would make a
+// bare address a live link (http://, www.); <, > and & become HTML entities;
 // the result is cut at maxTextLen runes (marked with …). Invalid UTF-8
 // becomes U+FFFD.
 func Escape(s string) string {
@@ -51,7 +52,7 @@ func Escape(s string) string {
 			b.WriteByte(' ')
 		case unicode.IsControl(r):
 			b.WriteRune('\uFFFD')
-		case r < utf8.RuneSelf && strings.ContainsRune(mdPunct, r):
+		case r < utf8.RuneSelf && strings.ContainsRune(mdPunct, r), opensAutolink(s, i):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -59,6 +60,33 @@ func Escape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// opensAutolink reports whether the ':' or '.' at s[i] would let GitHub's
+// Markdown turn data into a live link (its autolink extension: "scheme://",
+// "www.", "mailto:", "xmpp:"). A backslash before it keeps the text as it
+// reads and leaves no link to click.
+func opensAutolink(s string, i int) bool {
+	switch s[i] {
+	case ':':
+		if strings.HasPrefix(s[i+1:], "//") {
+			return true
+		}
+		for _, scheme := range []string{"mailto", "xmpp"} {
+			if j := i - len(scheme); j >= 0 && strings.EqualFold(s[j:i], scheme) {
+				return true
+			}
+		}
+	case '.':
+		if j := i - 3; j >= 0 && strings.EqualFold(s[j:i], "www") {
+			return j == 0 || !isWordByte(s[j-1])
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
 // mdPunct is the ASCII punctuation escaped everywhere. CommonMark allows a

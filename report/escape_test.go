@@ -50,6 +50,18 @@ func TestEscapeHostile(t *testing.T) {
 	if got, want := Escape("10.0.1.23:5432@2026-03-13T21:26:53Z"), "10.0.1.23:5432@2026-03-13T21:26:53Z"; got != want {
 		t.Errorf("an address should stay readable: got %q, want %q", got, want)
 	}
+	// GitHub's Markdown links bare addresses: data text must not.
+	for in, want := range map[string]string{
+		"could not connect to http://evil.example/x": `could not connect to http\://evil.example/x`,
+		"HTTPS://evil.example":                       `HTTPS\://evil.example`,
+		"see www.evil.example now":                   `see www\.evil.example now`,
+		"mailto:a@evil.example":                      `mailto\:a@evil.example`,
+		"awww.x":                                     "awww.x",
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if got := EscapeCell(""); got != "-" {
 		t.Errorf("EscapeCell(\"\") = %q, want -", got)
 	}

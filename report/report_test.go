@@ -214,7 +214,7 @@ func TestHostileLabels(t *testing.T) {
 	}
 	md := string(markdown(t, rep))
 	checkGolden(t, "hostile.golden.md", []byte(md))
-	if !strings.Contains(md, "1 of 2 event edges") || !strings.Contains(md, "| -0.4 s | 100 ms |") || strings.Contains(md, "reference-only") {
+	if !strings.Contains(md, "1 of 2 event edges") || !strings.Contains(md, "| -360 ms | 100 ms |") || strings.Contains(md, "reference-only") {
 		t.Error("the accuracy section is missing or wrong")
 	}
 	for _, bad := range []string{"<script", "<img", "<b>", "<br>", "\n# injected", "\n## z", "\n- list"} {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/internal/termtext"
 	"github.com/switchwatch/switchwatch/record/store"
 	"github.com/switchwatch/switchwatch/report"
 )
@@ -64,7 +65,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	opt := analyze.Options{
 		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
-		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", s) },
+		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
 	}
 	if *by != "" {
 		for _, k := range strings.Split(*by, ",") {
@@ -84,7 +85,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fmt.Errorf("analyze: %w", err)
 	}
 	if *jsonOut != "-" {
-		if err := report.WriteText(stdout, sum, report.TextOptions{NoRuns: *noRuns}); err != nil {
+		if err := report.WriteText(termtext.NewWriter(stdout), sum, report.TextOptions{NoRuns: *noRuns}); err != nil {
 			return err
 		}
 	}

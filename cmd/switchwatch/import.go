@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchwatch/switchwatch/importer"
+	"github.com/switchwatch/switchwatch/internal/termtext"
 )
 
 // The importers are in import_pgbench.go and import_jsonl.go; this file
@@ -47,6 +48,9 @@ func importDone(stdout, stderr io.Writer, res *importer.Result, err error) error
 	if err != nil {
 		return err
 	}
+	// The summary quotes the input's lines: nothing in them may act on
+	// the terminal.
+	stdout, stderr = termtext.NewWriter(stdout), termtext.NewWriter(stderr)
 	rep := res.Report
 	fmt.Fprintln(stderr, rep)
 	for _, e := range rep.Examples {

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/switchwatch/switchwatch/internal/termtext"
 )
 
 // command is one entry of the command table: a leaf runs, a group (lab,
@@ -210,7 +212,9 @@ func printError(w io.Writer, err error) {
 	if err == nil || errors.Is(err, errHelp) {
 		return
 	}
-	fmt.Fprintln(w, "switchwatch:", err)
+	// Errors quote servers, files and flags: nothing in them may act on
+	// the terminal.
+	fmt.Fprintln(w, "switchwatch:", termtext.Sanitize(err.Error()))
 	var ue *usageError
 	if errors.As(err, &ue) && !ue.helpShown {
 		fmt.Fprintf(w, "Run \"%s --help\" for usage.\n", ue.cmd)

@@ -147,6 +147,9 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		case store.StoppedUnnoticed:
 			fmt.Fprintf(stdout, "stopped: recovered without an outage (clients never noticed the switchover; healthy for %v after the command ended)\n", cfg.UntilRecovered)
 		}
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stdout, "warning:", w)
+		}
 		later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
 		switch {
 		case err != nil:

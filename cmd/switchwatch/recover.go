@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/switchwatch/switchwatch/importer"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -13,7 +14,8 @@ const recoverHelp = `
 A recording killed with kill -9 (or a crash, or a lost machine) leaves the
 rows of its open segment in a hidden journal. recover turns every such
 journal under PATH into a Parquet segment and marks the run as interrupted
-in run.json. "switchwatch record" does the same for a run folder it reopens,
+in run.json, and removes the hidden .import-* folders that imports killed
+midway left in PATH. "switchwatch record" does the same for a run folder it reopens,
 and "switchwatch analyze" reads journals without changing anything. Runs
 still being recorded are left alone.
 `
@@ -28,6 +30,15 @@ func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	var failed int
 	for _, root := range fs.Args() {
+		// What killed imports left: hidden folders no live import holds.
+		removed, err := importer.CleanInterrupted(root)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", root, err)
+			failed++
+		}
+		for _, d := range removed {
+			fmt.Fprintf(stdout, "%s: removed, left by an interrupted import\n", d)
+		}
 		runs, err := store.FindRuns(root)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,20 +15,30 @@ gives each write probe a verdict: acknowledged and present, acknowledged but
 MISSING (lost), failed but present (committed although the client saw an
 error), failed and absent. Writes RUN_DIR/verify.json. The check refuses a
 server in recovery, where missing keys could just be not replayed yet.
+
+The keys are read back from the table the run wrote to, as run.json says;
+--table names it for a run.json that does not, and a --table that disagrees
+with run.json is refused (every write would look lost) unless --force-table.
+A run still being recorded is refused.
 `
 
 func runVerify(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("verify", "switchwatch verify --write-dsn DSN RUN_DIR", verifyHelp, stdout)
-	var dsn, table string
+	var dsn string
+	var opt record.VerifyOptions
 	fs.StringVar(&dsn, "write-dsn", "", "DSN of the write endpoint (PG* variables fill the gaps)")
-	fs.StringVar(&table, "table", record.DefaultTable, "probe table")
+	fs.StringVar(&opt.Table, "table", "", "probe table (default: the run's, from run.json; else "+record.DefaultTable+")")
+	fs.BoolVar(&opt.ForceTable, "force-table", false, "check --table even when run.json names another table")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fs.usagef("want exactly one RUN_DIR, got %d arguments", fs.NArg())
 	}
-	v, err := record.Verify(ctx, fs.Arg(0), dsn, table)
+	v, err := record.VerifyWith(ctx, fs.Arg(0), dsn, opt)
+	if errors.Is(err, record.ErrWrongTable) {
+		return fs.usagef("%v", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -38,3 +38,29 @@ func unlockRun(f *os.File) {
 		f.Close()
 	}
 }
+
+// RunActive reports whether a live process holds run folder dir (records
+// into it, or recovers it) right now.
+func RunActive(dir string) (bool, error) {
+	f, err := lockRun(dir)
+	if errors.Is(err, ErrRunActive) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	unlockRun(f)
+	return false, nil
+}
+
+// LockDir takes the lock a run folder's writer takes, on any folder (an
+// import's hidden folder): held until unlock is called or the process
+// dies, so a folder whose lock can be taken belongs to no live process.
+// It fails with ErrRunActive when a live process holds it.
+func LockDir(dir string) (unlock func(), err error) {
+	f, err := lockRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	return func() { unlockRun(f) }, nil
+}

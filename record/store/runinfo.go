@@ -34,6 +34,9 @@ type RunInfo struct {
 	// Stopped says why the recording ended (the Stopped* values); empty
 	// in runs written before it existed and by other tools.
 	Stopped string `json:"stopped,omitempty"`
+	// Warnings are what the recorder had to say about its own numbers,
+	// such as most probe slots skipped.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Values of RunInfo.Stopped.

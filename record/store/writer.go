@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,7 +54,8 @@ type Writer struct {
 	enc          *json.Encoder
 	rows         []Probe
 	segmentStart time.Time
-	counts       map[string]int64
+	counts       map[string]int64 // rows accepted by Write, by outcome
+	saved        map[string]int64 // rows in the segments closed so far
 	closed       bool
 	lock         *os.File
 
@@ -61,9 +63,15 @@ type Writer struct {
 	flushDone chan struct{}
 }
 
+// ErrRunExists is returned by CreateRun when the run folder already holds a
+// run: recording into it again would restart its sequence numbers (every
+// write a duplicate key) and overwrite its run.json.
+var ErrRunExists = errors.New("a run with this id already exists")
+
 // CreateRun creates OUT/run=<id>/, writes its run.json and returns a Writer
-// for its probe rows. Journals left in the folder by a crash are recovered
-// first, so their segment numbers are never reused.
+// for its probe rows. It refuses, before writing anything, a run id in use:
+// one a live process is recording (ErrRunActive), or one that already holds
+// a run (ErrRunExists), finished or interrupted.
 func CreateRun(out string, info *RunInfo, opts WriterOptions) (*Writer, error) {
 	if info.RunID == "" {
 		return nil, fmt.Errorf("create run: empty run id")
@@ -72,20 +80,48 @@ func CreateRun(out string, info *RunInfo, opts WriterOptions) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create run folder: %w", err)
 	}
-	info.SchemaVersion = SchemaVersion
-	if err := WriteRunInfo(dir, info); err != nil {
+	lock, err := lockRun(dir) // first: a live run's files are its own
+	if err != nil {
 		return nil, err
 	}
-	return OpenWriter(dir, opts)
+	if err := checkUnused(dir); err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	info.SchemaVersion = SchemaVersion
+	if err := WriteRunInfo(dir, info); err != nil {
+		unlockRun(lock)
+		return nil, err
+	}
+	return openWriterLocked(dir, opts, lock)
+}
+
+// checkUnused fails when run folder dir holds a run.json or probe rows.
+func checkUnused(dir string) error {
+	files, err := ListRunFiles(dir)
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, RunInfoFile))
+	if statErr == nil || len(files.Segments)+len(files.Journals)+len(files.Superseded) > 0 {
+		return fmt.Errorf("%s: %w; pick another --run-id (or none for a fresh one), or remove the folder to record it again", dir, ErrRunExists)
+	}
+	return nil
 }
 
 // OpenWriter returns a Writer that adds segments to an existing run folder.
 func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
-	opts.defaults()
 	lock, err := lockRun(dir)
 	if err != nil {
 		return nil, err
 	}
+	return openWriterLocked(dir, opts, lock)
+}
+
+// openWriterLocked is OpenWriter for a caller that holds the run's lock; the
+// Writer owns it from now on.
+func openWriterLocked(dir string, opts WriterOptions, lock *os.File) (*Writer, error) {
+	opts.defaults()
 	if _, err := recoverLocked(dir); err != nil {
 		unlockRun(lock)
 		return nil, err
@@ -104,6 +140,7 @@ func OpenWriter(dir string, opts WriterOptions) (*Writer, error) {
 		opts:      opts,
 		lock:      lock,
 		counts:    map[string]int64{},
+		saved:     map[string]int64{},
 		stopFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
@@ -158,12 +195,19 @@ func (w *Writer) Write(p *Probe) error {
 	return nil
 }
 
-// Counts returns the rows written so far by outcome.
+// Counts returns the rows written so far by outcome. After Close it is
+// what the run folder holds: after a write error (a full disk) the rows
+// accepted but never saved are not counted, so a summary built from it
+// matches what a reader finds.
 func (w *Writer) Counts() map[string]int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c := make(map[string]int64, len(w.counts))
-	for k, v := range w.counts {
+	from := w.counts
+	if w.closed {
+		from = w.saved
+	}
+	c := make(map[string]int64, len(from))
+	for k, v := range from {
 		c[k] = v
 	}
 	return c
@@ -215,6 +259,10 @@ func (w *Writer) rotateLocked(next bool) error {
 		if err := writeSegment(w.dir, w.segment, w.rows); err != nil {
 			return err
 		}
+		for i := range w.rows {
+			w.saved[w.rows[i].Outcome]++
+		}
+		w.rows = w.rows[:0] // saved: a failure from here on must not count them twice
 	}
 	if err := os.Remove(journalPath); err != nil {
 		return fmt.Errorf("remove journal of closed segment: %w", err)
@@ -243,12 +291,30 @@ func (w *Writer) Close() error {
 	defer unlockRun(w.lock)
 	if w.err != nil {
 		w.journal.Close()
+		w.countJournalLocked()
 		return w.err
 	}
 	if err := w.rotateLocked(false); err != nil {
 		w.err = err
+		w.countJournalLocked()
 	}
 	return w.err
+}
+
+// countJournalLocked adds to saved the rows that the open segment's journal
+// holds after a write error: what Recover will turn into a segment. Rows
+// that never reached it (a full disk) are not counted.
+func (w *Writer) countJournalLocked() {
+	if _, err := os.Stat(filepath.Join(w.dir, SegmentName(w.segment))); err == nil {
+		return // the segment was written; its journal, if left, is superseded
+	}
+	rows, _, err := ReadJournal(filepath.Join(w.dir, JournalName(w.segment)))
+	if err != nil {
+		return
+	}
+	for i := range rows {
+		w.saved[rows[i].Outcome]++
+	}
 }
 
 // sortProbes orders rows by stream and intended time, which makes the
