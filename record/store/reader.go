@@ -114,9 +114,14 @@ func ReadJournal(path string) ([]Probe, []*LineError, error) {
 		return nil, nil, fmt.Errorf("open journal: %w", err)
 	}
 	defer f.Close()
+	return readJournal(path, f)
+}
+
+// readJournal is ReadJournal on the content of the file path.
+func readJournal(path string, r io.Reader) ([]Probe, []*LineError, error) {
 	var rows []Probe
 	var bad []*LineError
-	err = lines.Scan(f, func(line int, text string, _, tooLong bool) error {
+	err := lines.Scan(r, func(line int, text string, _, tooLong bool) error {
 		if tooLong {
 			bad = append(bad, &LineError{File: path, Line: line, Err: lines.ErrTooLong})
 			return nil
