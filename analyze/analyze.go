@@ -94,7 +94,8 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	}
 	args := sum.collect(results, paths, warn)
 	if len(sum.Runs) == 0 {
-		return sum, fmt.Errorf("no run could be read from %v (%d files skipped)", paths, len(sum.Input.Skipped))
+		return sum, fmt.Errorf("no run could be read from %v (files skipped: %d; runs without data or repeated: %d)",
+			paths, len(sum.Input.Skipped), len(sum.Input.Excluded))
 	}
 	for _, p := range opt.Events {
 		if w := unmatchedEvents(p, extra.byFile[p], sum.Runs); w != "" {
@@ -104,6 +105,10 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if opt.Strict && len(sum.Input.Skipped) > 0 {
 		s := sum.Input.Skipped[0]
 		return sum, fmt.Errorf("%s: %s: %w", s.Path, s.Reason, ErrStrict)
+	}
+	if opt.Strict && len(sum.Input.Excluded) > 0 {
+		x := sum.Input.Excluded[0]
+		return sum, fmt.Errorf("run %s (%s): %s: %w", x.RunID, x.Path, x.Reason, ErrStrict)
 	}
 	if opt.Truth {
 		sum.Accuracy = accuracy(results)
@@ -263,9 +268,14 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 
 // collect adds the sources' files, skipped files, warnings and runs to
 // the summary, and returns the path argument of every run, in the order
-// of sum.Runs.
+// of sum.Runs. A run without a readable row, and a run whose id was
+// already seen (the same run reached twice), is excluded and said so.
 func (sum *Summary) collect(results []sourceResult, paths []string, warn func(string)) []string {
 	var args []string
+	seen := map[string]string{} // run id -> the path it was first read from
+	exclude := func(run *RunResult, reason string) {
+		sum.Input.Excluded = append(sum.Input.Excluded, ExcludedRun{RunID: run.RunID, Path: run.Path, Reason: reason})
+	}
 	for _, r := range results {
 		sum.Input.Files += r.l.files
 		for _, s := range r.l.skipped {
@@ -280,6 +290,21 @@ func (sum *Summary) collect(results []sourceResult, paths []string, warn func(st
 			warn(w)
 		}
 		for _, run := range r.runs {
+			if first, dup := seen[run.RunID]; dup {
+				exclude(&run, "the same run as "+first)
+				warn(fmt.Sprintf("run %s found twice, at %s and at %s: counted once", run.RunID, first, run.Path))
+				continue
+			}
+			seen[run.RunID] = run.Path
+			if run.Rows == 0 {
+				reason := "no probe rows"
+				if n := len(r.l.skipped); n > 0 {
+					reason = fmt.Sprintf("no readable rows (files or parts skipped: %d)", n)
+				}
+				exclude(&run, reason)
+				warn(fmt.Sprintf("run %s (%s): %s; left out of the runs and statistics", run.RunID, run.Path, reason))
+				continue
+			}
 			sum.Input.Runs++
 			sum.Input.Rows += run.Rows
 			sum.Runs = append(sum.Runs, run)

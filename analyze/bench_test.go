@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -134,3 +136,52 @@ func benchRead(b *testing.B, read segmentReader) {
 
 func BenchmarkReadSegmentColumns(b *testing.B) { benchRead(b, readSegmentFast) }
 func BenchmarkReadSegmentGeneric(b *testing.B) { benchRead(b, readSegmentRows) }
+
+// BenchmarkEvents reads an --events file of many events, in the lab's
+// events.jsonl and in AWS describe-events JSON, and matches them to a run:
+// linear in the events (the AWS reader was quadratic: 200,000 events took
+// 87 s).
+//
+//	go test ./analyze -run '^$' -bench BenchmarkEvents -benchtime 1x -events 200000
+var benchEvents = flag.Int("events", 20_000, "events in the BenchmarkEvents file")
+
+func BenchmarkEvents(b *testing.B) {
+	r := aurora("events")
+	dir, truth, err := r.Write(b.TempDir(), synth.WriteOptions{NoEvents: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := truth.Phases[0].Start.Add(time.Second)
+	span := truth.Phases[len(truth.Phases)-1].End.Add(-time.Second).Sub(first)
+	n := *benchEvents
+	at := func(i int) time.Time { return first.Add(time.Duration(int64(span) * int64(i) / int64(n))) }
+	var jsonl, aws bytes.Buffer
+	aws.WriteString("{\n    \"Events\": [\n")
+	for i := 0; i < n; i++ {
+		line, _ := json.Marshal(store.Event{Time: at(i), Name: fmt.Sprintf("e%d", i%100), Source: "user"})
+		jsonl.Write(append(line, '\n'))
+		if i > 0 {
+			aws.WriteString(",\n")
+		}
+		fmt.Fprintf(&aws, `        {"SourceIdentifier": "db1", "SourceType": "db-instance", "Message": "Event %d", "Date": %q}`, i%100, at(i).Format(time.RFC3339Nano))
+	}
+	aws.WriteString("\n    ]\n}\n")
+	for name, data := range map[string][]byte{"jsonl": jsonl.Bytes(), "aws": aws.Bytes()} {
+		b.Run(name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "events")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				sum, err := Analyze(context.Background(), []string{dir}, Options{Events: []string{path}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got := len(sum.Runs[0].Metrics.Events); got != n {
+					b.Fatalf("%d events matched, want %d", got, n)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -43,11 +43,26 @@ const absent = -1
 
 // columnIndexes returns the leaf index of each of names in a file's schema:
 // absent for an optional column the file lacks (a file written before the
-// column existed), an error naming file and column for a required one.
-func columnIndexes(path string, schema *parquet.Schema, names []string, idx map[string]int) error {
+// column existed), an error naming file and column for a required one or
+// for a column of another physical type. Timestamps stored in another
+// unit than nanoseconds get their store.TimeScale in scale.
+func columnIndexes(path string, schema *parquet.Schema, names []string, idx map[string]int, scale map[string]int64) error {
 	for _, name := range names {
 		leaf, ok := schema.Lookup(name)
 		if ok {
+			c, _ := store.ProbeColumn(name)
+			want := parquet.ByteArray
+			if c.Type == store.TypeInt64 {
+				want = parquet.Int64
+			}
+			if k := leaf.Node.Type().Kind(); k != want {
+				return fmt.Errorf("%s: not a switchwatch probe file: column %q is %v, want %v", path, name, k, want)
+			}
+			if c.Time {
+				if k := store.TimeScale(leaf.Node); k != 1 {
+					scale[name] = k
+				}
+			}
 			idx[name] = leaf.ColumnIndex
 			continue
 		}
@@ -92,11 +107,11 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 		return 0, err
 	}
 	defer f.Close()
-	idx := map[string]int{}
-	if err := columnIndexes(path, pf.Schema(), symColumns, idx); err != nil {
+	idx, scale := map[string]int{}, map[string]int64{}
+	if err := columnIndexes(path, pf.Schema(), symColumns, idx, scale); err != nil {
 		return 0, err
 	}
-	if err := columnIndexes(path, pf.Schema(), intColumns, idx); err != nil {
+	if err := columnIndexes(path, pf.Schema(), intColumns, idx, scale); err != nil {
 		return 0, err
 	}
 	var appended int64
@@ -130,6 +145,11 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 			}
 			if err := cr.readInts(chunks[idx[name]], buf, null); err != nil {
 				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
+			}
+			if k := scale[name]; k > 1 {
+				for i := range buf {
+					buf[i] *= k // NULL is 0 and stays 0
+				}
 			}
 			cr.intBuf[name] = buf
 		}

@@ -123,3 +123,52 @@ func TestReadMissingRequiredColumn(t *testing.T) {
 		t.Fatalf("err = %v, want one naming %s and column %s", err, path, store.ColLatency)
 	}
 }
+
+// probeMicros is a segment as DuckDB rewrites one (COPY ... TO
+// 'x.parquet'): the timestamps in microseconds, the metadata copied.
+type probeMicros struct {
+	RunID       string `parquet:"run_id,dict"`
+	Kind        string `parquet:"kind,dict"`
+	Conn        string `parquet:"conn,dict"`
+	Endpoint    string `parquet:"endpoint,dict"`
+	Seq         int64  `parquet:"seq"`
+	Intended    int64  `parquet:"intended,timestamp(microsecond)"`
+	Start       int64  `parquet:"start,optional,timestamp(microsecond)"`
+	End         int64  `parquet:"end,optional,timestamp(millisecond)"`
+	LatencyNS   int64  `parquet:"latency_ns"`
+	Outcome     string `parquet:"outcome,dict"`
+	ServerAddr  string `parquet:"server_addr,optional,dict"`
+	ServerStart int64  `parquet:"server_start,optional,timestamp(microsecond)"`
+}
+
+// TestTimestampUnits: timestamps in microseconds or milliseconds are read
+// as the nanoseconds they stand for, by both readers (they were taken as
+// nanoseconds: a 3 s outage read as 3 ms).
+func TestTimestampUnits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "micros.parquet")
+	const t0us = int64(1_795_600_000_000_000) // µs
+	var in []probeMicros
+	for i := range 10 {
+		in = append(in, probeMicros{RunID: "us", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+			Seq: int64(i), Intended: t0us + int64(i)*50_000, Start: t0us + int64(i)*50_000 + 1, End: (t0us + int64(i)*50_000 + 1000) / 1000,
+			LatencyNS: 999_000, Outcome: store.OutcomeOK, ServerAddr: "10.0.0.1:5432", ServerStart: t0us - 1_000_000})
+	}
+	writeReduced(t, path, in)
+	for name, reader := range map[string]segmentReader{"fast": readSegmentFast, "generic": readSegmentRows} {
+		syms := newSymtab()
+		run := newRunRows("us", path, syms)
+		if _, err := reader(path, newColReader(syms), func(uint32) *runRows { return run }); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		rows := run.order[0].rows
+		for i, x := range rows {
+			if x.intended != in[i].Intended*1000 || x.start != in[i].Start*1000 || x.end != in[i].End*1_000_000 {
+				t.Fatalf("%s reader, row %d: intended %d start %d end %d, want %d %d %d (ns)", name, i,
+					x.intended, x.start, x.end, in[i].Intended*1000, in[i].Start*1000, in[i].End*1_000_000)
+			}
+		}
+		if id := syms.str(rows[0].ident); !strings.HasSuffix(id, "@2026-11-25T09:46:39Z") {
+			t.Errorf("%s reader: server identity %q, want the start time read in microseconds", name, id)
+		}
+	}
+}

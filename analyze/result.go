@@ -529,10 +529,21 @@ type Accuracy struct {
 // dropped silently: every skipped file is listed with its reason.
 type Input struct {
 	Paths   []string      `json:"paths"`
-	Runs    int           `json:"runs"`
+	Runs    int           `json:"runs"` // the runs in the statistics (not Excluded)
 	Files   int           `json:"files"`
 	Rows    int64         `json:"rows"`
 	Skipped []SkippedFile `json:"skipped"`
+	// Excluded are runs found but left out of the runs and statistics:
+	// those without a readable row (a zero-outage run they are not), and
+	// a run reached a second time (a copy, a link, another spelling).
+	Excluded []ExcludedRun `json:"excluded,omitempty"`
+}
+
+// ExcludedRun is a run left out of the analysis, and why.
+type ExcludedRun struct {
+	RunID  string `json:"run_id"`
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }
 
 // SkippedFile is an input file, or part of one, that could not be used.

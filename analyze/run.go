@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -22,24 +23,85 @@ const (
 // from run.json nor from their rows (one probe per stream).
 const defaultInterval = int64(100 * time.Millisecond)
 
+// Plausible probe intervals: a run.json value outside is damage, not a
+// setting ("1ns", or 9.2e18 that overflows into a negative duration).
+const (
+	minInterval = int64(time.Microsecond)
+	maxInterval = int64(time.Hour)
+)
+
 // settingInterval reads the "interval" setting of run.json: a Go duration
-// string, or a number of nanoseconds.
-func settingInterval(info *store.RunInfo) (int64, bool) {
+// string, or a number of nanoseconds. ok is false without one; err says
+// why a value that is there is not a plausible interval.
+func settingInterval(info *store.RunInfo) (iv int64, ok bool, err error) {
 	if info == nil || info.Settings == nil {
-		return 0, false
+		return 0, false, nil
 	}
-	switch v := info.Settings["interval"].(type) {
+	v, there := info.Settings["interval"]
+	if !there {
+		return 0, false, nil
+	}
+	bad := fmt.Errorf("interval %v is not a probe interval (want %v to %v)", jsonValue(v), time.Duration(minInterval), time.Duration(maxInterval))
+	switch v := v.(type) {
 	case string:
-		d, err := time.ParseDuration(v)
-		if err == nil && d > 0 {
-			return int64(d), true
+		d, perr := time.ParseDuration(v)
+		if perr != nil || int64(d) < minInterval || int64(d) > maxInterval {
+			return 0, false, bad
 		}
+		return int64(d), true, nil
 	case float64:
-		if v > 0 {
-			return int64(v), true
+		if v < float64(minInterval) || v > float64(maxInterval) {
+			return 0, false, bad
+		}
+		return int64(v), true, nil
+	}
+	return 0, false, bad
+}
+
+// jsonValue shows a run.json value as it is written there.
+func jsonValue(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
+
+// chooseInterval takes a run's probe interval from its data: the median
+// of its streams' median steps between probes. run.json's setting is used
+// when it agrees within 10 % (it is the exact grid step) or when the data
+// cannot tell (one probe per stream); a setting that disagrees, or is no
+// plausible interval, is a warning naming the file and both values.
+func chooseInterval(streams []*stream, info *store.RunInfo, dir string) (iv int64, source string, warnings []string) {
+	set, haveSet, err := settingInterval(info)
+	file := filepath.Join(dir, store.RunInfoFile)
+	if err != nil {
+		warnings = append(warnings, fmt.Sprintf("%s: %v; ignored", file, err))
+	}
+	var steps []int64
+	for _, s := range streams {
+		if s.medianStep > 0 {
+			steps = append(steps, s.medianStep)
 		}
 	}
-	return 0, false
+	var data int64
+	if len(steps) > 0 {
+		slices.Sort(steps)
+		data = steps[len(steps)/2]
+	}
+	switch {
+	case data > 0 && haveSet && math.Abs(float64(data-set)) <= 0.1*float64(set):
+		return set, intervalFromRunInfo, warnings
+	case data > 0 && haveSet:
+		warnings = append(warnings, fmt.Sprintf("%s says interval %v, but the probes' median step is %v: using %v",
+			file, time.Duration(set), time.Duration(data), time.Duration(data)))
+		return data, intervalFromSteps, warnings
+	case data > 0:
+		return data, intervalFromSteps, warnings
+	case haveSet:
+		return set, intervalFromRunInfo, warnings
+	}
+	warnings = append(warnings, fmt.Sprintf("probe interval unknown (no run.json setting, one probe per stream): assuming %v", time.Duration(defaultInterval)))
+	return defaultInterval, intervalDefault, warnings
 }
 
 // runInput is one run with what belongs to it besides its rows.
@@ -65,23 +127,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	sort.Slice(streams, func(i, j int) bool { return streams[i].name < streams[j].name })
 
 	// the probe interval
-	iv, ok := settingInterval(rr.info)
-	res.IntervalSource = intervalFromRunInfo
-	if !ok {
-		var steps []int64
-		for _, s := range streams {
-			if s.medianStep > 0 {
-				steps = append(steps, s.medianStep)
-			}
-		}
-		if len(steps) > 0 {
-			slices.Sort(steps)
-			iv, res.IntervalSource = steps[len(steps)/2], intervalFromSteps
-		} else {
-			iv, res.IntervalSource = defaultInterval, intervalDefault
-			res.Warnings = append(res.Warnings, fmt.Sprintf("probe interval unknown (no run.json setting, one probe per stream): assuming %v", time.Duration(iv)))
-		}
-	}
+	iv, source, ws := chooseInterval(streams, rr.info, rr.path)
+	res.IntervalSource = source
+	res.Warnings = append(res.Warnings, ws...)
 	res.IntervalNS = iv
 	for _, s := range streams {
 		s.interval = iv

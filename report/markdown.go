@@ -95,6 +95,9 @@ func (rep *Report) writeHeader(b *mdWriter) {
 	} else {
 		b.p("- **Files skipped:** none\n")
 	}
+	if n := len(s.Input.Excluded); n > 0 {
+		b.p("- **Runs excluded:** %d, not in the statistics (see [Warnings](#warnings))\n", n)
+	}
 	b.p("\n")
 }
 
@@ -558,8 +561,19 @@ func (rep *Report) writeWarnings(b *mdWriter) {
 		}
 		ws = append(ws, fmt.Sprintf("skipped %s (%s): %s", Escape(k.Path), rows, Escape(k.Reason)))
 	}
+	for i, x := range rep.Sum.Input.Excluded {
+		if i == maxExcludedListed {
+			ws = append(ws, fmt.Sprintf("… and %d more runs excluded", len(rep.Sum.Input.Excluded)-i))
+			break
+		}
+		ws = append(ws, fmt.Sprintf("excluded run %s (%s): %s", Escape(x.RunID), Escape(x.Path), Escape(x.Reason)))
+	}
+	excluded := map[string]bool{}
+	for _, x := range rep.Sum.Input.Excluded {
+		excluded[x.RunID] = true
+	}
 	for _, w := range rep.Sum.Warnings {
-		if strings.HasPrefix(w, "skipped ") {
+		if strings.HasPrefix(w, "skipped ") || strings.HasPrefix(w, "run ") && excludedWarning(excluded, w) {
 			continue // listed above with their rows
 		}
 		ws = append(ws, Escape(w))
@@ -600,4 +614,12 @@ func (rep *Report) writeMethod(b *mdWriter) {
 `)
 	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt is assumed to fail at once and is retried after the policy's delay; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the sum of the delays before the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also spend time in failed attempts (timeouts), add load when they retry, and may share connections: add the timeout to the delay to approximate the first.\n")
 	b.p("\n")
+}
+
+// excludedWarning reports whether w is the analyzer's warning about an
+// excluded run ("run ID ..."), which the Warnings section lists from
+// Input.Excluded.
+func excludedWarning(ids map[string]bool, w string) bool {
+	id, _, _ := strings.Cut(strings.TrimPrefix(w, "run "), " ")
+	return ids[id]
 }

@@ -18,6 +18,10 @@ type TextOptions struct {
 	NoRuns bool
 }
 
+// maxExcludedListed bounds the excluded runs listed one by one (10,000
+// empty run folders are one line of count and a few examples).
+const maxExcludedListed = 20
+
 // WriteText writes the plain-text report of a summary, what `switchwatch
 // analyze` prints: the input, every run's phases and metrics, the group
 // statistics, the comparisons and the accuracy against ground truth. It
@@ -42,6 +46,9 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		}
 		fmt.Fprintf(b, "; SKIPPED %d files or parts (%d %s%s)", len(in.Skipped), lost, plural(int(lost), "row", "rows"), more)
 	}
+	if n := len(in.Excluded); n > 0 {
+		fmt.Fprintf(b, "; EXCLUDED %d %s (not in the statistics)", n, plural(n, "run", "runs"))
+	}
 	b.WriteString("\n")
 	for _, k := range in.Skipped {
 		if strings.Contains(k.Reason, k.Path) {
@@ -49,6 +56,13 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		} else {
 			fmt.Fprintf(b, "  skipped %s: %s\n", k.Path, k.Reason)
 		}
+	}
+	for i, x := range in.Excluded {
+		if i == maxExcludedListed {
+			fmt.Fprintf(b, "  … and %d more excluded\n", len(in.Excluded)-i)
+			break
+		}
+		fmt.Fprintf(b, "  excluded run %s (%s): %s\n", x.RunID, x.Path, x.Reason)
 	}
 	if !opt.NoRuns {
 		for i := range s.Runs {

@@ -46,6 +46,9 @@ type Column struct {
 	// Since is the schema version that introduced the column. A column
 	// added after version 1 must be optional, so that older files still read.
 	Since int
+	// Time marks a timestamp: nanoseconds in Probe, in whatever unit a
+	// file's schema says (TimeScale).
+	Time bool
 }
 
 // ProbeColumns lists Probe's columns in the order of its fields.
@@ -55,10 +58,10 @@ var ProbeColumns = []Column{
 	{Name: ColConn, Type: TypeString, Since: 1},
 	{Name: ColEndpoint, Type: TypeString, Since: 1},
 	{Name: ColSeq, Type: TypeInt64, Since: 1},
-	{Name: ColIntended, Type: TypeInt64, Since: 1},
-	{Name: ColStart, Type: TypeInt64, Optional: true, Since: 1},
-	{Name: ColConnectDone, Type: TypeInt64, Optional: true, Since: 1},
-	{Name: ColEnd, Type: TypeInt64, Optional: true, Since: 1},
+	{Name: ColIntended, Type: TypeInt64, Since: 1, Time: true},
+	{Name: ColStart, Type: TypeInt64, Optional: true, Since: 1, Time: true},
+	{Name: ColConnectDone, Type: TypeInt64, Optional: true, Since: 1, Time: true},
+	{Name: ColEnd, Type: TypeInt64, Optional: true, Since: 1, Time: true},
 	{Name: ColLatency, Type: TypeInt64, Since: 1},
 	{Name: ColOutcome, Type: TypeString, Since: 1},
 	{Name: ColErrorClass, Type: TypeString, Optional: true, Since: 1},
@@ -66,7 +69,7 @@ var ProbeColumns = []Column{
 	{Name: ColError, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColResolvedAddrs, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColServerAddr, Type: TypeString, Optional: true, Since: 1},
-	{Name: ColServerStart, Type: TypeInt64, Optional: true, Since: 1},
+	{Name: ColServerStart, Type: TypeInt64, Optional: true, Since: 1, Time: true},
 	{Name: ColSystemID, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColInRecovery, Type: TypeBool, Optional: true, Since: 1},
 	{Name: ColSeenSeq, Type: TypeInt64, Optional: true, Since: 1},

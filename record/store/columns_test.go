@@ -30,6 +30,9 @@ func TestColumnsMatchProbe(t *testing.T) {
 		if ct, ok := want[f.Type]; !ok || ct != c.Type {
 			t.Errorf("column %s: field type %v, ProbeColumns says type %d", c.Name, f.Type, c.Type)
 		}
+		if ts := strings.Contains(f.Tag.Get("parquet"), "timestamp(nanosecond)"); ts != c.Time {
+			t.Errorf("column %s: tag timestamp(nanosecond) %v, ProbeColumns says Time %v", c.Name, ts, c.Time)
+		}
 		if c.Since < 1 || c.Since > SchemaVersion {
 			t.Errorf("column %s: since version %d, the schema is version %d", c.Name, c.Since, SchemaVersion)
 		}

@@ -79,3 +79,43 @@ func TestDuckDBReadsRunFolders(t *testing.T) {
 		}
 	}
 }
+
+// TestDuckDBRewrittenSegment: a segment that DuckDB rewrote (its
+// timestamps become microseconds, the schema version copied into the
+// metadata) reads with the times it had, not a thousand times too small.
+func TestDuckDBRewrittenSegment(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.parquet"), filepath.Join(dir, "out.parquet")
+	rows := sampleProbes("duck", 200)
+	sortProbes(rows)
+	if err := WriteProbesFile(in, rows); err != nil {
+		t.Fatal(err)
+	}
+	ts := func(c string) string { return `"` + c + `"::TIMESTAMPTZ AS "` + c + `"` }
+	duckdbQuery(t, `COPY (SELECT * REPLACE (`+ts(ColIntended)+`, `+ts(ColStart)+`, `+ts(ColConnectDone)+`, `+ts(ColEnd)+`, `+ts(ColServerStart)+`)
+		FROM read_parquet('`+in+`')) TO '`+out+`' (FORMAT parquet, KV_METADATA {'`+MetaSchemaVersion+`': '1'})`)
+	f, pf, err := OpenSegment(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := pf.Schema().Lookup(ColIntended)
+	scale := TimeScale(leaf.Node)
+	f.Close()
+	if scale != 1000 {
+		t.Fatalf("DuckDB wrote %s as %v: TimeScale %d, want 1000 (microseconds)", ColIntended, leaf.Node.Type(), scale)
+	}
+	var got []Probe
+	if err := ReadSegment(out, func(p *Probe) error { got = append(got, *p); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(rows) {
+		t.Fatalf("read %d rows, want %d", len(got), len(rows))
+	}
+	for i := range got {
+		w := rows[i]
+		if got[i].Intended != w.Intended/1000*1000 || got[i].End != w.End/1000*1000 || got[i].ServerStart != w.ServerStart/1000*1000 {
+			t.Fatalf("row %d: intended %d end %d server_start %d, want %d %d %d (to the microsecond)", i,
+				got[i].Intended, got[i].End, got[i].ServerStart, w.Intended, w.End, w.ServerStart)
+		}
+	}
+}

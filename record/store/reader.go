@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/switchwatch/switchwatch/internal/lines"
 )
 
 // ErrSchemaVersion is wrapped by errors about files of another schema version.
@@ -73,7 +73,10 @@ func atoi(s string) int {
 	return n
 }
 
-// ReadSegment streams the rows of one Parquet segment to fn in file order.
+// ReadSegment streams the rows of one Parquet segment to fn in file order,
+// timestamps in nanoseconds whatever unit the file stores them in
+// (parquet-go converts a file's unit to Probe's; the fast reader in
+// analyze uses TimeScale).
 // The *Probe given to fn is reused for the next row: copy what you keep.
 // An error from fn stops the reading and is returned as is.
 func ReadSegment(path string, fn func(*Probe) error) error {
@@ -102,29 +105,43 @@ func ReadSegment(path string, fn func(*Probe) error) error {
 }
 
 // ReadJournal reads a journal. Lines that do not parse (a crash usually cuts
-// the last one) are returned as LineErrors beside the rows that do.
+// the last one), rows that fail Probe.Check and lines longer than
+// lines.Max are returned as LineErrors beside the rows that do: one bad
+// line never costs the lines after it.
 func ReadJournal(path string) ([]Probe, []*LineError, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open journal: %w", err)
 	}
 	defer f.Close()
+	return readJournal(path, f)
+}
+
+// readJournal is ReadJournal on the content of the file path.
+func readJournal(path string, r io.Reader) ([]Probe, []*LineError, error) {
 	var rows []Probe
 	var bad []*LineError
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for line := 1; sc.Scan(); line++ {
-		if len(sc.Bytes()) == 0 {
-			continue
+	err := lines.Scan(r, func(line int, text string, _, tooLong bool) error {
+		if tooLong {
+			bad = append(bad, &LineError{File: path, Line: line, Err: lines.ErrTooLong})
+			return nil
+		}
+		if text == "" {
+			return nil
 		}
 		var p Probe
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+		if err := json.Unmarshal([]byte(text), &p); err != nil {
 			bad = append(bad, &LineError{File: path, Line: line, Err: err})
-			continue
+			return nil
+		}
+		if err := p.Check(); err != nil {
+			bad = append(bad, &LineError{File: path, Line: line, Err: fmt.Errorf("not a probe row: %w", err)})
+			return nil
 		}
 		rows = append(rows, p)
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return rows, bad, fmt.Errorf("read journal %s: %w", path, err)
 	}
 	return rows, bad, nil

@@ -75,6 +75,11 @@ func ReadRunInfo(runDir string) (*RunInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	return parseRunInfo(path, data)
+}
+
+// parseRunInfo is ReadRunInfo on the content of the file path.
+func parseRunInfo(path string, data []byte) (*RunInfo, error) {
 	var info RunInfo
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
