@@ -149,3 +149,43 @@ func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UT
 
 // fmtPct formats a share as a percentage.
 func fmtPct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+
+// changeClock says which clock a change's time is on and its resolution:
+// changes are dated when a probe saw them, phases by intended starts.
+func changeClock(clock string, resolutionNS int64) string {
+	if clock == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, ±%s)", clock, fmtSec(float64(resolutionNS), resolutionNS))
+}
+
+// dnsWho names the endpoint and connection mode that saw a DNS change.
+func dnsWho(endpoint, conn string) string {
+	if conn == "" {
+		return endpoint
+	}
+	return endpoint + "/" + conn
+}
+
+// staleDialLine says that a stream still used connections dialled to an
+// address a DNS change dropped.
+func staleDialLine(sd analyze.StaleDial) string {
+	line := fmt.Sprintf("stale dial %s: %d %s still on %s after the DNS change at %s, the last at %s",
+		sd.Stream, sd.Probes, plural(int(sd.Probes), "probe", "probes"), sd.Addr, fmtClock(sd.DNSChange), fmtClock(sd.Last))
+	if sd.Failed > 0 {
+		line += fmt.Sprintf(", %d failed", sd.Failed)
+	}
+	if sd.MaxAgeNS > 0 {
+		line += ", oldest connection " + fmtSec(float64(sd.MaxAgeNS), 0) + " old"
+	}
+	return line + " (observed)"
+}
+
+// clockOffsetLine is the servers' clock offset from the recorder's.
+func clockOffsetLine(o *analyze.ClockOffset) string {
+	return fmt.Sprintf("server clock − client clock: median %s (5th to 95th percentile %s to %s, %d probes)",
+		fmtSignedMS(o.MedianNS), fmtSignedMS(o.P5NS), fmtSignedMS(o.P95NS), o.Probes)
+}
+
+// fmtSignedMS formats a small signed offset in milliseconds: "+0.21 ms".
+func fmtSignedMS(ns int64) string { return fmt.Sprintf("%+.2f ms", float64(ns)/1e6) }
