@@ -20,7 +20,7 @@ var symColumns, intColumns = splitColumns(
 	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColOutcome, store.ColErrorClass,
 	store.ColError, store.ColResolvedAddrs, store.ColServerAddr, store.ColDialedAddr,
 	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq,
-	store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline)
+	store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColConnectDone)
 
 func splitColumns(names ...string) (syms, ints []string) {
 	for _, name := range names {
@@ -198,7 +198,7 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	lat, stime, seen := cr.intBuf[store.ColLatency], cr.intBuf[store.ColServerStart], cr.intBuf[store.ColSeenSeq]
 	dialed := cr.symBuf[store.ColDialedAddr]
 	observed, established := cr.intBuf[store.ColObserved], cr.intBuf[store.ColConnEstablished]
-	srvTime, timeline := cr.intBuf[store.ColServerTime], cr.intBuf[store.ColTimeline]
+	srvTime, timeline, connDone := cr.intBuf[store.ColServerTime], cr.intBuf[store.ColTimeline], cr.intBuf[store.ColConnectDone]
 	codes := &cr.codes
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
@@ -229,7 +229,7 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 				dns:      dns[k],
 				dialed:   dialed[k],
 				observed: observed[k], established: established[k],
-				serverTime: srvTime[k], timeline: timeline[k],
+				serverTime: srvTime[k], timeline: timeline[k], connectDone: connDone[k],
 				outcome: codes.outcome(cr.syms, outcome[k]),
 				class:   codes.class(cr.syms, class[k]),
 			}

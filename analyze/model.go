@@ -66,6 +66,7 @@ type row struct {
 	observed    int64 // when the answer carrying the identity arrived
 	established int64 // when the probe's connection was established
 	serverTime  int64 // the server's clock_timestamp()
+	connectDone int64 // when the connection was ready (0 when NULL)
 	timeline    int64
 	outcome     uint8
 	class       uint8
@@ -292,6 +293,7 @@ func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
 		x.dialed = t.intern(p.DialedAddr)
 	}
 	x.observed, x.established, x.serverTime, x.timeline = p.Observed, p.ConnEstablished, p.ServerTime, p.Timeline
+	x.connectDone = p.ConnectDone
 	if p.ServerAddr != "" {
 		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart)
 	}

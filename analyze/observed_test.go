@@ -54,7 +54,11 @@ func TestChangesDatedWhenObserved(t *testing.T) {
 		}
 		if p.Outcome == store.OutcomeOK {
 			p.Observed = p.End - 1000
-			p.ServerTime = p.Start + (p.End-p.Start)/2 + int64(3*time.Millisecond)
+			from := p.Start
+			if p.ConnectDone != 0 {
+				from = p.ConnectDone
+			}
+			p.ServerTime = from + (p.End-from)/2 + int64(3*time.Millisecond)
 			p.Timeline = 1
 			if off >= hold {
 				p.Timeline = 2

@@ -250,9 +250,10 @@ type TimelineChange struct {
 }
 
 // ClockOffset is how far the servers' clocks were from the recorder's:
-// server_time − the midpoint of each ok probe's start and end, over the
-// run's probes. A probe's own uncertainty is half its latency, so the
-// median is the figure to trust and the spread says how much.
+// server_time − the midpoint of each ok probe's statement round trip
+// (connect_done to end: a new connection's handshake is no part of it),
+// over the run's probes. A probe's own uncertainty is half its round trip,
+// so the median is the figure to trust and the spread says how much.
 type ClockOffset struct {
 	Probes   int64 `json:"probes"`
 	MedianNS int64 `json:"median_ns"`

@@ -180,7 +180,7 @@ type scan struct {
 	serverCount  int64 // all changes, also those not kept
 	dnsCount     int64
 	failedProbes int64
-	offsets      []int64 // server_time − midpoint of start..end, ok probes
+	offsets      []int64 // server_time − midpoint of connect_done..end, ok probes
 	// v1: no row of the run has an observation time (schema version 1 or
 	// imported): changes are dated by end, else intended, as before.
 	v1   bool
@@ -252,8 +252,15 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 				if x.timeline != 0 {
 					ss.timelineChange(x)
 				}
-				if x.serverTime != 0 && x.start != 0 && x.end != 0 {
-					sc.offsets = append(sc.offsets, x.serverTime-(x.start+(x.end-x.start)/2))
+				if x.serverTime != 0 && x.end != 0 {
+					// the statement's round trip: from the connection
+					// being ready (a new connection's handshake is not
+					// part of it) to the answer
+					from := x.connectDone
+					if from == 0 {
+						from = x.start
+					}
+					sc.offsets = append(sc.offsets, x.serverTime-(from+(x.end-from)/2))
 				}
 			}
 			if x.dns != 0 {
