@@ -18,8 +18,9 @@ import (
 // store names), split by type as store.ProbeColumns says.
 var symColumns, intColumns = splitColumns(
 	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColOutcome, store.ColErrorClass,
-	store.ColError, store.ColResolvedAddrs, store.ColServerAddr,
-	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq)
+	store.ColError, store.ColResolvedAddrs, store.ColServerAddr, store.ColDialedAddr,
+	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq,
+	store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColConnectDone)
 
 func splitColumns(names ...string) (syms, ints []string) {
 	for _, name := range names {
@@ -215,6 +216,9 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	dns, addr := cr.symBuf[store.ColResolvedAddrs], cr.symBuf[store.ColServerAddr]
 	seq, intended, start, end := cr.intBuf[store.ColSeq], cr.intBuf[store.ColIntended], cr.intBuf[store.ColStart], cr.intBuf[store.ColEnd]
 	lat, stime, seen := cr.intBuf[store.ColLatency], cr.intBuf[store.ColServerStart], cr.intBuf[store.ColSeenSeq]
+	dialed := cr.symBuf[store.ColDialedAddr]
+	observed, established := cr.intBuf[store.ColObserved], cr.intBuf[store.ColConnEstablished]
+	srvTime, timeline, connDone := cr.intBuf[store.ColServerTime], cr.intBuf[store.ColTimeline], cr.intBuf[store.ColConnectDone]
 	codes := &cr.codes
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
@@ -243,8 +247,11 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 				seen:     seen[k],
 				errMsg:   msg[k],
 				dns:      dns[k],
-				outcome:  codes.outcome(cr.syms, outcome[k]),
-				class:    codes.class(cr.syms, class[k]),
+				dialed:   dialed[k],
+				observed: observed[k], established: established[k],
+				serverTime: srvTime[k], timeline: timeline[k], connectDone: connDone[k],
+				outcome: codes.outcome(cr.syms, outcome[k]),
+				class:   codes.class(cr.syms, class[k]),
 			}
 			if addr[k] != 0 {
 				x.ident = cr.syms.ident(addr[k], stime[k])

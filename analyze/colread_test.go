@@ -98,6 +98,9 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 	}
 	fast, generic := read(readSegmentFast), read(readSegmentRows)
 	for i, x := range fast {
+		if x.observed != 0 || x.established != 0 || x.serverTime != 0 || x.timeline != 0 || x.dialed != 0 {
+			t.Errorf("row %d: absent version 2 columns read as %+v; want NULL", i, x)
+		}
 		if x.seen != -1 || x.ident != 0 || x.dns != 0 || x.errMsg != 0 {
 			t.Errorf("row %d: absent columns read as seen %d, ident %d, dns %d, error %d; want NULL", i, x.seen, x.ident, x.dns, x.errMsg)
 		}

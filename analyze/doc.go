@@ -42,6 +42,16 @@
 // to ± half their gap. A window between two boundaries, and every Duration,
 // is therefore known to ± one probe interval, and says so.
 //
+// Changes are the exception: a change of answering server, of timeline or
+// of DNS answer is dated when a probe saw it (ClockObserved: Probe.Observed,
+// else End for files of schema version 1; ClockIntended only for rows with
+// neither), so that "when did clients reach the new primary" is the moment
+// the new server answered, not the intended start of a probe that waited
+// through a hold. Its resolution runs back to the last observation of the
+// old value. DNS answers are dated by when the connection that used them
+// was made, in lookup order (a pooled probe on an old connection carries an
+// old answer, which is not news). Every change says its clock.
+//
 // # Slow probes
 //
 // Unless --slow sets it, the slow threshold of a stream is derived from the

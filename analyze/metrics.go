@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"math"
+	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -111,6 +112,12 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 		return c.Time, kindOf(c.Stream) == store.KindWrite
 	})
 	m.DNSChange = firstChange(sc.dns, func(c DNSChange) (time.Time, bool) { return c.Time, c.Endpoint == store.EndpointWrite })
+	m.TimelineChanges = sc.timeline
+	m.TimelineChange = firstChange(sc.timeline, func(c TimelineChange) (time.Time, bool) {
+		return c.Time, kindOf(c.Stream) == store.KindWrite
+	})
+	m.StaleDials = staleDials(streams, sc)
+	m.ClockOffset = clockOffset(sc.offsets)
 
 	// events
 	events := slices.Clone(in.events)
@@ -143,11 +150,19 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 		m.Trigger = ev.Name
 		m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery
 		t := ev.Time.UnixNano()
+		// A change is dated when a probe saw it, to the resolution the
+		// probes around it give.
 		if m.ServerChange != nil {
-			m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: iv}
+			res := firstResolution(sc.server, *m.ServerChange, func(c ServerChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+			m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: res}
 		}
 		if m.DNSChange != nil {
-			m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: iv}
+			res := firstResolution(sc.dns, *m.DNSChange, func(c DNSChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+			m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: res}
+		}
+		if m.TimelineChange != nil {
+			res := firstResolution(sc.timeline, *m.TimelineChange, func(c TimelineChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+			m.EventToTimelineChange = &Duration{NS: m.TimelineChange.UnixNano() - t, ResolutionNS: res}
 		}
 	}
 	m.Staleness = staleness(streams)
@@ -189,6 +204,115 @@ func firstChange[C any](cs []C, pref func(C) (time.Time, bool)) *time.Time {
 		}
 	}
 	return first
+}
+
+// firstResolution is the resolution of the change of cs at t.
+func firstResolution[C any](cs []C, t time.Time, of func(C) (time.Time, int64)) int64 {
+	for _, c := range cs {
+		if ct, res := of(c); ct.Equal(t) {
+			return res
+		}
+	}
+	return 0
+}
+
+// clockOffset summarises the servers' clock offsets from the recorder's.
+func clockOffset(offsets []int64) *ClockOffset {
+	if len(offsets) == 0 {
+		return nil
+	}
+	s := slices.Clone(offsets)
+	slices.Sort(s)
+	q := func(p float64) int64 { return s[min(len(s)-1, int(p*float64(len(s))))] }
+	return &ClockOffset{Probes: int64(len(s)), MedianNS: q(0.5), P5NS: q(0.05), P95NS: q(0.95)}
+}
+
+// staleDials finds, after each DNS change of an endpoint (when the first
+// stream saw it, whatever its connection mode, until the endpoint's next
+// change), the probes of its streams whose connection was dialled to an
+// address the change dropped, by stream and address.
+func staleDials(streams []*stream, sc *scan) []StaleDial {
+	if len(sc.dns) == 0 {
+		return nil
+	}
+	var out []StaleDial
+	hosts := map[uint32]string{}
+	seen := map[[3]string]bool{}
+	for i, d := range sc.dns {
+		if k := [3]string{d.Endpoint, d.From, d.To}; seen[k] {
+			continue
+		} else {
+			seen[k] = true
+		}
+		dropped := map[string]bool{}
+		for _, a := range strings.Split(d.From, ",") {
+			dropped[a] = true
+		}
+		for _, a := range strings.Split(d.To, ",") {
+			delete(dropped, a)
+		}
+		if len(dropped) == 0 {
+			continue
+		}
+		from, until := d.Time.UnixNano(), int64(math.MaxInt64)
+		for _, n := range sc.dns[i+1:] {
+			if n.Endpoint == d.Endpoint && (n.From != d.From || n.To != d.To) {
+				until = n.Time.UnixNano()
+				break
+			}
+		}
+		for _, s := range streams {
+			if s.endpoint != d.Endpoint {
+				continue
+			}
+			byAddr := map[uint32]*StaleDial{}
+			var order []uint32
+			for i := range s.rows {
+				x := &s.rows[i]
+				if x.dialed == 0 || x.outcome == outSkipped {
+					continue
+				}
+				at, _ := observedAt(x)
+				if at < from || at >= until {
+					continue
+				}
+				h, ok := hosts[x.dialed]
+				if !ok {
+					h = dialedHost(sc.syms.str(x.dialed))
+					hosts[x.dialed] = h
+				}
+				if !dropped[h] {
+					continue
+				}
+				sd := byAddr[x.dialed]
+				if sd == nil {
+					sd = &StaleDial{Stream: s.name, Addr: sc.syms.str(x.dialed), DNSChange: d.Time}
+					byAddr[x.dialed] = sd
+					order = append(order, x.dialed)
+				}
+				sd.Probes++
+				if x.outcome != outOK {
+					sd.Failed++
+				}
+				sd.Last = time.Unix(0, max(at, sd.Last.UnixNano())).UTC()
+				if x.outcome == outOK && x.established != 0 {
+					sd.MaxAgeNS = max(sd.MaxAgeNS, at-x.established)
+				}
+			}
+			for _, a := range order {
+				out = append(out, *byAddr[a])
+			}
+		}
+	}
+	return out
+}
+
+// dialedHost is the host of a dialled address (ip:port).
+func dialedHost(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
 
 // staleness measures how far the reader lagged behind acknowledged writes.

@@ -61,8 +61,15 @@ type row struct {
 	errMsg   uint32
 	ident    uint32 // server identity symbol (0: unknown)
 	dns      uint32 // ResolvedAddrs symbol (0: none)
-	outcome  uint8
-	class    uint8
+	dialed   uint32 // DialedAddr symbol (0: none)
+	// schema version 2; 0 when NULL (or the file is of version 1)
+	observed    int64 // when the answer carrying the identity arrived
+	established int64 // when the probe's connection was established
+	serverTime  int64 // the server's clock_timestamp()
+	connectDone int64 // when the connection was ready (0 when NULL)
+	timeline    int64
+	outcome     uint8
+	class       uint8
 }
 
 // symtab interns strings. Symbol 0 is the empty string.
@@ -282,6 +289,11 @@ func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
 	if p.ResolvedAddrs != "" {
 		x.dns = t.intern(p.ResolvedAddrs)
 	}
+	if p.DialedAddr != "" {
+		x.dialed = t.intern(p.DialedAddr)
+	}
+	x.observed, x.established, x.serverTime, x.timeline = p.Observed, p.ConnEstablished, p.ServerTime, p.Timeline
+	x.connectDone = p.ConnectDone
 	if p.ServerAddr != "" {
 		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart)
 	}

@@ -185,25 +185,98 @@ type StreamResult struct {
 // MaxSegments bounds StreamResult.Segments.
 const MaxSegments = 1000
 
+// The clocks a change is dated on (ServerChange.Clock and the like).
+// Phases are always on intended starts (open-loop scheduling makes them
+// comparable); a change is dated when a probe saw it.
+const (
+	// ClockObserved: when the probe saw it, the arrival of the answer that
+	// carried it (Probe.Observed; for a file of schema version 1, End).
+	ClockObserved = "observed"
+	// ClockIntended: the probe's intended start, for a probe with neither
+	// (imported rows, say).
+	ClockIntended = "intended"
+)
+
 // ServerChange is a moment the answering server identity changed.
 type ServerChange struct {
-	// Time is the intended start of the first probe answered by To.
-	Time         time.Time `json:"time"`
-	ResolutionNS int64     `json:"resolution_ns"`
-	Stream       string    `json:"stream"`
-	From         string    `json:"from"`
-	To           string    `json:"to"`
+	// Time is when the first probe answered by To saw it, on Clock.
+	Time time.Time `json:"time"`
+	// ResolutionNS is the time from the last observation of From to Time:
+	// the change happened in between (0 when the two overlapped).
+	ResolutionNS int64  `json:"resolution_ns"`
+	Clock        string `json:"clock"`
+	// Observed is Time when Clock is "observed"; Intended is the intended
+	// start of that probe (the phases' clock).
+	Observed *time.Time `json:"observed,omitempty"`
+	Intended time.Time  `json:"intended"`
+	Stream   string     `json:"stream"`
+	From     string     `json:"from"`
+	To       string     `json:"to"`
 }
 
 // DNSChange is a moment the endpoint's DNS answer (Probe.ResolvedAddrs)
 // changed.
 type DNSChange struct {
-	// Time is the intended start of the first probe that saw To.
-	Time         time.Time `json:"time"`
-	ResolutionNS int64     `json:"resolution_ns"`
-	Endpoint     string    `json:"endpoint"`
-	From         string    `json:"from"`
-	To           string    `json:"to"`
+	// Time is when the first connection with the answer To was made (its
+	// ConnEstablished; a new connection that failed, or any probe of a
+	// file of schema version 1: its Start, the lookup being the first thing
+	// it does), on Clock. ResolutionNS is the time from the last such
+	// moment with From.
+	Time         time.Time  `json:"time"`
+	ResolutionNS int64      `json:"resolution_ns"`
+	Clock        string     `json:"clock"`
+	Observed     *time.Time `json:"observed,omitempty"`
+	Intended     time.Time  `json:"intended"`
+	Endpoint     string     `json:"endpoint"`
+	Conn         string     `json:"conn,omitempty"` // the connection mode of the streams that saw it
+	From         string     `json:"from"`
+	To           string     `json:"to"`
+}
+
+// TimelineChange is a moment the timeline of the server answering a stream
+// changed: a promotion, seen from the server itself (the third signal of
+// one beside the server identity and in_recovery).
+type TimelineChange struct {
+	// Time, ResolutionNS, Clock, Observed and Intended as in ServerChange.
+	Time         time.Time  `json:"time"`
+	ResolutionNS int64      `json:"resolution_ns"`
+	Clock        string     `json:"clock"`
+	Observed     *time.Time `json:"observed,omitempty"`
+	Intended     time.Time  `json:"intended"`
+	Stream       string     `json:"stream"`
+	From         int64      `json:"from"`
+	To           int64      `json:"to"`
+	Server       string     `json:"server"` // the server that answered on To
+}
+
+// ClockOffset is how far the servers' clocks were from the recorder's:
+// server_time − the midpoint of each ok probe's statement round trip
+// (connect_done to end: a new connection's handshake is no part of it),
+// over the run's probes. A probe's own uncertainty is half its round trip,
+// so the median is the figure to trust and the spread says how much.
+type ClockOffset struct {
+	Probes   int64 `json:"probes"`
+	MedianNS int64 `json:"median_ns"`
+	P5NS     int64 `json:"p5_ns"`
+	P95NS    int64 `json:"p95_ns"`
+}
+
+// StaleDial is a stream's probes that, after an endpoint's DNS answer
+// changed, still used (or waited for) a connection dialled to an address
+// the new answer no longer has: a pool still on the old address, as
+// opposed to a server that is slow.
+type StaleDial struct {
+	Stream string `json:"stream"`
+	Addr   string `json:"addr"` // the address dialled (Probe.DialedAddr)
+	// DNSChange is the Time of the DNS change they came after.
+	DNSChange time.Time `json:"dns_change"`
+	Probes    int64     `json:"probes"`
+	Failed    int64     `json:"failed"`
+	// Last is the observation time (else end) of the last such probe.
+	Last time.Time `json:"last"`
+	// MaxAgeNS is the oldest such connection's age when it answered
+	// (observed − conn_established), 0 when none answered.
+	MaxAgeNS int64 `json:"max_age_ns"`
 }
 
 // Latency is a latency distribution of successful probes (ok and slow), in
@@ -346,7 +419,7 @@ type Metrics struct {
 	Trigger string `json:"trigger,omitempty"`
 	// EventToServerChange and EventToDNSChange are the times from the
 	// trigger event to ServerChange and DNSChange (negative when the change
-	// came first).
+	// came first), with the resolution of the change.
 	EventToServerChange *Duration `json:"event_to_server_change,omitempty"`
 	EventToDNSChange    *Duration `json:"event_to_dns_change,omitempty"`
 
@@ -363,6 +436,18 @@ type Metrics struct {
 	DNSChangeCount int64       `json:"dns_change_count"`
 	// DNSChange is the first DNS change on the write endpoint (else on any).
 	DNSChange *time.Time `json:"dns_change,omitempty"`
+	// TimelineChanges lists the moments the timeline of the server
+	// answering a stream changed (at most 50 per stream); TimelineChange
+	// is the first on a write stream (else on any).
+	TimelineChanges       []TimelineChange `json:"timeline_changes,omitempty"`
+	TimelineChange        *time.Time       `json:"timeline_change,omitempty"`
+	EventToTimelineChange *Duration        `json:"event_to_timeline_change,omitempty"`
+	// StaleDials lists, per stream and address, probes on connections
+	// dialled to an address a DNS change had dropped.
+	StaleDials []StaleDial `json:"stale_dials,omitempty"`
+	// ClockOffset is nil when no probe read the server's clock (files of
+	// schema version 1).
+	ClockOffset *ClockOffset `json:"clock_offset,omitempty"`
 
 	// FailedByClass counts failed and skipped probes by error class; every
 	// class of store.ErrorClasses is present.

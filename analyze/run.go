@@ -224,14 +224,67 @@ type scan struct {
 	latency      map[string]*[3]hist
 	server       []ServerChange
 	dns          []DNSChange
+	timeline     []TimelineChange
 	serverCount  int64 // all changes, also those not kept
 	dnsCount     int64
 	failedProbes int64
+	offsets      []int64 // server_time − midpoint of connect_done..end, ok probes
+	// v1: no row of the run has an observation time (schema version 1 or
+	// imported): changes are dated by end, else intended, as before.
+	v1   bool
+	syms *symtab
+}
+
+// observedAt is when x saw what it answered with, and on which clock:
+// Observed, else End (a file of schema version 1), else the intended start.
+func observedAt(x *row) (int64, string) {
+	switch {
+	case x.observed != 0:
+		return x.observed, ClockObserved
+	case x.end != 0:
+		return x.end, ClockObserved
+	}
+	return x.intended, ClockIntended
+}
+
+// lookedUpAt is when x's DNS answer was looked up, as near as its row says: the
+// connection made with it was established then, and a new connection that
+// failed looked it up at its start. A pooled probe that got no connection
+// waited for a dial whose lookup time is not stored: 0, not datable. In a
+// run of schema version 1 every answer is dated by its probe's start (the
+// recorder looked up then), else its intended start.
+func (ss *streamScan) lookedUpAt(x *row) (int64, string) {
+	switch {
+	case x.established != 0:
+		return x.established, ClockObserved
+	case (ss.sc.v1 || ss.s.conn == store.ConnNew) && x.start != 0:
+		return x.start, ClockObserved
+	case ss.sc.v1:
+		return x.intended, ClockIntended
+	}
+	return 0, ""
+}
+
+func timeOn(ns int64, clock string) *time.Time {
+	if clock != ClockObserved {
+		return nil
+	}
+	t := time.Unix(0, ns).UTC()
+	return &t
 }
 
 // scanStreams makes one pass over the rows of every stream, phase by phase.
 func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 	sc := newScan(len(spans))
+	sc.v1, sc.syms = true, syms
+	for _, s := range streams {
+		for i := range s.rows {
+			if s.rows[i].observed != 0 || s.rows[i].established != 0 {
+				sc.v1 = false
+				break
+			}
+		}
+	}
 	outStart, outEnd := outageBounds(spans)
 	dns := &dnsSets{syms: syms, canon: map[uint32]uint32{}}
 	for _, s := range streams {
@@ -241,11 +294,24 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 			sc.countOutcome(x, st)
 			if x.outcome == outOK {
 				ss.lat[period(x.intended, outStart, outEnd)].add(x.latency)
-				if x.ident != 0 && x.ident != ss.prevIdent {
+				if x.ident != 0 {
 					ss.serverChange(x)
 				}
+				if x.timeline != 0 {
+					ss.timelineChange(x)
+				}
+				if x.serverTime != 0 && x.end != 0 {
+					// the statement's round trip: from the connection
+					// being ready (a new connection's handshake is not
+					// part of it) to the answer
+					from := x.connectDone
+					if from == 0 {
+						from = x.start
+					}
+					sc.offsets = append(sc.offsets, x.serverTime-(from+(x.end-from)/2))
+				}
 			}
-			if x.dns != 0 && x.dns != ss.prevDNSSym {
+			if x.dns != 0 {
 				ss.dnsAnswer(x)
 			}
 			for ss.p < len(spans) && spans[ss.p].end <= x.intended {
@@ -346,7 +412,10 @@ type streamScan struct {
 	p                   int                // the phase of the last row
 	prevIdent, prevDNS  uint32             // the last server identity, the last DNS answer set
 	prevDNSSym          uint32             // the last DNS answer as written
+	identAt, dnsAt      int64              // the last observation of prevIdent, of prevDNS
+	prevTL, tlAt        int64              // the last timeline, its last observation
 	serverKept, dnsKept int
+	tlKept              int
 	runIdent            uint32
 	runCount            int64
 	runPhase            int
@@ -378,24 +447,61 @@ func period(intended, outStart, outEnd int64) int {
 }
 
 // serverChange notes the server that answered x, a change unless it is
-// the stream's first answer.
+// the stream's first answer or the server before. The change is dated
+// when x saw it, with the resolution from the last observation of the
+// server before.
 func (ss *streamScan) serverChange(x *row) {
+	at, clock := observedAt(x)
+	if x.ident == ss.prevIdent {
+		ss.identAt = max(ss.identAt, at)
+		return
+	}
 	if ss.prevIdent != 0 {
 		ss.sc.serverCount++
 		if ss.serverKept < maxChangesPerStream {
 			ss.serverKept++
 			ss.sc.server = append(ss.sc.server, ServerChange{
-				Time: time.Unix(0, x.intended).UTC(), ResolutionNS: ss.s.interval, Stream: ss.s.name,
+				Time: time.Unix(0, at).UTC(), ResolutionNS: max(0, at-ss.identAt), Clock: clock,
+				Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Stream: ss.s.name,
 				From: ss.syms.str(ss.prevIdent), To: ss.syms.str(x.ident),
 			})
 		}
 	}
-	ss.prevIdent = x.ident
+	ss.prevIdent, ss.identAt = x.ident, at
 }
 
-// dnsAnswer notes the DNS answer x connected with when it is not the
-// previous answer as it was written; it is a change if it is another set.
+// timelineChange notes the timeline of the server that answered x, like
+// serverChange.
+func (ss *streamScan) timelineChange(x *row) {
+	at, clock := observedAt(x)
+	if x.timeline == ss.prevTL {
+		ss.tlAt = max(ss.tlAt, at)
+		return
+	}
+	if ss.prevTL != 0 && ss.tlKept < maxChangesPerStream {
+		ss.tlKept++
+		ss.sc.timeline = append(ss.sc.timeline, TimelineChange{
+			Time: time.Unix(0, at).UTC(), ResolutionNS: max(0, at-ss.tlAt), Clock: clock,
+			Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Stream: ss.s.name,
+			From: ss.prevTL, To: x.timeline, Server: ss.syms.str(x.ident),
+		})
+	}
+	ss.prevTL, ss.tlAt = x.timeline, at
+}
+
+// dnsAnswer notes the DNS answer x connected with; it is a change if it is
+// another set than the newest answer before it. Answers are taken in the
+// order they were looked up, not of the probes: a pooled probe handed an
+// old connection carries an old answer, which is not news.
 func (ss *streamScan) dnsAnswer(x *row) {
+	at, clock := ss.lookedUpAt(x)
+	if at == 0 || at < ss.dnsAt {
+		return
+	}
+	if x.dns == ss.prevDNSSym {
+		ss.dnsAt = at
+		return
+	}
 	ss.prevDNSSym = x.dns
 	d := ss.dns.set(x.dns)
 	if ss.prevDNS != 0 && d != ss.prevDNS {
@@ -403,12 +509,13 @@ func (ss *streamScan) dnsAnswer(x *row) {
 		if ss.dnsKept < maxChangesPerStream {
 			ss.dnsKept++
 			ss.sc.dns = append(ss.sc.dns, DNSChange{
-				Time: time.Unix(0, x.intended).UTC(), ResolutionNS: ss.s.interval, Endpoint: ss.s.endpoint,
+				Time: time.Unix(0, at).UTC(), ResolutionNS: at - ss.dnsAt, Clock: clock,
+				Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Endpoint: ss.s.endpoint, Conn: ss.s.conn,
 				From: ss.syms.str(ss.prevDNS), To: ss.syms.str(d),
 			})
 		}
 	}
-	ss.prevDNS = d
+	ss.prevDNS, ss.dnsAt = d, at
 }
 
 // phase counts x in phase ss.p, in which its intended start falls: the
@@ -436,15 +543,18 @@ func (ss *streamScan) flush() {
 }
 
 // orderChanges sorts the server and DNS changes of every stream by time
-// and keeps one DNS change seen by several streams of an endpoint once.
+// and keeps one DNS change seen by several streams of an endpoint and
+// connection mode once (new and pooled connections see it at different
+// times: a pool looks up only when it dials).
 func (sc *scan) orderChanges() {
 	sort.SliceStable(sc.server, func(i, j int) bool { return sc.server[i].Time.Before(sc.server[j].Time) })
 	sort.SliceStable(sc.dns, func(i, j int) bool { return sc.dns[i].Time.Before(sc.dns[j].Time) })
+	sort.SliceStable(sc.timeline, func(i, j int) bool { return sc.timeline[i].Time.Before(sc.timeline[j].Time) })
 	var dns []DNSChange
 	for _, d := range sc.dns {
 		dup := false
 		for _, k := range dns {
-			if k.Endpoint == d.Endpoint && k.From == d.From && k.To == d.To {
+			if k.Endpoint == d.Endpoint && k.Conn == d.Conn && k.From == d.From && k.To == d.To {
 				dup = true
 				break
 			}

@@ -68,6 +68,7 @@ var metricDefs = []metricDef{
 	durMetric("event_to_recovery", "from the trigger event to full recovery", func(m *Metrics) *Duration { return m.EventToRecovery }),
 	durMetric("event_to_server_change", "from the trigger event to the first change of the answering server", func(m *Metrics) *Duration { return m.EventToServerChange }),
 	durMetric("event_to_dns_change", "from the trigger event to the first change of the endpoint's DNS answer", func(m *Metrics) *Duration { return m.EventToDNSChange }),
+	durMetric("event_to_timeline_change", "from the trigger event to the first change of the answering server's timeline", func(m *Metrics) *Duration { return m.EventToTimelineChange }),
 	countMetric("lost_writes", "acknowledged writes missing afterwards", func(m *Metrics) (int64, bool) {
 		if m.LostWrites == nil {
 			return 0, false

@@ -23,11 +23,23 @@ type querier interface {
 
 // connSource is a connection mode: how a probe gets a connection.
 type connSource interface {
-	// acquire returns a connection ready for one statement and a function
-	// that gives it back. resolved lists the addresses the host resolved to
-	// when this acquire had to connect, and is meaningful even on error.
-	acquire(ctx context.Context) (q querier, release func(), resolved string, err error)
+	// acquire returns a connection ready for one statement, a function
+	// that gives it back, and what that connection did (connInfo), which is
+	// meaningful even on error.
+	acquire(ctx context.Context) (q querier, release func(), info connInfo, err error)
 	close()
+}
+
+// connInfo is what the connection a probe used did: the addresses its
+// host resolved to, the address it was dialled to and when it was
+// established (zero: the probe got no connection). For a pooled probe it
+// is the connection the pool handed over, which may be much older than
+// the probe; when the acquire failed, the pool's oldest dial still in
+// flight, which is what the probe waited for.
+type connInfo struct {
+	resolved    string
+	dialed      string
+	established time.Time
 }
 
 // prepareConfig sets what every probe connection shares: one round trip per
@@ -43,35 +55,103 @@ func prepareConfig(cfg *pgx.ConnConfig) *pgx.ConnConfig {
 	return c
 }
 
-// lookupRecorder wraps the resolver of a config so the addresses a host
-// resolved to can be stored with the probe: a stale DNS answer is a classic
-// cause of a long switchover.
-type lookupRecorder struct {
-	inner pgconn.LookupFunc // the config's own resolver; nil: the system's
-	mu    sync.Mutex
-	last  string
+// dial records one connection attempt: the lookup it made (a stale DNS
+// answer is a classic cause of a long switchover), the address it dialled
+// and when it was established. instrument wires it into the attempt's own
+// copy of the config, so every connection has its own record.
+type dial struct {
+	mu          sync.Mutex
+	resolved    string
+	dialed      string
+	started     time.Time // when the last dial to dialed started
+	established time.Time
+	inFlight    bool // a dial or the startup after it is under way
+	// onChange, when set, is called after every change, with the
+	// connection once it is established (else nil).
+	onChange func(d *dial, pc *pgconn.PgConn)
 }
 
-func (l *lookupRecorder) lookup(ctx context.Context, host string) ([]string, error) {
-	inner := l.inner
-	if inner == nil {
-		inner = net.DefaultResolver.LookupHost
+// instrument makes cfg record into d. cfg must be a copy of its own.
+func (d *dial) instrument(cfg *pgx.ConnConfig) {
+	d.resolved = hostAddrs(cfg)
+	if d.resolved == "" {
+		inner := cfg.LookupFunc
+		if inner == nil {
+			inner = net.DefaultResolver.LookupHost
+		}
+		cfg.LookupFunc = func(ctx context.Context, host string) ([]string, error) {
+			addrs, err := inner(ctx, host)
+			if err == nil {
+				sorted := append([]string(nil), addrs...)
+				sort.Strings(sorted)
+				d.mu.Lock()
+				d.resolved = strings.Join(sorted, ",")
+				d.mu.Unlock()
+			}
+			return addrs, err
+		}
 	}
-	addrs, err := inner(ctx, host)
-	if err == nil {
-		sorted := append([]string(nil), addrs...)
-		sort.Strings(sorted)
-		l.mu.Lock()
-		l.last = strings.Join(sorted, ",")
-		l.mu.Unlock()
+	innerDial := cfg.DialFunc
+	if innerDial == nil {
+		var nd net.Dialer
+		innerDial = nd.DialContext
 	}
-	return addrs, err
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if network == "unix" {
+			addr = "unix:" + addr
+		}
+		d.update(nil, func() { d.dialed, d.started, d.inFlight = addr, time.Now(), true })
+		c, err := innerDial(ctx, network, addr)
+		if err != nil {
+			d.update(nil, func() { d.inFlight = false })
+			return nil, err
+		}
+		// A startup that never completes (an endpoint that accepts and
+		// never answers) ends with the connection closed.
+		return &closeNotifier{Conn: c, closed: func() { d.update(nil, func() { d.inFlight = false }) }}, nil
+	}
+	inner := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, pc *pgconn.PgConn) error {
+		d.update(pc, func() {
+			d.established, d.inFlight = time.Now(), false
+			if ra := pc.Conn().RemoteAddr(); ra != nil && ra.Network() == "tcp" {
+				d.dialed = ra.String()
+			}
+		})
+		if inner != nil {
+			return inner(ctx, pc)
+		}
+		return nil
+	}
 }
 
-func (l *lookupRecorder) get() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.last
+func (d *dial) update(pc *pgconn.PgConn, f func()) {
+	d.mu.Lock()
+	f()
+	on := d.onChange
+	d.mu.Unlock()
+	if on != nil {
+		on(d, pc)
+	}
+}
+
+func (d *dial) info() connInfo {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return connInfo{resolved: d.resolved, dialed: d.dialed, established: d.established}
+}
+
+// closeNotifier calls closed when the connection is closed.
+type closeNotifier struct {
+	net.Conn
+	once   sync.Once
+	closed func()
+}
+
+func (c *closeNotifier) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.closed)
+	return err
 }
 
 // hostAddrs is the resolved-address value for a host that needs no lookup.
@@ -88,19 +168,13 @@ func hostAddrs(cfg *pgx.ConnConfig) string {
 // newConns opens a fresh connection for every probe, as the seed loop does.
 type newConns struct{ cfg *pgx.ConnConfig }
 
-func (n *newConns) acquire(ctx context.Context) (querier, func(), string, error) {
+func (n *newConns) acquire(ctx context.Context) (querier, func(), connInfo, error) {
 	cfg := n.cfg.Copy()
-	resolved := hostAddrs(cfg)
-	rec := lookupRecorder{inner: cfg.LookupFunc}
-	if resolved == "" {
-		cfg.LookupFunc = rec.lookup
-	}
+	d := &dial{}
+	d.instrument(cfg)
 	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if resolved == "" {
-		resolved = rec.get()
-	}
 	if err != nil {
-		return nil, nil, resolved, err
+		return nil, nil, d.info(), err
 	}
 	release := func() {
 		// Close sends Terminate; a dead server must not hold the probe's
@@ -109,7 +183,7 @@ func (n *newConns) acquire(ctx context.Context) (querier, func(), string, error)
 		defer cancel()
 		conn.Close(ctx)
 	}
-	return conn, release, resolved, nil
+	return conn, release, d.info(), nil
 }
 
 func (n *newConns) close() {}
@@ -119,10 +193,17 @@ func (n *newConns) close() {}
 // statement) is destroyed on release and a new one is dialled on demand; a
 // connection that merely got an SQL error (read-only) stays, which is
 // exactly how an application pool keeps talking to a demoted primary.
+//
+// Every connection the pool dials keeps its own dial record, found by its
+// *pgconn.PgConn when a probe is handed the connection; the dials still
+// in flight are what a probe whose acquire failed was waiting for.
 type pooledConns struct {
 	pool *pgxpool.Pool
-	rec  *lookupRecorder
-	host string
+
+	mu      sync.Mutex
+	conns   map[*pgconn.PgConn]*dial // established connections
+	dialing map[*dial]struct{}       // dials (and startups) under way
+	last    *dial                    // the latest dial attempt, for an acquire with none under way
 }
 
 func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration) (*pooledConns, error) {
@@ -130,15 +211,26 @@ func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("pool config: %w", err)
 	}
-	p := &pooledConns{rec: &lookupRecorder{inner: cfg.LookupFunc}, host: hostAddrs(cfg)}
+	p := &pooledConns{conns: map[*pgconn.PgConn]*dial{}, dialing: map[*dial]struct{}{}}
 	pcfg.ConnConfig = cfg.Copy()
 	// The pool dials in the background, on a context that outlives the
 	// probe that asked for the connection: without a timeout of its own, a
 	// dial into an endpoint that does not answer would hold a pool slot until
 	// the TCP connection dies, long after the endpoint has moved on.
 	pcfg.ConnConfig.ConnectTimeout = connectTimeout
-	if p.host == "" {
-		pcfg.ConnConfig.LookupFunc = p.rec.lookup
+	pcfg.BeforeConnect = func(_ context.Context, c *pgx.ConnConfig) error {
+		// c is the pool's copy for this one connection.
+		d := &dial{onChange: p.track}
+		d.instrument(c)
+		p.mu.Lock()
+		p.last = d
+		p.mu.Unlock()
+		return nil
+	}
+	pcfg.BeforeClose = func(c *pgx.Conn) {
+		p.mu.Lock()
+		delete(p.conns, c.PgConn())
+		p.mu.Unlock()
 	}
 	pcfg.MaxConns = int32(size)
 	pcfg.MinConns = 0
@@ -150,16 +242,65 @@ func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration)
 	return p, nil
 }
 
-func (p *pooledConns) acquire(ctx context.Context) (querier, func(), string, error) {
+// track follows a dial of the pool from in flight to established (pc
+// non-nil), when the connection's record joins conns, or to failed.
+func (p *pooledConns) track(d *dial, pc *pgconn.PgConn) {
+	d.mu.Lock()
+	inFlight := d.inFlight
+	d.mu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if inFlight {
+		p.dialing[d] = struct{}{}
+	} else {
+		delete(p.dialing, d)
+	}
+	if pc != nil {
+		p.conns[pc] = d
+	}
+}
+
+func (p *pooledConns) acquire(ctx context.Context) (querier, func(), connInfo, error) {
 	conn, err := p.pool.Acquire(ctx)
-	resolved := p.host
-	if resolved == "" {
-		resolved = p.rec.get()
-	}
 	if err != nil {
-		return nil, nil, resolved, err
+		return nil, nil, p.waitedFor(), err
 	}
-	return conn, conn.Release, "", nil
+	p.mu.Lock()
+	d := p.conns[conn.Conn().PgConn()]
+	p.mu.Unlock()
+	var info connInfo
+	if d != nil {
+		info = d.info()
+	}
+	return conn, conn.Release, info, nil
+}
+
+// waitedFor is what an acquire that failed waited for: the oldest dial
+// still in flight, or else the latest attempt (one that failed before it
+// dialled, a DNS error say). Its established time is zero: the probe got
+// no connection.
+func (p *pooledConns) waitedFor() connInfo {
+	p.mu.Lock()
+	var oldest *dial
+	var oldestAt time.Time
+	for d := range p.dialing {
+		d.mu.Lock()
+		at := d.started
+		d.mu.Unlock()
+		if oldest == nil || at.Before(oldestAt) {
+			oldest, oldestAt = d, at
+		}
+	}
+	if oldest == nil {
+		oldest = p.last
+	}
+	p.mu.Unlock()
+	if oldest == nil {
+		return connInfo{}
+	}
+	info := oldest.info()
+	info.established = time.Time{}
+	return info
 }
 
 func (p *pooledConns) close() { p.pool.Close() }

@@ -29,8 +29,9 @@ type endpoint struct {
 
 // prep is what a probe statement depends on, learnt on the endpoint.
 type prep struct {
-	systemID bool // may read pg_control_system()
-	table    bool // the probe table is there (or is not needed)
+	systemID   bool // may read pg_control_system()
+	checkpoint bool // may read pg_control_checkpoint() (a standby's timeline, see identityColumns)
+	table      bool // the probe table is there (or is not needed)
 }
 
 // ensure returns the endpoint's preparation, doing it on q the first time
@@ -59,9 +60,22 @@ func (ep *endpoint) ensure(ctx context.Context, q querier) (prep, error) {
 			st.table = true
 		}
 	}
-	if err := q.QueryRow(ctx, "SELECT has_function_privilege('pg_control_system()', 'execute')").Scan(&st.systemID); err != nil {
-		return st, fmt.Errorf("check the privilege for pg_control_system(): %w", err)
+	if err := q.QueryRow(ctx, "SELECT has_function_privilege('pg_control_system()', 'execute'), has_function_privilege('pg_control_checkpoint()', 'execute')").Scan(&st.systemID, &st.checkpoint); err != nil {
+		return st, fmt.Errorf("check the privileges for pg_control_system() and pg_control_checkpoint(): %w", err)
 	}
 	ep.state.Store(&st)
 	return st, nil
+}
+
+// allPreps lists every state an endpoint can be found in.
+func allPreps() []prep {
+	var all []prep
+	for _, sys := range []bool{false, true} {
+		for _, cp := range []bool{false, true} {
+			for _, table := range []bool{false, true} {
+				all = append(all, prep{systemID: sys, checkpoint: cp, table: table})
+			}
+		}
+	}
+	return all
 }

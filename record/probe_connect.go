@@ -17,4 +17,4 @@ func probeConnect(ctx context.Context, q querier, env *probeEnv, p *store.Probe)
 	return nil
 }
 
-func connectSQL(withSystemID bool) string { return "SELECT " + identityColumns(withSystemID) }
+func connectSQL(st prep) string { return "SELECT " + identityColumns(st) }

@@ -28,9 +28,9 @@ func probeRead(ctx context.Context, q querier, env *probeEnv, p *store.Probe) er
 	return nil
 }
 
-func readSQL(table string, withWrites, withSystemID bool) string {
+func readSQL(table string, withWrites bool, st prep) string {
 	if !withWrites {
-		return "SELECT NULL::bigint, " + identityColumns(withSystemID)
+		return "SELECT NULL::bigint, " + identityColumns(st)
 	}
-	return "SELECT (SELECT max(seq) FROM " + table + " WHERE run_id = $1 AND conn = $2), " + identityColumns(withSystemID)
+	return "SELECT (SELECT max(seq) FROM " + table + " WHERE run_id = $1 AND conn = $2), " + identityColumns(st)
 }

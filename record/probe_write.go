@@ -19,6 +19,6 @@ func probeWrite(ctx context.Context, q querier, env *probeEnv, p *store.Probe) e
 	return nil
 }
 
-func writeSQL(table string, withSystemID bool) string {
-	return "INSERT INTO " + table + " (run_id, conn, seq) VALUES ($1, $2, $3) RETURNING " + identityColumns(withSystemID)
+func writeSQL(table string, st prep) string {
+	return "INSERT INTO " + table + " (run_id, conn, seq) VALUES ($1, $2, $3) RETURNING " + identityColumns(st)
 }

@@ -430,21 +430,21 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 		for _, conn := range cfg.Conns {
 			// One statement per state the endpoint can be found in.
 			envs := map[prep]*probeEnv{}
-			for _, st := range []prep{{false, false}, {false, true}, {true, false}, {true, true}} {
+			for _, st := range allPreps() {
 				env := &probeEnv{}
 				switch kind {
 				case store.KindWrite:
-					env.sql = writeSQL(table, st.systemID)
+					env.sql = writeSQL(table, st)
 				case store.KindRead:
 					// Without write probes, or before the probe table
 					// has reached the read endpoint, there is no key to
 					// look for and the statement has no placeholders.
-					env.sql = readSQL(table, hasWrites && st.table, st.systemID)
+					env.sql = readSQL(table, hasWrites && st.table, st)
 					if hasWrites && st.table {
 						env.readRefConn = conn
 					}
 				case store.KindConnect:
-					env.sql = connectSQL(st.systemID)
+					env.sql = connectSQL(st)
 				}
 				envs[st] = env
 			}

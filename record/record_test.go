@@ -144,10 +144,32 @@ func TestHealthyRun(t *testing.T) {
 			if !(p.Intended <= p.Start && p.Start <= p.End) || p.LatencyNS <= 0 || p.LatencyNS > p.End-p.Start+1 {
 				t.Errorf("%s seq %d: times out of order: intended %d start %d end %d latency %d", name, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS)
 			}
-			if p.Conn == store.ConnNew && p.ResolvedAddrs != "127.0.0.1" {
-				t.Errorf("%s seq %d: resolved %q, want 127.0.0.1", name, p.Seq, p.ResolvedAddrs)
+			if p.ResolvedAddrs != "127.0.0.1" || p.DialedAddr != srv.Addr() {
+				t.Errorf("%s seq %d: resolved %q dialled %q, want 127.0.0.1 and %s", name, p.Seq, p.ResolvedAddrs, p.DialedAddr, srv.Addr())
+			}
+			// The connection was there before the answer, and the answer
+			// came within the probe; a new connection is the probe's own.
+			if p.ConnEstablished == 0 || p.ConnEstablished > p.Observed || p.Observed < p.ConnectDone || p.Observed > p.End {
+				t.Errorf("%s seq %d: established %d observed %d, want established <= observed in connect_done %d..end %d", name, p.Seq, p.ConnEstablished, p.Observed, p.ConnectDone, p.End)
+			}
+			if p.Conn == store.ConnNew && p.ConnEstablished < p.Start {
+				t.Errorf("%s seq %d: a new connection established at %d, before the probe started at %d", name, p.Seq, p.ConnEstablished, p.Start)
+			}
+			if p.ServerTime == 0 || p.Timeline != 1 {
+				t.Errorf("%s seq %d: server time %d timeline %d, want a time and timeline 1", name, p.Seq, p.ServerTime, p.Timeline)
 			}
 		}
+	}
+	// Pooled probes reuse connections: some were handed one established
+	// before they started.
+	reused := 0
+	for _, p := range streams["connect/pooled/write"] {
+		if p.ConnEstablished < p.Start {
+			reused++
+		}
+	}
+	if reused == 0 {
+		t.Errorf("no pooled probe was handed an older connection: conn_established is not the pool's dial")
 	}
 	// Reads see the writes of their own mode, and only writes that had
 	// started before the read ended.

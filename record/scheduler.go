@@ -121,9 +121,12 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 	p.Start = sch.clock.ns(start)
 
 	cctx, cancel := context.WithTimeout(context.Background(), sch.connectTimeout)
-	q, release, resolved, err := s.src.acquire(cctx)
+	q, release, ci, err := s.src.acquire(cctx)
 	cancel()
-	p.ResolvedAddrs = resolved
+	p.ResolvedAddrs, p.DialedAddr = ci.resolved, ci.dialed
+	if !ci.established.IsZero() {
+		p.ConnEstablished = sch.clock.ns(ci.established)
+	}
 	ph := phaseConnect
 	if err == nil {
 		p.ConnectDone = sch.clock.ns(time.Now())
@@ -131,7 +134,10 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 		qctx, cancel := context.WithTimeout(context.Background(), sch.queryTimeout)
 		var st prep
 		if st, err = s.ep.ensure(qctx, q); err == nil {
-			err = s.run(qctx, q, s.envs[st], &p)
+			if err = s.run(qctx, q, s.envs[st], &p); err == nil {
+				// The answer carrying the identity has been read.
+				p.Observed = sch.clock.ns(time.Now())
+			}
 		}
 		cancel()
 	}

@@ -84,7 +84,6 @@ func statVal(st *analyze.Stats, v float64) string {
 	return fmtSec(v, st.ResolutionNS)
 }
 
-// fmtClock formats the time of day of a moment, in UTC, to the millisecond.
 // fmtSignedMS is a signed difference of two clock readings, such as a
 // boundary's error against ground truth, in whole milliseconds: the
 // precision both clocks are printed with (fmtClock).
@@ -95,6 +94,7 @@ func fmtSignedMS(ns int64) string {
 	return "0 ms"
 }
 
+// fmtClock formats the time of day of a moment, in UTC, to the millisecond.
 func fmtClock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
 // fmtDuration formats a configured duration (retry delays, intervals):
@@ -159,3 +159,44 @@ func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UT
 
 // fmtPct formats a share as a percentage.
 func fmtPct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+
+// changeClock says which clock a change's time is on and its resolution:
+// changes are dated when a probe saw them, phases by intended starts.
+func changeClock(clock string, resolutionNS int64) string {
+	if clock == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, ±%s)", clock, fmtSec(float64(resolutionNS), resolutionNS))
+}
+
+// dnsWho names the endpoint and connection mode that saw a DNS change.
+func dnsWho(endpoint, conn string) string {
+	if conn == "" {
+		return endpoint
+	}
+	return endpoint + "/" + conn
+}
+
+// staleDialLine says that a stream still used connections dialled to an
+// address a DNS change dropped.
+func staleDialLine(sd analyze.StaleDial) string {
+	line := fmt.Sprintf("stale dial %s: %d %s still on %s after the DNS change at %s, the last at %s",
+		sd.Stream, sd.Probes, plural(int(sd.Probes), "probe", "probes"), sd.Addr, fmtClock(sd.DNSChange), fmtClock(sd.Last))
+	if sd.Failed > 0 {
+		line += fmt.Sprintf(", %d failed", sd.Failed)
+	}
+	if sd.MaxAgeNS > 0 {
+		line += ", oldest connection " + fmtSec(float64(sd.MaxAgeNS), 0) + " old"
+	}
+	return line + " (observed)"
+}
+
+// clockOffsetLine is the servers' clock offset from the recorder's.
+func clockOffsetLine(o *analyze.ClockOffset) string {
+	return fmt.Sprintf("server clock − client clock: median %s (5th to 95th percentile %s to %s, %d probes)",
+		fmtOffsetMS(o.MedianNS), fmtOffsetMS(o.P5NS), fmtOffsetMS(o.P95NS), o.Probes)
+}
+
+// fmtOffsetMS formats a small signed clock offset in milliseconds, to the
+// hundredth (a median over many probes of nanosecond readings): "+0.21 ms".
+func fmtOffsetMS(ns int64) string { return fmt.Sprintf("%+.2f ms", float64(ns)/1e6) }

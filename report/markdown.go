@@ -437,8 +437,27 @@ func (rep *Report) writeDetail(b *mdWriter) {
 		for _, c := range r.Metrics.ServerChanges {
 			if k := [2]string{c.From, c.To}; !seenChange[k] {
 				seenChange[k] = true
-				b.p("- server changed at %s (first seen on %s): %s → %s\n", fmtClock(c.Time), Escape(c.Stream), Escape(c.From), Escape(c.To))
+				b.p("- server changed at %s (first seen on %s): %s → %s%s\n", fmtClock(c.Time), Escape(c.Stream), Escape(c.From), Escape(c.To), changeClock(c.Clock, c.ResolutionNS))
 			}
+		}
+		seenTL := map[[2]int64]bool{}
+		for _, c := range r.Metrics.TimelineChanges {
+			if k := [2]int64{c.From, c.To}; !seenTL[k] {
+				seenTL[k] = true
+				b.p("- timeline changed at %s (first seen on %s): %d → %d on %s%s\n", fmtClock(c.Time), Escape(c.Stream), c.From, c.To, Escape(c.Server), changeClock(c.Clock, c.ResolutionNS))
+			}
+		}
+		for _, c := range r.Metrics.DNSChanges {
+			b.p("- DNS answer changed at %s (seen by %s): %s → %s%s\n", fmtClock(c.Time), Escape(dnsWho(c.Endpoint, c.Conn)), Escape(c.From), Escape(c.To), changeClock(c.Clock, c.ResolutionNS))
+		}
+		for _, sd := range r.Metrics.StaleDials {
+			b.p("- %s\n", Escape(staleDialLine(sd)))
+		}
+		if o := r.Metrics.ClockOffset; o != nil {
+			b.p("- %s\n", Escape(clockOffsetLine(o)))
+		}
+		if len(r.Metrics.ServerChanges)+len(r.Metrics.DNSChanges)+len(r.Metrics.TimelineChanges) > 0 {
+			b.p("- phases are timed by the probes' intended starts; changes by when a probe saw them (observed) unless marked intended\n")
 		}
 		for _, e := range r.Metrics.Events {
 			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), fmtClock(e.Time))

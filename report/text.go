@@ -140,7 +140,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	for _, x := range []struct {
 		what string
 		t    *time.Time
-	}{{"first error", m.FirstError}, {"recovery", m.Recovery}, {"server changed", m.ServerChange}, {"DNS changed", m.DNSChange}} {
+	}{{"first error", m.FirstError}, {"recovery", m.Recovery}, {"server changed", m.ServerChange}, {"DNS changed", m.DNSChange}, {"timeline changed", m.TimelineChange}} {
 		if x.t != nil {
 			when = append(when, x.what+" "+fmtClock(*x.t))
 		}
@@ -154,14 +154,27 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 			fmt.Fprintf(b, "    ... %d server changes in all\n", m.ServerChangeCount)
 			break
 		}
-		fmt.Fprintf(b, "    server %s %s: %s → %s\n", fmtClock(c.Time), c.Stream, c.From, c.To)
+		fmt.Fprintf(b, "    server %s %s: %s → %s%s\n", fmtClock(c.Time), c.Stream, c.From, c.To, changeClock(c.Clock, c.ResolutionNS))
+	}
+	for i, c := range m.TimelineChanges {
+		if i == show {
+			fmt.Fprintf(b, "    ... more timeline changes\n")
+			break
+		}
+		fmt.Fprintf(b, "    timeline %s %s: %d → %d on %s%s\n", fmtClock(c.Time), c.Stream, c.From, c.To, c.Server, changeClock(c.Clock, c.ResolutionNS))
 	}
 	for i, c := range m.DNSChanges {
 		if i == show {
 			fmt.Fprintf(b, "    ... %d DNS answer changes in all\n", m.DNSChangeCount)
 			break
 		}
-		fmt.Fprintf(b, "    dns    %s %s: %s → %s\n", fmtClock(c.Time), c.Endpoint, c.From, c.To)
+		fmt.Fprintf(b, "    dns    %s %s: %s → %s%s\n", fmtClock(c.Time), dnsWho(c.Endpoint, c.Conn), c.From, c.To, changeClock(c.Clock, c.ResolutionNS))
+	}
+	for _, sd := range m.StaleDials {
+		fmt.Fprintf(b, "    %s\n", staleDialLine(sd))
+	}
+	if o := m.ClockOffset; o != nil {
+		fmt.Fprintf(b, "  %s\n", clockOffsetLine(o))
 	}
 	for _, e := range m.Events {
 		line := fmt.Sprintf("  event %s %s (%s)", e.Name, fmtClock(e.Time), e.Source)

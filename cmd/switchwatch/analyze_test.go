@@ -18,14 +18,27 @@ import (
 )
 
 // The fixtures in testdata/analyze are small synthetic runs made by
-// internal/synth, and the golden outputs of analyze on them. Regenerate
-// both with
+// internal/synth, and the golden outputs of analyze on them. The fixtures
+// are schema version 1 files on purpose (they keep the reading of older
+// runs tested), so -update rewrites only the golden outputs:
 //
 //	go test ./cmd/switchwatch -run TestAnalyzeGolden -update
 //
-// and check the diff of the .txt files by reading it: they are the
-// analyzer's answers on runs whose truth is in their events.jsonl.
+// and makes the fixtures again, in the current schema version, only when
+// their folders are missing (rm -r testdata/analyze/runs testdata/analyze/bad).
+// Check the diff of the .txt files by reading it: they are the analyzer's
+// answers on runs whose truth is in their events.jsonl.
 const analyzeTestdata = "../../testdata/analyze"
+
+// fixturesMissing reports whether a fixture folder is missing.
+func fixturesMissing() bool {
+	for _, dir := range []string{"runs", "bad"} {
+		if _, err := os.Stat(filepath.Join(analyzeTestdata, dir)); err != nil {
+			return true
+		}
+	}
+	return false
+}
 
 // makeFixtures writes the fixture runs: two strategies, two scenarios each.
 func makeFixtures(t *testing.T) {
@@ -89,7 +102,7 @@ func runAnalyzeCmd(t *testing.T, args ...string) (string, string, error) {
 }
 
 func TestAnalyzeGolden(t *testing.T) {
-	if golden.Updating() {
+	if golden.Updating() && fixturesMissing() {
 		makeFixtures(t)
 	}
 	runs := filepath.Join(analyzeTestdata, "runs")

@@ -3,26 +3,31 @@ package store
 // The Parquet columns of a probe segment, as Probe's parquet tags spell
 // them. TestColumnsMatchProbe checks ProbeColumns against the tags.
 const (
-	ColRunID         = "run_id"
-	ColKind          = "kind"
-	ColConn          = "conn"
-	ColEndpoint      = "endpoint"
-	ColSeq           = "seq"
-	ColIntended      = "intended"
-	ColStart         = "start"
-	ColConnectDone   = "connect_done"
-	ColEnd           = "end"
-	ColLatency       = "latency_ns"
-	ColOutcome       = "outcome"
-	ColErrorClass    = "error_class"
-	ColSQLState      = "sqlstate"
-	ColError         = "error"
-	ColResolvedAddrs = "resolved_addrs"
-	ColServerAddr    = "server_addr"
-	ColServerStart   = "server_start"
-	ColSystemID      = "system_id"
-	ColInRecovery    = "in_recovery"
-	ColSeenSeq       = "seen_seq"
+	ColRunID           = "run_id"
+	ColKind            = "kind"
+	ColConn            = "conn"
+	ColEndpoint        = "endpoint"
+	ColSeq             = "seq"
+	ColIntended        = "intended"
+	ColStart           = "start"
+	ColConnectDone     = "connect_done"
+	ColEnd             = "end"
+	ColLatency         = "latency_ns"
+	ColOutcome         = "outcome"
+	ColErrorClass      = "error_class"
+	ColSQLState        = "sqlstate"
+	ColError           = "error"
+	ColResolvedAddrs   = "resolved_addrs"
+	ColDialedAddr      = "dialed_addr"
+	ColConnEstablished = "conn_established"
+	ColServerAddr      = "server_addr"
+	ColServerStart     = "server_start"
+	ColSystemID        = "system_id"
+	ColInRecovery      = "in_recovery"
+	ColSeenSeq         = "seen_seq"
+	ColObserved        = "observed"
+	ColServerTime      = "server_time"
+	ColTimeline        = "timeline"
 )
 
 // ColumnType is the Go type of a column's values in Probe.
@@ -68,11 +73,16 @@ var ProbeColumns = []Column{
 	{Name: ColSQLState, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColError, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColResolvedAddrs, Type: TypeString, Optional: true, Since: 1},
+	{Name: ColDialedAddr, Type: TypeString, Optional: true, Since: 2},
+	{Name: ColConnEstablished, Type: TypeInt64, Optional: true, Since: 2, Time: true},
 	{Name: ColServerAddr, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColServerStart, Type: TypeInt64, Optional: true, Since: 1, Time: true},
 	{Name: ColSystemID, Type: TypeString, Optional: true, Since: 1},
 	{Name: ColInRecovery, Type: TypeBool, Optional: true, Since: 1},
 	{Name: ColSeenSeq, Type: TypeInt64, Optional: true, Since: 1},
+	{Name: ColObserved, Type: TypeInt64, Optional: true, Since: 2, Time: true},
+	{Name: ColServerTime, Type: TypeInt64, Optional: true, Since: 2, Time: true},
+	{Name: ColTimeline, Type: TypeInt64, Optional: true, Since: 2},
 }
 
 // ProbeColumn returns the column of Probe named name.

@@ -19,7 +19,10 @@
 // ProbeColumns says, for every column, whether it may be NULL and which
 // schema version introduced it. A new column must be optional: readers
 // read it as NULL in a file that lacks it, so files written before it
-// stay readable.
+// stay readable. Version 2 added what each probe's own connection did and
+// when it saw the server (dialed_addr, conn_established, observed,
+// server_time, timeline); readers read versions OldestSchemaVersion (1) to
+// SchemaVersion.
 //
 // # Layout
 //

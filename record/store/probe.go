@@ -9,7 +9,11 @@ import (
 // metadata. Readers read the versions from OldestSchemaVersion to
 // SchemaVersion (a later version only adds optional columns, see
 // ProbeColumns) and refuse others with a clear error.
-const SchemaVersion = 1
+//
+// Version 2 added what each probe's own connection did and when it saw
+// the server: dialed_addr, conn_established, observed, server_time,
+// timeline.
+const SchemaVersion = 2
 
 // OldestSchemaVersion is the oldest schema version readers still read.
 const OldestSchemaVersion = 1
@@ -127,10 +131,25 @@ type Probe struct {
 	SQLState   string `parquet:"sqlstate,optional,dict,zstd" json:"sqlstate,omitempty"`
 	Error      string `parquet:"error,optional,dict,zstd" json:"error,omitempty"`
 
-	// ResolvedAddrs is the comma-separated list of addresses the endpoint's
-	// host name resolved to for this probe's connection attempt (empty when
-	// the probe reused a pooled connection).
+	// ResolvedAddrs is the comma-separated, sorted list of addresses the
+	// endpoint's host name resolved to for the connection this probe used:
+	// for a new connection, its own lookup; for a pooled probe, the lookup
+	// made when the connection it was handed was dialled (or, when the
+	// acquire failed, the lookup of the pool's oldest dial still in flight).
+	// Empty when no lookup was made for it (an IP address or a socket
+	// needs none, and is stored as is).
 	ResolvedAddrs string `parquet:"resolved_addrs,optional,dict,zstd" json:"resolved_addrs,omitempty"`
+	// DialedAddr is the address (ip:port, or unix:path) the probe's
+	// connection was dialled to: its remote address once connected; when
+	// connecting failed, the last address a dial was started to (for a
+	// pooled probe, the pool's oldest dial still in flight, which is what
+	// kept the probe waiting). Schema version 2.
+	DialedAddr string `parquet:"dialed_addr,optional,dict,zstd" json:"dialed_addr,omitempty"`
+	// ConnEstablished is when the probe's connection finished its startup:
+	// for a new connection about ConnectDone, for a pooled one when the
+	// pool dialled it, so Observed-ConnEstablished is the connection's age.
+	// NULL when the probe got no connection. Schema version 2.
+	ConnEstablished int64 `parquet:"conn_established,optional,timestamp(nanosecond),delta,zstd" json:"conn_established,omitempty"`
 
 	// Identity of the server that answered, read in the probe's own round trip.
 	ServerAddr  string `parquet:"server_addr,optional,dict,zstd" json:"server_addr,omitempty"`                         // inet_server_addr():inet_server_port()
@@ -143,6 +162,19 @@ type Probe struct {
 	// none, or the run has no write probes). The analyzer measures a
 	// reader's staleness from it.
 	SeenSeq *int64 `parquet:"seen_seq,optional,zstd" json:"seen_seq,omitempty"`
+
+	// Observed is when the answer carrying the server identity arrived (the
+	// recorder's clock, as Start and End): the moment this probe saw which
+	// server answered. NULL when no answer came. Schema version 2.
+	Observed int64 `parquet:"observed,optional,timestamp(nanosecond),delta,zstd" json:"observed,omitempty"`
+	// ServerTime is the server's clock_timestamp() in the same answer. With
+	// Start and End it gives the client/server clock offset. Schema version 2.
+	ServerTime int64 `parquet:"server_time,optional,timestamp(nanosecond),delta,zstd" json:"server_time,omitempty"`
+	// Timeline is the server's timeline in the same answer: on a primary the
+	// timeline of its current WAL file, on a standby the timeline it
+	// receives or, without a WAL receiver, that of its last restartpoint
+	// (see record's identity.go). 0 (NULL) when unreadable. Schema version 2.
+	Timeline int64 `parquet:"timeline,optional,dict,zstd" json:"timeline,omitempty"`
 }
 
 // Stream names the probe stream of a row: kind/conn/endpoint.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // sampleProbes makes n rows across two streams with every column used, in
@@ -35,6 +37,8 @@ func sampleProbes(runID string, n int) []Probe {
 		p.ConnectDone = p.Start + 2_000_000 + int64(rng.Intn(500_000))
 		p.End = p.ConnectDone + 300_000 + int64(rng.Intn(300_000))
 		p.LatencyNS = p.End - p.Start
+		p.DialedAddr, p.ConnEstablished = "10.0.0.1:5432", p.ConnectDone
+		p.Observed, p.ServerTime, p.Timeline = p.End-100_000, p.End-200_000+int64(rng.Intn(1000)), 2
 		rec := false
 		p.InRecovery = &rec
 		if kind == KindRead {
@@ -45,6 +49,7 @@ func sampleProbes(runID string, n int) []Probe {
 			p.Outcome, p.ErrorClass, p.SQLState = OutcomeError, ClassReadOnly, "25006"
 			p.Error = "ERROR: cannot execute INSERT in a read-only transaction (SQLSTATE 25006)"
 			p.ServerAddr, p.ServerStart, p.SystemID, p.InRecovery = "", 0, "", nil
+			p.Observed, p.ServerTime, p.Timeline = 0, 0, 0
 		}
 		rows = append(rows, p)
 	}
@@ -388,5 +393,62 @@ func TestListRunFiles(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ListRunFiles = %+v\nwant %+v", got, want)
+	}
+}
+
+// probeV1 is Probe as schema version 1 wrote it: without the columns of
+// version 2.
+type probeV1 struct {
+	RunID         string `parquet:"run_id,dict,zstd"`
+	Kind          string `parquet:"kind,dict,zstd"`
+	Conn          string `parquet:"conn,dict,zstd"`
+	Endpoint      string `parquet:"endpoint,dict,zstd"`
+	Seq           int64  `parquet:"seq,delta,zstd"`
+	Intended      int64  `parquet:"intended,timestamp(nanosecond),delta,zstd"`
+	Start         int64  `parquet:"start,optional,timestamp(nanosecond),delta,zstd"`
+	ConnectDone   int64  `parquet:"connect_done,optional,timestamp(nanosecond),delta,zstd"`
+	End           int64  `parquet:"end,optional,timestamp(nanosecond),delta,zstd"`
+	LatencyNS     int64  `parquet:"latency_ns,delta,zstd"`
+	Outcome       string `parquet:"outcome,dict,zstd"`
+	ErrorClass    string `parquet:"error_class,optional,dict,zstd"`
+	SQLState      string `parquet:"sqlstate,optional,dict,zstd"`
+	Error         string `parquet:"error,optional,dict,zstd"`
+	ResolvedAddrs string `parquet:"resolved_addrs,optional,dict,zstd"`
+	ServerAddr    string `parquet:"server_addr,optional,dict,zstd"`
+	ServerStart   int64  `parquet:"server_start,optional,timestamp(nanosecond),dict,zstd"`
+	SystemID      string `parquet:"system_id,optional,dict,zstd"`
+	InRecovery    *bool  `parquet:"in_recovery,optional"`
+	SeenSeq       *int64 `parquet:"seen_seq,optional,zstd"`
+}
+
+// TestVersion1SegmentReads: a segment of schema version 1 (without the
+// columns version 2 added) still reads, those columns NULL.
+func TestVersion1SegmentReads(t *testing.T) {
+	if OldestSchemaVersion != 1 {
+		t.Skipf("version 1 is no longer read (oldest: %d)", OldestSchemaVersion)
+	}
+	path := filepath.Join(t.TempDir(), SegmentName(1))
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[probeV1](f, parquet.KeyValueMetadata(MetaSchemaVersion, "1"))
+	in := probeV1{RunID: "v1", Kind: KindWrite, Conn: ConnPooled, Endpoint: EndpointWrite, Seq: 3, Intended: 1e18,
+		Start: 1e18 + 5, End: 1e18 + 9, LatencyNS: 4, Outcome: OutcomeOK, ServerAddr: "127.0.0.1:5432", ResolvedAddrs: "127.0.0.1"}
+	if _, err := w.Write([]probeV1{in}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var got []Probe
+	if err := ReadSegment(path, func(p *Probe) error { got = append(got, *p); return nil }); err != nil {
+		t.Fatalf("ReadSegment(version 1 file) = %v", err)
+	}
+	want := Probe{RunID: "v1", Kind: KindWrite, Conn: ConnPooled, Endpoint: EndpointWrite, Seq: 3, Intended: 1e18,
+		Start: 1e18 + 5, End: 1e18 + 9, LatencyNS: 4, Outcome: OutcomeOK, ServerAddr: "127.0.0.1:5432", ResolvedAddrs: "127.0.0.1"}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("read %+v, want %+v (the version 2 columns NULL)", got, want)
 	}
 }

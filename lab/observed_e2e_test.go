@@ -1,0 +1,137 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/report"
+)
+
+// Slack for the probes' clock (start-of-run wall clock plus monotonic
+// time) against the lab's.
+const observedSlack = 50 * time.Millisecond
+
+func analyzeLab(t *testing.T, dir string) *analyze.RunResult {
+	t.Helper()
+	sum, err := analyze.Analyze(context.Background(), []string{dir}, analyze.Options{})
+	if err != nil || len(sum.Runs) != 1 {
+		t.Fatalf("analyze %s: %v (%d runs)", dir, err, len(sum.Runs))
+	}
+	return &sum.Runs[0]
+}
+
+func newAndPooled(c *record.Config) { c.Conns = []string{store.ConnNew, store.ConnPooled} }
+
+// TestLabPgBouncerChangeDatedWhenAnswered: through a PAUSE that clients
+// wait out, the server change is dated when green first answered, right
+// after RESUME, not at the intended start of the first probe that waited.
+func TestLabPgBouncerChangeDatedWhenAnswered(t *testing.T) {
+	r := runBouncerLab(t, map[string]string{"hold": "1s"}, newAndPooled)
+	run := analyzeLab(t, r.dir)
+	var firstGreen time.Time // when green first answered, from the rows
+	for i := range r.probes {
+		p := &r.probes[i]
+		if ok(p) && r.before[p.ServerIdentity()] == 0 && (firstGreen.IsZero() || at(p.Observed).Before(firstGreen)) {
+			firstGreen = at(p.Observed)
+		}
+	}
+	if firstGreen.Before(r.resume.Time.Add(-observedSlack)) {
+		t.Fatalf("green answered at %v, before RESUME at %v", firstGreen, r.resume.Time)
+	}
+	n := 0
+	for _, c := range run.Metrics.ServerChanges {
+		if !strings.HasPrefix(c.Stream, store.KindWrite+"/") {
+			continue
+		}
+		n++
+		if d := c.Time.Sub(firstGreen); c.Clock != analyze.ClockObserved || d < -observedSlack || d > e2eInterval+observedSlack {
+			t.Errorf("%s: server change at %v (%s), %v after green first answered at %v; want within one interval (%v)",
+				c.Stream, c.Time, c.Clock, d, firstGreen, e2eInterval)
+		}
+		if !c.Intended.Before(c.Time) {
+			t.Errorf("%s: intended start %v not before the observation %v: the probe did not wait?", c.Stream, c.Intended, c.Time)
+		}
+	}
+	if n != 2 {
+		t.Errorf("server changes on write streams: %d, want one per connection mode: %+v", n, run.Metrics.ServerChanges)
+	}
+}
+
+// TestLabDNSDatedAndTimeline: the DNS change is dated within one interval
+// of the flip by new and pooled connections alike; the promotion shows as
+// a timeline change, and the clock offset of client and server on one
+// machine is near zero, in the JSON and in the report.
+func TestLabDNSDatedAndTimeline(t *testing.T) {
+	r := runLabWith(t, "dns", map[string]string{"ttl": "1s"}, newAndPooled)
+	flip := r.one(t, ActDNSFlip)
+	r.one(t, ActGreenPromoted)
+	sum, err := analyze.Analyze(context.Background(), []string{r.dir}, analyze.Options{})
+	if err != nil || len(sum.Runs) != 1 {
+		t.Fatalf("analyze: %v", err)
+	}
+	m := sum.Runs[0].Metrics
+	seen := map[string]bool{}
+	for _, c := range m.DNSChanges {
+		if c.Endpoint != store.EndpointWrite {
+			continue
+		}
+		seen[c.Conn] = true
+		if d := c.Time.Sub(flip.Time); d < -observedSlack || d > e2eInterval+observedSlack || c.From != dnsBlueIP || c.To != dnsGreenIP {
+			t.Errorf("DNS change %+v, %v after the flip at %v; want %s → %s within one interval (%v)", c, d, flip.Time, dnsBlueIP, dnsGreenIP, e2eInterval)
+		}
+	}
+	if !seen[store.ConnNew] || !seen[store.ConnPooled] {
+		t.Errorf("DNS changes on the write endpoint seen by %v, want new and pooled: %+v", seen, m.DNSChanges)
+	}
+	for _, sd := range m.StaleDials {
+		if !strings.HasPrefix(sd.Addr, dnsBlueIP+":") {
+			t.Errorf("stale dial %+v not on blue's address %s", sd, dnsBlueIP)
+		}
+	}
+	t.Logf("stale dials: %+v", m.StaleDials)
+
+	if len(m.TimelineChanges) == 0 || m.TimelineChange == nil {
+		t.Fatalf("no timeline change across the promotion: %+v", m.TimelineChanges)
+	}
+	for _, c := range m.TimelineChanges {
+		if c.To != c.From+1 {
+			t.Errorf("timeline change %+v, want one step up", c)
+		}
+	}
+	o := m.ClockOffset
+	if o == nil || o.Probes == 0 {
+		t.Fatal("no clock offset")
+	}
+	if med := time.Duration(o.MedianNS); med < -5*time.Millisecond || med > 5*time.Millisecond {
+		t.Errorf("clock offset %+v: client and server share a clock, want a median within 5 ms of zero", o)
+	}
+	js, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"timeline_changes"`, `"clock_offset"`, `"clock":"observed"`} {
+		if !bytes.Contains(js, []byte(k)) {
+			t.Errorf("JSON lacks %s", k)
+		}
+	}
+	rep, err := report.Build(sum, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"timeline changed at", "server clock − client clock", "DNS answer changed at"} {
+		if !strings.Contains(md.String(), k) {
+			t.Errorf("report lacks %q", k)
+		}
+	}
+}
