@@ -105,6 +105,11 @@ type Segment struct {
 	// no-answer window while it was connecting, the change can be up to
 	// FirstLatencyNS later than Start.
 	FirstLatencyNS int64 `json:"first_latency_ns"`
+	// MedianLatencyNS is the median latency of the segment's probes (start
+	// to end of each, those sent): what one attempt in this state typically
+	// cost a client, a connect timeout its timeout, a read-only error a
+	// round trip. 0 for a segment of skipped probes.
+	MedianLatencyNS int64 `json:"median_latency_ns"`
 	// ErrorClass is the most frequent error class of a failed segment.
 	ErrorClass string `json:"error_class,omitempty"`
 	// Error is one error message of that class, for people.

@@ -182,6 +182,7 @@ func (s *stream) segment(syms *symtab) {
 	s.segs = s.segs[:0]
 	s.spans = s.spans[:0]
 	var classes [32]int64
+	var scratch []int64
 	for i := 0; i < len(s.rows); {
 		st := s.states[i]
 		j := i
@@ -198,6 +199,7 @@ func (s *stream) segment(syms *symtab) {
 			FirstLatencyNS: inFlight(&s.rows[i]),
 			LastSeq:        s.rows[j-1].seq,
 		}
+		seg.MedianLatencyNS, scratch = medianLatency(s.rows[i:j], scratch)
 		if !succeeded(st) {
 			best := mostFrequent(classes[:])
 			if best > 0 {
@@ -289,6 +291,25 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 		out = append(out, span{start: a, end: b, sev: best, cause: cause})
 	}
 	return out
+}
+
+// medianLatency is the median latency of the rows (of their probes that
+// were sent: a skipped probe has none), taken over up to 1,001 evenly
+// spread rows; 0 when none was sent. buf is scratch space, returned for
+// reuse.
+func medianLatency(rows []row, buf []int64) (int64, []int64) {
+	stride := max(1, len(rows)/1000)
+	buf = buf[:0]
+	for k := 0; k < len(rows); k += stride {
+		if rows[k].outcome != outSkipped {
+			buf = append(buf, rows[k].latency)
+		}
+	}
+	if len(buf) == 0 {
+		return 0, buf
+	}
+	slices.Sort(buf)
+	return buf[len(buf)/2], buf
 }
 
 // mostFrequent returns the index ≥ 1 with the highest count (the lowest
