@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // stream is one probe stream of a run, ready for analysis: rows in grid
@@ -27,6 +29,11 @@ type stream struct {
 
 	segs  []Segment
 	spans []span // phase severity spans
+
+	// answers: the rows say when each success saw the server (Observed,
+	// schema version 2), so edges next to answered failures are timed by
+	// the answers (stream.edge).
+	answers bool
 }
 
 // span is an interval [start, end) of one phase severity.
@@ -156,14 +163,30 @@ func (s *stream) classifyAll() {
 	s.states = make([]uint8, len(s.rows))
 	for i := range s.rows {
 		s.states[i] = classify(&s.rows[i], s.slowNS, s.stallNS)
+		s.answers = s.answers || s.rows[i].observed != 0
 	}
 }
 
 // edge is where the stream's state may change before row j: the midpoint
-// between the intended starts of rows j-1 and j, the unbiased estimate of a
-// change that lies somewhere between the last probe of the old state and
-// the first of the new (± half their gap). The stream's own ends are the
-// first row's intended start and one interval after the last row's.
+// between rows j-1 and j, the unbiased estimate of a change that lies
+// somewhere between the last probe of the old state and the first of the
+// new (± half their gap). Which moment of a probe counts depends on what it
+// saw:
+//
+//   - between a success and a failure the server answered (read-only, an
+//     error, refused, reset: anything but a timeout or a skipped probe),
+//     both probes show the state at their answer, so the midpoint is taken
+//     between their answer times (a success's Observed, a failure's End),
+//     kept inside the two intended starts, in streams whose rows have
+//     Observed (schema version 2; files of version 1 keep the intended
+//     starts, and their goldens their numbers). A probe on a new
+//     connection is answered a connection set-up after its intended start,
+//     and the midpoint of intended starts would be early by that much;
+//   - otherwise (a timeout hangs from its start, when it was answered says
+//     nothing) between their intended starts.
+//
+// The stream's own ends are the first row's intended start and one
+// interval after the last row's.
 func (s *stream) edge(j int) int64 {
 	switch {
 	case j <= 0:
@@ -172,7 +195,43 @@ func (s *stream) edge(j int) int64 {
 		return s.rows[len(s.rows)-1].intended + s.interval
 	}
 	a, b := s.rows[j-1].intended, s.rows[j].intended
+	if s.answeredEdge(j) {
+		x, y := s.rows[j-1].answeredAt(), s.rows[j].answeredAt()
+		return min(max(x+(y-x)/2, a), b)
+	}
 	return a + (b-a)/2
+}
+
+// answeredEdge reports whether the edge before row j lies between a
+// success (ok or slow) and a failure the server answered (see edge).
+func (s *stream) answeredEdge(j int) bool {
+	if !s.answers {
+		return false
+	}
+	p, q := s.states[j-1], s.states[j]
+	fast := func(st uint8) bool { return st == stOK || st == stSlow }
+	answered := func(st uint8, x *row) bool {
+		if x.outcome != outError {
+			return false
+		}
+		if c := className(x.class); c == store.ClassConnectTimeout || c == store.ClassQueryTimeout {
+			return false // an import's timeout recorded as an error
+		}
+		return st == stReadOnly || st == stError || st == stUnavailable
+	}
+	return fast(p) && answered(q, &s.rows[j]) || answered(p, &s.rows[j-1]) && fast(q)
+}
+
+// answeredAt is when a probe's answer arrived: Observed (a success), else
+// End, else its intended start.
+func (x *row) answeredAt() int64 {
+	switch {
+	case x.observed != 0:
+		return x.observed
+	case x.end != 0:
+		return x.end
+	}
+	return x.intended
 }
 
 // segment cuts the stream into maximal intervals of one state, and into
