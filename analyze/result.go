@@ -123,7 +123,8 @@ type Phase struct {
 	Index int        `json:"index"`
 	State PhaseState `json:"state"`
 	// Label is State as a person would say it, "healthy (new server)" for a
-	// healthy phase answered by another server than the first healthy one.
+	// healthy phase answered by another server than the first healthy one,
+	// "healthy (restarted)" when that is the first server restarted.
 	Label string `json:"label"`
 	// Server is the server identity (address:port@postmaster start) that
 	// answered most write probes (else read probes) in the phase, when known.
@@ -131,6 +132,11 @@ type Phase struct {
 	// NewServer is set on a healthy phase whose Server differs from the
 	// Server of the run's first healthy phase.
 	NewServer bool `json:"new_server,omitempty"`
+	// Restarted is set on a NewServer phase whose server is the first one
+	// restarted: the same address, a new postmaster start, and the same
+	// system identifier and timeline where the probes carry them. Its Label
+	// is "healthy (restarted)".
+	Restarted bool `json:"restarted,omitempty"`
 	// Cause is the stream (kind/conn/endpoint) whose state set the phase's
 	// state, for a phase other than healthy (the first one, in stream order).
 	Cause string `json:"cause,omitempty"`

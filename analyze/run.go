@@ -570,6 +570,7 @@ func (sc *scan) orderChanges() {
 func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symtab) []Phase {
 	phases := make([]Phase, 0, len(spans))
 	firstServer := ""
+	var firstSym uint32
 	for i, sp := range spans {
 		ph := Phase{
 			Window: window(sp.start, sp.end, iv),
@@ -598,9 +599,13 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 			ph.Server = syms.str(best)
 		}
 		if sp.sev == sevHealthy && ph.Server != "" {
-			if firstServer == "" {
-				firstServer = ph.Server
-			} else if ph.Server != firstServer {
+			switch {
+			case firstServer == "":
+				firstServer, firstSym = ph.Server, best
+			case ph.Server != firstServer && syms.restartOf(firstSym, best):
+				ph.NewServer, ph.Restarted = true, true
+				ph.Label = "healthy (restarted)"
+			case ph.Server != firstServer:
 				ph.NewServer = true
 				ph.Label = "healthy (new server)"
 			}

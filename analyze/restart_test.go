@@ -1,0 +1,58 @@
+package analyze
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/internal/synth"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// TestRestartedLabel: the same server back after a restart (same address
+// and system identifier, new postmaster start) is "healthy (restarted)",
+// not a new server.
+func TestRestartedLabel(t *testing.T) {
+	r := simple("restart",
+		synth.Phase{State: synth.Healthy, Duration: 5 * time.Second},
+		synth.Phase{State: synth.Unavailable, Duration: 2 * time.Second, Class: store.ClassRefused},
+		// synth's servers wrap around: server 4 is server 0's address
+		// with a start 4 h later
+		synth.Phase{State: synth.Healthy, Duration: 5 * time.Second, Server: 4})
+	sum, _ := analyzeOne(t, r, Options{})
+	ph := sum.Runs[0].Phases
+	last := ph[len(ph)-1]
+	if last.Label != "healthy (restarted)" || !last.Restarted || !last.NewServer {
+		t.Errorf("last phase %+v: want healthy (restarted)", last)
+	}
+	r = simple("switch", r.Phases[0], r.Phases[1], synth.Phase{State: synth.Healthy, Duration: 5 * time.Second, Server: 1})
+	sum, _ = analyzeOne(t, r, Options{})
+	ph = sum.Runs[0].Phases
+	if last := ph[len(ph)-1]; last.Label != "healthy (new server)" || last.Restarted {
+		t.Errorf("last phase %+v: want healthy (new server)", last)
+	}
+}
+
+// TestRestartOf: another system identifier or timeline at the same address
+// is another server, not a restart.
+func TestRestartOf(t *testing.T) {
+	syms := newSymtab()
+	addr, other := syms.intern("10.0.0.1:5432"), syms.intern("10.0.0.2:5432")
+	sysA, sysB := syms.intern("111"), syms.intern("222")
+	a := syms.ident(addr, 1, sysA, 1)
+	for _, c := range []struct {
+		name string
+		b    uint32
+		want bool
+	}{
+		{"restart", syms.ident(addr, 2, sysA, 1), true},
+		{"restart, timeline unknown", syms.ident(addr, 3, sysA, 0), true},
+		{"another system", syms.ident(addr, 4, sysB, 1), false},
+		{"promoted (new timeline)", syms.ident(addr, 5, sysA, 2), false},
+		{"another address", syms.ident(other, 6, sysA, 1), false},
+		{"the same", syms.ident(addr, 1, sysA, 1), false},
+	} {
+		if got := syms.restartOf(a, c.b); got != c.want {
+			t.Errorf("%s: restartOf = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
