@@ -56,3 +56,24 @@ func TestRestartOf(t *testing.T) {
 		}
 	}
 }
+
+// TestEventInsideOutage: an event that comes while an outage is already
+// under way says since when, not "first error 0 s after it"; the event
+// that starts the outage does not.
+func TestEventInsideOutage(t *testing.T) {
+	sum, _ := analyzeOne(t, aurora("inside"), Options{})
+	evs := map[string]EventOffset{}
+	for _, e := range sum.Runs[0].Metrics.Events {
+		evs[e.Name] = e
+	}
+	un, ro := evs["fault_unavailable"], evs["fault_read_only"]
+	if un.OutageSince != nil {
+		t.Errorf("fault_unavailable starts the outage, but OutageSince = %v", un.OutageSince)
+	}
+	if ro.OutageSince == nil {
+		t.Fatalf("fault_read_only came 4.1 s into the outage, OutageSince = %v", ro.OutageSince)
+	}
+	if d := ro.OutageSince.Sub(un.Time); d < -100*time.Millisecond || d > 100*time.Millisecond {
+		t.Errorf("outage since %v, want about fault_unavailable's %v", ro.OutageSince, un.Time)
+	}
+}

@@ -334,6 +334,10 @@ type EventOffset struct {
 	// ToFirstError is the time from the event to the intended start of the
 	// first failed probe at or after it (nil when none failed after it).
 	ToFirstError *Duration `json:"to_first_error,omitempty"`
+	// OutageSince is set when the event came inside an outage already under
+	// way, one that began more than one interval (a boundary's uncertainty)
+	// before it: the start of that outage window (ToFirstError is then 0).
+	OutageSince *time.Time `json:"outage_since,omitempty"`
 	// ToRecovery is the time from the event to the end of the last
 	// non-healthy phase after it (nil when the run did not recover).
 	ToRecovery *Duration `json:"to_recovery,omitempty"`

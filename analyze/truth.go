@@ -70,9 +70,7 @@ func boundaries(run *RunResult) []boundary {
 // first of the new (stream.edge): the change that it shows happened after
 // the last probe before it started and before the first probe after it
 // ended, between B - half their gap and B + half their gap + that probe's
-// latency. A boundary next to an answered failure lies midway between the
-// answers instead, up to a probe's time in flight later, so its window
-// reaches that much further back: B - half - latency. Timing by intended start makes the first of these bounds right
+// latency. Timing by intended start makes the first of these bounds right
 // even for timeouts: the first probe meant to start after a no-answer
 // window begins is the first to hang. The second is B + half the gap too
 // when probes are fast; a probe that was still connecting when the change
@@ -85,7 +83,7 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	edge := func(name, which string, t time.Time) {
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
 			Expected: store.ChangesWhatClientsSee(name, which)}
-		// the boundary whose window [B - half - latency, B + half + latency] holds
+		// the boundary whose window [B - half, B + half + latency] holds
 		// the event, the nearest such; else the one whose window is nearest
 		found := false
 		var bestOut, bestAbs int64
@@ -93,8 +91,8 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 			e := int64(b.t.Sub(t)) // boundary - event
 			var outside int64
 			switch {
-			case e > b.half+b.latency:
-				outside = e - b.half - b.latency
+			case e > b.half:
+				outside = e - b.half
 			case e < -b.half-b.latency:
 				outside = -b.half - b.latency - e
 			}

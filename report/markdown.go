@@ -461,7 +461,10 @@ func (rep *Report) writeDetail(b *mdWriter) {
 		}
 		for _, e := range r.Metrics.Events {
 			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), fmtClock(e.Time))
-			if e.ToFirstError != nil {
+			switch {
+			case e.OutageSince != nil:
+				line += "; outage already under way since " + fmtClock(*e.OutageSince)
+			case e.ToFirstError != nil:
 				line += "; first failure " + fmtDur(*e.ToFirstError) + " after it"
 			}
 			if e.ToRecovery != nil {

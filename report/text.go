@@ -178,11 +178,17 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	}
 	for _, e := range m.Events {
 		line := fmt.Sprintf("  event %s %s (%s)", e.Name, fmtClock(e.Time), e.Source)
-		if e.ToFirstError != nil {
-			line += ": first error +" + fmtDurPM(*e.ToFirstError)
+		sep := ": "
+		switch {
+		case e.OutageSince != nil:
+			line += sep + "outage already under way since " + fmtClock(*e.OutageSince)
+			sep = ", "
+		case e.ToFirstError != nil:
+			line += sep + "first error +" + fmtDurPM(*e.ToFirstError)
+			sep = ", "
 		}
 		if e.ToRecovery != nil {
-			line += ", recovered +" + fmtDurPM(*e.ToRecovery)
+			line += sep + "recovered +" + fmtDurPM(*e.ToRecovery)
 		}
 		if e.Trigger {
 			line += " [trigger]"
