@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -75,5 +77,33 @@ func TestEventInsideOutage(t *testing.T) {
 	}
 	if d := ro.OutageSince.Sub(un.Time); d < -100*time.Millisecond || d > 100*time.Millisecond {
 		t.Errorf("outage since %v, want about fault_unavailable's %v", ro.OutageSince, un.Time)
+	}
+}
+
+// TestEventLabelAsWritten: a user's label keeps its spelling for people
+// while the name it is matched by is made from it.
+func TestEventLabelAsWritten(t *testing.T) {
+	dir, _, err := aurora("label").Write(t.TempDir(), synth.WriteOptions{NoEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := store.CreateEventLog(filepath.Join(dir, store.EventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 14, 9, 0, 20, 0, time.UTC)
+	if err := log.Log(store.UserEvent(at, "pg_ctl stop -m fast")); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Analyze(context.Background(), []string{dir}, Options{Trigger: "pg_ctl_stop_m_fast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := sum.Runs[0].Metrics.Events
+	if len(evs) != 1 || evs[0].Name != "pg_ctl_stop_m_fast" || evs[0].Label != "pg_ctl stop -m fast" || evs[0].Called() != "pg_ctl stop -m fast" || !evs[0].Trigger {
+		t.Errorf("events %+v: want name pg_ctl_stop_m_fast (the trigger), label %q", evs, "pg_ctl stop -m fast")
 	}
 }

@@ -328,7 +328,11 @@ type Staleness struct {
 
 // EventOffset relates a ground-truth or annotated event to the run.
 type EventOffset struct {
+	// Name is the event's machine name (what --trigger matches); Label its
+	// label as the source wrote it when that differs (store.EventLabel: a
+	// CSV label, a mark, an AWS message), for people.
 	Name   string    `json:"name"`
+	Label  string    `json:"label,omitempty"`
 	Source string    `json:"source"`
 	Time   time.Time `json:"time"`
 	// ToFirstError is the time from the event to the intended start of the
@@ -683,4 +687,12 @@ type MetricInfo struct {
 	Name        string `json:"name"`
 	Unit        string `json:"unit"` // "ns" or "count"
 	Description string `json:"description"`
+}
+
+// Called is what to call the event: its label as written, else its name.
+func (e *EventOffset) Called() string {
+	if e.Label != "" {
+		return e.Label
+	}
+	return e.Name
 }

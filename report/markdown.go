@@ -460,7 +460,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			b.p("- phases are timed by the probes' intended starts; changes by when a probe saw them (observed) unless marked intended\n")
 		}
 		for _, e := range r.Metrics.Events {
-			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), fmtClock(e.Time))
+			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Called()), Escape(e.Source), fmtClock(e.Time))
 			switch {
 			case e.OutageSince != nil:
 				line += "; outage already under way since " + fmtClock(*e.OutageSince)

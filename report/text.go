@@ -177,7 +177,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 		fmt.Fprintf(b, "  %s\n", clockOffsetLine(o))
 	}
 	for _, e := range m.Events {
-		line := fmt.Sprintf("  event %s %s (%s)", e.Name, fmtClock(e.Time), e.Source)
+		line := fmt.Sprintf("  event %s %s (%s)", e.Called(), fmtClock(e.Time), e.Source)
 		sep := ": "
 		switch {
 		case e.OutageSince != nil:
