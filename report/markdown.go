@@ -101,9 +101,21 @@ func (rep *Report) writeHeader(b *mdWriter) {
 	b.p("\n")
 }
 
-// secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group.
+// secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group, the
+// value alone ("3.2 s ± 0.1 s") for a group of one run.
 func secStat(st *analyze.Stats) string {
+	if st.N == 1 {
+		return oneValue(st)
+	}
 	return fmt.Sprintf("%s (p95 %s)", statVal(st, st.Median), statVal(st, st.P95))
+}
+
+// medianOf is "a median of " before secStat, "" for one run.
+func medianOf(st *analyze.Stats) string {
+	if st.N == 1 {
+		return ""
+	}
+	return "a median of "
 }
 
 func (rep *Report) writeExpect(b *mdWriter) {
@@ -123,6 +135,9 @@ func (rep *Report) headline(g *GroupView) string {
 	lead := fmt.Sprintf("**%s** (%d %s): ", name, len(g.Runs), plural(len(g.Runs), "run", "runs"))
 	if st := g.Stat("write_downtime"); st != nil {
 		w := fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N)
+		if st.N == 1 {
+			w = "writes were unavailable for " + oneValue(st)
+		}
 		if st.Max == 0 {
 			w = "writes never failed"
 		}
@@ -165,9 +180,14 @@ func (rep *Report) headline(g *GroupView) string {
 			}
 		}
 	}
-	if notRec == 0 {
-		s += fmt.Sprintf(" Every run recovered")
-	} else {
+	switch {
+	case notRec == 0 && len(g.Runs) == 1:
+		s += " The run recovered"
+	case notRec == 0:
+		s += " Every run recovered"
+	case len(g.Runs) == 1:
+		s += " **The run did not recover** by the end of the recording"
+	default:
 		s += fmt.Sprintf(" **%d of %d runs did not recover** by the end of the recording", notRec, len(g.Runs))
 	}
 	if flapping > 0 {
@@ -215,12 +235,23 @@ func groupStallClause(g *GroupView, kind string) string {
 		}
 		threshold = t
 	}
-	return stallClause("a median of "+secStat(waited), threshold, "a median of "+secStat(stall), true)
+	return stallClause(medianOf(waited)+secStat(waited), threshold, medianOf(stall)+secStat(stall), true)
 }
 
 // capacitySentence turns the capacity numbers into the sizing answer.
 func (rep *Report) capacitySentence(c *Capacity) string {
 	rate := fmtCount(rep.Opt.Rate)
+	if c.N == 1 {
+		s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover", rate, c.Kind, fmtCount(c.Failed.Median), c.Kind)
+		if c.Stalled != nil && c.Stalled.Max > 0 {
+			s += fmt.Sprintf(" and %s more that wait longer than the stall threshold", fmtCount(c.Stalled.Median))
+		}
+		if rep.Opt.Retry != nil && c.FailedRetry != nil {
+			s += fmt.Sprintf("; with %s, expect %s failed %ss and up to %s extra latency",
+				rep.Opt.Retry, fmtCount(c.FailedRetry.Median), c.Kind, fmtSec(c.Added.Max, rep.minInterval()))
+		}
+		return s + "."
+	}
 	s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover (median; p95 %s)",
 		rate, c.Kind, fmtCount(c.Failed.Median), c.Kind, fmtCount(c.Failed.P95))
 	if c.Stalled != nil && c.Stalled.Max > 0 {
@@ -299,7 +330,10 @@ func (rep *Report) writeStats(b *mdWriter) {
 			b.p("### %s\n\n", Escape(g.Key))
 		}
 		t, notes := statsTable(g.Group)
-		t.only("metric", "n", "median", "95% CI of median", "min", "p95", "max").writeMarkdown(&b.Builder)
+		if len(g.Runs) > 1 {
+			t = t.only("metric", "n", "median", "95% CI of median", "min", "p95", "max")
+		}
+		t.writeMarkdown(&b.Builder)
 		b.p("\n")
 		for _, n := range notes {
 			b.p("\"?\": %s.\n\n", Escape(n.text))
@@ -313,6 +347,12 @@ func (rep *Report) writeComparisons(b *mdWriter) {
 		return
 	}
 	b.p("## Comparison with %s\n\n", Escape(cs[0].Baseline))
+	for _, c := range tooFewToCompare(rep.Sum) {
+		b.p("%s.\n\n", tooFewLine(c, Escape))
+	}
+	if !hasComparable(rep.Sum) {
+		return
+	}
 	b.p("Difference of medians, in benchstat's manner: `~` means no significant difference (Mann-Whitney U test, α = %.2f); p and the sample sizes are shown beside each.\n\n", cs[0].Alpha)
 	t, notes := comparisonTable(rep.Sum)
 	t.writeMarkdown(&b.Builder)

@@ -217,6 +217,11 @@ func TestHostileLabels(t *testing.T) {
 	}
 	md := string(markdown(t, rep))
 	checkGolden(t, "hostile.golden.md", []byte(md))
+	// Groups of one run: their values, no medians, and no table of "~".
+	if !strings.Contains(md, "writes were unavailable for 4.9 s ± 0.1 s;") || strings.Contains(md, "n = 1") || strings.Contains(md, "| ~ |") ||
+		!strings.Contains(md, "too few runs for the Mann-Whitney U test") {
+		t.Error("a group of one run is shown with medians, or its comparison as a table")
+	}
 	if !strings.Contains(md, Escape("pg_ctl stop -m fast <b>now</b>")) || strings.Contains(md, Escape("pg_ctl_stop_m_fast")) {
 		t.Error("the user's event label is not shown as written")
 	}

@@ -80,10 +80,15 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 	}
 	if len(s.Comparisons) > 0 {
 		fmt.Fprintf(b, "\ncompared with %s (difference of medians; ~ = not significant at alpha %.2f, Mann-Whitney U)\n", s.Comparisons[0].Baseline, s.Comparisons[0].Alpha)
-		t, notes := comparisonTable(s)
-		t.writeText(b, "")
-		for _, n := range notes {
-			fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
+		for _, c := range tooFewToCompare(s) {
+			fmt.Fprintf(b, "  %s\n", tooFewLine(c, func(s string) string { return s }))
+		}
+		if hasComparable(s) {
+			t, notes := comparisonTable(s)
+			t.writeText(b, "")
+			for _, n := range notes {
+				fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
+			}
 		}
 	}
 	if a := s.Accuracy; a != nil {
