@@ -147,7 +147,11 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d rows missing (gaps in seq)", s.name, s.missing))
+			rows := "rows"
+			if s.missing == 1 {
+				rows = "row"
+			}
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq)", s.name, s.missing, rows))
 		}
 		res.Duplicates += s.dups
 	}

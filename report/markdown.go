@@ -453,7 +453,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			}
 			facts = append(facts, "labels: "+strings.Join(pairs, ", "))
 		}
-		facts = append(facts, fmt.Sprintf("%s probes in %d streams, interval %s", fmtCount(float64(r.Rows)), len(r.Streams), fmtDuration(time.Duration(r.IntervalNS))))
+		facts = append(facts, fmt.Sprintf("%s %s in %s, interval %s", fmtCount(float64(r.Rows)), plural(int(min(r.Rows, 2)), "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS))))
 		for _, f := range facts {
 			b.p("- %s\n", f)
 		}
@@ -552,7 +552,7 @@ func (rep *Report) writeLostWrites(b *mdWriter) {
 		b.p("No run has a lost-write check (verify.json): nothing is known about lost writes.\n\n")
 		return
 	}
-	b.p("A lost write was acknowledged to the client but is missing afterwards; a committed-although-failed write was reported to the client as failed but committed anyway (a client that retries it writes it twice). %d of %d runs were checked.\n\n", len(checked), len(rep.Runs))
+	b.p("A lost write was acknowledged to the client but is missing afterwards; a committed-although-failed write was reported to the client as failed but committed anyway (a client that retries it writes it twice). %d of %s checked.\n\n", len(checked), Count(int64(len(rep.Runs)), "run was", "runs were"))
 	var bad []*RunView
 	for _, r := range checked {
 		lw := r.Metrics.LostWrites
@@ -625,7 +625,7 @@ func (rep *Report) writeWarnings(b *mdWriter) {
 	}
 	for i, x := range rep.Sum.Input.Excluded {
 		if i == maxExcludedListed {
-			ws = append(ws, fmt.Sprintf("… and %d more runs excluded", len(rep.Sum.Input.Excluded)-i))
+			ws = append(ws, fmt.Sprintf("… and %s more excluded", Count(int64(len(rep.Sum.Input.Excluded)-i), "run", "runs")))
 			break
 		}
 		ws = append(ws, fmt.Sprintf("excluded run %s (%s): %s", Escape(x.RunID), Escape(x.Path), Escape(x.Reason)))

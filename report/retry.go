@@ -210,6 +210,12 @@ func overlapping(x []costInterval, a, b int64) []costInterval {
 	return x[i:j]
 }
 
+// Count says n of a thing with the noun in the right number: "1 run",
+// "3 runs".
+func Count(n int64, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(int(min(n, 2)), one, many))
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

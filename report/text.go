@@ -106,9 +106,9 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	if len(r.Labels) > 0 {
 		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
 	}
-	fmt.Fprintf(b, "\n  %d probes in %d streams, interval %s (%s)", r.Rows, len(r.Streams), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
 	if r.Duplicates > 0 {
-		fmt.Fprintf(b, ", %d duplicate rows dropped", r.Duplicates)
+		fmt.Fprintf(b, ", %s dropped", Count(r.Duplicates, "duplicate row", "duplicate rows"))
 	}
 	b.WriteString("\n")
 	for _, w := range r.Warnings {

@@ -396,7 +396,7 @@ var badInputs = []badInput{
 		name:  "recover a journal with a line over 4 MiB",
 		setup: longJournalLine,
 		args:  []string{"recover", "DIR/run=x"},
-		out:   []string{"DIR/run=x: recovered 263 rows into 1 segments (1 unreadable journal lines dropped)\n"},
+		out:   []string{"DIR/run=x: recovered 263 rows into 1 segment (1 unreadable journal line dropped)\n"},
 	},
 	// item 8: events files
 	{
