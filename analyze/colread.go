@@ -18,7 +18,7 @@ import (
 // store names), split by type as store.ProbeColumns says.
 var symColumns, intColumns = splitColumns(
 	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColProfile, store.ColOutcome, store.ColErrorClass,
-	store.ColError, store.ColResolvedAddrs, store.ColServerAddr, store.ColDialedAddr,
+	store.ColError, store.ColResolvedAddrs, store.ColServerAddr, store.ColDialedAddr, store.ColSystemID,
 	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq,
 	store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColConnectDone)
 
@@ -227,7 +227,7 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	dns, addr := cr.symBuf[store.ColResolvedAddrs], cr.symBuf[store.ColServerAddr]
 	seq, intended, start, end := cr.intBuf[store.ColSeq], cr.intBuf[store.ColIntended], cr.intBuf[store.ColStart], cr.intBuf[store.ColEnd]
 	lat, stime, seen := cr.intBuf[store.ColLatency], cr.intBuf[store.ColServerStart], cr.intBuf[store.ColSeenSeq]
-	dialed := cr.symBuf[store.ColDialedAddr]
+	dialed, sysid := cr.symBuf[store.ColDialedAddr], cr.symBuf[store.ColSystemID]
 	observed, established := cr.intBuf[store.ColObserved], cr.intBuf[store.ColConnEstablished]
 	srvTime, timeline, connDone := cr.intBuf[store.ColServerTime], cr.intBuf[store.ColTimeline], cr.intBuf[store.ColConnectDone]
 	codes := &cr.codes
@@ -265,7 +265,7 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 				class:   codes.class(cr.syms, class[k]),
 			}
 			if addr[k] != 0 {
-				x.ident = cr.syms.ident(addr[k], stime[k])
+				x.ident = cr.syms.ident(addr[k], stime[k], sysid[k], timeline[k])
 			}
 			if intended[k] < last {
 				ooo++

@@ -126,9 +126,18 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	for i, e := range events {
 		t := e.Time.UnixNano()
 		off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
+		if l := store.EventLabel(e); l != e.Name {
+			off.Label = l
+		}
 		for _, w := range wins {
 			if w[1] > t {
 				off.ToFirstError = &Duration{NS: max(0, w[0]-t), ResolutionNS: iv}
+				// more than a boundary's uncertainty before: not the
+				// event's own outage
+				if w[0] < t-iv {
+					since := time.Unix(0, w[0]).UTC()
+					off.OutageSince = &since
+				}
 				break
 			}
 		}

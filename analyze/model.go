@@ -82,6 +82,18 @@ type symtab struct {
 	idents    map[identKey]uint32
 	lastIdent identKey
 	lastSym   uint32
+	// what else the probes said about each identity (by its symbol), the
+	// first non-empty value of each
+	identMeta map[uint32]identMeta
+	lastMeta  identMeta
+}
+
+// identMeta is what the probes answered by one server identity said about
+// it beside its address and start: the system identifier and the timeline
+// (0 when none said).
+type identMeta struct {
+	addr, sysid uint32
+	timeline    int64
 }
 
 type identKey struct {
@@ -90,7 +102,7 @@ type identKey struct {
 }
 
 func newSymtab() *symtab {
-	return &symtab{strs: []string{""}, idx: map[string]uint32{"": 0}, idents: map[identKey]uint32{}}
+	return &symtab{strs: []string{""}, idx: map[string]uint32{"": 0}, idents: map[identKey]uint32{}, identMeta: map[uint32]identMeta{}}
 }
 
 func (t *symtab) intern(s string) uint32 {
@@ -114,22 +126,49 @@ func (t *symtab) str(id uint32) string { return t.strs[id] }
 
 // ident returns the symbol of the server identity of address symbol addr
 // and postmaster start, as store.Probe.ServerIdentity spells it.
-func (t *symtab) ident(addr uint32, start int64) uint32 {
+func (t *symtab) ident(addr uint32, start int64, sysid uint32, timeline int64) uint32 {
 	if addr == 0 {
 		return 0
 	}
 	k := identKey{addr, start}
-	if k == t.lastIdent && t.lastSym != 0 {
-		return t.lastSym
+	if k != t.lastIdent || t.lastSym == 0 {
+		id, ok := t.idents[k]
+		if !ok {
+			p := store.Probe{ServerAddr: t.strs[addr], ServerStart: start}
+			id = t.intern(p.ServerIdentity())
+			t.idents[k] = id
+		}
+		t.lastIdent, t.lastSym = k, id
+		t.lastMeta = t.identMeta[id]
+		t.lastMeta.addr = addr
+		t.identMeta[id] = t.lastMeta
 	}
-	id, ok := t.idents[k]
-	if !ok {
-		p := store.Probe{ServerAddr: t.strs[addr], ServerStart: start}
-		id = t.intern(p.ServerIdentity())
-		t.idents[k] = id
+	if m := &t.lastMeta; m.sysid == 0 && sysid != 0 || m.timeline == 0 && timeline != 0 {
+		if m.sysid == 0 {
+			m.sysid = sysid
+		}
+		if m.timeline == 0 {
+			m.timeline = timeline
+		}
+		t.identMeta[t.lastSym] = *m
 	}
-	t.lastIdent, t.lastSym = k, id
-	return id
+	return t.lastSym
+}
+
+// restartOf reports whether identity b is a restart of identity a: the
+// same address, a new postmaster start, and neither the system identifier
+// nor the timeline differs where both are known (a promoted standby at the
+// same address has a new timeline).
+func (t *symtab) restartOf(a, b uint32) bool {
+	ma, oka := t.identMeta[a]
+	mb, okb := t.identMeta[b]
+	if !oka || !okb || a == b || ma.addr != mb.addr {
+		return false
+	}
+	if ma.sysid != 0 && mb.sysid != 0 && ma.sysid != mb.sysid {
+		return false
+	}
+	return ma.timeline == 0 || mb.timeline == 0 || ma.timeline == mb.timeline
 }
 
 // streamKey names a stream by the symbols of kind, conn (the connection
@@ -297,7 +336,7 @@ func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
 	x.observed, x.established, x.serverTime, x.timeline = p.Observed, p.ConnEstablished, p.ServerTime, p.Timeline
 	x.connectDone = p.ConnectDone
 	if p.ServerAddr != "" {
-		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart)
+		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart, t.intern(p.SystemID), p.Timeline)
 	}
 	return k, x
 }

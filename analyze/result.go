@@ -105,6 +105,11 @@ type Segment struct {
 	// no-answer window while it was connecting, the change can be up to
 	// FirstLatencyNS later than Start.
 	FirstLatencyNS int64 `json:"first_latency_ns"`
+	// MedianLatencyNS is the median latency of the segment's probes (start
+	// to end of each, those sent): what one attempt in this state typically
+	// cost a client, a connect timeout its timeout, a read-only error a
+	// round trip. 0 for a segment of skipped probes.
+	MedianLatencyNS int64 `json:"median_latency_ns"`
 	// ErrorClass is the most frequent error class of a failed segment.
 	ErrorClass string `json:"error_class,omitempty"`
 	// Error is one error message of that class, for people.
@@ -118,7 +123,8 @@ type Phase struct {
 	Index int        `json:"index"`
 	State PhaseState `json:"state"`
 	// Label is State as a person would say it, "healthy (new server)" for a
-	// healthy phase answered by another server than the first healthy one.
+	// healthy phase answered by another server than the first healthy one,
+	// "healthy (restarted)" when that is the first server restarted.
 	Label string `json:"label"`
 	// Server is the server identity (address:port@postmaster start) that
 	// answered most write probes (else read probes) in the phase, when known.
@@ -126,6 +132,11 @@ type Phase struct {
 	// NewServer is set on a healthy phase whose Server differs from the
 	// Server of the run's first healthy phase.
 	NewServer bool `json:"new_server,omitempty"`
+	// Restarted is set on a NewServer phase whose server is the first one
+	// restarted: the same address, a new postmaster start, and the same
+	// system identifier and timeline where the probes carry them. Its Label
+	// is "healthy (restarted)".
+	Restarted bool `json:"restarted,omitempty"`
 	// Cause is the stream (kind/conn/endpoint) whose state set the phase's
 	// state, for a phase other than healthy (the first one, in stream order).
 	Cause string `json:"cause,omitempty"`
@@ -321,12 +332,20 @@ type Staleness struct {
 
 // EventOffset relates a ground-truth or annotated event to the run.
 type EventOffset struct {
+	// Name is the event's machine name (what --trigger matches); Label its
+	// label as the source wrote it when that differs (store.EventLabel: a
+	// CSV label, a mark, an AWS message), for people.
 	Name   string    `json:"name"`
+	Label  string    `json:"label,omitempty"`
 	Source string    `json:"source"`
 	Time   time.Time `json:"time"`
 	// ToFirstError is the time from the event to the intended start of the
 	// first failed probe at or after it (nil when none failed after it).
 	ToFirstError *Duration `json:"to_first_error,omitempty"`
+	// OutageSince is set when the event came inside an outage already under
+	// way, one that began more than one interval (a boundary's uncertainty)
+	// before it: the start of that outage window (ToFirstError is then 0).
+	OutageSince *time.Time `json:"outage_since,omitempty"`
 	// ToRecovery is the time from the event to the end of the last
 	// non-healthy phase after it (nil when the run did not recover).
 	ToRecovery *Duration `json:"to_recovery,omitempty"`
@@ -688,4 +707,12 @@ func (s *StreamResult) ProfileName() string {
 		return s.Profile
 	}
 	return s.Conn
+}
+
+// Called is what to call the event: its label as written, else its name.
+func (e *EventOffset) Called() string {
+	if e.Label != "" {
+		return e.Label
+	}
+	return e.Name
 }

@@ -153,7 +153,11 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d rows missing (gaps in seq)", s.name, s.missing))
+			rows := "rows"
+			if s.missing == 1 {
+				rows = "row"
+			}
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq)", s.name, s.missing, rows))
 		}
 		res.Duplicates += s.dups
 	}
@@ -586,6 +590,7 @@ func (sc *scan) orderChanges() {
 func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symtab) []Phase {
 	phases := make([]Phase, 0, len(spans))
 	firstServer := ""
+	var firstSym uint32
 	for i, sp := range spans {
 		ph := Phase{
 			Window: window(sp.start, sp.end, iv),
@@ -614,9 +619,13 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 			ph.Server = syms.str(best)
 		}
 		if sp.sev == sevHealthy && ph.Server != "" {
-			if firstServer == "" {
-				firstServer = ph.Server
-			} else if ph.Server != firstServer {
+			switch {
+			case firstServer == "":
+				firstServer, firstSym = ph.Server, best
+			case ph.Server != firstServer && syms.restartOf(firstSym, best):
+				ph.NewServer, ph.Restarted = true, true
+				ph.Label = "healthy (restarted)"
+			case ph.Server != firstServer:
 				ph.NewServer = true
 				ph.Label = "healthy (new server)"
 			}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // stream is one probe stream of a run, ready for analysis: rows in grid
@@ -30,6 +32,11 @@ type stream struct {
 
 	segs  []Segment
 	spans []span // phase severity spans
+
+	// answers: the rows say when each success saw the server (Observed,
+	// schema version 2), so edges next to answered failures are timed by
+	// the answers (stream.edge).
+	answers bool
 }
 
 // span is an interval [start, end) of one phase severity.
@@ -163,14 +170,30 @@ func (s *stream) classifyAll() {
 	s.states = make([]uint8, len(s.rows))
 	for i := range s.rows {
 		s.states[i] = classify(&s.rows[i], s.slowNS, s.stallNS)
+		s.answers = s.answers || s.rows[i].observed != 0
 	}
 }
 
 // edge is where the stream's state may change before row j: the midpoint
-// between the intended starts of rows j-1 and j, the unbiased estimate of a
-// change that lies somewhere between the last probe of the old state and
-// the first of the new (± half their gap). The stream's own ends are the
-// first row's intended start and one interval after the last row's.
+// between rows j-1 and j, the unbiased estimate of a change that lies
+// somewhere between the last probe of the old state and the first of the
+// new (± half their gap). Which moment of a probe counts depends on what it
+// saw:
+//
+//   - between a success and a failure the server answered (read-only, an
+//     error, refused, reset: anything but a timeout or a skipped probe),
+//     both probes show the state at their answer, so the midpoint is taken
+//     between their answer times (a success's Observed, a failure's End),
+//     kept inside the two intended starts, in streams whose rows have
+//     Observed (schema version 2; files of version 1 keep the intended
+//     starts, and their goldens their numbers). A probe on a new
+//     connection is answered a connection set-up after its intended start,
+//     and the midpoint of intended starts would be early by that much;
+//   - otherwise (a timeout hangs from its start, when it was answered says
+//     nothing) between their intended starts.
+//
+// The stream's own ends are the first row's intended start and one
+// interval after the last row's.
 func (s *stream) edge(j int) int64 {
 	switch {
 	case j <= 0:
@@ -179,7 +202,43 @@ func (s *stream) edge(j int) int64 {
 		return s.rows[len(s.rows)-1].intended + s.interval
 	}
 	a, b := s.rows[j-1].intended, s.rows[j].intended
+	if s.answeredEdge(j) {
+		x, y := s.rows[j-1].answeredAt(), s.rows[j].answeredAt()
+		return min(max(x+(y-x)/2, a), b)
+	}
 	return a + (b-a)/2
+}
+
+// answeredEdge reports whether the edge before row j lies between a
+// success (ok or slow) and a failure the server answered (see edge).
+func (s *stream) answeredEdge(j int) bool {
+	if !s.answers {
+		return false
+	}
+	p, q := s.states[j-1], s.states[j]
+	fast := func(st uint8) bool { return st == stOK || st == stSlow }
+	answered := func(st uint8, x *row) bool {
+		if x.outcome != outError {
+			return false
+		}
+		if c := className(x.class); c == store.ClassConnectTimeout || c == store.ClassQueryTimeout {
+			return false // an import's timeout recorded as an error
+		}
+		return st == stReadOnly || st == stError || st == stUnavailable
+	}
+	return fast(p) && answered(q, &s.rows[j]) || answered(p, &s.rows[j-1]) && fast(q)
+}
+
+// answeredAt is when a probe's answer arrived: Observed (a success), else
+// End, else its intended start.
+func (x *row) answeredAt() int64 {
+	switch {
+	case x.observed != 0:
+		return x.observed
+	case x.end != 0:
+		return x.end
+	}
+	return x.intended
 }
 
 // segment cuts the stream into maximal intervals of one state, and into
@@ -189,6 +248,7 @@ func (s *stream) segment(syms *symtab) {
 	s.segs = s.segs[:0]
 	s.spans = s.spans[:0]
 	var classes [32]int64
+	var scratch []int64
 	for i := 0; i < len(s.rows); {
 		st := s.states[i]
 		j := i
@@ -205,6 +265,7 @@ func (s *stream) segment(syms *symtab) {
 			FirstLatencyNS: inFlight(&s.rows[i]),
 			LastSeq:        s.rows[j-1].seq,
 		}
+		seg.MedianLatencyNS, scratch = medianLatency(s.rows[i:j], scratch)
 		if !succeeded(st) {
 			best := mostFrequent(classes[:])
 			if best > 0 {
@@ -296,6 +357,25 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 		out = append(out, span{start: a, end: b, sev: best, cause: cause})
 	}
 	return out
+}
+
+// medianLatency is the median latency of the rows (of their probes that
+// were sent: a skipped probe has none), taken over up to 1,001 evenly
+// spread rows; 0 when none was sent. buf is scratch space, returned for
+// reuse.
+func medianLatency(rows []row, buf []int64) (int64, []int64) {
+	stride := max(1, len(rows)/1000)
+	buf = buf[:0]
+	for k := 0; k < len(rows); k += stride {
+		if rows[k].outcome != outSkipped {
+			buf = append(buf, rows[k].latency)
+		}
+	}
+	if len(buf) == 0 {
+		return 0, buf
+	}
+	slices.Sort(buf)
+	return buf[len(buf)/2], buf
 }
 
 // mostFrequent returns the index ≥ 1 with the highest count (the lowest

@@ -223,3 +223,35 @@ func compare(info MetricInfo, base, g Group, mi int, a, b *benchmath.Sample) Com
 	}
 	return cmp
 }
+
+// MinP is the smallest p-value the two-sided Mann-Whitney U test can give
+// samples of the comparison's sizes, 2 / C(N1+N2, N1) (the samples fully
+// apart, no ties; benchmath's uTestMinP for equal sizes): when it is above
+// Alpha no data could make the comparison significant.
+func (c *Comparison) MinP() float64 {
+	if c.N1 == 0 || c.N2 == 0 {
+		return 1
+	}
+	// C(n1+n2, n1) as a float, multiplied out
+	comb := 1.0
+	for i := 1; i <= c.N1; i++ {
+		comb = comb * float64(c.N2+i) / float64(i)
+	}
+	return min(1, 2/comb)
+}
+
+// CanBeSignificant reports whether samples of the comparison's sizes can
+// ever differ significantly at its Alpha.
+func (c *Comparison) CanBeSignificant() bool { return c.MinP() <= c.Alpha }
+
+// RunsToCompare is the fewest runs per side with which the comparison's
+// test can reach its Alpha (4 at 0.05).
+func (c *Comparison) RunsToCompare() int {
+	for n := 1; n < 1000; n++ {
+		x := Comparison{N1: n, N2: n, Alpha: c.Alpha}
+		if x.CanBeSignificant() {
+			return n
+		}
+	}
+	return 1000
+}

@@ -165,3 +165,23 @@ func TestHistQuantiles(t *testing.T) {
 		t.Errorf("small values are exact: median %d", small.quantile(0.5))
 	}
 }
+
+// TestMinP: the smallest two-sided U-test p for given sample sizes, as
+// benchmath tabulates it for equal sizes.
+func TestMinP(t *testing.T) {
+	for _, c := range []struct {
+		n1, n2 int
+		want   float64
+	}{{1, 1, 1}, {2, 2, 1.0 / 3}, {3, 3, 0.1}, {4, 4, 2.0 / 70}, {1, 5, 2.0 / 6}, {0, 3, 1}} {
+		cmp := Comparison{N1: c.n1, N2: c.n2, Alpha: 0.05}
+		if got := cmp.MinP(); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("MinP(%d, %d) = %v, want %v", c.n1, c.n2, got, c.want)
+		}
+	}
+	if n := (&Comparison{Alpha: 0.05}).RunsToCompare(); n != 4 {
+		t.Errorf("RunsToCompare at 0.05 = %d, want 4", n)
+	}
+	if (&Comparison{N1: 3, N2: 3, Alpha: 0.05}).CanBeSignificant() || !(&Comparison{N1: 4, N2: 4, Alpha: 0.05}).CanBeSignificant() {
+		t.Error("3+3 runs can never be significant at 0.05, 4+4 can")
+	}
+}

@@ -20,6 +20,11 @@
 // # Scenarios
 //
 // A scenario is a steady lead-in, a list of timed steps and a steady tail.
+// "lab run" waits a random fraction of the probe interval beyond the
+// lead-in (recorded as lead_in_offset in the scenario event's attributes),
+// so the first step lands anywhere between two probe slots, not on one:
+// boundary errors measured with --truth then average out as they would in
+// the field instead of repeating the lab's alignment.
 // Built in (scenario.go, "switchwatch lab list" prints their parameters):
 // aurora (a Blue/Green switchover: blue read-only, endpoint silent, green
 // serves read-only until it has caught up and is promoted), crash (SIGKILL

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -206,10 +207,13 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		}
 	}()
 
-	if err := sleepOrDone(ctx, opts.Scenario.LeadIn, rec.done); err != nil {
+	probeCfg := cfg
+	probeCfg.Defaults()
+	off := gridOffset(probeCfg.Interval, rand.Float64)
+	if err := sleepOrDone(ctx, opts.Scenario.LeadIn+off, rec.done); err != nil {
 		return res, err
 	}
-	if err := RunScenario(ctx, rig, opts.Scenario, events); err != nil {
+	if err := runScenario(ctx, rig, opts.Scenario, events, map[string]string{AttrLeadInOffset: off.String()}); err != nil {
 		return res, err
 	}
 	if err := sleepOrDone(ctx, opts.Scenario.Tail, rec.done); err != nil {
@@ -230,6 +234,26 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		res.Verify = v
 	}
 	return res, nil
+}
+
+// AttrLeadInOffset is the scenario event's attribute that holds the part of
+// an interval the lab waited beyond the scenario's lead-in (gridOffset).
+const AttrLeadInOffset = "lead_in_offset"
+
+// gridOffset is a random fraction of the probe interval, in [0, interval),
+// that the lab waits beyond the lead-in before the first step. The lead-in
+// is a whole number of intervals after the recorder's start, so without it
+// every first step lands on a probe slot and the changes it causes sit at
+// the same place between two probes run after run: the boundary estimates
+// (midpoints between the last probe of the old state and the first of the
+// new) would all err the same way instead of averaging out, and a
+// measurement of their bias would measure the lab instead. rnd returns a
+// number in [0, 1).
+func gridOffset(interval time.Duration, rnd func() float64) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	return min(time.Duration(rnd()*float64(interval)), interval-1)
 }
 
 // recorder is record.Run in its own goroutine.

@@ -150,6 +150,12 @@ type executor struct {
 // event spanning all steps. It stops at the first failing step or when
 // ctx ends; windows still open are ended and logged either way.
 func RunScenario(ctx context.Context, rig *Rig, sc *Scenario, sink EventSink) error {
+	return runScenario(ctx, rig, sc, sink, nil)
+}
+
+// runScenario is RunScenario with extra attributes for the scenario event
+// (the lab's own, beside the scenario's parameters).
+func runScenario(ctx context.Context, rig *Rig, sc *Scenario, sink EventSink, extra map[string]string) error {
 	x := &executor{rig: rig, sink: sink, open: map[string]*store.Event{}, prev: map[string]string{}}
 	start := time.Now()
 	err := x.steps(ctx, sc)
@@ -159,6 +165,9 @@ func RunScenario(ctx context.Context, rig *Rig, sc *Scenario, sink EventSink) er
 	}
 	attrs := map[string]string{}
 	for k, v := range sc.Params {
+		attrs[k] = v
+	}
+	for k, v := range extra {
 		attrs[k] = v
 	}
 	msg := "scenario " + sc.Name

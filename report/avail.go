@@ -30,7 +30,15 @@ type Timeline struct {
 	// stream of the kind stalled (succeeded above its stall threshold), the
 	// requests answered but not in time. It may overlap Fail.
 	Stall []interval
+	// Cost is what one attempt costs in the failing set: sorted, disjoint
+	// intervals covering Fail, each with the latency NS of a failed attempt
+	// there (the largest median latency of the failing segments over it).
+	// Nil: every failed attempt costs nothing.
+	Cost []costInterval
 }
+
+// costInterval is [A, B) with the latency NS of an attempt in it.
+type costInterval struct{ A, B, NS int64 }
 
 // failingState reports whether a probe state fails a request; skipped
 // probes carry on the state before them and are handled by the caller.
@@ -43,6 +51,7 @@ func failingState(s analyze.State) bool {
 // has no such stream.
 func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 	var all, stalled []interval
+	var costs []costInterval
 	tl.Start, tl.End = math.MaxInt64, math.MinInt64
 	for i := range r.Streams {
 		s := &r.Streams[i]
@@ -51,16 +60,19 @@ func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 		}
 		ok = true
 		prev := true // a skipped probe at the very start counts as unavailable
+		var prevCost int64
 		for _, seg := range s.Segments {
 			f := failingState(seg.State)
+			c := seg.MedianLatencyNS
 			if seg.State == analyze.StateSkipped {
-				f = prev
+				f, c = prev, prevCost // skipped probes were not sent
 			}
-			prev = f
+			prev, prevCost = f, c
 			a, b := seg.Start.UnixNano(), seg.End.UnixNano()
 			tl.Start, tl.End = min(tl.Start, a), max(tl.End, b)
 			if f {
 				all = append(all, interval{a, b})
+				costs = append(costs, costInterval{a, b, c})
 			}
 			if seg.State == analyze.StateStalled {
 				stalled = append(stalled, interval{a, b})
@@ -72,6 +84,7 @@ func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 	}
 	tl.Fail = union(all)
 	tl.Stall = union(stalled)
+	tl.Cost = costUnion(costs)
 	if n := len(tl.Fail); n > 0 && tl.Fail[n-1].B >= tl.End {
 		tl.FailingAtEnd = true
 	}
@@ -96,6 +109,51 @@ func union(iv []interval) []interval {
 			continue
 		}
 		out = append(out, x)
+	}
+	return out
+}
+
+// costUnion merges intervals with costs into sorted, disjoint ones covering
+// their union, each with the largest cost of the intervals over it: where
+// streams of one kind overlap in failing, a request is taken to pay the
+// dearest attempt, as it is taken to fail when any of them fails.
+func costUnion(iv []costInterval) []costInterval {
+	var cuts []int64
+	for _, x := range iv {
+		if x.A < x.B {
+			cuts = append(cuts, x.A, x.B)
+		}
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	if len(cuts) < 2 {
+		return nil
+	}
+	// piece k is [cuts[k], cuts[k+1]); -1: not covered
+	best := make([]int64, len(cuts)-1)
+	for k := range best {
+		best[k] = -1
+	}
+	for _, x := range iv {
+		if x.A >= x.B {
+			continue
+		}
+		k, _ := slices.BinarySearch(cuts, x.A)
+		for ; k < len(best) && cuts[k] < x.B; k++ {
+			best[k] = max(best[k], x.NS)
+		}
+	}
+	var out []costInterval
+	for k, c := range best {
+		if c < 0 {
+			continue
+		}
+		a, b := cuts[k], cuts[k+1]
+		if n := len(out); n > 0 && out[n-1].B == a && out[n-1].NS == c {
+			out[n-1].B = b
+			continue
+		}
+		out = append(out, costInterval{a, b, c})
 	}
 	return out
 }
@@ -160,6 +218,21 @@ func (tl *Timeline) failing() []interval {
 		f[len(f)-1].B = forever
 	}
 	return f
+}
+
+// cost is Cost extended past End when the run ended failing; a timeline
+// without Cost (built by hand) costs nothing per attempt.
+func (tl *Timeline) cost() []costInterval {
+	c := slices.Clone(tl.Cost)
+	if c == nil {
+		for _, f := range tl.Fail {
+			c = append(c, costInterval{f.A, f.B, 0})
+		}
+	}
+	if tl.FailingAtEnd && len(c) > 0 {
+		c[len(c)-1].B = forever
+	}
+	return c
 }
 
 // Downtime is the length of the failing set inside the run.

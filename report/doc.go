@@ -77,18 +77,24 @@
 //   - an attempt at time t fails exactly when the timeline is failing at t
 //     (any write stream failing for writes, any read stream for reads);
 //     after the end of the run the timeline keeps its last state;
-//   - a failed attempt fails at once (no time is spent in it; a client
-//     whose failures take a timeout should add it to the retry delay), and
-//     the next attempt starts after the policy's delay;
+//   - a failed attempt takes what the recorded probes took where it
+//     landed: the median latency of the failing segment (analyze's
+//     Segment.MedianLatencyNS; where several streams of the kind fail at
+//     once, the largest), so an attempt in a window of connect timeouts
+//     costs the timeout and one in a read-only window a round trip; the
+//     next attempt starts that long plus the policy's delay later;
 //   - a request fails when every attempt fails; its added latency is the
-//     sum of the delays before its successful attempt;
+//     time from its arrival to the start of its successful attempt (the
+//     failed attempts' latencies and the delays between them);
 //   - attempts of different requests are independent (no extra load, no
 //     circuit breaker, no connection-pool effects).
 //
 // The expected number of failed requests of a run is then R times the
 // length of the set of arrival times whose every attempt fails, computed
-// exactly by intersecting the failing set with copies of itself shifted by
-// the attempt offsets. Every boundary is known to ± half a probe interval
+// exactly: the arrival times still failing are kept as stretches, each
+// with the offset of its next attempt, and each retry intersects them with
+// the failing set shifted by that offset (a stretch that meets failing
+// windows of different costs splits into stretches of different offsets). Every boundary is known to ± half a probe interval
 // (a window to ± one), so these numbers are too.
 //
 // This package must not import pgx or talk to a database; it reads run

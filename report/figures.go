@@ -121,7 +121,7 @@ func phaseBands(r *RunView, t0 int64) *Bands {
 func eventLines(r *RunView, t0 int64) *VLines {
 	v := &VLines{}
 	for _, e := range r.Metrics.Events {
-		v.Lines = append(v.Lines, VLine{X: secs(e.Time.UnixNano(), t0), Label: shorten(e.Name, 32), Color: okabeBlack})
+		v.Lines = append(v.Lines, VLine{X: secs(e.Time.UnixNano(), t0), Label: shorten(e.Called(), 32), Color: okabeBlack})
 	}
 	if t := r.Metrics.ServerChange; t != nil {
 		v.Lines = append(v.Lines, VLine{X: secs(t.UnixNano(), t0), Label: "server changed", Color: color.Gray{0x55}, Dashes: []vg.Length{4, 3}})

@@ -102,9 +102,21 @@ func (rep *Report) writeHeader(b *mdWriter) {
 	b.p("\n")
 }
 
-// secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group.
+// secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group, the
+// value alone ("3.2 s ± 0.1 s") for a group of one run.
 func secStat(st *analyze.Stats) string {
+	if st.N == 1 {
+		return oneValue(st)
+	}
 	return fmt.Sprintf("%s (p95 %s)", statVal(st, st.Median), statVal(st, st.P95))
+}
+
+// medianOf is "a median of " before secStat, "" for one run.
+func medianOf(st *analyze.Stats) string {
+	if st.N == 1 {
+		return ""
+	}
+	return "a median of "
 }
 
 func (rep *Report) writeExpect(b *mdWriter) {
@@ -124,6 +136,9 @@ func (rep *Report) headline(g *GroupView) string {
 	lead := fmt.Sprintf("**%s** (%d %s): ", name, len(g.Runs), plural(len(g.Runs), "run", "runs"))
 	if st := g.Stat("write_downtime"); st != nil {
 		w := fmt.Sprintf("writes were unavailable for a median of %s (p95 %s, n = %d)", statVal(st, st.Median), statVal(st, st.P95), st.N)
+		if st.N == 1 {
+			w = "writes were unavailable for " + oneValue(st)
+		}
 		if st.Max == 0 {
 			w = "writes never failed"
 		}
@@ -166,9 +181,14 @@ func (rep *Report) headline(g *GroupView) string {
 			}
 		}
 	}
-	if notRec == 0 {
-		s += fmt.Sprintf(" Every run recovered")
-	} else {
+	switch {
+	case notRec == 0 && len(g.Runs) == 1:
+		s += " The run recovered"
+	case notRec == 0:
+		s += " Every run recovered"
+	case len(g.Runs) == 1:
+		s += " **The run did not recover** by the end of the recording"
+	default:
 		s += fmt.Sprintf(" **%d of %d runs did not recover** by the end of the recording", notRec, len(g.Runs))
 	}
 	if flapping > 0 {
@@ -216,12 +236,23 @@ func groupStallClause(g *GroupView, kind string) string {
 		}
 		threshold = t
 	}
-	return stallClause("a median of "+secStat(waited), threshold, "a median of "+secStat(stall), true)
+	return stallClause(medianOf(waited)+secStat(waited), threshold, medianOf(stall)+secStat(stall), true)
 }
 
 // capacitySentence turns the capacity numbers into the sizing answer.
 func (rep *Report) capacitySentence(c *Capacity) string {
 	rate := fmtCount(rep.Opt.Rate)
+	if c.N == 1 {
+		s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover", rate, c.Kind, fmtCount(c.Failed.Median), c.Kind)
+		if c.Stalled != nil && c.Stalled.Max > 0 {
+			s += fmt.Sprintf(" and %s more that wait longer than the stall threshold", fmtCount(c.Stalled.Median))
+		}
+		if rep.Opt.Retry != nil && c.FailedRetry != nil {
+			s += fmt.Sprintf("; with %s, expect %s failed %ss and up to %s extra latency",
+				rep.Opt.Retry, fmtCount(c.FailedRetry.Median), c.Kind, fmtSec(c.Added.Max, rep.minInterval()))
+		}
+		return s + "."
+	}
 	s := fmt.Sprintf("At %s %ss/s, expect %s failed %ss per switchover (median; p95 %s)",
 		rate, c.Kind, fmtCount(c.Failed.Median), c.Kind, fmtCount(c.Failed.P95))
 	if c.Stalled != nil && c.Stalled.Max > 0 {
@@ -300,7 +331,10 @@ func (rep *Report) writeStats(b *mdWriter) {
 			b.p("### %s\n\n", Escape(g.Key))
 		}
 		t, notes := statsTable(g.Group)
-		t.only("metric", "n", "median", "95% CI of median", "min", "p95", "max").writeMarkdown(&b.Builder)
+		if len(g.Runs) > 1 {
+			t = t.only("metric", "n", "median", "95% CI of median", "min", "p95", "max")
+		}
+		t.writeMarkdown(&b.Builder)
 		b.p("\n")
 		for _, n := range notes {
 			b.p("\"?\": %s.\n\n", Escape(n.text))
@@ -314,6 +348,12 @@ func (rep *Report) writeComparisons(b *mdWriter) {
 		return
 	}
 	b.p("## Comparison with %s\n\n", Escape(cs[0].Baseline))
+	for _, c := range tooFewToCompare(rep.Sum) {
+		b.p("%s.\n\n", tooFewLine(c, Escape))
+	}
+	if !hasComparable(rep.Sum) {
+		return
+	}
 	b.p("Difference of medians, in benchstat's manner: `~` means no significant difference (Mann-Whitney U test, α = %.2f); p and the sample sizes are shown beside each.\n\n", cs[0].Alpha)
 	t, notes := comparisonTable(rep.Sum)
 	t.writeMarkdown(&b.Builder)
@@ -414,7 +454,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			}
 			facts = append(facts, "labels: "+strings.Join(pairs, ", "))
 		}
-		facts = append(facts, fmt.Sprintf("%s probes in %d streams, interval %s", fmtCount(float64(r.Rows)), len(r.Streams), fmtDuration(time.Duration(r.IntervalNS))))
+		facts = append(facts, fmt.Sprintf("%s %s in %s, interval %s", fmtCount(float64(r.Rows)), plural(int(min(r.Rows, 2)), "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS))))
 		for _, f := range facts {
 			b.p("- %s\n", f)
 		}
@@ -461,8 +501,11 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			b.p("- phases are timed by the probes' intended starts; changes by when a probe saw them (observed) unless marked intended\n")
 		}
 		for _, e := range r.Metrics.Events {
-			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Name), Escape(e.Source), fmtClock(e.Time))
-			if e.ToFirstError != nil {
+			line := fmt.Sprintf("- event %s (%s) at %s", Escape(e.Called()), Escape(e.Source), fmtClock(e.Time))
+			switch {
+			case e.OutageSince != nil:
+				line += "; outage already under way since " + fmtClock(*e.OutageSince)
+			case e.ToFirstError != nil:
 				line += "; first failure " + fmtDur(*e.ToFirstError) + " after it"
 			}
 			if e.ToRecovery != nil {
@@ -510,7 +553,7 @@ func (rep *Report) writeLostWrites(b *mdWriter) {
 		b.p("No run has a lost-write check (verify.json): nothing is known about lost writes.\n\n")
 		return
 	}
-	b.p("A lost write was acknowledged to the client but is missing afterwards; a committed-although-failed write was reported to the client as failed but committed anyway (a client that retries it writes it twice). %d of %d runs were checked.\n\n", len(checked), len(rep.Runs))
+	b.p("A lost write was acknowledged to the client but is missing afterwards; a committed-although-failed write was reported to the client as failed but committed anyway (a client that retries it writes it twice). %d of %s checked.\n\n", len(checked), Count(int64(len(rep.Runs)), "run was", "runs were"))
 	var bad []*RunView
 	for _, r := range checked {
 		lw := r.Metrics.LostWrites
@@ -583,7 +626,7 @@ func (rep *Report) writeWarnings(b *mdWriter) {
 	}
 	for i, x := range rep.Sum.Input.Excluded {
 		if i == maxExcludedListed {
-			ws = append(ws, fmt.Sprintf("… and %d more runs excluded", len(rep.Sum.Input.Excluded)-i))
+			ws = append(ws, fmt.Sprintf("… and %s more excluded", Count(int64(len(rep.Sum.Input.Excluded)-i), "run", "runs")))
 			break
 		}
 		ws = append(ws, fmt.Sprintf("excluded run %s (%s): %s", Escape(x.RunID), Escape(x.Path), Escape(x.Reason)))
@@ -632,7 +675,7 @@ func (rep *Report) writeMethod(b *mdWriter) {
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
 - **Typical switchover.** Every run is aligned at the start of its first outage; each curve is, at each moment, the share of the group's runs (of those recorded at that moment) in which that kind of request would succeed.
 `)
-	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt is assumed to fail at once and is retried after the policy's delay; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the sum of the delays before the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also spend time in failed attempts (timeouts), add load when they retry, and may share connections: add the timeout to the delay to approximate the first.\n")
+	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt takes as long as the recorded probes typically took where it landed (the median latency of that failing window: a connect timeout costs its timeout, a read-only error a round trip; where several streams fail at once, the largest), and the next attempt starts that long plus the policy's delay later; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the time from its arrival to the start of the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also add load when they retry and may share connections; the replay models neither.\n")
 	b.p("\n")
 }
 

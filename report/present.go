@@ -37,6 +37,9 @@ func addNote(ns []note, w, metric string) []note {
 // statsTable is a group's statistics, one row per metric with runs, and
 // the warnings of its "?" cells.
 func statsTable(g *analyze.Group) (*table, []note) {
+	if len(g.Runs) == 1 {
+		return oneRunTable(g), nil
+	}
 	t := &table{cols: []column{{name: "metric", data: true}, {name: "n", right: true}, {name: "median", right: true},
 		{name: "95% CI of median", right: true}, {name: "min", right: true}, {name: "mean", right: true},
 		{name: "p95", right: true}, {name: "max", right: true}, {name: "stddev", right: true}}}
@@ -59,6 +62,26 @@ func statsTable(g *analyze.Group) (*table, []note) {
 	return t, notes
 }
 
+// oneRunTable is the statistics of a group of one run: its values, each ±
+// its resolution; medians, percentiles and n would only repeat them.
+func oneRunTable(g *analyze.Group) *table {
+	t := &table{cols: []column{{name: "metric", data: true}, {name: "value", right: true}}}
+	for i := range g.Stats {
+		if st := &g.Stats[i]; st.N > 0 {
+			t.add(st.Metric, oneValue(st))
+		}
+	}
+	return t
+}
+
+// oneValue is the value of a metric of one run, "3.2 s ± 0.1 s".
+func oneValue(st *analyze.Stats) string {
+	if st.Unit == analyze.UnitNS && st.ResolutionNS > 0 {
+		return fmtDurPM(analyze.Duration{NS: int64(st.Median), ResolutionNS: st.ResolutionNS})
+	}
+	return statVal(st, st.Median)
+}
+
 // comparisonTable is every comparison with the baseline, in benchstat's
 // manner: the difference of medians, "~" when it is not significant.
 func comparisonTable(s *analyze.Summary) (*table, []note) {
@@ -71,10 +94,11 @@ func comparisonTable(s *analyze.Summary) (*table, []note) {
 		}
 	}
 	var notes []note
-	for _, c := range s.Comparisons {
+	for i := range s.Comparisons {
+		c := &s.Comparisons[i]
 		a, b := stats[[2]string{c.Baseline, c.Metric}], stats[[2]string{c.Group, c.Metric}]
-		if a == nil || b == nil {
-			continue
+		if a == nil || b == nil || !c.CanBeSignificant() {
+			continue // hopeless ones are said once per group (tooFewToCompare)
 		}
 		delta := "~"
 		switch {
@@ -94,6 +118,51 @@ func comparisonTable(s *analyze.Summary) (*table, []note) {
 	return t, notes
 }
 
+// tooFewToCompare lists, once per group compared, the comparisons with the
+// baseline that could never be significant: either side has too few runs
+// for the Mann-Whitney U test to reach alpha whatever the numbers
+// (benchstat's "need >= 4 samples"). Groups with some comparisons that can
+// be significant are left to the table.
+func tooFewToCompare(s *analyze.Summary) []*analyze.Comparison {
+	hopeless := map[string]*analyze.Comparison{}
+	var order []string
+	testable := map[string]bool{}
+	for i := range s.Comparisons {
+		c := &s.Comparisons[i]
+		if c.CanBeSignificant() {
+			testable[c.Group] = true
+			continue
+		}
+		if hopeless[c.Group] == nil {
+			hopeless[c.Group] = c
+			order = append(order, c.Group)
+		}
+	}
+	var out []*analyze.Comparison
+	for _, g := range order {
+		if !testable[g] {
+			out = append(out, hopeless[g])
+		}
+	}
+	return out
+}
+
+// tooFewLine says it of one group, its names passed through esc.
+func tooFewLine(c *analyze.Comparison, esc func(string) string) string {
+	return fmt.Sprintf("%s (%d %s) against %s (%d %s): too few runs for the Mann-Whitney U test to call any difference significant at alpha %.2f (the smallest p it can give is %.2f); record at least %d runs of each to compare",
+		esc(c.Group), c.N2, plural(c.N2, "run", "runs"), esc(c.Baseline), c.N1, plural(c.N1, "run", "runs"), c.Alpha, c.MinP(), c.RunsToCompare())
+}
+
+// hasComparable reports whether some comparison can be significant.
+func hasComparable(s *analyze.Summary) bool {
+	for i := range s.Comparisons {
+		if s.Comparisons[i].CanBeSignificant() {
+			return true
+		}
+	}
+	return false
+}
+
 // errorSummary is the mean signed and the largest boundary error of the
 // expected edges that probes date to ± half their gap (Accuracy.ErrorEdges).
 func errorSummary(a *analyze.Accuracy) string {
@@ -105,7 +174,7 @@ func errorSummary(a *analyze.Accuracy) string {
 }
 
 // resolutionSentence says what every duration is known to.
-const resolutionSentence = "Boundaries lie midway between the intended starts of the probes either side of them (each ± half a probe interval), " +
+const resolutionSentence = "Boundaries lie midway between the probes either side of them (their intended starts; their answers, where a success meets a failure the server answered and the probes say when they saw it), each ± half a probe interval, " +
 	"so every duration carries ± its resolution (one probe interval per pair of boundaries)."
 
 // accuracyTable lists detected boundaries against ground-truth events.

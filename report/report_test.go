@@ -203,6 +203,9 @@ func TestHostileLabels(t *testing.T) {
 	// An error message and a skipped file as hostile as the labels.
 	sum.Runs[0].Streams[0].Segments[0].Error = "boom | <b>bold</b>\n- list"
 	sum.Input.Skipped = append(sum.Input.Skipped, analyze.SkippedFile{Path: "x|y\n## z", Reason: "<br> bad [x](y)", Rows: -1})
+	// A user's label, shown as written (escaped), not as its machine name.
+	sum.Runs[0].Metrics.Events = append(sum.Runs[0].Metrics.Events, analyze.EventOffset{Name: "pg_ctl_stop_m_fast", Label: "pg_ctl stop -m fast <b>now</b>",
+		Source: "user", Time: sum.Runs[0].Start.Add(time.Second)})
 	sum.Accuracy = &analyze.Accuracy{Total: 2, Within: 1, Boundaries: []analyze.BoundaryError{
 		{RunID: sum.Runs[0].RunID, Event: "ok", Edge: "start", ErrorNS: 50e6, ResolutionNS: 100e6, Within: true, Expected: true},
 		{RunID: sum.Runs[0].RunID, Event: "e|<b>x</b>", Edge: "end", ErrorNS: -360e6, ResolutionNS: 100e6, Expected: true},
@@ -214,6 +217,14 @@ func TestHostileLabels(t *testing.T) {
 	}
 	md := string(markdown(t, rep))
 	checkGolden(t, "hostile.golden.md", []byte(md))
+	// Groups of one run: their values, no medians, and no table of "~".
+	if !strings.Contains(md, "writes were unavailable for 4.9 s ± 0.1 s;") || strings.Contains(md, "n = 1") || strings.Contains(md, "| ~ |") ||
+		!strings.Contains(md, "too few runs for the Mann-Whitney U test") {
+		t.Error("a group of one run is shown with medians, or its comparison as a table")
+	}
+	if !strings.Contains(md, Escape("pg_ctl stop -m fast <b>now</b>")) || strings.Contains(md, Escape("pg_ctl_stop_m_fast")) {
+		t.Error("the user's event label is not shown as written")
+	}
 	if !strings.Contains(md, "1 of 2 event edges") || !strings.Contains(md, "| -360 ms | 100 ms |") || strings.Contains(md, "reference-only") {
 		t.Error("the accuracy section is missing or wrong")
 	}

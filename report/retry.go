@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,23 +86,15 @@ func ParseRetry(s string) (*RetryPolicy, error) {
 // String says the policy in words.
 func (p *RetryPolicy) String() string { return p.desc }
 
-// offsets are the start of every attempt after the request's arrival: 0,
-// then the running sum of the delays.
-func (p *RetryPolicy) offsets() []int64 {
-	off := []int64{0}
-	var at int64
-	if p != nil {
-		for _, d := range p.Delays {
-			at += int64(d)
-			off = append(off, at)
-		}
-	}
-	return off
-}
-
 // Replay is the outcome of replaying one run's timeline against a retry
 // policy, in lengths of arrival time (ns): multiply by a rate to get
 // requests.
+//
+// A request arriving at t makes its first attempt at t. An attempt in the
+// failing set fails after the typical latency of the probes that failed
+// there (Timeline.Cost: a connect timeout costs its timeout, a read-only
+// error a round trip); the next attempt starts that long plus the policy's
+// delay later. The first attempt outside the failing set succeeds.
 type Replay struct {
 	// Failing is the arrival time whose first attempt fails (the downtime).
 	Failing int64
@@ -109,8 +103,10 @@ type Replay struct {
 	Stalled int64
 	// Failed is the arrival time whose every attempt fails.
 	Failed int64
-	// Delayed[k] is the arrival time whose first success is attempt k+1
-	// (after k+1 retries), added latency AddedNS[k].
+	// Delayed[i] is the arrival time whose first attempt failed and whose
+	// first success started AddedNS[i] after the arrival (the failed
+	// attempts' latencies and the delays between them), in increasing
+	// AddedNS.
 	Delayed []int64
 	AddedNS []int64
 }
@@ -147,23 +143,77 @@ func (r *Replay) AddedQuantile(q float64) int64 {
 	return r.MaxAddedNS()
 }
 
+// pending is a stretch of arrival times [A, B) whose attempts so far all
+// failed; the next one starts at t+Off.
+type pending struct{ A, B, Off int64 }
+
 // ReplayTimeline replays a timeline against a policy (nil: no retries).
 // Requests arrive uniformly in [Start, End) of the timeline.
 func ReplayTimeline(tl *Timeline, p *RetryPolicy) Replay {
-	f := tl.failing()
-	off := p.offsets()
-	rp := Replay{Failing: measure(f, tl.Start, tl.End), Stalled: tl.StallTime()}
-	cur := f // arrival times whose attempts so far all failed
-	prev := rp.Failing
-	for k := 1; k < len(off); k++ {
-		cur = intersect(cur, shift(f, off[k]))
-		m := measure(cur, tl.Start, tl.End)
-		rp.Delayed = append(rp.Delayed, prev-m)
-		rp.AddedNS = append(rp.AddedNS, off[k])
-		prev = m
+	cost := tl.cost()
+	rp := Replay{Failing: tl.Downtime(), Stalled: tl.StallTime()}
+	var cur []pending
+	for _, c := range cost {
+		if a, b := max(c.A, tl.Start), min(c.B, tl.End); a < b {
+			cur = append(cur, pending{a, b, c.NS})
+		}
 	}
-	rp.Failed = prev
+	added := map[int64]int64{}
+	var delays []time.Duration
+	if p != nil {
+		delays = p.Delays
+	}
+	for _, d := range delays {
+		var next []pending
+		for _, q := range cur {
+			q.Off += int64(d)
+			// the attempts at [q.A+Off, q.B+Off) fail where they meet the
+			// failing set and succeed elsewhere
+			succeeded := q.B - q.A
+			for _, c := range overlapping(cost, q.A+q.Off, q.B+q.Off) {
+				a, b := max(q.A, c.A-q.Off), min(q.B, c.B-q.Off)
+				if a >= b {
+					continue
+				}
+				succeeded -= b - a
+				off := q.Off + c.NS
+				if n := len(next); n > 0 && next[n-1].B == a && next[n-1].Off == off {
+					next[n-1].B = b
+				} else {
+					next = append(next, pending{a, b, off})
+				}
+			}
+			if succeeded > 0 {
+				added[q.Off] += succeeded
+			}
+		}
+		cur = next
+	}
+	for _, q := range cur {
+		rp.Failed += q.B - q.A
+	}
+	for _, off := range slices.Sorted(maps.Keys(added)) {
+		rp.Delayed = append(rp.Delayed, added[off])
+		rp.AddedNS = append(rp.AddedNS, off)
+	}
 	return rp
+}
+
+// overlapping returns the intervals of the sorted, disjoint list x that
+// meet [a, b).
+func overlapping(x []costInterval, a, b int64) []costInterval {
+	i, _ := slices.BinarySearchFunc(x, a, func(v costInterval, t int64) int { return cmpInt(v.B, t+1) })
+	j := i
+	for j < len(x) && x[j].A < b {
+		j++
+	}
+	return x[i:j]
+}
+
+// Count says n of a thing with the noun in the right number: "1 run",
+// "3 runs".
+func Count(n int64, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(int(min(n, 2)), one, many))
 }
 
 func plural(n int, one, many string) string {

@@ -80,10 +80,15 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 	}
 	if len(s.Comparisons) > 0 {
 		fmt.Fprintf(b, "\ncompared with %s (difference of medians; ~ = not significant at alpha %.2f, Mann-Whitney U)\n", s.Comparisons[0].Baseline, s.Comparisons[0].Alpha)
-		t, notes := comparisonTable(s)
-		t.writeText(b, "")
-		for _, n := range notes {
-			fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
+		for _, c := range tooFewToCompare(s) {
+			fmt.Fprintf(b, "  %s\n", tooFewLine(c, func(s string) string { return s }))
+		}
+		if hasComparable(s) {
+			t, notes := comparisonTable(s)
+			t.writeText(b, "")
+			for _, n := range notes {
+				fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
+			}
 		}
 	}
 	writeTextProfiles(b, s)
@@ -102,9 +107,9 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	if len(r.Labels) > 0 {
 		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
 	}
-	fmt.Fprintf(b, "\n  %d probes in %d streams, interval %s (%s)", r.Rows, len(r.Streams), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
 	if r.Duplicates > 0 {
-		fmt.Fprintf(b, ", %d duplicate rows dropped", r.Duplicates)
+		fmt.Fprintf(b, ", %s dropped", Count(r.Duplicates, "duplicate row", "duplicate rows"))
 	}
 	b.WriteString("\n")
 	for _, w := range r.Warnings {
@@ -178,12 +183,18 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 		fmt.Fprintf(b, "  %s\n", clockOffsetLine(o))
 	}
 	for _, e := range m.Events {
-		line := fmt.Sprintf("  event %s %s (%s)", e.Name, fmtClock(e.Time), e.Source)
-		if e.ToFirstError != nil {
-			line += ": first error +" + fmtDurPM(*e.ToFirstError)
+		line := fmt.Sprintf("  event %s %s (%s)", e.Called(), fmtClock(e.Time), e.Source)
+		sep := ": "
+		switch {
+		case e.OutageSince != nil:
+			line += sep + "outage already under way since " + fmtClock(*e.OutageSince)
+			sep = ", "
+		case e.ToFirstError != nil:
+			line += sep + "first error +" + fmtDurPM(*e.ToFirstError)
+			sep = ", "
 		}
 		if e.ToRecovery != nil {
-			line += ", recovered +" + fmtDurPM(*e.ToRecovery)
+			line += sep + "recovered +" + fmtDurPM(*e.ToRecovery)
 		}
 		if e.Trigger {
 			line += " [trigger]"

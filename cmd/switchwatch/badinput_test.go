@@ -396,7 +396,7 @@ var badInputs = []badInput{
 		name:  "recover a journal with a line over 4 MiB",
 		setup: longJournalLine,
 		args:  []string{"recover", "DIR/run=x"},
-		out:   []string{"DIR/run=x: recovered 263 rows into 1 segments (1 unreadable journal lines dropped)\n"},
+		out:   []string{"DIR/run=x: recovered 263 rows into 1 segment (1 unreadable journal line dropped)\n"},
 	},
 	// item 8: events files
 	{
@@ -420,7 +420,7 @@ var badInputs = []badInput{
 		setup:   func(t *testing.T, dir string) { writeOutageRun(t, dir, "x") },
 		files:   map[string]string{"ev.json": "\ufeff" + `{"Events": [` + awsEvent + "]}\n"},
 		args:    []string{"analyze", "--events", "DIR/ev.json", "DIR/run=x"},
-		out:     []string{"event switchover_started 10:00:05.000 (aws): first error +0.00 s ± 0.05 s"},
+		out:     []string{"event Switchover started 10:00:05.000 (aws): first error +0.00 s ± 0.05 s"},
 		numbers: with("run.events", 1),
 	},
 	{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchwatch/switchwatch/importer"
 	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/report"
 )
 
 const recoverHelp = `
@@ -52,13 +53,13 @@ func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) er
 				fmt.Fprintf(stderr, "%s: %v\n", dir, err)
 				failed++
 			case rec.Segments > 0 || rec.Closed:
-				fmt.Fprintf(stdout, "%s: recovered %d rows into %d segments (%d unreadable journal lines dropped)\n",
-					dir, rec.Rows, rec.Segments, rec.BadLines)
+				fmt.Fprintf(stdout, "%s: recovered %s into %s (%s dropped)\n",
+					dir, report.Count(int64(rec.Rows), "row", "rows"), report.Count(int64(rec.Segments), "segment", "segments"), report.Count(int64(rec.BadLines), "unreadable journal line", "unreadable journal lines"))
 			}
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("recover: %d runs could not be recovered", failed)
+		return fmt.Errorf("recover: %s", report.Count(int64(failed), "run could not be recovered", "runs could not be recovered"))
 	}
 	return nil
 }

@@ -146,7 +146,7 @@ func writeReport(ctx context.Context, dir string, sum *analyze.Summary, opts *re
 	if err := writeFileWith(path, func(w io.Writer) error { return report.WriteMarkdown(w, rep) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s and %d pictures\n", path, len(rep.Figures)*len(opts.formats))
+	fmt.Fprintf(stderr, "wrote %s and %s\n", path, report.Count(int64(len(rep.Figures)*len(opts.formats)), "picture", "pictures"))
 	return nil
 }
 

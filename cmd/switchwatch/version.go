@@ -7,7 +7,7 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-func version() string { return store.Version() }
+func version() string { return store.ReadBuild().Long() }
 
 func runVersion(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("version", "switchwatch version", "Prints the version of switchwatch.", stdout)

@@ -193,6 +193,18 @@ const (
 	EventMark = "mark"
 )
 
+// EventLabel is an event's label as its source wrote it, for people: the
+// Message of a user's annotation (a CSV label, "switchwatch mark") or of an
+// AWS event, whose Name is made from it for matching (--trigger, lab
+// truth); else the Name, which the source wrote itself (events.jsonl, the
+// lab).
+func EventLabel(e Event) string {
+	if (e.Source == SourceUser || e.Source == SourceAWS) && e.Message != "" {
+		return e.Message
+	}
+	return e.Name
+}
+
 // UserEvent is a user's annotation at t, as a CSV of annotations and
 // "switchwatch mark" give it: named after its label (lower case, words
 // joined by _), the label as given its Message.

@@ -33,10 +33,13 @@ var ErrNotEvents = errors.New("not an events file")
 //     SourceType, SourceArn and EventCategories. Each becomes an event
 //     of source "aws" named after its message (switchover_started,
 //     switchover_completed, failover_started, failover_completed, else the
-//     message in snake case), the other fields as attributes.
+//     message in snake case) for matching, its message kept as written in
+//     Message (EventLabel, what people are shown), the other fields as
+//     attributes.
 //   - CSV with a header naming the columns time and label, and optionally
 //     end (any order, any case): one event of source "user" per row,
-//     named after the label in snake case. Times are RFC 3339 with a zone
+//     named after the label in snake case for matching, the label as
+//     written in Message (EventLabel). Times are RFC 3339 with a zone
 //     ("T" or a space between date and time).
 //
 // Lines that cannot be used are returned as LineErrors naming file and line
