@@ -39,6 +39,9 @@ type Options struct {
 	Trigger string
 	// Truth adds the accuracy check of detected boundaries against events.
 	Truth bool
+	// Baseline names the client profile the others are compared with
+	// (default: the first profile of the first run that has profiles).
+	Baseline string
 	// Strict makes any skipped file, bad event line or unreadable
 	// metadata an error instead of a warning.
 	Strict bool
@@ -66,6 +69,10 @@ var ErrStrict = errors.New("input skipped in strict mode")
 // names a label that no run has (a typo would otherwise put every run in
 // one group "name=").
 var ErrUnknownLabel = errors.New("no run has the label")
+
+// ErrBaseline is wrapped by the error Analyze returns when
+// Options.Baseline names a profile that no run has.
+var ErrBaseline = errors.New("unknown baseline profile")
 
 // Analyze reads the runs found at paths (run folders, folders of runs,
 // Parquet files), analyzes each run and summarises them across runs.
@@ -117,6 +124,11 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 		return sum, err
 	}
 	sum.Groups, sum.Comparisons = groupStats(sum.Runs, args, sum.By)
+	ps, err := compareProfiles(sum.Runs, opt.Baseline)
+	if err != nil {
+		return sum, fmt.Errorf("%w: %v", ErrBaseline, err)
+	}
+	sum.ProfileComparison = ps
 	return sum, nil
 }
 

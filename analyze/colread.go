@@ -17,7 +17,7 @@ import (
 // symColumns and intColumns are the columns the analysis reads (by their
 // store names), split by type as store.ProbeColumns says.
 var symColumns, intColumns = splitColumns(
-	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColOutcome, store.ColErrorClass,
+	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColProfile, store.ColOutcome, store.ColErrorClass,
 	store.ColError, store.ColResolvedAddrs, store.ColServerAddr, store.ColDialedAddr,
 	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq,
 	store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColConnectDone)
@@ -161,39 +161,49 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 }
 
 // countStreams counts the rows of each stream in a Parquet file of probes,
-// reading only the kind, conn and endpoint columns (dictionary indexes, a
-// small part of the file), so that the reading pass can allocate every
-// stream's rows once. Errors are left to the reading pass.
+// reading only the kind, conn, endpoint and profile columns (dictionary
+// indexes, a small part of the file; profile may be absent), so that the
+// reading pass can allocate every stream's rows once. Errors are left to
+// the reading pass.
 func countStreams(path string, cr *colReader, counts map[streamKey]int) {
 	f, pf, err := store.OpenSegment(path)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	var idx [3]int
-	for i, name := range []string{store.ColKind, store.ColConn, store.ColEndpoint} {
+	names := [4]string{store.ColKind, store.ColConn, store.ColEndpoint, store.ColProfile}
+	var idx [4]int
+	for i, name := range names {
 		leaf, ok := pf.Schema().Lookup(name)
-		if !ok {
+		switch {
+		case ok:
+			idx[i] = leaf.ColumnIndex
+		case name == store.ColProfile:
+			idx[i] = absent
+		default:
 			return
 		}
-		idx[i] = leaf.ColumnIndex
 	}
 	for _, rg := range pf.RowGroups() {
 		n := int(rg.NumRows())
 		chunks := rg.ColumnChunks()
-		var cols [3][]uint32
-		for i, name := range []string{store.ColKind, store.ColConn, store.ColEndpoint} {
+		var cols [4][]uint32
+		for i, name := range names {
 			cols[i] = grow(cr.symBuf[name], n)
 			cr.symBuf[name] = cols[i]
+			if idx[i] == absent {
+				clear(cols[i])
+				continue
+			}
 			if err := cr.readSyms(chunks[idx[i]], cols[i]); err != nil {
 				return
 			}
 		}
 		// rows come sorted by stream: count runs of one key
 		for i := 0; i < n; {
-			k := streamKey{cols[0][i], cols[1][i], cols[2][i]}
+			k := streamKey{cols[0][i], cols[1][i], cols[2][i], cols[3][i]}
 			j := i + 1
-			for j < n && cols[0][j] == k.kind && cols[1][j] == k.conn && cols[2][j] == k.endpoint {
+			for j < n && cols[0][j] == k.kind && cols[1][j] == k.conn && cols[2][j] == k.endpoint && cols[3][j] == k.profile {
 				j++
 			}
 			counts[k] += j - i
@@ -212,6 +222,7 @@ func grow[T any](b []T, n int) []T {
 // emit turns the decoded columns of a row group into rows.
 func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	runID, kind, conn, ep := cr.symBuf[store.ColRunID], cr.symBuf[store.ColKind], cr.symBuf[store.ColConn], cr.symBuf[store.ColEndpoint]
+	prof := cr.symBuf[store.ColProfile]
 	outcome, class, msg := cr.symBuf[store.ColOutcome], cr.symBuf[store.ColErrorClass], cr.symBuf[store.ColError]
 	dns, addr := cr.symBuf[store.ColResolvedAddrs], cr.symBuf[store.ColServerAddr]
 	seq, intended, start, end := cr.intBuf[store.ColSeq], cr.intBuf[store.ColIntended], cr.intBuf[store.ColStart], cr.intBuf[store.ColEnd]
@@ -224,10 +235,10 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	// stream): find the stream once per block and fill its rows in place.
 	for i := 0; i < n; {
 		j := i + 1
-		for j < n && runID[j] == runID[i] && kind[j] == kind[i] && conn[j] == conn[i] && ep[j] == ep[i] {
+		for j < n && runID[j] == runID[i] && kind[j] == kind[i] && conn[j] == conn[i] && ep[j] == ep[i] && prof[j] == prof[i] {
 			j++
 		}
-		s := into(runID[i]).stream(streamKey{kind[i], conn[i], ep[i]}, j-i)
+		s := into(runID[i]).stream(streamKey{kind[i], conn[i], ep[i], prof[i]}, j-i)
 		base := len(s.rows)
 		s.rows = s.rows[:base+j-i]
 		out := s.rows[base:]

@@ -317,18 +317,18 @@ func dialedHost(addr string) string {
 
 // staleness measures how far the reader lagged behind acknowledged writes.
 // A read's SeenSeq refers to the Seq numbers of the write stream of the same
-// connection mode (store.Probe.SeenSeq); a read stream without one is
-// measured against the first write stream.
+// profile (store.Probe.SeenSeq); a read stream without one is measured
+// against the first write stream.
 func staleness(streams []*stream) *Staleness {
-	acks := map[string]*writeAcks{} // by connection mode
+	acks := map[string]*writeAcks{} // by profile
 	var first *writeAcks
 	for _, s := range streams {
 		if s.kind != store.KindWrite || len(s.rows) == 0 {
 			continue
 		}
 		a := newWriteAcks(s)
-		if acks[s.conn] == nil {
-			acks[s.conn] = a
+		if acks[s.profile] == nil {
+			acks[s.profile] = a
 		}
 		if first == nil {
 			first = a
@@ -344,7 +344,7 @@ func staleness(streams []*stream) *Staleness {
 		if s.kind != store.KindRead {
 			continue
 		}
-		w := acks[s.conn]
+		w := acks[s.profile]
 		if w == nil {
 			w = first
 		}

@@ -132,8 +132,10 @@ func (t *symtab) ident(addr uint32, start int64) uint32 {
 	return id
 }
 
-// streamKey names a stream by the symbols of kind, conn and endpoint.
-type streamKey struct{ kind, conn, endpoint uint32 }
+// streamKey names a stream by the symbols of kind, conn (the connection
+// mode), endpoint and profile (0: none, the built-in profile of the mode,
+// as in every file of schema version 1).
+type streamKey struct{ kind, conn, endpoint, profile uint32 }
 
 // streamRows are the rows of one stream of one run, as read.
 type streamRows struct {
@@ -266,7 +268,7 @@ func (r *runRows) add(k streamKey, x *row) {
 
 // fromProbe converts a store.Probe into a row with its stream key.
 func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
-	k := streamKey{t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint)}
+	k := streamKey{t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile)}
 	x := row{
 		intended: p.Intended,
 		seq:      p.Seq,

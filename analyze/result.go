@@ -134,12 +134,15 @@ type Phase struct {
 	ErrorClass string `json:"error_class,omitempty"`
 }
 
-// StreamResult is one probe stream of a run: kind × connection mode ×
+// StreamResult is one probe stream of a run: kind × client profile ×
 // endpoint.
 type StreamResult struct {
-	Stream   string `json:"stream"` // kind/conn/endpoint
-	Kind     string `json:"kind"`
-	Conn     string `json:"conn"`
+	Stream string `json:"stream"` // kind/profile/endpoint
+	Kind   string `json:"kind"`
+	Conn   string `json:"conn"` // the profile's connection mode
+	// Profile is the client profile, empty for the built-in profile of
+	// Conn (named like it); see ProfileName.
+	Profile  string `json:"profile,omitempty"`
 	Endpoint string `json:"endpoint"`
 
 	// IntervalNS is the stream's probe interval: the grid step.
@@ -228,7 +231,8 @@ type DNSChange struct {
 	Observed     *time.Time `json:"observed,omitempty"`
 	Intended     time.Time  `json:"intended"`
 	Endpoint     string     `json:"endpoint"`
-	Conn         string     `json:"conn,omitempty"` // the connection mode of the streams that saw it
+	Conn         string     `json:"conn,omitempty"`    // the connection mode of the streams that saw it
+	Profile      string     `json:"profile,omitempty"` // and their profile, when not the built-in one of Conn
 	From         string     `json:"from"`
 	To           string     `json:"to"`
 }
@@ -486,6 +490,10 @@ type RunResult struct {
 	Streams []StreamResult `json:"streams"`
 	Phases  []Phase        `json:"phases"`
 	Metrics Metrics        `json:"metrics"`
+	// Profiles is each client profile analyzed on its own streams, in
+	// the order the recording listed them; only for a run with a profile
+	// beyond the built-in new and pooled (see ProfileResult).
+	Profiles []ProfileResult `json:"profiles,omitempty"`
 	// Warnings about this run (interval disagreement, missing rows, ...).
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -660,7 +668,10 @@ type Summary struct {
 	Runs        []RunResult  `json:"runs"`
 	Groups      []Group      `json:"groups"`
 	Comparisons []Comparison `json:"comparisons,omitempty"`
-	Accuracy    *Accuracy    `json:"accuracy,omitempty"`
+	// ProfileComparison compares the runs' client profiles, paired by
+	// run; nil when no run has a profile beyond the built-in ones.
+	ProfileComparison *ProfileSummary `json:"profile_comparison,omitempty"`
+	Accuracy          *Accuracy       `json:"accuracy,omitempty"`
 	// Warnings are about the analysis as a whole.
 	Warnings []string `json:"warnings,omitempty"`
 	// Notes explain how to read the numbers (resolution, definitions).
@@ -672,4 +683,13 @@ type MetricInfo struct {
 	Name        string `json:"name"`
 	Unit        string `json:"unit"` // "ns" or "count"
 	Description string `json:"description"`
+}
+
+// ProfileName is the stream's client profile: Profile, or the built-in
+// profile named like its connection mode.
+func (s *StreamResult) ProfileName() string {
+	if s.Profile != "" {
+		return s.Profile
+	}
+	return s.Conn
 }

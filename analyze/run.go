@@ -110,6 +110,9 @@ type runInput struct {
 	events  []store.Event
 	verify  *store.Verify
 	warning []string
+	// profile: these are one client profile's streams of a run, analyzed
+	// for RunResult.Profiles (no profiles of their own).
+	profile bool
 }
 
 // analyzeRun turns the rows of one run into its streams, phases and metrics.
@@ -118,6 +121,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	res := RunResult{RunID: rr.id, Path: rr.path, Rows: rr.rows, Warnings: in.warning}
 	if rr.info != nil {
 		res.Labels = rr.info.Labels
+	}
+	if !in.profile {
+		res.Profiles = analyzeProfiles(in, opt, pool)
 	}
 	streams := make([]*stream, 0, len(rr.order))
 	for _, sr := range rr.order {
@@ -181,9 +187,18 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	return res
 }
 
+// customProfile is the stream's profile as results store it: empty for
+// the built-in profile of its connection mode (named like the mode).
+func customProfile(s *stream) string {
+	if s.profile == s.conn {
+		return ""
+	}
+	return s.profile
+}
+
 func (s *stream) result() StreamResult {
 	r := StreamResult{
-		Stream: s.name, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint,
+		Stream: s.name, Kind: s.kind, Conn: s.conn, Profile: customProfile(s), Endpoint: s.endpoint,
 		IntervalNS: s.interval, SlowThresholdNS: s.slowNS, SlowThresholdSource: s.slowSource,
 		StallThresholdNS: s.stallNS, StallThresholdSource: s.stallSource,
 		Probes: int64(len(s.rows)), Duplicates: s.dups, OutOfOrder: s.outOfOrder, MissingSeqs: s.missing,
@@ -511,7 +526,7 @@ func (ss *streamScan) dnsAnswer(x *row) {
 			ss.sc.dns = append(ss.sc.dns, DNSChange{
 				Time: time.Unix(0, at).UTC(), ResolutionNS: at - ss.dnsAt, Clock: clock,
 				Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Endpoint: ss.s.endpoint, Conn: ss.s.conn,
-				From: ss.syms.str(ss.prevDNS), To: ss.syms.str(d),
+				Profile: customProfile(ss.s), From: ss.syms.str(ss.prevDNS), To: ss.syms.str(d),
 			})
 		}
 	}
@@ -544,8 +559,9 @@ func (ss *streamScan) flush() {
 
 // orderChanges sorts the server and DNS changes of every stream by time
 // and keeps one DNS change seen by several streams of an endpoint and
-// connection mode once (new and pooled connections see it at different
-// times: a pool looks up only when it dials).
+// profile once (new and pooled connections, and profiles with their own
+// DNS cache, see it at different times: a pool looks up only when it
+// dials).
 func (sc *scan) orderChanges() {
 	sort.SliceStable(sc.server, func(i, j int) bool { return sc.server[i].Time.Before(sc.server[j].Time) })
 	sort.SliceStable(sc.dns, func(i, j int) bool { return sc.dns[i].Time.Before(sc.dns[j].Time) })
@@ -554,7 +570,7 @@ func (sc *scan) orderChanges() {
 	for _, d := range sc.dns {
 		dup := false
 		for _, k := range dns {
-			if k.Endpoint == d.Endpoint && k.Conn == d.Conn && k.From == d.From && k.To == d.To {
+			if k.Endpoint == d.Endpoint && k.Conn == d.Conn && k.Profile == d.Profile && k.From == d.From && k.To == d.To {
 				dup = true
 				break
 			}

@@ -10,7 +10,10 @@ import (
 // stream is one probe stream of a run, ready for analysis: rows in grid
 // order without duplicates, each with its state.
 type stream struct {
-	name, kind, conn, endpoint string
+	// profile is the client profile; conn its connection mode (for the
+	// built-in profiles the two are the same). A stream is (kind,
+	// profile, endpoint), and its name is kind/profile/endpoint.
+	name, kind, conn, profile, endpoint string
 
 	rows   []row
 	states []uint8
@@ -47,7 +50,11 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		rows:       sr.rows,
 		outOfOrder: sr.outOfOrder,
 	}
-	s.name = s.kind + "/" + s.conn + "/" + s.endpoint
+	s.profile = s.conn
+	if sr.key.profile != 0 {
+		s.profile = syms.str(sr.key.profile)
+	}
+	s.name = s.kind + "/" + s.profile + "/" + s.endpoint
 	rows := s.rows
 	sorted := true
 	for i := 1; i < len(rows); i++ {

@@ -115,6 +115,27 @@
 // PgbenchOptions.NoInfer turns inference off; PgbenchOptions.MinGap
 // overrides the gap threshold.
 //
+// Two things in a log are not believed. A transaction whose latency is
+// more than 100 times the median and more than 10 s (a hung TCP
+// connection) is named by file:line in a note and counted in
+// settings.suspicious_transactions; it is kept as a row, but excuses no
+// gap and counts for neither a run's rate nor the interval, each of which
+// it would otherwise set alone. A line stamped far outside its file's
+// time order (pgbench writes each thread's log in time order: more than 1
+// s before the last line taken, or after the next line when that one is
+// in order) is skipped, ReasonOutOfOrder; a clock that steps back (the
+// next line as early) is no reason.
+//
+// # Memory
+//
+// Imports stream: memory is bounded whatever the input's size. A pgbench
+// import reads its files three times (pgbench_stream.go); JSON lines are
+// read once. The taken lines are sorted by spillSorter (in memory, or in
+// sorted runs on disk in the import's hidden folder, merged with a heap),
+// and rows are written as they come, segmentRows per segment, by a stage.
+// Medians come from a bounded estimator (median.go), exact for inputs
+// of up to medianExact values.
+//
 // # Interval
 //
 // The analyzer reads the probe interval from run.json (settings.interval)

@@ -32,22 +32,26 @@ func finishRows(rows []store.Probe, runID string) int64 {
 			s[i].RunID = runID
 			s[i].Seq = int64(i)
 			if i > 0 && s[i].Intended <= s[i-1].Intended {
-				d := s[i-1].Intended + 1 - s[i].Intended
-				s[i].Intended += d
-				if s[i].Start != 0 {
-					s[i].Start = max(s[i].Start, s[i].Intended)
-					if s[i].End != 0 && s[i].End < s[i].Start {
-						// a zero-latency row moved by a nanosecond
-						s[i].End = s[i].Start
-						s[i].LatencyNS = 0
-					}
-				}
+				nudge(&s[i], s[i-1].Intended)
 			}
 		}
 		iv = max(iv, importInterval(s))
 		lo = hi
 	}
 	return iv
+}
+
+// nudge moves p, scheduled at or before last, to 1 ns after last.
+func nudge(p *store.Probe, last int64) {
+	p.Intended = last + 1
+	if p.Start != 0 {
+		p.Start = max(p.Start, p.Intended)
+		if p.End != 0 && p.End < p.Start {
+			// a zero-latency row moved by a nanosecond
+			p.End = p.Start
+			p.LatencyNS = 0
+		}
+	}
 }
 
 // importInterval is the probe interval an imported stream is analyzed

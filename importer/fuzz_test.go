@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,14 +81,22 @@ func FuzzPgbenchLine(f *testing.F) {
 		}
 		checkLineErrors(t, rep.Examples, name, lines)
 		for _, seventh := range []string{SeventhAuto, SeventhRetries} {
-			in := &pgbenchInput{txns: append([]pgTxn(nil), in.txns...), aggs: in.aggs, agg: in.agg}
-			rep := &Report{Files: rep.Files, Taken: rep.Taken, Skipped: map[string]int64{}}
+			rep := &Report{Files: rep.Files, Skipped: map[string]int64{}}
 			opt := &PgbenchOptions{Seventh: seventh}
 			if err := opt.defaults(); err != nil {
 				t.Fatal(err)
 			}
-			rows, _, inferred, err := buildPgbench([]source{{Path: name}}, in, opt, rep, "fuzz")
+			var rows []store.Probe
+			open := func(int) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+			sink := rowSink{
+				spillDir: func() (string, error) { return t.TempDir(), nil },
+				write:    func(p *store.Probe) error { rows = append(rows, *p); return nil },
+			}
+			_, inferred, err := importPgbenchFiles(t.Context(), []source{{Path: name}}, open, opt, rep, "fuzz", sink)
 			checkLineErrors(t, rep.Examples, name, lines)
+			if got := rep.Taken + rep.SkippedTotal(); err == nil && got != int64(lines) {
+				t.Fatalf("streaming: took %d + skipped %d lines of %d", rep.Taken, rep.SkippedTotal(), lines)
+			}
 			if err != nil {
 				continue
 			}

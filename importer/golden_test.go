@@ -183,3 +183,25 @@ func TestCrashedImportIsNoRun(t *testing.T) {
 		t.Fatalf("import after a crashed one: %v", err)
 	}
 }
+
+// TestGoldenSpilled imports every golden case again with sorts that spill
+// to disk every few records and segments of a few rows: what an import of
+// millions of lines does must give the same run as one held in memory.
+func TestGoldenSpilled(t *testing.T) {
+	defer func(b, r int) { spillBytes, segmentRows = b, r }(spillBytes, segmentRows)
+	spillBytes, segmentRows = 300, 7
+	for _, format := range []string{"pgbench", "pgbench-edge", "jsonl"} {
+		dirs, _ := filepath.Glob(filepath.Join(goldenRoot, format, "*"))
+		for _, dir := range dirs {
+			t.Run(format+"/"+filepath.Base(dir), func(t *testing.T) {
+				want, err := os.ReadFile(filepath.Join(dir, "want.golden"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := runGoldenCase(t, format, dir); got != string(want) {
+					t.Errorf("spilled import differs from %s", filepath.Join(dir, "want.golden"))
+				}
+			})
+		}
+	}
+}

@@ -25,7 +25,11 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
-	var rows []store.Probe
+	st := newStage(&opt, runID)
+	defer st.close()
+	sorter := &spillSorter[jsonlRec]{cmp: cmpJSONLRec, size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec,
+		dir: st.spillDir, maxBytes: spillBytes}
+	var ord int64
 	for _, src := range srcs {
 		f, err := os.Open(src.Path)
 		if err != nil {
@@ -49,9 +53,9 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 				rep.skip(reason, src.Path, line, err)
 				return nil
 			}
-			rows = append(rows, p)
 			rep.Taken++
-			return nil
+			ord++
+			return sorter.add(jsonlRec{stream: p.Stream(), intended: p.Intended, ord: ord, text: []byte(text)})
 		})
 		f.Close()
 		if err != nil {
@@ -64,18 +68,23 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	if opt.Strict && rep.SkippedTotal() > 0 {
 		return nil, fmt.Errorf("import jsonl: %w: %v (%s)", ErrStrict, rep.Examples[0], rep)
 	}
-	if len(rows) == 0 {
+	if rep.Taken == 0 {
 		return nil, fmt.Errorf("import jsonl: no request lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
-	iv := finishRows(rows, runID)
-	streams := map[string]int64{}
-	start, end := rows[0].Intended, rows[0].Intended
-	for i := range rows {
-		p := &rows[i]
-		streams[p.Stream()]++
-		start = min(start, p.Intended)
-		end = max(end, p.Intended, p.End)
+	w := &streamWriter{sink: rowSink{write: st.write}, runID: runID, streams: map[string]int64{}}
+	err = sorter.each(func(r *jsonlRec) error {
+		p, err := parseJSONLLine(r.text)
+		if err != nil {
+			return fmt.Errorf("a line taken before does not parse again: %w", err)
+		}
+		return w.write(&p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
+	iv := w.interval()
+	streams := w.streams
+	start, end := st.start, st.end
 	labels := map[string]string{}
 	for k, v := range opt.Labels {
 		labels[k] = v
@@ -99,9 +108,9 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
-	dir, counts, err := writeRun(&opt, info, rows, existing, events)
+	dir, err := st.finish(info, existing, events)
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
-	return &Result{RunID: runID, RunDir: dir, Rows: int64(len(rows)), Counts: counts, Report: rep, Replaced: existing != ""}, nil
+	return &Result{RunID: runID, RunDir: dir, Rows: st.rows, Counts: st.counts, Report: rep, Replaced: existing != ""}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -177,22 +176,16 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	if err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
 	}
-	in, err := readPgbench(srcs, rep)
+	st := newStage(&opt.Options, runID)
+	defer st.close()
+	settings, inferred, err := importPgbenchFiles(ctx, srcs, fileOpener(srcs), &opt, rep, runID, rowSink{spillDir: st.spillDir, write: st.write})
 	if err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if st.rows == 0 {
+		return nil, fmt.Errorf("import pgbench: the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
 	}
-	rows, settings, inferred, err := buildPgbench(srcs, in, &opt, rep, runID)
-	if err != nil {
-		return nil, fmt.Errorf("import pgbench: %w", err)
-	}
-	start, end := rows[0].Intended, rows[0].Intended
-	for i := range rows {
-		start = min(start, rows[i].Intended)
-		end = max(end, rows[i].Intended, rows[i].End)
-	}
+	start, end := st.start, st.end
 	labels := map[string]string{}
 	for k, v := range opt.Labels {
 		labels[k] = v
@@ -208,38 +201,21 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	if err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
 	}
-	dir, counts, err := writeRun(&opt.Options, info, rows, existing, events)
+	dir, err := st.finish(info, existing, events)
 	if err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
 	}
-	return &Result{RunID: runID, RunDir: dir, Rows: int64(len(rows)), Counts: counts, Inferred: inferred, Report: rep, Replaced: existing != ""}, nil
+	return &Result{RunID: runID, RunDir: dir, Rows: st.rows, Counts: st.counts, Inferred: inferred, Report: rep, Replaced: existing != ""}, nil
 }
 
-// buildPgbench turns what readPgbench took into the run's rows (sorted,
-// numbered, RunID set) and run.json settings. It touches no file.
+// buildPgbench turns the aggregated lines readPgbench took into the run's
+// rows (sorted, numbered, RunID set) and run.json settings. It touches no
+// file. Per-transaction logs are streamed instead (streamPgbenchTxns).
 func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Report, runID string) ([]store.Probe, map[string]any, int64, error) {
-	// A line that parses but contradicts itself once its columns are
-	// known is skipped too.
-	seventh := opt.Seventh
-	if !in.agg {
-		if seventh == SeventhAuto {
-			seventh = guessSeventh(in.txns, rep)
-		}
-		kept := in.txns[:0]
-		for _, t := range in.txns {
-			if err := t.interpret(seventh); err != nil {
-				rep.skip(ReasonNotPgbench, srcs[t.file].Path, t.line, err)
-				rep.Taken--
-				continue
-			}
-			kept = append(kept, t)
-		}
-		in.txns = kept
-	}
 	if opt.Strict && rep.SkippedTotal() > 0 {
 		return nil, nil, 0, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
 	}
-	if len(in.txns) == 0 && len(in.aggs) == 0 {
+	if len(in.aggs) == 0 {
 		return nil, nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	note := func(s string) {
@@ -256,15 +232,8 @@ func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Rep
 		"lines":    map[string]any{"taken": rep.Taken, "skipped": rep.Skipped},
 		"inferred": false,
 	}
-	var rows []store.Probe
-	var inferred int64
-	if in.agg {
-		settings["format"] = "pgbench-aggregate"
-		rows, inferred = pgbenchAggRows(in.aggs, opt, settings, note)
-	} else {
-		settings["seventh_column"] = seventh
-		rows, inferred = pgbenchTxnRows(in.txns, opt, settings, note)
-	}
+	settings["format"] = "pgbench-aggregate"
+	rows, inferred := pgbenchAggRows(in.aggs, opt, settings, note)
 	if len(rows) == 0 {
 		return nil, nil, 0, fmt.Errorf("the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
 	}
@@ -273,80 +242,6 @@ func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Rep
 	iv := finishRows(rows, runID)
 	settings["interval"] = intervalSetting(iv)
 	return rows, settings, inferred, nil
-}
-
-// rowsByIntended sorts rows by intended start, keeping fileOf beside them.
-type rowsByIntended struct {
-	rows   []store.Probe
-	fileOf []int
-}
-
-func (r rowsByIntended) Len() int           { return len(r.rows) }
-func (r rowsByIntended) Less(i, j int) bool { return r.rows[i].Intended < r.rows[j].Intended }
-func (r rowsByIntended) Swap(i, j int) {
-	r.rows[i], r.rows[j] = r.rows[j], r.rows[i]
-	r.fileOf[i], r.fileOf[j] = r.fileOf[j], r.fileOf[i]
-}
-
-// guessSeventh decides what a seventh column is when nobody said: retries
-// when there are no skipped transactions (which exist only under --rate)
-// and at least half the successful transactions have 0 in it (pgbench's
-// schedule lag is the time a client woke up late, hardly ever exactly 0
-// µs; retries are mostly 0), else schedule_lag. The import notes the
-// guess.
-func guessSeventh(txns []pgTxn, rep *Report) string {
-	var seven, zero int64
-	for _, t := range txns {
-		if t.nExtra == 2 {
-			return SeventhLag // 8 columns: lag and retries, no guess needed
-		}
-		if t.nExtra != 1 {
-			continue
-		}
-		if t.status == txSkipped {
-			return SeventhLag
-		}
-		if t.status == txOK {
-			seven++
-			if t.extra[0] == 0 {
-				zero++
-			}
-		}
-	}
-	if seven == 0 {
-		return SeventhLag
-	}
-	if 2*zero >= seven {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("the seventh column is taken as retries (pgbench --max-tries without --rate): %d of %d successful transactions have 0 in it, which a schedule lag hardly ever is; pass --seventh lag if pgbench ran with --rate", zero, seven))
-		return SeventhRetries
-	}
-	rep.Notes = append(rep.Notes, fmt.Sprintf("the seventh column is taken as schedule_lag (pgbench --rate): %d of %d successful transactions have a non-zero value; pass --seventh retries if pgbench ran with --max-tries and without --rate", seven-zero, seven))
-	return SeventhLag
-}
-
-// pgbenchTxnRows maps per-transaction lines to probe rows, sorted by
-// scheduled start, with the inferred rows of every gap.
-func pgbenchTxnRows(txns []pgTxn, opt *PgbenchOptions, settings map[string]any, note func(string)) ([]store.Probe, int64) {
-	endpoint := probeEndpoint(opt.Kind)
-	rows, fileOf, sum := txnProbes(txns, opt, endpoint)
-	settings["transactions"] = sum.byStatus
-	settings["retries"] = sum.retries
-	settings["schedule_lag"] = sum.hasLag
-	settings["schedule"] = "poisson"
-	if !sum.hasLag {
-		settings["schedule"] = "closed_loop"
-		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
-		return rows, 0
-	}
-	rr := pgbenchRates(sum.fileSpan, fileOf, opt.Rate)
-	settings["rate_source"] = rr.source
-	settings["rate_per_s"] = rr.rates
-	settings["pgbench_runs"] = len(rr.runs)
-	if opt.NoInfer {
-		note("inference of unavailability is off (--no-infer)")
-		return rows, 0
-	}
-	return inferTxnGaps(rows, fileOf, rr, opt, endpoint, settings, note)
 }
 
 // probeEndpoint is the endpoint role of imported probes of kind.
@@ -363,31 +258,6 @@ type txnSummary struct {
 	retries  int64
 	byStatus map[string]int64
 	fileSpan map[int]span // scheduled starts of each file
-}
-
-// txnProbes maps every transaction to its row and sorts the rows by
-// scheduled start (stable); fileOf[i] is the file of rows[i].
-func txnProbes(txns []pgTxn, opt *PgbenchOptions, endpoint string) ([]store.Probe, []int, txnSummary) {
-	rows := make([]store.Probe, 0, len(txns))
-	sum := txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}
-	for _, t := range txns {
-		p := txnProbe(t, opt, endpoint)
-		sum.hasLag = sum.hasLag || t.lagUS >= 0
-		sum.retries += max(t.retries, 0)
-		sum.byStatus[txStatusNames[t.status]]++
-		if s, ok := sum.fileSpan[t.file]; !ok {
-			sum.fileSpan[t.file] = span{p.Intended, p.Intended}
-		} else {
-			sum.fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
-		}
-		rows = append(rows, p)
-	}
-	fileOf := make([]int, len(rows))
-	for i := range txns {
-		fileOf[i] = txns[i].file
-	}
-	sort.Stable(rowsByIntended{rows, fileOf})
-	return rows, fileOf, sum
 }
 
 // txnProbe is the row of one transaction.
@@ -445,12 +315,12 @@ type runRates struct {
 // pgbenchRates finds the pgbench runs of the files and the rate of each:
 // rate when given, else estimated run by run, since consecutive runs need
 // not share one.
-func pgbenchRates(fileSpan map[int]span, fileOf []int, rate float64) runRates {
+func pgbenchRates(fileSpan map[int]span, perFile map[int]int64, rate float64) runRates {
 	var rr runRates
 	rr.runOf, rr.runs = pgbenchRuns(fileSpan)
 	perRun := make([]int64, len(rr.runs))
-	for _, f := range fileOf {
-		perRun[rr.runOf[f]]++
+	for f, n := range perFile {
+		perRun[rr.runOf[f]] += n
 	}
 	rr.rates = make([]float64, len(rr.runs))
 	for r := range rr.runs {
@@ -471,56 +341,4 @@ func pgbenchRates(fileSpan map[int]span, fileOf []int, rate float64) runRates {
 		}
 	}
 	return rr
-}
-
-// inferTxnGaps adds the inferred rows of every gap in the scheduled starts
-// of rows (sorted by scheduled start) and sorts the result.
-func inferTxnGaps(rows []store.Probe, fileOf []int, rr runRates, opt *PgbenchOptions, endpoint string, settings map[string]any, note func(string)) ([]store.Probe, int64) {
-	minGap := func(rate float64) int64 {
-		if opt.MinGap > 0 {
-			return int64(opt.MinGap)
-		}
-		return minGapNS(rate, len(rows))
-	}
-	times := make([]int64, len(rows))
-	rowRates := make([]float64, len(rows))
-	excused := make([]bool, len(rows))
-	var inFlightUntil int64
-	for i := range rows {
-		times[i] = rows[i].Intended
-		rowRates[i] = rr.rates[rr.runOf[fileOf[i]]]
-		// A stretch without scheduled starts is no outage when pgbench
-		// was demonstrably alive through it: a transaction that started
-		// before it ended after it (a hang shows as a slow transaction,
-		// and with --latency-limit the slots it blocked are skipped), or
-		// the stretch ends in a skipped transaction (pgbench 15 logs those
-		// when it skips them, with a schedule lag of 0, not when they were
-		// due, so a burst of skips stands for the stretch before it).
-		excused[i] = rows[i].Outcome == store.OutcomeSkipped || inFlightUntil >= rows[i].Intended
-		inFlightUntil = max(inFlightUntil, rows[i].End)
-	}
-	gaps, due := findGaps(times, rowRates, excused, minGap)
-	settings["inferred_gaps"] = gaps
-	if len(gaps) == 0 {
-		return rows, 0
-	}
-	var n int64
-	for gi, g := range gaps {
-		if n+int64(len(due[gi])) > maxInferredRows {
-			note(fmt.Sprintf("not inferred: %s, and every later gap: more than %d inferred rows in one import (two unrelated pgbench runs?)", g, maxInferredRows))
-			settings["inferred_gaps"] = gaps[:gi]
-			break
-		}
-		for _, at := range due[gi] {
-			rows = append(rows, store.Probe{
-				Kind: opt.Kind, Conn: opt.Conn, Endpoint: endpoint, Intended: at,
-				Outcome: store.OutcomeTimeout, ErrorClass: store.ClassInferred, Error: InferredError,
-			})
-			n++
-		}
-		note(fmt.Sprintf("inferred unavailable: %s", g))
-	}
-	note(fmt.Sprintf("%d rows inferred in %d gaps at the rate of the pgbench run before each (%s; %d runs, %.1f transactions/s overall); a gap is a stretch without any scheduled transaction that would happen by chance less than once in 1000 such imports, and includes the time pgbench took to be restarted", n, len(gaps), rr.source, len(rr.runs), rr.total/max(rr.totalSpan, 1e-9)))
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Intended < rows[j].Intended })
-	return rows, n
 }

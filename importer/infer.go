@@ -62,37 +62,6 @@ func minGapNS(rate float64, n int) int64 {
 	return int64(max(k, 2) / rate * 1e9)
 }
 
-// findGaps returns the gaps in sorted scheduled times (ns): a stretch
-// from times[i-1] to times[i] longer than minGap(rates[i-1]), rates[i-1]
-// being the rate (per second) of the pgbench run times[i-1] belongs to,
-// with the transactions due in each at that rate placed evenly across it.
-// A stretch that ends at a row with excused[i] set is no gap (see
-// pgbenchTxnRows: a skipped transaction stands for the schedule before it).
-func findGaps(times []int64, rates []float64, excused []bool, minGap func(rate float64) int64) ([]Gap, [][]int64) {
-	var gaps []Gap
-	var due [][]int64
-	for i := 1; i < len(times); i++ {
-		a, b, rate := times[i-1], times[i], rates[i-1]
-		if rate <= 0 || excused[i] {
-			continue
-		}
-		if mg := minGap(rate); mg <= 0 || b-a <= mg {
-			continue
-		}
-		n := max(math.Round(float64(b-a)*rate/1e9)-1, 1)
-		// The rows stand for the due transactions; past maxRowsPerGap
-		// fewer rows, evenly spread, stand for them all.
-		rows := int64(min(n, maxRowsPerGap))
-		at := make([]int64, rows)
-		for k := int64(1); k <= rows; k++ {
-			at[k-1] = a + int64(float64(b-a)*float64(k)/float64(rows+1))
-		}
-		gaps = append(gaps, Gap{From: time.Unix(0, a).UTC(), To: time.Unix(0, b).UTC(), Due: int64(min(n, 1e15)), Rows: rows, ResolutionNS: int64(1e9 / rate)})
-		due = append(due, at)
-	}
-	return gaps, due
-}
-
 // span is a closed interval of time, ns.
 type span struct{ lo, hi int64 }
 

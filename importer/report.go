@@ -18,6 +18,9 @@ const (
 	ReasonNotJSONL   = "not a request line"
 	ReasonBlank      = "blank line"
 	ReasonBadEvent   = "bad event line"
+	// ReasonOutOfOrder is a pgbench line stamped far outside the time
+	// order of its file (pgbench writes each thread's log in time order).
+	ReasonOutOfOrder = "out of time order"
 )
 
 // ErrStrict is wrapped by the error of an import that met a skipped line

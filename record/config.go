@@ -22,7 +22,11 @@ type Config struct {
 	Labels map[string]string // written to run.json
 
 	Kinds []string // probe kinds: write, read, connect (default write, read)
-	Conns []string // connection modes: new, pooled (default new)
+	Conns []string // built-in profiles, named like their connection modes: new, pooled (default new, unless Profiles are given)
+	// Profiles are client profiles of the user's (see Profile), recorded
+	// after the built-in ones of Conns, each kind in each profile on its
+	// own grid. The first profile is the baseline of comparisons.
+	Profiles []Profile
 
 	Table       string // probe table (default switchwatch_probe)
 	MaxInflight int    // per stream (default: enough that probes are skipped only if every probe hangs past both timeouts, capped at 512)

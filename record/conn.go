@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // querier is what a probe kind needs of a connection: *pgx.Conn and
@@ -24,9 +26,10 @@ type querier interface {
 // connSource is a connection mode: how a probe gets a connection.
 type connSource interface {
 	// acquire returns a connection ready for one statement, a function
-	// that gives it back, and what that connection did (connInfo), which is
+	// that gives it back (with the statement's error, nil when it
+	// succeeded), and what that connection did (connInfo), which is
 	// meaningful even on error.
-	acquire(ctx context.Context) (q querier, release func(), info connInfo, err error)
+	acquire(ctx context.Context) (q querier, release func(error), info connInfo, err error)
 	close()
 }
 
@@ -168,7 +171,7 @@ func hostAddrs(cfg *pgx.ConnConfig) string {
 // newConns opens a fresh connection for every probe, as the seed loop does.
 type newConns struct{ cfg *pgx.ConnConfig }
 
-func (n *newConns) acquire(ctx context.Context) (querier, func(), connInfo, error) {
+func (n *newConns) acquire(ctx context.Context) (querier, func(error), connInfo, error) {
 	cfg := n.cfg.Copy()
 	d := &dial{}
 	d.instrument(cfg)
@@ -176,7 +179,7 @@ func (n *newConns) acquire(ctx context.Context) (querier, func(), connInfo, erro
 	if err != nil {
 		return nil, nil, d.info(), err
 	}
-	release := func() {
+	release := func(error) {
 		// Close sends Terminate; a dead server must not hold the probe's
 		// slot for long, so give it a short deadline of its own.
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
@@ -192,13 +195,16 @@ func (n *newConns) close() {}
 // does. A connection that broke (the server cut it, a timeout cancelled its
 // statement) is destroyed on release and a new one is dialled on demand; a
 // connection that merely got an SQL error (read-only) stays, which is
-// exactly how an application pool keeps talking to a demoted primary.
+// exactly how an application pool keeps talking to a demoted primary,
+// unless the profile says to drop it after a read-only error or after any
+// SQL error (poolOptions).
 //
 // Every connection the pool dials keeps its own dial record, found by its
 // *pgconn.PgConn when a probe is handed the connection; the dials still
 // in flight are what a probe whose acquire failed was waiting for.
 type pooledConns struct {
 	pool *pgxpool.Pool
+	opt  poolOptions
 
 	mu      sync.Mutex
 	conns   map[*pgconn.PgConn]*dial // established connections
@@ -206,12 +212,23 @@ type pooledConns struct {
 	last    *dial                    // the latest dial attempt, for an acquire with none under way
 }
 
-func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration) (*pooledConns, error) {
+// poolOptions are a pooled profile's pool settings; zero durations leave
+// pgxpool's defaults (a connection lives an hour at most, 30 minutes
+// idle; health checks every minute).
+type poolOptions struct {
+	size                              int
+	connectTimeout                    time.Duration
+	maxLifetime, maxIdle, healthCheck time.Duration
+	dropOnReadOnly, dropOnError       bool
+}
+
+func newPooledConns(cfg *pgx.ConnConfig, opt poolOptions) (*pooledConns, error) {
 	pcfg, err := pgxpool.ParseConfig("")
 	if err != nil {
 		return nil, fmt.Errorf("pool config: %w", err)
 	}
-	p := &pooledConns{conns: map[*pgconn.PgConn]*dial{}, dialing: map[*dial]struct{}{}}
+	connectTimeout := opt.connectTimeout
+	p := &pooledConns{opt: opt, conns: map[*pgconn.PgConn]*dial{}, dialing: map[*dial]struct{}{}}
 	pcfg.ConnConfig = cfg.Copy()
 	// The pool dials in the background, on a context that outlives the
 	// probe that asked for the connection: without a timeout of its own, a
@@ -232,8 +249,17 @@ func newPooledConns(cfg *pgx.ConnConfig, size int, connectTimeout time.Duration)
 		delete(p.conns, c.PgConn())
 		p.mu.Unlock()
 	}
-	pcfg.MaxConns = int32(size)
+	pcfg.MaxConns = int32(opt.size)
 	pcfg.MinConns = 0
+	if opt.maxLifetime > 0 {
+		pcfg.MaxConnLifetime = opt.maxLifetime
+	}
+	if opt.maxIdle > 0 {
+		pcfg.MaxConnIdleTime = opt.maxIdle
+	}
+	if opt.healthCheck > 0 {
+		pcfg.HealthCheckPeriod = opt.healthCheck
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
@@ -260,7 +286,7 @@ func (p *pooledConns) track(d *dial, pc *pgconn.PgConn) {
 	}
 }
 
-func (p *pooledConns) acquire(ctx context.Context) (querier, func(), connInfo, error) {
+func (p *pooledConns) acquire(ctx context.Context) (querier, func(error), connInfo, error) {
 	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, p.waitedFor(), err
@@ -272,7 +298,28 @@ func (p *pooledConns) acquire(ctx context.Context) (querier, func(), connInfo, e
 	if d != nil {
 		info = d.info()
 	}
-	return conn, conn.Release, info, nil
+	release := func(err error) {
+		if p.drop(err) {
+			// Closed before it goes back: the pool destroys a closed
+			// connection on release and dials a new one on demand.
+			ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+			conn.Conn().Close(ctx)
+			cancel()
+		}
+		conn.Release()
+	}
+	return conn, release, info, nil
+}
+
+// drop reports whether a connection whose statement ended with err is to
+// be closed rather than handed out again, as the profile says.
+func (p *pooledConns) drop(err error) bool {
+	var pe *pgconn.PgError
+	if err == nil || !errors.As(err, &pe) {
+		return false
+	}
+	_, class := store.ClassifyServerError(pe.Code, pe.Message)
+	return p.opt.dropOnError || p.opt.dropOnReadOnly && class == store.ClassReadOnly
 }
 
 // waitedFor is what an acquire that failed waited for: the oldest dial

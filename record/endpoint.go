@@ -22,6 +22,11 @@ type endpoint struct {
 	table     string // the quoted probe table
 	needTable bool   // probes here read or write the probe table
 	create    bool   // and may create it (the write endpoint of a run with write probes)
+	// createMu, shared by every profile's write endpoint, serialises the
+	// creation of the probe table: each profile prepares its own
+	// endpoint, and two concurrent CREATE TABLE IF NOT EXISTS collide in
+	// the catalog instead of one seeing the other's table.
+	createMu *sync.Mutex
 
 	mu    sync.Mutex
 	state atomic.Pointer[prep] // nil until prepared once
@@ -54,7 +59,10 @@ func (ep *endpoint) ensure(ctx context.Context, q querier) (prep, error) {
 			return st, fmt.Errorf("look for probe table %s: %w", ep.table, err)
 		}
 		if !st.table && ep.create {
-			if _, err := q.Exec(ctx, createTableSQL(ep.table)); err != nil {
+			ep.createMu.Lock()
+			_, err := q.Exec(ctx, createTableSQL(ep.table))
+			ep.createMu.Unlock()
+			if err != nil {
 				return st, fmt.Errorf("create probe table %s: %w", ep.table, err)
 			}
 			st.table = true

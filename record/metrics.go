@@ -69,6 +69,8 @@ func startMetrics(ln net.Listener, streams []*stream) *metrics {
 	if ln == nil {
 		return nil
 	}
+	// The conn label names the stream's client profile: for the built-in
+	// profiles, its connection mode, as before profiles existed.
 	streamLabels := []string{"kind", "conn", "endpoint"}
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
@@ -91,11 +93,11 @@ func startMetrics(ln net.Listener, streams []*stream) *metrics {
 	}
 	m.reg.MustRegister(m.up, m.state, m.probes, m.duration, m.server)
 	for _, s := range streams {
-		m.up.WithLabelValues(s.kind, s.conn, s.endpoint)
-		m.duration.WithLabelValues(s.kind, s.conn, s.endpoint)
+		m.up.WithLabelValues(s.kind, s.profile, s.endpoint)
+		m.duration.WithLabelValues(s.kind, s.profile, s.endpoint)
 		for _, oc := range outcomeClasses() {
-			m.probes.WithLabelValues(s.kind, s.conn, s.endpoint, oc[0], oc[1])
-			m.state.WithLabelValues(s.kind, s.conn, s.endpoint, stateOf(&store.Probe{Outcome: oc[0], ErrorClass: oc[1]}))
+			m.probes.WithLabelValues(s.kind, s.profile, s.endpoint, oc[0], oc[1])
+			m.state.WithLabelValues(s.kind, s.profile, s.endpoint, stateOf(&store.Probe{Outcome: oc[0], ErrorClass: oc[1]}))
 		}
 	}
 	mux := http.NewServeMux()
@@ -110,31 +112,31 @@ func (m *metrics) observe(s *stream, p *store.Probe) {
 	if m == nil {
 		return
 	}
-	m.probes.WithLabelValues(s.kind, s.conn, s.endpoint, p.Outcome, p.ErrorClass).Inc()
+	m.probes.WithLabelValues(s.kind, s.profile, s.endpoint, p.Outcome, p.ErrorClass).Inc()
 	m.mu.Lock() // the gauges of one stream change together
 	defer m.mu.Unlock()
 	if p.Outcome == store.OutcomeSkipped {
 		return // no latency, and it says nothing about the endpoint
 	}
-	m.duration.WithLabelValues(s.kind, s.conn, s.endpoint).Observe(time.Duration(p.LatencyNS).Seconds())
+	m.duration.WithLabelValues(s.kind, s.profile, s.endpoint).Observe(time.Duration(p.LatencyNS).Seconds())
 	up := 0.0
 	if p.Outcome == store.OutcomeOK {
 		up = 1
-		m.server.DeletePartialMatch(prometheus.Labels{"kind": s.kind, "conn": s.conn, "endpoint": s.endpoint})
+		m.server.DeletePartialMatch(prometheus.Labels{"kind": s.kind, "conn": s.profile, "endpoint": s.endpoint})
 		inRecovery := ""
 		if p.InRecovery != nil {
 			inRecovery = strconv.FormatBool(*p.InRecovery)
 		}
-		m.server.WithLabelValues(s.kind, s.conn, s.endpoint, p.ServerAddr, p.SystemID, inRecovery).Set(1)
+		m.server.WithLabelValues(s.kind, s.profile, s.endpoint, p.ServerAddr, p.SystemID, inRecovery).Set(1)
 	}
-	m.up.WithLabelValues(s.kind, s.conn, s.endpoint).Set(up)
+	m.up.WithLabelValues(s.kind, s.profile, s.endpoint).Set(up)
 	for _, oc := range outcomeClasses() {
 		st := stateOf(&store.Probe{Outcome: oc[0], ErrorClass: oc[1]})
 		v := 0.0
 		if st == stateOf(p) {
 			v = 1
 		}
-		m.state.WithLabelValues(s.kind, s.conn, s.endpoint, st).Set(v)
+		m.state.WithLabelValues(s.kind, s.profile, s.endpoint, st).Set(v)
 	}
 }
 

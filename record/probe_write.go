@@ -6,12 +6,12 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// probeWrite inserts one row with a unique key (run id, connection mode,
-// sequence) into the probe table and reads the server identity back in the
+// probeWrite inserts one row with a unique key (run id, profile,
+// sequence; the table's conn column holds the profile) into the probe table and reads the server identity back in the
 // same statement. The key is what the lost-write check looks for later.
 func probeWrite(ctx context.Context, q querier, env *probeEnv, p *store.Probe) error {
 	var id identity
-	err := q.QueryRow(ctx, env.sql, p.RunID, p.Conn, p.Seq).Scan(id.dest()...)
+	err := q.QueryRow(ctx, env.sql, p.RunID, p.ProfileName(), p.Seq).Scan(id.dest()...)
 	if err != nil {
 		return err
 	}

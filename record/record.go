@@ -74,7 +74,7 @@ func (cfg *Config) Defaults() {
 	if len(cfg.Kinds) == 0 {
 		cfg.Kinds = []string{store.KindWrite, store.KindRead}
 	}
-	if len(cfg.Conns) == 0 {
+	if len(cfg.Conns) == 0 && len(cfg.Profiles) == 0 {
 		cfg.Conns = []string{store.ConnNew}
 	}
 	if cfg.Table == "" {
@@ -86,7 +86,11 @@ func (cfg *Config) Defaults() {
 	if cfg.MaxInflight <= 0 {
 		// Enough slots that a probe is skipped only when every probe in the
 		// window hangs for both of its timeouts.
-		n := int((cfg.ConnectTimeout+cfg.QueryTimeout+closeTimeout)/cfg.Interval) + 1
+		ct, qt := cfg.ConnectTimeout, cfg.QueryTimeout
+		for _, p := range cfg.Profiles {
+			ct, qt = max(ct, time.Duration(p.ConnectTimeout)), max(qt, time.Duration(p.QueryTimeout))
+		}
+		n := int((ct+qt+closeTimeout)/cfg.Interval) + 1
 		cfg.MaxInflight = min(n, MaxInflightCap)
 	}
 	if cfg.StatusEvery <= 0 {
@@ -135,10 +139,8 @@ func (cfg *Config) validate() error {
 			return fmt.Errorf("--probes: unknown probe kind %q (want write, read, connect)", k)
 		}
 	}
-	for _, c := range cfg.Conns {
-		if c != store.ConnNew && c != store.ConnPooled {
-			return fmt.Errorf("--conn: unknown connection mode %q (want new, pooled)", c)
-		}
+	if _, err := cfg.profiles(); err != nil {
+		return err
 	}
 	if cfg.Duration < 0 {
 		return fmt.Errorf("--duration must not be negative")
@@ -222,18 +224,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := checkDNSServer(cfg.DNSServer); err != nil {
 		return nil, configError{err}
 	}
+	profiles, _ := cfg.profiles() // checked by validate
+	hasWrites := slices.Contains(cfg.Kinds, store.KindWrite)
+	clients := make([]*client, len(profiles))
+	shared := &sharedEndpoints{eps: map[string]*endpoint{}}
+	for i := range profiles {
+		c, err := newClient(&profiles[i], &cfg, table, hasWrites, sc, shared)
+		if err != nil {
+			return nil, configError{err}
+		}
+		clients[i] = c
+	}
 	if err := checkWritable(cfg.Out); err != nil {
 		return nil, err
 	}
 	useDNSServer(wcfg, cfg.DNSServer)
 	useDNSServer(rcfg, cfg.DNSServer)
-	hasWrites := slices.Contains(cfg.Kinds, store.KindWrite)
-	eps := map[string]*endpoint{
-		store.EndpointWrite: {role: store.EndpointWrite, dsn: cfg.WriteDSN, cfg: prepareConfig(wcfg),
-			table: table, needTable: hasWrites, create: hasWrites},
-		store.EndpointRead: {role: store.EndpointRead, dsn: cfg.ReadDSN, cfg: prepareConfig(rcfg),
-			table: table, needTable: hasWrites},
-	}
 
 	mln, err := listenMetrics(cfg.MetricsAddr)
 	if err != nil {
@@ -263,7 +269,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	streams, err := buildStreams(&cfg, eps, table, hasWrites)
+	if len(cfg.Profiles) > 0 {
+		ps := make([]map[string]any, len(profiles))
+		for i := range profiles {
+			ps[i] = profiles[i].settings()
+		}
+		info.Settings["profiles"] = ps
+	}
+	streams, err := buildStreams(&cfg, clients, table, hasWrites)
 	if err != nil {
 		w.Close()
 		if mln != nil {
@@ -304,8 +317,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}()
 
 	sch := &scheduler{
-		runID: cfg.RunID, interval: cfg.Interval, connectTimeout: cfg.ConnectTimeout,
-		queryTimeout: cfg.QueryTimeout, clock: newClock(), sc: sc, rows: rows, metrics: met,
+		runID: cfg.RunID, interval: cfg.Interval, clock: newClock(), sc: sc, rows: rows, metrics: met,
 	}
 	t0 := sch.clock.t0.Add(cfg.Interval) // the first slot, a step after start
 	var until time.Time
@@ -420,14 +432,82 @@ func runVerify(ctx context.Context, cfg *Config, res *Result, info *store.RunInf
 	return skip.Load()
 }
 
-func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites bool) ([]*stream, error) {
-	// Every kind runs in every connection mode, so a read stream looks for
-	// the newest key of the write stream of its own mode.
+// client is one profile ready to record: its endpoints (its own parsed
+// DSNs, each endpoint prepared on its own) and timeouts.
+type client struct {
+	profile        *Profile
+	eps            map[string]*endpoint
+	connectTimeout time.Duration
+	queryTimeout   time.Duration
+	poolSize       int
+}
+
+// sharedEndpoints are the endpoints of a recording: profiles that connect
+// the same way (the same DSN and DNS cache) share one, prepared once, as
+// the built-in profiles always have; createMu serialises the probe
+// table's creation on the others.
+type sharedEndpoints struct {
+	eps      map[string]*endpoint // by role, DSN and DNS cache
+	createMu sync.Mutex
+}
+
+func newClient(p *Profile, cfg *Config, table string, hasWrites bool, sc *scrubber, shared *sharedEndpoints) (*client, error) {
+	c := &client{profile: p, connectTimeout: cfg.ConnectTimeout, queryTimeout: cfg.QueryTimeout, poolSize: cfg.PoolSize}
+	if p.ConnectTimeout > 0 {
+		c.connectTimeout = time.Duration(p.ConnectTimeout)
+	}
+	if p.QueryTimeout > 0 {
+		c.queryTimeout = time.Duration(p.QueryTimeout)
+	}
+	if p.PoolSize > 0 {
+		c.poolSize = p.PoolSize
+	}
+	wdsn, rdsn := p.dsns(cfg.WriteDSN, cfg.ReadDSN)
+	what := func(flag string) string {
+		if p.isBuiltin() {
+			return flag
+		}
+		return fmt.Sprintf("profile %q: %s", p.Name, flag)
+	}
+	wcfg, err := parseDSN(what("--write-dsn"), wdsn, sc)
+	if err != nil {
+		return nil, err
+	}
+	rcfg, err := parseDSN(what("--read-dsn"), rdsn, sc)
+	if err != nil {
+		return nil, err
+	}
+	for _, pc := range []*pgx.ConnConfig{wcfg, rcfg} {
+		useDNSServer(pc, cfg.DNSServer)
+		useDNSCache(pc, time.Duration(p.DNSCache))
+	}
+	c.eps = map[string]*endpoint{}
+	for _, e := range []struct {
+		role, dsn string
+		cfg       *pgx.ConnConfig
+	}{{store.EndpointWrite, wdsn, wcfg}, {store.EndpointRead, rdsn, rcfg}} {
+		key := fmt.Sprintf("%s\x00%s\x00%v", e.role, e.dsn, p.DNSCache)
+		ep := shared.eps[key]
+		if ep == nil {
+			write := e.role == store.EndpointWrite
+			ep = &endpoint{role: e.role, dsn: e.dsn, cfg: prepareConfig(e.cfg), table: table, needTable: hasWrites,
+				create: write && hasWrites, createMu: &shared.createMu}
+			shared.eps[key] = ep
+		}
+		c.eps[e.role] = ep
+	}
+	return c, nil
+}
+
+func buildStreams(cfg *Config, clients []*client, table string, hasWrites bool) ([]*stream, error) {
+	// Every kind runs in every profile, so a read stream looks for the
+	// newest key of the write stream of its own profile.
 	var streams []*stream
 	for _, kind := range cfg.Kinds {
 		pk := probeKinds[kind]
-		ep := eps[pk.endpoint]
-		for _, conn := range cfg.Conns {
+		for _, cl := range clients {
+			prof := cl.profile
+			ep := cl.eps[pk.endpoint]
 			// One statement per state the endpoint can be found in.
 			envs := map[prep]*probeEnv{}
 			for _, st := range allPreps() {
@@ -441,7 +521,7 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 					// look for and the statement has no placeholders.
 					env.sql = readSQL(table, hasWrites && st.table, st)
 					if hasWrites && st.table {
-						env.readRefConn = conn
+						env.readRefConn = prof.Name
 					}
 				case store.KindConnect:
 					env.sql = connectSQL(st)
@@ -449,8 +529,8 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 				envs[st] = env
 			}
 			var src connSource = &newConns{cfg: ep.cfg}
-			if conn == store.ConnPooled {
-				p, err := newPooledConns(ep.cfg, cfg.PoolSize, cfg.ConnectTimeout)
+			if prof.Conn == store.ConnPooled {
+				p, err := newPooledConns(ep.cfg, cl.poolOptions())
 				if err != nil {
 					for _, s := range streams {
 						s.src.close()
@@ -459,13 +539,22 @@ func buildStreams(cfg *Config, eps map[string]*endpoint, table string, hasWrites
 				}
 				src = p
 			}
-			s := &stream{kind: kind, conn: conn, endpoint: pk.endpoint, run: pk.run, ep: ep, envs: envs, src: src,
-				sem: make(chan struct{}, cfg.MaxInflight)}
+			s := &stream{kind: kind, conn: prof.Conn, profile: prof.Name, endpoint: pk.endpoint, run: pk.run, ep: ep, envs: envs, src: src,
+				sem: make(chan struct{}, cfg.MaxInflight), connectTimeout: cl.connectTimeout, queryTimeout: cl.queryTimeout}
 			s.stats = newStreamStats(s.name())
 			streams = append(streams, s)
 		}
 	}
 	return streams, nil
+}
+
+func (cl *client) poolOptions() poolOptions {
+	p := cl.profile
+	return poolOptions{
+		size: cl.poolSize, connectTimeout: cl.connectTimeout,
+		maxLifetime: time.Duration(p.MaxConnLifetime), maxIdle: time.Duration(p.MaxConnIdleTime),
+		healthCheck: time.Duration(p.HealthCheckPeriod), dropOnReadOnly: p.DropOnReadOnly, dropOnError: p.DropOnError,
+	}
 }
 
 // settingsOf lists the effective settings for run.json, passwords removed.

@@ -23,18 +23,21 @@ type probeEnv struct {
 	readRefConn string // read probes: the write stream whose newest key they look for
 }
 
-// stream is one kind × connection mode on its own grid.
+// stream is one kind × client profile on its own grid; conn is the
+// profile's connection mode.
 type stream struct {
-	kind, conn, endpoint string
-	run                  probeFunc
-	ep                   *endpoint
-	envs                 map[prep]*probeEnv // by what the endpoint was found to be
-	src                  connSource
-	sem                  chan struct{} // in-flight bound
-	stats                *streamStats
+	kind, conn, profile, endpoint string
+	run                           probeFunc
+	ep                            *endpoint
+	envs                          map[prep]*probeEnv // by what the endpoint was found to be
+	src                           connSource
+	sem                           chan struct{} // in-flight bound
+	stats                         *streamStats
+	// the profile's timeouts
+	connectTimeout, queryTimeout time.Duration
 }
 
-func (s *stream) name() string { return s.kind + "/" + s.conn + "/" + s.endpoint }
+func (s *stream) name() string { return s.kind + "/" + s.profile + "/" + s.endpoint }
 
 // clock turns monotonic readings into wall-clock nanoseconds: one wall
 // reading at the start of the run plus the monotonic time since, so a
@@ -51,19 +54,18 @@ func newClock() clock {
 
 func (c clock) ns(t time.Time) int64 { return c.wall0 + int64(t.Sub(c.t0)) }
 
-// scheduler owns time, timeouts and concurrency for every stream of a run.
+// scheduler owns time, timeouts (each stream's profile's) and concurrency
+// for every stream of a run.
 type scheduler struct {
-	runID          string
-	interval       time.Duration
-	connectTimeout time.Duration
-	queryTimeout   time.Duration
-	clock          clock
-	sc             *scrubber
-	rows           chan<- store.Probe
-	display        *statusDisplay // nil: no live status
-	metrics        *metrics       // nil: no --metrics-addr
-	recovery       *recoveryWatch // nil: no --until-recovered
-	inflight       sync.WaitGroup
+	runID    string
+	interval time.Duration
+	clock    clock
+	sc       *scrubber
+	rows     chan<- store.Probe
+	display  *statusDisplay // nil: no live status
+	metrics  *metrics       // nil: no --metrics-addr
+	recovery *recoveryWatch // nil: no --until-recovered
+	inflight sync.WaitGroup
 }
 
 // schedule runs one stream's grid from t0 until the stop context ends or
@@ -103,7 +105,7 @@ func (sch *scheduler) schedule(stop context.Context, s *stream, t0, until time.T
 			}(seq)
 		default:
 			sch.emit(s, store.Probe{
-				RunID: sch.runID, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint, Seq: seq,
+				RunID: sch.runID, Kind: s.kind, Conn: s.conn, Profile: s.profile, Endpoint: s.endpoint, Seq: seq,
 				Intended: sch.clock.ns(intended), Outcome: store.OutcomeSkipped, ErrorClass: store.ClassInflightLimit,
 			})
 		}
@@ -114,13 +116,13 @@ func (sch *scheduler) schedule(stop context.Context, s *stream, t0, until time.T
 // kind's statement under the query timeout, classify, emit.
 func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 	p := store.Probe{
-		RunID: sch.runID, Kind: s.kind, Conn: s.conn, Endpoint: s.endpoint, Seq: seq,
+		RunID: sch.runID, Kind: s.kind, Conn: s.conn, Profile: s.profile, Endpoint: s.endpoint, Seq: seq,
 		Intended: sch.clock.ns(intended),
 	}
 	start := time.Now()
 	p.Start = sch.clock.ns(start)
 
-	cctx, cancel := context.WithTimeout(context.Background(), sch.connectTimeout)
+	cctx, cancel := context.WithTimeout(context.Background(), s.connectTimeout)
 	q, release, ci, err := s.src.acquire(cctx)
 	cancel()
 	p.ResolvedAddrs, p.DialedAddr = ci.resolved, ci.dialed
@@ -131,7 +133,7 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 	if err == nil {
 		p.ConnectDone = sch.clock.ns(time.Now())
 		ph = phaseQuery
-		qctx, cancel := context.WithTimeout(context.Background(), sch.queryTimeout)
+		qctx, cancel := context.WithTimeout(context.Background(), s.queryTimeout)
 		var st prep
 		if st, err = s.ep.ensure(qctx, q); err == nil {
 			if err = s.run(qctx, q, s.envs[st], &p); err == nil {
@@ -152,7 +154,7 @@ func (sch *scheduler) probe(s *stream, seq int64, intended time.Time) {
 	}
 	sch.emit(s, p)
 	if release != nil {
-		release()
+		release(err)
 	}
 }
 

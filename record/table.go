@@ -29,7 +29,8 @@ func quoteTable(name string) (string, error) {
 }
 
 // createTableSQL is the probe table: one row per write probe, keyed by run,
-// connection mode and sequence so every write is unique and can be looked
+// profile (in the conn column: for the built-in profiles, the connection
+// mode, as before profiles existed) and sequence so every write is unique and can be looked
 // for after the switchover.
 func createTableSQL(table string) string {
 	return "CREATE TABLE IF NOT EXISTS " + table + ` (

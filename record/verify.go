@@ -16,6 +16,8 @@ import (
 // right after a switchover it may still be moving.
 const verifyRetry = 30 * time.Second
 
+// writeKey is a probe table key: the table's conn column holds the
+// write's profile (for the built-in profiles, its connection mode).
 type writeKey struct {
 	conn string
 	seq  int64
@@ -101,7 +103,7 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 	var skipped []store.SkippedFile
 	err = store.ReadRun(runDir, func(p *store.Probe) error {
 		if p.Kind == store.KindWrite && p.Outcome != store.OutcomeSkipped {
-			acked[writeKey{p.Conn, p.Seq}] = p.Outcome == store.OutcomeOK
+			acked[writeKey{p.ProfileName(), p.Seq}] = p.Outcome == store.OutcomeOK
 		}
 		return nil
 	}, func(s store.SkippedFile) { skipped = append(skipped, s) })

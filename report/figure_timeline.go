@@ -19,7 +19,7 @@ func renderTimeline(w io.Writer, format string, r *RunView) error {
 	probes, err := r.windowProbes()
 	for i, s := range r.Streams {
 		y := float64(n - 1 - i)
-		ticks = append(ticks, plot.Tick{Value: y, Label: shorten(s.Kind+" · "+s.Conn, 24)})
+		ticks = append(ticks, plot.Tick{Value: y, Label: shorten(s.Kind+" · "+s.ProfileName(), 24)})
 		if err == nil {
 			rects.Rects = append(rects.Rects, laneRects(probes, i, s.IntervalNS, t0, y)...)
 			continue

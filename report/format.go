@@ -170,6 +170,15 @@ func changeClock(clock string, resolutionNS int64) string {
 }
 
 // dnsWho names the endpoint and connection mode that saw a DNS change.
+// dnsProfile is who saw a DNS change: its profile, or its connection
+// mode for the built-in profiles.
+func dnsProfile(c *analyze.DNSChange) string {
+	if c.Profile != "" {
+		return c.Profile
+	}
+	return c.Conn
+}
+
 func dnsWho(endpoint, conn string) string {
 	if conn == "" {
 		return endpoint

@@ -28,6 +28,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	rep.writeStats(b)
 	rep.writeComparisons(b)
 	rep.writeCapacity(b)
+	rep.writeProfiles(b)
 	rep.writeRuns(b)
 	rep.writeDetail(b)
 	rep.writeLostWrites(b)
@@ -448,7 +449,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			}
 		}
 		for _, c := range r.Metrics.DNSChanges {
-			b.p("- DNS answer changed at %s (seen by %s): %s → %s%s\n", fmtClock(c.Time), Escape(dnsWho(c.Endpoint, c.Conn)), Escape(c.From), Escape(c.To), changeClock(c.Clock, c.ResolutionNS))
+			b.p("- DNS answer changed at %s (seen by %s): %s → %s%s\n", fmtClock(c.Time), Escape(dnsWho(c.Endpoint, dnsProfile(&c))), Escape(c.From), Escape(c.To), changeClock(c.Clock, c.ResolutionNS))
 		}
 		for _, sd := range r.Metrics.StaleDials {
 			b.p("- %s\n", Escape(staleDialLine(sd)))

@@ -86,6 +86,7 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 			fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
 		}
 	}
+	writeTextProfiles(b, s)
 	if a := s.Accuracy; a != nil {
 		fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges lie where the probes place a change; %s\n", a.Within, a.Total, errorSummary(a))
 		b.WriteString("(a boundary lies midway between the last probe before it and the first after it; the change lies from the start of the one to the end of the other; error = boundary - event)\n")
@@ -168,7 +169,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 			fmt.Fprintf(b, "    ... %d DNS answer changes in all\n", m.DNSChangeCount)
 			break
 		}
-		fmt.Fprintf(b, "    dns    %s %s: %s → %s%s\n", fmtClock(c.Time), dnsWho(c.Endpoint, c.Conn), c.From, c.To, changeClock(c.Clock, c.ResolutionNS))
+		fmt.Fprintf(b, "    dns    %s %s: %s → %s%s\n", fmtClock(c.Time), dnsWho(c.Endpoint, dnsProfile(&c)), c.From, c.To, changeClock(c.Clock, c.ResolutionNS))
 	}
 	for _, sd := range m.StaleDials {
 		fmt.Fprintf(b, "    %s\n", staleDialLine(sd))

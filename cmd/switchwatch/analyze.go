@@ -35,6 +35,11 @@ With -o DIR it also writes DIR/report.md, a Markdown report with its
 pictures beside it (timelines, latency, the typical switchover, the spread
 across runs, the write-downtime distribution), ready to paste into a
 post-mortem; --rate and --retry add capacity planning.
+
+Client profiles (record --client/--clients): each profile of a run is also
+analyzed on its own streams, and every profile is compared with the
+baseline (the first, or --baseline NAME) run by run, since all profiles of
+a run saw the same switchover: per-run differences and a paired test.
 `
 
 func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -52,6 +57,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
 		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
 		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
+		base    = fs.String("baseline", "", "client profile the others are compared with (default: the first profile recorded)")
 	)
 	ropts := addReportFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
@@ -64,7 +70,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fs.usagef("%w", err)
 	}
 	opt := analyze.Options{
-		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers,
+		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers, Baseline: *base,
 		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
 	}
 	if *by != "" {
@@ -80,6 +86,9 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	sum, err := analyze.Analyze(ctx, fs.Args(), opt)
 	if errors.Is(err, analyze.ErrUnknownLabel) {
 		return fs.usagef("--by: %w", err)
+	}
+	if errors.Is(err, analyze.ErrBaseline) {
+		return fs.usagef("%v", err)
 	}
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -25,6 +26,21 @@ func (l labelsFlag) Set(v string) error {
 		return fmt.Errorf("label key %q must not contain / or =", k)
 	}
 	l[k] = val
+	return nil
+}
+
+// clientFlag collects repeated --client values, each one profile.
+type clientFlag []record.Profile
+
+func (c *clientFlag) String() string { return "" }
+func (c *clientFlag) Type() string   { return "name=N,key=value,..." }
+
+func (c *clientFlag) Set(v string) error {
+	p, err := record.ParseProfile(v)
+	if err != nil {
+		return err
+	}
+	*c = append(*c, p)
 	return nil
 }
 

@@ -33,6 +33,18 @@ Connection modes: new (a fresh connection per probe, like a naive loop) and
 pooled (long-lived pool connections, replaced after errors, like an
 application). Every kind runs in every mode, each on its own grid.
 
+Client profiles: named client configurations recorded side by side in the
+same run, each kind in each profile on its own grid, so every profile sees
+the same switchover and "switchwatch analyze" compares them pairwise.
+--client 'name=jvm,conn=pooled,dns_cache=30s' (repeatable) or --clients
+FILE (YAML or JSON; testdata/clients.yaml is a commented example) adds
+them; new and pooled are the built-in profiles of --conn (given with
+--client/--clients only when --conn is). Keys: name, conn (new, pooled),
+dsn, read_dsn, hosts (host:port|host:port), target_session_attrs,
+connect_timeout, query_timeout, pool_size, max_conn_lifetime,
+max_conn_idle_time, health_check_period, drop_on_read_only, drop_on_error,
+dns_cache (resolve once and keep the answer that long; 0: every connect).
+
 When the run ends, the lost-write check reads the keys back from the write
 endpoint and writes verify.json (see also "switchwatch verify"); a second
 Ctrl-C skips it. Exit status: 0 recorded and checked, 1 failed, 2 usage,
@@ -65,6 +77,8 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	labels := labelsFlag{}
 	kinds := listFlag{"write", "read"}
 	conns := listFlag{"new"}
+	var clients clientFlag
+	var clientsFile string
 	var quiet, cleanup bool
 	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
 	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
@@ -76,7 +90,9 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.StringVar(&cfg.Out, "out", "", "output folder; the run goes to OUT/run=<run-id>/")
 	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
 	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
-	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled")
+	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
+	fs.Var(&clients, "client", "a client profile, repeatable: comma-separated key=value, e.g. 'name=jvm,conn=pooled,dns_cache=30s'")
+	fs.StringVar(&clientsFile, "clients", "", "client profiles from a YAML or JSON file (see testdata/clients.yaml)")
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
@@ -108,6 +124,17 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	cfg.Labels = labels
 	cfg.Kinds = kinds
 	cfg.Conns = conns
+	if clientsFile != "" {
+		ps, err := record.LoadProfiles(clientsFile)
+		if err != nil {
+			return fs.usagef("%v", err)
+		}
+		cfg.Profiles = ps
+	}
+	cfg.Profiles = append(cfg.Profiles, clients...)
+	if len(cfg.Profiles) > 0 && !fs.Changed("conn") {
+		cfg.Conns = nil // only the profiles asked for
+	}
 	if !quiet {
 		cfg.Status = stderr
 		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {

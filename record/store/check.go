@@ -42,6 +42,11 @@ func (p *Probe) Check() error {
 			return err
 		}
 	}
+	if p.Profile != "" {
+		if err := CheckProfileName(p.Profile); err != nil {
+			return fmt.Errorf("%s: %w", ColProfile, err)
+		}
+	}
 	if p.ErrorClass != "" && !slices.Contains(ErrorClasses, p.ErrorClass) {
 		return fmt.Errorf("%s %q is not an error class", ColErrorClass, p.ErrorClass)
 	}

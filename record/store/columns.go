@@ -7,6 +7,7 @@ const (
 	ColKind            = "kind"
 	ColConn            = "conn"
 	ColEndpoint        = "endpoint"
+	ColProfile         = "profile"
 	ColSeq             = "seq"
 	ColIntended        = "intended"
 	ColStart           = "start"
@@ -62,6 +63,7 @@ var ProbeColumns = []Column{
 	{Name: ColKind, Type: TypeString, Since: 1},
 	{Name: ColConn, Type: TypeString, Since: 1},
 	{Name: ColEndpoint, Type: TypeString, Since: 1},
+	{Name: ColProfile, Type: TypeString, Optional: true, Since: 2},
 	{Name: ColSeq, Type: TypeInt64, Since: 1},
 	{Name: ColIntended, Type: TypeInt64, Since: 1, Time: true},
 	{Name: ColStart, Type: TypeInt64, Optional: true, Since: 1, Time: true},

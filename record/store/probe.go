@@ -12,7 +12,7 @@ import (
 //
 // Version 2 added what each probe's own connection did and when it saw
 // the server: dialed_addr, conn_established, observed, server_time,
-// timeline.
+// timeline; and the client profile each probe ran in: profile.
 const SchemaVersion = 2
 
 // OldestSchemaVersion is the oldest schema version readers still read.
@@ -115,7 +115,13 @@ type Probe struct {
 	Kind     string `parquet:"kind,dict,zstd" json:"kind"`
 	Conn     string `parquet:"conn,dict,zstd" json:"conn"`
 	Endpoint string `parquet:"endpoint,dict,zstd" json:"endpoint"`
-	// Seq numbers the probes of one stream (kind, conn, endpoint) from 0, one per grid
+	// Profile names the client profile (a named client configuration of
+	// record --client/--clients) the probe ran in; Conn stays its
+	// connection mode. Empty (NULL, and in every file of schema version 1)
+	// means the built-in profile named like the mode, see ProfileName.
+	// Schema version 2.
+	Profile string `parquet:"profile,optional,dict,zstd" json:"profile,omitempty"`
+	// Seq numbers the probes of one stream (kind, profile, endpoint) from 0, one per grid
 	// slot, so a gap in Seq is a lost row, never a missed slot.
 	Seq int64 `parquet:"seq,delta,zstd" json:"seq"`
 
@@ -158,7 +164,7 @@ type Probe struct {
 	InRecovery  *bool  `parquet:"in_recovery,optional" json:"in_recovery,omitempty"`                                   // pg_is_in_recovery()
 
 	// SeenSeq is, for read probes, the newest Seq of this run's write stream
-	// of the same connection mode that the reader could see (NULL when it saw
+	// of the same profile that the reader could see (NULL when it saw
 	// none, or the run has no write probes). The analyzer measures a
 	// reader's staleness from it.
 	SeenSeq *int64 `parquet:"seen_seq,optional,zstd" json:"seen_seq,omitempty"`
@@ -177,8 +183,19 @@ type Probe struct {
 	Timeline int64 `parquet:"timeline,optional,dict,zstd" json:"timeline,omitempty"`
 }
 
-// Stream names the probe stream of a row: kind/conn/endpoint.
-func (p *Probe) Stream() string { return p.Kind + "/" + p.Conn + "/" + p.Endpoint }
+// Stream names the probe stream of a row: kind/profile/endpoint, which for
+// the built-in profiles is kind/conn/endpoint.
+func (p *Probe) Stream() string { return p.Kind + "/" + p.ProfileName() + "/" + p.Endpoint }
+
+// ProfileName is the client profile of the row: Profile, or for a row
+// without one (schema version 1, the built-in profiles, importers) the
+// built-in profile of its connection mode, which is named like the mode.
+func (p *Probe) ProfileName() string {
+	if p.Profile != "" {
+		return p.Profile
+	}
+	return p.Conn
+}
 
 // ServerIdentity is the identity of the server that answered: its address,
 // port and postmaster start time. A physical standby shares its primary's
@@ -197,4 +214,28 @@ func (p *Probe) ServerIdentity() string {
 // Failed reports whether the probe ran and did not succeed.
 func (p *Probe) Failed() bool {
 	return p.Outcome == OutcomeError || p.Outcome == OutcomeTimeout
+}
+
+// MaxProfileName bounds a client profile's name, in bytes.
+const MaxProfileName = 40
+
+// CheckProfileName says why name cannot name a client profile, or nil. A
+// name is part of a stream's name (kind/profile/endpoint), of the probe
+// table's key and of file and folder names a user may derive from it
+// (Hive-style key=value partitions), so it is kept to lower-case ASCII
+// letters, digits, '_' and '-', starting with a letter or digit.
+func CheckProfileName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty profile name")
+	}
+	if len(name) > MaxProfileName {
+		return fmt.Errorf("profile name %q is longer than %d bytes", name, MaxProfileName)
+	}
+	for i, c := range name {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '_' || c == '-')
+		if !ok {
+			return fmt.Errorf("profile name %q: want lower-case letters, digits, '_' and '-' (starting with a letter or digit)", name)
+		}
+	}
+	return nil
 }

@@ -328,6 +328,9 @@ func sortProbes(rows []Probe) {
 		if a.Conn != b.Conn {
 			return a.Conn < b.Conn
 		}
+		if a.Profile != b.Profile {
+			return a.Profile < b.Profile
+		}
 		if a.Endpoint != b.Endpoint {
 			return a.Endpoint < b.Endpoint
 		}

@@ -1,0 +1,288 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/aclements/go-moremath/stats"
+)
+
+// Client profiles (record --client/--clients): a run with a profile beyond
+// the built-in new and pooled is analyzed once as a whole, as every run
+// is, and once per profile on that profile's streams alone
+// (RunResult.Profiles). Every profile of a run saw the same switchover, so
+// profiles are compared pairwise, run by run (Summary.ProfileComparison).
+// A run with only the built-in profiles is analyzed as before: its output
+// does not change.
+
+// ProfileResult is one client profile of a run, analyzed on its own
+// streams: its phases and metrics as if it had been recorded alone. The
+// lost-write check is the run's, not a profile's: LostWrites is nil here.
+type ProfileResult struct {
+	Name    string  `json:"name"`
+	Conn    string  `json:"conn"` // its connection mode
+	Phases  []Phase `json:"phases"`
+	Metrics Metrics `json:"metrics"`
+}
+
+// ProfileSummary compares the client profiles across the runs that have
+// them: every other profile against the baseline, pairing the two
+// profiles' values within each run.
+type ProfileSummary struct {
+	// Baseline is the profile the others are compared with: the first
+	// profile of the first run that has profiles, or Options.Baseline.
+	Baseline string `json:"baseline"`
+	// Profiles lists every profile, the baseline first.
+	Profiles    []string            `json:"profiles"`
+	Comparisons []ProfileComparison `json:"comparisons"`
+	// Best says, per metric, which profile had the lowest value: the one
+	// whose median difference from the baseline is the most negative, or
+	// the baseline itself when none is below it.
+	Best []ProfileBest `json:"best"`
+}
+
+// ProfileComparison is one metric of one profile against the baseline
+// profile, paired by run.
+type ProfileComparison struct {
+	Metric   string        `json:"metric"`
+	Unit     string        `json:"unit"`
+	Baseline string        `json:"baseline"`
+	Profile  string        `json:"profile"`
+	Pairs    []ProfilePair `json:"pairs"`
+	// MedianDelta is the median of the per-run differences (profile −
+	// baseline); negative: the profile had less of the metric.
+	MedianDelta float64 `json:"median_delta"`
+	// Test names the paired test; N is the number of pairs it used (those
+	// with a difference: a tie says nothing about the direction); P is its
+	// two-sided p-value, Significant P <= Alpha.
+	Test        string   `json:"test"`
+	N           int      `json:"n"`
+	P           float64  `json:"p"`
+	Alpha       float64  `json:"alpha"`
+	Significant bool     `json:"significant"`
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// ProfilePair is one run's value of a metric for the baseline and the
+// profile, and their difference.
+type ProfilePair struct {
+	RunID    string  `json:"run_id"`
+	Baseline float64 `json:"baseline"`
+	Value    float64 `json:"value"`
+	Delta    float64 `json:"delta"`
+}
+
+// ProfileBest is the best profile for one metric.
+type ProfileBest struct {
+	Metric  string `json:"metric"`
+	Unit    string `json:"unit"`
+	Profile string `json:"profile"`
+	// Delta is the profile's median difference from the baseline (0 for
+	// the baseline itself); Significant, N and P are its comparison's.
+	Delta       float64 `json:"delta"`
+	Significant bool    `json:"significant"`
+	N           int     `json:"n"`
+	P           float64 `json:"p"`
+}
+
+// PairedTest is the name of the paired test of profile comparisons.
+const PairedTest = "exact sign test (two-sided)"
+
+// BestMetrics are the metrics of the "which client settings minimise
+// downtime" table, in its order.
+var BestMetrics = []string{
+	"write_downtime", "longest_write_outage", "read_downtime", "read_only_time", "unavailable_time",
+	"write_disruption_time", "outage_time", "failed_probes", "event_to_recovery",
+}
+
+// runProfiles splits a run's streams by profile when it has a profile
+// beyond the built-in ones, in the order run.json lists them (else in the
+// order the streams were read); nil otherwise.
+func runProfiles(rr *runRows) (names []string, conns map[string]string, by map[string][]*streamRows) {
+	custom := false
+	by, conns = map[string][]*streamRows{}, map[string]string{}
+	var seen []string
+	for _, sr := range rr.order {
+		conn := rr.syms.str(sr.key.conn)
+		name := conn
+		if sr.key.profile != 0 {
+			name = rr.syms.str(sr.key.profile)
+		}
+		if name != conn {
+			custom = true
+		}
+		if _, ok := by[name]; !ok {
+			seen = append(seen, name)
+		}
+		by[name] = append(by[name], sr)
+		conns[name] = conn
+	}
+	if !custom {
+		return nil, nil, nil
+	}
+	if rr.info != nil {
+		if ps, ok := rr.info.Settings["profiles"].([]any); ok {
+			for _, p := range ps {
+				if m, ok := p.(map[string]any); ok {
+					if n, ok := m["name"].(string); ok && by[n] != nil && !slices.Contains(names, n) {
+						names = append(names, n)
+					}
+				}
+			}
+		}
+	}
+	for _, n := range seen {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names, conns, by
+}
+
+// analyzeProfiles analyzes each profile of a run on its own streams, on
+// copies of their rows (the run's own analysis reorders them in place).
+func analyzeProfiles(in *runInput, opt *Options, pool *rowPool) []ProfileResult {
+	rr := in.rows
+	names, conns, by := runProfiles(rr)
+	var out []ProfileResult
+	for _, name := range names {
+		sub := newRunRows(rr.id, rr.path, rr.syms)
+		sub.info, sub.pool = rr.info, pool
+		for _, sr := range by[name] {
+			c := &streamRows{key: sr.key, rows: append(pool.get(len(sr.rows)), sr.rows...), outOfOrder: sr.outOfOrder, lastIntended: sr.lastIntended}
+			sub.order = append(sub.order, c)
+			sub.by[sr.key] = c
+			sub.rows += int64(len(sr.rows))
+		}
+		r := analyzeRun(&runInput{rows: sub, events: in.events, profile: true}, opt, pool)
+		out = append(out, ProfileResult{Name: name, Conn: conns[name], Phases: r.Phases, Metrics: r.Metrics})
+	}
+	return out
+}
+
+// compareProfiles compares every profile with the baseline across the
+// runs that have profiles; nil when none has. baseline "" is the first
+// profile of the first such run; a baseline no run has is an error.
+func compareProfiles(runs []RunResult, baseline string) (*ProfileSummary, error) {
+	var names []string
+	for i := range runs {
+		for _, p := range runs[i].Profiles {
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		if baseline != "" {
+			return nil, fmt.Errorf("--baseline %q: no run has client profiles beyond the built-in new and pooled", baseline)
+		}
+		return nil, nil
+	}
+	if baseline == "" {
+		baseline = names[0]
+	}
+	if !slices.Contains(names, baseline) {
+		return nil, fmt.Errorf("--baseline %q is none of the runs' profiles (%v)", baseline, names)
+	}
+	i := slices.Index(names, baseline)
+	names = append([]string{baseline}, append(names[:i:i], names[i+1:]...)...)
+	ps := &ProfileSummary{Baseline: baseline, Profiles: names}
+	for _, def := range metricDefs {
+		for _, name := range names[1:] {
+			if c, ok := compareProfile(runs, def, baseline, name); ok {
+				ps.Comparisons = append(ps.Comparisons, c)
+			}
+		}
+	}
+	for _, m := range BestMetrics {
+		best := ProfileBest{Metric: m, Profile: baseline, P: 1}
+		have := false
+		for _, c := range ps.Comparisons {
+			if c.Metric != m {
+				continue
+			}
+			best.Unit, have = c.Unit, true
+			if c.MedianDelta < best.Delta {
+				best = ProfileBest{Metric: m, Unit: c.Unit, Profile: c.Profile, Delta: c.MedianDelta, Significant: c.Significant, N: c.N, P: c.P}
+			}
+		}
+		if have {
+			ps.Best = append(ps.Best, best)
+		}
+	}
+	return ps, nil
+}
+
+func profileMetrics(r *RunResult, name string) *RunResult {
+	for _, p := range r.Profiles {
+		if p.Name == name {
+			return &RunResult{RunID: r.RunID, Metrics: p.Metrics}
+		}
+	}
+	return nil
+}
+
+// compareProfile pairs profile's value of def with baseline's in every run
+// that has both, and tests whether the differences are centred on zero.
+func compareProfile(runs []RunResult, def metricDef, baseline, profile string) (ProfileComparison, bool) {
+	c := ProfileComparison{Metric: def.Name, Unit: def.Unit, Baseline: baseline, Profile: profile, Test: PairedTest, Alpha: Alpha}
+	var deltas []float64
+	for i := range runs {
+		b, p := profileMetrics(&runs[i], baseline), profileMetrics(&runs[i], profile)
+		if b == nil || p == nil {
+			continue
+		}
+		bv, _, bok := def.get(b)
+		pv, _, pok := def.get(p)
+		if !bok || !pok {
+			continue
+		}
+		c.Pairs = append(c.Pairs, ProfilePair{RunID: runs[i].RunID, Baseline: bv, Value: pv, Delta: pv - bv})
+		deltas = append(deltas, pv-bv)
+	}
+	if len(c.Pairs) == 0 {
+		return c, false
+	}
+	slices.Sort(deltas)
+	c.MedianDelta = stats.Sample{Xs: deltas, Sorted: true}.Quantile(0.5)
+	c.N, c.P = signTest(deltas)
+	c.Significant = c.N > 0 && c.P <= Alpha
+	if min := minSignTestN(Alpha); c.N < min {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("need >= %d runs with a difference for a paired difference to be significant at alpha %v", min, Alpha))
+	}
+	return c, true
+}
+
+// signTest is the exact two-sided sign test of the differences: under the
+// null hypothesis each non-zero difference is as likely negative as
+// positive, so the count of positive ones is Binomial(n, 1/2) (go-moremath's
+// BinomialDist). n is the number of non-zero differences.
+func signTest(deltas []float64) (n int, p float64) {
+	pos := 0
+	for _, d := range deltas {
+		switch {
+		case d > 0:
+			pos++
+			n++
+		case d < 0:
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 1
+	}
+	k := float64(min(pos, n-pos))
+	dist := stats.BinomialDist{N: n, P: 0.5}
+	return n, math.Min(1, 2*dist.CDF(k))
+}
+
+// minSignTestN is the fewest differences with which the sign test can
+// reach alpha (all of one sign): 2·0.5^n <= alpha.
+func minSignTestN(alpha float64) int {
+	n := 1
+	for 2*math.Pow(0.5, float64(n)) > alpha {
+		n++
+	}
+	return n
+}

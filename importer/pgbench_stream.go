@@ -1,0 +1,644 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/switchwatch/switchwatch/internal/lines"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// A pgbench import reads its files three times, holding a bounded amount
+// whatever their size: a first pass for what the interpretation of every
+// line depends on (the log format, what a seventh column is, the median
+// latency), a second that takes or skips each line (the report) and
+// collects the spans and counts the rates come from, sorting the taken
+// transactions by scheduled start (spillSorter: in memory when few, in
+// sorted runs on disk when many), and a merge of those that infers the
+// gaps and writes the rows as they come (stage). Aggregated logs, one line
+// per interval and thread, are read into memory.
+
+// opener opens input file number i.
+type opener func(i int) (io.ReadCloser, error)
+
+func fileOpener(srcs []source) opener {
+	return func(i int) (io.ReadCloser, error) {
+		f, err := os.Open(srcs[i].Path)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", srcs[i].Path, err)
+		}
+		return f, nil
+	}
+}
+
+// scanFiles calls fn for every line of every file.
+func scanFiles(srcs []source, open opener, fn func(fi, line int, text string, terminated, tooLong bool)) error {
+	for fi, src := range srcs {
+		r, err := open(fi)
+		if err != nil {
+			return err
+		}
+		err = lines.Scan(r, func(line int, text string, terminated, tooLong bool) error {
+			fn(fi, line, text, terminated, tooLong)
+			return nil
+		})
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", src.Path, err)
+		}
+	}
+	return nil
+}
+
+// pgbenchGlobals is what the first pass found.
+type pgbenchGlobals struct {
+	format int // 0 no pgbench line, 1 per-transaction, 2 aggregated
+	// what a seventh column is (see guessSeventh)
+	lagSure     bool
+	seven, zero int64
+	latency     median // time of the successful transactions, µs
+}
+
+// scanPgbench is the first pass. It reports nothing: the second pass
+// takes or skips each line.
+func scanPgbench(srcs []source, open opener) (*pgbenchGlobals, error) {
+	g := &pgbenchGlobals{}
+	err := scanFiles(srcs, open, func(fi, line int, text string, terminated, tooLong bool) {
+		if tooLong || !terminated || strings.TrimSpace(text) == "" {
+			return
+		}
+		agg := isAggLine(strings.Fields(text))
+		if g.format == 0 {
+			if agg {
+				if _, err := parseAggLine(text); err == nil {
+					g.format = 2
+				}
+				return
+			}
+			if _, err := parsePgbenchLine(text); err == nil {
+				g.format = 1
+			}
+		}
+		if g.format != 1 || agg {
+			return
+		}
+		t, err := parsePgbenchLine(text)
+		if err != nil {
+			return
+		}
+		switch {
+		case t.nExtra == 2, t.nExtra == 1 && t.status == txSkipped:
+			g.lagSure = true
+		case t.nExtra == 1 && t.status == txOK:
+			g.seven++
+			if t.extra[0] == 0 {
+				g.zero++
+			}
+		}
+		if t.status == txOK {
+			g.latency.add(t.timeUS)
+		}
+	})
+	return g, err
+}
+
+// seventh decides what a seventh column is when nobody said: see
+// guessSeventh.
+func (g *pgbenchGlobals) seventh(rep *Report) string {
+	if g.lagSure || g.seven == 0 {
+		return SeventhLag
+	}
+	if 2*g.zero >= g.seven {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the seventh column is taken as retries (pgbench --max-tries without --rate): %d of %d successful transactions have 0 in it, which a schedule lag hardly ever is; pass --seventh lag if pgbench ran with --rate", g.zero, g.seven))
+		return SeventhRetries
+	}
+	rep.Notes = append(rep.Notes, fmt.Sprintf("the seventh column is taken as schedule_lag (pgbench --rate): %d of %d successful transactions have a non-zero value; pass --seventh retries if pgbench ran with --max-tries and without --rate", g.seven-g.zero, g.seven))
+	return SeventhLag
+}
+
+// A transaction is suspicious when its latency is far beyond the others:
+// more than suspectFactor times the median and more than suspectMin (a
+// hung TCP connection, say). It is kept as a row, but it excuses no gap
+// and counts for neither the rate nor the interval, which it would
+// otherwise set alone.
+const (
+	suspectFactor = 100
+	suspectMin    = 10 * time.Second
+)
+
+// orderSlack is how far back a line's time may step within one file:
+// pgbench writes each thread's log in time order, so a line stamped
+// further outside its neighbours' order is out of order.
+const orderSlack = time.Second
+
+// orderCheck finds the lines of one file stamped far outside the file's
+// time order, looking one line ahead: a line after the next one by more
+// than orderSlack, when the next one is in order with the last line
+// taken, is stamped late; one before the last line taken by more than
+// orderSlack is stamped early, unless the next line is as early (then the
+// clock stepped back, and the lines after it are in order again).
+type orderCheck struct {
+	hasPrev  bool
+	prev     pgTxn
+	hasCur   bool
+	cur      pgTxn
+	slack    int64 // µs
+	accept   func(t pgTxn)
+	outOfOrd func(t pgTxn, err error)
+}
+
+func (o *orderCheck) push(t pgTxn) {
+	if o.hasCur {
+		o.decide(&t)
+	}
+	o.cur, o.hasCur = t, true
+}
+
+func (o *orderCheck) end() {
+	if o.hasCur {
+		o.decide(nil)
+	}
+	o.hasCur = false
+}
+
+func (o *orderCheck) decide(next *pgTxn) {
+	cur := o.cur
+	us := func(d int64) time.Duration { return (time.Duration(d) * time.Microsecond).Round(time.Millisecond) }
+	switch {
+	case next != nil && next.endUS < cur.endUS-o.slack && (!o.hasPrev || next.endUS >= o.prev.endUS-o.slack):
+		o.outOfOrd(cur, fmt.Errorf("stamped %v after the next line (%d); pgbench writes each thread's log in time order", us(cur.endUS-next.endUS), next.line))
+	case o.hasPrev && cur.endUS < o.prev.endUS-o.slack && (next == nil || next.endUS > cur.endUS+o.slack || next.endUS < cur.endUS-o.slack):
+		o.outOfOrd(cur, fmt.Errorf("stamped %v before line %d; pgbench writes each thread's log in time order", us(o.prev.endUS-cur.endUS), o.prev.line))
+	default:
+		o.prev, o.hasPrev = cur, true
+		o.accept(cur)
+	}
+}
+
+// txRec is a taken transaction as the sorter holds it.
+type txRec struct {
+	intended int64 // the sort key: the scheduled start, ns
+	ord      int64 // input order, which breaks ties
+	t        pgTxn
+	suspect  bool
+}
+
+const txRecSize = 8 * 7
+
+func cmpTxRec(a, b *txRec) int {
+	switch {
+	case a.intended < b.intended:
+		return -1
+	case a.intended > b.intended:
+		return 1
+	case a.ord < b.ord:
+		return -1
+	case a.ord > b.ord:
+		return 1
+	}
+	return 0
+}
+
+func encTxRec(w *bufio.Writer, r *txRec) error {
+	var b [txRecSize]byte
+	flags := uint64(r.t.status)
+	if r.suspect {
+		flags |= 1 << 8
+	}
+	for i, v := range []uint64{uint64(r.intended), uint64(r.ord), uint64(r.t.endUS), uint64(r.t.timeUS), uint64(r.t.lagUS),
+		uint64(uint32(r.t.file)) | uint64(uint32(r.t.line))<<32, flags} {
+		binary.LittleEndian.PutUint64(b[8*i:], v)
+	}
+	_, err := w.Write(b[:])
+	return err
+}
+
+func decTxRec(rd *bufio.Reader, r *txRec) error {
+	var b [txRecSize]byte
+	if _, err := io.ReadFull(rd, b[:]); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			return fmt.Errorf("a cut record")
+		}
+		return err
+	}
+	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
+	*r = txRec{intended: int64(u(0)), ord: int64(u(1))}
+	r.t.endUS, r.t.timeUS, r.t.lagUS = int64(u(2)), int64(u(3)), int64(u(4))
+	r.t.file, r.t.line = int(uint32(u(5))), int(uint32(u(5)>>32))
+	r.t.status, r.suspect = uint8(u(6)), u(6)&(1<<8) != 0
+	return nil
+}
+
+// rowSink receives the finished rows of an import, in order.
+type rowSink struct {
+	spillDir func() (string, error)
+	write    func(*store.Probe) error
+}
+
+// importPgbenchFiles reads the files and writes the rows of the run to
+// sink; it returns the run.json settings and the number of inferred rows.
+func importPgbenchFiles(ctx context.Context, srcs []source, open opener, opt *PgbenchOptions, rep *Report, runID string, sink rowSink) (map[string]any, int64, error) {
+	g, err := scanPgbench(srcs, open)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if g.format == 2 {
+		in := &pgbenchInput{}
+		format := 0
+		for fi, src := range srcs {
+			r, err := open(fi)
+			if err != nil {
+				return nil, 0, err
+			}
+			err = readPgbenchFrom(r, src.Path, fi, in, &format, rep)
+			r.Close()
+			if err != nil {
+				return nil, 0, fmt.Errorf("read %s: %w", src.Path, err)
+			}
+		}
+		in.agg = true
+		rows, settings, inferred, err := buildPgbench(srcs, in, opt, rep, runID)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := range rows {
+			if err := sink.write(&rows[i]); err != nil {
+				return nil, 0, err
+			}
+		}
+		return settings, inferred, nil
+	}
+	return streamPgbenchTxns(ctx, srcs, open, g, opt, rep, runID, sink)
+}
+
+// txnPass is what the second pass over per-transaction logs collects.
+type txnPass struct {
+	sum      txnSummary
+	perFile  map[int]int64 // transactions that count for the rate, by file
+	taken    int64
+	suspects []string // the first, "file:line (latency)"
+	nSuspect int64
+}
+
+func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgbenchGlobals, opt *PgbenchOptions, rep *Report, runID string, sink rowSink) (map[string]any, int64, error) {
+	seventh := opt.Seventh
+	if seventh == SeventhAuto {
+		seventh = g.seventh(rep)
+	}
+	note := func(s string) {
+		rep.Notes = append(rep.Notes, s)
+		if opt.Warn != nil {
+			opt.Warn(s)
+		}
+	}
+	medUS := g.latency.value()
+	suspectUS := max(suspectFactor*medUS, suspectMin.Microseconds())
+	sorter := &spillSorter[txRec]{cmp: cmpTxRec, size: func(*txRec) int { return 96 }, enc: encTxRec, dec: decTxRec,
+		dir: sink.spillDir, maxBytes: spillBytes}
+	ps := &txnPass{sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
+	var sortErr error
+	var deferred []*store.LineError // lines whose columns contradict them: reported after the others, as ever
+	format := 1
+	var oc *orderCheck
+	curFile := -1
+	accept := func(t pgTxn) {
+		rep.Taken++
+		ps.taken++
+		p := txnProbe(t, opt, "")
+		rec := txRec{intended: p.Intended, ord: ps.taken, t: t}
+		rec.suspect = t.status == txOK && t.timeUS > suspectUS
+		ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
+		ps.sum.retries += max(t.retries, 0)
+		ps.sum.byStatus[txStatusNames[t.status]]++
+		if rec.suspect {
+			ps.nSuspect++
+			if len(ps.suspects) < maxExamples {
+				ps.suspects = append(ps.suspects, fmt.Sprintf("%s:%d (%v)", srcs[t.file].Path, t.line, time.Duration(t.timeUS)*time.Microsecond))
+			}
+		} else {
+			if s, ok := ps.sum.fileSpan[t.file]; !ok {
+				ps.sum.fileSpan[t.file] = span{p.Intended, p.Intended}
+			} else {
+				ps.sum.fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
+			}
+			ps.perFile[t.file]++
+		}
+		if sortErr == nil {
+			sortErr = sorter.add(rec)
+		}
+	}
+	err := scanFiles(srcs, open, func(fi, line int, text string, terminated, tooLong bool) {
+		if fi != curFile {
+			if oc != nil {
+				oc.end()
+			}
+			curFile = fi
+			oc = &orderCheck{slack: orderSlack.Microseconds(), accept: accept, outOfOrd: func(t pgTxn, err error) {
+				rep.skip(ReasonOutOfOrder, srcs[t.file].Path, t.line, err)
+			}}
+		}
+		path := srcs[fi].Path
+		t, ok := readTxnLine(&format, path, line, text, terminated, tooLong, rep)
+		if !ok {
+			return
+		}
+		t.file, t.line = fi, line
+		if err := t.interpret(seventh); err != nil {
+			rep.Skipped[ReasonNotPgbench]++
+			if len(deferred) < maxExamples {
+				deferred = append(deferred, &store.LineError{File: path, Line: line, Err: fmt.Errorf("%s: %w", ReasonNotPgbench, err)})
+			}
+			return
+		}
+		oc.push(t)
+	})
+	if oc != nil {
+		oc.end()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if sortErr != nil {
+		return nil, 0, sortErr
+	}
+	for _, le := range deferred {
+		if len(rep.Examples) < maxExamples {
+			rep.Examples = append(rep.Examples, le)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if opt.Strict && rep.SkippedTotal() > 0 {
+		return nil, 0, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	}
+	if ps.taken == 0 {
+		return nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
+	}
+	if ps.nSuspect > 0 {
+		more := ""
+		if ps.nSuspect > int64(len(ps.suspects)) {
+			more = fmt.Sprintf(" and %d more", ps.nSuspect-int64(len(ps.suspects)))
+		}
+		note(fmt.Sprintf("suspicious: %d transactions took more than %d times the median latency %v and more than %v (a hung connection?): %s%s; kept as rows, but they excuse no gap and count for neither the rate nor the interval",
+			ps.nSuspect, suspectFactor, time.Duration(medUS)*time.Microsecond, suspectMin, strings.Join(ps.suspects, ", "), more))
+	}
+	settings := map[string]any{
+		"format":         "pgbench",
+		"sources":        srcs,
+		"kind":           opt.Kind,
+		"conn":           opt.Conn,
+		"lines":          map[string]any{"taken": rep.Taken, "skipped": rep.Skipped},
+		"inferred":       false,
+		"seventh_column": seventh,
+		"transactions":   ps.sum.byStatus,
+		"retries":        ps.sum.retries,
+		"schedule_lag":   ps.sum.hasLag,
+		"schedule":       "poisson",
+	}
+	if ps.nSuspect > 0 {
+		settings["suspicious_transactions"] = ps.nSuspect
+	}
+	out := &txnWriter{sink: sink, runID: runID}
+	m := &gapMerge{opt: opt, endpoint: probeEndpoint(opt.Kind), note: note, out: out, n: ps.taken}
+	if !ps.sum.hasLag {
+		settings["schedule"] = "closed_loop"
+		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
+	} else {
+		m.rr = pgbenchRates(ps.sum.fileSpan, ps.perFile, opt.Rate)
+		settings["rate_source"] = m.rr.source
+		settings["rate_per_s"] = m.rr.rates
+		settings["pgbench_runs"] = len(m.rr.runs)
+		if opt.NoInfer {
+			note("inference of unavailability is off (--no-infer)")
+		} else {
+			m.infer = true
+		}
+	}
+	if err := sorter.each(m.take); err != nil {
+		return nil, 0, err
+	}
+	if err := m.done(); err != nil {
+		return nil, 0, err
+	}
+	if m.infer {
+		settings["inferred_gaps"] = m.gaps
+		if m.found > 0 {
+			note(fmt.Sprintf("%d rows inferred in %d gaps at the rate of the pgbench run before each (%s; %d runs, %.1f transactions/s overall); a gap is a stretch without any scheduled transaction that would happen by chance less than once in 1000 such imports, and includes the time pgbench took to be restarted", m.inferred, m.found, m.rr.source, len(m.rr.runs), m.rr.total/max(m.rr.totalSpan, 1e-9)))
+		}
+	}
+	settings["inferred"] = m.inferred > 0
+	settings["inferred_rows"] = m.inferred
+	settings["interval"] = intervalSetting(out.interval())
+	return settings, m.inferred, nil
+}
+
+// readTxnLine takes one line of a per-transaction log, or skips it for a
+// reason (as readPgbenchLine does for either format).
+func readTxnLine(format *int, path string, line int, text string, terminated, tooLong bool, rep *Report) (pgTxn, bool) {
+	var t pgTxn
+	switch {
+	case tooLong:
+		rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
+		return t, false
+	case strings.TrimSpace(text) == "":
+		rep.skip(ReasonBlank, path, line, nil)
+		return t, false
+	case !terminated:
+		rep.skip(ReasonTruncated, path, line, fmt.Errorf("no newline at the end of the file"))
+		return t, false
+	}
+	if isAggLine(strings.Fields(text)) {
+		if _, err := parseAggLine(text); err != nil {
+			rep.skip(ReasonNotPgbench, path, line, err)
+		} else {
+			rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
+		}
+		return t, false
+	}
+	t, err := parsePgbenchLine(text)
+	if err != nil {
+		rep.skip(ReasonNotPgbench, path, line, err)
+		return t, false
+	}
+	return t, true
+}
+
+// gapMerge takes the transactions in order of scheduled start, infers the
+// rows of every gap between them (see findGaps) and passes all rows on.
+type gapMerge struct {
+	opt      *PgbenchOptions
+	endpoint string
+	note     func(string)
+	out      *txnWriter
+	rr       runRates
+	infer    bool
+	n        int64 // transactions in all
+
+	hasLast  bool
+	last     int64 // scheduled start of the last transaction that counts
+	lastRate float64
+	inFlight int64 // the latest end of those
+	pending  []store.Probe
+	stopped  bool
+	found    int // gaps found, inferred or not
+	gaps     []Gap
+	inferred int64
+}
+
+func (m *gapMerge) take(r *txRec) error {
+	p := txnProbe(r.t, m.opt, m.endpoint)
+	if r.suspect {
+		// written in order, but after any inferred row before it
+		m.pending = append(m.pending, p)
+		return nil
+	}
+	rate := 0.0
+	if m.infer {
+		rate = m.rr.rates[m.rr.runOf[r.t.file]]
+	}
+	// A stretch without scheduled starts is no outage when pgbench was
+	// demonstrably alive through it: a transaction that started before it
+	// ended after it (a hang shows as a slow transaction, and with
+	// --latency-limit the slots it blocked are skipped), or the stretch
+	// ends in a skipped transaction (pgbench 15 logs those when it skips
+	// them, with a schedule lag of 0, not when they were due, so a burst
+	// of skips stands for the stretch before it). A suspicious
+	// transaction excuses nothing.
+	excused := p.Outcome == store.OutcomeSkipped || m.inFlight >= p.Intended
+	if m.infer && m.hasLast && !excused && m.lastRate > 0 {
+		if err := m.gap(m.last, p.Intended, m.lastRate); err != nil {
+			return err
+		}
+	}
+	if err := m.flushPending(math.MaxInt64); err != nil {
+		return err
+	}
+	m.hasLast, m.last, m.lastRate = true, p.Intended, rate
+	m.inFlight = max(m.inFlight, p.End)
+	return m.out.write(&p, false)
+}
+
+// gap infers the rows of the stretch a..b when it is a gap.
+func (m *gapMerge) gap(a, b int64, rate float64) error {
+	mg := int64(m.opt.MinGap)
+	if mg <= 0 {
+		mg = minGapNS(rate, int(m.n))
+	}
+	if mg <= 0 || b-a <= mg {
+		return nil
+	}
+	m.found++
+	if m.stopped {
+		return nil
+	}
+	n := max(math.Round(float64(b-a)*rate/1e9)-1, 1)
+	// The rows stand for the due transactions; past maxRowsPerGap fewer
+	// rows, evenly spread, stand for them all.
+	rows := int64(min(n, maxRowsPerGap))
+	g := Gap{From: time.Unix(0, a).UTC(), To: time.Unix(0, b).UTC(), Due: int64(min(n, 1e15)), Rows: rows, ResolutionNS: int64(1e9 / rate)}
+	if m.inferred+rows > maxInferredRows {
+		m.note(fmt.Sprintf("not inferred: %s, and every later gap: more than %d inferred rows in one import (two unrelated pgbench runs?)", g, maxInferredRows))
+		m.stopped = true
+		if m.gaps == nil {
+			m.gaps = []Gap{}
+		}
+		return nil
+	}
+	for k := int64(1); k <= rows; k++ {
+		at := a + int64(float64(b-a)*float64(k)/float64(rows+1))
+		if err := m.flushPending(at); err != nil {
+			return err
+		}
+		p := store.Probe{
+			Kind: m.opt.Kind, Conn: m.opt.Conn, Endpoint: m.endpoint, Intended: at,
+			Outcome: store.OutcomeTimeout, ErrorClass: store.ClassInferred, Error: InferredError,
+		}
+		if err := m.out.write(&p, false); err != nil {
+			return err
+		}
+		m.inferred++
+	}
+	m.gaps = append(m.gaps, g)
+	m.note(fmt.Sprintf("inferred unavailable: %s", g))
+	return nil
+}
+
+// flushPending writes the suspicious rows scheduled at or before t.
+func (m *gapMerge) flushPending(t int64) error {
+	k := 0
+	for ; k < len(m.pending) && m.pending[k].Intended <= t; k++ {
+		if err := m.out.write(&m.pending[k], true); err != nil {
+			return err
+		}
+	}
+	m.pending = m.pending[k:]
+	if len(m.pending) == 0 {
+		m.pending = nil
+	}
+	return nil
+}
+
+func (m *gapMerge) done() error { return m.flushPending(math.MaxInt64) }
+
+// txnWriter numbers the rows of the one stream of a pgbench import, moves
+// a row scheduled at the same time as the one before 1 ns later (as
+// finishRows does), and measures the steps the interval comes from.
+type txnWriter struct {
+	sink    rowSink
+	runID   string
+	seq     int64
+	last    int64
+	steps   stepStats
+	lastCnt int64 // intended of the last row that counts for the interval
+	hasCnt  bool
+}
+
+func (w *txnWriter) write(p *store.Probe, suspect bool) error {
+	if w.seq > 0 && p.Intended <= w.last {
+		nudge(p, w.last)
+	}
+	p.RunID, p.Seq = w.runID, w.seq
+	w.seq++
+	w.last = p.Intended
+	if !suspect {
+		if w.hasCnt {
+			w.steps.add(p.Intended - w.lastCnt)
+		}
+		w.lastCnt, w.hasCnt = p.Intended, true
+	}
+	return w.sink.write(p)
+}
+
+func (w *txnWriter) interval() int64 { return w.steps.interval() }
+
+// stepStats measures the steps between consecutive intended starts of a
+// stream for importInterval, in bounded memory.
+type stepStats struct {
+	med     median
+	longest int64
+}
+
+func (s *stepStats) add(d int64) {
+	s.med.add(d)
+	s.longest = max(s.longest, d)
+}
+
+// interval is importInterval's: the larger of the median step and a
+// third of the longest, 0 without steps.
+func (s *stepStats) interval() int64 {
+	if s.med.n == 0 {
+		return 0
+	}
+	return max(s.med.value(), (s.longest+2)/3, 1)
+}
