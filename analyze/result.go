@@ -614,6 +614,10 @@ type BoundaryError struct {
 	// them. Other events (a wait, the scenario span) are listed for
 	// reference and not counted.
 	Expected bool `json:"expected"`
+	// TooShort is set, and Expected cleared, on the edges that would be
+	// expected when all of a run's such edges lie within one probe
+	// interval: a disruption that short may fall between two probes.
+	TooShort bool `json:"too_short,omitempty"`
 }
 
 // Accuracy is the --truth check: how far detected boundaries (a change of

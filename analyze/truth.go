@@ -113,5 +113,37 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 			edge(e.Name, store.EdgeEnd, *e.End)
 		}
 	}
+	tooShort(out, time.Duration(run.IntervalNS))
 	return out
+}
+
+// tooShort clears Expected, and sets TooShort, on every expected edge of a
+// run when there are several and all lie within one probe interval of each
+// other (a PgBouncer PAUSE, promotion and RESUME in 40 ms): a disruption
+// that short may fall between two probes, and clients that saw it saw at
+// most a slower answer, so no boundary is expected. A lone edge (a server
+// turned read-only) is a lasting change and stays expected.
+func tooShort(bs []BoundaryError, interval time.Duration) {
+	var first, last time.Time
+	n := 0
+	for _, b := range bs {
+		if !b.Expected {
+			continue
+		}
+		if n == 0 || b.EventTime.Before(first) {
+			first = b.EventTime
+		}
+		if n == 0 || b.EventTime.After(last) {
+			last = b.EventTime
+		}
+		n++
+	}
+	if n < 2 || last.Sub(first) >= interval {
+		return
+	}
+	for i := range bs {
+		if bs[i].Expected {
+			bs[i].Expected, bs[i].TooShort = false, true
+		}
+	}
 }

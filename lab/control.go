@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -21,12 +22,19 @@ import (
 // UpState is the state file of "switchwatch lab up": where its endpoints
 // and its control socket are. "switchwatch lab play" reads it.
 type UpState struct {
-	PID      int    `json:"pid"`
-	Control  string `json:"control"` // the control socket: TCP on 127.0.0.1
+	PID     int    `json:"pid"`
+	Control string `json:"control"` // the control socket: TCP on 127.0.0.1
+	// Rig is the rig's kind and shaping settings (RigOptions.Describe),
+	// such as "dns (ttl 5s)"; a play of a scenario that needs another
+	// rig is refused.
+	Rig      string `json:"rig"`
 	WriteDSN string `json:"write_dsn"`
 	ReadDSN  string `json:"read_dsn"`
-	Dir      string `json:"dir"` // the rig's work directory (it changes when the rig is rebuilt)
-	Plays    int    `json:"plays"`
+	// DNSServer is the rig's DNS server on a dns rig (give it to record
+	// --dns-server), else empty.
+	DNSServer string `json:"dns_server,omitempty"`
+	Dir       string `json:"dir"` // the rig's work directory (it changes when the rig is rebuilt)
+	Plays     int    `json:"plays"`
 }
 
 // ReadUpState reads a state file written by Serve.
@@ -72,10 +80,12 @@ type Served struct {
 	close chan struct{}
 }
 
-// Serve builds a rig, listens on a control socket on 127.0.0.1 and writes
-// the state file at statePath. The endpoints keep their ports for as long
-// as it serves, across resets and rebuilds. Log receives a line per play
-// and reset (nil: none).
+// Serve builds a rig as opts say (its kind too: Scenario.RigFor gives
+// the options of the rig a scenario needs), listens on a control socket on
+// 127.0.0.1 and writes the state file at statePath. The lab's endpoints
+// keep their ports for as long as it serves, across resets and rebuilds
+// (a rebuilt PgBouncer or DNS server gets a new port: the state file
+// says). Log receives a line per play and reset (nil: none).
 func Serve(ctx context.Context, opts RigOptions, statePath string, log io.Writer) (*Served, error) {
 	if log == nil {
 		log = io.Discard
@@ -85,14 +95,17 @@ func Serve(ctx context.Context, opts RigOptions, statePath string, log io.Writer
 		return nil, err
 	}
 	// Later rebuilds use the same endpoint ports: the DSNs stay valid.
-	opts.WritePort, opts.ReadPort = rig.Writer.Port(), rig.Reader.Port()
+	if rig.Writer != nil {
+		opts.WritePort, opts.ReadPort = rig.Writer.Port(), rig.Reader.Port()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		rig.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	s := &Served{opts: opts, state: statePath, log: log, ln: ln, rig: rig, close: make(chan struct{})}
-	s.st = UpState{PID: os.Getpid(), Control: ln.Addr().String(), WriteDSN: rig.WriteDSN(), ReadDSN: rig.ReadDSN(), Dir: rig.Dir}
+	s.st = UpState{PID: os.Getpid(), Control: ln.Addr().String(), Rig: opts.Describe()}
+	s.setEndpoints()
 	if err := s.writeState(); err != nil {
 		ln.Close()
 		rig.Close()
@@ -101,6 +114,15 @@ func Serve(ctx context.Context, opts RigOptions, statePath string, log io.Writer
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
+}
+
+// setEndpoints copies the rig's endpoints into the state.
+func (s *Served) setEndpoints() {
+	s.st.WriteDSN, s.st.ReadDSN, s.st.Dir = s.rig.WriteDSN(), s.rig.ReadDSN(), s.rig.Dir
+	s.st.DNSServer = ""
+	if s.rig.DNS != nil {
+		s.st.DNSServer = s.rig.DNS.Addr()
+	}
 }
 
 // Rig is the rig as it is now (it changes on a reset).
@@ -207,8 +229,9 @@ func (s *Served) play(ctx context.Context, req playRequest, tell func(store.Even
 	if err != nil {
 		return err
 	}
-	if sc.rig != nil {
-		return fmt.Errorf("scenario %s needs a rig of its own (a PgBouncer or a DNS server); \"switchwatch lab run --scenario %s\" builds it", sc.Name, sc.Name)
+	if need := sc.RigFor(s.opts); !need.sameShape(s.opts) {
+		return fmt.Errorf("scenario %s with these parameters needs a %s rig, and this one is %s: start one with \"switchwatch lab up --scenario %s\" (and the same --set)",
+			sc.Name, need.Describe(), s.opts.Describe(), sc.Name)
 	}
 	if !filepath.IsAbs(req.Events) {
 		return fmt.Errorf("events file %q: want an absolute path", req.Events)
@@ -241,19 +264,40 @@ func (s *Served) play(ctx context.Context, req playRequest, tell func(store.Even
 // reset makes the rig ready for the next play without moving the write
 // endpoint off the server that took writes at the end of the play, so a
 // recording still running sees no outage from it:
-//   - green was promoted (aurora, crash): green stays the primary and
-//     becomes BLUE; the old blue is stopped and removed; a new standby of
-//     it, made with pg_basebackup, becomes GREEN (roles swapped, not
-//     rebuilt);
+//   - green was promoted (aurora, crash, pgbouncer, dns): green stays the
+//     primary and becomes BLUE; the old blue is stopped and removed; a new
+//     standby of it, made with pg_basebackup, becomes GREEN (roles
+//     swapped, not rebuilt);
 //   - blue is down and green was not promoted: the rig is rebuilt on the
 //     same endpoint ports (the endpoints refuse connections meanwhile);
-//   - otherwise (flap, restart): blue stays.
+//   - otherwise (flap, restart, hold): blue stays.
 //
-// Then blue takes writes (default_transaction_read_only reset), the write
-// endpoint forwards to blue and the read endpoint to its reader target.
+// Then blue takes writes (default_transaction_read_only reset) and the
+// write endpoint forwards to blue. On a pgbouncer rig PgBouncer points at
+// blue (re-pointed if it does not) and is resumed if a failed play left it
+// paused. On a dns rig the name answers blue's address again (flipped
+// back); green's address keeps forwarding where it did (to the new blue
+// after a swap, so a client still resolving it is not cut off) until the
+// next dns play points it at green. Otherwise the read endpoint forwards
+// to its reader target. A patroni rig needs no reset: the next switchover
+// goes back the other way; the reset only checks that it has a leader.
 func (s *Served) reset(ctx context.Context) error {
 	r := s.rig
 	start := time.Now()
+	if r.Patroni != nil {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for {
+			n, err := r.Patroni.Leader(wctx)
+			if err == nil {
+				fmt.Fprintf(s.log, "reset: nothing to do: %s leads the Patroni cluster\n", n.Name)
+				return nil
+			}
+			if serr := sleep(wctx, 200*time.Millisecond); serr != nil {
+				return fmt.Errorf("the Patroni cluster has no leader: %w", err)
+			}
+		}
+	}
 	standby, err := r.Green.InRecovery(ctx)
 	switch {
 	case err == nil && !standby:
@@ -281,8 +325,12 @@ func (s *Served) reset(ctx context.Context) error {
 			return fmt.Errorf("rebuild the rig: %w", err)
 		}
 		s.rig, r = nr, nr
-		s.st.Dir = nr.Dir
+		dsn := s.st.WriteDSN
+		s.setEndpoints()
 		fmt.Fprintf(s.log, "reset: rig rebuilt on the same endpoint ports in %v\n", time.Since(start).Round(time.Millisecond))
+		if s.st.WriteDSN != dsn {
+			fmt.Fprintf(s.log, "reset: the write endpoint is now %s (see the state file)\n", s.st.WriteDSN)
+		}
 		return nil
 	}
 	if err := r.Blue.Exec(ctx, "ALTER SYSTEM RESET default_transaction_read_only"); err != nil {
@@ -294,7 +342,47 @@ func (s *Served) reset(ctx context.Context) error {
 	if err := r.Writer.Forward(r.Blue.Addr()); err != nil {
 		return err
 	}
+	if b := r.Bouncer; b != nil {
+		if b.Server() != r.Blue.Addr() {
+			if err := b.Repoint(ctx, r.Blue.Addr()); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.log, "reset: PgBouncer re-pointed at blue (%s)\n", r.Blue.Addr())
+		}
+		if paused, err := bouncerPaused(ctx, b); err != nil {
+			return err
+		} else if paused {
+			if err := b.Resume(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(s.log, "reset: PgBouncer resumed")
+		}
+	}
+	if r.DNS != nil {
+		ip := r.dnsIP(TargetBlue)
+		if addrs := r.DNS.Addrs(); len(addrs) != 1 || addrs[0] != ip {
+			if _, err := r.DNS.Set(ip); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.log, "reset: %s answers blue's address (%s) again\n", DNSName, ip)
+		}
+		return nil
+	}
 	return r.Reader.Forward(r.server(s.opts.ReaderTarget).Addr())
+}
+
+// bouncerPaused reports whether PgBouncer's database is paused.
+func bouncerPaused(ctx context.Context, b *pgbouncer.Bouncer) (bool, error) {
+	rows, err := b.Show(ctx, "DATABASES")
+	if err != nil {
+		return false, err
+	}
+	for _, row := range rows {
+		if row["name"] == b.Database() {
+			return row["paused"] == "1", nil
+		}
+	}
+	return false, fmt.Errorf("PgBouncer has no database %s", b.Database())
 }
 
 // Play asks the "lab up" whose state file is statePath to play a built-in

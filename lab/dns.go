@@ -32,7 +32,8 @@ func init() {
 		run:    (*executor).dnsFlip,
 	}
 	Builtins["dns"] = &Builtin{
-		Name: "dns",
+		Name:    "dns",
+		Summary: "RDS Blue/Green through a DNS name: blue read-only, both refuse, the name flips to green, green promoted",
 		Description: "an RDS Blue/Green switchover as AWS documents it, through a DNS name: blue stops taking writes and its " +
 			"sessions are cut; both servers refuse connections; the DNS answer moves from blue's address to green's " +
 			"(with the TTL); connections are allowed again; green catches up and is promoted (writes allowed). Old blue " +
@@ -40,11 +41,17 @@ func init() {
 		Params: append([]Param{
 			{"ttl", "5s", "TTL of the DNS answers (whole seconds)"},
 			{"refuse", "1s", "how long both servers refuse connections before the DNS flip"},
+			{"cut", "true", "end blue's client sessions and cut the connections open through both endpoints, as documented; " +
+				"false: blue goes read-only without either, so pooled connections stay on old blue"},
 		}, common...),
 		build: func(p params) []Step {
+			ro := Step{Action: ActBlueReadOnly}
+			if !p.bool("cut") {
+				ro.Params = map[string]string{"terminate": "false"}
+			}
 			return []Step{
-				{Action: ActBlueReadOnly},
-				{Action: ActEndpointRefuse, Params: map[string]string{"endpoint": "both", "cut": "true"}},
+				ro,
+				{Action: ActEndpointRefuse, Params: map[string]string{"endpoint": "both", "cut": p["cut"]}},
 				{Action: ActDNSFlip, After: p.dur("refuse"), Params: map[string]string{"then": TargetGreen}},
 				{Action: ActEndpointToBlue, Params: map[string]string{"endpoint": "write"}},
 				{Action: ActEndpointToGreen, Params: map[string]string{"endpoint": "read"}},

@@ -73,10 +73,14 @@
 // Serve (control.go) keeps one rig up for "switchwatch lab up" and plays
 // built-in scenarios on it when "switchwatch lab play" asks through a
 // control socket on 127.0.0.1 named in a state file (UpState), appending
-// the ground truth to the events file the client names. Between plays the
-// rig is reset by swapping roles after a promotion (the promoted green
-// becomes blue, a new standby of it green), or rebuilt on the same ports
-// when blue is down without one.
+// the ground truth to the events file the client names. The rig is of the
+// kind a scenario needs (Scenario.RigFor; RigOptions.Kind: bluegreen,
+// pgbouncer, dns, patroni), and a play of a scenario that needs another
+// rig is refused. Between plays the rig is reset by swapping roles after a
+// promotion (the promoted green becomes blue, a new standby of it green;
+// PgBouncer kept on blue, the DNS name flipped back to blue's address), or
+// rebuilt on the same ports when blue is down without one; a Patroni
+// cluster needs no reset (the next switchover goes back).
 //
 // # Cleanup
 //

@@ -24,7 +24,8 @@ func init() {
 		run: (*executor).endpointHold,
 	}
 	Builtins["hold"] = &Builtin{
-		Name: "hold",
+		Name:    "hold",
+		Summary: "both endpoints hold all traffic for a while, then pass it on; no promotion",
 		Description: "both endpoints hold all traffic for a while and then pass it on, with blue serving throughout: " +
 			"a stall, not an outage (clients whose timeouts are longer than the hold wait and are answered; " +
 			"those with shorter timeouts fail, and the requests held until the release are answered late); no promotion.",

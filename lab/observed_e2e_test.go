@@ -135,3 +135,93 @@ func TestLabDNSDatedAndTimeline(t *testing.T) {
 		}
 	}
 }
+
+// TestLabDNSPooledStaysOnOldBlue: with cut=false blue goes read-only
+// without its sessions ended, so the pool's connections stay on old blue
+// after the flip while new connections move to green. The pooled write
+// stream's probes on blue's address are reported as a stale dial with that
+// address, in the JSON (stale_dials) and the report, and the DNS change
+// seen by new connections is dated within one interval of the flip.
+func TestLabDNSPooledStaysOnOldBlue(t *testing.T) {
+	r := runLabWith(t, "dns", map[string]string{"ttl": "1s", "cut": "false"}, newAndPooled)
+	flip := r.one(t, ActDNSFlip)
+	if ro := r.one(t, ActBlueReadOnly); ro.Attrs["terminate"] != "false" {
+		t.Errorf("blue_read_only attrs %v: want terminate=false with cut=false", ro.Attrs)
+	}
+	for _, e := range r.events[ActEndpointRefuse] {
+		if e.Attrs["cut"] != "false" {
+			t.Errorf("endpoint_refuse attrs %v: want cut=false", e.Attrs)
+		}
+	}
+	sum, err := analyze.Analyze(context.Background(), []string{r.dir}, analyze.Options{})
+	if err != nil || len(sum.Runs) != 1 {
+		t.Fatalf("analyze: %v", err)
+	}
+	m := sum.Runs[0].Metrics
+	dated := false
+	for _, c := range m.DNSChanges {
+		if c.Endpoint != store.EndpointWrite || c.Conn != store.ConnNew {
+			continue
+		}
+		dated = true
+		if d := c.Time.Sub(flip.Time); d < -observedSlack || d > e2eInterval+observedSlack || c.From != dnsBlueIP || c.To != dnsGreenIP {
+			t.Errorf("DNS change %+v, %v after the flip at %v; want %s → %s within one interval (%v)", c, d, flip.Time, dnsBlueIP, dnsGreenIP, e2eInterval)
+		}
+	}
+	if !dated {
+		t.Errorf("no DNS change seen by new connections on the write endpoint: %+v", m.DNSChanges)
+	}
+	// Pooled writes after the flip on a connection to old blue: read-only
+	// errors, reported with blue's address.
+	stale := map[string]analyze.StaleDial{}
+	for _, sd := range m.StaleDials {
+		if !strings.HasPrefix(sd.Addr, dnsBlueIP+":") {
+			t.Errorf("stale dial %+v not on blue's address %s", sd, dnsBlueIP)
+		}
+		stale[sd.Stream] = sd
+	}
+	// Stream names are kind/conn/endpoint.
+	pooledWrite := store.KindWrite + "/" + store.ConnPooled + "/" + store.EndpointWrite
+	sd, found := stale[pooledWrite]
+	if !found {
+		t.Fatalf("no stale dial on %s; stale dials: %+v", pooledWrite, m.StaleDials)
+	}
+	if sd.Probes == 0 || sd.Failed == 0 || sd.Last.Before(flip.Time) {
+		t.Errorf("stale dial %+v: want failed writes (read-only old blue) after the flip at %v", sd, flip.Time)
+	}
+	if _, ok := stale[store.KindWrite+"/"+store.ConnNew+"/"+store.EndpointWrite]; ok {
+		t.Errorf("new connections resolve afresh, yet a stale dial is reported for them: %+v", stale)
+	}
+	var onBlue int
+	for _, p := range r.where(func(p *store.Probe) bool {
+		return p.Kind == store.KindWrite && p.Conn == store.ConnPooled && at(p.Start).After(flip.Time.Add(tol))
+	}) {
+		if strings.HasPrefix(p.DialedAddr, dnsBlueIP+":") {
+			onBlue++
+			if p.ErrorClass != store.ClassReadOnly {
+				t.Errorf("pooled write on old blue after the flip (%v): %s %s, want %s", at(p.Start), p.Outcome, p.ErrorClass, store.ClassReadOnly)
+			}
+		}
+	}
+	if onBlue == 0 {
+		t.Error("no pooled write on old blue's address after the flip: the pool did not stay")
+	}
+	js, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte(`"stale_dials":[`)) || !bytes.Contains(js, []byte(`"addr":"`+sd.Addr+`"`)) {
+		t.Errorf("JSON lacks stale_dials with %s", sd.Addr)
+	}
+	rep, err := report.Build(sum, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "still on "+sd.Addr) {
+		t.Errorf("report lacks the stale dial on %s:\n%s", sd.Addr, md.String())
+	}
+}

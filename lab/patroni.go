@@ -57,7 +57,8 @@ func init() {
 		run: (*executor).patroniSwitchover,
 	}
 	Builtins["patroni"] = &Builtin{
-		Name: "patroni",
+		Name:    "patroni",
+		Summary: "patronictl switchover on a two-node Patroni cluster, clients through HAProxy or a multi-host DSN",
 		Description: "a Patroni switchover: a two-node Patroni cluster (etcd as its DCS; ttl 10s, loop_wait 1s, " +
 			"retry_timeout 3s) and HAProxy routing by Patroni's REST health checks; patronictl switchover " +
 			"demotes the leader (its PostgreSQL shuts down and restarts as a replica) and promotes the other " +

@@ -43,7 +43,8 @@ func init() {
 		},
 	}
 	Builtins["pgbouncer"] = &Builtin{
-		Name: "pgbouncer",
+		Name:    "pgbouncer",
+		Summary: "a real PgBouncer in front of blue: PAUSE, green caught up and promoted, re-point, RESUME",
 		Description: "the PgBouncer PAUSE/RESUME switchover: a real PgBouncer is the write endpoint, in front of blue; " +
 			"PAUSE (clients wait instead of failing, up to their own timeouts), wait until green has replayed all of blue's WAL, " +
 			"promote green, re-point the database at green and RELOAD, RESUME. Blue stays up, no longer reached.",

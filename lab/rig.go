@@ -59,6 +59,47 @@ type RigOptions struct {
 	Patroni string
 }
 
+// Rig kinds: what RigOptions.Kind says a rig is.
+const (
+	RigBlueGreen = "bluegreen" // blue, green and the lab's two proxies
+	RigPgBouncer = "pgbouncer" // the same with a PgBouncer as the write endpoint
+	RigDNS       = "dns"       // the same with a DNS name and server
+	RigPatroni   = "patroni"   // a Patroni cluster, HAProxy, etcd
+)
+
+// Kind says which kind of rig the options build.
+func (o RigOptions) Kind() string {
+	switch {
+	case o.Patroni != "":
+		return RigPatroni
+	case o.PgBouncer != "":
+		return RigPgBouncer
+	case o.DNS:
+		return RigDNS
+	}
+	return RigBlueGreen
+}
+
+// Describe names the rig's kind and the settings that shape it, such as
+// "dns (ttl 5s)".
+func (o RigOptions) Describe() string {
+	switch o.Kind() {
+	case RigPatroni:
+		return RigPatroni + " (client " + o.Patroni + ")"
+	case RigPgBouncer:
+		return RigPgBouncer + " (pool_mode " + o.PgBouncer + ")"
+	case RigDNS:
+		return RigDNS + " (ttl " + o.DNSTTL.String() + ")"
+	}
+	return RigBlueGreen
+}
+
+// sameShape reports whether o and p build the same kind of rig with the
+// same shaping settings (ports, directories and the like aside).
+func (o RigOptions) sameShape(p RigOptions) bool {
+	return o.PgBouncer == p.PgBouncer && o.DNS == p.DNS && (!o.DNS || o.DNSTTL == p.DNSTTL) && o.Patroni == p.Patroni
+}
+
 // Rig is BLUE (a primary), GREEN (its streaming standby, made with
 // pg_basebackup) and two endpoints in front of them: Writer, forwarding to
 // blue, and Reader, forwarding to ReaderTarget.

@@ -143,11 +143,7 @@ func mergeLabels(scenario, user map[string]string) (map[string]string, error) {
 }
 
 func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (res *RunResult, err error) {
-	rigOpts := opts.Rig
-	if opts.Scenario.rig != nil {
-		opts.Scenario.rig(&rigOpts)
-	}
-	rig, err := NewRig(ctx, rigOpts)
+	rig, err := NewRig(ctx, opts.Scenario.RigFor(opts.Rig))
 	if err != nil {
 		return nil, fmt.Errorf("build the rig: %w", err)
 	}

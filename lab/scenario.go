@@ -46,6 +46,7 @@ type Param struct {
 // Builtin is a scenario switchwatch ships.
 type Builtin struct {
 	Name        string
+	Summary     string // one line, for "switchwatch lab run --help"
 	Description string
 	Params      []Param // lead_in and tail included
 	build       func(p params) []Step
@@ -60,7 +61,8 @@ var common = []Param{
 // Builtins are the built-in scenarios, by name.
 var Builtins = map[string]*Builtin{
 	"aurora": {
-		Name: "aurora",
+		Name:    "aurora",
+		Summary: "Blue/Green switchover: blue read-only, endpoint silent, green read-only until caught up and promoted",
 		Description: "an Aurora Blue/Green switchover as published observations report it: blue stops taking writes " +
 			"and its sessions are cut; the endpoint does not answer while it moves (clients hit their connect timeout); " +
 			"it then answers from green while green is still a read-only standby (writes fail with SQLSTATE 25006, reads work) " +
@@ -79,7 +81,8 @@ var Builtins = map[string]*Builtin{
 		},
 	},
 	"crash": {
-		Name: "crash",
+		Name:    "crash",
+		Summary: "SIGKILL of blue, endpoint refuses, green promoted without catch-up",
 		Description: "blue's postmaster is killed with SIGKILL; the write endpoint refuses connections; green is promoted " +
 			"without waiting for it to catch up (acknowledged writes may be lost, which the lost-write check finds); " +
 			"the endpoint then points at green.",
@@ -97,6 +100,7 @@ var Builtins = map[string]*Builtin{
 	},
 	"flap": {
 		Name:        "flap",
+		Summary:     "short silent windows on the endpoint, no promotion",
 		Description: "several short windows in which the write endpoint does not answer, with blue serving in between; no promotion.",
 		Params: append([]Param{
 			{"count", "3", "number of no-answer windows"},
@@ -119,12 +123,25 @@ var Builtins = map[string]*Builtin{
 	},
 	"restart": {
 		Name:        "restart",
+		Summary:     "fast restart of blue, no promotion",
 		Description: "a clean fast restart of blue (pg_ctl stop -m fast, then start) behind the write endpoint; no promotion.",
 		Params:      append([]Param(nil), common...),
 		build: func(p params) []Step {
 			return []Step{{Action: ActBlueRestart}}
 		},
 	},
+}
+
+// RigFor returns the options of the rig sc needs: base (ports, work
+// directory, binaries, ...) with the fields that shape a rig (PgBouncer,
+// DNS, DNSTTL, Patroni) set as sc needs them, whatever base had there.
+func (sc *Scenario) RigFor(base RigOptions) RigOptions {
+	o := base
+	o.PgBouncer, o.DNS, o.DNSTTL, o.Patroni = "", false, 0, ""
+	if sc.rig != nil {
+		sc.rig(&o)
+	}
+	return o
 }
 
 // BuiltinNames lists the built-in scenarios in order.

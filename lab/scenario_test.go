@@ -23,6 +23,49 @@ func TestBuiltinsBuild(t *testing.T) {
 		if sc.Labels()["scenario"] != name {
 			t.Errorf("%s: labels %v", name, sc.Labels())
 		}
+		if s := Builtins[name].Summary; s == "" || len(s) > 110 {
+			t.Errorf("%s: summary %q, want one line for lab run's help", name, s)
+		}
+	}
+}
+
+// TestRigFor: each built-in names the kind of rig it needs, whatever the
+// base options had, and the dns scenario's cut parameter shapes its steps.
+func TestRigFor(t *testing.T) {
+	base := RigOptions{WritePort: 7000, PgBouncer: "session", DNS: true, DNSTTL: time.Second, Patroni: PatroniMultiHost}
+	want := map[string]string{"aurora": "bluegreen", "crash": "bluegreen", "flap": "bluegreen", "restart": "bluegreen",
+		"hold": "bluegreen", "pgbouncer": "pgbouncer (pool_mode transaction)", "dns": "dns (ttl 5s)", "patroni": "patroni (client haproxy)"}
+	for _, name := range BuiltinNames() {
+		sc, err := NewBuiltin(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := sc.RigFor(base)
+		if o.Describe() != want[name] || o.WritePort != 7000 {
+			t.Errorf("%s: rig %q (port %d), want %q on the base's port", name, o.Describe(), o.WritePort, want[name])
+		}
+		if !o.sameShape(sc.RigFor(RigOptions{})) {
+			t.Errorf("%s: the rig it needs depends on the base options", name)
+		}
+	}
+	a, _ := NewBuiltin("dns", map[string]string{"ttl": "1s"})
+	b, _ := NewBuiltin("dns", nil)
+	if a.RigFor(RigOptions{}).sameShape(b.RigFor(RigOptions{})) {
+		t.Error("dns rigs with ttl 1s and 5s count as the same")
+	}
+	for cut, want := range map[string]string{"true": "true", "false": "false"} {
+		sc, err := NewBuiltin("dns", map[string]string{"cut": cut})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro, refuse := sc.Steps[0], sc.Steps[1]
+		terminate := "true"
+		if v, ok := ro.Params["terminate"]; ok {
+			terminate = v
+		}
+		if terminate != want || refuse.Params["cut"] != want {
+			t.Errorf("dns cut=%s: blue_read_only terminate=%s, endpoint_refuse cut=%s; want both %s", cut, terminate, refuse.Params["cut"], want)
+		}
 	}
 }
 

@@ -188,7 +188,10 @@ func accuracyTable(bs []analyze.BoundaryError) *table {
 			bt = fmtClock(x.Boundary)
 		}
 		within := fmt.Sprint(x.Within)
-		if !x.Expected {
+		switch {
+		case x.TooShort:
+			within = "(too short to see)"
+		case !x.Expected:
 			within = "(not expected)"
 		}
 		stream := x.Stream

@@ -160,7 +160,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 			t.Errorf("-o after the path: %v", err)
 		}
 	}
-	if !strings.Contains(stdout, "group scenario=aurora: 10 runs") {
+	if !strings.Contains(stdout, "group scenario=aurora: 4 runs") {
 		t.Errorf("--by after the path not applied:\n%s", firstLine(stdout))
 	}
 	// after "--", "--by" is a path
@@ -184,7 +184,7 @@ func TestAnalyzeComparesPaths(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"group " + a + ": 13 runs\n", "group " + b + ": 4 runs\n", "compared with " + a} {
+	for _, want := range []string{"group " + a + ": 16 runs\n", "group " + b + ": 4 runs\n", "compared with " + a} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the comparison lacks %q:\n%s", want, stdout)
 		}
@@ -210,7 +210,7 @@ func TestAnalyzeComparesPaths(t *testing.T) {
 		t.Fatalf("-o: exit %d: %s", code, stderr)
 	}
 	md, err := os.ReadFile(filepath.Join(out, "report.md"))
-	if want := "in 2 groups by path: " + a + " (13); " + b + " (4)"; err != nil || !strings.Contains(string(md), want) {
+	if want := "in 2 groups by path: " + a + " (16); " + b + " (4)"; err != nil || !strings.Contains(string(md), want) {
 		t.Errorf("report.md lacks %q (%v)", want, err)
 	}
 	// --by path asks for it with one path too; one path alone is one group

@@ -24,8 +24,8 @@ events.jsonl: --run RUN_DIR (a run folder), or --events FILE. Run from
 gives its command SWITCHWATCH_RUN_DIR). The scenario's lead_in and tail are
 not played: the recorder's --switchover-after and --until-recovered are
 those. It prints each event as the lab logs it and returns once the rig is
-reset for the next play (see "switchwatch lab up --help"). Scenarios that
-need a rig of their own (pgbouncer, dns) are refused.
+reset for the next play (see "switchwatch lab up --help"). A scenario that
+needs another rig than the one up (lab up --scenario) is refused.
 
 Example:
   switchwatch lab play aurora --rig /tmp/rig.json --run runs/run=20250301T101500Z-1a2b3c

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/term"
 )
 
-const labRunHelp = `
+var labRunHelp = fmt.Sprintf(`
 Records --runs runs of a scenario. Each run builds a fresh rig (new data
 directories, new ports), starts the recorder against the write endpoint
 (and, with --read-via read, the read endpoint), records a steady lead-in,
@@ -25,12 +25,7 @@ scenario parameter, plus your --label), the Parquet probes, events.jsonl
 (the lab's ground truth) and verify.json.
 
 Scenarios (see "switchwatch lab list" for parameters):
-  aurora   Blue/Green switchover: blue read-only, endpoint silent, green read-only
-           until caught up and promoted
-  crash    SIGKILL of blue, endpoint refuses, green promoted without catch-up
-  flap     short silent windows on the endpoint, no promotion
-  restart  fast restart of blue, no promotion
-
+%s
 Every process the lab starts is stopped and its directories removed when a
 run ends, fails or is interrupted (Ctrl-C); --keep keeps the directories
 (data, server logs). Labs running side by side use different ports.
@@ -39,7 +34,18 @@ Example:
   switchwatch lab run --scenario aurora --runs 5 --conn new,pooled --out runs/
   switchwatch lab run --scenario aurora --set blackhole=8s --set read_only=2s --out runs/
   switchwatch lab run --scenario-file my.yaml --out runs/
-`
+`, builtinSummaries())
+
+// builtinSummaries lists the built-in scenarios, a name and its summary
+// (wrapped) a line.
+func builtinSummaries() string {
+	var b strings.Builder
+	for _, name := range lab.BuiltinNames() {
+		text := wrap(lab.Builtins[name].Summary, strings.Repeat(" ", 13), 78)
+		fmt.Fprintf(&b, "  %-10s %s", name, text[13:])
+	}
+	return b.String()
+}
 
 func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("lab run", "switchwatch lab run (--scenario NAME | --scenario-file FILE) --out DIR [flags]", labRunHelp, stdout)

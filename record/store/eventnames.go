@@ -125,34 +125,82 @@ const (
 	EdgeEnd   = "end"
 )
 
-// visibleEdges lists, by event name, the edges of the events that change
-// what clients see.
+// visibleEdges is the one table of which edges of each event change what
+// clients see, so that "analyze --truth" expects the probes to show a
+// change near them. Every event name of this file has an entry, and an
+// empty one is a decision too, said next to it (a test checks that no name
+// is left out).
 var visibleEdges = map[string][]string{
+	// The lab's proxy windows: clients fail from the start and are
+	// answered again from the end.
 	EventEndpointBlackhole: {EdgeStart, EdgeEnd},
 	EventEndpointRefuse:    {EdgeStart, EdgeEnd},
-	EventBlueReadOnly:      {EdgeStart},
-	EventBlueKilled:        {EdgeStart},
-	EventBlueRestart:       {EdgeStart, EdgeEnd},
-	EventGreenPromoted:     {EdgeEnd},
-	// Clients wait from the pause and are answered from the resume: the
-	// edges of a stall (visible as such only when clients wait longer than
-	// the stall threshold without timing out).
-	EventPgBouncerPaused:  {EdgeEnd},
-	EventEndpointHold:     {EdgeStart, EdgeEnd},
-	EventPgBouncerResumed: {EdgeEnd},
+	// Clients wait from the start and are answered from the end: the
+	// edges of a stall (visible as such when clients wait longer than the
+	// stall threshold without timing out).
+	EventEndpointHold: {EdgeStart, EdgeEnd},
+	// Writes fail from blue's read-only switch (the lab stamps it when it
+	// issues the change, which takes effect a little later).
+	EventBlueReadOnly: {EdgeStart},
+	EventBlueKilled:   {EdgeStart},
+	EventBlueRestart:  {EdgeStart, EdgeEnd},
+	// Writes succeed once green's promotion has ended.
+	EventGreenPromoted: {EdgeEnd},
+	// A wait inside the lab; clients see nothing of it.
+	EventGreenCaughtUp: nil,
+	// Pointing an endpoint somewhere changes what clients see only as the
+	// end of a window (whose end is expected) or when it moves clients to
+	// another server, which the server-change metric dates; pointed where
+	// it already pointed, it changes nothing.
+	EventEndpointToBlue:  nil,
+	EventEndpointToGreen: nil,
+	// Cutting open connections fails only the probes in flight on them,
+	// which new connections do not see.
+	EventEndpointCut: nil,
+	// PgBouncer: clients wait from the pause (PAUSE has returned) and are
+	// answered from the resume (a stall); the re-point happens while they
+	// wait, unseen.
+	EventPgBouncerPaused:    {EdgeEnd},
+	EventPgBouncerRepointed: nil,
+	EventPgBouncerResumed:   {EdgeEnd},
+	// EventDNSFlip changes which server a new connection reaches, which
+	// the DNS-change metric dates; in the dns scenario it falls inside a
+	// refusal window, so no phase edge is expected at it.
+	EventDNSFlip: nil,
 	// A Patroni switchover: clients fail from the old leader's demotion
 	// (when its PostgreSQL starts its fast shutdown, after Patroni's
 	// checkpoint) and write again once the new leader's promotion has
 	// ended; through HAProxy, from when HAProxy has marked it up, which can
 	// come first (its /primary answers 200 once Patroni holds the leader
 	// lock), and then writes fail as read-only in between. The lab writes
-	// the HAProxy events only when HAProxy is the write endpoint.
+	// the HAProxy events only when HAProxy is the write endpoint. The
+	// command, Patroni's decision to demote (before its checkpoint), the
+	// old leader's return as a replica and HAProxy marking the old leader
+	// down (after clients already fail on it) are not what clients see.
+	EventPatroniSwitchover:    nil,
+	EventPatroniDemoted:       nil,
 	EventPatroniLeaderStopped: {EdgeStart},
 	EventPatroniPromoted:      {EdgeEnd},
+	EventPatroniRejoined:      nil,
+	EventHAProxyServerDown:    nil,
 	EventHAProxyServerUp:      {EdgeStart},
-	// EventDNSFlip changes which server a new connection reaches, which
-	// the DNS-change metric dates; in the dns scenario it falls inside a
-	// refusal window, so no phase edge is expected at it.
+	// Spans every step.
+	EventScenario: nil,
+	// AWS's events are stamped by the provider, seconds from what clients
+	// see and on another clock: shown beside the phases, not expected at
+	// a boundary.
+	EventSwitchoverStarted:   nil,
+	EventSwitchoverCompleted: nil,
+	EventFailoverStarted:     nil,
+	EventFailoverCompleted:   nil,
+	// The recorder's own events (below) and a user's marks say when
+	// somebody asked or noticed, not when clients saw anything.
+	EventSwitchoverCommand: nil,
+	EventSwitchoverOutput:  nil,
+	EventRecovered:         nil,
+	EventMark:              nil,
+	// Every synthetic fault phase (EventFaultPrefix) changes what clients
+	// see at both edges: see ChangesWhatClientsSee.
 }
 
 // ChangesWhatClientsSee reports whether the given edge (EdgeStart or
@@ -169,7 +217,7 @@ func ChangesWhatClientsSee(name, edge string) bool {
 }
 
 // The recorder's own events (record --switchover, switchwatch mark), with
-// the recorder's timestamps. Their edges are not in visibleEdges: a
+// the recorder's timestamps. visibleEdges expects none of their edges: a
 // command's start says when somebody asked, not when clients saw anything.
 const (
 	// EventSwitchoverCommand: the --switchover command ran through the
