@@ -1,19 +1,18 @@
 package store
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchwatch/switchwatch/internal/golden"
 )
 
 // eventsGolden holds the events files and their .golden renderings.
 const eventsGolden = "../../testdata/import/events"
-
-var update = flag.Bool("update", false, "rewrite the .golden files of the events files")
 
 // TestEventsGolden reads every file under testdata/import/events and
 // compares the events, the bad lines and the error with the file's .golden.
@@ -33,31 +32,11 @@ func TestEventsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			evs, bad, err := parseEvents("../testdata/import/events/"+filepath.Base(f), data)
-			compareGolden(t, f+".golden", renderEvents(evs, bad, err))
+			golden.Check(t, f+".golden", []byte(renderEvents(evs, bad, err)))
 		})
 	}
 	if n == 0 {
 		t.Fatalf("no event files under %s", eventsGolden)
-	}
-}
-
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-	for i := range max(len(wl), len(gl)) {
-		if i >= len(wl) || i >= len(gl) || wl[i] != gl[i] {
-			t.Fatalf("%s differs from line %d:\nwant: %q\n got: %q\n(run with -update if the change is intended)", path, i+1, wl[min(i, len(wl)-1)], gl[min(i, len(gl)-1)])
-		}
 	}
 }
 
