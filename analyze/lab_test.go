@@ -73,7 +73,8 @@ func TestLabAurora(t *testing.T) {
 	}
 }
 
-// The lab's own committed runs (aurora and crash), when present.
+// The lab's own committed runs (aurora, dns, pgbouncer, patroni): every
+// expected edge of their real switchovers lies where the probes place a change.
 func TestLabTestdataRuns(t *testing.T) {
 	dir := "../testdata/runs"
 	if _, err := os.Stat(dir); err != nil {
