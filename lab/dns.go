@@ -40,11 +40,17 @@ func init() {
 		Params: append([]Param{
 			{"ttl", "5s", "TTL of the DNS answers (whole seconds)"},
 			{"refuse", "1s", "how long both servers refuse connections before the DNS flip"},
+			{"cut", "true", "end blue's client sessions and cut the connections open through both endpoints, as documented; " +
+				"false: blue goes read-only without either, so pooled connections stay on old blue"},
 		}, common...),
 		build: func(p params) []Step {
+			ro := Step{Action: ActBlueReadOnly}
+			if !p.bool("cut") {
+				ro.Params = map[string]string{"terminate": "false"}
+			}
 			return []Step{
-				{Action: ActBlueReadOnly},
-				{Action: ActEndpointRefuse, Params: map[string]string{"endpoint": "both", "cut": "true"}},
+				ro,
+				{Action: ActEndpointRefuse, Params: map[string]string{"endpoint": "both", "cut": p["cut"]}},
 				{Action: ActDNSFlip, After: p.dur("refuse"), Params: map[string]string{"then": TargetGreen}},
 				{Action: ActEndpointToBlue, Params: map[string]string{"endpoint": "write"}},
 				{Action: ActEndpointToGreen, Params: map[string]string{"endpoint": "read"}},
