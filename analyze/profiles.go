@@ -38,7 +38,8 @@ type ProfileSummary struct {
 	Comparisons []ProfileComparison `json:"comparisons"`
 	// Best says, per metric, which profile had the lowest value: the one
 	// whose median difference from the baseline is the most negative, or
-	// the baseline itself when none is below it.
+	// the baseline itself when none is below it by at least the
+	// difference's resolution (one probe interval for a duration).
 	Best []ProfileBest `json:"best"`
 }
 
@@ -71,6 +72,9 @@ type ProfilePair struct {
 	Baseline float64 `json:"baseline"`
 	Value    float64 `json:"value"`
 	Delta    float64 `json:"delta"`
+	// Resolution is what the difference is known to (a duration's probe
+	// interval; 0 for counts): a smaller difference is a tie for the test.
+	Resolution float64 `json:"resolution,omitempty"`
 }
 
 // ProfileBest is the best profile for one metric.
@@ -203,7 +207,7 @@ func compareProfiles(runs []RunResult, baseline string) (*ProfileSummary, error)
 				continue
 			}
 			best.Unit, have = c.Unit, true
-			if c.MedianDelta < best.Delta {
+			if c.MedianDelta < best.Delta && -c.MedianDelta >= c.resolution() {
 				best = ProfileBest{Metric: m, Unit: c.Unit, Profile: c.Profile, Delta: c.MedianDelta, Significant: c.Significant, N: c.N, P: c.P}
 			}
 		}
@@ -233,12 +237,16 @@ func compareProfile(runs []RunResult, def metricDef, baseline, profile string) (
 		if b == nil || p == nil {
 			continue
 		}
-		bv, _, bok := def.get(b)
-		pv, _, pok := def.get(p)
+		bv, bres, bok := def.get(b)
+		pv, pres, pok := def.get(p)
 		if !bok || !pok {
 			continue
 		}
-		c.Pairs = append(c.Pairs, ProfilePair{RunID: runs[i].RunID, Baseline: bv, Value: pv, Delta: pv - bv})
+		// A difference within the resolution of the two durations (one
+		// probe interval) is below what the sampling can tell: for the
+		// sign test it is a tie, not a direction.
+		c.Pairs = append(c.Pairs, ProfilePair{RunID: runs[i].RunID, Baseline: bv, Value: pv, Delta: pv - bv,
+			Resolution: float64(max(bres, pres))})
 		deltas = append(deltas, pv-bv)
 	}
 	if len(c.Pairs) == 0 {
@@ -246,12 +254,34 @@ func compareProfile(runs []RunResult, def metricDef, baseline, profile string) (
 	}
 	slices.Sort(deltas)
 	c.MedianDelta = stats.Sample{Xs: deltas, Sorted: true}.Quantile(0.5)
-	c.N, c.P = signTest(deltas)
+	c.N, c.P = signTest(signed(c.Pairs))
 	c.Significant = c.N > 0 && c.P <= Alpha
 	if min := minSignTestN(Alpha); c.N < min {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("need >= %d runs with a difference for a paired difference to be significant at alpha %v", min, Alpha))
 	}
 	return c, true
+}
+
+// resolution is what the comparison's differences are known to: the
+// largest resolution of its pairs.
+func (c *ProfileComparison) resolution() float64 {
+	var r float64
+	for _, p := range c.Pairs {
+		r = max(r, p.Resolution)
+	}
+	return r
+}
+
+// signed are the pairs' differences for the sign test: a difference within
+// the resolution of its durations counts as zero (a tie).
+func signed(pairs []ProfilePair) []float64 {
+	out := make([]float64, len(pairs))
+	for i, p := range pairs {
+		if math.Abs(p.Delta) >= p.Resolution && p.Delta != 0 {
+			out[i] = p.Delta
+		}
+	}
+	return out
 }
 
 // signTest is the exact two-sided sign test of the differences: under the

@@ -154,3 +154,29 @@ func TestRunProfiles(t *testing.T) {
 		}
 	}
 }
+
+// A difference within the resolution of the durations compared is a tie:
+// it tells no direction, so the sign test leaves it out, and a profile is
+// not "best" for beating the baseline by less than a probe interval.
+func TestProfileDifferencesWithinResolutionAreTies(t *testing.T) {
+	pairs := []ProfilePair{
+		{Delta: -50e6, Resolution: 100e6}, // within one interval: a tie
+		{Delta: -250e6, Resolution: 100e6},
+		{Delta: 0, Resolution: 0},
+		{Delta: 3, Resolution: 0}, // a count: any difference counts
+	}
+	got := signed(pairs)
+	want := []float64{0, -250e6, 0, 3}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("signed[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+	if n, _ := signTest(got); n != 2 {
+		t.Errorf("sign test n = %d, want the 2 differences beyond their resolution", n)
+	}
+	c := ProfileComparison{Pairs: pairs}
+	if r := c.resolution(); r != 100e6 {
+		t.Errorf("resolution %v, want 100ms", r)
+	}
+}

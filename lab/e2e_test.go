@@ -449,20 +449,32 @@ func (r *labRun) dump(t *testing.T) {
 		}
 		t.Logf("event %s%s %s %v", e.Time.Format("15:04:05.000"), end, e.Name, e.Attrs)
 	}
-	for _, kind := range []string{store.KindWrite, store.KindRead} {
+	// One line per stretch of the same outcome, class and server, per
+	// stream (kind, profile and endpoint), streams in order.
+	var streams []string
+	seen := map[string]bool{}
+	for i := range r.probes {
+		if s := r.probes[i].Stream(); !seen[s] {
+			seen[s] = true
+			streams = append(streams, s)
+		}
+	}
+	sort.Strings(streams)
+	for _, stream := range streams {
 		var from, last *store.Probe
 		flush := func() {
 			if from != nil {
-				t.Logf("%s started %s..%s %s %s %s", kind, at(from.Start).Format("15:04:05.000"), at(last.Start).Format("15:04:05.000"),
-					from.Outcome, from.ErrorClass, from.ServerIdentity())
+				t.Logf("%s started %s..%s %s %s %s via %s", stream, at(from.Start).Format("15:04:05.000"), at(last.Start).Format("15:04:05.000"),
+					from.Outcome, from.ErrorClass, from.ServerIdentity(), from.DialedAddr)
 			}
 		}
 		for i := range r.probes {
 			p := &r.probes[i]
-			if p.Kind != kind {
+			if p.Stream() != stream {
 				continue
 			}
-			if from == nil || p.Outcome != from.Outcome || p.ErrorClass != from.ErrorClass || p.ServerIdentity() != from.ServerIdentity() {
+			if from == nil || p.Outcome != from.Outcome || p.ErrorClass != from.ErrorClass || p.ServerIdentity() != from.ServerIdentity() ||
+				p.DialedAddr != from.DialedAddr {
 				flush()
 				from = p
 			}

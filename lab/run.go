@@ -30,7 +30,7 @@ type RunOptions struct {
 	Out      string // runs go to Out/run=<id>/
 	Labels   map[string]string
 	// Record holds the probe settings (interval, timeouts, kinds, modes,
-	// ...). The lab sets the DSNs, Out, RunID, Labels and Duration itself,
+	// client profiles, ...). The lab sets the DSNs, Out, RunID, Labels and Duration itself,
 	// and runs the lost-write check itself (after the tail) unless
 	// Record.NoVerify.
 	Record  record.Config
@@ -70,6 +70,9 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 	}
 	if opts.ReadVia != ReadViaWrite && opts.ReadVia != ReadViaRead {
 		return nil, fmt.Errorf("lab run: read probes via %q: want write or read", opts.ReadVia)
+	}
+	if err := opts.Record.CheckProfiles(); err != nil {
+		return nil, fmt.Errorf("lab run: %w", err)
 	}
 	labels, err := mergeLabels(opts.Scenario.Labels(), opts.Labels)
 	if err != nil {

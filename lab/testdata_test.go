@@ -7,21 +7,29 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// TestShippedRuns checks that the recorded runs in testdata/runs still
-// read with this schema and carry their ground truth; when the run format
-// changes, regenerate them (sh testdata/regenerate-runs.sh).
+// TestShippedRuns checks that the recorded runs in testdata/runs and
+// testdata/profile-runs still read with this schema and carry their ground
+// truth; when the run format changes, regenerate them (the scripts beside).
 func TestShippedRuns(t *testing.T) {
-	runs, err := store.FindRuns("../testdata/runs")
+	for _, d := range []struct{ dir, script string }{
+		{"runs", "regenerate-runs.sh"}, {"profile-runs", "regenerate-profile-runs.sh"},
+	} {
+		checkShippedRuns(t, d.dir, "sh testdata/"+d.script)
+	}
+}
+
+func checkShippedRuns(t *testing.T, name, regenerate string) {
+	runs, err := store.FindRuns("../testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(runs) == 0 {
-		t.Fatal("no shipped runs in testdata/runs (regenerate: sh testdata/regenerate-runs.sh)")
+		t.Fatalf("no shipped runs in testdata/%s (regenerate: %s)", name, regenerate)
 	}
 	for _, dir := range runs {
 		info, err := store.ReadRunInfo(dir)
 		if err != nil {
-			t.Errorf("%v (regenerate: sh testdata/regenerate-runs.sh)", err)
+			t.Errorf("%v (regenerate: %s)", err, regenerate)
 			continue
 		}
 		if info.Labels["scenario"] == "" {

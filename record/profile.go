@@ -311,6 +311,16 @@ func (cfg *Config) profiles() ([]Profile, error) {
 	return all, nil
 }
 
+// CheckProfiles says what is wrong with the recording's profiles (Conns
+// and Profiles), as Run would, wrapping ErrConfig: for callers that start
+// other work before Run, such as the lab building its rig.
+func (cfg *Config) CheckProfiles() error {
+	if _, err := cfg.profiles(); err != nil {
+		return configError{err}
+	}
+	return nil
+}
+
 // dsns returns the profile's write and read DSNs: the recording's, or its
 // own, with its hosts and target_session_attrs put in.
 func (p *Profile) dsns(write, read string) (string, string) {

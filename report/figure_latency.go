@@ -103,7 +103,7 @@ func renderLatency(w io.Writer, format string, r *RunView) error {
 			p.Add(sc)
 		}
 	}
-	legend := stateLegend(present, r)
+	legend := stateLegend(present, r.Phases)
 	for _, g := range latencyGlyphLabels {
 		if shapes[g.key] {
 			legend = append(legend, legendEntry{Label: g.label, Color: okabeBlack, Glyph: latencyGlyphs[g.key]})

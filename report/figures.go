@@ -19,8 +19,12 @@ import (
 func (rep *Report) makeFigures() {
 	add := func(f *Figure) { rep.Figures = append(rep.Figures, f) }
 	if rep.anyOutage() {
+		per := "group"
+		if rep.Sum.ProfileComparison != nil {
+			per = "group and client profile"
+		}
 		add(&Figure{Name: "typical-switchover", Title: "The typical switchover", render: rep.renderTypical,
-			Alt: "Share of runs in which writes and reads succeeded, by seconds since the start of each run's first outage, one curve per group"})
+			Alt: "Share of runs in which writes and reads succeeded, by seconds since the start of each run's first outage, one curve per " + per})
 	}
 	spreadAlt := "Box plots of write downtime, read-only time and unavailable time per group, every run a dot"
 	for _, g := range rep.Groups {
@@ -35,12 +39,20 @@ func (rep *Report) makeFigures() {
 	}
 	for _, r := range rep.Detail {
 		add(&Figure{Name: "timeline-" + r.file, Title: "Timeline of run " + r.RunID, Run: r,
-			Alt:    "Timeline of run " + r.RunID + ": one lane per probe stream, every probe coloured by its state, phases shaded, events as vertical lines",
+			Alt:    "Timeline of run " + r.RunID + ": one lane per probe stream, every probe coloured by its state, " + r.shadedPhases() + ", events as vertical lines",
 			render: func(w io.Writer, format string) error { return renderTimeline(w, format, r) }})
 		add(&Figure{Name: "latency-" + r.file, Title: "Latency of run " + r.RunID, Run: r,
 			Alt:    "Latency of every probe of run " + r.RunID + " on a log scale, coloured by state, phases shaded, events as vertical lines",
 			render: func(w io.Writer, format string) error { return renderLatency(w, format, r) }})
 	}
+}
+
+// shadedPhases says which phases a run's timeline shades.
+func (r *RunView) shadedPhases() string {
+	if len(r.Profiles) > 0 {
+		return "each client profile's phases shaded behind its lanes"
+	}
+	return "phases shaded"
 }
 
 func (rep *Report) anyOutage() bool {
@@ -141,9 +153,9 @@ func eventLines(r *RunView, t0 int64) *VLines {
 	return v
 }
 
-// stateLegend lists the states in States order that the run shows, and
-// the phase bands.
-func stateLegend(present map[analyze.State]bool, r *RunView) []legendEntry {
+// stateLegend lists the states in States order that the picture shows,
+// and the states of the phases it shades.
+func stateLegend(present map[analyze.State]bool, phases []analyze.Phase) []legendEntry {
 	var l []legendEntry
 	for _, s := range analyze.States {
 		if present[s] {
@@ -151,7 +163,7 @@ func stateLegend(present map[analyze.State]bool, r *RunView) []legendEntry {
 		}
 	}
 	seen := map[analyze.PhaseState]bool{}
-	for _, p := range r.Phases {
+	for _, p := range phases {
 		if p.State != analyze.PhaseHealthy && !seen[p.State] {
 			seen[p.State] = true
 			c := bandColor(p.State)

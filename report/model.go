@@ -237,6 +237,23 @@ func (r *RunView) timeline(kind string) *Timeline {
 	return r.Read
 }
 
+// profileTimeline is the failing timeline of a kind of request of one
+// client profile of the run (profile "": of the whole run); nil when the
+// run has no such streams.
+func (r *RunView) profileTimeline(profile, kind string) *Timeline {
+	if profile == "" {
+		return r.timeline(kind)
+	}
+	for i := range r.Profiles {
+		if r.Profiles[i].Name == profile {
+			if tl, ok := TimelineOf(profileRun(r.RunResult, &r.Profiles[i]), kind); ok {
+				return &tl
+			}
+		}
+	}
+	return nil
+}
+
 // groupsOfRuns maps every run id to the groups that list it, as the
 // analysis grouped the runs (by labels, or by the path a run was found
 // under, which its labels do not say). An id is in several groups when the

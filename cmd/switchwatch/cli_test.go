@@ -123,6 +123,8 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{[]string{"verify", "a", "b"}, "RUN_DIR"},
 		{[]string{"lab", "list", "extra"}, `"extra"`},
 		{[]string{"lab", "run", "--runs", "2"}, "no scenario"},
+		{[]string{"lab", "run", "--scenario", "dns", "--out", "OUT", "--client", "name=jvm,dns_cache=soon"}, "dns_cache"},
+		{[]string{"lab", "run", "--scenario", "dns", "--out", "OUT", "--client", "name=new,conn=new"}, "built-in"},
 		{[]string{"lab", "jump"}, `"jump"`},
 		{[]string{"import", "pgbench", "x.log"}, "--out"},
 		{[]string{"bogus"}, `"bogus"`},

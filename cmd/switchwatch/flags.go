@@ -44,6 +44,36 @@ func (c *clientFlag) Set(v string) error {
 	return nil
 }
 
+// profileFlags are --client and --clients, which record and lab run take
+// alike.
+type profileFlags struct {
+	clients clientFlag
+	file    string
+}
+
+func (pf *profileFlags) register(fs *flagSet) {
+	fs.Var(&pf.clients, "client", "a client profile, repeatable: comma-separated key=value, e.g. 'name=jvm,conn=pooled,dns_cache=30s'")
+	fs.StringVar(&pf.file, "clients", "", "client profiles from a YAML or JSON file (see testdata/clients.yaml)")
+}
+
+// apply puts the profiles of --clients, then of --client, into cfg. With
+// profiles and no --conn, only the profiles asked for are recorded: the
+// built-in ones come with --conn.
+func (pf *profileFlags) apply(fs *flagSet, cfg *record.Config) error {
+	if pf.file != "" {
+		ps, err := record.LoadProfiles(pf.file)
+		if err != nil {
+			return fs.usagef("%v", err)
+		}
+		cfg.Profiles = ps
+	}
+	cfg.Profiles = append(cfg.Profiles, pf.clients...)
+	if len(cfg.Profiles) > 0 && !fs.Changed("conn") {
+		cfg.Conns = nil
+	}
+	return nil
+}
+
 // listFlag is a comma-separated list, e.g. --probes write,read.
 type listFlag []string
 

@@ -34,6 +34,7 @@ Example:
   switchwatch lab run --scenario aurora --runs 5 --conn new,pooled --out runs/
   switchwatch lab run --scenario aurora --set blackhole=8s --set read_only=2s --out runs/
   switchwatch lab run --scenario-file my.yaml --out runs/
+  switchwatch lab run --scenario dns --set cut=false --clients testdata/clients.yaml --out runs/
 `, builtinSummaries())
 
 // builtinSummaries lists the built-in scenarios, a name and its summary
@@ -53,6 +54,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		name, file string
 		quiet      bool
 		opts       lab.RunOptions
+		profiles   profileFlags
 	)
 	set := labelsFlag{}
 	labels := labelsFlag{}
@@ -77,7 +79,8 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
 	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
-	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled")
+	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
+	profiles.register(fs)
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default as in record)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
@@ -105,12 +108,18 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if opts.Out == "" {
 		return fs.usagef("--out is empty: say where the run folders go")
 	}
+	cfg.Kinds = kinds
+	cfg.Conns = conns
+	if err := profiles.apply(fs, cfg); err != nil {
+		return err
+	}
+	if err := cfg.CheckProfiles(); err != nil {
+		return fs.usagef("%v", err)
+	}
 	if _, err := pgserver.FindBinaries(); err != nil {
 		return fmt.Errorf("lab run: %w", err)
 	}
 	opts.Labels = labels
-	cfg.Kinds = kinds
-	cfg.Conns = conns
 	opts.Log = stdout
 	// The bar redraws in place, which only a terminal shows well; elsewhere
 	// the line per run on stdout is the progress.

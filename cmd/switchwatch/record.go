@@ -77,8 +77,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	labels := labelsFlag{}
 	kinds := listFlag{"write", "read"}
 	conns := listFlag{"new"}
-	var clients clientFlag
-	var clientsFile string
+	var profiles profileFlags
 	var quiet, cleanup bool
 	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
 	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
@@ -91,8 +90,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
 	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
 	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
-	fs.Var(&clients, "client", "a client profile, repeatable: comma-separated key=value, e.g. 'name=jvm,conn=pooled,dns_cache=30s'")
-	fs.StringVar(&clientsFile, "clients", "", "client profiles from a YAML or JSON file (see testdata/clients.yaml)")
+	profiles.register(fs)
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
@@ -124,16 +122,8 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	cfg.Labels = labels
 	cfg.Kinds = kinds
 	cfg.Conns = conns
-	if clientsFile != "" {
-		ps, err := record.LoadProfiles(clientsFile)
-		if err != nil {
-			return fs.usagef("%v", err)
-		}
-		cfg.Profiles = ps
-	}
-	cfg.Profiles = append(cfg.Profiles, clients...)
-	if len(cfg.Profiles) > 0 && !fs.Changed("conn") {
-		cfg.Conns = nil // only the profiles asked for
+	if err := profiles.apply(fs, &cfg); err != nil {
+		return err
 	}
 	if !quiet {
 		cfg.Status = stderr
