@@ -1,8 +1,7 @@
 package store
 
 import (
-	"fmt"
-	"os"
+	"io"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -32,22 +31,12 @@ type PhaseRow struct {
 
 // WritePhases writes phase rows as a Parquet file at path.
 func WritePhases(path string, rows []PhaseRow) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create phases file: %w", err)
-	}
-	w := parquet.NewGenericWriter[PhaseRow](f, parquet.Compression(&parquet.Zstd),
-		parquet.CreatedBy("switchwatch", Version(), ""))
-	if _, err := w.Write(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
+	return WriteFile(path, false, func(w io.Writer) error {
+		pw := parquet.NewGenericWriter[PhaseRow](w, parquet.Compression(&parquet.Zstd),
+			parquet.CreatedBy("switchwatch", Version(), ""))
+		if _, err := pw.Write(rows); err != nil {
+			return err
+		}
+		return pw.Close()
+	})
 }

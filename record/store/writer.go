@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -362,31 +363,17 @@ func writeSegment(dir string, n int, rows []Probe) error {
 // WriteProbesFile writes rows, in the order given, as one Parquet file at
 // path and syncs it. Importers and tests use it for files outside a Writer.
 func WriteProbesFile(path string, rows []Probe) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create segment: %w", err)
-	}
-	pw := parquet.NewGenericWriter[Probe](f,
-		parquet.Compression(&parquet.Zstd),
-		parquet.KeyValueMetadata(MetaSchemaVersion, fmt.Sprint(SchemaVersion)),
-		parquet.CreatedBy("switchwatch", Version(), ""),
-	)
-	if _, err := pw.Write(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write segment %s: %w", path, err)
-	}
-	if err := pw.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("write segment %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync segment %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close segment %s: %w", path, err)
-	}
-	return nil
+	return WriteFile(path, true, func(w io.Writer) error {
+		pw := parquet.NewGenericWriter[Probe](w,
+			parquet.Compression(&parquet.Zstd),
+			parquet.KeyValueMetadata(MetaSchemaVersion, fmt.Sprint(SchemaVersion)),
+			parquet.CreatedBy("switchwatch", Version(), ""),
+		)
+		if _, err := pw.Write(rows); err != nil {
+			return err
+		}
+		return pw.Close()
+	})
 }
 
 func syncDir(dir string) error {
