@@ -1,8 +1,6 @@
 package store
 
 import (
-	"io"
-
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -31,12 +29,6 @@ type PhaseRow struct {
 
 // WritePhases writes phase rows as a Parquet file at path.
 func WritePhases(path string, rows []PhaseRow) error {
-	return WriteFile(path, false, func(w io.Writer) error {
-		pw := parquet.NewGenericWriter[PhaseRow](w, parquet.Compression(&parquet.Zstd),
-			parquet.CreatedBy("switchwatch", Version(), ""))
-		if _, err := pw.Write(rows); err != nil {
-			return err
-		}
-		return pw.Close()
-	})
+	return writeParquet(path, false, rows, parquet.Compression(&parquet.Zstd),
+		parquet.CreatedBy("switchwatch", Version(), ""))
 }
