@@ -1,14 +1,11 @@
 package analyze
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -41,18 +38,7 @@ type probeNoLatency struct {
 
 func writeReduced[T any](t *testing.T, path string, rows []T) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[T](f, parquet.KeyValueMetadata(store.MetaSchemaVersion, fmt.Sprint(store.SchemaVersion)))
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := store.WriteRowsFile(path, rows); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -493,14 +493,7 @@ func TestForwardGapKeptWithoutGrid(t *testing.T) {
 			rows[i].Intended += int64(5 * time.Second)
 		}
 	}
-	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Analyze(context.Background(), []string{dir}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := analyzeRows(t, r, rows, truth, Options{})
 	run := &sum.Runs[0]
 	if d := run.End.Sub(run.Start); d != 15*time.Second {
 		t.Errorf("run spans %v, want 15s: the gap is kept", d)
@@ -526,14 +519,7 @@ func TestRoundRobinReaders(t *testing.T) {
 			rows[i].ResolvedAddrs = "10.0.1.23,10.0.9.9"
 		}
 	}
-	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Analyze(context.Background(), []string{dir}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := analyzeRows(t, r, rows, truth, Options{})
 	m := sum.Runs[0].Metrics
 	if m.ServerChangeCount != int64(len(rows)-1) || len(m.ServerChanges) != maxChangesPerStream {
 		t.Errorf("server changes: %d counted, %d kept; want %d and %d", m.ServerChangeCount, len(m.ServerChanges), len(rows)-1, maxChangesPerStream)
@@ -552,14 +538,7 @@ func TestSegmentsAreBounded(t *testing.T) {
 	for i := range rows {
 		rows[i].LatencyNS = int64(time.Millisecond) * int64(1+99*(i%2))
 	}
-	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Analyze(context.Background(), []string{dir}, Options{Slow: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := analyzeRows(t, r, rows, truth, Options{Slow: 50 * time.Millisecond})
 	st := sum.Runs[0].Streams[0]
 	if st.SegmentsTotal != 3000 || len(st.Segments) != MaxSegments || st.StateWindows[StateSlow] != 1500 {
 		t.Errorf("segments %d kept of %d, slow windows %d", len(st.Segments), st.SegmentsTotal, st.StateWindows[StateSlow])

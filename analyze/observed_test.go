@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -24,14 +23,7 @@ func observedRun(t *testing.T, f func(t0 int64, p *store.Probe)) *RunResult {
 	for i := range rows {
 		f(t0, &rows[i])
 	}
-	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Analyze(context.Background(), []string{dir}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := analyzeRows(t, r, rows, truth, Options{})
 	return &sum.Runs[0]
 }
 

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -33,14 +32,7 @@ func holdRun(t *testing.T, hold, timeout time.Duration, opt Options) *RunResult 
 		p.LatencyNS = wait
 		p.End = p.Start + wait
 	}
-	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Analyze(context.Background(), []string{dir}, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := analyzeRows(t, r, rows, truth, opt)
 	return &sum.Runs[0]
 }
 

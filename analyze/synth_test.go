@@ -37,6 +37,23 @@ func analyzeOne(t *testing.T, r *synth.Run, opt Options) (*Summary, synth.Truth)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return analyzeDir(t, dir, opt), truth
+}
+
+// analyzeRows writes rows (r's probes, edited by the test) and truth as
+// a run and analyzes it.
+func analyzeRows(t *testing.T, r *synth.Run, rows []store.Probe, truth synth.Truth, opt Options) *Summary {
+	t.Helper()
+	dir, err := r.WriteRows(t.TempDir(), rows, truth, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return analyzeDir(t, dir, opt)
+}
+
+// analyzeDir analyzes the one run in dir.
+func analyzeDir(t *testing.T, dir string, opt Options) *Summary {
+	t.Helper()
 	sum, err := Analyze(context.Background(), []string{dir}, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +61,7 @@ func analyzeOne(t *testing.T, r *synth.Run, opt Options) (*Summary, synth.Truth)
 	if len(sum.Runs) != 1 {
 		t.Fatalf("got %d runs, want 1", len(sum.Runs))
 	}
-	return sum, truth
+	return sum
 }
 
 // checkPhases asserts the detected phases have the truth's states and each

@@ -9,9 +9,9 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-func countLines(t testing.TB, files ...string) int {
+// eachLine calls fn with every line of files, file by file.
+func eachLine(t testing.TB, files []string, fn func(file, text string)) {
 	t.Helper()
-	n := 0
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -19,10 +19,16 @@ func countLines(t testing.TB, files ...string) int {
 		}
 		sc := bufio.NewScanner(fh)
 		for sc.Scan() {
-			n++
+			fn(f, sc.Text())
 		}
 		fh.Close()
 	}
+}
+
+func countLines(t testing.TB, files ...string) int {
+	t.Helper()
+	n := 0
+	eachLine(t, files, func(string, string) { n++ })
 	return n
 }
 
@@ -53,25 +59,17 @@ func readInfo(t testing.TB, dir string) *store.RunInfo {
 func intendedOf(t testing.TB, files ...string) []int64 {
 	t.Helper()
 	var out []int64
-	for _, f := range files {
-		fh, err := os.Open(f)
+	eachLine(t, files, func(f, text string) {
+		tx, err := parsePgbenchLine(text)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", f, err)
 		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			tx, err := parsePgbenchLine(sc.Text())
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			end := tx.endUS * 1000
-			if tx.status == txOK {
-				end -= tx.timeUS * 1000
-			}
-			out = append(out, end)
+		end := tx.endUS * 1000
+		if tx.status == txOK {
+			end -= tx.timeUS * 1000
 		}
-		fh.Close()
-	}
+		out = append(out, end)
+	})
 	return out
 }
 

@@ -15,18 +15,12 @@ import (
 // jsonlLine) into one run folder in opt.Out. Lines of all files are one
 // run, ordered by intended start.
 func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, error) {
-	rep := newReport()
-	srcs, err := digestSources(files, rep)
+	st, rep, srcs, existing, err := startImport("jsonl", files, &opt)
 	if err != nil {
-		return nil, fmt.Errorf("import jsonl: %w", err)
+		return nil, err
 	}
-	runID := runIDFor("jsonl", srcs)
-	existing, err := checkImported(opt.Out, runID, srcs, opt.Replace)
-	if err != nil {
-		return nil, fmt.Errorf("import jsonl: %w", err)
-	}
-	st := newStage(&opt, runID)
 	defer st.close()
+	runID := st.runID
 	sorter := &spillSorter[jsonlRec]{cmp: cmpJSONLRec, size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec,
 		dir: st.spillDir, maxBytes: spillBytes}
 	var ord int64
@@ -65,8 +59,8 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 			return nil, err
 		}
 	}
-	if opt.Strict && rep.SkippedTotal() > 0 {
-		return nil, fmt.Errorf("import jsonl: %w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	if err := opt.refuseSkipped(rep); err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	if rep.Taken == 0 {
 		return nil, fmt.Errorf("import jsonl: no request lines in %s (%s)", strings.Join(rep.Files, ", "), rep)

@@ -166,18 +166,12 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	if err := opt.defaults(); err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
 	}
-	rep := newReport()
-	srcs, err := digestSources(files, rep)
+	st, rep, srcs, existing, err := startImport("pgbench", files, &opt.Options)
 	if err != nil {
-		return nil, fmt.Errorf("import pgbench: %w", err)
+		return nil, err
 	}
-	runID := runIDFor("pgbench", srcs)
-	existing, err := checkImported(opt.Out, runID, srcs, opt.Replace)
-	if err != nil {
-		return nil, fmt.Errorf("import pgbench: %w", err)
-	}
-	st := newStage(&opt.Options, runID)
 	defer st.close()
+	runID := st.runID
 	settings, inferred, err := importPgbenchFiles(ctx, srcs, fileOpener(srcs), &opt, rep, runID, rowSink{spillDir: st.spillDir, write: st.write})
 	if err != nil {
 		return nil, fmt.Errorf("import pgbench: %w", err)
@@ -208,32 +202,31 @@ func ImportPgbench(ctx context.Context, files []string, opt PgbenchOptions) (*Re
 	return &Result{RunID: runID, RunDir: dir, Rows: st.rows, Counts: st.counts, Inferred: inferred, Report: rep, Replaced: existing != ""}, nil
 }
 
-// buildPgbench turns the aggregated lines readPgbench took into the run's
-// rows (sorted, numbered, RunID set) and run.json settings. It touches no
-// file. Per-transaction logs are streamed instead (streamPgbenchTxns).
-func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Report, runID string) ([]store.Probe, map[string]any, int64, error) {
-	if opt.Strict && rep.SkippedTotal() > 0 {
-		return nil, nil, 0, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
-	}
-	if len(in.aggs) == 0 {
-		return nil, nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
-	}
-	note := func(s string) {
-		rep.Notes = append(rep.Notes, s)
-		if opt.Warn != nil {
-			opt.Warn(s)
-		}
-	}
-	settings := map[string]any{
-		"format":   "pgbench",
+// pgbenchSettings are the run.json settings every pgbench import has;
+// each kind of log adds its own.
+func pgbenchSettings(format string, srcs []source, opt *PgbenchOptions, rep *Report) map[string]any {
+	return map[string]any{
+		"format":   format,
 		"sources":  srcs,
 		"kind":     opt.Kind,
 		"conn":     opt.Conn,
 		"lines":    map[string]any{"taken": rep.Taken, "skipped": rep.Skipped},
 		"inferred": false,
 	}
-	settings["format"] = "pgbench-aggregate"
-	rows, inferred := pgbenchAggRows(in.aggs, opt, settings, note)
+}
+
+// buildPgbench turns the aggregated lines readPgbench took into the run's
+// rows (sorted, numbered, RunID set) and run.json settings. It touches no
+// file. Per-transaction logs are streamed instead (streamPgbenchTxns).
+func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Report, runID string) ([]store.Probe, map[string]any, int64, error) {
+	if err := opt.refuseSkipped(rep); err != nil {
+		return nil, nil, 0, err
+	}
+	if len(in.aggs) == 0 {
+		return nil, nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
+	}
+	settings := pgbenchSettings("pgbench-aggregate", srcs, opt, rep)
+	rows, inferred := pgbenchAggRows(in.aggs, opt, settings, opt.note(rep))
 	if len(rows) == 0 {
 		return nil, nil, 0, fmt.Errorf("the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
 	}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -21,20 +22,7 @@ type jsonlRec struct {
 }
 
 func cmpJSONLRec(a, b *jsonlRec) int {
-	switch {
-	case a.stream != b.stream:
-		return strings.Compare(a.stream, b.stream)
-	case a.intended != b.intended:
-		if a.intended < b.intended {
-			return -1
-		}
-		return 1
-	case a.ord < b.ord:
-		return -1
-	case a.ord > b.ord:
-		return 1
-	}
-	return 0
+	return cmp.Or(strings.Compare(a.stream, b.stream), cmp.Compare(a.intended, b.intended), cmp.Compare(a.ord, b.ord))
 }
 
 func sizeJSONLRec(r *jsonlRec) int { return 80 + len(r.stream) + cap(r.text) }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -193,17 +194,7 @@ type txRec struct {
 const txRecSize = 8 * 7
 
 func cmpTxRec(a, b *txRec) int {
-	switch {
-	case a.intended < b.intended:
-		return -1
-	case a.intended > b.intended:
-		return 1
-	case a.ord < b.ord:
-		return -1
-	case a.ord > b.ord:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.intended, b.intended), cmp.Compare(a.ord, b.ord))
 }
 
 func encTxRec(w *bufio.Writer, r *txRec) error {
@@ -295,12 +286,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	if seventh == SeventhAuto {
 		seventh = g.seventh(rep)
 	}
-	note := func(s string) {
-		rep.Notes = append(rep.Notes, s)
-		if opt.Warn != nil {
-			opt.Warn(s)
-		}
-	}
+	note := opt.note(rep)
 	medUS := g.latency.value()
 	suspectUS := max(suspectFactor*medUS, suspectMin.Microseconds())
 	sorter := &spillSorter[txRec]{cmp: cmpTxRec, size: func(*txRec) int { return 96 }, enc: encTxRec, dec: decTxRec,
@@ -379,8 +365,8 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	if opt.Strict && rep.SkippedTotal() > 0 {
-		return nil, 0, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	if err := opt.refuseSkipped(rep); err != nil {
+		return nil, 0, err
 	}
 	if ps.taken == 0 {
 		return nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
@@ -393,19 +379,12 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 		note(fmt.Sprintf("suspicious: %d transactions took more than %d times the median latency %v and more than %v (a hung connection?): %s%s; kept as rows, but they excuse no gap and count for neither the rate nor the interval",
 			ps.nSuspect, suspectFactor, time.Duration(medUS)*time.Microsecond, suspectMin, strings.Join(ps.suspects, ", "), more))
 	}
-	settings := map[string]any{
-		"format":         "pgbench",
-		"sources":        srcs,
-		"kind":           opt.Kind,
-		"conn":           opt.Conn,
-		"lines":          map[string]any{"taken": rep.Taken, "skipped": rep.Skipped},
-		"inferred":       false,
-		"seventh_column": seventh,
-		"transactions":   ps.sum.byStatus,
-		"retries":        ps.sum.retries,
-		"schedule_lag":   ps.sum.hasLag,
-		"schedule":       "poisson",
-	}
+	settings := pgbenchSettings("pgbench", srcs, opt, rep)
+	settings["seventh_column"] = seventh
+	settings["transactions"] = ps.sum.byStatus
+	settings["retries"] = ps.sum.retries
+	settings["schedule_lag"] = ps.sum.hasLag
+	settings["schedule"] = "poisson"
 	if ps.nSuspect > 0 {
 		settings["suspicious_transactions"] = ps.nSuspect
 	}

@@ -3,7 +3,8 @@ package importer
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -86,20 +87,28 @@ func (r *Report) String() string {
 	if total == 0 {
 		return s + ", skipped 0"
 	}
-	reasons := make([]string, 0, len(r.Skipped))
-	for k := range r.Skipped {
-		reasons = append(reasons, k)
-	}
-	sort.Strings(reasons)
-	parts := make([]string, len(reasons))
-	for i, k := range reasons {
-		parts[i] = fmt.Sprintf("%d %s", r.Skipped[k], k)
+	firstAt := func(reason string) string {
 		for _, e := range r.Examples {
-			if strings.HasPrefix(e.Err.Error(), k) {
-				parts[i] += fmt.Sprintf(" (first at %s:%d)", e.File, e.Line)
-				break
+			if strings.HasPrefix(e.Err.Error(), reason) {
+				return fmt.Sprintf(" (first at %s:%d)", e.File, e.Line)
 			}
 		}
+		return ""
 	}
-	return fmt.Sprintf("%s, skipped %d: %s", s, total, strings.Join(parts, ", "))
+	return fmt.Sprintf("%s, skipped %d: %s", s, total, FormatCounts(r.Skipped, firstAt))
+}
+
+// FormatCounts says counts as "3 a, 1 b", sorted by key; with more set,
+// more(key) follows each count. The one way an import's counts (rows by
+// outcome, lines skipped by reason) are said.
+func FormatCounts(counts map[string]int64, more func(key string) string) string {
+	parts := make([]string, 0, len(counts))
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		part := fmt.Sprintf("%d %s", counts[k], k)
+		if more != nil {
+			part += more(k)
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -37,6 +37,45 @@ type Options struct {
 	Events []string
 }
 
+// startImport is how every import begins: it digests files (repeated ones
+// are counted in rep), names the run by their content, refuses a run
+// opt.Out already holds (with opt.Replace, existing is that run's folder)
+// and stages the new run, whose id is st.runID. Its errors say which
+// import (format) failed.
+func startImport(format string, files []string, opt *Options) (st *stage, rep *Report, srcs []source, existing string, err error) {
+	rep = newReport()
+	srcs, err = digestSources(files, rep)
+	if err != nil {
+		return nil, nil, nil, "", fmt.Errorf("import %s: %w", format, err)
+	}
+	runID := runIDFor(format, srcs)
+	existing, err = checkImported(opt.Out, runID, srcs, opt.Replace)
+	if err != nil {
+		return nil, nil, nil, "", fmt.Errorf("import %s: %w", format, err)
+	}
+	return newStage(opt, runID), rep, srcs, existing, nil
+}
+
+// note returns the function an import says a note with: kept in rep and,
+// as it arises, given to Warn.
+func (o *Options) note(rep *Report) func(string) {
+	return func(s string) {
+		rep.Notes = append(rep.Notes, s)
+		if o.Warn != nil {
+			o.Warn(s)
+		}
+	}
+}
+
+// refuseSkipped is the Strict rule: with Strict, a skipped line is an
+// error (ErrStrict, naming the first one).
+func (o *Options) refuseSkipped(rep *Report) error {
+	if o.Strict && rep.SkippedTotal() > 0 {
+		return fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	}
+	return nil
+}
+
 // Result is what an import wrote.
 type Result struct {
 	RunID  string
@@ -214,8 +253,8 @@ func readRunEvents(opt *Options, rep *Report, start, end int64) ([]store.Event, 
 		}
 		all = append(all, evs...)
 	}
-	if opt.Strict && rep.SkippedTotal() > 0 {
-		return nil, fmt.Errorf("%w: %v (%s)", ErrStrict, rep.Examples[0], rep)
+	if err := opt.refuseSkipped(rep); err != nil {
+		return nil, err
 	}
 	return all, nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // spillSorter sorts records of any number with bounded memory: it holds
@@ -50,23 +52,17 @@ func (s *spillSorter[T]) spill() error {
 	}
 	slices.SortFunc(s.buf, func(a, b T) int { return s.cmp(&a, &b) })
 	path := filepath.Join(dir, fmt.Sprintf("run-%06d", len(s.runs)))
-	f, err := os.Create(path)
+	err = store.WriteFile(path, false, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 256<<10)
+		for i := range s.buf {
+			if err := s.enc(w, &s.buf[i]); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
 	if err != nil {
 		return fmt.Errorf("sort: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 256<<10)
-	for i := range s.buf {
-		if err := s.enc(w, &s.buf[i]); err != nil {
-			f.Close()
-			return fmt.Errorf("sort: write %s: %w", path, err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("sort: write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("sort: write %s: %w", path, err)
 	}
 	s.runs = append(s.runs, path)
 	clear(s.buf)

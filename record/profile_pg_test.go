@@ -77,13 +77,8 @@ func TestProfilesRecordSideBySide(t *testing.T) {
 // every write, and target_session_attrs=read-write refuses the server at
 // connect time, so its writes never see a read-only error.
 func TestPoolDropsAfterReadOnly(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
-	out := t.TempDir()
+	srv, out := readOnlyServer(t)
 	ctx := context.Background()
-	if _, err := record.Run(ctx, record.Config{WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 100 * time.Millisecond, Out: out, NoVerify: true}); err != nil {
-		t.Fatal(err)
-	}
-	execSQL(t, srv.DSN(), "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()")
 	res, err := record.Run(ctx, record.Config{
 		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: 2 * time.Second, Out: out, NoVerify: true,
 		Kinds: []string{"write"},

@@ -225,17 +225,24 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-// TestReadOnlyWritesFailReadsWork is the heart of a blue/green switchover
-// as clients see it: the server answers but refuses writes.
-func TestReadOnlyWritesFailReadsWork(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
-	out := t.TempDir()
-	ctx := context.Background()
-	// A first run creates the probe table; then the server goes read-only.
-	if _, err := record.Run(ctx, record.Config{WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 100 * time.Millisecond, Out: out, NoVerify: true}); err != nil {
+// readOnlyServer starts a server, records a first short run into out (it
+// creates the probe table) and then makes the server read-only.
+func readOnlyServer(t *testing.T) (srv *pgserver.Server, out string) {
+	t.Helper()
+	srv = pgserver.StartForTest(t, pgserver.Options{})
+	out = t.TempDir()
+	if _, err := record.Run(context.Background(), record.Config{WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 100 * time.Millisecond, Out: out, NoVerify: true}); err != nil {
 		t.Fatal(err)
 	}
 	execSQL(t, srv.DSN(), "ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()")
+	return srv, out
+}
+
+// TestReadOnlyWritesFailReadsWork is the heart of a blue/green switchover
+// as clients see it: the server answers but refuses writes.
+func TestReadOnlyWritesFailReadsWork(t *testing.T) {
+	srv, out := readOnlyServer(t)
+	ctx := context.Background()
 	res, err := record.Run(ctx, record.Config{
 		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: 2 * time.Second, Out: out,
 		Conns: []string{"new", "pooled"},
@@ -422,22 +429,30 @@ func TestInflightBoundSkipsNotDrops(t *testing.T) {
 	}
 }
 
-func TestWrongPasswordIsAuth(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
-	dsn := pgserver.DSN("127.0.0.1", srv.Port(), srv.User(), "definitely-wrong-pw")
-	res, err := record.Run(context.Background(), record.Config{
+// recordConnects records connect probes to dsn for 300 ms and returns the
+// rows and the run folder.
+func recordConnects(t *testing.T, ctx context.Context, dsn string) ([]store.Probe, string) {
+	t.Helper()
+	res, err := record.Run(ctx, record.Config{
 		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Out: t.TempDir(),
 		Kinds: []string{"connect"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range readRows(t, res.RunDir) {
+	return readRows(t, res.RunDir), res.RunDir
+}
+
+func TestWrongPasswordIsAuth(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	dsn := pgserver.DSN("127.0.0.1", srv.Port(), srv.User(), "definitely-wrong-pw")
+	rows, runDir := recordConnects(t, context.Background(), dsn)
+	for _, p := range rows {
 		if p.ErrorClass != store.ClassAuth || p.SQLState != "28P01" {
 			t.Errorf("seq %d: %s/%s %q, want auth/28P01", p.Seq, p.ErrorClass, p.SQLState, p.Error)
 		}
 	}
-	assertNoSecret(t, filepath.Dir(res.RunDir), "definitely-wrong-pw")
+	assertNoSecret(t, filepath.Dir(runDir), "definitely-wrong-pw")
 }
 
 func TestTooManyConnections(t *testing.T) {
@@ -452,14 +467,8 @@ func TestTooManyConnections(t *testing.T) {
 		}
 		defer c.Close(ctx)
 	}
-	res, err := record.Run(ctx, record.Config{
-		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Out: t.TempDir(),
-		Kinds: []string{"connect"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range readRows(t, res.RunDir) {
+	rows, _ := recordConnects(t, ctx, srv.DSN())
+	for _, p := range rows {
 		if p.ErrorClass != store.ClassTooManyConnections || p.SQLState != "53300" {
 			t.Errorf("seq %d: %s/%s %q, want too_many_connections/53300", p.Seq, p.ErrorClass, p.SQLState, p.Error)
 		}

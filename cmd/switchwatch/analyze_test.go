@@ -142,15 +142,7 @@ func TestAnalyzeFixturesAgainstTruth(t *testing.T) {
 	if !strings.Contains(stdout, "phases: healthy → unavailable 4.") || !strings.Contains(stdout, " s → read-only 5.") || !strings.Contains(stdout, " s → healthy (new server)\n") {
 		t.Errorf("the blue/green phases are not in the table:\n%s", stdout)
 	}
-	f, err := os.Open(filepath.Join(dir, "s.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sump, err := analyze.ReadJSON(f)
-	if err != nil {
-		t.Fatalf("summary JSON does not decode: %v", err)
-	}
+	sump := readSummary(t, filepath.Join(dir, "s.json"))
 	sum := *sump
 	// -o DIR without --json FILE writes summary.json there
 	stdout2, _, err := runAnalyzeCmd(t, "-o", filepath.Join(dir, "o2"), filepath.Join(analyzeTestdata, "runs"))

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/internal/synth"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -354,18 +353,9 @@ var badInputs = []badInput{
 			for i, p := range rows {
 				us[i] = segmentMicros{p.RunID, p.Kind, p.Conn, p.Endpoint, p.Seq, p.Intended / 1000, p.Start / 1000, p.End / 1000, p.LatencyNS, p.Outcome, p.ErrorClass}
 			}
-			f, err := os.Create(filepath.Join(run, store.SegmentName(1)))
-			if err != nil {
+			if err := store.WriteRowsFile(filepath.Join(run, store.SegmentName(1)), us); err != nil {
 				t.Fatal(err)
 			}
-			w := parquet.NewGenericWriter[segmentMicros](f, parquet.KeyValueMetadata(store.MetaSchemaVersion, fmt.Sprint(store.SchemaVersion)))
-			if _, err := w.Write(us); err != nil {
-				t.Fatal(err)
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
 		},
 		args:    []string{"analyze", "DIR"},
 		out:     []string{"write down 3.15 s"},

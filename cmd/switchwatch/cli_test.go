@@ -24,6 +24,21 @@ func invoke(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errw.String(), exitCode(err)
 }
 
+// readSummary reads the summary JSON file path that analyze wrote.
+func readSummary(t *testing.T, path string) *analyze.Summary {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sum, err := analyze.ReadJSON(f)
+	if err != nil {
+		t.Fatalf("summary JSON %s does not decode: %v", path, err)
+	}
+	return sum
+}
+
 func TestExitCode(t *testing.T) {
 	usage := &usageError{cmd: "switchwatch record", err: errors.New("record: unknown flag: --write-dns")}
 	for _, c := range []struct {
@@ -194,15 +209,7 @@ func TestAnalyzeComparesPaths(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\s*write_downtime\s+` + regexp.QuoteMeta(b) + `\s`).MatchString(stdout) {
 		t.Errorf("no comparison row of write_downtime for %s:\n%s", b, stdout)
 	}
-	f, err := os.Open(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sum, err := analyze.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := readSummary(t, js)
 	if len(sum.By) != 1 || sum.By[0] != analyze.ByPath || len(sum.Groups) != 2 || sum.Groups[1].Labels[analyze.ByPath] != b || len(sum.Comparisons) == 0 || sum.Comparisons[0].Group != b {
 		t.Errorf("summary: by %v, groups %d, comparisons %d", sum.By, len(sum.Groups), len(sum.Comparisons))
 	}

@@ -129,15 +129,7 @@ func checkTruthPasses(t *testing.T, dir string) {
 	if !strings.Contains(stdout, "event "+store.EventSwitchoverCommand) {
 		t.Errorf("analyze does not show the command's event:\n%s", stdout)
 	}
-	f, err := os.Open(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sum, err := analyze.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := readSummary(t, js)
 	checked := 0
 	var prev analyze.BoundaryError
 	for _, b := range sum.Accuracy.Boundaries {

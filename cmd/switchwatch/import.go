@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 
 	"github.com/switchwatch/switchwatch/importer"
 	"github.com/switchwatch/switchwatch/internal/termtext"
@@ -62,20 +60,11 @@ func importDone(stdout, stderr io.Writer, res *importer.Result, err error) error
 	for _, n := range rep.Notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}
-	outcomes := make([]string, 0, len(res.Counts))
-	for k := range res.Counts {
-		outcomes = append(outcomes, k)
-	}
-	sort.Strings(outcomes)
-	parts := make([]string, len(outcomes))
-	for i, k := range outcomes {
-		parts[i] = fmt.Sprintf("%d %s", res.Counts[k], k)
-	}
 	verb := "imported"
 	if res.Replaced {
 		verb = "replaced"
 	}
-	fmt.Fprintf(stdout, "%s run %s: %s (%d rows: %s", verb, res.RunID, res.RunDir, res.Rows, strings.Join(parts, ", "))
+	fmt.Fprintf(stdout, "%s run %s: %s (%d rows: %s", verb, res.RunID, res.RunDir, res.Rows, importer.FormatCounts(res.Counts, nil))
 	if res.Inferred > 0 {
 		fmt.Fprintf(stdout, "; %d of them inferred, not read", res.Inferred)
 	}

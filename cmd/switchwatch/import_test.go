@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/importer"
 	"github.com/switchwatch/switchwatch/internal/pgbenchgen"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -200,15 +199,7 @@ func TestImportedOutageSurvivesAHang(t *testing.T) {
 	if _, stderr, err := runImportCmd(t, "analyze", out, "--json", js); err != nil {
 		t.Fatalf("analyze: %v\n%s", err, stderr)
 	}
-	f, err := os.Open(js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sum, err := analyze.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := readSummary(t, js)
 	if len(sum.Runs) != 1 || sum.Runs[0].Metrics.WriteDowntime == nil {
 		t.Fatalf("want one run with writes, got %d runs", len(sum.Runs))
 	}

@@ -2,7 +2,6 @@ package patroni
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/switchwatch/switchwatch/internal/pgserver"
@@ -14,17 +13,9 @@ func FindForTest(t testing.TB) *Programs {
 	t.Helper()
 	p, err := Find()
 	if err != nil {
-		skipOrFail(t, err)
+		pgserver.SkipOrFailFor(t, "Patroni", err)
 	}
 	return p
-}
-
-func skipOrFail(t testing.TB, err error) {
-	t.Helper()
-	if pgserver.Required() {
-		t.Fatalf("Patroni is required (%s=1) but not usable: %v", pgserver.RequireEnv, err)
-	}
-	t.Skipf("skipping: %v; set %s=1 to make this a failure", err, pgserver.RequireEnv)
 }
 
 // StartForTest starts a cluster for a test and stops it (removing its
@@ -38,20 +29,7 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 	if opts.Binaries == nil {
 		opts.Binaries = pgserver.BinariesForTest(t)
 	}
-	c, err := Start(context.Background(), opts)
-	if err != nil {
-		if errors.Is(err, ErrNoBinary) {
-			skipOrFail(t, err)
-		}
-		t.Fatalf("start Patroni cluster for test: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("cluster logs, last lines:\n%s", c.LogTails(30))
-		}
-		if err := c.Close(); err != nil {
-			t.Errorf("clean up Patroni cluster: %v", err)
-		}
-	})
-	return c
+	return pgserver.StartOrSkip(t, "Patroni cluster", ErrNoBinary,
+		func() (*Cluster, error) { return Start(context.Background(), opts) },
+		func(c *Cluster) string { return "cluster logs, last lines:\n" + c.LogTails(30) })
 }

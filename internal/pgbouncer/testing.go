@@ -2,7 +2,6 @@ package pgbouncer
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/switchwatch/switchwatch/internal/pgserver"
@@ -14,14 +13,9 @@ func FindForTest(t testing.TB) string {
 	t.Helper()
 	bin, err := Find()
 	if err != nil {
-		skipOrFail(t, err)
+		pgserver.SkipOrFailFor(t, "PgBouncer", err)
 	}
 	return bin
-}
-
-func skipOrFail(t testing.TB, err error) {
-	t.Helper()
-	pgserver.SkipOrFailFor(t, "PgBouncer", err)
 }
 
 // StartForTest starts a PgBouncer for a test and stops it (removing its
@@ -31,20 +25,7 @@ func StartForTest(t testing.TB, opts Options) *Bouncer {
 	if opts.Binary == "" {
 		opts.Binary = FindForTest(t)
 	}
-	b, err := Start(context.Background(), opts)
-	if err != nil {
-		if errors.Is(err, ErrNoBinary) {
-			skipOrFail(t, err)
-		}
-		t.Fatalf("start PgBouncer for test: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("pgbouncer log, last lines:\n%s", b.LogTail(30))
-		}
-		if err := b.Close(); err != nil {
-			t.Errorf("clean up pgbouncer: %v", err)
-		}
-	})
-	return b
+	return pgserver.StartOrSkip(t, "PgBouncer", ErrNoBinary,
+		func() (*Bouncer, error) { return Start(context.Background(), opts) },
+		func(b *Bouncer) string { return "pgbouncer log, last lines:\n" + b.LogTail(30) })
 }

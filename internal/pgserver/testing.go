@@ -3,6 +3,8 @@ package pgserver
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"testing"
 )
@@ -50,38 +52,44 @@ func StartForTest(t testing.TB, opts Options) *Server {
 	if opts.Binaries == nil {
 		opts.Binaries = BinariesForTest(t)
 	}
-	s, err := Start(context.Background(), opts)
-	if err != nil {
-		if errors.Is(err, ErrNoBinaries) {
-			SkipOrFail(t, err)
-		}
-		t.Fatalf("start PostgreSQL for test: %v", err)
-	}
-	registerCleanup(t, s)
-	return s
+	return StartOrSkip(t, "PostgreSQL", ErrNoBinaries,
+		func() (*Server, error) { return Start(context.Background(), opts) }, serverLog)
 }
 
 // StartStandbyForTest is StartForTest for a standby of primary.
 func StartStandbyForTest(t testing.TB, primary *Server, opts Options) *Server {
 	t.Helper()
-	s, err := StartStandby(context.Background(), primary, opts)
-	if err != nil {
-		if errors.Is(err, ErrNoBasebackup) {
-			SkipOrFail(t, err)
-		}
-		t.Fatalf("start PostgreSQL standby for test: %v", err)
-	}
-	registerCleanup(t, s)
-	return s
+	return StartOrSkip(t, "PostgreSQL standby", ErrNoBasebackup,
+		func() (*Server, error) { return StartStandby(context.Background(), primary, opts) }, serverLog)
 }
 
-func registerCleanup(t testing.TB, s *Server) {
+func serverLog(s *Server) string {
+	return fmt.Sprintf("log of server %s (%s), last lines:\n%s", s.Name(), s.LogPath(), s.LogTail(30))
+}
+
+// StartOrSkip is how a test starts a component it needs (a server, a
+// PgBouncer, a Patroni cluster): start it; an error that is notHere (the
+// component is not installed) skips t, or fails it under
+// $SWITCHWATCH_REQUIRE_POSTGRES=1 (see SkipOrFailFor, what names the
+// component); any other error fails t. When the test ends the component
+// is closed, and if the test failed, failLog(c) (the end of its logs) is
+// logged first.
+func StartOrSkip[T io.Closer](t testing.TB, what string, notHere error, start func() (T, error), failLog func(T) string) T {
+	t.Helper()
+	c, err := start()
+	if err != nil {
+		if errors.Is(err, notHere) {
+			SkipOrFailFor(t, what, err)
+		}
+		t.Fatalf("start %s for test: %v", what, err)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("log of server %s (%s), last lines:\n%s", s.Name(), s.LogPath(), s.LogTail(30))
+			t.Log(failLog(c))
 		}
-		if err := s.Close(); err != nil {
-			t.Errorf("clean up server %s: %v", s.Name(), err)
+		if err := c.Close(); err != nil {
+			t.Errorf("clean up %s: %v", what, err)
 		}
 	})
+	return c
 }

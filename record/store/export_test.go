@@ -1,11 +1,5 @@
 package store
 
-import (
-	"os"
-
-	"github.com/parquet-go/parquet-go"
-)
-
 // abandon stops a Writer the way a killed process does: no segment is
 // written, no journal removed, and the run's lock is released (as the kernel
 // does when the process dies).
@@ -20,17 +14,4 @@ func (w *Writer) abandon() {
 	unlockRun(w.lock)
 }
 
-func writeOther[T any](path string, rows []T) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	pw := parquet.NewGenericWriter[T](f)
-	if _, err := pw.Write(rows); err != nil {
-		return err
-	}
-	if err := pw.Close(); err != nil {
-		return err
-	}
-	return f.Close()
-}
+func writeOther[T any](path string, rows []T) error { return writeParquet(path, false, rows) }

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -32,22 +29,6 @@ type PhaseRow struct {
 
 // WritePhases writes phase rows as a Parquet file at path.
 func WritePhases(path string, rows []PhaseRow) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create phases file: %w", err)
-	}
-	w := parquet.NewGenericWriter[PhaseRow](f, parquet.Compression(&parquet.Zstd),
+	return writeParquet(path, false, rows, parquet.Compression(&parquet.Zstd),
 		parquet.CreatedBy("switchwatch", Version(), ""))
-	if _, err := w.Write(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
 }

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -61,63 +59,35 @@ const (
 // WriteRunInfo writes run.json into runDir atomically (temporary file, sync,
 // rename), so a reader never sees half of it.
 func WriteRunInfo(runDir string, info *RunInfo) error {
-	data, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", RunInfoFile, err)
-	}
-	return writeFileAtomic(filepath.Join(runDir, RunInfoFile), append(data, '\n'))
+	return writeJSONAtomic(runDir, RunInfoFile, info)
 }
 
 // ReadRunInfo reads run.json from runDir.
 func ReadRunInfo(runDir string) (*RunInfo, error) {
 	path := filepath.Join(runDir, RunInfoFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	var info RunInfo
+	if err := readJSON(path, &info); err != nil {
+		return nil, err
 	}
-	return parseRunInfo(path, data)
+	return checkRunInfo(path, &info)
 }
 
 // parseRunInfo is ReadRunInfo on the content of the file path.
 func parseRunInfo(path string, data []byte) (*RunInfo, error) {
 	var info RunInfo
-	if err := json.Unmarshal(data, &info); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
+	if err := parseJSON(path, data, &info); err != nil {
+		return nil, err
 	}
-	if !readsVersion(info.SchemaVersion) {
-		return &info, fmt.Errorf("%s: schema version %d, this switchwatch reads version %s", path, info.SchemaVersion, versionsRead())
-	}
-	return &info, nil
+	return checkRunInfo(path, &info)
 }
 
-// writeFileAtomic writes data to a hidden temporary file beside path, syncs
-// it and renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, tmpPrefix+base+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+// checkRunInfo refuses a run.json of a schema version this switchwatch
+// does not read (returning it all the same).
+func checkRunInfo(path string, info *RunInfo) (*RunInfo, error) {
+	if !readsVersion(info.SchemaVersion) {
+		return info, fmt.Errorf("%s: schema version %d, this switchwatch reads version %s", path, info.SchemaVersion, versionsRead())
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
-	}
-	return nil
+	return info, nil
 }
 
 // LabelPairs returns labels as "key=value" strings sorted by key: the one

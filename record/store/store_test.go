@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // sampleProbes makes n rows across two streams with every column used, in
@@ -428,20 +426,11 @@ func TestVersion1SegmentReads(t *testing.T) {
 		t.Skipf("version 1 is no longer read (oldest: %d)", OldestSchemaVersion)
 	}
 	path := filepath.Join(t.TempDir(), SegmentName(1))
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[probeV1](f, parquet.KeyValueMetadata(MetaSchemaVersion, "1"))
 	in := probeV1{RunID: "v1", Kind: KindWrite, Conn: ConnPooled, Endpoint: EndpointWrite, Seq: 3, Intended: 1e18,
 		Start: 1e18 + 5, End: 1e18 + 9, LatencyNS: 4, Outcome: OutcomeOK, ServerAddr: "127.0.0.1:5432", ResolvedAddrs: "127.0.0.1"}
-	if _, err := w.Write([]probeV1{in}); err != nil {
+	if err := writeParquet(path, false, []probeV1{in}, versionMeta(1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	var got []Probe
 	if err := ReadSegment(path, func(p *Probe) error { got = append(got, *p); return nil }); err != nil {
 		t.Fatalf("ReadSegment(version 1 file) = %v", err)

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"time"
 )
@@ -35,27 +35,18 @@ type Verify struct {
 
 // WriteVerify writes verify.json into runDir atomically.
 func WriteVerify(runDir string, v *Verify) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", VerifyFile, err)
-	}
-	return writeFileAtomic(filepath.Join(runDir, VerifyFile), append(data, '\n'))
+	return writeJSONAtomic(runDir, VerifyFile, v)
 }
 
 // ReadVerify reads verify.json from runDir. It returns (nil, nil) when the
 // run has no lost-write check.
 func ReadVerify(runDir string) (*Verify, error) {
-	path := filepath.Join(runDir, VerifyFile)
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
 	var v Verify
-	if err := json.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
+	if err := readJSON(filepath.Join(runDir, VerifyFile), &v); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
 	}
 	return &v, nil
 }

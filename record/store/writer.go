@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -362,31 +363,36 @@ func writeSegment(dir string, n int, rows []Probe) error {
 // WriteProbesFile writes rows, in the order given, as one Parquet file at
 // path and syncs it. Importers and tests use it for files outside a Writer.
 func WriteProbesFile(path string, rows []Probe) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create segment: %w", err)
-	}
-	pw := parquet.NewGenericWriter[Probe](f,
+	return writeParquet(path, true, rows,
 		parquet.Compression(&parquet.Zstd),
-		parquet.KeyValueMetadata(MetaSchemaVersion, fmt.Sprint(SchemaVersion)),
+		versionMeta(SchemaVersion),
 		parquet.CreatedBy("switchwatch", Version(), ""),
 	)
-	if _, err := pw.Write(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("write segment %s: %w", path, err)
-	}
-	if err := pw.Close(); err != nil {
-		f.Close()
-		return fmt.Errorf("write segment %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync segment %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close segment %s: %w", path, err)
-	}
-	return nil
+}
+
+// WriteRowsFile writes rows of any row type as one Parquet file at path
+// that says it is of this schema version: tests write segments of reduced
+// or differently typed layouts with it.
+func WriteRowsFile[T any](path string, rows []T) error {
+	return writeParquet(path, false, rows, versionMeta(SchemaVersion))
+}
+
+// versionMeta is the writer option that stamps a segment with a schema
+// version.
+func versionMeta(v int) parquet.WriterOption {
+	return parquet.KeyValueMetadata(MetaSchemaVersion, fmt.Sprint(v))
+}
+
+// writeParquet writes rows as one Parquet file at path with the writer
+// options opts (see WriteFile for durable).
+func writeParquet[T any](path string, durable bool, rows []T, opts ...parquet.WriterOption) error {
+	return WriteFile(path, durable, func(w io.Writer) error {
+		pw := parquet.NewGenericWriter[T](w, opts...)
+		if _, err := pw.Write(rows); err != nil {
+			return err
+		}
+		return pw.Close()
+	})
 }
 
 func syncDir(dir string) error {
