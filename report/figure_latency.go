@@ -109,12 +109,25 @@ func renderLatency(w io.Writer, format string, r *RunView) error {
 			legend = append(legend, legendEntry{Label: g.label, Color: okabeBlack, Glyph: latencyGlyphs[g.key]})
 		}
 	}
-	p.Add(eventLines(r, t0))
+	events := eventLines(r, t0)
+	p.Add(events)
 	p.X.Min, p.X.Max = secs(from, t0), secs(to, t0)
 	p.X.Tick.Marker = secondTicks{}
 	p.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
-	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)+0.35)) // room for event labels
+	p.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)+labelHeadroom(events.labelRows(p.X.Min, p.X.Max), math.Log10(hi/p.Y.Min))))
 	return renderTo(w, format, figWidth, 4.4*vg.Inch, func(dc draw.Canvas) { drawWithLegend(dc, p, legend) })
+}
+
+// labelHeadroom is how many decades above the highest latency keep rows
+// label rows of event labels clear of the data on a log axis spanning
+// decades: a row is about labelRowShare of the plot's height.
+func labelHeadroom(rows int, decades float64) float64 {
+	const labelRowShare = 0.05
+	share := labelRowShare * float64(rows)
+	if share >= 0.5 {
+		share = 0.5
+	}
+	return 0.1 + share*decades/(1-share)
 }
 
 // thin keeps, for every state and connection mode and each of bins time bins, the probes with

@@ -153,6 +153,34 @@ func eventLines(r *RunView, t0 int64) *VLines {
 	return v
 }
 
+// labelRows estimates how many rows of labels VLines.Plot stacks at the top
+// of a plot spanning from..to: the same greedy placement, with each label's
+// width taken from its length (the 8.5 pt labels fit about 120 characters
+// across a picture). A picture whose data reaches its top leaves that many
+// rows of headroom, so that no label hides a probe.
+func (v *VLines) labelRows(from, to float64) int {
+	charW := (to - from) / 120
+	var rowEnd []float64
+	for _, l := range v.Lines {
+		if l.X < from || l.X > to || l.Label == "" {
+			continue
+		}
+		x0, x1 := l.X, l.X+float64(len(l.Label)+2)*charW
+		row := -1
+		for i, end := range rowEnd {
+			if x0 > end {
+				row = i
+				break
+			}
+		}
+		if row < 0 {
+			row, rowEnd = len(rowEnd), append(rowEnd, 0)
+		}
+		rowEnd[row] = x1
+	}
+	return len(rowEnd)
+}
+
 // stateLegend lists the states in States order that the picture shows,
 // and the states of the phases it shades.
 func stateLegend(present map[analyze.State]bool, phases []analyze.Phase) []legendEntry {
