@@ -11,6 +11,7 @@ import (
 	"github.com/switchwatch/switchwatch/lab"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/report"
 	"golang.org/x/term"
 )
 
@@ -130,7 +131,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		opts.Scenario.Name, strings.Join(store.LabelPairs(opts.Scenario.Params), " "), opts.Scenario.Duration())
 	results, err := lab.Run(ctx, opts)
 	if len(results) > 0 {
-		fmt.Fprintf(stdout, "%d run(s) in %s; next: switchwatch analyze %s\n", len(results), opts.Out, opts.Out)
+		fmt.Fprintf(stdout, "%s in %s; next: switchwatch analyze %s\n", report.Count(int64(len(results)), "run", "runs"), opts.Out, opts.Out)
 	}
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("lab run interrupted; everything it started is stopped: %w", err)
