@@ -211,57 +211,55 @@ const (
 	ClockIntended = "intended"
 )
 
-// ServerChange is a moment the answering server identity changed.
-type ServerChange struct {
-	// Time is when the first probe answered by To saw it, on Clock.
+// ChangeTime is when a change was seen, on which clock and to what
+// resolution: the first fields of ServerChange, DNSChange and
+// TimelineChange (embedded, so the JSON is flat).
+type ChangeTime struct {
+	// Time is when the first probe that saw the new value saw it, on Clock
+	// (for a DNS change: see DNSChange).
 	Time time.Time `json:"time"`
-	// ResolutionNS is the time from the last observation of From to Time:
-	// the change happened in between (0 when the two overlapped).
+	// ResolutionNS is the time from the last sighting of the old value to
+	// Time: the change happened in between (0 when the two overlapped).
 	ResolutionNS int64  `json:"resolution_ns"`
 	Clock        string `json:"clock"`
 	// Observed is Time when Clock is "observed"; Intended is the intended
 	// start of that probe (the phases' clock).
 	Observed *time.Time `json:"observed,omitempty"`
 	Intended time.Time  `json:"intended"`
-	Stream   string     `json:"stream"`
-	From     string     `json:"from"`
-	To       string     `json:"to"`
+}
+
+// ServerChange is a moment the answering server identity changed.
+type ServerChange struct {
+	ChangeTime
+	Stream string `json:"stream"`
+	From   string `json:"from"`
+	To     string `json:"to"`
 }
 
 // DNSChange is a moment the endpoint's DNS answer (Probe.ResolvedAddrs)
-// changed.
+// changed. Its Time is when the first connection with the answer To was
+// made (its ConnEstablished; a new connection that failed, or any probe of
+// a file of schema version 1: its Start, the lookup being the first thing
+// it does), on Clock; ResolutionNS is the time from the last such moment
+// with From.
 type DNSChange struct {
-	// Time is when the first connection with the answer To was made (its
-	// ConnEstablished; a new connection that failed, or any probe of a
-	// file of schema version 1: its Start, the lookup being the first thing
-	// it does), on Clock. ResolutionNS is the time from the last such
-	// moment with From.
-	Time         time.Time  `json:"time"`
-	ResolutionNS int64      `json:"resolution_ns"`
-	Clock        string     `json:"clock"`
-	Observed     *time.Time `json:"observed,omitempty"`
-	Intended     time.Time  `json:"intended"`
-	Endpoint     string     `json:"endpoint"`
-	Conn         string     `json:"conn,omitempty"`    // the connection mode of the streams that saw it
-	Profile      string     `json:"profile,omitempty"` // and their profile, when not the built-in one of Conn
-	From         string     `json:"from"`
-	To           string     `json:"to"`
+	ChangeTime
+	Endpoint string `json:"endpoint"`
+	Conn     string `json:"conn,omitempty"`    // the connection mode of the streams that saw it
+	Profile  string `json:"profile,omitempty"` // and their profile, when not the built-in one of Conn
+	From     string `json:"from"`
+	To       string `json:"to"`
 }
 
 // TimelineChange is a moment the timeline of the server answering a stream
 // changed: a promotion, seen from the server itself (the third signal of
 // one beside the server identity and in_recovery).
 type TimelineChange struct {
-	// Time, ResolutionNS, Clock, Observed and Intended as in ServerChange.
-	Time         time.Time  `json:"time"`
-	ResolutionNS int64      `json:"resolution_ns"`
-	Clock        string     `json:"clock"`
-	Observed     *time.Time `json:"observed,omitempty"`
-	Intended     time.Time  `json:"intended"`
-	Stream       string     `json:"stream"`
-	From         int64      `json:"from"`
-	To           int64      `json:"to"`
-	Server       string     `json:"server"` // the server that answered on To
+	ChangeTime
+	Stream string `json:"stream"`
+	From   int64  `json:"from"`
+	To     int64  `json:"to"`
+	Server string `json:"server"` // the server that answered on To
 }
 
 // ClockOffset is how far the servers' clocks were from the recorder's:

@@ -480,13 +480,19 @@ func (ss *streamScan) serverChange(x *row) {
 		if ss.serverKept < maxChangesPerStream {
 			ss.serverKept++
 			ss.sc.server = append(ss.sc.server, ServerChange{
-				Time: time.Unix(0, at).UTC(), ResolutionNS: max(0, at-ss.identAt), Clock: clock,
-				Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Stream: ss.s.name,
+				ChangeTime: changeTime(at, max(0, at-ss.identAt), clock, x), Stream: ss.s.name,
 				From: ss.syms.str(ss.prevIdent), To: ss.syms.str(x.ident),
 			})
 		}
 	}
 	ss.prevIdent, ss.identAt = x.ident, at
+}
+
+// changeTime is when x saw a change: at on clock, resolution back to the
+// last sighting of the old value.
+func changeTime(at, resolution int64, clock string, x *row) ChangeTime {
+	return ChangeTime{Time: time.Unix(0, at).UTC(), ResolutionNS: resolution, Clock: clock,
+		Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC()}
 }
 
 // timelineChange notes the timeline of the server that answered x, like
@@ -500,8 +506,7 @@ func (ss *streamScan) timelineChange(x *row) {
 	if ss.prevTL != 0 && ss.tlKept < maxChangesPerStream {
 		ss.tlKept++
 		ss.sc.timeline = append(ss.sc.timeline, TimelineChange{
-			Time: time.Unix(0, at).UTC(), ResolutionNS: max(0, at-ss.tlAt), Clock: clock,
-			Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Stream: ss.s.name,
+			ChangeTime: changeTime(at, max(0, at-ss.tlAt), clock, x), Stream: ss.s.name,
 			From: ss.prevTL, To: x.timeline, Server: ss.syms.str(x.ident),
 		})
 	}
@@ -528,8 +533,7 @@ func (ss *streamScan) dnsAnswer(x *row) {
 		if ss.dnsKept < maxChangesPerStream {
 			ss.dnsKept++
 			ss.sc.dns = append(ss.sc.dns, DNSChange{
-				Time: time.Unix(0, at).UTC(), ResolutionNS: at - ss.dnsAt, Clock: clock,
-				Observed: timeOn(at, clock), Intended: time.Unix(0, x.intended).UTC(), Endpoint: ss.s.endpoint, Conn: ss.s.conn,
+				ChangeTime: changeTime(at, at-ss.dnsAt, clock, x), Endpoint: ss.s.endpoint, Conn: ss.s.conn,
 				Profile: customProfile(ss.s), From: ss.syms.str(ss.prevDNS), To: ss.syms.str(d),
 			})
 		}
