@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -357,6 +358,9 @@ func (s *Served) reset(ctx context.Context) error {
 			}
 			fmt.Fprintln(s.log, "reset: PgBouncer resumed")
 		}
+		if err := bouncerServes(ctx, b, s.log, start); err != nil {
+			return err
+		}
 	}
 	if r.DNS != nil {
 		ip := r.dnsIP(TargetBlue)
@@ -369,6 +373,38 @@ func (s *Served) reset(ctx context.Context) error {
 		return nil
 	}
 	return r.Reader.Forward(r.server(s.opts.ReaderTarget).Addr())
+}
+
+// bouncerServes waits until a client gets an answer through PgBouncer, so
+// that the rig is ready for the next play only when it serves: a PgBouncer
+// whose new server connection could not log in right after a swap waits
+// server_login_retry before it tries again, and clients wait with it.
+func bouncerServes(ctx context.Context, b *pgbouncer.Bouncer, log io.Writer, since time.Time) error {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	first := true
+	for {
+		actx, stop := context.WithTimeout(wctx, 2*time.Second)
+		conn, err := pgx.Connect(actx, b.DSN())
+		if err == nil {
+			_, err = conn.Exec(actx, "SELECT 1")
+			conn.Close(context.Background())
+		}
+		stop()
+		if err == nil {
+			if !first {
+				fmt.Fprintf(log, "reset: PgBouncer answers clients again, %v after the reset began\n", time.Since(since).Round(time.Millisecond))
+			}
+			return nil
+		}
+		if first {
+			fmt.Fprintf(log, "reset: PgBouncer does not answer clients yet (%v); waiting\n", err)
+			first = false
+		}
+		if serr := sleep(wctx, 200*time.Millisecond); serr != nil {
+			return fmt.Errorf("PgBouncer does not answer clients after the reset: %w", err)
+		}
+	}
 }
 
 // bouncerPaused reports whether PgBouncer's database is paused.
