@@ -413,6 +413,21 @@ func TestLabRestart(t *testing.T) {
 		t.Fatal("restart without an end")
 	}
 	failed := r.where(func(p *store.Probe) bool { return p.Failed() })
+	// A probe sees a restart only if it runs while the server is down: a
+	// restart shorter than the grid step can fall between two probes,
+	// which is what sampling can see, not a fault of the recorder.
+	// The server was down from the restart's start until its new
+	// postmaster started (the server_start the probes read after it).
+	back := rs.End.UnixNano()
+	for _, p := range r.where(func(p *store.Probe) bool { return p.ServerStart > rs.Time.UnixNano() }) {
+		back = min(back, p.ServerStart)
+	}
+	inFlight := r.where(func(p *store.Probe) bool {
+		return p.Start != 0 && p.End != 0 && p.Start < back && p.End > rs.Time.UnixNano()
+	})
+	if len(failed) == 0 && len(inFlight) == 0 {
+		t.Skipf("the restart (%v) fell between two probes; nothing to judge", rs.End.Sub(rs.Time))
+	}
 	if len(failed) == 0 {
 		t.Fatal("no probe failed during the restart")
 	}
