@@ -14,6 +14,23 @@ type bouncerRun struct {
 	*labRun
 	pause, promo, repoint, resume store.Event
 	before                        map[string]int // identities answering before PAUSE
+	// retry is PgBouncer's wait for server_login_retry after a login
+	// during the pause, when its log shows one (pgbouncer#498); nil when
+	// none.
+	retry *store.Event
+}
+
+// retrySlack is how long after a login retry's End PgBouncer may take to
+// open a server connection again: its janitor notices, then connects.
+const retrySlack = 2 * time.Second
+
+// stallEnd is when clients can be answered again: RESUME's return, or
+// later, the end of PgBouncer's login retry.
+func (r *bouncerRun) stallEnd() time.Time {
+	if r.retry != nil {
+		return r.retry.End.Add(retrySlack)
+	}
+	return *r.resume.End
 }
 
 func runBouncerLab(t *testing.T, set map[string]string, tweak func(*record.Config)) *bouncerRun {
@@ -25,6 +42,16 @@ func runBouncerLab(t *testing.T, set map[string]string, tweak func(*record.Confi
 	r.repoint = r.one(t, ActPgBouncerRepoint)
 	r.resume = r.one(t, ActPgBouncerResume)
 	r.one(t, EvGreenCaughtUp)
+	switch retries := r.events[store.EventPgBouncerLoginRetry]; len(retries) {
+	case 0:
+	case 1:
+		r.retry = &retries[0]
+		t.Logf("PgBouncer closed a login during the pause (%v, %s): clients wait until %v, past RESUME (%v)",
+			r.retry.Time, r.retry.Attrs["server"], r.retry.End, r.resume.End)
+		r.checkRetryHolds(t)
+	default:
+		t.Fatalf("%d %s events, want at most one", len(retries), store.EventPgBouncerLoginRetry)
+	}
 	for _, e := range []store.Event{r.pause, r.promo, r.repoint, r.resume} {
 		if e.End == nil {
 			t.Fatalf("event %s has no end", e.Name)
@@ -40,11 +67,29 @@ func runBouncerLab(t *testing.T, set map[string]string, tweak func(*record.Confi
 	return r
 }
 
-// afterResume checks that writes started after RESUME succeed on green.
+// checkRetryHolds checks what a login retry event claims: the login it
+// names came during the pause, and no probe is answered between it and its
+// End (the pool has no server connection and opens none). The lower bound
+// is safe on a busy machine, which only makes answers later.
+func (r *bouncerRun) checkRetryHolds(t *testing.T) {
+	t.Helper()
+	const clock = 50 * time.Millisecond // the log's ms against the probes' clock
+	if r.retry.Time.Before(r.pause.End.Add(-clock)) || r.retry.Time.After(r.resume.End.Add(clock)) {
+		t.Errorf("login retry at %v, outside the pause %v..%v", r.retry.Time, *r.pause.End, *r.resume.End)
+	}
+	for _, p := range r.where(func(p *store.Probe) bool {
+		return ok(p) && at(p.End).After(r.retry.Time.Add(clock)) && at(p.End).Before(r.retry.End.Add(-clock))
+	}) {
+		t.Errorf("%s/%s probe answered at %v, inside PgBouncer's login retry %v..%v", p.Kind, p.Conn, at(p.End), r.retry.Time, r.retry.End)
+	}
+}
+
+// afterResume checks that writes started after RESUME (or after PgBouncer's
+// login retry, when there was one) succeed on green.
 func (r *bouncerRun) afterResume(t *testing.T) {
 	t.Helper()
 	after := r.where(func(p *store.Probe) bool {
-		return p.Kind == store.KindWrite && at(p.Start).After(r.resume.End.Add(tol))
+		return p.Kind == store.KindWrite && at(p.Start).After(r.stallEnd().Add(tol))
 	})
 	if len(after) == 0 {
 		t.Fatal("no writes after RESUME")
@@ -68,6 +113,13 @@ func (r *bouncerRun) afterResume(t *testing.T) {
 // it resumes.
 func TestLabPgBouncerClientsWait(t *testing.T) {
 	r := runBouncerLab(t, map[string]string{"hold": "1s"}, nil)
+	if r.retry != nil {
+		// Clients wait past their 5 s timeouts then; what the timeouts
+		// show is TestLabPgBouncerShortTimeoutsFail's, what the retry
+		// holds is checked in runBouncerLab.
+		r.afterResume(t)
+		return
+	}
 	if failed := r.where(func(p *store.Probe) bool { return p.Failed() }); len(failed) > 0 {
 		t.Errorf("%d probes failed with 5s timeouts across a PAUSE; first: %s %s at %v", len(failed),
 			failed[0].ErrorClass, failed[0].Error, at(failed[0].Start))
@@ -116,12 +168,34 @@ func TestLabPgBouncerShortTimeoutsFail(t *testing.T) {
 		if p.ErrorClass != store.ClassQueryTimeout && p.ErrorClass != store.ClassConnectTimeout {
 			t.Errorf("probe at %v failed with %s (%s), want its own timeout", at(p.Start), p.ErrorClass, p.Error)
 		}
-		if !overlaps(&p, r.pause.Time, *r.resume.End) {
-			t.Errorf("%s (%v..%v) outside the pause %v..%v", p.ErrorClass, at(p.Start), at(p.End), r.pause.Time, r.resume.End)
+		if !overlaps(&p, r.pause.Time, r.stallEnd()) {
+			t.Errorf("%s (%v..%v) outside the pause %v..%v", p.ErrorClass, at(p.Start), at(p.End), r.pause.Time, r.stallEnd())
 		}
 	}
 	if writes == 0 {
 		t.Fatal("no write failed with 500ms timeouts across a 2s pause")
+	}
+	r.afterResume(t)
+}
+
+// An operator who checks the new target between RELOAD and RESUME leaves
+// time for a client to log in to the re-pointed, paused database; then
+// PgBouncer waits server_login_retry (15 s by default) after RESUME before
+// any client is answered, and the lab says so with a login retry event.
+func TestLabPgBouncerLoginDuringResumeGapWaitsRetry(t *testing.T) {
+	r := runBouncerLab(t, map[string]string{"resume_after": "1s", "tail": "20s"}, nil)
+	if r.retry == nil {
+		t.Fatalf("new-connection probes logged in during a 1s gap between RELOAD and RESUME, yet no %s event", store.EventPgBouncerLoginRetry)
+	}
+	if !r.retry.Time.After(*r.repoint.End) || r.retry.Attrs["server"] != r.repoint.Attrs["addr"] {
+		t.Errorf("login retry %v to %s; want after the re-point (%v) and to its target %s",
+			r.retry.Time, r.retry.Attrs["server"], *r.repoint.End, r.repoint.Attrs["addr"])
+	}
+	held := r.where(func(p *store.Probe) bool {
+		return p.Kind == store.KindWrite && at(p.Start).After(*r.resume.End) && at(p.Start).Before(r.retry.End.Add(-time.Second))
+	})
+	if len(held) == 0 {
+		t.Fatal("no write started between RESUME and the end of the login retry")
 	}
 	r.afterResume(t)
 }

@@ -176,7 +176,7 @@ func (p params) bool(name string) bool {
 // kindOf says how a parameter is checked, by name.
 func kindOf(name string) string {
 	switch name {
-	case "lead_in", "tail", "blackhole", "read_only", "refuse", "gap", "for", "timeout", "hold", "ttl":
+	case "lead_in", "tail", "blackhole", "read_only", "refuse", "gap", "for", "timeout", "hold", "ttl", "resume_after":
 		return "duration"
 	case "pool_mode":
 		return "pool_mode"

@@ -143,6 +143,8 @@ type executor struct {
 	// prev is where each endpoint forwarded before its current window.
 	prev map[string]string
 	err  error // the first error of the sink
+	// bouncerPaused is when the last PgBouncer PAUSE step returned.
+	bouncerPaused time.Time
 }
 
 // RunScenario runs sc's steps against rig (no lead-in or tail: the caller

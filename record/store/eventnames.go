@@ -68,6 +68,16 @@ const (
 	// EventPgBouncerResumed: RESUME on the database (Time: sent, End:
 	// returned); the clients held since the pause are answered.
 	EventPgBouncerResumed = "pgbouncer_resumed"
+	// EventPgBouncerLoginRetry: PgBouncer closed a server connection it
+	// had opened during the pause, "because: pause mode" in its log (a
+	// client logged in to a pool with no server parameters yet, as after
+	// RELOAD pointed it elsewhere), and counts it a failed login: it opens
+	// no new server connection until server_login_retry has passed, RESUME
+	// or not (pgbouncer/pgbouncer#498). Time: the log line (PgBouncer's
+	// clock, ms); End: Time + server_login_retry, the earliest it tries
+	// again. Attrs server (host:port), server_login_retry, closes (how
+	// many such lines). The resume step writes it.
+	EventPgBouncerLoginRetry = "pgbouncer_login_retry"
 	// EventDNSFlip: the rig's DNS server answers the endpoint name with
 	// another address from Time on (an instant, the DNS server's own
 	// clock). Attrs name, from, to, target, ttl (seconds).
@@ -163,6 +173,11 @@ var visibleEdges = map[string][]string{
 	EventPgBouncerPaused:    {EdgeEnd},
 	EventPgBouncerRepointed: nil,
 	EventPgBouncerResumed:   {EdgeEnd},
+	// Clients that need a server connection wait on past the resume until
+	// PgBouncer's retry timer lets it open one; its janitor notices some
+	// time after End, so no phase edge is expected at a known instant:
+	// the event says why a stall outlasts the resume.
+	EventPgBouncerLoginRetry: nil,
 	// EventDNSFlip changes which server a new connection reaches, which
 	// the DNS-change metric dates; in the dns scenario it falls inside a
 	// refusal window, so no phase edge is expected at it.
