@@ -545,15 +545,41 @@ func (s *Server) stopHard() {
 
 // Start starts a stopped (or killed) server again on the same port and
 // waits until it is ready. After a kill it runs crash recovery first.
+//
+// Right after a kill, the old postmaster's backends may still hold its
+// shared memory (each exits when it notices its postmaster is gone), and
+// the new postmaster refuses to start: "pre-existing shared memory block
+// ... is still in use". Start then tries again, for up to 10 s.
 func (s *Server) Start(ctx context.Context) error {
-	if err := s.startPostmaster(); err != nil {
-		return err
-	}
-	if err := s.WaitReady(ctx); err != nil {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		logStart := s.logSize()
+		err := s.startPostmaster()
+		if err != nil {
+			return err
+		}
+		if err = s.WaitReady(ctx); err == nil {
+			return nil
+		}
 		s.stopHard()
-		return err
+		if !strings.Contains(s.logSince(logStart), "pre-existing shared memory block") || time.Now().After(deadline) {
+			return err
+		}
+		if serr := sleepCtx(ctx, 100*time.Millisecond); serr != nil {
+			return err
+		}
 	}
-	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Restart is Stop then Start, on the same port.
