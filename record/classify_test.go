@@ -1,7 +1,6 @@
 package record_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -17,7 +16,7 @@ import (
 // state: a name that does not resolve and TLS demanded from a server
 // without it. Each case runs a short connect-only recording.
 func TestClientSideClasses(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	cases := []struct {
 		name, dsn, class string
 	}{
@@ -26,14 +25,10 @@ func TestClientSideClasses(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := record.Run(context.Background(), record.Config{
+			_, rows := recordRows(t, record.Config{
 				WriteDSN: c.dsn, Interval: 100 * time.Millisecond, Duration: 300 * time.Millisecond,
-				Out: t.TempDir(), Kinds: []string{"connect"}, ConnectTimeout: 2 * time.Second,
+				Kinds: []string{"connect"}, ConnectTimeout: 2 * time.Second,
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows := readRows(t, res.RunDir)
 			if len(rows) != 3 {
 				t.Fatalf("%d probes, want 3", len(rows))
 			}
@@ -52,21 +47,17 @@ func TestClientSideClasses(t *testing.T) {
 // every attempt; the stored message keeps each distinct cause once, causes
 // first, so the second host's reason survives the cut.
 func TestMultiHostErrorKeepsEveryCause(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	dead, err := pgserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dsn := fmt.Sprintf("host=127.0.0.1,127.0.0.1 port=%d,%d user=%s password=multi-wrong-pw dbname=postgres sslmode=prefer",
 		dead, srv.Port(), srv.User())
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: dsn, Interval: 100 * time.Millisecond, Duration: 200 * time.Millisecond,
-		Out: t.TempDir(), Kinds: []string{"connect"},
+	res, rows := recordRows(t, record.Config{
+		WriteDSN: dsn, Interval: 100 * time.Millisecond, Duration: 200 * time.Millisecond, Kinds: []string{"connect"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range readRows(t, res.RunDir) {
+	for _, p := range rows {
 		lines := strings.Split(p.Error, "\n")
 		if !strings.Contains(lines[0], "connection refused") {
 			t.Errorf("seq %d: first line %q, want the first host's cause (connection refused)", p.Seq, lines[0])

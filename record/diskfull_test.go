@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 )
 
@@ -21,7 +20,7 @@ func TestFullDiskIsAClearError(t *testing.T) {
 		t.Skipf("skipping: cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	done := make(chan struct{})
 	var err error
 	go func() {

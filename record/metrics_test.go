@@ -19,7 +19,7 @@ import (
 // and class (every class present, the unseen ones at 0), the current state,
 // a latency histogram and the answering server.
 func TestMetricsMidRecording(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	port, err := pgserver.FreePort()
 	if err != nil {
 		t.Fatal(err)

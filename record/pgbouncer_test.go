@@ -101,7 +101,7 @@ logfile = %s
 // refuses new clients with SQLSTATE 08P01 "no more connections allowed",
 // which is too_many_connections, not other.
 func TestPgBouncerMaxClientConn(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	port := startPgBouncer(t, srv, 2, 0)
 	dsn := pgserver.DSN("127.0.0.1", port, srv.User(), srv.Password())
 	ctx := context.Background()
@@ -112,14 +112,7 @@ func TestPgBouncerMaxClientConn(t *testing.T) {
 		}
 		defer c.Close(ctx)
 	}
-	res, err := record.Run(ctx, record.Config{
-		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Out: t.TempDir(),
-		Kinds: []string{"connect"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := readRows(t, res.RunDir)
+	_, rows := recordConnects(t, dsn)
 	if len(rows) == 0 {
 		t.Fatal("no probes")
 	}
@@ -135,16 +128,13 @@ func TestPgBouncerMaxClientConn(t *testing.T) {
 // holds: the lost-write check gets it only because the recorder closes its
 // pools first (it used to give up after 30 s).
 func TestVerifyAfterPoolsClose(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	port := startPgBouncer(t, srv, 100, 1)
 	dsn := pgserver.DSN("127.0.0.1", port, srv.User(), srv.Password())
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 500 * time.Millisecond, Out: t.TempDir(),
+	res, _ := recordRows(t, record.Config{
+		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 500 * time.Millisecond,
 		Kinds: []string{"write"}, Conns: []string{"pooled"}, PoolSize: 1,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if v := res.Verify; v == nil || v.AcknowledgedPresent != 10 || v.AcknowledgedMissing != 0 {
 		t.Errorf("verify = %+v (%v), want 10 acknowledged and present", res.Verify, res.VerifyErr)
 	}

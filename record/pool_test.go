@@ -1,7 +1,6 @@
 package record_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // answers again the pooled probes succeed within about two connect
 // timeouts, instead of queueing behind dials that never return.
 func TestPoolRecoversAfterBlackhole(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	proxy, err := lab.NewProxy("endpoint", "127.0.0.1:0", srv.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -35,16 +34,13 @@ func TestPoolRecoversAfterBlackhole(t *testing.T) {
 		proxy.Forward(srv.Addr())
 	}()
 	const connectTimeout = time.Second
-	res, err := record.Run(context.Background(), record.Config{
+	_, rows := recordRows(t, record.Config{
 		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 9 * time.Second, Out: out,
 		Kinds: []string{"connect"}, Conns: []string{"pooled"}, PoolSize: 2, ConnectTimeout: connectTimeout,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	answered := <-back
 	var failed, after int
-	for _, p := range readRows(t, res.RunDir) {
+	for _, p := range rows {
 		if p.Failed() {
 			failed++
 		}

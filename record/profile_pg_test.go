@@ -1,14 +1,12 @@
 package record_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -18,20 +16,16 @@ import (
 // run.json lists its settings and the lost-write check finds every
 // profile's writes (the probe table is keyed by profile).
 func TestProfilesRecordSideBySide(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
-	out := t.TempDir()
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: time.Second, Out: out,
+	srv := sharedServer(t)
+	res, rows := recordRows(t, record.Config{
+		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: time.Second,
 		Conns: []string{"new"},
 		Profiles: []record.Profile{
 			{Name: "jvm", DNSCache: record.Duration(30 * time.Second)},
 			{Name: "rw", Conn: "new", TargetSessionAttrs: "read-write", QueryTimeout: record.Duration(time.Second)},
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	streams := byStream(readRows(t, res.RunDir))
+	streams := byStream(rows)
 	for _, c := range []struct{ stream, conn, profile string }{
 		{"write/new/write", "new", "new"}, {"read/new/read", "new", "new"},
 		{"write/jvm/write", "pooled", "jvm"}, {"read/jvm/read", "pooled", "jvm"},
@@ -78,8 +72,7 @@ func TestProfilesRecordSideBySide(t *testing.T) {
 // connect time, so its writes never see a read-only error.
 func TestPoolDropsAfterReadOnly(t *testing.T) {
 	srv, out := readOnlyServer(t)
-	ctx := context.Background()
-	res, err := record.Run(ctx, record.Config{
+	_, rows := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: 2 * time.Second, Out: out, NoVerify: true,
 		Kinds: []string{"write"},
 		Profiles: []record.Profile{
@@ -88,10 +81,7 @@ func TestPoolDropsAfterReadOnly(t *testing.T) {
 			{Name: "rw", Conn: "new", TargetSessionAttrs: "read-write"},
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	streams := byStream(readRows(t, res.RunDir))
+	streams := byStream(rows)
 	conns := func(rows []store.Probe) int {
 		seen := map[int64]bool{}
 		for _, p := range rows {

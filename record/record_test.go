@@ -24,16 +24,7 @@ func readRows(t *testing.T, dir string) []store.Probe {
 	t.Helper()
 	var rows []store.Probe
 	err := store.ReadRun(dir, func(p *store.Probe) error {
-		c := *p
-		if p.SeenSeq != nil {
-			v := *p.SeenSeq
-			c.SeenSeq = &v
-		}
-		if p.InRecovery != nil {
-			v := *p.InRecovery
-			c.InRecovery = &v
-		}
-		rows = append(rows, c)
+		rows = append(rows, p.Clone())
 		return nil
 	}, func(s store.SkippedFile) { t.Errorf("skipped %s: %s", s.Path, s.Reason) })
 	if err != nil {
@@ -89,24 +80,31 @@ func checkGrid(t *testing.T, name string, rows []store.Probe, interval time.Dura
 // guess of how long start-up takes on a busy machine.
 func waitForOK(t *testing.T, out string, n int) {
 	t.Helper()
+	waitForRows(t, out, n, "successful probes", func(p *store.Probe) bool { return p.Outcome == store.OutcomeOK })
+}
+
+// waitForRows waits until the recording under out has n rows that count
+// (what names them in the error when it does not within 60 s).
+func waitForRows(t *testing.T, out string, n int, what string, count func(*store.Probe) bool) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		ok := 0
+		got := 0
 		runs, _ := store.FindRuns(out)
 		for _, dir := range runs {
 			store.ReadRun(dir, func(p *store.Probe) error {
-				if p.Outcome == store.OutcomeOK {
-					ok++
+				if count(p) {
+					got++
 				}
 				return nil
 			}, func(store.SkippedFile) {})
 		}
-		if ok >= n {
+		if got >= n {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Errorf("the recording under %s did not get %d successful probes in 60 s", out, n)
+	t.Errorf("the recording under %s did not get %d %s in 60 s", out, n, what)
 }
 
 func assertNoSecret(t *testing.T, root, secret string) {
@@ -124,20 +122,16 @@ func assertNoSecret(t *testing.T, root, secret string) {
 }
 
 func TestHealthyRun(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{Password: "healthy-secret-pw"})
+	srv := sharedServer(t)
 	out := t.TempDir()
 	const interval = 100 * time.Millisecond
 	var status strings.Builder
 	var mu sync.Mutex
-	res, err := record.Run(context.Background(), record.Config{
+	res, rows := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: interval, Duration: 4 * time.Second, Out: out,
 		Kinds: []string{"write", "read", "connect"}, Conns: []string{"new", "pooled"},
 		Labels: map[string]string{"case": "healthy"}, Status: lockedWriter{&status, &mu}, StatusEvery: 500 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := readRows(t, res.RunDir)
 	streams := byStream(rows)
 	if len(streams) != 6 {
 		t.Fatalf("streams = %d, want 6 (3 kinds × 2 modes)", len(streams))
@@ -206,7 +200,7 @@ func TestHealthyRun(t *testing.T) {
 	if !strings.Contains(info.Settings["write_dsn"].(string), "password="+record.Redacted) {
 		t.Errorf("write_dsn in run.json = %v, want the password redacted", info.Settings["write_dsn"])
 	}
-	assertNoSecret(t, out, "healthy-secret-pw")
+	assertNoSecret(t, out, srv.Password())
 	mu.Lock()
 	defer mu.Unlock()
 	if !strings.Contains(status.String(), "write/pooled/write") || !strings.Contains(status.String(), "ok 40") {
@@ -242,15 +236,11 @@ func readOnlyServer(t *testing.T) (srv *pgserver.Server, out string) {
 // as clients see it: the server answers but refuses writes.
 func TestReadOnlyWritesFailReadsWork(t *testing.T) {
 	srv, out := readOnlyServer(t)
-	ctx := context.Background()
-	res, err := record.Run(ctx, record.Config{
+	res, rows := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: 100 * time.Millisecond, Duration: 2 * time.Second, Out: out,
 		Conns: []string{"new", "pooled"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	streams := byStream(readRows(t, res.RunDir))
+	streams := byStream(rows)
 	for _, conn := range []string{"new", "pooled"} {
 		for _, p := range streams["write/"+conn+"/write"] {
 			if p.Outcome != store.OutcomeError || p.ErrorClass != store.ClassReadOnly || p.SQLState != "25006" {
@@ -297,15 +287,12 @@ func TestStoppedServerIsRefused(t *testing.T) {
 			t.Errorf("stop server: %v", err)
 		}
 	}()
-	res, err := record.Run(context.Background(), record.Config{
+	_, rows := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 5 * time.Second, Out: out,
 		Kinds: []string{"connect"}, Conns: []string{"new", "pooled"}, ConnectTimeout: 2 * time.Second, QueryTimeout: 2 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	stoppedAt := <-stopped
-	for name, s := range byStream(readRows(t, res.RunDir)) {
+	for name, s := range byStream(rows) {
 		checkGrid(t, name, s, 50*time.Millisecond, 100)
 		if s[0].Outcome != store.OutcomeOK {
 			t.Errorf("%s: first probe %s %s, want ok before the stop", name, s[0].Outcome, s[0].Error)
@@ -367,14 +354,11 @@ func TestHangingEndpointKeepsTheGrid(t *testing.T) {
 	host, port, _ := net.SplitHostPort(blackhole(t))
 	dsn := fmt.Sprintf("host=%s port=%s user=nobody password=hole-secret dbname=x sslmode=disable", host, port)
 	const interval = 20 * time.Millisecond
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: dsn, Interval: interval, Duration: 2 * time.Second, Out: t.TempDir(),
+	res, rows := recordRows(t, record.Config{
+		WriteDSN: dsn, Interval: interval, Duration: 2 * time.Second,
 		Kinds: []string{"connect"}, Conns: []string{"new", "pooled"}, ConnectTimeout: 500 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, s := range byStream(readRows(t, res.RunDir)) {
+	for name, s := range byStream(rows) {
 		checkGrid(t, name, s, interval, 100)
 		lags := make([]time.Duration, 0, len(s))
 		for _, p := range s {
@@ -400,14 +384,11 @@ func TestHangingEndpointKeepsTheGrid(t *testing.T) {
 func TestInflightBoundSkipsNotDrops(t *testing.T) {
 	host, port, _ := net.SplitHostPort(blackhole(t))
 	dsn := fmt.Sprintf("host=%s port=%s user=nobody dbname=x sslmode=disable", host, port)
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: dsn, Interval: 20 * time.Millisecond, Duration: time.Second, Out: t.TempDir(),
+	_, rows := recordRows(t, record.Config{
+		WriteDSN: dsn, Interval: 20 * time.Millisecond, Duration: time.Second,
 		Kinds: []string{"connect"}, ConnectTimeout: 400 * time.Millisecond, MaxInflight: 3,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := byStream(readRows(t, res.RunDir))["connect/new/write"]
+	s := byStream(rows)["connect/new/write"]
 	checkGrid(t, "connect/new/write", s, 20*time.Millisecond, 50)
 	var ran, skipped int
 	for _, p := range s {
@@ -429,30 +410,24 @@ func TestInflightBoundSkipsNotDrops(t *testing.T) {
 	}
 }
 
-// recordConnects records connect probes to dsn for 300 ms and returns the
-// rows and the run folder.
-func recordConnects(t *testing.T, ctx context.Context, dsn string) ([]store.Probe, string) {
+// recordConnects records connect probes to dsn for 300 ms (see recordRows).
+func recordConnects(t *testing.T, dsn string) (*record.Result, []store.Probe) {
 	t.Helper()
-	res, err := record.Run(ctx, record.Config{
-		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Out: t.TempDir(),
-		Kinds: []string{"connect"},
+	return recordRows(t, record.Config{
+		WriteDSN: dsn, Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Kinds: []string{"connect"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return readRows(t, res.RunDir), res.RunDir
 }
 
 func TestWrongPasswordIsAuth(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	dsn := pgserver.DSN("127.0.0.1", srv.Port(), srv.User(), "definitely-wrong-pw")
-	rows, runDir := recordConnects(t, context.Background(), dsn)
+	res, rows := recordConnects(t, dsn)
 	for _, p := range rows {
 		if p.ErrorClass != store.ClassAuth || p.SQLState != "28P01" {
 			t.Errorf("seq %d: %s/%s %q, want auth/28P01", p.Seq, p.ErrorClass, p.SQLState, p.Error)
 		}
 	}
-	assertNoSecret(t, filepath.Dir(runDir), "definitely-wrong-pw")
+	assertNoSecret(t, filepath.Dir(res.RunDir), "definitely-wrong-pw")
 }
 
 func TestTooManyConnections(t *testing.T) {
@@ -467,7 +442,7 @@ func TestTooManyConnections(t *testing.T) {
 		}
 		defer c.Close(ctx)
 	}
-	rows, _ := recordConnects(t, ctx, srv.DSN())
+	_, rows := recordConnects(t, srv.DSN())
 	for _, p := range rows {
 		if p.ErrorClass != store.ClassTooManyConnections || p.SQLState != "53300" {
 			t.Errorf("seq %d: %s/%s %q, want too_many_connections/53300", p.Seq, p.ErrorClass, p.SQLState, p.Error)
@@ -479,20 +454,16 @@ func TestTooManyConnections(t *testing.T) {
 // switchover does (pg_terminate_backend): the pooled probes see the cut,
 // then the pool reconnects and they succeed again.
 func TestTerminatedSessionsAreShutdown(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	out := t.TempDir()
 	go func() {
 		waitForOK(t, out, 5)
 		execSQL(t, srv.DSN(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
 	}()
-	res, err := record.Run(context.Background(), record.Config{
+	_, s := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 3 * time.Second, Out: out,
 		Kinds: []string{"connect"}, Conns: []string{"pooled"}, PoolSize: 1,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := readRows(t, res.RunDir)
 	var cut int
 	for _, p := range s {
 		if p.Failed() {
@@ -515,21 +486,18 @@ func TestTerminatedSessionsAreShutdown(t *testing.T) {
 // and connect-only recordings (a reader endpoint watched alone) once failed
 // every probe with "bind message supplies 2 parameters".
 func TestEveryKindCombination(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	for _, kinds := range [][]string{
 		{"write"}, {"read"}, {"connect"},
 		{"write", "read"}, {"write", "connect"}, {"read", "connect"},
 		{"write", "read", "connect"},
 	} {
 		t.Run(strings.Join(kinds, ","), func(t *testing.T) {
-			res, err := record.Run(context.Background(), record.Config{
-				WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 250 * time.Millisecond, Out: t.TempDir(),
+			res, rows := recordRows(t, record.Config{
+				WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 250 * time.Millisecond,
 				Kinds: kinds, Conns: []string{"new", "pooled"},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			streams := byStream(readRows(t, res.RunDir))
+			streams := byStream(rows)
 			if len(streams) != 2*len(kinds) {
 				t.Errorf("%d streams, want %d", len(streams), 2*len(kinds))
 			}
@@ -566,14 +534,9 @@ func TestEveryKindCombination(t *testing.T) {
 
 // TestRateIsTheGridStep: --rate 20 is a grid of 50 ms, said so in run.json.
 func TestRateIsTheGridStep(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Rate: 20, Duration: time.Second, Out: t.TempDir(), Kinds: []string{"connect"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, s := range byStream(readRows(t, res.RunDir)) {
+	srv := sharedServer(t)
+	res, rows := recordRows(t, record.Config{WriteDSN: srv.DSN(), Rate: 20, Duration: time.Second, Kinds: []string{"connect"}})
+	for name, s := range byStream(rows) {
 		checkGrid(t, name, s, 50*time.Millisecond, 20)
 	}
 	info, err := store.ReadRunInfo(res.RunDir)
@@ -586,7 +549,7 @@ func TestRateIsTheGridStep(t *testing.T) {
 // variables (an empty DSN), run.json still says what was probed — host,
 // port, database, user — and never the password.
 func TestRunJSONNamesTheEndpoint(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{Password: "pgenv-secret-pw"})
+	srv := sharedServer(t)
 	t.Setenv("PGHOST", "127.0.0.1")
 	t.Setenv("PGPORT", fmt.Sprint(srv.Port()))
 	t.Setenv("PGUSER", srv.User())
@@ -613,25 +576,7 @@ func TestRunJSONNamesTheEndpoint(t *testing.T) {
 			t.Errorf("run.json %s hosts = %v, want [%s]", key, ep["hosts"], srv.Addr())
 		}
 	}
-	assertNoSecret(t, out, "pgenv-secret-pw")
-}
-
-// waitForRowsUnder waits until the recording under out has n rows.
-func waitForRowsUnder(t *testing.T, out string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		rows := 0
-		runs, _ := store.FindRuns(out)
-		for _, dir := range runs {
-			store.ReadRun(dir, func(*store.Probe) error { rows++; return nil }, func(store.SkippedFile) {})
-		}
-		if rows >= n {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Errorf("the recording under %s did not get %d rows in 60 s", out, n)
+	assertNoSecret(t, out, srv.Password())
 }
 
 // TestStartsBeforeTheEndpoint starts a recording while its endpoint refuses
@@ -647,23 +592,21 @@ func TestStartsBeforeTheEndpoint(t *testing.T) {
 	out := t.TempDir()
 	started := make(chan error, 1)
 	go func() {
-		waitForRowsUnder(t, out, 24) // a few failures on each of the 6 streams
+		// a few failures on each of the 6 streams
+		waitForRows(t, out, 24, "rows", func(*store.Probe) bool { return true })
 		started <- srv.Start(context.Background())
 	}()
 	var status strings.Builder
 	var mu sync.Mutex
-	res, err := record.Run(context.Background(), record.Config{
+	res, rows := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 6 * time.Second, Out: out,
 		Kinds: []string{"write", "read", "connect"}, Conns: []string{"new", "pooled"},
 		Status: lockedWriter{&status, &mu}, StatusEvery: time.Hour,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := <-started; err != nil {
 		t.Fatalf("start the server: %v", err)
 	}
-	streams := byStream(readRows(t, res.RunDir))
+	streams := byStream(rows)
 	if len(streams) != 6 {
 		t.Fatalf("%d streams, want 6", len(streams))
 	}
@@ -702,7 +645,7 @@ func TestStartsBeforeTheEndpoint(t *testing.T) {
 // TestSkipVerify: a closed SkipVerify skips the check; the run says so in
 // run.json until "switchwatch verify" (record.Verify) does it.
 func TestSkipVerify(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	skip := make(chan struct{})
 	close(skip)
 	res, err := record.Run(context.Background(), record.Config{

@@ -16,7 +16,7 @@ import (
 // that server: a name the system resolver does not know works, and each
 // new-connection probe records the address it got.
 func TestDNSServerResolves(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{Name: "dns"})
+	srv := sharedServer(t)
 	const name = "db.switchwatch.test"
 	dns, err := dnsserver.Start("127.0.0.1:0", name, time.Second, "127.0.0.1")
 	if err != nil {
@@ -24,15 +24,10 @@ func TestDNSServerResolves(t *testing.T) {
 	}
 	defer dns.Close()
 	dsn := pgserver.DSN(name, srv.Port(), srv.User(), srv.Password())
-	out := t.TempDir()
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: dsn, DNSServer: dns.Addr(), Out: out, Interval: 100 * time.Millisecond, Duration: time.Second,
+	res, rows := recordRows(t, record.Config{
+		WriteDSN: dsn, DNSServer: dns.Addr(), Interval: 100 * time.Millisecond, Duration: time.Second,
 		Conns: []string{store.ConnNew, store.ConnPooled},
 	})
-	if err != nil {
-		t.Fatalf("record through %s: %v", dns.Addr(), err)
-	}
-	rows := readRows(t, res.RunDir)
 	newConns := 0
 	for _, p := range rows {
 		if p.Outcome != store.OutcomeOK {

@@ -2,12 +2,10 @@ package record_test
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -17,15 +15,12 @@ import (
 // and in run.json. A connect over a new connection cannot finish in 10 µs,
 // so with one in-flight slot nearly every slot is skipped.
 func TestMostlySkippedRunSaysSo(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
+	srv := sharedServer(t)
 	var status bytes.Buffer
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Interval: 10 * time.Microsecond, Duration: 200 * time.Millisecond, Out: t.TempDir(),
+	res, _ := recordRows(t, record.Config{
+		WriteDSN: srv.DSN(), Interval: 10 * time.Microsecond, Duration: 200 * time.Millisecond,
 		Kinds: []string{"connect"}, Conns: []string{"new"}, MaxInflight: 1, Status: &status, StatusEvery: time.Hour,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var total int64
 	for _, n := range res.Counts {
 		total += n

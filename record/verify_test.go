@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -18,15 +17,12 @@ import (
 // names (a run recorded with --table custom_probe), and refuses, before
 // writing verify.json, a table that disagrees: every write would look lost.
 func TestVerifyUsesTheRunsTable(t *testing.T) {
-	srv := pgserver.StartForTest(t, pgserver.Options{})
-	res, err := record.Run(context.Background(), record.Config{
-		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Out: t.TempDir(),
+	srv := sharedServer(t)
+	res, _ := recordRows(t, record.Config{
+		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 200 * time.Millisecond,
 		Kinds: []string{"write"}, Table: "custom_probe", NoVerify: true,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = record.Verify(context.Background(), res.RunDir, srv.DSN(), record.DefaultTable)
+	_, err := record.Verify(context.Background(), res.RunDir, srv.DSN(), record.DefaultTable)
 	if !errors.Is(err, record.ErrWrongTable) || !strings.Contains(err.Error(), "custom_probe") {
 		t.Errorf("verify with --table %s of a custom_probe run: err = %v, want ErrWrongTable naming custom_probe", record.DefaultTable, err)
 	}

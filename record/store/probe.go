@@ -211,6 +211,22 @@ func (p *Probe) ServerIdentity() string {
 	return fmt.Sprintf("%s@%s", p.ServerAddr, time.Unix(0, p.ServerStart).UTC().Format(time.RFC3339Nano))
 }
 
+// Clone is a copy of p that shares no memory with it, pointer columns
+// included: what keeps a row that ReadRun, which reuses its *Probe, handed
+// over.
+func (p *Probe) Clone() Probe {
+	c := *p
+	if p.InRecovery != nil {
+		v := *p.InRecovery
+		c.InRecovery = &v
+	}
+	if p.SeenSeq != nil {
+		v := *p.SeenSeq
+		c.SeenSeq = &v
+	}
+	return c
+}
+
 // Failed reports whether the probe ran and did not succeed.
 func (p *Probe) Failed() bool {
 	return p.Outcome == OutcomeError || p.Outcome == OutcomeTimeout

@@ -159,7 +159,7 @@ type SkippedFile struct {
 // segments in order, then the rows of journals that a crash left behind and
 // nobody has recovered yet (without changing the folder). A segment that
 // cannot be read is reported through skip and the rest is read; fn's *Probe
-// is reused. The rows come grouped by segment, not globally sorted.
+// is reused (Probe.Clone keeps a row). The rows come grouped by segment, not globally sorted.
 func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
 	files, err := ListRunFiles(dir)
 	if err != nil {

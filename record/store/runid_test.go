@@ -14,16 +14,7 @@ import (
 func TestCreateRunRefusesARunIDInUse(t *testing.T) {
 	out := t.TempDir()
 	first := &RunInfo{RunID: "x", Labels: map[string]string{"try": "first"}, Start: time.Now().UTC()}
-	w, err := CreateRun(out, first, WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := sampleProbes("x", 10)
-	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w := startRun(t, out, first, WriterOptions{}, sampleProbes("x", 10))
 	runJSON := filepath.Join(out, RunDirName("x"), RunInfoFile)
 	before, _ := os.ReadFile(runJSON)
 

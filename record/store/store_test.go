@@ -54,21 +54,28 @@ func sampleProbes(runID string, n int) []Probe {
 	return rows
 }
 
+// startRun creates a run under out and writes rows through its writer,
+// which it returns open.
+func startRun(t *testing.T, out string, info *RunInfo, opts WriterOptions, rows []Probe) *Writer {
+	t.Helper()
+	w, err := CreateRun(out, info, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
 func readAll(t *testing.T, dir string) ([]Probe, []SkippedFile) {
 	t.Helper()
 	var got []Probe
 	var skipped []SkippedFile
 	err := ReadRun(dir, func(p *Probe) error {
-		c := *p
-		if p.InRecovery != nil { // the reader reuses its buffer: copy pointers too
-			v := *p.InRecovery
-			c.InRecovery = &v
-		}
-		if p.SeenSeq != nil {
-			v := *p.SeenSeq
-			c.SeenSeq = &v
-		}
-		got = append(got, c)
+		got = append(got, p.Clone()) // the reader reuses its buffer
 		return nil
 	}, func(s SkippedFile) { skipped = append(skipped, s) })
 	if err != nil {
@@ -87,16 +94,8 @@ func TestRoundTripThroughSegments(t *testing.T) {
 	out := t.TempDir()
 	info := &RunInfo{RunID: "r1", Tool: "test", Labels: map[string]string{"k": "v"}, Start: time.Now().UTC()}
 	// Tiny segments, so the rows cross several files.
-	w, err := CreateRun(out, info, WriterOptions{SegmentRows: 70})
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := sampleProbes("r1", 500)
-	for i := range want {
-		if err := w.Write(&want[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w := startRun(t, out, info, WriterOptions{SegmentRows: 70}, want)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -144,16 +143,8 @@ func TestNullsStayNull(t *testing.T) {
 // Everything flushed must be readable, without recovery and after it.
 func TestCrashLeavesReadableJournal(t *testing.T) {
 	out := t.TempDir()
-	w, err := CreateRun(out, &RunInfo{RunID: "crash", Start: time.Now().UTC()}, WriterOptions{SegmentRows: 100, FlushEvery: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := sampleProbes("crash", 250) // two closed segments and 50 rows in the journal
-	for i := range want {
-		if err := w.Write(&want[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w := startRun(t, out, &RunInfo{RunID: "crash", Start: time.Now().UTC()}, WriterOptions{SegmentRows: 100, FlushEvery: 10 * time.Millisecond}, want)
 	time.Sleep(50 * time.Millisecond) // several flush ticks
 	dir := w.Dir()
 	// A crash also cuts the journal's last line.
