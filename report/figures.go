@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
@@ -141,15 +142,7 @@ func eventLines(r *RunView, t0 int64) *VLines {
 	if t := r.Metrics.DNSChange; t != nil {
 		v.Lines = append(v.Lines, VLine{X: secs(t.UnixNano(), t0), Label: "DNS changed", Color: color.Gray{0x55}, Dashes: []vg.Length{1.5, 2}})
 	}
-	slices.SortStableFunc(v.Lines, func(a, b VLine) int {
-		switch {
-		case a.X < b.X:
-			return -1
-		case a.X > b.X:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(v.Lines, func(a, b VLine) int { return cmp.Compare(a.X, b.X) })
 	return v
 }
 
