@@ -9,15 +9,22 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
+// probeKey is the columns of store.Probe that place a row (its run, its
+// stream, its slot on the grid), tagged as store.Probe tags them: what the
+// reduced segments below keep of it, and then some.
+type probeKey struct {
+	RunID    string `parquet:"run_id,dict,zstd"`
+	Kind     string `parquet:"kind,dict,zstd"`
+	Conn     string `parquet:"conn,dict,zstd"`
+	Endpoint string `parquet:"endpoint,dict,zstd"`
+	Seq      int64  `parquet:"seq,delta,zstd"`
+	Intended int64  `parquet:"intended,timestamp(nanosecond),delta,zstd"`
+}
+
 // probeNoOptionals is store.Probe without some of its optional columns, as
 // a file written before they existed would be.
 type probeNoOptionals struct {
-	RunID      string `parquet:"run_id,dict,zstd"`
-	Kind       string `parquet:"kind,dict,zstd"`
-	Conn       string `parquet:"conn,dict,zstd"`
-	Endpoint   string `parquet:"endpoint,dict,zstd"`
-	Seq        int64  `parquet:"seq,delta,zstd"`
-	Intended   int64  `parquet:"intended,timestamp(nanosecond),delta,zstd"`
+	probeKey
 	Start      int64  `parquet:"start,optional,timestamp(nanosecond),delta,zstd"`
 	End        int64  `parquet:"end,optional,timestamp(nanosecond),delta,zstd"`
 	LatencyNS  int64  `parquet:"latency_ns,delta,zstd"`
@@ -27,13 +34,8 @@ type probeNoOptionals struct {
 
 // probeNoLatency lacks a required column.
 type probeNoLatency struct {
-	RunID    string `parquet:"run_id,dict,zstd"`
-	Kind     string `parquet:"kind,dict,zstd"`
-	Conn     string `parquet:"conn,dict,zstd"`
-	Endpoint string `parquet:"endpoint,dict,zstd"`
-	Seq      int64  `parquet:"seq,delta,zstd"`
-	Intended int64  `parquet:"intended,timestamp(nanosecond),delta,zstd"`
-	Outcome  string `parquet:"outcome,dict,zstd"`
+	probeKey
+	Outcome string `parquet:"outcome,dict,zstd"`
 }
 
 func writeReduced[T any](t *testing.T, path string, rows []T) {
@@ -51,8 +53,8 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 	const t0 = int64(1_795_600_000_000_000_000)
 	var in []probeNoOptionals
 	for i := range 10 {
-		p := probeNoOptionals{RunID: "old", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
-			Seq: int64(i), Intended: t0 + int64(i)*1e7, Start: t0 + int64(i)*1e7 + 1000, End: t0 + int64(i)*1e7 + 3000,
+		p := probeNoOptionals{probeKey: probeKey{RunID: "old", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+			Seq: int64(i), Intended: t0 + int64(i)*1e7}, Start: t0 + int64(i)*1e7 + 1000, End: t0 + int64(i)*1e7 + 3000,
 			LatencyNS: 2000, Outcome: store.OutcomeOK}
 		if i == 4 {
 			p.Outcome, p.ErrorClass = store.OutcomeError, store.ClassRefused
@@ -106,7 +108,7 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 // probe file, and the error names the file and the column.
 func TestReadMissingRequiredColumn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nolatency.parquet")
-	writeReduced(t, path, []probeNoLatency{{RunID: "x", Kind: store.KindRead, Conn: store.ConnNew, Endpoint: store.EndpointRead, Outcome: store.OutcomeOK}})
+	writeReduced(t, path, []probeNoLatency{{probeKey: probeKey{RunID: "x", Kind: store.KindRead, Conn: store.ConnNew, Endpoint: store.EndpointRead}, Outcome: store.OutcomeOK}})
 	_, err := readSegmentFast(path, newColReader(newSymtab()), func(uint32) *runRows { return newRunRows("x", path, newSymtab()) })
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"`+store.ColLatency+`"`) {
 		t.Fatalf("err = %v, want one naming %s and column %s", err, path, store.ColLatency)

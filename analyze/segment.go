@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -71,15 +72,7 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		}
 	}
 	if !sorted {
-		slices.SortStableFunc(rows, func(a, b row) int {
-			switch {
-			case a.seq < b.seq:
-				return -1
-			case a.seq > b.seq:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
 	}
 	// drop duplicates in place, from the first one on
 	w := len(rows)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -95,9 +96,9 @@ func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 func union(iv []interval) []interval {
 	slices.SortFunc(iv, func(x, y interval) int {
 		if x.A != y.A {
-			return cmpInt(x.A, y.A)
+			return cmp.Compare(x.A, y.A)
 		}
-		return cmpInt(x.B, y.B)
+		return cmp.Compare(x.B, y.B)
 	})
 	var out []interval
 	for _, x := range iv {
@@ -156,16 +157,6 @@ func costUnion(iv []costInterval) []costInterval {
 		out = append(out, costInterval{a, b, c})
 	}
 	return out
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // intersect returns the intersection of two sorted disjoint interval lists.

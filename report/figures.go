@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
@@ -141,15 +142,7 @@ func eventLines(r *RunView, t0 int64) *VLines {
 	if t := r.Metrics.DNSChange; t != nil {
 		v.Lines = append(v.Lines, VLine{X: secs(t.UnixNano(), t0), Label: "DNS changed", Color: color.Gray{0x55}, Dashes: []vg.Length{1.5, 2}})
 	}
-	slices.SortStableFunc(v.Lines, func(a, b VLine) int {
-		switch {
-		case a.X < b.X:
-			return -1
-		case a.X > b.X:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(v.Lines, func(a, b VLine) int { return cmp.Compare(a.X, b.X) })
 	return v
 }
 
@@ -165,20 +158,23 @@ func (v *VLines) labelRows(from, to float64) int {
 		if l.X < from || l.X > to || l.Label == "" {
 			continue
 		}
-		x0, x1 := l.X, l.X+float64(len(l.Label)+2)*charW
-		row := -1
-		for i, end := range rowEnd {
-			if x0 > end {
-				row = i
-				break
-			}
-		}
-		if row < 0 {
-			row, rowEnd = len(rowEnd), append(rowEnd, 0)
-		}
-		rowEnd[row] = x1
+		_, rowEnd = labelRow(rowEnd, l.X, l.X+float64(len(l.Label)+2)*charW)
 	}
 	return len(rowEnd)
+}
+
+// labelRow is the greedy placement of VLines' labels: a label spanning
+// from x0 to x1 goes on the first row whose last label ends before x0, or
+// on a new row under the others. rowEnd holds where each row's last label
+// ends; labelRow returns the label's row and rowEnd with the label placed.
+func labelRow[T cmp.Ordered](rowEnd []T, x0, x1 T) (int, []T) {
+	for i, end := range rowEnd {
+		if x0 > end {
+			rowEnd[i] = x1
+			return i, rowEnd
+		}
+	}
+	return len(rowEnd), append(rowEnd, x1)
 }
 
 // stateLegend lists the states in States order that the picture shows,

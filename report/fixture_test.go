@@ -21,6 +21,23 @@ import (
 // keep writes the report of the test fixture to this folder to look at.
 var keep = flag.String("keep", "", "write the fixture's report and pictures to `DIR` (to look at them)")
 
+// handT0 is when the hand-built runs of writeRun start.
+var handT0 = time.Unix(1000, 0).UTC()
+
+// handSegment is a segment of a hand-built run: from handT0+from to
+// handT0+to at a 100 ms resolution, its probes answered in a median lat.
+func handSegment(from, to time.Duration, s analyze.State, lat time.Duration) analyze.Segment {
+	return analyze.Segment{Window: analyze.Window{Start: handT0.Add(from), End: handT0.Add(to), DurationNS: int64(to - from), ResolutionNS: int64(100 * time.Millisecond)},
+		State: s, MedianLatencyNS: int64(lat)}
+}
+
+// writeRun is a hand-built run of one write stream, of connection mode
+// conn, made of segs (see handSegment).
+func writeRun(conn string, segs ...analyze.Segment) *analyze.RunResult {
+	return &analyze.RunResult{Streams: []analyze.StreamResult{{Stream: store.KindWrite + "/" + conn + "/" + store.EndpointWrite,
+		Kind: store.KindWrite, Conn: conn, Segments: segs}}}
+}
+
 // fixtureRuns is a small, fixed dataset: two strategies of an Aurora
 // Blue/Green-like switchover with varied phase lengths, one flapping run,
 // one run that never recovers, lost and committed-although-failed writes.

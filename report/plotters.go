@@ -128,18 +128,8 @@ func (v *VLines) Plot(c draw.Canvas, p *plot.Plot) {
 		if tx+w > c.Max.X { // no room on the right: put it on the left
 			tx = x - w
 		}
-		row := -1
-		for i, end := range rowEnd {
-			if tx > end {
-				row = i
-				break
-			}
-		}
-		if row < 0 {
-			row = len(rowEnd)
-			rowEnd = append(rowEnd, 0)
-		}
-		rowEnd[row] = tx + w
+		var row int
+		row, rowEnd = labelRow(rowEnd, tx, tx+w)
 		y := c.Max.Y - 2 - vg.Length(row)*rowH
 		bg := vg.Rectangle{Min: vg.Point{X: tx - 1, Y: y - rowH + 2}, Max: vg.Point{X: tx + w - 4, Y: y + 1}}
 		c.SetColor(color.NRGBA{0xff, 0xff, 0xff, 0xe0})

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -202,7 +203,7 @@ func ReplayTimeline(tl *Timeline, p *RetryPolicy) Replay {
 // overlapping returns the intervals of the sorted, disjoint list x that
 // meet [a, b).
 func overlapping(x []costInterval, a, b int64) []costInterval {
-	i, _ := slices.BinarySearchFunc(x, a, func(v costInterval, t int64) int { return cmpInt(v.B, t+1) })
+	i, _ := slices.BinarySearchFunc(x, a, func(v costInterval, t int64) int { return cmp.Compare(v.B, t+1) })
 	j := i
 	for j < len(x) && x[j].A < b {
 		j++

@@ -12,18 +12,13 @@ import (
 // timeouts (each probe took its 3 s timeout), healthy, 4 s read-only (each
 // probe answered with an error in 2 ms), healthy.
 func costRun() *analyze.RunResult {
-	t0 := time.Unix(1000, 0).UTC()
-	seg := func(from, to time.Duration, s analyze.State, lat time.Duration) analyze.Segment {
-		return analyze.Segment{Window: analyze.Window{Start: t0.Add(from), End: t0.Add(to), DurationNS: int64(to - from), ResolutionNS: int64(100 * time.Millisecond)},
-			State: s, MedianLatencyNS: int64(lat)}
-	}
-	s := time.Second
-	return &analyze.RunResult{Streams: []analyze.StreamResult{{Stream: "write/new/write", Kind: store.KindWrite, Conn: store.ConnNew,
-		Segments: []analyze.Segment{seg(0, 10*s, analyze.StateOK, 20*time.Millisecond),
-			seg(10*s, 14*s, analyze.StateUnavailable, 3*s),
-			seg(14*s, 20*s, analyze.StateOK, 20*time.Millisecond),
-			seg(20*s, 24*s, analyze.StateReadOnly, 2*time.Millisecond),
-			seg(24*s, 30*s, analyze.StateOK, 20*time.Millisecond)}}}}
+	s, ms := time.Second, time.Millisecond
+	return writeRun(store.ConnNew,
+		handSegment(0, 10*s, analyze.StateOK, 20*ms),
+		handSegment(10*s, 14*s, analyze.StateUnavailable, 3*s),
+		handSegment(14*s, 20*s, analyze.StateOK, 20*ms),
+		handSegment(20*s, 24*s, analyze.StateReadOnly, 2*ms),
+		handSegment(24*s, 30*s, analyze.StateOK, 20*ms))
 }
 
 // TestReplayChargesLatency: a failed attempt costs what the recorded probes
@@ -33,7 +28,7 @@ func TestReplayChargesLatency(t *testing.T) {
 	if !ok {
 		t.Fatal("no write timeline")
 	}
-	t0 := time.Unix(1000, 0).UnixNano()
+	t0 := handT0.UnixNano()
 	wantCost := []costInterval{{t0 + 10*sec, t0 + 14*sec, 3 * sec}, {t0 + 20*sec, t0 + 24*sec, int64(2 * time.Millisecond)}}
 	if len(tl.Cost) != len(wantCost) || tl.Cost[0] != wantCost[0] || tl.Cost[1] != wantCost[1] {
 		t.Fatalf("cost %v, want %v", tl.Cost, wantCost)

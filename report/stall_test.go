@@ -11,13 +11,12 @@ import (
 // stallRun is one write stream: healthy, 2 s stalled, 1 s unavailable,
 // healthy.
 func stallRun() *analyze.RunResult {
-	t0 := time.Unix(1000, 0).UTC()
-	seg := func(from, to time.Duration, s analyze.State) analyze.Segment {
-		return analyze.Segment{Window: analyze.Window{Start: t0.Add(from), End: t0.Add(to), DurationNS: int64(to - from), ResolutionNS: int64(100 * time.Millisecond)}, State: s}
-	}
-	return &analyze.RunResult{Streams: []analyze.StreamResult{{Stream: "write/pooled/write", Kind: store.KindWrite, Conn: store.ConnPooled,
-		Segments: []analyze.Segment{seg(0, 5*time.Second, analyze.StateOK), seg(5*time.Second, 7*time.Second, analyze.StateStalled),
-			seg(7*time.Second, 8*time.Second, analyze.StateUnavailable), seg(8*time.Second, 12*time.Second, analyze.StateOK)}}}}
+	s := time.Second
+	return writeRun(store.ConnPooled,
+		handSegment(0, 5*s, analyze.StateOK, 0),
+		handSegment(5*s, 7*s, analyze.StateStalled, 0),
+		handSegment(7*s, 8*s, analyze.StateUnavailable, 0),
+		handSegment(8*s, 12*s, analyze.StateOK, 0))
 }
 
 // A stalled request is answered, so it does not fail, but it is not served
@@ -27,7 +26,7 @@ func TestStalledIsLateNotFailed(t *testing.T) {
 	if !ok {
 		t.Fatal("no write timeline")
 	}
-	at := func(d time.Duration) int64 { return time.Unix(1000, 0).Add(d).UnixNano() }
+	at := func(d time.Duration) int64 { return handT0.Add(d).UnixNano() }
 	if tl.FailingAt(at(6*time.Second)) || !tl.LateAt(at(6*time.Second)) {
 		t.Errorf("at 6 s (stalled): failing %v late %v, want not failing but late", tl.FailingAt(at(6*time.Second)), tl.LateAt(at(6*time.Second)))
 	}

@@ -44,30 +44,43 @@ func (c *clientFlag) Set(v string) error {
 	return nil
 }
 
-// profileFlags are --client and --clients, which record and lab run take
-// alike.
-type profileFlags struct {
-	clients clientFlag
-	file    string
+// streamFlags are the flags that say which streams a recording probes,
+// which record and lab run take alike: --probes, --conn, --client and
+// --clients.
+type streamFlags struct {
+	kinds, conns listFlag
+	clients      clientFlag
+	file         string
 }
 
-func (pf *profileFlags) register(fs *flagSet) {
-	fs.Var(&pf.clients, "client", "a client profile, repeatable: comma-separated key=value, e.g. 'name=jvm,conn=pooled,dns_cache=30s'")
-	fs.StringVar(&pf.file, "clients", "", "client profiles from a YAML or JSON file (see testdata/clients.yaml)")
+// newStreamFlags returns the flags at their defaults: write and read
+// probes over new connections.
+func newStreamFlags() *streamFlags {
+	return &streamFlags{kinds: listFlag{store.KindWrite, store.KindRead}, conns: listFlag{store.ConnNew}}
 }
 
-// apply puts the profiles of --clients, then of --client, into cfg. With
-// profiles and no --conn, only the profiles asked for are recorded: the
-// built-in ones come with --conn.
-func (pf *profileFlags) apply(fs *flagSet, cfg *record.Config) error {
-	if pf.file != "" {
-		ps, err := record.LoadProfiles(pf.file)
+func (sf *streamFlags) register(fs *flagSet) {
+	fs.Var(&sf.kinds, "probes", "probe kinds, comma-separated: write, read, connect")
+	fs.Var(&sf.conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
+	fs.Var(&sf.clients, "client", "a client profile, repeatable: comma-separated key=value, e.g. 'name=jvm,conn=pooled,dns_cache=30s'")
+	fs.StringVar(&sf.file, "clients", "", "client profiles from a YAML or JSON file (see testdata/clients.yaml)")
+}
+
+// apply puts the probe kinds and connection modes into cfg, and the
+// profiles of --clients, then of --client. With profiles and no --conn,
+// only the profiles asked for are recorded: the built-in ones come with
+// --conn.
+func (sf *streamFlags) apply(fs *flagSet, cfg *record.Config) error {
+	cfg.Kinds = sf.kinds
+	cfg.Conns = sf.conns
+	if sf.file != "" {
+		ps, err := record.LoadProfiles(sf.file)
 		if err != nil {
 			return fs.usagef("%v", err)
 		}
 		cfg.Profiles = ps
 	}
-	cfg.Profiles = append(cfg.Profiles, pf.clients...)
+	cfg.Profiles = append(cfg.Profiles, sf.clients...)
 	if len(cfg.Profiles) > 0 && !fs.Changed("conn") {
 		cfg.Conns = nil
 	}

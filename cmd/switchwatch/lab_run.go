@@ -55,12 +55,10 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		name, file string
 		quiet      bool
 		opts       lab.RunOptions
-		profiles   profileFlags
 	)
 	set := labelsFlag{}
 	labels := labelsFlag{}
-	kinds := listFlag{"write", "read"}
-	conns := listFlag{"new"}
+	streams := newStreamFlags()
 	fs.StringVar(&name, "scenario", "", "built-in scenario: "+strings.Join(lab.BuiltinNames(), ", "))
 	fs.StringVar(&file, "scenario-file", "", "scenario file (JSON or YAML): a built-in with parameters, or steps of your own")
 	fs.Var(set, "set", "scenario parameter `name=value`, repeatable (e.g. --set blackhole=6s)")
@@ -79,9 +77,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
-	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
-	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
-	profiles.register(fs)
+	streams.register(fs)
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default as in record)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
@@ -109,9 +105,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if opts.Out == "" {
 		return fs.usagef("--out is empty: say where the run folders go")
 	}
-	cfg.Kinds = kinds
-	cfg.Conns = conns
-	if err := profiles.apply(fs, cfg); err != nil {
+	if err := streams.apply(fs, cfg); err != nil {
 		return err
 	}
 	if err := cfg.CheckProfiles(); err != nil {

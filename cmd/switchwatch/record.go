@@ -75,9 +75,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs := newFlagSet("record", "switchwatch record --write-dsn DSN --out DIR [flags]", recordHelp, stdout)
 	cfg := record.Config{}
 	labels := labelsFlag{}
-	kinds := listFlag{"write", "read"}
-	conns := listFlag{"new"}
-	var profiles profileFlags
+	streams := newStreamFlags()
 	var quiet, cleanup bool
 	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
 	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
@@ -88,9 +86,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
 	fs.StringVar(&cfg.Out, "out", "", "output folder; the run goes to OUT/run=<run-id>/")
 	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
-	fs.Var(&kinds, "probes", "probe kinds, comma-separated: write, read, connect")
-	fs.Var(&conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
-	profiles.register(fs)
+	streams.register(fs)
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
@@ -120,9 +116,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return nil
 	}
 	cfg.Labels = labels
-	cfg.Kinds = kinds
-	cfg.Conns = conns
-	if err := profiles.apply(fs, &cfg); err != nil {
+	if err := streams.apply(fs, &cfg); err != nil {
 		return err
 	}
 	if !quiet {
