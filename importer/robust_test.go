@@ -2,8 +2,6 @@ package importer
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,29 +14,9 @@ import (
 // on, changed by change, and returns their paths.
 func outageLogs(t *testing.T, change func(i int, l *pgbenchgen.Log)) []string {
 	t.Helper()
-	dir := t.TempDir()
-	var files []string
-	for i := range 2 {
-		l := pgbenchgen.Log{
-			Start: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC), Duration: time.Minute, Rate: 25,
-			Latency: 2 * time.Millisecond, Outages: [][2]time.Duration{{30 * time.Second, 33 * time.Second}}, Seed: uint64(i + 1),
-		}
-		if change != nil {
-			change(i, &l)
-		}
-		p := filepath.Join(dir, "pgbench_log.42")
-		if i > 0 {
-			p += "." + string(rune('0'+i))
-		}
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.Write(f); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		files = append(files, p)
+	files, err := pgbenchgen.OutageLogs(t.TempDir(), change)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return files
 }

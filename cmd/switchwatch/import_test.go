@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,24 +171,13 @@ func TestImportUsage(t *testing.T) {
 // is there, to its resolution.
 func TestImportedOutageSurvivesAHang(t *testing.T) {
 	dir := t.TempDir()
-	var logs []string
-	for i := range 2 {
-		l := pgbenchgen.Log{
-			Start: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC), Duration: time.Minute, Rate: 25,
-			Latency: 2 * time.Millisecond, Outages: [][2]time.Duration{{30 * time.Second, 33 * time.Second}}, Seed: uint64(i + 1),
-		}
+	logs, err := pgbenchgen.OutageLogs(dir, func(i int, l *pgbenchgen.Log) {
 		if i == 0 {
 			l.Hangs = [][2]time.Duration{{6 * time.Second, 900 * time.Second}}
 		}
-		p := filepath.Join(dir, fmt.Sprintf("pgbench_log.42.%d", i))
-		var b bytes.Buffer
-		if _, err := l.Write(&b); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		logs = append(logs, p)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "runs")
 	if _, stderr, err := runImportCmd(t, append(append([]string{"import", "pgbench"}, logs...), "--out", out)...); err != nil {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -121,4 +123,40 @@ func JSONL(w io.Writer, start time.Time, step time.Duration, n int) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// OutageLogs writes the outage fixture the importer's and the command's
+// tests share: two pgbench threads' logs under --rate (25 transactions/s
+// each, 2 ms latency) over 60 s from 2026-05-04 10:00 UTC, with a 3 s
+// outage from 30 s on, each changed by change (nil: none), into dir as
+// pgbench names them (pgbench_log.42, pgbench_log.42.1). It returns their
+// paths.
+func OutageLogs(dir string, change func(thread int, l *Log)) ([]string, error) {
+	var files []string
+	for i := range 2 {
+		l := Log{
+			Start: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC), Duration: time.Minute, Rate: 25,
+			Latency: 2 * time.Millisecond, Outages: [][2]time.Duration{{30 * time.Second, 33 * time.Second}}, Seed: uint64(i + 1),
+		}
+		if change != nil {
+			change(i, &l)
+		}
+		p := filepath.Join(dir, "pgbench_log.42")
+		if i > 0 {
+			p += fmt.Sprintf(".%d", i)
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			return nil, err
+		}
+		_, err = l.Write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", p, err)
+		}
+		files = append(files, p)
+	}
+	return files, nil
 }
