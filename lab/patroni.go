@@ -45,18 +45,19 @@ const (
 const patroniDir = "patroni"
 
 func init() {
-	Actions[ActPatroniSwitchover] = &Action{
-		Help: "patronictl switchover --leader LEADER --candidate CANDIDATE --force on the rig's Patroni cluster; " +
-			"then waits for the cluster's history, HAProxy's routing and the old leader's return as a replica, " +
-			"and writes their times as events",
-		Params: map[string]string{
-			"leader":    "the current leader's name (default: whoever leads now)",
-			"candidate": "the node to promote (default: the other one)",
-			"timeout":   "longest wait for each of patronictl and what follows it (default 30s)",
+	register(map[string]*Action{
+		ActPatroniSwitchover: {
+			Help: "patronictl switchover --leader LEADER --candidate CANDIDATE --force on the rig's Patroni cluster; " +
+				"then waits for the cluster's history, HAProxy's routing and the old leader's return as a replica, " +
+				"and writes their times as events",
+			Params: map[string]string{
+				"leader":    "the current leader's name (default: whoever leads now)",
+				"candidate": "the node to promote (default: the other one)",
+				"timeout":   "longest wait for each of patronictl and what follows it (default 30s)",
+			},
+			run: (*executor).patroniSwitchover,
 		},
-		run: (*executor).patroniSwitchover,
-	}
-	Builtins["patroni"] = &Builtin{
+	}, &Builtin{
 		Name:    "patroni",
 		Summary: "patronictl switchover on a two-node Patroni cluster, clients through HAProxy or a multi-host DSN",
 		Description: "a Patroni switchover: a two-node Patroni cluster (etcd as its DCS; ttl 10s, loop_wait 1s, " +
@@ -64,14 +65,14 @@ func init() {
 			"demotes the leader (its PostgreSQL shuts down and restarts as a replica) and promotes the other " +
 			"node through the DCS. Clients reach the leader through HAProxy (client=haproxy) or a multi-host DSN " +
 			"with target_session_attrs=read-write (client=multihost).",
-		Params: append([]Param{
+		Params: []Param{
 			{"client", PatroniHAProxy, "the write endpoint: haproxy (HAProxy's write port) or multihost (both nodes, target_session_attrs=read-write)"},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			return []Step{{Action: ActPatroniSwitchover}}
 		},
 		rig: func(p params, o *RigOptions) { o.Patroni = p["client"] },
-	}
+	})
 }
 
 // startPatroni makes r a Patroni rig.

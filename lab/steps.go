@@ -3,7 +3,8 @@ package lab
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -61,7 +62,8 @@ func windowParams() map[string]string {
 	}
 }
 
-// Actions are the step actions, by name.
+// Actions are the step actions, by name: these, and those the other
+// scenario files add with register.
 var Actions = map[string]*Action{
 	ActBlueReadOnly: {
 		Help:   "blue stops taking writes: ALTER SYSTEM SET default_transaction_read_only = on, reload, then end every client session (not the walsender)",
@@ -118,14 +120,7 @@ var Actions = map[string]*Action{
 }
 
 // ActionNames lists the actions in order.
-func ActionNames() []string {
-	names := make([]string, 0, len(Actions))
-	for n := range Actions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func ActionNames() []string { return slices.Sorted(maps.Keys(Actions)) }
 
 // EventSink receives the ground-truth events; *store.EventLog is one.
 type EventSink interface {
