@@ -109,10 +109,7 @@ func (x *executor) dnsFlip(ctx context.Context, st Step) error {
 	if dns == nil {
 		return fmt.Errorf("this rig has no DNS server (the dns scenario, or RigOptions.DNS, makes one)")
 	}
-	target := st.Params["then"]
-	if target == "" {
-		target = TargetGreen
-	}
+	target := params(st.Params).or("then", TargetGreen)
 	from := strings.Join(dns.Addrs(), ",")
 	to := x.rig.dnsIP(target)
 	at, err := dns.Set(to)

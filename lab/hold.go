@@ -55,7 +55,7 @@ func (x *executor) endpointHold(ctx context.Context, st Step) error {
 		x.open[ep] = &store.Event{Time: now, Name: st.Action, Attrs: stepAttrs(st, "endpoint", ep),
 			Message: fmt.Sprintf("%s endpoint holds traffic", ep)}
 	}
-	if _, ok := st.Params["for"]; !ok || p.dur("for") == 0 {
+	if p.dur("for") == 0 {
 		return nil // held until the next endpoint step
 	}
 	if err := sleep(ctx, p.dur("for")); err != nil {

@@ -107,10 +107,7 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	if c == nil {
 		return fmt.Errorf("this rig has no Patroni cluster (the patroni scenario, or RigOptions.Patroni, makes one)")
 	}
-	timeout := 30 * time.Second
-	if _, ok := st.Params["timeout"]; ok {
-		timeout = params(st.Params).dur("timeout")
-	}
+	timeout := params(st.Params).durOr("timeout", 30*time.Second)
 	leader, candidate := st.Params["leader"], st.Params["candidate"]
 	if leader == "" {
 		n, err := c.Leader(ctx)
@@ -142,11 +139,9 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	defer cancel()
 	start := time.Now()
 	out, err := c.Switchover(cctx, leader, candidate)
-	end := time.Now()
 	lastLine := lastLine(out)
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "leader", leader, "candidate", candidate, "output", lastLine),
-		Message: fmt.Sprintf("patronictl switchover --leader %s --candidate %s: %s", leader, candidate, lastLine)})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("patronictl switchover --leader %s --candidate %s: %s", leader, candidate, lastLine),
+		"leader", leader, "candidate", candidate, "output", lastLine)
 	if err != nil {
 		return err
 	}
@@ -162,24 +157,12 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	if h.Leader != candidate {
 		return fmt.Errorf("timeline %d ended by %s's promotion, want %s", st0.Timeline, h.Leader, candidate)
 	}
-	if d, ok := old.FindLog(start, "manual failover: demoting myself"); ok {
-		e := store.Event{Time: d.Time, Name: EvPatroniDemoted, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
-			Message: fmt.Sprintf("Patroni on %s: %s", leader, d.Text)}
-		if rel, ok := old.FindLog(d.Time, "Leader key released"); ok {
-			e.End = instant(rel.Time)
-		}
-		x.log(e)
-	} else {
+	if !x.logFromLog(old.FindLog, start, "manual failover: demoting myself", "Leader key released",
+		store.Event{Name: EvPatroniDemoted, Attrs: map[string]string{"node": leader, "addr": old.Addr()}, Message: "Patroni on " + leader}) {
 		return fmt.Errorf("%s's Patroni log (%s) has no demotion since %v", leader, old.LogPath, start)
 	}
-	if d, ok := old.FindPostgresLog(start, "received fast shutdown request"); ok {
-		e := store.Event{Time: d.Time, Name: EvPatroniStopped, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
-			Message: fmt.Sprintf("PostgreSQL on %s: %s", leader, d.Text)}
-		if down, ok := old.FindPostgresLog(d.Time, "database system is shut down"); ok {
-			e.End = instant(down.Time)
-		}
-		x.log(e)
-	} else {
+	if !x.logFromLog(old.FindPostgresLog, start, "received fast shutdown request", "database system is shut down",
+		store.Event{Name: EvPatroniStopped, Attrs: map[string]string{"node": leader, "addr": old.Addr()}, Message: "PostgreSQL on " + leader}) {
 		return fmt.Errorf("%s's PostgreSQL log has no fast shutdown since %v", leader, start)
 	}
 	p := store.Event{Time: h.Time, End: instant(h.Time), Name: EvPatroniPromoted,
@@ -225,6 +208,24 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 			return fmt.Errorf("waiting for %s to rejoin as a replica: %w", leader, err)
 		}
 	}
+}
+
+// logFromLog logs e, taken from a node's log (find: the Patroni or the
+// PostgreSQL log): Time at the first line since start that has begin,
+// End at the first line from there that has end (none without one),
+// Message e's followed by that first line. It reports whether a line had
+// begin.
+func (x *executor) logFromLog(find func(since time.Time, text string) (patroni.LogLine, bool), start time.Time, begin, end string, e store.Event) bool {
+	b, ok := find(start, begin)
+	if !ok {
+		return false
+	}
+	e.Time, e.Message = b.Time, e.Message+": "+b.Text
+	if l, ok := find(b.Time, end); ok {
+		e.End = instant(l.Time)
+	}
+	x.log(e)
+	return true
 }
 
 // waitHAProxy waits until HAProxy has marked the candidate up on its write

@@ -100,20 +100,14 @@ func (x *executor) bouncerAdmin(ctx context.Context, st Step, command string, do
 	if err != nil {
 		return err
 	}
-	timeout := 30 * time.Second
-	if _, ok := st.Params["timeout"]; ok {
-		timeout = params(st.Params).dur("timeout")
-	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	cctx, cancel := context.WithTimeout(ctx, params(st.Params).durOr("timeout", 30*time.Second))
 	defer cancel()
 	start := time.Now()
 	if err := do(b, cctx); err != nil {
 		return err
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "database", b.Database(), "pool_mode", b.PoolMode(), "addr", b.Server()),
-		Message: fmt.Sprintf("pgbouncer: %s %s returned", command, b.Database())})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("pgbouncer: %s %s returned", command, b.Database()),
+		"database", b.Database(), "pool_mode", b.PoolMode(), "addr", b.Server())
 	return nil
 }
 
@@ -122,10 +116,7 @@ func (x *executor) bouncerRepoint(ctx context.Context, st Step) error {
 	if err != nil {
 		return err
 	}
-	target := st.Params["then"]
-	if target == "" {
-		target = TargetGreen
-	}
+	target := params(st.Params).or("then", TargetGreen)
 	addr := x.rig.server(target).Addr()
 	start := time.Now()
 	if err := b.Repoint(ctx, addr); err != nil {
@@ -136,10 +127,8 @@ func (x *executor) bouncerRepoint(ctx context.Context, st Step) error {
 			return err
 		}
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "target", target, "addr", addr, "database", b.Database()),
-		Message: fmt.Sprintf("pgbouncer: database %s points at %s (%s), RELOAD returned", b.Database(), target, addr)})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("pgbouncer: database %s points at %s (%s), RELOAD returned", b.Database(), target, addr),
+		"target", target, "addr", addr, "database", b.Database())
 	return nil
 }
 

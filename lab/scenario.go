@@ -186,6 +186,30 @@ func (p params) bool(name string) bool {
 	return b
 }
 
+// or is the parameter's value, or def when it is not given (or empty).
+func (p params) or(name, def string) string {
+	if v := p[name]; v != "" {
+		return v
+	}
+	return def
+}
+
+// durOr is dur, or def when the parameter is not given.
+func (p params) durOr(name string, def time.Duration) time.Duration {
+	if p[name] == "" {
+		return def
+	}
+	return p.dur(name)
+}
+
+// boolOr is bool, or def when the parameter is not given.
+func (p params) boolOr(name string, def bool) bool {
+	if p[name] == "" {
+		return def
+	}
+	return p.bool(name)
+}
+
 // kindOf says how a parameter is checked, by name.
 func kindOf(name string) string {
 	switch name {
