@@ -1,19 +1,16 @@
 package lab
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
-	"go.yaml.in/yaml/v3"
+	"github.com/switchwatch/switchwatch/internal/strictdecode"
 )
 
 // Step is one timed step of a scenario: after waiting After (from the end
@@ -334,16 +331,7 @@ func LoadFile(path string, set map[string]string) (*Scenario, error) {
 		return nil, fmt.Errorf("read scenario file: %w", err)
 	}
 	var f scenarioFile
-	if strings.EqualFold(filepath.Ext(path), ".json") {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&f)
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		err = dec.Decode(&f)
-	}
-	if err != nil {
+	if err := strictdecode.Decode(path, data, &f); err != nil {
 		return nil, fmt.Errorf("parse scenario file %s: %w", path, err)
 	}
 	p := stringify(f.Params)
