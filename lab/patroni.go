@@ -53,7 +53,7 @@ func init() {
 			Params: map[string]string{
 				"leader":    "the current leader's name (default: whoever leads now)",
 				"candidate": "the node to promote (default: the other one)",
-				"timeout":   "longest wait for each of patronictl and what follows it (default 30s)",
+				"timeout":   timeoutParam("each of patronictl and what follows it"),
 			},
 			run: (*executor).patroniSwitchover,
 		},
@@ -107,7 +107,7 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	if c == nil {
 		return fmt.Errorf("this rig has no Patroni cluster (the patroni scenario, or RigOptions.Patroni, makes one)")
 	}
-	timeout := params(st.Params).durOr("timeout", 30*time.Second)
+	timeout := params(st.Params).timeout()
 	leader, candidate := st.Params["leader"], st.Params["candidate"]
 	if leader == "" {
 		n, err := c.Leader(ctx)

@@ -23,7 +23,7 @@ func init() {
 		ActPgBouncerPause: {
 			Help: "PAUSE the database on the rig's PgBouncer: returns once every server connection is released " +
 				"(transaction mode: in-flight transactions done; session mode: every client session ended); clients then wait",
-			Params: map[string]string{"timeout": "longest wait for PAUSE to return (default 30s)"},
+			Params: map[string]string{"timeout": timeoutParam("PAUSE to return")},
 			run: func(x *executor, ctx context.Context, st Step) error {
 				if err := x.bouncerAdmin(ctx, st, "PAUSE", (*pgbouncer.Bouncer).Pause); err != nil {
 					return err
@@ -43,7 +43,7 @@ func init() {
 		ActPgBouncerResume: {
 			Help: "RESUME the database on the rig's PgBouncer: waiting clients go on, to wherever it points now " +
 				"(unless a login during the pause made PgBouncer wait server_login_retry: then a " + store.EventPgBouncerLoginRetry + " event says so)",
-			Params: map[string]string{"timeout": "longest wait for RESUME to return (default 30s)"},
+			Params: map[string]string{"timeout": timeoutParam("RESUME to return")},
 			run: func(x *executor, ctx context.Context, st Step) error {
 				if err := x.bouncerAdmin(ctx, st, "RESUME", (*pgbouncer.Bouncer).Resume); err != nil {
 					return err
@@ -100,7 +100,7 @@ func (x *executor) bouncerAdmin(ctx context.Context, st Step, command string, do
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, params(st.Params).durOr("timeout", 30*time.Second))
+	cctx, cancel := context.WithTimeout(ctx, params(st.Params).timeout())
 	defer cancel()
 	start := time.Now()
 	if err := do(b, cctx); err != nil {

@@ -199,6 +199,10 @@ func (p params) durOr(name string, def time.Duration) time.Duration {
 	return p.dur(name)
 }
 
+// timeout is a step's timeout parameter (timeoutParam), stepTimeout when
+// it is not given.
+func (p params) timeout() time.Duration { return p.durOr("timeout", stepTimeout) }
+
 // boolOr is bool, or def when the parameter is not given.
 func (p params) boolOr(name string, def bool) bool {
 	if p[name] == "" {

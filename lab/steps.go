@@ -54,6 +54,16 @@ func withEndpointParams(m map[string]string) map[string]string {
 	return m
 }
 
+// stepTimeout is the default of the timeout parameter of the steps that
+// wait for something.
+const stepTimeout = 30 * time.Second
+
+// timeoutParam is the meaning of a step's timeout parameter: the longest
+// wait for what.
+func timeoutParam(what string) string {
+	return fmt.Sprintf("longest wait for %s (default %v)", what, stepTimeout)
+}
+
 // windowParams are the parameters of an endpoint window (blackhole, refuse).
 func windowParams() map[string]string {
 	return map[string]string{
@@ -84,7 +94,7 @@ var Actions = map[string]*Action{
 		Help: "promote green (pg_promote); with catch_up, first wait until green has replayed all WAL blue has written",
 		Params: map[string]string{
 			"catch_up": "wait for green to replay up to blue's current WAL position first (default true; needs blue up)",
-			"timeout":  "longest wait for catch-up (default 30s)",
+			"timeout":  timeoutParam("catch-up"),
 		},
 		run: (*executor).greenPromoted,
 	},
@@ -458,7 +468,7 @@ func (x *executor) greenPromoted(ctx context.Context, st Step) error {
 		if err != nil {
 			return fmt.Errorf("read blue's WAL position to wait for green (catch_up needs blue up): %w", err)
 		}
-		wctx, cancel := context.WithTimeout(ctx, p.durOr("timeout", 30*time.Second))
+		wctx, cancel := context.WithTimeout(ctx, p.timeout())
 		err = green.WaitReplayed(wctx, lsn, 10*time.Millisecond)
 		cancel()
 		if err != nil {
