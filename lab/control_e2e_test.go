@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -129,39 +128,13 @@ func playTwiceOnce(t *testing.T, name string, set map[string]string, other strin
 		t.Errorf("state file after two plays: %+v, %v; want plays 2", st, err)
 	}
 
-	r := &labRun{dir: runDir, events: map[string][]store.Event{}}
-	if err := store.ReadRun(runDir, func(p *store.Probe) error {
-		r.probes = append(r.probes, *p)
-		return nil
-	}, func(s store.SkippedFile) { t.Errorf("skipped %s: %s", s.Path, s.Reason) }); err != nil {
-		t.Fatal(err)
-	}
-	sort.Slice(r.probes, func(i, j int) bool { return r.probes[i].Intended < r.probes[j].Intended })
-	evs, bad, err := store.ReadEvents(events)
-	if err != nil || len(bad) > 0 {
-		t.Fatalf("read events: %v %v", err, bad)
-	}
-	for _, e := range evs {
-		r.events[e.Name] = append(r.events[e.Name], e)
-	}
+	r := readLabRun(t, runDir)
 	scs := r.events[EvScenario]
 	if len(scs) != 2 {
-		t.Fatalf("scenario events: %d, want one per play: %v", len(scs), evs)
+		t.Fatalf("scenario events: %d, want one per play: %v", len(scs), r.events)
 	}
 	// The lead-in health check of runLabWith, before the first play.
-	bad0, slow, total := 0, 0, 0
-	for i := range r.probes {
-		p := &r.probes[i]
-		if p.End != 0 && at(p.End).Before(scs[0].Time) {
-			total++
-			if p.Failed() {
-				bad0++
-			}
-			if time.Duration(p.LatencyNS) > time.Second {
-				slow++
-			}
-		}
-	}
+	bad0, slow, total := r.healthBefore(scs[0].Time)
 	if bad0 > 0 || slow > 0 || total < 15 {
 		return fmt.Sprintf("machine too busy to judge timing: of %d probes before the first play (want at least 15), %d failed and %d took over a second (load average %s)",
 			total, bad0, slow, loadAvg())

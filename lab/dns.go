@@ -26,24 +26,25 @@ const (
 const ActDNSFlip = store.EventDNSFlip
 
 func init() {
-	Actions[ActDNSFlip] = &Action{
-		Help:   "the rig's DNS server answers the endpoint name with another server's address from now on",
-		Params: map[string]string{"then": "blue or green: whose address (default green)"},
-		run:    (*executor).dnsFlip,
-	}
-	Builtins["dns"] = &Builtin{
+	register(map[string]*Action{
+		ActDNSFlip: {
+			Help:   "the rig's DNS server answers the endpoint name with another server's address from now on",
+			Params: map[string]string{"then": "blue or green: whose address (default green)"},
+			run:    (*executor).dnsFlip,
+		},
+	}, &Builtin{
 		Name:    "dns",
 		Summary: "RDS Blue/Green through a DNS name: blue read-only, both refuse, the name flips to green, green promoted",
 		Description: "an RDS Blue/Green switchover as AWS documents it, through a DNS name: blue stops taking writes and its " +
 			"sessions are cut; both servers refuse connections; the DNS answer moves from blue's address to green's " +
 			"(with the TTL); connections are allowed again; green catches up and is promoted (writes allowed). Old blue " +
 			"stays up and read-only at its address, so a client that still resolves it gets read-only errors.",
-		Params: append([]Param{
+		Params: []Param{
 			{"ttl", "5s", "TTL of the DNS answers (whole seconds)"},
 			{"refuse", "1s", "how long both servers refuse connections before the DNS flip"},
 			{"cut", "true", "end blue's client sessions and cut the connections open through both endpoints, as documented; " +
 				"false: blue goes read-only without either, so pooled connections stay on old blue"},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			ro := Step{Action: ActBlueReadOnly}
 			if !p.bool("cut") {
@@ -59,7 +60,7 @@ func init() {
 			}
 		},
 		rig: func(p params, o *RigOptions) { o.DNS, o.DNSTTL = true, p.dur("ttl") },
-	}
+	})
 }
 
 // dnsEndpointAddrs picks a port free on both 127.0.0.2 and 127.0.0.3 (or
@@ -108,10 +109,7 @@ func (x *executor) dnsFlip(ctx context.Context, st Step) error {
 	if dns == nil {
 		return fmt.Errorf("this rig has no DNS server (the dns scenario, or RigOptions.DNS, makes one)")
 	}
-	target := st.Params["then"]
-	if target == "" {
-		target = TargetGreen
-	}
+	target := params(st.Params).or("then", TargetGreen)
 	from := strings.Join(dns.Addrs(), ",")
 	to := x.rig.dnsIP(target)
 	at, err := dns.Set(to)

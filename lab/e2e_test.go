@@ -73,9 +73,15 @@ func (r *labRun) leadInHealth() (failed, slow, total int) {
 	if len(sc) != 1 {
 		return 0, 0, 0
 	}
+	return r.healthBefore(sc[0].Time)
+}
+
+// healthBefore counts the probes that ended before t0, those of them that
+// failed and those that took over a second.
+func (r *labRun) healthBefore(t0 time.Time) (failed, slow, total int) {
 	for i := range r.probes {
 		p := &r.probes[i]
-		if p.End != 0 && at(p.End).Before(sc[0].Time) {
+		if p.End != 0 && at(p.End).Before(t0) {
 			total++
 			if p.Failed() {
 				failed++
@@ -125,21 +131,8 @@ func runLabOnce(t *testing.T, name string, set map[string]string, tweak func(*re
 		t.Fatalf("lab run %s: %v", name, err)
 	}
 	t.Logf("lab run %s took %v: %v", name, time.Since(start).Round(time.Millisecond), res[0].Counts)
-	r := &labRun{dir: res[0].RunDir, events: map[string][]store.Event{}, verify: res[0].Verify}
-	if err := store.ReadRun(r.dir, func(p *store.Probe) error {
-		r.probes = append(r.probes, *p)
-		return nil
-	}, func(s store.SkippedFile) { t.Errorf("skipped %s: %s", s.Path, s.Reason) }); err != nil {
-		t.Fatal(err)
-	}
-	sort.Slice(r.probes, func(i, j int) bool { return r.probes[i].Intended < r.probes[j].Intended })
-	evs, bad, err := store.ReadEvents(filepath.Join(r.dir, store.EventsFile))
-	if err != nil || len(bad) > 0 {
-		t.Fatalf("read events: %v %v", err, bad)
-	}
-	for _, e := range evs {
-		r.events[e.Name] = append(r.events[e.Name], e)
-	}
+	r := readLabRun(t, res[0].RunDir)
+	r.verify = res[0].Verify
 	t.Cleanup(func() {
 		if t.Failed() {
 			r.dump(t)
@@ -156,6 +149,28 @@ func runLabOnce(t *testing.T, name string, set map[string]string, tweak func(*re
 		if info.Labels[k] != v {
 			t.Errorf("run label %s=%q, want the scenario parameter %q", k, info.Labels[k], v)
 		}
+	}
+	return r
+}
+
+// readLabRun reads what the recorder and the lab wrote into the run
+// folder dir: its probes, by intended start, and its events, by name.
+func readLabRun(t *testing.T, dir string) *labRun {
+	t.Helper()
+	r := &labRun{dir: dir, events: map[string][]store.Event{}}
+	if err := store.ReadRun(dir, func(p *store.Probe) error {
+		r.probes = append(r.probes, *p)
+		return nil
+	}, func(s store.SkippedFile) { t.Errorf("skipped %s: %s", s.Path, s.Reason) }); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(r.probes, func(i, j int) bool { return r.probes[i].Intended < r.probes[j].Intended })
+	evs, bad, err := store.ReadEvents(filepath.Join(dir, store.EventsFile))
+	if err != nil || len(bad) > 0 {
+		t.Fatalf("read events: %v %v", err, bad)
+	}
+	for _, e := range evs {
+		r.events[e.Name] = append(r.events[e.Name], e)
 	}
 	return r
 }

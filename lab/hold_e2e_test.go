@@ -64,15 +64,8 @@ func runHoldLab(t *testing.T, timeout time.Duration) *holdRun {
 	}
 	r.run = &sum.Runs[0]
 	t.Logf("phases: %s", report.PhaseLine(r.run))
-	rep, err := report.Build(sum, report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md bytes.Buffer
-	if err := report.WriteMarkdown(&md, rep); err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(md.String(), "\n") {
+	md := reportMarkdown(t, sum)
+	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "**All runs**") {
 			r.headline = line
 		}

@@ -14,6 +14,21 @@ import (
 	"github.com/switchwatch/switchwatch/report"
 )
 
+// reportMarkdown is the Markdown report of sum, with report's default
+// options.
+func reportMarkdown(t *testing.T, sum *analyze.Summary) string {
+	t.Helper()
+	rep, err := report.Build(sum, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, rep); err != nil {
+		t.Fatal(err)
+	}
+	return md.String()
+}
+
 // Slack for the probes' clock (start-of-run wall clock plus monotonic
 // time) against the lab's.
 const observedSlack = 50 * time.Millisecond
@@ -121,16 +136,9 @@ func TestLabDNSDatedAndTimeline(t *testing.T) {
 			t.Errorf("JSON lacks %s", k)
 		}
 	}
-	rep, err := report.Build(sum, report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md bytes.Buffer
-	if err := report.WriteMarkdown(&md, rep); err != nil {
-		t.Fatal(err)
-	}
+	md := reportMarkdown(t, sum)
 	for _, k := range []string{"timeline changed at", "server clock − client clock", "DNS answer changed at"} {
-		if !strings.Contains(md.String(), k) {
+		if !strings.Contains(md, k) {
 			t.Errorf("report lacks %q", k)
 		}
 	}
@@ -213,15 +221,8 @@ func TestLabDNSPooledStaysOnOldBlue(t *testing.T) {
 	if !bytes.Contains(js, []byte(`"stale_dials":[`)) || !bytes.Contains(js, []byte(`"addr":"`+sd.Addr+`"`)) {
 		t.Errorf("JSON lacks stale_dials with %s", sd.Addr)
 	}
-	rep, err := report.Build(sum, report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md bytes.Buffer
-	if err := report.WriteMarkdown(&md, rep); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(md.String(), "still on "+sd.Addr) {
-		t.Errorf("report lacks the stale dial on %s:\n%s", sd.Addr, md.String())
+	md := reportMarkdown(t, sum)
+	if !strings.Contains(md, "still on "+sd.Addr) {
+		t.Errorf("report lacks the stale dial on %s:\n%s", sd.Addr, md)
 	}
 }

@@ -45,18 +45,19 @@ const (
 const patroniDir = "patroni"
 
 func init() {
-	Actions[ActPatroniSwitchover] = &Action{
-		Help: "patronictl switchover --leader LEADER --candidate CANDIDATE --force on the rig's Patroni cluster; " +
-			"then waits for the cluster's history, HAProxy's routing and the old leader's return as a replica, " +
-			"and writes their times as events",
-		Params: map[string]string{
-			"leader":    "the current leader's name (default: whoever leads now)",
-			"candidate": "the node to promote (default: the other one)",
-			"timeout":   "longest wait for each of patronictl and what follows it (default 30s)",
+	register(map[string]*Action{
+		ActPatroniSwitchover: {
+			Help: "patronictl switchover --leader LEADER --candidate CANDIDATE --force on the rig's Patroni cluster; " +
+				"then waits for the cluster's history, HAProxy's routing and the old leader's return as a replica, " +
+				"and writes their times as events",
+			Params: map[string]string{
+				"leader":    "the current leader's name (default: whoever leads now)",
+				"candidate": "the node to promote (default: the other one)",
+				"timeout":   timeoutParam("each of patronictl and what follows it"),
+			},
+			run: (*executor).patroniSwitchover,
 		},
-		run: (*executor).patroniSwitchover,
-	}
-	Builtins["patroni"] = &Builtin{
+	}, &Builtin{
 		Name:    "patroni",
 		Summary: "patronictl switchover on a two-node Patroni cluster, clients through HAProxy or a multi-host DSN",
 		Description: "a Patroni switchover: a two-node Patroni cluster (etcd as its DCS; ttl 10s, loop_wait 1s, " +
@@ -64,14 +65,14 @@ func init() {
 			"demotes the leader (its PostgreSQL shuts down and restarts as a replica) and promotes the other " +
 			"node through the DCS. Clients reach the leader through HAProxy (client=haproxy) or a multi-host DSN " +
 			"with target_session_attrs=read-write (client=multihost).",
-		Params: append([]Param{
+		Params: []Param{
 			{"client", PatroniHAProxy, "the write endpoint: haproxy (HAProxy's write port) or multihost (both nodes, target_session_attrs=read-write)"},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			return []Step{{Action: ActPatroniSwitchover}}
 		},
 		rig: func(p params, o *RigOptions) { o.Patroni = p["client"] },
-	}
+	})
 }
 
 // startPatroni makes r a Patroni rig.
@@ -106,10 +107,7 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	if c == nil {
 		return fmt.Errorf("this rig has no Patroni cluster (the patroni scenario, or RigOptions.Patroni, makes one)")
 	}
-	timeout := 30 * time.Second
-	if _, ok := st.Params["timeout"]; ok {
-		timeout = params(st.Params).dur("timeout")
-	}
+	timeout := params(st.Params).timeout()
 	leader, candidate := st.Params["leader"], st.Params["candidate"]
 	if leader == "" {
 		n, err := c.Leader(ctx)
@@ -141,11 +139,9 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	defer cancel()
 	start := time.Now()
 	out, err := c.Switchover(cctx, leader, candidate)
-	end := time.Now()
 	lastLine := lastLine(out)
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "leader", leader, "candidate", candidate, "output", lastLine),
-		Message: fmt.Sprintf("patronictl switchover --leader %s --candidate %s: %s", leader, candidate, lastLine)})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("patronictl switchover --leader %s --candidate %s: %s", leader, candidate, lastLine),
+		"leader", leader, "candidate", candidate, "output", lastLine)
 	if err != nil {
 		return err
 	}
@@ -161,24 +157,12 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	if h.Leader != candidate {
 		return fmt.Errorf("timeline %d ended by %s's promotion, want %s", st0.Timeline, h.Leader, candidate)
 	}
-	if d, ok := old.FindLog(start, "manual failover: demoting myself"); ok {
-		e := store.Event{Time: d.Time, Name: EvPatroniDemoted, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
-			Message: fmt.Sprintf("Patroni on %s: %s", leader, d.Text)}
-		if rel, ok := old.FindLog(d.Time, "Leader key released"); ok {
-			e.End = instant(rel.Time)
-		}
-		x.log(e)
-	} else {
+	if !x.logFromLog(old.FindLog, start, "manual failover: demoting myself", "Leader key released",
+		store.Event{Name: EvPatroniDemoted, Attrs: map[string]string{"node": leader, "addr": old.Addr()}, Message: "Patroni on " + leader}) {
 		return fmt.Errorf("%s's Patroni log (%s) has no demotion since %v", leader, old.LogPath, start)
 	}
-	if d, ok := old.FindPostgresLog(start, "received fast shutdown request"); ok {
-		e := store.Event{Time: d.Time, Name: EvPatroniStopped, Attrs: map[string]string{"node": leader, "addr": old.Addr()},
-			Message: fmt.Sprintf("PostgreSQL on %s: %s", leader, d.Text)}
-		if down, ok := old.FindPostgresLog(d.Time, "database system is shut down"); ok {
-			e.End = instant(down.Time)
-		}
-		x.log(e)
-	} else {
+	if !x.logFromLog(old.FindPostgresLog, start, "received fast shutdown request", "database system is shut down",
+		store.Event{Name: EvPatroniStopped, Attrs: map[string]string{"node": leader, "addr": old.Addr()}, Message: "PostgreSQL on " + leader}) {
 		return fmt.Errorf("%s's PostgreSQL log has no fast shutdown since %v", leader, start)
 	}
 	p := store.Event{Time: h.Time, End: instant(h.Time), Name: EvPatroniPromoted,
@@ -224,6 +208,24 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 			return fmt.Errorf("waiting for %s to rejoin as a replica: %w", leader, err)
 		}
 	}
+}
+
+// logFromLog logs e, taken from a node's log (find: the Patroni or the
+// PostgreSQL log): Time at the first line since start that has begin,
+// End at the first line from there that has end (none without one),
+// Message e's followed by that first line. It reports whether a line had
+// begin.
+func (x *executor) logFromLog(find func(since time.Time, text string) (patroni.LogLine, bool), start time.Time, begin, end string, e store.Event) bool {
+	b, ok := find(start, begin)
+	if !ok {
+		return false
+	}
+	e.Time, e.Message = b.Time, e.Message+": "+b.Text
+	if l, ok := find(b.Time, end); ok {
+		e.End = instant(l.Time)
+	}
+	x.log(e)
+	return true
 }
 
 // waitHAProxy waits until HAProxy has marked the candidate up on its write

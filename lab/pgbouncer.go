@@ -19,50 +19,51 @@ const (
 )
 
 func init() {
-	Actions[ActPgBouncerPause] = &Action{
-		Help: "PAUSE the database on the rig's PgBouncer: returns once every server connection is released " +
-			"(transaction mode: in-flight transactions done; session mode: every client session ended); clients then wait",
-		Params: map[string]string{"timeout": "longest wait for PAUSE to return (default 30s)"},
-		run: func(x *executor, ctx context.Context, st Step) error {
-			if err := x.bouncerAdmin(ctx, st, "PAUSE", (*pgbouncer.Bouncer).Pause); err != nil {
-				return err
-			}
-			x.bouncerPaused = time.Now()
-			return nil
+	register(map[string]*Action{
+		ActPgBouncerPause: {
+			Help: "PAUSE the database on the rig's PgBouncer: returns once every server connection is released " +
+				"(transaction mode: in-flight transactions done; session mode: every client session ended); clients then wait",
+			Params: map[string]string{"timeout": timeoutParam("PAUSE to return")},
+			run: func(x *executor, ctx context.Context, st Step) error {
+				if err := x.bouncerAdmin(ctx, st, "PAUSE", (*pgbouncer.Bouncer).Pause); err != nil {
+					return err
+				}
+				x.bouncerPaused = time.Now()
+				return nil
+			},
 		},
-	}
-	Actions[ActPgBouncerRepoint] = &Action{
-		Help: "point the PgBouncer database at another server: rewrite pgbouncer.ini, RELOAD (and RECONNECT with reconnect)",
-		Params: map[string]string{
-			"then":      "blue or green: the server to point at (default green)",
-			"reconnect": "also RECONNECT, closing server connections as they are released (default false)",
+		ActPgBouncerRepoint: {
+			Help: "point the PgBouncer database at another server: rewrite pgbouncer.ini, RELOAD (and RECONNECT with reconnect)",
+			Params: map[string]string{
+				"then":      "blue or green: the server to point at (default green)",
+				"reconnect": "also RECONNECT, closing server connections as they are released (default false)",
+			},
+			run: (*executor).bouncerRepoint,
 		},
-		run: (*executor).bouncerRepoint,
-	}
-	Actions[ActPgBouncerResume] = &Action{
-		Help: "RESUME the database on the rig's PgBouncer: waiting clients go on, to wherever it points now " +
-			"(unless a login during the pause made PgBouncer wait server_login_retry: then a " + store.EventPgBouncerLoginRetry + " event says so)",
-		Params: map[string]string{"timeout": "longest wait for RESUME to return (default 30s)"},
-		run: func(x *executor, ctx context.Context, st Step) error {
-			if err := x.bouncerAdmin(ctx, st, "RESUME", (*pgbouncer.Bouncer).Resume); err != nil {
-				return err
-			}
-			return x.bouncerLoginRetry(ctx)
+		ActPgBouncerResume: {
+			Help: "RESUME the database on the rig's PgBouncer: waiting clients go on, to wherever it points now " +
+				"(unless a login during the pause made PgBouncer wait server_login_retry: then a " + store.EventPgBouncerLoginRetry + " event says so)",
+			Params: map[string]string{"timeout": timeoutParam("RESUME to return")},
+			run: func(x *executor, ctx context.Context, st Step) error {
+				if err := x.bouncerAdmin(ctx, st, "RESUME", (*pgbouncer.Bouncer).Resume); err != nil {
+					return err
+				}
+				return x.bouncerLoginRetry(ctx)
+			},
 		},
-	}
-	Builtins["pgbouncer"] = &Builtin{
+	}, &Builtin{
 		Name:    "pgbouncer",
 		Summary: "a real PgBouncer in front of blue: PAUSE, green caught up and promoted, re-point, RESUME",
 		Description: "the PgBouncer PAUSE/RESUME switchover: a real PgBouncer is the write endpoint, in front of blue; " +
 			"PAUSE (clients wait instead of failing, up to their own timeouts), wait until green has replayed all of blue's WAL, " +
 			"promote green, re-point the database at green and RELOAD, RESUME. Blue stays up, no longer reached.",
-		Params: append([]Param{
+		Params: []Param{
 			{"pool_mode", pgbouncer.ModeTransaction, "PgBouncer's pool mode: transaction, or session (PAUSE then waits for every client session to end)"},
 			{"hold", "0s", "extra time paused before promotion starts (an operator's checks)"},
 			{"reconnect", "false", "also RECONNECT after RELOAD"},
 			{"resume_after", "0s", "time between RELOAD and RESUME (an operator's checks of the new target); " +
 				"a client that logs in then makes PgBouncer wait server_login_retry, see " + store.EventPgBouncerLoginRetry},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			return []Step{
 				{Action: ActPgBouncerPause},
@@ -72,7 +73,7 @@ func init() {
 			}
 		},
 		rig: func(p params, o *RigOptions) { o.PgBouncer = p["pool_mode"] },
-	}
+	})
 }
 
 // startBouncer starts the rig's PgBouncer in front of blue.
@@ -99,20 +100,14 @@ func (x *executor) bouncerAdmin(ctx context.Context, st Step, command string, do
 	if err != nil {
 		return err
 	}
-	timeout := 30 * time.Second
-	if _, ok := st.Params["timeout"]; ok {
-		timeout = params(st.Params).dur("timeout")
-	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	cctx, cancel := context.WithTimeout(ctx, params(st.Params).timeout())
 	defer cancel()
 	start := time.Now()
 	if err := do(b, cctx); err != nil {
 		return err
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "database", b.Database(), "pool_mode", b.PoolMode(), "addr", b.Server()),
-		Message: fmt.Sprintf("pgbouncer: %s %s returned", command, b.Database())})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("pgbouncer: %s %s returned", command, b.Database()),
+		"database", b.Database(), "pool_mode", b.PoolMode(), "addr", b.Server())
 	return nil
 }
 
@@ -121,10 +116,7 @@ func (x *executor) bouncerRepoint(ctx context.Context, st Step) error {
 	if err != nil {
 		return err
 	}
-	target := st.Params["then"]
-	if target == "" {
-		target = TargetGreen
-	}
+	target := params(st.Params).or("then", TargetGreen)
 	addr := x.rig.server(target).Addr()
 	start := time.Now()
 	if err := b.Repoint(ctx, addr); err != nil {
@@ -135,10 +127,8 @@ func (x *executor) bouncerRepoint(ctx context.Context, st Step) error {
 			return err
 		}
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "target", target, "addr", addr, "database", b.Database()),
-		Message: fmt.Sprintf("pgbouncer: database %s points at %s (%s), RELOAD returned", b.Database(), target, addr)})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("pgbouncer: database %s points at %s (%s), RELOAD returned", b.Database(), target, addr),
+		"target", target, "addr", addr, "database", b.Database())
 	return nil
 }
 

@@ -57,6 +57,24 @@ func roundTrip(t *testing.T, addr string) (string, error) {
 	return line, err
 }
 
+// dialAnswered opens a connection through p, closed when the test ends,
+// and checks that a line sent on it comes back from the echo server
+// named server; when says when, for the failure.
+func dialAnswered(t *testing.T, p *Proxy, server, when string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r := bufio.NewReader(c)
+	io.WriteString(c, "a\n")
+	if line, err := r.ReadString('\n'); err != nil || line != server+":a\n" {
+		t.Fatalf("%s: %q, %v", when, line, err)
+	}
+	return c, r
+}
+
 func newTestProxy(t *testing.T, target string) *Proxy {
 	t.Helper()
 	p, err := NewProxy("write", "127.0.0.1:0", target)
@@ -112,16 +130,7 @@ func TestProxyModes(t *testing.T) {
 func TestProxyCutAll(t *testing.T) {
 	blue := echoServer(t, "blue")
 	p := newTestProxy(t, blue)
-	c, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r := bufio.NewReader(c)
-	io.WriteString(c, "a\n")
-	if line, err := r.ReadString('\n'); err != nil || line != "blue:a\n" {
-		t.Fatalf("before cut: %q, %v", line, err)
-	}
+	c, r := dialAnswered(t, p, "blue", "before cut")
 	// A held (blackholed) connection is cut too.
 	p.Blackhole()
 	held, err := net.Dial("tcp", p.Addr())
@@ -218,16 +227,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestProxyHold(t *testing.T) {
 	blue := echoServer(t, "blue")
 	p := newTestProxy(t, blue)
-	open, err := net.Dial("tcp", p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer open.Close()
-	r := bufio.NewReader(open)
-	io.WriteString(open, "a\n")
-	if line, err := r.ReadString('\n'); err != nil || line != "blue:a\n" {
-		t.Fatalf("before the hold: %q, %v", line, err)
-	}
+	open, r := dialAnswered(t, p, "blue", "before the hold")
 	if err := p.Hold(); err != nil {
 		t.Fatal(err)
 	}

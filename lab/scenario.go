@@ -1,18 +1,16 @@
 package lab
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
-	"go.yaml.in/yaml/v3"
+	"github.com/switchwatch/switchwatch/internal/strictdecode"
 )
 
 // Step is one timed step of a scenario: after waiting After (from the end
@@ -48,7 +46,7 @@ type Builtin struct {
 	Name        string
 	Summary     string // one line, for "switchwatch lab run --help"
 	Description string
-	Params      []Param // lead_in and tail included
+	Params      []Param // its own, then lead_in and tail (register adds them)
 	build       func(p params) []Step
 	rig         func(p params, o *RigOptions) // nil: the plain rig
 }
@@ -58,20 +56,43 @@ var common = []Param{
 	{"tail", "8s", "steady recording after the last step"},
 }
 
-// Builtins are the built-in scenarios, by name.
-var Builtins = map[string]*Builtin{
-	"aurora": {
+// Builtins are the built-in scenarios, by name. Each scenario file adds
+// its own with register.
+var Builtins = map[string]*Builtin{}
+
+// register adds a scenario file's step actions to Actions and its
+// built-in scenarios to Builtins, each by its Name and with lead_in and
+// tail after its own Params. A name registered twice is a programming
+// error.
+func register(actions map[string]*Action, builtins ...*Builtin) {
+	for name, a := range actions {
+		if Actions[name] != nil {
+			panic("lab: action " + name + " registered twice")
+		}
+		Actions[name] = a
+	}
+	for _, b := range builtins {
+		if Builtins[b.Name] != nil {
+			panic("lab: scenario " + b.Name + " registered twice")
+		}
+		b.Params = append(b.Params, common...)
+		Builtins[b.Name] = b
+	}
+}
+
+func init() {
+	register(nil, &Builtin{
 		Name:    "aurora",
 		Summary: "Blue/Green switchover: blue read-only, endpoint silent, green read-only until caught up and promoted",
 		Description: "an Aurora Blue/Green switchover as published observations report it: blue stops taking writes " +
 			"and its sessions are cut; the endpoint does not answer while it moves (clients hit their connect timeout); " +
 			"it then answers from green while green is still a read-only standby (writes fail with SQLSTATE 25006, reads work) " +
 			"until green has replayed all of blue's WAL and is promoted. Blue stays up, read-only, no longer replicated to.",
-		Params: append([]Param{
+		Params: []Param{
 			{"blackhole", "4s", "how long the write endpoint does not answer"},
 			{"read_only", "5s", "how long green serves the endpoint as a read-only standby before promotion starts"},
 			{"catch_up", "true", "wait until green has replayed all of blue's WAL before promoting"},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			return []Step{
 				{Action: ActBlueReadOnly},
@@ -79,16 +100,15 @@ var Builtins = map[string]*Builtin{
 				{Action: ActGreenPromoted, After: p.dur("read_only"), Params: map[string]string{"catch_up": p["catch_up"]}},
 			}
 		},
-	},
-	"crash": {
+	}, &Builtin{
 		Name:    "crash",
 		Summary: "SIGKILL of blue, endpoint refuses, green promoted without catch-up",
 		Description: "blue's postmaster is killed with SIGKILL; the write endpoint refuses connections; green is promoted " +
 			"without waiting for it to catch up (acknowledged writes may be lost, which the lost-write check finds); " +
 			"the endpoint then points at green.",
-		Params: append([]Param{
+		Params: []Param{
 			{"refuse", "3s", "how long after the kill the endpoint refuses before green's promotion starts"},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			return []Step{
 				{Action: ActBlueKilled},
@@ -97,17 +117,16 @@ var Builtins = map[string]*Builtin{
 				{Action: ActEndpointToGreen},
 			}
 		},
-	},
-	"flap": {
+	}, &Builtin{
 		Name:        "flap",
 		Summary:     "short silent windows on the endpoint, no promotion",
 		Description: "several short windows in which the write endpoint does not answer, with blue serving in between; no promotion.",
-		Params: append([]Param{
+		Params: []Param{
 			{"count", "3", "number of no-answer windows"},
 			{"blackhole", "1s", "length of each window"},
 			{"gap", "3s", "time between windows"},
 			{"cut", "false", "also cut the open connections when a window starts"},
-		}, common...),
+		},
 		build: func(p params) []Step {
 			n := p.int("count")
 			var steps []Step
@@ -120,16 +139,14 @@ var Builtins = map[string]*Builtin{
 			}
 			return steps
 		},
-	},
-	"restart": {
+	}, &Builtin{
 		Name:        "restart",
 		Summary:     "fast restart of blue, no promotion",
 		Description: "a clean fast restart of blue (pg_ctl stop -m fast, then start) behind the write endpoint; no promotion.",
-		Params:      append([]Param(nil), common...),
 		build: func(p params) []Step {
 			return []Step{{Action: ActBlueRestart}}
 		},
-	},
+	})
 }
 
 // RigFor returns the options of the rig sc needs: base (ports, work
@@ -145,14 +162,7 @@ func (sc *Scenario) RigFor(base RigOptions) RigOptions {
 }
 
 // BuiltinNames lists the built-in scenarios in order.
-func BuiltinNames() []string {
-	names := make([]string, 0, len(Builtins))
-	for n := range Builtins {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func BuiltinNames() []string { return slices.Sorted(maps.Keys(Builtins)) }
 
 // params are scenario or step parameters. The typed getters are called
 // only after validate has checked the values.
@@ -171,6 +181,34 @@ func (p params) int(name string) int {
 func (p params) bool(name string) bool {
 	b, _ := strconv.ParseBool(p[name])
 	return b
+}
+
+// or is the parameter's value, or def when it is not given (or empty).
+func (p params) or(name, def string) string {
+	if v := p[name]; v != "" {
+		return v
+	}
+	return def
+}
+
+// durOr is dur, or def when the parameter is not given.
+func (p params) durOr(name string, def time.Duration) time.Duration {
+	if p[name] == "" {
+		return def
+	}
+	return p.dur(name)
+}
+
+// timeout is a step's timeout parameter (timeoutParam), stepTimeout when
+// it is not given.
+func (p params) timeout() time.Duration { return p.durOr("timeout", stepTimeout) }
+
+// boolOr is bool, or def when the parameter is not given.
+func (p params) boolOr(name string, def bool) bool {
+	if p[name] == "" {
+		return def
+	}
+	return p.bool(name)
 }
 
 // kindOf says how a parameter is checked, by name.
@@ -297,16 +335,7 @@ func LoadFile(path string, set map[string]string) (*Scenario, error) {
 		return nil, fmt.Errorf("read scenario file: %w", err)
 	}
 	var f scenarioFile
-	if strings.EqualFold(filepath.Ext(path), ".json") {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&f)
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		err = dec.Decode(&f)
-	}
-	if err != nil {
+	if err := strictdecode.Decode(path, data, &f); err != nil {
 		return nil, fmt.Errorf("parse scenario file %s: %w", path, err)
 	}
 	p := stringify(f.Params)

@@ -29,6 +29,27 @@ func TestBuiltinsBuild(t *testing.T) {
 	}
 }
 
+// A scenario or action registered twice is a programming error, found at
+// start-up rather than by the later one silently winning.
+func TestRegisterTwice(t *testing.T) {
+	for what, f := range map[string]func(){
+		"scenario": func() { register(nil, &Builtin{Name: "aurora"}) },
+		"action":   func() { register(map[string]*Action{ActBlueKilled: {}}) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s registered twice: no panic", what)
+				}
+			}()
+			f()
+		}()
+	}
+	if len(Builtins["aurora"].Params) == 0 || Actions[ActBlueKilled].run == nil {
+		t.Error("a refused registration replaced the first one")
+	}
+}
+
 // TestRigFor: each built-in names the kind of rig it needs, whatever the
 // base options had, and the dns scenario's cut parameter shapes its steps.
 func TestRigFor(t *testing.T) {

@@ -3,7 +3,8 @@ package lab
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -53,6 +54,16 @@ func withEndpointParams(m map[string]string) map[string]string {
 	return m
 }
 
+// stepTimeout is the default of the timeout parameter of the steps that
+// wait for something.
+const stepTimeout = 30 * time.Second
+
+// timeoutParam is the meaning of a step's timeout parameter: the longest
+// wait for what.
+func timeoutParam(what string) string {
+	return fmt.Sprintf("longest wait for %s (default %v)", what, stepTimeout)
+}
+
 // windowParams are the parameters of an endpoint window (blackhole, refuse).
 func windowParams() map[string]string {
 	return map[string]string{
@@ -61,7 +72,8 @@ func windowParams() map[string]string {
 	}
 }
 
-// Actions are the step actions, by name.
+// Actions are the step actions, by name: these, and those the other
+// scenario files add with register.
 var Actions = map[string]*Action{
 	ActBlueReadOnly: {
 		Help:   "blue stops taking writes: ALTER SYSTEM SET default_transaction_read_only = on, reload, then end every client session (not the walsender)",
@@ -82,7 +94,7 @@ var Actions = map[string]*Action{
 		Help: "promote green (pg_promote); with catch_up, first wait until green has replayed all WAL blue has written",
 		Params: map[string]string{
 			"catch_up": "wait for green to replay up to blue's current WAL position first (default true; needs blue up)",
-			"timeout":  "longest wait for catch-up (default 30s)",
+			"timeout":  timeoutParam("catch-up"),
 		},
 		run: (*executor).greenPromoted,
 	},
@@ -118,14 +130,7 @@ var Actions = map[string]*Action{
 }
 
 // ActionNames lists the actions in order.
-func ActionNames() []string {
-	names := make([]string, 0, len(Actions))
-	for n := range Actions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func ActionNames() []string { return slices.Sorted(maps.Keys(Actions)) }
 
 // EventSink receives the ground-truth events; *store.EventLog is one.
 type EventSink interface {
@@ -217,6 +222,12 @@ func (x *executor) log(e store.Event) {
 	}
 }
 
+// logStep logs st's own event: from start to end, with st's parameters
+// and attrs (name, value, ...) as its attributes.
+func (x *executor) logStep(st Step, start, end time.Time, msg string, attrs ...string) {
+	x.log(store.Event{Time: start, End: &end, Name: st.Action, Attrs: stepAttrs(st, attrs...), Message: msg})
+}
+
 func stepAttrs(st Step, extra ...string) map[string]string {
 	a := map[string]string{}
 	for k, v := range st.Params {
@@ -288,7 +299,7 @@ func (x *executor) endpointWindow(ctx context.Context, st Step, mode Mode) error
 		x.open[ep] = &store.Event{Time: now, Name: st.Action, Attrs: attrs,
 			Message: fmt.Sprintf("%s endpoint %s", ep, map[Mode]string{Blackhole: "does not answer", Refuse: "refuses connections"}[mode])}
 	}
-	if _, ok := st.Params["for"]; !ok || p.dur("for") == 0 {
+	if p.dur("for") == 0 {
 		return nil // open until the next endpoint step
 	}
 	if err := sleep(ctx, p.dur("for")); err != nil {
@@ -385,7 +396,7 @@ func (x *executor) blueReadOnly(ctx context.Context, st Step) error {
 		}
 	}
 	terminated := 0
-	if _, ok := st.Params["terminate"]; !ok || params(st.Params).bool("terminate") {
+	if params(st.Params).boolOr("terminate", true) {
 		// Signal every client session at once, then wait (at most 10s) until
 		// they are gone, so nothing blue accepted before is still running
 		// after this step. Waiting per session (pg_terminate_backend's own
@@ -417,10 +428,8 @@ func (x *executor) blueReadOnly(ctx context.Context, st Step) error {
 	if err := conn.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&lsn); err != nil {
 		return fmt.Errorf("on blue: read WAL position: %w", err)
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "terminated", strconv.Itoa(terminated), "lsn", lsn, "addr", blue.Addr()),
-		Message: fmt.Sprintf("blue is read-only, %d client sessions ended", terminated)})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("blue is read-only, %d client sessions ended", terminated),
+		"terminated", strconv.Itoa(terminated), "lsn", lsn, "addr", blue.Addr())
 	return nil
 }
 
@@ -431,10 +440,8 @@ func (x *executor) blueKilled(ctx context.Context, st Step) error {
 	if err := blue.Kill(); err != nil {
 		return err
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "pid", strconv.Itoa(pid), "addr", blue.Addr()),
-		Message: fmt.Sprintf("blue's postmaster (pid %d) killed with SIGKILL", pid)})
+	x.logStep(st, start, time.Now(), fmt.Sprintf("blue's postmaster (pid %d) killed with SIGKILL", pid),
+		"pid", strconv.Itoa(pid), "addr", blue.Addr())
 	return nil
 }
 
@@ -447,31 +454,21 @@ func (x *executor) blueRestart(ctx context.Context, st Step) error {
 	}
 	// The end is when blue took logins again: the start of the readiness
 	// check that succeeded, not its return.
-	end := blue.ReadyAt()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs:   stepAttrs(st, "pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr()),
-		Message: "blue restarted (fast shutdown, start)"})
+	x.logStep(st, start, blue.ReadyAt(), "blue restarted (fast shutdown, start)",
+		"pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr())
 	return nil
 }
 
 func (x *executor) greenPromoted(ctx context.Context, st Step) error {
 	p := params(st.Params)
 	green := x.rig.Green
-	catchUp := true
-	if _, ok := st.Params["catch_up"]; ok {
-		catchUp = p.bool("catch_up")
-	}
-	if catchUp {
-		timeout := 30 * time.Second
-		if _, ok := st.Params["timeout"]; ok {
-			timeout = p.dur("timeout")
-		}
+	if p.boolOr("catch_up", true) {
 		start := time.Now()
 		lsn, err := x.rig.Blue.CurrentLSN(ctx)
 		if err != nil {
 			return fmt.Errorf("read blue's WAL position to wait for green (catch_up needs blue up): %w", err)
 		}
-		wctx, cancel := context.WithTimeout(ctx, timeout)
+		wctx, cancel := context.WithTimeout(ctx, p.timeout())
 		err = green.WaitReplayed(wctx, lsn, 10*time.Millisecond)
 		cancel()
 		if err != nil {
@@ -485,8 +482,6 @@ func (x *executor) greenPromoted(ctx context.Context, st Step) error {
 	if err := green.Promote(ctx); err != nil {
 		return err
 	}
-	end := time.Now()
-	x.log(store.Event{Time: start, End: &end, Name: st.Action,
-		Attrs: stepAttrs(st, "addr", green.Addr()), Message: "green promoted"})
+	x.logStep(st, start, time.Now(), "green promoted", "addr", green.Addr())
 	return nil
 }

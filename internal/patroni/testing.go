@@ -11,11 +11,7 @@ import (
 // SWITCHWATCH_REQUIRE_POSTGRES=1, which CI sets: .ci/run installs them).
 func FindForTest(t testing.TB) *Programs {
 	t.Helper()
-	p, err := Find()
-	if err != nil {
-		pgserver.SkipOrFailFor(t, "Patroni", err)
-	}
-	return p
+	return pgserver.FindOrSkip(t, "Patroni", Find)
 }
 
 // StartForTest starts a cluster for a test and stops it (removing its

@@ -11,11 +11,7 @@ import (
 // SWITCHWATCH_REQUIRE_POSTGRES=1, which CI sets: .ci/run installs it).
 func FindForTest(t testing.TB) string {
 	t.Helper()
-	bin, err := Find()
-	if err != nil {
-		pgserver.SkipOrFailFor(t, "PgBouncer", err)
-	}
-	return bin
+	return pgserver.FindOrSkip(t, "PgBouncer", Find)
 }
 
 // StartForTest starts a PgBouncer for a test and stops it (removing its

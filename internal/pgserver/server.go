@@ -163,15 +163,24 @@ func newServer(opts Options) (*Server, error) {
 // Start makes a new primary server with initdb and starts it. On error
 // nothing is left running; the work directory is removed.
 func Start(ctx context.Context, opts Options) (*Server, error) {
+	return start(ctx, opts, func(s *Server) error {
+		if err := s.initdb(ctx); err != nil {
+			return err
+		}
+		return s.configure(opts.Settings, true)
+	})
+}
+
+// start is how Start and StartStandby make a server: newServer, then
+// makeData fills its data directory, then the postmaster is launched. On
+// error the server is closed (nothing left running, the work directory
+// removed).
+func start(ctx context.Context, opts Options, makeData func(*Server) error) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.initdb(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := s.configure(opts.Settings, true); err != nil {
+	if err := makeData(s); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -29,32 +29,21 @@ func StartStandby(ctx context.Context, primary *Server, opts Options) (*Server, 
 		opts.StartTimeout = primary.timeout
 	}
 	opts.User, opts.Password = primary.user, primary.password
-	s, err := newServer(opts)
-	if err != nil {
-		return nil, err
-	}
-	if s.bin.PgBasebackup == "" {
-		s.Close()
-		return nil, fmt.Errorf("make standby %s: %w (%s)", s.name, ErrNoBasebackup, s.bin.Dir)
-	}
-	conninfo := DSN("127.0.0.1", primary.Port(), primary.user, primary.password) + " application_name=" + quoteDSN(s.name)
-	cmd := s.run.command(s.dir, s.bin.PgBasebackup,
-		"-d", conninfo, "-D", s.dataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync")
-	if err := runCmd(ctx, cmd); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("pg_basebackup of %s into %s: %w", primary.name, s.dataDir, err)
-	}
-	if len(opts.Settings) > 0 {
-		if err := s.configure(opts.Settings, false); err != nil {
-			s.Close()
-			return nil, err
+	return start(ctx, opts, func(s *Server) error {
+		if s.bin.PgBasebackup == "" {
+			return fmt.Errorf("make standby %s: %w (%s)", s.name, ErrNoBasebackup, s.bin.Dir)
 		}
-	}
-	if err := s.launch(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+		conninfo := DSN("127.0.0.1", primary.Port(), primary.user, primary.password) + " application_name=" + quoteDSN(s.name)
+		cmd := s.run.command(s.dir, s.bin.PgBasebackup,
+			"-d", conninfo, "-D", s.dataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync")
+		if err := runCmd(ctx, cmd); err != nil {
+			return fmt.Errorf("pg_basebackup of %s into %s: %w", primary.name, s.dataDir, err)
+		}
+		if len(opts.Settings) == 0 {
+			return nil
+		}
+		return s.configure(opts.Settings, false)
+	})
 }
 
 // InRecovery reports whether the server is a standby (pg_is_in_recovery).

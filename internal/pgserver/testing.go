@@ -19,7 +19,10 @@ func Required() bool { return os.Getenv(RequireEnv) == "1" }
 
 // SkipOrFail skips t (or fails it when $SWITCHWATCH_REQUIRE_POSTGRES=1)
 // because PostgreSQL is not usable here.
-func SkipOrFail(t testing.TB, err error) { SkipOrFailFor(t, "PostgreSQL server binaries", err) }
+func SkipOrFail(t testing.TB, err error) { SkipOrFailFor(t, serverBinaries, err) }
+
+// serverBinaries names what SkipOrFail and BinariesForTest miss.
+const serverBinaries = "PostgreSQL server binaries"
 
 // SkipOrFailFor is SkipOrFail for another component a test needs (PgBouncer,
 // Patroni, ...): what names it in the message.
@@ -35,11 +38,20 @@ func SkipOrFailFor(t testing.TB, what string, err error) {
 // BinariesForTest finds the server binaries or skips (or fails) t.
 func BinariesForTest(t testing.TB) *Binaries {
 	t.Helper()
-	bin, err := FindBinaries()
+	return FindOrSkip(t, serverBinaries, FindBinaries)
+}
+
+// FindOrSkip is how a test finds the programs of a component it needs:
+// find's result, or on error t skipped (failed under
+// $SWITCHWATCH_REQUIRE_POSTGRES=1; see SkipOrFailFor, what names the
+// component).
+func FindOrSkip[T any](t testing.TB, what string, find func() (T, error)) T {
+	t.Helper()
+	v, err := find()
 	if err != nil {
-		SkipOrFail(t, err)
+		SkipOrFailFor(t, what, err)
 	}
-	return bin
+	return v
 }
 
 // StartForTest starts a throw-away primary for a test and registers a
