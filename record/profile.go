@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/strictdecode"
 	"github.com/switchwatch/switchwatch/record/store"
 	"go.yaml.in/yaml/v3"
 )
@@ -212,7 +213,7 @@ type clientsFile struct {
 }
 
 // LoadProfiles reads a --clients file: YAML, or JSON (which is YAML too,
-// but is read strictly as JSON when the name ends in .json). Unknown keys
+// but is read strictly as JSON when the name ends in .json, in any case). Unknown keys
 // are errors, so a misspelt setting is never silently the default.
 func LoadProfiles(path string) ([]Profile, error) {
 	b, err := os.ReadFile(path)
@@ -220,16 +221,7 @@ func LoadProfiles(path string) ([]Profile, error) {
 		return nil, fmt.Errorf("--clients: %w", err)
 	}
 	var f clientsFile
-	if strings.HasSuffix(path, ".json") {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&f)
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		dec.KnownFields(true)
-		err = dec.Decode(&f)
-	}
-	if err != nil {
+	if err := strictdecode.Decode(path, b, &f); err != nil {
 		return nil, fmt.Errorf("--clients %s: %v", path, err)
 	}
 	if len(f.Clients) == 0 {
