@@ -3,7 +3,6 @@ package lab
 import (
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -330,13 +329,9 @@ func stringify(m map[string]any) map[string]string {
 // LoadFile reads a scenario file (JSON when it ends in .json, else YAML)
 // and applies set on top of its parameters.
 func LoadFile(path string, set map[string]string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read scenario file: %w", err)
-	}
 	var f scenarioFile
-	if err := strictdecode.Decode(path, data, &f); err != nil {
-		return nil, fmt.Errorf("parse scenario file %s: %w", path, err)
+	if err := strictdecode.ReadFile(path, &f); err != nil {
+		return nil, fmt.Errorf("scenario file: %w", err)
 	}
 	p := stringify(f.Params)
 	for k, v := range set {
@@ -373,6 +368,7 @@ func LoadFile(path string, set map[string]string) (*Scenario, error) {
 	for i, s := range f.Steps {
 		st := Step{Action: s.Action, Params: stringify(s.Params)}
 		if s.After != "" {
+			var err error
 			if st.After, err = time.ParseDuration(s.After); err != nil || st.After < 0 {
 				return nil, fmt.Errorf("scenario file %s: step %d: after=%q: want a duration such as 2s", path, i+1, s.After)
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -216,13 +215,9 @@ type clientsFile struct {
 // but is read strictly as JSON when the name ends in .json, in any case). Unknown keys
 // are errors, so a misspelt setting is never silently the default.
 func LoadProfiles(path string) ([]Profile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--clients: %w", err)
-	}
 	var f clientsFile
-	if err := strictdecode.Decode(path, b, &f); err != nil {
-		return nil, fmt.Errorf("--clients %s: %v", path, err)
+	if err := strictdecode.ReadFile(path, &f); err != nil {
+		return nil, fmt.Errorf("--clients: %w", err)
 	}
 	if len(f.Clients) == 0 {
 		return nil, fmt.Errorf("--clients %s: no profiles under \"clients\"", path)

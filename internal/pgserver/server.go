@@ -574,20 +574,11 @@ func (s *Server) Start(ctx context.Context) error {
 		if !strings.Contains(s.logSince(logStart), "pre-existing shared memory block") || time.Now().After(deadline) {
 			return err
 		}
-		if serr := sleepCtx(ctx, 100*time.Millisecond); serr != nil {
+		select {
+		case <-ctx.Done():
 			return err
+		case <-time.After(100 * time.Millisecond):
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

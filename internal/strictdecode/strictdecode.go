@@ -7,6 +7,8 @@ package strictdecode
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -24,4 +26,18 @@ func Decode(path string, data []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	return dec.Decode(v)
+}
+
+// ReadFile reads the file path and decodes it into v as Decode does. A
+// read error names the file (os's own message); a decoding error is
+// prefixed with the path.
+func ReadFile(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := Decode(path, data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package strictdecode
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,5 +36,30 @@ func TestDecode(t *testing.T) {
 		case c.err == "" && got != c.want:
 			t.Errorf("%s %q: %+v, want %+v", c.path, c.data, got, c.want)
 		}
+	}
+}
+
+// ReadFile's errors name the file: os's own message for a missing one, the
+// path before the decoder's message for a bad one.
+func TestReadFileNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.yaml")
+	var c conf
+	if err := ReadFile(missing, &c); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: %v; want an error naming %s", err, missing)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: x\ncuont: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadFile(bad, &c); err == nil || !strings.HasPrefix(err.Error(), bad+": ") || !strings.Contains(err.Error(), "cuont") {
+		t.Errorf("bad file: %v; want %s: ... cuont ...", err, bad)
+	}
+	good := filepath.Join(dir, "good.json")
+	if err := os.WriteFile(good, []byte(`{"name": "x", "count": 3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadFile(good, &c); err != nil || c != (conf{"x", 3}) {
+		t.Errorf("good file: %+v, %v", c, err)
 	}
 }
