@@ -54,9 +54,23 @@ func ReadUpState(path string) (*UpState, error) {
 // playRequest is what "lab play" sends, one JSON line; the answer is
 // JSON lines: one per ground-truth event logged, then the outcome.
 type playRequest struct {
-	Scenario string            `json:"scenario"`
-	Set      map[string]string `json:"set,omitempty"`
-	Events   string            `json:"events"` // absolute path of the events file to append to
+	Scenario string `json:"scenario,omitempty"` // a built-in's name, or
+	// File is a scenario file's absolute path (lab up and lab play run on
+	// one machine: the control socket listens on 127.0.0.1 only).
+	File   string            `json:"file,omitempty"`
+	Set    map[string]string `json:"set,omitempty"`
+	Events string            `json:"events"` // absolute path of the events file to append to
+}
+
+// scenario builds the scenario the request names.
+func (req playRequest) scenario() (*Scenario, error) {
+	if req.File != "" {
+		if !filepath.IsAbs(req.File) {
+			return nil, fmt.Errorf("scenario file %q: want an absolute path", req.File)
+		}
+		return LoadFile(req.File, req.Set)
+	}
+	return NewBuiltin(req.Scenario, req.Set)
 }
 
 type playAnswer struct {
@@ -226,7 +240,7 @@ func (t teeSink) Log(e store.Event) error {
 // recorder's --switchover-after and --until-recovered are those), appends
 // the ground truth to req.Events, and resets the rig for the next play.
 func (s *Served) play(ctx context.Context, req playRequest, tell func(store.Event)) error {
-	sc, err := NewBuiltin(req.Scenario, req.Set)
+	sc, err := req.scenario()
 	if err != nil {
 		return err
 	}
@@ -427,6 +441,20 @@ func bouncerPaused(ctx context.Context, b *pgbouncer.Bouncer) (bool, error) {
 // returns when the scenario has run and the rig is reset; cancelling ctx
 // cancels the play.
 func Play(ctx context.Context, statePath, scenario string, set map[string]string, eventsPath string, onEvent func(store.Event)) error {
+	return play(ctx, statePath, playRequest{Scenario: scenario, Set: set}, eventsPath, onEvent)
+}
+
+// PlayFile is Play for a scenario file (LoadFile's format) instead of a
+// built-in: the rig of "lab up" reads the file itself.
+func PlayFile(ctx context.Context, statePath, file string, set map[string]string, eventsPath string, onEvent func(store.Event)) error {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return err
+	}
+	return play(ctx, statePath, playRequest{File: abs, Set: set}, eventsPath, onEvent)
+}
+
+func play(ctx context.Context, statePath string, req playRequest, eventsPath string, onEvent func(store.Event)) error {
 	st, err := ReadUpState(statePath)
 	if err != nil {
 		return err
@@ -435,6 +463,7 @@ func Play(ctx context.Context, statePath, scenario string, set map[string]string
 	if err != nil {
 		return err
 	}
+	req.Events = abs
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", st.Control)
 	if err != nil {
@@ -443,7 +472,7 @@ func Play(ctx context.Context, statePath, scenario string, set map[string]string
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	data, _ := json.Marshal(playRequest{Scenario: scenario, Set: set, Events: abs})
+	data, _ := json.Marshal(req)
 	if _, err := c.Write(append(data, '\n')); err != nil {
 		return fmt.Errorf("send the play request: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,4 +186,65 @@ func playTwiceOnce(t *testing.T, name string, set map[string]string, other strin
 	}
 	t.Logf("writes on %v; lab up's log:\n%s", servers, log.String())
 	return ""
+}
+
+// "lab play --scenario-file": a rig of "lab up" plays a scenario file's own
+// steps, with its name and parameters in the ground truth, and refuses a
+// file whose base needs another rig, as it refuses such a built-in.
+func TestLabUpPlaysAScenarioFile(t *testing.T) {
+	bin := pgserver.BinariesForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "rig.json")
+	var log strings.Builder
+	srv, err := Serve(ctx, RigOptions{Binaries: bin}, state, &log)
+	if err != nil {
+		t.Fatalf("serve a rig: %v", err)
+	}
+	defer func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("stop the rig: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("lab up's log:\n%s", log.String())
+		}
+	}()
+	file := writeFile(t, "two-blips.yaml", "name: two-blips\nparams: {ticket: OPS-1}\nsteps:\n"+
+		"  - action: endpoint_refuse\n    params: {for: 300ms}\n"+
+		"  - action: endpoint_blackhole\n    after: 300ms\n    params: {for: 300ms}\n")
+	events := filepath.Join(dir, "events.jsonl")
+	var told []string
+	if err := PlayFile(ctx, state, file, map[string]string{"ticket": "OPS-2"}, events, func(e store.Event) { told = append(told, e.Name) }); err != nil {
+		t.Fatalf("play the file: %v", err)
+	}
+	evs, bad, err := store.ReadEvents(events)
+	if err != nil || len(bad) > 0 {
+		t.Fatalf("read events: %v %v", err, bad)
+	}
+	var names []string
+	var sc *store.Event
+	for i, e := range evs {
+		names = append(names, e.Name)
+		if e.Name == EvScenario {
+			sc = &evs[i]
+		}
+	}
+	// Each window ends by pointing the endpoint back where it was (blue).
+	want := []string{ActEndpointRefuse, ActEndpointToBlue, ActEndpointBlackhole, ActEndpointToBlue, EvScenario}
+	if !slices.Equal(names, want) || !slices.Equal(told, want) {
+		t.Fatalf("events %v, told %v; want %v", names, told, want)
+	}
+	if sc.Message != "scenario two-blips" || sc.Attrs["ticket"] != "OPS-2" {
+		t.Errorf("scenario event %q %v; want the file's name and --set over its params", sc.Message, sc.Attrs)
+	}
+	refuse, hole := evs[0], evs[2]
+	if hole.Time.Sub(*refuse.End) < 300*time.Millisecond {
+		t.Errorf("blackhole began %v after the refusal ended, want the file's after: 300ms", hole.Time.Sub(*refuse.End))
+	}
+	other := writeFile(t, "bouncer.yaml", "base: pgbouncer\n")
+	err = PlayFile(ctx, state, other, nil, filepath.Join(dir, "refused.jsonl"), nil)
+	if err == nil || !strings.Contains(err.Error(), "lab up --scenario pgbouncer") {
+		t.Errorf("play a pgbouncer-based file on a blue/green rig: %v; want a refusal naming \"lab up --scenario pgbouncer\"", err)
+	}
 }

@@ -71,7 +71,8 @@
 // # A rig kept up: lab up, lab play
 //
 // Serve (control.go) keeps one rig up for "switchwatch lab up" and plays
-// built-in scenarios on it when "switchwatch lab play" asks through a
+// built-in scenarios or scenario files (Play, PlayFile) on it when
+// "switchwatch lab play" asks through a
 // control socket on 127.0.0.1 named in a state file (UpState), appending
 // the ground truth to the events file the client names. The rig is of the
 // kind a scenario needs (Scenario.RigFor; RigOptions.Kind: bluegreen,

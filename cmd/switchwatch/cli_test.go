@@ -141,6 +141,8 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{[]string{"lab", "run", "--scenario", "dns", "--out", "OUT", "--client", "name=jvm,dns_cache=soon"}, "dns_cache"},
 		{[]string{"lab", "run", "--scenario", "dns", "--out", "OUT", "--client", "name=new,conn=new"}, "built-in"},
 		{[]string{"lab", "jump"}, `"jump"`},
+		{[]string{"lab", "play", "aurora", "--scenario-file", "f.yaml", "--rig", "r.json", "--events", "e.jsonl"}, "not both"},
+		{[]string{"lab", "play", "--rig", "r.json", "--events", "e.jsonl"}, "--scenario-file"},
 		{[]string{"import", "pgbench", "x.log"}, "--out"},
 		{[]string{"bogus"}, `"bogus"`},
 		{[]string{"analyze", "-by", "strategy", "x"}, "two dashes: --by"},
