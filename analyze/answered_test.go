@@ -62,3 +62,29 @@ func TestAnsweredEdgeNeedsObserved(t *testing.T) {
 		t.Errorf("edge %v, want %v", time.Duration(got), time.Duration(iv/2))
 	}
 }
+
+// TestAnsweredEdgeAfterAHang: a failure that came only after hanging
+// longer than the stream's slow threshold (HAProxy holding a new
+// connection on a stopping server and closing it 3 s later: "reset") saw
+// the state from its start, like a timeout: the edge stays midway between
+// the intended starts, where clamping a midpoint of answers would put it
+// at the later start, half an interval late. A prompt failure keeps the
+// midpoint of answers.
+func TestAnsweredEdgeAfterAHang(t *testing.T) {
+	iv := int64(200 * time.Millisecond)
+	setup := int64(15 * time.Millisecond)
+	mk := func(failLatency int64) *stream {
+		s := &stream{interval: iv, answers: true, slowNS: int64(90 * time.Millisecond)}
+		ok := row{seq: 0, intended: 0, start: 0, end: setup, observed: setup, latency: setup, outcome: outOK}
+		bad := row{seq: 1, intended: iv, start: iv, end: iv + failLatency, latency: failLatency, outcome: outError}
+		s.rows, s.states = []row{ok, bad}, []uint8{stOK, stUnavailable}
+		return s
+	}
+	if got := mk(int64(3 * time.Second)).edge(1); got != iv/2 {
+		t.Errorf("ok→reset after a 3 s hang: edge %v, want %v (midway between intended starts)", time.Duration(got), time.Duration(iv/2))
+	}
+	prompt := int64(20 * time.Millisecond)
+	if got, want := mk(prompt).edge(1), (setup+iv+prompt)/2; got != want {
+		t.Errorf("ok→prompt reset: edge %v, want %v (midway between the answers)", time.Duration(got), time.Duration(want))
+	}
+}

@@ -40,11 +40,12 @@
 // the last probe of the one and the first of the other (stream.edge): the
 // change lies somewhere between them, so the midpoint is unbiased and known
 // to ± half their gap. Between a success and a failure the server answered
-// (read-only, an error, refused, reset; not a timeout), both probes show
-// the state at their answer, so that boundary lies midway between the
-// answers instead (Observed, else End), kept between the intended starts:
-// a probe on a new connection is answered a set-up after it was meant to
-// start. A window between two boundaries, and every Duration, is therefore
+// promptly (read-only, an error, refused, reset; not a timeout, nor a
+// failure that came only after hanging longer than the slow threshold),
+// both probes show the state at their answer, so that boundary lies
+// midway between the answers instead (Observed, else End), kept between
+// the intended starts: a probe on a new connection is answered a set-up
+// after it was meant to start. A window between two boundaries, and every Duration, is therefore
 // known to ± one probe interval, and says so.
 //
 // Changes are the exception: a change of answering server, of timeline or

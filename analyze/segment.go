@@ -173,17 +173,20 @@ func (s *stream) classifyAll() {
 // new (± half their gap). Which moment of a probe counts depends on what it
 // saw:
 //
-//   - between a success and a failure the server answered (read-only, an
-//     error, refused, reset: anything but a timeout or a skipped probe),
-//     both probes show the state at their answer, so the midpoint is taken
+//   - between a success and a failure the server answered promptly
+//     (read-only, an error, refused, reset: anything but a timeout, a
+//     skipped probe or a failure that took longer than the stream's slow
+//     threshold, which hung first), both probes show the state at their
+//     answer, so the midpoint is taken
 //     between their answer times (a success's Observed, a failure's End),
 //     kept inside the two intended starts, in streams whose rows have
 //     Observed (schema version 2; files of version 1 keep the intended
 //     starts, and their goldens their numbers). A probe on a new
 //     connection is answered a connection set-up after its intended start,
 //     and the midpoint of intended starts would be early by that much;
-//   - otherwise (a timeout hangs from its start, when it was answered says
-//     nothing) between their intended starts.
+//   - otherwise (a timeout, or a failure after a hang, saw the state from
+//     its start; when it was answered says nothing) between their intended
+//     starts.
 //
 // The stream's own ends are the first row's intended start and one
 // interval after the last row's.
@@ -216,6 +219,13 @@ func (s *stream) answeredEdge(j int) bool {
 		}
 		if c := className(x.class); c == store.ClassConnectTimeout || c == store.ClassQueryTimeout {
 			return false // an import's timeout recorded as an error
+		}
+		if s.slowNS > 0 && x.latency > s.slowNS {
+			// Failed only after hanging (HAProxy holding a new connection
+			// on a stopping server, then closing it 3 s later): like a
+			// timeout, it saw the state from its start, and its answer
+			// time says nothing of when.
+			return false
 		}
 		return st == stReadOnly || st == stError || st == stUnavailable
 	}

@@ -131,15 +131,6 @@ func (r *patroniRun) truth(t *testing.T) {
 		last = EvHAProxyServerUp
 	}
 	must := map[string]string{EvPatroniStopped: store.EdgeStart, last: map[string]string{EvPatroniPromoted: store.EdgeEnd, EvHAProxyServerUp: store.EdgeStart}[last]}
-	if r.up != nil {
-		// Through HAProxy the old leader's shutdown reaches clients only
-		// as HAProxy sees it (new connections are held and retried on the
-		// stopping leader until its check marks it down): seen 147 ms after
-		// PostgreSQL logged the shutdown at a 200 ms interval, outside the
-		// window. Logged, like HAProxy's other edge; the multi-host client
-		// (no HAProxy) asserts it.
-		delete(must, EvPatroniStopped)
-	}
 	seen := 0
 	for _, b := range sum.Accuracy.Boundaries {
 		if must[b.Event] != b.Edge {
