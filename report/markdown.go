@@ -160,7 +160,11 @@ func (rep *Report) headline(g *GroupView) string {
 		parts = append(parts, "the cluster was "+strings.Join(states, " and "))
 	}
 	if st := g.Stat("read_downtime"); st != nil {
-		parts = append(parts, "reads failed for "+secStat(st))
+		if st.Max == 0 {
+			parts = append(parts, "reads never failed")
+		} else {
+			parts = append(parts, "reads failed for "+secStat(st))
+		}
 	}
 	s := lead + strings.Join(parts, "; ") + "."
 	notRec, flapping, lost, lostRuns, cf := 0, 0, int64(0), 0, int64(0)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,20 @@ func TestReplayCountsStalledRequests(t *testing.T) {
 	rp := ReplayTimeline(&tl, nil)
 	if rp.Failing != int64(time.Second) || rp.Stalled != int64(2*time.Second) {
 		t.Errorf("replay failing %v stalled %v, want 1s and 2s", time.Duration(rp.Failing), time.Duration(rp.Stalled))
+	}
+}
+
+// A group whose probes never failed says so for reads as for writes, not
+// "reads failed for 0 s".
+func TestHeadlineNeverFailed(t *testing.T) {
+	zero := func(metric string) *analyze.Stats { return &analyze.Stats{Metric: metric, N: 4} }
+	g := &GroupView{Group: &analyze.Group{Key: "scenario=pgbouncer"}, stats: map[string]*analyze.Stats{
+		"write_downtime": zero("write_downtime"), "read_downtime": zero("read_downtime"),
+		"read_only_time": zero("read_only_time"), "unavailable_time": zero("unavailable_time"),
+	}}
+	rep := &Report{Sum: &analyze.Summary{}, Groups: []*GroupView{g}}
+	got := rep.headline(g)
+	if !strings.Contains(got, "writes never failed; reads never failed") || strings.Contains(got, "failed for") {
+		t.Errorf("headline %q, want writes and reads that never failed said so", got)
 	}
 }
