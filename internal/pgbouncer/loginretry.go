@@ -26,7 +26,7 @@ type PausedLogin struct {
 }
 
 // pausedLoginLine matches PgBouncer's log line for a server connection
-// closed by pause mode:
+// closed by pause mode (in UTC: pgserver.Command runs it with TZ=UTC):
 //
 //	2026-12-02 00:27:16.794 UTC [24998] LOG S-0x5646dbfabe20: postgres/switchwatch@127.0.0.1:33855 closing because: pause mode (age=0s)
 var pausedLoginLine = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[\d+\] LOG S-0x[0-9a-f]+: [^@]*@(\S+) closing because: pause mode `)
