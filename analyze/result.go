@@ -612,6 +612,10 @@ type BoundaryError struct {
 	// them. Other events (a wait, the scenario span) are listed for
 	// reference and not counted.
 	Expected bool `json:"expected"`
+	// Effect is what an expected edge does to clients: store.Fails or
+	// store.Recovers, matched only with a boundary into a worse, or a
+	// better, state; store.Changes (synthetic faults), with either.
+	Effect string `json:"effect,omitempty"`
 	// TooShort is set, and Expected cleared, on the edges that would be
 	// expected when all of a run's such edges lie within one probe
 	// interval: a disruption that short may fall between two probes.

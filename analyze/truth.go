@@ -12,6 +12,7 @@ type boundary struct {
 	stream  string
 	latency int64 // of the first probe after it
 	half    int64 // half the gap between the probes either side of it
+	worse   bool  // into a more severe state (else a less severe one)
 }
 
 // boundaries lists the moments the run's phases changed and the moments a
@@ -20,11 +21,13 @@ type boundary struct {
 func boundaries(run *RunResult) []boundary {
 	var bs []boundary
 	half := run.IntervalNS / 2
+	phaseSev := func(ph Phase) int { return slices.Index(PhaseStates, ph.State) }
 	for i, ph := range run.Phases {
 		if i > 0 {
-			bs = append(bs, boundary{t: ph.Start, half: half})
+			bs = append(bs, boundary{t: ph.Start, half: half, worse: phaseSev(ph) > phaseSev(run.Phases[i-1])})
 		}
 		if i+1 < len(run.Phases) && !run.Phases[i+1].Start.Equal(ph.End) {
+			// a gap without phases after it: the phase ends, nothing worse follows
 			bs = append(bs, boundary{t: ph.End, half: half})
 		}
 	}
@@ -52,7 +55,7 @@ func boundaries(run *RunResult) []boundary {
 				if k > 0 {
 					h = max(1, seg.FirstSeq-st.Segments[k-1].LastSeq) * run.IntervalNS / 2
 				}
-				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS, half: h})
+				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS, half: h, worse: sev > prev})
 			}
 			prev = sev
 		}
@@ -77,17 +80,35 @@ func boundaries(run *RunResult) []boundary {
 // came, or that took seconds on a loaded machine, sees the change although
 // it was meant to start before it. ErrorNS is B minus the event: its mean
 // over many edges is near zero, as the midpoint is unbiased.
+//
+// An edge that fails clients (store.Fails) is matched only with a boundary
+// into a worse state, one that recovers them only with a boundary into a
+// better state: a resume that clients did not see must not be "found" at
+// the start of the outage it was meant to end, whose first probe hung
+// long enough for its window to reach it. When a run has no boundary of
+// the edge's direction, the nearest of either is shown, not within.
 func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	bounds := boundaries(run)
 	var out []BoundaryError
 	edge := func(name, which string, t time.Time) {
+		effect := store.EdgeEffect(name, which)
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
-			Expected: store.ChangesWhatClientsSee(name, which)}
+			Expected: effect != "", Effect: effect}
+		directed := effect == store.Fails || effect == store.Recovers
+		fits := func(b boundary) bool {
+			return !directed || b.worse == (effect == store.Fails)
+		}
+		if !slices.ContainsFunc(bounds, fits) {
+			fits = func(boundary) bool { return true }
+		}
 		// the boundary whose window [B - half, B + half + latency] holds
 		// the event, the nearest such; else the one whose window is nearest
-		found := false
+		found, bestWorse := false, false
 		var bestOut, bestAbs int64
 		for _, b := range bounds {
+			if !fits(b) {
+				continue
+			}
 			e := int64(b.t.Sub(t)) // boundary - event
 			var outside int64
 			switch {
@@ -98,11 +119,11 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 			}
 			abs := max(e, -e)
 			if !found || outside < bestOut || outside == bestOut && abs < bestAbs {
-				found, bestOut, bestAbs = true, outside, abs
+				found, bestOut, bestAbs, bestWorse = true, outside, abs, b.worse
 				be.Boundary, be.Stream, be.LatencyNS, be.ErrorNS, be.HalfGapNS = b.t, b.stream, b.latency, e, b.half
 			}
 		}
-		be.Within = found && bestOut == 0
+		be.Within = found && bestOut == 0 && (!directed || bestWorse == (effect == store.Fails))
 		out = append(out, be)
 	}
 	events = slices.Clone(events)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -135,27 +134,40 @@ const (
 	EdgeEnd   = "end"
 )
 
+// What a visible edge does to clients: from it they fail (or wait), or
+// from it they are answered again. "analyze --truth" matches a Fails edge
+// only with a boundary into a worse state and a Recovers edge only with
+// one into a better state, so that a resume is never "found" at the
+// start of the outage it was meant to end.
+const (
+	Fails    = "fails"
+	Recovers = "recovers"
+	// Changes: clients see a change, into a worse or a better state (a
+	// synthetic fault phase that starts where a more severe one ends).
+	Changes = "changes"
+)
+
 // visibleEdges is the one table of which edges of each event change what
-// clients see, so that "analyze --truth" expects the probes to show a
-// change near them. Every event name of this file has an entry, and an
-// empty one is a decision too, said next to it (a test checks that no name
-// is left out).
-var visibleEdges = map[string][]string{
+// clients see, and how (Fails, Recovers), so that "analyze --truth"
+// expects the probes to show such a change near them. Every event name of
+// this file has an entry, and an empty one is a decision too, said next
+// to it (a test checks that no name is left out).
+var visibleEdges = map[string]map[string]string{
 	// The lab's proxy windows: clients fail from the start and are
 	// answered again from the end.
-	EventEndpointBlackhole: {EdgeStart, EdgeEnd},
-	EventEndpointRefuse:    {EdgeStart, EdgeEnd},
+	EventEndpointBlackhole: {EdgeStart: Fails, EdgeEnd: Recovers},
+	EventEndpointRefuse:    {EdgeStart: Fails, EdgeEnd: Recovers},
 	// Clients wait from the start and are answered from the end: the
 	// edges of a stall (visible as such when clients wait longer than the
 	// stall threshold without timing out).
-	EventEndpointHold: {EdgeStart, EdgeEnd},
+	EventEndpointHold: {EdgeStart: Fails, EdgeEnd: Recovers},
 	// Writes fail from blue's read-only switch (the lab stamps it when it
 	// issues the change, which takes effect a little later).
-	EventBlueReadOnly: {EdgeStart},
-	EventBlueKilled:   {EdgeStart},
-	EventBlueRestart:  {EdgeStart, EdgeEnd},
+	EventBlueReadOnly: {EdgeStart: Fails},
+	EventBlueKilled:   {EdgeStart: Fails},
+	EventBlueRestart:  {EdgeStart: Fails, EdgeEnd: Recovers},
 	// Writes succeed once green's promotion has ended.
-	EventGreenPromoted: {EdgeEnd},
+	EventGreenPromoted: {EdgeEnd: Recovers},
 	// A wait inside the lab; clients see nothing of it.
 	EventGreenCaughtUp: nil,
 	// Pointing an endpoint somewhere changes what clients see only as the
@@ -170,9 +182,9 @@ var visibleEdges = map[string][]string{
 	// PgBouncer: clients wait from the pause (PAUSE has returned) and are
 	// answered from the resume (a stall); the re-point happens while they
 	// wait, unseen.
-	EventPgBouncerPaused:    {EdgeEnd},
+	EventPgBouncerPaused:    {EdgeEnd: Fails},
 	EventPgBouncerRepointed: nil,
-	EventPgBouncerResumed:   {EdgeEnd},
+	EventPgBouncerResumed:   {EdgeEnd: Recovers},
 	// Clients that need a server connection wait on past the resume until
 	// PgBouncer's retry timer lets it open one; its janitor notices some
 	// time after End, so no phase edge is expected at a known instant:
@@ -194,11 +206,11 @@ var visibleEdges = map[string][]string{
 	// down (after clients already fail on it) are not what clients see.
 	EventPatroniSwitchover:    nil,
 	EventPatroniDemoted:       nil,
-	EventPatroniLeaderStopped: {EdgeStart},
-	EventPatroniPromoted:      {EdgeEnd},
+	EventPatroniLeaderStopped: {EdgeStart: Fails},
+	EventPatroniPromoted:      {EdgeEnd: Recovers},
 	EventPatroniRejoined:      nil,
 	EventHAProxyServerDown:    nil,
-	EventHAProxyServerUp:      {EdgeStart},
+	EventHAProxyServerUp:      {EdgeStart: Recovers},
 	// Spans every step.
 	EventScenario: nil,
 	// AWS's events are stamped by the provider, seconds from what clients
@@ -225,10 +237,19 @@ var visibleEdges = map[string][]string{
 // a catch-up wait, an endpoint pointed where it already pointed) may pass
 // unseen.
 func ChangesWhatClientsSee(name, edge string) bool {
+	return EdgeEffect(name, edge) != ""
+}
+
+// EdgeEffect is what the given edge of an event named name does to
+// clients: Fails, Recovers, Changes, or "" when they need not see it (see
+// ChangesWhatClientsSee). Both edges of a synthetic fault phase Change
+// what clients see: its state may be better or worse than the one before
+// (read-only after unavailable) or after it.
+func EdgeEffect(name, edge string) string {
 	if strings.HasPrefix(name, EventFaultPrefix) {
-		return true
+		return Changes
 	}
-	return slices.Contains(visibleEdges[name], edge)
+	return visibleEdges[name][edge]
 }
 
 // The recorder's own events (record --switchover, switchwatch mark), with

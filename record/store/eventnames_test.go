@@ -49,9 +49,12 @@ func TestEveryEventHasAVisibilityDecision(t *testing.T) {
 		if !names[name] {
 			t.Errorf("visibleEdges has %q, which is no Event* name of eventnames.go", name)
 		}
-		for _, e := range edges {
+		for e, effect := range edges {
 			if e != EdgeStart && e != EdgeEnd {
 				t.Errorf("%s: edge %q", name, e)
+			}
+			if effect != Fails && effect != Recovers {
+				t.Errorf("%s %s: effect %q, want %q or %q", name, e, effect, Fails, Recovers)
 			}
 		}
 	}
