@@ -372,8 +372,11 @@ type Disruption struct {
 	// timeout at its timeout): how long clients waited.
 	MaxLatencyNS int64 `json:"max_latency_ns"`
 	P99LatencyNS int64 `json:"p99_latency_ns"`
-	// StallThresholdNS is the largest stall threshold of the kind's streams.
-	StallThresholdNS int64 `json:"stall_threshold_ns"`
+	// StallThresholdNS is the largest stall threshold of the kind's streams,
+	// StallThresholdMinNS the smallest: each stream has its own (from its
+	// steady latency), and a pool's is lower than a new connection's.
+	StallThresholdNS    int64 `json:"stall_threshold_ns"`
+	StallThresholdMinNS int64 `json:"stall_threshold_min_ns"`
 }
 
 // LostWrites is the lost-write check of a run (verify.json).

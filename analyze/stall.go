@@ -33,6 +33,9 @@ func disruption(streams []*stream, use func(*stream) bool, iv int64) (Disruption
 	any := false
 	for _, s := range streams {
 		if use(s) {
+			if !any || s.stallNS < d.StallThresholdMinNS {
+				d.StallThresholdMinNS = s.stallNS
+			}
 			any = true
 			d.StallThresholdNS = max(d.StallThresholdNS, s.stallNS)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
@@ -63,6 +64,7 @@ func init() {
 			{"reconnect", "false", "also RECONNECT after RELOAD"},
 			{"resume_after", "0s", "time between RELOAD and RESUME (an operator's checks of the new target); " +
 				"a client that logs in then makes PgBouncer wait server_login_retry, see " + store.EventPgBouncerLoginRetry},
+			{"server_login_retry", "15s", "the rig's PgBouncer server_login_retry (15s is PgBouncer's default): how long it opens no server connection after a failed login; rehearse a lower one"},
 		},
 		build: func(p params) []Step {
 			return []Step{
@@ -72,15 +74,24 @@ func init() {
 				{Action: ActPgBouncerResume, After: p.dur("resume_after")},
 			}
 		},
-		rig: func(p params, o *RigOptions) { o.PgBouncer = p["pool_mode"] },
+		rig: func(p params, o *RigOptions) {
+			o.PgBouncer = p["pool_mode"]
+			o.PgBouncerLoginRetry = p.dur("server_login_retry")
+		},
 	})
 }
 
-// startBouncer starts the rig's PgBouncer in front of blue.
-func startBouncer(ctx context.Context, r *Rig, mode string) (*pgbouncer.Bouncer, error) {
+// startBouncer starts the rig's PgBouncer in front of blue, with
+// server_login_retry set when loginRetry is not 0.
+func startBouncer(ctx context.Context, r *Rig, mode string, loginRetry time.Duration) (*pgbouncer.Bouncer, error) {
+	var settings map[string]string
+	if loginRetry > 0 {
+		// PgBouncer reads plain numbers as seconds, fractions too.
+		settings = map[string]string{"server_login_retry": strconv.FormatFloat(loginRetry.Seconds(), 'f', -1, 64)}
+	}
 	b, err := pgbouncer.Start(ctx, pgbouncer.Options{
 		Dir: filepath.Join(r.Dir, "pgbouncer"), Server: r.Blue.Addr(), PoolMode: mode,
-		User: r.Blue.User(), Password: r.Blue.Password(),
+		User: r.Blue.User(), Password: r.Blue.Password(), Settings: settings,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start pgbouncer in front of blue: %w", err)

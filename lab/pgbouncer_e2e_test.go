@@ -199,3 +199,21 @@ func TestLabPgBouncerLoginDuringResumeGapWaitsRetry(t *testing.T) {
 	}
 	r.afterResume(t)
 }
+
+// The mitigation, rehearsed: with the rig's PgBouncer at
+// server_login_retry=1s, the same login between RELOAD and RESUME holds
+// clients about a second past RESUME instead of 15, and the event says
+// which setting PgBouncer ran with.
+func TestLabPgBouncerLowerLoginRetry(t *testing.T) {
+	r := runBouncerLab(t, map[string]string{"resume_after": "1s", "server_login_retry": "1s", "tail": "5s"}, nil)
+	if r.retry == nil {
+		t.Fatalf("new-connection probes logged in during a 1s gap between RELOAD and RESUME, yet no %s event", store.EventPgBouncerLoginRetry)
+	}
+	if got := r.retry.Attrs["server_login_retry"]; got != "1s" {
+		t.Errorf("login retry event says server_login_retry %q, want 1s", got)
+	}
+	if d := r.retry.End.Sub(r.retry.Time); d != time.Second {
+		t.Errorf("login retry lasts %v, want 1s", d)
+	}
+	r.afterResume(t)
+}

@@ -46,6 +46,10 @@ type RigOptions struct {
 	// (WriteDSN); the write proxy is then unused. The pgbouncer scenario
 	// sets it.
 	PgBouncer string
+	// PgBouncerLoginRetry is that PgBouncer's server_login_retry (0:
+	// PgBouncer's default, 15 s): how long it opens no server connection
+	// after a failed login, such as a login closed by PAUSE.
+	PgBouncerLoginRetry time.Duration
 	// DNS, when set, gives the rig a DNS endpoint (the dns scenario sets
 	// it): the write endpoint listens on 127.0.0.2 in front of blue, the
 	// read endpoint on the same port of 127.0.0.3 in front of green, and
@@ -87,6 +91,9 @@ func (o RigOptions) Describe() string {
 	case RigPatroni:
 		return RigPatroni + " (client " + o.Patroni + ")"
 	case RigPgBouncer:
+		if o.PgBouncerLoginRetry > 0 {
+			return RigPgBouncer + " (pool_mode " + o.PgBouncer + ", server_login_retry " + o.PgBouncerLoginRetry.String() + ")"
+		}
 		return RigPgBouncer + " (pool_mode " + o.PgBouncer + ")"
 	case RigDNS:
 		return RigDNS + " (ttl " + o.DNSTTL.String() + ")"
@@ -97,7 +104,7 @@ func (o RigOptions) Describe() string {
 // sameShape reports whether o and p build the same kind of rig with the
 // same shaping settings (ports, directories and the like aside).
 func (o RigOptions) sameShape(p RigOptions) bool {
-	return o.PgBouncer == p.PgBouncer && o.DNS == p.DNS && (!o.DNS || o.DNSTTL == p.DNSTTL) && o.Patroni == p.Patroni
+	return o.PgBouncer == p.PgBouncer && o.PgBouncerLoginRetry == p.PgBouncerLoginRetry && o.DNS == p.DNS && (!o.DNS || o.DNSTTL == p.DNSTTL) && o.Patroni == p.Patroni
 }
 
 // Rig is BLUE (a primary), GREEN (its streaming standby, made with
@@ -193,7 +200,7 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 		}
 	}
 	if opts.PgBouncer != "" {
-		if r.Bouncer, err = startBouncer(ctx, r, opts.PgBouncer); err != nil {
+		if r.Bouncer, err = startBouncer(ctx, r, opts.PgBouncer, opts.PgBouncerLoginRetry); err != nil {
 			return r, err
 		}
 	}

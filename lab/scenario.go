@@ -217,6 +217,8 @@ func kindOf(name string) string {
 		return "duration"
 	case "pool_mode":
 		return "pool_mode"
+	case "server_login_retry":
+		return "positive_duration"
 	case "client":
 		return "client"
 	case "count":
@@ -232,6 +234,10 @@ func checkParam(name, value string) error {
 	case "duration":
 		if d, err := time.ParseDuration(value); err != nil || d < 0 {
 			return fmt.Errorf("parameter %s=%q: want a duration such as 4s or 500ms", name, value)
+		}
+	case "positive_duration":
+		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
+			return fmt.Errorf("parameter %s=%q: want a duration above 0 such as 1s or 500ms", name, value)
 		}
 	case "count":
 		if n, err := strconv.Atoi(value); err != nil || n < 1 || n > 1000 {

@@ -55,7 +55,7 @@ func TestRegisterTwice(t *testing.T) {
 func TestRigFor(t *testing.T) {
 	base := RigOptions{WritePort: 7000, PgBouncer: "session", DNS: true, DNSTTL: time.Second, Patroni: PatroniMultiHost}
 	want := map[string]string{"aurora": "bluegreen", "crash": "bluegreen", "flap": "bluegreen", "restart": "bluegreen",
-		"hold": "bluegreen", "pgbouncer": "pgbouncer (pool_mode transaction)", "dns": "dns (ttl 5s)", "patroni": "patroni (client haproxy)"}
+		"hold": "bluegreen", "pgbouncer": "pgbouncer (pool_mode transaction, server_login_retry 15s)", "dns": "dns (ttl 5s)", "patroni": "patroni (client haproxy)"}
 	for _, name := range BuiltinNames() {
 		sc, err := NewBuiltin(name, nil)
 		if err != nil {
@@ -68,6 +68,14 @@ func TestRigFor(t *testing.T) {
 		if !o.sameShape(sc.RigFor(RigOptions{})) {
 			t.Errorf("%s: the rig it needs depends on the base options", name)
 		}
+	}
+	p1, _ := NewBuiltin("pgbouncer", map[string]string{"server_login_retry": "1s"})
+	p15, _ := NewBuiltin("pgbouncer", nil)
+	if p1.RigFor(RigOptions{}).sameShape(p15.RigFor(RigOptions{})) {
+		t.Error("pgbouncer rigs with server_login_retry 1s and 15s count as the same")
+	}
+	if _, err := NewBuiltin("pgbouncer", map[string]string{"server_login_retry": "0s"}); err == nil || !strings.Contains(err.Error(), "above 0") {
+		t.Errorf("server_login_retry=0s: %v, want a refusal", err)
 	}
 	a, _ := NewBuiltin("dns", map[string]string{"ttl": "1s"})
 	b, _ := NewBuiltin("dns", nil)

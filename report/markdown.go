@@ -233,7 +233,7 @@ func groupStallClause(g *GroupView, kind string) string {
 		if !ok {
 			continue
 		}
-		t := fmtExact(float64(d.StallThresholdNS))
+		t := thresholdText(d)
 		if threshold != "" && t != threshold {
 			threshold = "their stall threshold"
 			break

@@ -258,6 +258,18 @@ func stallClause(waited, threshold, stall string, stalled bool) string {
 	return fmt.Sprintf("they waited up to %s, and were delayed beyond %s for %s", waited, threshold, stall)
 }
 
+// thresholdText is the stall threshold of a kind's streams, "1 s", or
+// their range when they differ (each stream has its own, and a pool's is
+// lower than a new connection's): "their stall thresholds (587 ms to
+// 1.44 s)", so that "waited up to 1.14 s, delayed beyond ..." never reads
+// as a contradiction.
+func thresholdText(d analyze.Disruption) string {
+	if d.StallThresholdMinNS > 0 && d.StallThresholdMinNS < d.StallThresholdNS {
+		return fmt.Sprintf("their stall thresholds (%s to %s)", fmtExact(float64(d.StallThresholdMinNS)), fmtExact(float64(d.StallThresholdNS)))
+	}
+	return fmtExact(float64(d.StallThresholdNS))
+}
+
 // runDisruptionLine is a run's disruption of one kind for the text table:
 // "writes never failed; they waited up to 2.95 s, and were delayed beyond
 // 1 s for 2.9 s ± 0.1 s (disrupted 2.9 s ± 0.1 s, p99 2.9 s)"; "" when the
@@ -277,7 +289,7 @@ func runDisruptionLine(m *analyze.Metrics, kind string) string {
 	} else {
 		s += "failed for " + fmtDurPM(*down)
 	}
-	if c := stallClause(fmtExact(float64(d.MaxLatencyNS)), fmtExact(float64(d.StallThresholdNS)), fmtDurPM(d.StallTime), d.StallTime.NS > 0); c != "" {
+	if c := stallClause(fmtExact(float64(d.MaxLatencyNS)), thresholdText(d), fmtDurPM(d.StallTime), d.StallTime.NS > 0); c != "" {
 		s += "; " + c
 	} else {
 		s += " and never stalled"

@@ -69,3 +69,27 @@ func TestHeadlineNeverFailed(t *testing.T) {
 		t.Errorf("headline %q, want writes and reads that never failed said so", got)
 	}
 }
+
+// When a kind's streams have different stall thresholds (a pool's is
+// lower than a new connection's), the stall clause gives their range, not
+// the largest alone: "waited up to 1.14 s, and were delayed beyond 1.44 s"
+// read as a contradiction on a run where only the pool's stream stalled.
+func TestStallClauseThresholdRange(t *testing.T) {
+	start, end := handT0, handT0.Add(1200*time.Millisecond)
+	m := &analyze.Metrics{WriteDowntime: &analyze.Duration{}, Disruption: map[string]analyze.Disruption{
+		store.KindWrite: {StallTime: analyze.Duration{NS: int64(1200 * time.Millisecond), ResolutionNS: int64(100 * time.Millisecond)},
+			DisruptionTime: analyze.Duration{NS: int64(1200 * time.Millisecond), ResolutionNS: int64(100 * time.Millisecond)},
+			Start:          &start, End: &end, MaxLatencyNS: int64(1140 * time.Millisecond), P99LatencyNS: int64(1130 * time.Millisecond),
+			StallThresholdNS: int64(1440 * time.Millisecond), StallThresholdMinNS: int64(587 * time.Millisecond)},
+	}}
+	got := runDisruptionLine(m, store.KindWrite)
+	if !strings.Contains(got, "delayed beyond their stall thresholds (587 ms to 1.44 s) for 1.2 s") {
+		t.Errorf("disruption line %q, want the thresholds' range", got)
+	}
+	d := m.Disruption[store.KindWrite]
+	d.StallThresholdMinNS = d.StallThresholdNS
+	m.Disruption[store.KindWrite] = d
+	if got := runDisruptionLine(m, store.KindWrite); !strings.Contains(got, "delayed beyond 1.44 s for") {
+		t.Errorf("disruption line %q, want the one threshold", got)
+	}
+}
