@@ -19,8 +19,9 @@ directories (unless --keep). The rig is the one --scenario needs (with its
 --set parameters that shape a rig):
   aurora, crash, flap, hold, restart   blue, its standby green, the lab's
                                        write and read endpoints (the default)
-  pgbouncer                            the same, a real PgBouncer (pool_mode)
-                                       as the write endpoint
+  pgbouncer                            the same, a real PgBouncer as the
+                                       write endpoint (pool_mode,
+                                       server_login_retry)
   dns                                  the same behind a DNS name with its
                                        own DNS server (ttl): record needs
                                        --dns-server, which it prints
@@ -64,7 +65,7 @@ func runLabUp(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	var state, name string
 	set := labelsFlag{}
 	fs.StringVar(&name, "scenario", "aurora", "build the rig this built-in scenario needs: "+strings.Join(lab.BuiltinNames(), ", "))
-	fs.Var(set, "set", "scenario parameter `name=value`, repeatable; those that shape a rig count (pool_mode, ttl, client)")
+	fs.Var(set, "set", "scenario parameter `name=value`, repeatable; those that shape a rig count (pool_mode, server_login_retry, ttl, client)")
 	fs.IntVar(&opts.WritePort, "port", 0, "write endpoint port on 127.0.0.1 (default: a free port)")
 	fs.IntVar(&opts.ReadPort, "read-port", 0, "read endpoint port on 127.0.0.1 (default: a free port)")
 	fs.StringVar(&opts.ReaderTarget, "reader-target", lab.TargetGreen, "where the read endpoint forwards: green or blue")
