@@ -56,6 +56,11 @@ func TestLabDNS(t *testing.T) {
 			t.Errorf("%s (%v..%v) outside the switchover %v..%v", p.ErrorClass, at(p.Start), at(p.End), ro.Time, promo.End)
 		}
 	}
+	// Every edge that changes what clients see lies where the probes
+	// place a change: blue's read-only switch, both refusal windows'
+	// edges, the promotion's end.
+	r.truthWithin(t, map[string][]string{ActBlueReadOnly: {store.EdgeStart},
+		ActEndpointRefuse: {store.EdgeStart, store.EdgeEnd}, ActGreenPromoted: {store.EdgeEnd}})
 	if n := len(r.where(func(p *store.Probe) bool { return p.ErrorClass == store.ClassRefused })); n == 0 {
 		t.Error("no probe was refused while both servers refused connections")
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -512,4 +514,45 @@ func (r *labRun) dump(t *testing.T) {
 		}
 		flush()
 	}
+}
+
+// truthWithin runs the analyzer's --truth check on the run and requires
+// the edges of must (event name → its edges; every event of that name) to
+// be expected edges that lie where the probes place a change: after the
+// last probe before a detected boundary started and before the first probe
+// after it ended (analyze's Accuracy). The other expected edges are logged.
+func (r *labRun) truthWithin(t *testing.T, must map[string][]string) {
+	t.Helper()
+	sum, err := analyze.Analyze(context.Background(), []string{r.dir}, analyze.Options{Truth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Accuracy == nil || sum.Accuracy.Total == 0 {
+		t.Fatalf("no expected edges in the --truth check: %+v", sum.Accuracy)
+	}
+	want, seen := 0, 0
+	for name, edges := range must {
+		want += len(edges) * len(r.events[name])
+	}
+	for _, b := range sum.Accuracy.Boundaries {
+		if !slices.Contains(must[b.Event], b.Edge) {
+			if b.Expected {
+				t.Logf("%s %s: within %v (error %v)", b.Event, b.Edge, b.Within, time.Duration(b.ErrorNS))
+			}
+			continue
+		}
+		seen++
+		if !b.Expected {
+			t.Errorf("%s %s is not an expected edge", b.Event, b.Edge)
+		}
+		if !b.Within {
+			t.Errorf("%s %s at %v: nearest boundary %v (%s) off by %v, latency %v: not within one interval (%v)",
+				b.Event, b.Edge, b.EventTime.Format("15:04:05.000"), b.Boundary.Format("15:04:05.000"), b.Stream,
+				time.Duration(b.ErrorNS), time.Duration(b.LatencyNS), time.Duration(b.ResolutionNS))
+		}
+	}
+	if want == 0 || seen != want {
+		t.Errorf("--truth checked %d edges of %v, want %d", seen, must, want)
+	}
+	t.Logf("--truth: %d of %d expected edges within", sum.Accuracy.Within, sum.Accuracy.Total)
 }

@@ -1,12 +1,10 @@
 package lab
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/internal/patroni"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -109,50 +107,20 @@ func (r *patroniRun) phases(t *testing.T, recovered time.Time) {
 	}
 }
 
-// truth runs the analyzer's --truth check on the run and requires the
-// edges clients must see to lie where the probes place a change (within
-// one probe interval before a detected boundary, or the first probe after
-// it): the old leader's shutdown, and the last of the promotion's end and
-// HAProxy marking the new leader up (when HAProxy routes to it first,
+// truth requires the edges clients must see to lie where the probes place
+// a change: the old leader's shutdown, and the last of the promotion's end
+// and HAProxy marking the new leader up (when HAProxy routes to it first,
 // clients see the promotion's end after a read-only blip; when the
 // promotion ends first, clients see it only through HAProxy's check, which
 // may come more than an interval later).
 func (r *patroniRun) truth(t *testing.T) {
 	t.Helper()
-	sum, err := analyze.Analyze(context.Background(), []string{r.dir}, analyze.Options{Truth: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Accuracy == nil || sum.Accuracy.Total == 0 {
-		t.Fatalf("no expected edges in the --truth check: %+v", sum.Accuracy)
-	}
 	last := EvPatroniPromoted
 	if r.up != nil && r.up.Time.After(*r.promoted.End) {
 		last = EvHAProxyServerUp
 	}
-	must := map[string]string{EvPatroniStopped: store.EdgeStart, last: map[string]string{EvPatroniPromoted: store.EdgeEnd, EvHAProxyServerUp: store.EdgeStart}[last]}
-	seen := 0
-	for _, b := range sum.Accuracy.Boundaries {
-		if must[b.Event] != b.Edge {
-			if b.Expected {
-				t.Logf("%s %s: within %v (error %v)", b.Event, b.Edge, b.Within, time.Duration(b.ErrorNS))
-			}
-			continue
-		}
-		seen++
-		if !b.Expected {
-			t.Errorf("%s %s is not an expected edge", b.Event, b.Edge)
-		}
-		if !b.Within {
-			t.Errorf("%s %s at %v: nearest boundary %v (%s) off by %v, latency %v: not within one interval (%v)",
-				b.Event, b.Edge, b.EventTime.Format("15:04:05.000"), b.Boundary.Format("15:04:05.000"), b.Stream,
-				time.Duration(b.ErrorNS), time.Duration(b.LatencyNS), time.Duration(b.ResolutionNS))
-		}
-	}
-	if seen != len(must) {
-		t.Errorf("--truth checked %d of the edges %v", seen, must)
-	}
-	t.Logf("--truth: %d of %d expected edges within", sum.Accuracy.Within, sum.Accuracy.Total)
+	r.truthWithin(t, map[string][]string{EvPatroniStopped: {store.EdgeStart},
+		last: {map[string]string{EvPatroniPromoted: store.EdgeEnd, EvHAProxyServerUp: store.EdgeStart}[last]}})
 }
 
 // Through HAProxy, writes fail from the old leader's shutdown until HAProxy

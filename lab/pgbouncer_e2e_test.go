@@ -175,6 +175,15 @@ func TestLabPgBouncerShortTimeoutsFail(t *testing.T) {
 	if writes == 0 {
 		t.Fatal("no write failed with 500ms timeouts across a 2s pause")
 	}
+	// Failures make both edges visible: the pause's (clients fail from
+	// it) and the resume's (answered again), unless PgBouncer's login
+	// retry held them on past the resume, which --truth then rightly
+	// reports outside.
+	must := map[string][]string{ActPgBouncerPause: {store.EdgeEnd}, ActPgBouncerResume: {store.EdgeEnd}}
+	if r.retry != nil {
+		delete(must, ActPgBouncerResume)
+	}
+	r.truthWithin(t, must)
 	r.afterResume(t)
 }
 
