@@ -80,5 +80,17 @@ func TestLabTestdataRuns(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no %s", dir)
 	}
-	checkLabTruth(t, dir)
+	sum := checkLabTruth(t, dir)
+	// The accuracy the README and analyze/README.md quote: mean signed
+	// error within ±15 ms at the 100 ms interval, the largest within one
+	// interval, over the edges dated by a probe that ended within one.
+	a := sum.Accuracy
+	if a.ErrorEdges == 0 || a.MeanErrorNS < -int64(15*time.Millisecond) || a.MeanErrorNS > int64(15*time.Millisecond) ||
+		a.MaxErrorNS > int64(100*time.Millisecond) {
+		t.Errorf("shipped runs' accuracy: mean %v, largest %v over %d edges; want within ±15 ms and one interval (100 ms)",
+			time.Duration(a.MeanErrorNS), time.Duration(a.MaxErrorNS), a.ErrorEdges)
+	}
+	if a.Within != a.Total {
+		t.Errorf("%d of %d expected edges within", a.Within, a.Total)
+	}
 }
