@@ -209,3 +209,107 @@ func clockOffsetLine(o *analyze.ClockOffset) string {
 // fmtOffsetMS formats a small signed clock offset in milliseconds, to the
 // hundredth (a median over many probes of nanosecond readings): "+0.21 ms".
 func fmtOffsetMS(ns int64) string { return fmt.Sprintf("%+.2f ms", float64(ns)/1e6) }
+
+// numFmt formats every number of one row of a table, the values of one
+// metric across groups, in one unit with the same decimals, so that "0 s"
+// never stands beside "0.0 s" nor "3 s" beside "9.0 s". The unit is said
+// once (beside the metric), not in every cell. Make one with rowFmt.
+type numFmt struct {
+	unit     string  // "s", "ms", or "" for a count
+	scale    float64 // a value in the metric's unit (ns, count) divided by scale is in unit
+	decimals int
+}
+
+// rowFmt is the formatter of a row of a metric in unit (analyze.UnitNS or
+// UnitCount), from the coarsest resolution of its values (resNS, 0 for a
+// time measured to the nanosecond) and the values themselves:
+//
+//   - a time on the probe grid is in seconds with the decimals its
+//     resolution warrants (100 ms: one);
+//   - a time measured exactly (a latency) is in milliseconds, with no
+//     decimals when the row reaches 100 ms, one when it reaches 10 ms, else
+//     two: about three significant digits of the largest value;
+//   - a count is a whole number, but for the half of a median of an even
+//     number of runs: "36.5 [36 37]" (decimals -1).
+func rowFmt(unit string, resNS int64, vals []float64) numFmt {
+	if unit != analyze.UnitNS {
+		return numFmt{scale: 1, decimals: -1}
+	}
+	if resNS > 0 {
+		return numFmt{unit: "s", scale: 1e9, decimals: decimals(resNS)}
+	}
+	var m float64
+	for _, v := range vals {
+		m = max(m, math.Abs(v))
+	}
+	f := numFmt{unit: "ms", scale: 1e6, decimals: 2}
+	switch {
+	case m >= 100e6:
+		f.decimals = 0
+	case m >= 10e6:
+		f.decimals = 1
+	}
+	return f
+}
+
+// num formats v (in the metric's unit) without the unit: "9.0", "2,000".
+// A value that rounds to zero is "0.0", never "-0.0".
+func (f numFmt) num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "-"
+	}
+	x := v / f.scale
+	if f.isZero(v) {
+		x = 0
+	}
+	var s string
+	switch {
+	case f.decimals < 0: // a count
+		s = strconv.FormatFloat(math.Abs(x), 'f', -1, 64)
+		if math.Abs(x-math.Round(x)) > 1e-9 && math.Abs(x*2-math.Round(x*2)) > 1e-9 {
+			s = strconv.FormatFloat(math.Abs(x), 'f', 1, 64) // a mean, not a median
+		}
+		whole, frac, _ := strings.Cut(s, ".")
+		s = groupThousands(whole)
+		if frac != "" {
+			s += "." + frac
+		}
+	default:
+		s = strconv.FormatFloat(math.Abs(x), 'f', f.decimals, 64)
+	}
+	if x < 0 {
+		s = "-" + s
+	}
+	return s
+}
+
+// isZero reports whether v shows as zero at the formatter's decimals: a
+// baseline that is zero to its resolution, against which no percentage
+// means anything.
+func (f numFmt) isZero(v float64) bool {
+	if f.decimals < 0 {
+		return v == 0
+	}
+	return math.Abs(v/f.scale) < 0.5*math.Pow(10, -float64(f.decimals))
+}
+
+// delta formats a signed difference: "+1.9", "-0.3"; "0.0" when it rounds
+// to zero.
+func (f numFmt) delta(v float64) string {
+	s := f.num(v)
+	if !f.isZero(v) && v > 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// fmtDeltaPct formats a relative difference in percent: "-88%", "+12%";
+// "+2.5%" below 10%, where a whole percent would hide it.
+func fmtDeltaPct(pct float64) string {
+	if math.Abs(pct) < 9.95 || (math.Abs(pct) >= 99.5 && math.Abs(pct) < 100.5 && math.Abs(pct) != 100) {
+		// one decimal where a whole percent would hide the change, or
+		// would read as all (-100%) of it
+		return fmt.Sprintf("%+.1f%%", pct)
+	}
+	return fmt.Sprintf("%+.0f%%", pct)
+}

@@ -68,7 +68,7 @@ func section(t *testing.T, text, start string, ends ...string) string {
 func TestGoldenProfiles(t *testing.T) {
 	rep := profileRunsReport(t)
 	var text bytes.Buffer
-	if err := WriteText(&text, rep.Sum, TextOptions{NoRuns: true}); err != nil {
+	if err := WriteText(&text, rep.Sum, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "profiles.golden.txt", []byte(section(t, text.String(), "client profiles:", "\n", "Boundaries")))

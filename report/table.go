@@ -21,6 +21,9 @@ type column struct {
 	// data marks cells that come from the data (metric names, group keys,
 	// run ids): the Markdown escapes them.
 	data bool
+	// tight puts one space before the column instead of two: a unit
+	// beside its metric.
+	tight bool
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -68,7 +71,7 @@ func (t *table) writeText(b *strings.Builder, indent string) {
 		l.WriteString(indent)
 		for i, cell := range cells {
 			if i > 0 {
-				l.WriteString("  ")
+				l.WriteString("  "[:2-btoi(t.cols[i].tight)])
 			}
 			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
 			if t.cols[i].right {
@@ -111,4 +114,11 @@ func (t *table) writeMarkdown(b *strings.Builder) {
 		}
 		b.WriteString("|\n")
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

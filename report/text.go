@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,9 +14,9 @@ import (
 
 // TextOptions tune WriteText.
 type TextOptions struct {
-	// NoRuns leaves out the section of every run (phases, metrics), for
-	// datasets of many runs: the groups and comparisons remain.
-	NoRuns bool
+	// Runs adds the section of every run (phases, streams, metrics, events)
+	// before the group tables; report.md always has them.
+	Runs bool
 }
 
 // maxExcludedListed bounds the excluded runs listed one by one (10,000
@@ -64,31 +65,22 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		}
 		fmt.Fprintf(b, "  excluded run %s (%s): %s\n", x.RunID, x.Path, x.Reason)
 	}
-	if !opt.NoRuns {
+	if opt.Runs {
 		for i := range s.Runs {
 			writeTextRun(b, &s.Runs[i])
 		}
 	}
-	for i := range s.Groups {
-		g := &s.Groups[i]
-		fmt.Fprintf(b, "\ngroup %s: %d %s\n", g.Key, len(g.Runs), plural(len(g.Runs), "run", "runs"))
-		t, notes := statsTable(g)
-		t.writeText(b, "")
-		for _, n := range notes {
-			fmt.Fprintf(b, "  note: %s (\"?\" above)\n", n.text)
-		}
+	if len(s.Groups) > 1 || len(s.By) > 0 {
+		b.WriteString(wrapText(groupsLine(s), "  ", textWidth))
 	}
-	if len(s.Comparisons) > 0 {
-		fmt.Fprintf(b, "\ncompared with %s (difference of medians; ~ = not significant at alpha %.2f, Mann-Whitney U)\n", s.Comparisons[0].Baseline, s.Comparisons[0].Alpha)
-		for _, c := range tooFewToCompare(s) {
-			fmt.Fprintf(b, "  %s\n", tooFewLine(c, func(s string) string { return s }))
-		}
-		if hasComparable(s) {
-			t, notes := comparisonTable(s)
-			t.writeText(b, "")
-			for _, n := range notes {
-				fmt.Fprintf(b, "  note: %s (%s)\n", n.text, strings.Join(n.metrics, ", "))
+	if len(s.Groups) > 0 {
+		bases := baselines(s)
+		for _, base := range bases {
+			gt := buildGroupTables(s, base)
+			if len(bases) > 1 {
+				fmt.Fprintf(b, "\nbaseline %s:\n", gt.base)
 			}
+			gt.writeText(b)
 		}
 	}
 	writeTextProfiles(b, s)
@@ -97,9 +89,28 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		b.WriteString("(a boundary lies midway between the last probe before it and the first after it; the change lies from the start of the one to the end of the other; error = boundary - event)\n")
 		accuracyTable(a.Boundaries).writeText(b, "")
 	}
-	b.WriteString("\n" + resolutionSentence + "\n")
+	b.WriteString("\n" + wrapText(resolutionSentence, "", textWidth))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// groupsLine names the groups, their runs and the baseline: "4 groups by
+// scenario: aurora (4 runs), dns (4 runs), ...; compared with aurora".
+func groupsLine(s *analyze.Summary) string {
+	parts := make([]string, len(s.Groups))
+	for i := range s.Groups {
+		g := &s.Groups[i]
+		parts[i] = fmt.Sprintf("%s (%s)", analyze.GroupLabel(g, s.By), Count(int64(len(g.Runs)), "run", "runs"))
+	}
+	line := fmt.Sprintf("%s by %s: %s", Count(int64(len(s.Groups)), "group", "groups"), strings.Join(s.By, ","), strings.Join(parts, ", "))
+	switch bases := baselines(s); {
+	case len(s.Comparisons) == 0:
+	case len(bases) > 1:
+		line += "; every pair compared"
+	default:
+		line += "; compared with " + analyze.GroupLabel(&s.Groups[slices.IndexFunc(s.Groups, func(g analyze.Group) bool { return g.Key == bases[0] })], s.By)
+	}
+	return line
 }
 
 func writeTextRun(b *strings.Builder, r *analyze.RunResult) {

@@ -20,8 +20,19 @@ const analyzeHelp = `
 Reads runs written by "switchwatch record" (a run folder run=<id>, a folder of
 many runs, or Parquet files of probes), classifies every probe (ok, slow,
 stalled, read_only, unavailable, error, skipped), cuts every stream into intervals of
-one state, combines them into the run's phases, and prints per-run metrics and
-statistics across runs, grouped and compared with the first group.
+one state, combines them into the run's phases, and prints statistics across
+runs, grouped and compared with the first group, as benchstat does: for each
+kind of request (writes, reads, the run as a whole) a table with a metric per
+row and a group per column, each cell the median with its 95% confidence
+interval (with fewer than 6 runs, the range [min max] of the runs), and
+beside each group its difference from the baseline: "~" when not significant
+(Mann-Whitney U, alpha 0.05), else the change in % (in the metric's unit
+against a baseline of 0) with its p and n. What the cells mean is said once
+under the tables. --runs adds every run's phases and metrics before them
+(--no-runs, the old way to leave them out, is the default and ignored);
+--baseline-group KEY compares with another group, --compare all every pair.
+--csv FILE writes every run's metrics, a row per run, for a spreadsheet,
+DuckDB or pandas.
 
 Groups: --by LABEL,... groups by run labels (each must be a label of some
 run); --by path by the PATH argument each run was found under. Several PATHs
@@ -57,7 +68,11 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		stall   = fs.Duration("stall", 0, "latency above which a successful probe is stalled, a disruption (an SLO, e.g. 1s; default: 100x the stream's steady-state median, at least 100ms)")
 		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
 		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
-		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
+		runs    = fs.Bool("runs", false, "print every run's section (phases, streams, metrics, events) before the group tables")
+		_       = fs.Bool("no-runs", false, "the default now: accepted, and ignored, so that scripts that pass it keep working")
+		csvOut  = fs.String("csv", "", "write the per-run metrics as CSV to `FILE` (- for stdout, instead of the table): one row per run, one column per metric")
+		baseGrp = fs.String("baseline-group", "", "compare every group with the group `KEY` (its key, scenario=dns, or its value, dns; default the first group)")
+		cmpMode = fs.String("compare", "baseline", "`MODE` of comparison: baseline (every group against the baseline group) or all (every pair of groups)")
 		base    = fs.String("baseline", "", "client profile the others are compared with (default: the first profile recorded)")
 	)
 	cf := addCheckFlags(fs.FlagSet)
@@ -70,6 +85,15 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	if err := ropts.check(); err != nil {
 		return fs.usagef("%w", err)
+	}
+	if *cmpMode != "baseline" && *cmpMode != "all" {
+		return fs.usagef("--compare: want baseline or all, got %q", *cmpMode)
+	}
+	if *cmpMode == "all" && *baseGrp != "" {
+		return fs.usagef("--compare all compares every pair: it takes no --baseline-group")
+	}
+	if *jsonOut == "-" && *csvOut == "-" {
+		return fs.usagef("--json - and --csv - cannot both write to stdout")
 	}
 	checks, err := cf.parse()
 	if err != nil {
@@ -99,16 +123,26 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
+	if *baseGrp != "" || *cmpMode == "all" {
+		if err := analyze.CompareGroups(sum, *baseGrp, *cmpMode == "all"); err != nil {
+			return fs.usagef("--baseline-group: %w", err)
+		}
+	}
 	if sum.Checks, err = check.Evaluate(sum, checks); err != nil {
 		return fs.usagef("--check: %w", err)
 	}
-	if *jsonOut != "-" {
-		if err := report.WriteText(termtext.NewWriter(stdout), sum, report.TextOptions{NoRuns: *noRuns}); err != nil {
+	if *jsonOut != "-" && *csvOut != "-" {
+		if err := report.WriteText(termtext.NewWriter(stdout), sum, report.TextOptions{Runs: *runs}); err != nil {
 			return err
 		}
 	}
 	if *jsonOut != "" {
 		if err := analyzeWriteFile(*jsonOut, stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
+			return err
+		}
+	}
+	if *csvOut != "" {
+		if err := analyzeWriteFile(*csvOut, stdout, func(w io.Writer) error { return report.WriteCSV(w, sum) }); err != nil {
 			return err
 		}
 	}
@@ -132,7 +166,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		}
 	}
 	if *outDir != "" {
-		if err := writeReport(ctx, *outDir, sum, ropts, stderr); err != nil {
+		if err := writeReport(ctx, *outDir, oneBaseline(sum), ropts, stderr); err != nil {
 			return err
 		}
 	}
@@ -145,4 +179,21 @@ func analyzeWriteFile(path string, stdout io.Writer, fn func(io.Writer) error) e
 		return fn(stdout)
 	}
 	return writeFileWith(path, fn)
+}
+
+// oneBaseline is the summary with the comparisons against its first
+// baseline only: report.md compares with one group (--compare all prints
+// every pair on stdout and in the JSON).
+func oneBaseline(s *analyze.Summary) *analyze.Summary {
+	if len(s.Comparisons) == 0 {
+		return s
+	}
+	c := *s
+	c.Comparisons = nil
+	for _, x := range s.Comparisons {
+		if x.Baseline == s.Comparisons[0].Baseline {
+			c.Comparisons = append(c.Comparisons, x)
+		}
+	}
+	return &c
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/analyze"
@@ -111,6 +113,7 @@ func TestAnalyzeGolden(t *testing.T) {
 		args []string
 	}{
 		{"by_strategy", []string{"--by", "strategy", runs}},
+		{"by_strategy_runs", []string{"--runs", "--by", "strategy", runs}},
 		{"truth", []string{"--truth", filepath.Join(runs, "run=bluegreen-1")}},
 		{"bad", []string{filepath.Join(analyzeTestdata, "bad")}},
 		{"help", []string{"--help"}},
@@ -134,7 +137,7 @@ func TestAnalyzeGolden(t *testing.T) {
 // the numbers that matter honest whatever the golden files say.
 func TestAnalyzeFixturesAgainstTruth(t *testing.T) {
 	dir := t.TempDir()
-	stdout, _, err := runAnalyzeCmd(t, "--by", "strategy", "--truth", "--json", filepath.Join(dir, "s.json"), "-o", dir,
+	stdout, _, err := runAnalyzeCmd(t, "--runs", "--by", "strategy", "--truth", "--json", filepath.Join(dir, "s.json"), "-o", dir,
 		filepath.Join(analyzeTestdata, "runs"))
 	if err != nil {
 		t.Fatal(err)
@@ -194,11 +197,69 @@ func TestAnalyzeStrictAndErrors(t *testing.T) {
 	if _, _, err := runAnalyzeCmd(t, "/does/not/exist"); err == nil || !strings.Contains(err.Error(), "/does/not/exist") {
 		t.Errorf("missing path: %v", err)
 	}
-	out, _, err := runAnalyzeCmd(t, "--no-runs", "--by", "strategy", filepath.Join(analyzeTestdata, "runs"))
-	if err != nil || strings.Contains(out, "\nrun ") || !strings.Contains(out, "group strategy=a") {
-		t.Errorf("--no-runs: %v\n%s", err, out)
+	// without --runs no run's section; --no-runs (once the way to say so)
+	// is still accepted and changes nothing
+	out, _, err := runAnalyzeCmd(t, "--by", "strategy", filepath.Join(analyzeTestdata, "runs"))
+	if err != nil || strings.Contains(out, "\nrun ") || !strings.Contains(out, "2 groups by strategy: a (2 runs), b (2 runs)") {
+		t.Errorf("default: %v\n%s", err, out)
+	}
+	out2, _, err := runAnalyzeCmd(t, "--no-runs", "--by", "strategy", filepath.Join(analyzeTestdata, "runs"))
+	if err != nil || out2 != out {
+		t.Errorf("--no-runs is not the default: %v\n%s", err, out2)
+	}
+	out, _, err = runAnalyzeCmd(t, "--runs", "--by", "strategy", filepath.Join(analyzeTestdata, "runs"))
+	if err != nil || !strings.Contains(out, "\nrun bluegreen-1 [scenario=bluegreen strategy=a]\n") {
+		t.Errorf("--runs: %v\n%s", err, out)
 	}
 	if _, _, err := runAnalyzeCmd(t, "--slow", "fast", "x"); err == nil {
 		t.Errorf("bad --slow accepted")
+	}
+}
+
+// TestAnalyzeReadmeFirstCommand is the README's first command on the
+// shipped lab runs: its stdout is a golden file, fits a terminal (at most
+// 50 lines of at most 120 columns), holds a table per kind of request and
+// a comparison of every strategy with aurora; --runs adds every run's
+// detail.
+func TestAnalyzeReadmeFirstCommand(t *testing.T) {
+	args := []string{"--by", "scenario", "../../testdata/runs"}
+	stdout, stderr, err := runAnalyzeCmd(t, args...)
+	if err != nil || stderr != "" {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	golden.Check(t, filepath.Join(analyzeTestdata, "golden", "readme.txt"), []byte("$ switchwatch analyze "+strings.Join(args, " ")+"\n"+stdout))
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) > 50 {
+		t.Errorf("%d lines, want at most 50", len(lines))
+	}
+	for i, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 120 {
+			t.Errorf("line %d is %d columns wide, want at most 120: %q", i+1, n, l)
+		}
+	}
+	for _, want := range []string{
+		"4 groups by scenario: aurora (4 runs), dns (4 runs), pgbouncer (4 runs), patroni (4 runs); compared",
+		"\nwrites ", "\nreads ", "\nwhole run ", "n=4 in each group", "p=0.029 n=4+4",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	// the write downtime of the four strategies: medians at the probes'
+	// 0.1 s, the range of the 4 runs, and each against aurora
+	row := regexp.MustCompile(`(?m)^write_downtime +s +9\.0 \[9\.0 9\.1\] +1\.1 \[1\.0 1\.1\] +-88% +0\.0 +-100% +1\.4 \[1\.3 1\.4\] +-85%$`)
+	if !row.MatchString(stdout) {
+		t.Errorf("write_downtime row is not as the README says:\n%s", stdout)
+	}
+	// a baseline of 0 gets an absolute difference, never a percentage
+	if !regexp.MustCompile(`(?m)^write_stall_time +s +0\.0 .* \+1\.9$`).MatchString(stdout) {
+		t.Errorf("write_stall_time against aurora's 0.0 s is not +1.9 (s):\n%s", stdout)
+	}
+	if strings.Contains(stdout, "\nrun ") || strings.Contains(stdout, " 0 s") {
+		t.Errorf("per-run detail or a unit in a cell:\n%s", stdout)
+	}
+	detail, _, err := runAnalyzeCmd(t, append([]string{"--runs"}, args...)...)
+	if err != nil || strings.Count(detail, "\nrun ") != 16 || !strings.HasSuffix(detail, stdout[strings.Index(stdout, "\nwrites"):]) {
+		t.Errorf("--runs: %v, %d runs' sections, or the tables differ", err, strings.Count(detail, "\nrun "))
 	}
 }

@@ -1,0 +1,390 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// The group tables of `switchwatch analyze`, in benchstat's shape: for
+// each kind of request one table, a metric per row and a group per
+// column, each cell the median with its 95% confidence interval, or the
+// range of the runs where too few runs give none, and beside each group
+// but the baseline its difference from it: "~" when not significant. What
+// the cells mean is said once, in footnotes under the tables.
+
+// metricKinds is the kind of request each metric of the group statistics
+// is about: the table it is a row of. "" is the run as a whole (phases,
+// events, probes of every kind). A test fails when a metric lacks one.
+var metricKinds = map[string]string{
+	"write_downtime":               store.KindWrite,
+	"longest_write_outage":         store.KindWrite,
+	"write_stall_time":             store.KindWrite,
+	"write_disruption_time":        store.KindWrite,
+	"write_disruption_max_latency": store.KindWrite,
+	"write_disruption_p99_latency": store.KindWrite,
+	"lost_writes":                  store.KindWrite,
+	"committed_failed_writes":      store.KindWrite,
+	"read_downtime":                store.KindRead,
+	"read_stall_time":              store.KindRead,
+	"read_disruption_time":         store.KindRead,
+	"staleness_max":                store.KindRead,
+	"read_only_time":               "",
+	"unavailable_time":             "",
+	"stalled_time":                 "",
+	"outage_time":                  "",
+	"outages":                      "",
+	"failed_probes":                "",
+	"event_to_first_error":         "",
+	"event_to_recovery":            "",
+	"event_to_server_change":       "",
+	"event_to_dns_change":          "",
+	"event_to_timeline_change":     "",
+}
+
+// tableKinds are the tables in order, with their titles.
+var tableKinds = []struct{ kind, title string }{
+	{store.KindWrite, "writes"},
+	{store.KindRead, "reads"},
+	{"", "whole run"},
+}
+
+// groupTable is the table of one kind of request against one baseline.
+type groupTable struct {
+	t *table
+	// zero are the metrics that were 0 in every run of every group: one
+	// line under the table rather than a row of zeros each.
+	zero []string
+}
+
+// groupTables is the presentation model of the group statistics compared
+// with one baseline group: a table per kind and the footnotes that say
+// once what the cells mean.
+type groupTables struct {
+	base   string // the baseline's label
+	tables []groupTable
+	notes  []string
+}
+
+// cmpKey finds a comparison.
+type cmpKey struct{ base, group, metric string }
+
+// baselines lists the baselines of the comparisons in order (one, unless
+// every pair was compared); the first group when there are none.
+func baselines(s *analyze.Summary) []string {
+	var out []string
+	for i := range s.Comparisons {
+		if b := s.Comparisons[i].Baseline; !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 && len(s.Groups) > 0 {
+		out = append(out, s.Groups[0].Key)
+	}
+	return out
+}
+
+// buildGroupTables makes the tables of the groups compared with the group
+// keyed base. With all, only the groups after the baseline are shown
+// beside it (the earlier ones were its baselines before).
+func buildGroupTables(s *analyze.Summary, base string) *groupTables {
+	cmps := map[cmpKey]*analyze.Comparison{}
+	for i := range s.Comparisons {
+		c := &s.Comparisons[i]
+		cmps[cmpKey{c.Baseline, c.Group, c.Metric}] = c
+	}
+	// the groups shown: the baseline first, then those compared with it in
+	// their order (every other group when there are no comparisons)
+	bi := slices.IndexFunc(s.Groups, func(g analyze.Group) bool { return g.Key == base })
+	groups := []*analyze.Group{&s.Groups[bi]}
+	compared := map[string]bool{}
+	for i := range s.Comparisons {
+		if s.Comparisons[i].Baseline == base {
+			compared[s.Comparisons[i].Group] = true
+		}
+	}
+	for i := range s.Groups {
+		if i != bi && (compared[s.Groups[i].Key] || len(s.Comparisons) == 0) {
+			groups = append(groups, &s.Groups[i])
+		}
+	}
+	gt := &groupTables{base: analyze.GroupLabel(groups[0], s.By)}
+
+	// a comparison column beside a group only where some comparison of
+	// the group with the baseline can be significant
+	testable := make([]bool, len(groups))
+	var hopeless []*analyze.Comparison
+	for gi, g := range groups[1:] {
+		var first *analyze.Comparison
+		for i := range s.Comparisons {
+			c := &s.Comparisons[i]
+			if c.Baseline != base || c.Group != g.Key {
+				continue
+			}
+			if first == nil {
+				first = c
+			}
+			if c.CanBeSignificant() {
+				testable[gi+1] = true
+			}
+		}
+		if !testable[gi+1] && first != nil {
+			hopeless = append(hopeless, first)
+		}
+	}
+
+	// n: said once when every group has the same number of runs
+	sameN := true
+	for _, g := range groups {
+		sameN = sameN && len(g.Runs) == len(groups[0].Runs)
+	}
+	// the p and n most deltas share are said once, not in every cell
+	common := commonPN(s.Comparisons, base)
+
+	var ranges, cis, bare, tooFewCell, pct, abs bool
+	for _, k := range tableKinds {
+		t := &table{cols: []column{{name: k.title, data: true}, {name: "", tight: true}}}
+		for gi, g := range groups {
+			name := analyze.GroupLabel(g, s.By)
+			if !sameN {
+				name += fmt.Sprintf(" n=%d", len(g.Runs))
+			}
+			t.cols = append(t.cols, column{name: name, right: true, data: true})
+			if gi > 0 && testable[gi] {
+				t.cols = append(t.cols, column{name: "vs base", right: true})
+			}
+		}
+		var zero []string
+		for _, m := range analyze.MetricNames() {
+			if metricKinds[m] != k.kind {
+				continue
+			}
+			sts := make([]*analyze.Stats, len(groups))
+			var vals []float64
+			var res int64
+			allZero, has := true, false
+			for gi, g := range groups {
+				i := slices.IndexFunc(g.Stats, func(st analyze.Stats) bool { return st.Metric == m })
+				if i < 0 || g.Stats[i].N == 0 {
+					continue
+				}
+				st := &g.Stats[i]
+				sts[gi], has = st, true
+				vals = append(vals, st.Min, st.Median, st.Max)
+				if st.MedianLo != nil && st.MedianHi != nil {
+					vals = append(vals, *st.MedianLo, *st.MedianHi)
+				}
+				res = max(res, st.ResolutionNS)
+				allZero = allZero && st.Min == 0 && st.Max == 0
+			}
+			if !has {
+				continue // no run has it (no trigger event, no DNS name)
+			}
+			if allZero {
+				zero = append(zero, m)
+				continue
+			}
+			var unit string
+			for _, st := range sts {
+				if st != nil {
+					unit = st.Unit
+				}
+			}
+			f := rowFmt(unit, res, vals)
+			row := []string{m, f.unit}
+			for gi, g := range groups {
+				st := sts[gi]
+				cell := "-"
+				if st != nil {
+					cell = f.num(st.Median)
+					switch {
+					case st.MedianLo != nil && st.MedianHi != nil:
+						cell += " ± " + f.num(max(*st.MedianHi-st.Median, st.Median-*st.MedianLo))
+						cis = true
+					case f.num(st.Min) == f.num(st.Max):
+						bare = true // every run had it, to the decimals shown
+					default:
+						cell += " [" + f.num(st.Min) + " " + f.num(st.Max) + "]"
+						ranges = true
+					}
+					if st.N < len(g.Runs) {
+						cell += fmt.Sprintf(" n=%d", st.N)
+					}
+				}
+				row = append(row, cell)
+				if gi == 0 || !testable[gi] {
+					continue
+				}
+				c := cmps[cmpKey{base, g.Key, m}]
+				d := ""
+				switch {
+				case c == nil:
+				case !c.CanBeSignificant():
+					d = "~ ¹"
+					tooFewCell = true
+				case !c.Significant:
+					d = "~"
+				default:
+					if b := sts[0]; b != nil && !f.isZero(b.Median) && c.DeltaPct != nil {
+						d = fmtDeltaPct(*c.DeltaPct)
+						pct = true
+					} else {
+						d = f.delta(c.Delta)
+						abs = true
+					}
+					if pn := fmtPN(c); pn != common {
+						d += " (" + pn + ")"
+					}
+				}
+				row = append(row, d)
+			}
+			t.add(row...)
+		}
+		if len(t.rows) > 0 || len(zero) > 0 {
+			gt.tables = append(gt.tables, groupTable{t: t, zero: zero})
+		}
+	}
+
+	// the footnotes
+	n := ""
+	switch {
+	case sameN && len(groups) > 1:
+		n = fmt.Sprintf(" (n=%d in each group)", len(groups[0].Runs))
+	case sameN:
+		n = fmt.Sprintf(" (n=%d)", len(groups[0].Runs))
+	}
+	if ranges {
+		gt.notes = append(gt.notes, fmt.Sprintf("median [min max] of the runs%s: a 95%% confidence interval of the median needs at least 6 runs; a value alone: every run had it", n))
+	} else if bare && !cis {
+		if sameN && len(groups[0].Runs) == 1 {
+			gt.notes = append(gt.notes, "one run in each group: its values, to the decimals its resolution warrants")
+		} else {
+			gt.notes = append(gt.notes, fmt.Sprintf("every run of a group had the value shown%s", n))
+		}
+	}
+	if cis {
+		gt.notes = append(gt.notes, "median ± the largest distance from it to the bounds of its 95% confidence interval")
+	}
+	if len(groups) > 1 && slices.Contains(testable, true) {
+		line := fmt.Sprintf("vs base: difference of medians from %s, %s; ~ = not significant at alpha %.2f (Mann-Whitney U)",
+			gt.base, deltaKinds(pct, abs), analyze.Alpha)
+		if common != "" {
+			line += "; where no p is given, " + strings.ReplaceAll(common, " ", nbsp)
+			if c := firstWithPN(s.Comparisons, base, common); c != nil && c.P <= c.MinP()*1.0000001 {
+				line += fmt.Sprintf(", the smallest p %d runs against %d can give", c.N1, c.N2)
+			}
+		}
+		gt.notes = append(gt.notes, line)
+	}
+	if tooFewCell {
+		gt.notes = append(gt.notes, fmt.Sprintf("¹ too few runs with the metric for the test to reach alpha %.2f", analyze.Alpha))
+	}
+	for _, c := range hopeless {
+		gt.notes = append(gt.notes, "no p: "+tooFewLine(c, func(s string) string { return s }))
+	}
+	return gt
+}
+
+// deltaKinds says how the differences are given.
+func deltaKinds(pct, abs bool) string {
+	switch {
+	case pct && abs:
+		return "in % of the baseline's, in the row's unit where the baseline's is 0"
+	case abs:
+		return "in the row's unit"
+	}
+	return "in % of the baseline's"
+}
+
+// fmtPN is a comparison's p and n, "p=0.029 n=4+4".
+func fmtPN(c *analyze.Comparison) string {
+	return fmt.Sprintf("p=%.3f n=%d+%d", c.P, c.N1, c.N2)
+}
+
+// nbsp joins words wrapText keeps on one line.
+const nbsp = "\u00a0"
+
+// commonPN is the p and n most significant comparisons with base share,
+// "" when fewer than two do.
+func commonPN(cs []analyze.Comparison, base string) string {
+	count := map[string]int{}
+	best, bestN := "", 1
+	for i := range cs {
+		c := &cs[i]
+		if c.Baseline != base || !c.Significant || !c.CanBeSignificant() {
+			continue
+		}
+		pn := fmtPN(c)
+		count[pn]++
+		if count[pn] > bestN || (count[pn] == bestN && pn < best) {
+			best, bestN = pn, count[pn]
+		}
+	}
+	return best
+}
+
+func firstWithPN(cs []analyze.Comparison, base, pn string) *analyze.Comparison {
+	for i := range cs {
+		if cs[i].Baseline == base && cs[i].Significant && fmtPN(&cs[i]) == pn {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+// writeText writes the tables, the zero lines and the footnotes.
+func (gt *groupTables) writeText(b *strings.Builder) {
+	for _, t := range gt.tables {
+		b.WriteString("\n")
+		if len(t.t.rows) > 0 {
+			t.t.writeText(b, "")
+		} else {
+			b.WriteString(t.t.cols[0].name + "\n")
+		}
+		if len(t.zero) > 0 {
+			b.WriteString(wrapText("0 in every run: "+strings.Join(t.zero, ", "), "", textWidth))
+		}
+	}
+	if len(gt.notes) > 0 {
+		b.WriteString("\n")
+	}
+	for _, n := range gt.notes {
+		b.WriteString(wrapText(n, "  ", textWidth))
+	}
+}
+
+// textWidth is the width the prose of the text output is wrapped to.
+const textWidth = 100
+
+// wrapText wraps s into lines of at most width runes (a word longer than
+// that stands alone), every line after the first indented by indent, and
+// ends it with a newline. A no-break space (nbsp) keeps two words on one
+// line and is written as a space.
+func wrapText(s, indent string, width int) string {
+	var b strings.Builder
+	line := 0
+	var words []string
+	for _, w := range strings.Split(s, " ") {
+		if w != "" {
+			words = append(words, strings.ReplaceAll(w, nbsp, " "))
+		}
+	}
+	for i, w := range words {
+		n := len([]rune(w))
+		switch {
+		case i == 0:
+		case line+1+n > width:
+			b.WriteString("\n" + indent)
+			line = len([]rune(indent))
+		default:
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(w)
+		line += n
+	}
+	return b.String() + "\n"
+}
