@@ -304,8 +304,12 @@ func (f numFmt) delta(v float64) string {
 }
 
 // fmtDeltaPct formats a relative difference in percent: "-88%", "+12%";
-// "+2.5%" below 10%, where a whole percent would hide it.
+// "+2.5%" below 10%, where a whole percent would hide it; a tenfold or
+// more as a factor, "×217", rather than "+21600%".
 func fmtDeltaPct(pct float64) string {
+	if r := 1 + pct/100; r >= 10 {
+		return "×" + strconv.FormatFloat(r, 'f', 0, 64)
+	}
 	if math.Abs(pct) < 9.95 || (math.Abs(pct) >= 99.5 && math.Abs(pct) < 100.5 && math.Abs(pct) != 100) {
 		// one decimal where a whole percent would hide the change, or
 		// would read as all (-100%) of it

@@ -111,7 +111,8 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 			groups = append(groups, &s.Groups[i])
 		}
 	}
-	gt := &groupTables{base: analyze.GroupLabel(groups[0], s.By)}
+	label := groupLabels(s)
+	gt := &groupTables{base: label[groups[0].Key]}
 
 	// a comparison column beside a group only where some comparison of
 	// the group with the baseline can be significant
@@ -144,11 +145,11 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 	// the p and n most deltas share are said once, not in every cell
 	common := commonPN(s.Comparisons, base)
 
-	var ranges, cis, bare, tooFewCell, pct, abs bool
+	var ranges, cis, bare, tooFewCell, pct, abs, ratio bool
 	for _, k := range tableKinds {
 		t := &table{cols: []column{{name: k.title, data: true}, {name: "", tight: true}}}
 		for gi, g := range groups {
-			name := analyze.GroupLabel(g, s.By)
+			name := label[g.Key]
 			if !sameN {
 				name += fmt.Sprintf(" n=%d", len(g.Runs))
 			}
@@ -231,6 +232,7 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 					if b := sts[0]; b != nil && !f.isZero(b.Median) && c.DeltaPct != nil {
 						d = fmtDeltaPct(*c.DeltaPct)
 						pct = true
+						ratio = ratio || strings.HasPrefix(d, "×")
 					} else {
 						d = f.delta(c.Delta)
 						abs = true
@@ -271,6 +273,9 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 	if len(groups) > 1 && slices.Contains(testable, true) {
 		line := fmt.Sprintf("vs base: difference of medians from %s, %s; ~ = not significant at alpha %.2f (Mann-Whitney U)",
 			gt.base, deltaKinds(pct, abs), analyze.Alpha)
+		if ratio {
+			line += "; ×N: N times the baseline's"
+		}
 		if common != "" {
 			line += "; where no p is given, " + strings.ReplaceAll(common, " ", nbsp)
 			if c := firstWithPN(s.Comparisons, base, common); c != nil && c.P <= c.MinP()*1.0000001 {
@@ -283,9 +288,39 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 		gt.notes = append(gt.notes, fmt.Sprintf("¹ too few runs with the metric for the test to reach alpha %.2f", analyze.Alpha))
 	}
 	for _, c := range hopeless {
-		gt.notes = append(gt.notes, "no p: "+tooFewLine(c, func(s string) string { return s }))
+		gt.notes = append(gt.notes, fmt.Sprintf("no p for %s: %d %s against %d of %s can never differ significantly at alpha %.2f (the smallest p is %.2f); record at least %d runs of each to compare",
+			label[c.Group], c.N2, plural(c.N2, "run", "runs"), c.N1, label[c.Baseline], c.Alpha, c.MinP(), c.RunsToCompare()))
 	}
 	return gt
+}
+
+// groupLabels is how the tables name each group (by key): its label
+// values (analyze.GroupLabel), and for groups by path the paths less the
+// folders they all share ("run=a" and "run=b" for x/run=a and x/run=b).
+func groupLabels(s *analyze.Summary) map[string]string {
+	out := map[string]string{}
+	var ls []string
+	for i := range s.Groups {
+		l := analyze.GroupLabel(&s.Groups[i], s.By)
+		out[s.Groups[i].Key] = l
+		ls = append(ls, l)
+	}
+	if len(s.By) != 1 || s.By[0] != analyze.ByPath || len(ls) < 2 {
+		return out
+	}
+	prefix := ls[0]
+	for _, l := range ls[1:] {
+		for !strings.HasPrefix(l, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	prefix = prefix[:strings.LastIndex(prefix, "/")+1]
+	for k, l := range out {
+		if short := strings.TrimPrefix(l, prefix); short != "" && short != "/" {
+			out[k] = short
+		}
+	}
+	return out
 }
 
 // deltaKinds says how the differences are given.

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -78,7 +77,7 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		for _, base := range bases {
 			gt := buildGroupTables(s, base)
 			if len(bases) > 1 {
-				fmt.Fprintf(b, "\nbaseline %s:\n", gt.base)
+				fmt.Fprintf(b, "\nagainst %s:\n", gt.base)
 			}
 			gt.writeText(b)
 		}
@@ -102,13 +101,14 @@ func groupsLine(s *analyze.Summary) string {
 		g := &s.Groups[i]
 		parts[i] = fmt.Sprintf("%s (%s)", analyze.GroupLabel(g, s.By), Count(int64(len(g.Runs)), "run", "runs"))
 	}
+	label := groupLabels(s)
 	line := fmt.Sprintf("%s by %s: %s", Count(int64(len(s.Groups)), "group", "groups"), strings.Join(s.By, ","), strings.Join(parts, ", "))
 	switch bases := baselines(s); {
 	case len(s.Comparisons) == 0:
 	case len(bases) > 1:
 		line += "; every pair compared"
 	default:
-		line += "; compared with " + analyze.GroupLabel(&s.Groups[slices.IndexFunc(s.Groups, func(g analyze.Group) bool { return g.Key == bases[0] })], s.By)
+		line += "; compared with " + label[bases[0]]
 	}
 	return line
 }

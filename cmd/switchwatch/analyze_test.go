@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +264,95 @@ func TestAnalyzeReadmeFirstCommand(t *testing.T) {
 	detail, _, err := runAnalyzeCmd(t, append([]string{"--runs"}, args...)...)
 	if err != nil || strings.Count(detail, "\nrun ") != 16 || !strings.HasSuffix(detail, stdout[strings.Index(stdout, "\nwrites"):]) {
 		t.Errorf("--runs: %v, %d runs' sections, or the tables differ", err, strings.Count(detail, "\nrun "))
+	}
+}
+
+// TestAnalyzeBaselineGroupAndPairs: --baseline-group compares with the
+// group named (by key or by value), --compare all every pair; a group
+// that does not exist, or both flags, is a usage error.
+func TestAnalyzeBaselineGroupAndPairs(t *testing.T) {
+	runs := "../../testdata/runs"
+	js := filepath.Join(t.TempDir(), "s.json")
+	stdout, _, err := runAnalyzeCmd(t, "--by", "scenario", "--baseline-group", "dns", "--json", js, runs)
+	if err != nil || !strings.Contains(stdout, "; compared\n  with dns\n") && !strings.Contains(stdout, "; compared with dns") ||
+		!regexp.MustCompile(`(?m)^writes +dns +aurora +vs base`).MatchString(stdout) {
+		t.Errorf("--baseline-group dns: %v\n%s", err, stdout)
+	}
+	sum := readSummary(t, js)
+	for _, c := range sum.Comparisons {
+		if c.Baseline != "scenario=dns" || c.Group == "scenario=dns" {
+			t.Fatalf("comparison %s vs %s", c.Group, c.Baseline)
+		}
+	}
+	byKey, _, _ := runAnalyzeCmd(t, "--by", "scenario", "--baseline-group", "scenario=dns", runs)
+	if byKey != stdout {
+		t.Errorf("--baseline-group scenario=dns differs from dns")
+	}
+	stdout, _, err = runAnalyzeCmd(t, "--by", "scenario", "--compare", "all", "--json", js, runs)
+	if err != nil || strings.Count(stdout, "\nagainst ") != 3 || !strings.Contains(stdout, "pair compared") {
+		t.Errorf("--compare all: %v\n%s", err, stdout)
+	}
+	if sum := readSummary(t, js); len(sum.Comparisons) == 0 || sum.Comparisons[len(sum.Comparisons)-1].Baseline != "scenario=pgbouncer" {
+		t.Errorf("--compare all: the JSON lacks the pairs")
+	}
+	for _, args := range [][]string{
+		{"--baseline-group", "auroa"},
+		{"--compare", "some"},
+		{"--compare", "all", "--baseline-group", "dns"},
+	} {
+		_, _, err := runAnalyzeCmd(t, append(append([]string{"--by", "scenario"}, args...), runs)...)
+		if exitCode(err) != 2 {
+			t.Errorf("%v: exit %d (%v), want 2", args, exitCode(err), err)
+		}
+	}
+}
+
+// TestAnalyzeCSV: --csv writes a row per run, a column per metric with
+// its unit, that Go's and Python's csv readers read alike.
+func TestAnalyzeCSV(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "runs.csv")
+	if _, _, err := runAnalyzeCmd(t, "--by", "scenario", "--csv", file, "../../testdata/runs"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 17 {
+		t.Fatalf("%d rows, want a header and 16 runs", len(rows))
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"run_id", "group", "label_scenario", "write_downtime_s", "write_downtime_resolution_s", "failed_probes_count", "event_to_dns_change_s"} {
+		if _, ok := col[h]; !ok {
+			t.Errorf("no column %s in %v", h, rows[0])
+		}
+	}
+	for _, r := range rows[1:] {
+		if r[col["label_scenario"]] == "aurora" {
+			if v, err := strconv.ParseFloat(r[col["write_downtime_s"]], 64); err != nil || v < 8.9 || v > 9.2 || r[col["write_downtime_resolution_s"]] == "" {
+				t.Errorf("aurora run %s: write_downtime_s %q ± %q, want about 9 s", r[0], r[col["write_downtime_s"]], r[col["write_downtime_resolution_s"]])
+			}
+			if r[col["event_to_dns_change_s"]] != "" {
+				t.Errorf("aurora run %s has a DNS change: %q, want an empty cell", r[0], r[col["event_to_dns_change_s"]])
+			}
+		}
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 to read it with")
+	}
+	out, err := exec.Command(py, "-c", `import csv,sys
+rows=list(csv.DictReader(open(sys.argv[1], newline="")))
+print(len(rows), sum(float(r["write_downtime_s"]) for r in rows if r["label_scenario"]=="dns")/4 < 1.2)`, file).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "16 True" {
+		t.Errorf("python3 csv: %v %s", err, out)
 	}
 }

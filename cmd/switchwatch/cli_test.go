@@ -203,7 +203,7 @@ func TestAnalyzeComparesPaths(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"2 groups by path: " + a + " (16 runs), " + b + " (4 runs); compared with", "\nwrites ", " " + b + " n=4 "} {
+	for _, want := range []string{"2 groups by path: " + a + " (16 runs), " + b + " (4 runs); compared with", "\nwrites ", " runs n=16  analyze/runs n=4 "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the comparison lacks %q:\n%s", want, stdout)
 		}
