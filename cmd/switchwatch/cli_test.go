@@ -179,7 +179,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 			t.Errorf("-o after the path: %v", err)
 		}
 	}
-	if !strings.Contains(stdout, "group scenario=aurora: 4 runs") {
+	if !strings.Contains(stdout, "4 groups by scenario: aurora (4 runs)") {
 		t.Errorf("--by after the path not applied:\n%s", firstLine(stdout))
 	}
 	// after "--", "--by" is a path

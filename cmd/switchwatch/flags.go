@@ -130,6 +130,10 @@ func newFlagSet(name, usageLine, description string, stdout io.Writer) *flagSet 
 // parse parses args. After -h or --help it prints the help and returns
 // errHelp; a bad flag is a usage error naming it.
 func (fs *flagSet) parse(args []string) error {
+	if fc, ok := fs.stdout.(*flagCollector); ok {
+		fc.fs = fs.FlagSet // "switchwatch completion" asks for the flags
+		return errHelp
+	}
 	if err := fs.Parse(args); err != nil {
 		return fs.usagef("%v%s", err, fs.singleDashHint(args))
 	}
