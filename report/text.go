@@ -68,6 +68,13 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 		for i := range s.Runs {
 			writeTextRun(b, &s.Runs[i])
 		}
+	} else {
+		// what a run's section would warn of is said without it
+		for i := range s.Runs {
+			for _, w := range s.Runs[i].Warnings {
+				fmt.Fprintf(b, "  warning: run %s: %s\n", s.Runs[i].RunID, w)
+			}
+		}
 	}
 	if len(s.Groups) > 1 || len(s.By) > 0 {
 		b.WriteString(wrapText(groupsLine(s), "  ", textWidth))

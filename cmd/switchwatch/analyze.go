@@ -86,6 +86,9 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	if err := ropts.check(); err != nil {
 		return fs.usagef("%w", err)
 	}
+	if *workers < 0 || *slow < 0 || *stall < 0 {
+		return fs.usagef("--workers, --slow and --stall must not be negative")
+	}
 	if *cmpMode != "baseline" && *cmpMode != "all" {
 		return fs.usagef("--compare: want baseline or all, got %q", *cmpMode)
 	}

@@ -69,6 +69,9 @@ func TestBadInputs(t *testing.T) {
 			if c.numbers != nil {
 				args = append(args, "--json", jsonPath)
 			}
+			if args[0] == "analyze" {
+				args = append(args, "--runs") // the runs' sections say what was made of each
+			}
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), &stdout, &stderr, args)
 			printError(&stderr, err)

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/switchwatch/switchwatch/record"
@@ -203,4 +206,49 @@ func writeFlags(w io.Writer, fs *pflag.FlagSet) {
 // usagef is a usage error of this command: "lab run: " and the message.
 func (fs *flagSet) usagef(format string, a ...any) error {
 	return &usageError{cmd: "switchwatch " + fs.Name(), err: fmt.Errorf(fs.Name()+": "+format, a...)}
+}
+
+// checkProbeFlags rejects, as a usage error, the recorder's settings that
+// a command line can get wrong, before anything is started: record and
+// lab run alike (lab run would otherwise build a rig first). Zero values
+// of flags not given are the recorder's defaults.
+func checkProbeFlags(fs *flagSet, cfg *record.Config) error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", cfg.Interval}, {"connect-timeout", cfg.ConnectTimeout}, {"query-timeout", cfg.QueryTimeout}} {
+		if fs.Changed(d.name) && d.v <= 0 {
+			return fs.usagef("--%s must be positive, got %v", d.name, d.v)
+		}
+	}
+	if fs.Changed("pool-size") && cfg.PoolSize < 1 {
+		return fs.usagef("--pool-size must be at least 1, got %d", cfg.PoolSize)
+	}
+	if cfg.MaxInflight < 0 {
+		return fs.usagef("--max-inflight must not be negative, got %d", cfg.MaxInflight)
+	}
+	for _, k := range cfg.Kinds {
+		if k != store.KindWrite && k != store.KindRead && k != store.KindConnect {
+			return fs.usagef("--probes: unknown probe kind %q (want write, read, connect)", k)
+		}
+	}
+	for _, c := range cfg.Conns {
+		if c != store.ConnNew && c != store.ConnPooled {
+			return fs.usagef("--conn: unknown connection mode %q (want new, pooled)", c)
+		}
+	}
+	if cfg.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
+			return fs.usagef("--metrics-addr %q: %v (want host:port, e.g. 127.0.0.1:9187)", cfg.MetricsAddr, err)
+		}
+	}
+	return nil
+}
+
+// oneOf is a usage error unless the flag's value is one of want.
+func oneOf(fs *flagSet, flag, v string, want ...string) error {
+	if slices.Contains(want, v) {
+		return nil
+	}
+	return fs.usagef("--%s %q: want %s", flag, v, orList(want))
 }

@@ -39,6 +39,20 @@ func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []stri
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	if err := oneOf(fs, "kind", opt.Kind, "write", "read"); err != nil {
+		return err
+	}
+	if err := oneOf(fs, "conn", opt.Conn, "pooled", "new"); err != nil {
+		return err
+	}
+	if opt.Seventh != "" {
+		if err := oneOf(fs, "seventh", opt.Seventh, "lag", "retries"); err != nil {
+			return err
+		}
+	}
+	if opt.Rate < 0 || aggSeconds < 0 || opt.MinGap < 0 {
+		return fs.usagef("--rate, --min-gap and --aggregate-interval must not be negative")
+	}
 	files := fs.Args()
 	opt.AggregateInterval = time.Duration(aggSeconds) * time.Second
 	if err := checkImportArgs(fs, &opt.Options, labels, files); err != nil {

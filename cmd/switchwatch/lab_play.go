@@ -54,6 +54,11 @@ func runLabPlay(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	case file == "" && fs.NArg() != 1:
 		return fs.usagef("want one SCENARIO (%s) or --scenario-file, got %d arguments", strings.Join(lab.BuiltinNames(), ", "), fs.NArg())
 	}
+	if file == "" {
+		if _, berr := lab.NewBuiltin(fs.Arg(0), set); berr != nil {
+			return fs.usagef("%v", berr)
+		}
+	}
 	if state == "" {
 		return fs.usagef("--rig is empty: give the state file \"switchwatch lab up\" printed")
 	}

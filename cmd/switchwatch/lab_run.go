@@ -93,7 +93,10 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	case name != "" && file != "":
 		return fs.usagef("give --scenario or --scenario-file, not both")
 	case name != "":
-		opts.Scenario, err = lab.NewBuiltin(name, set)
+		// a name or a parameter that is not there: the command line's
+		if opts.Scenario, err = lab.NewBuiltin(name, set); err != nil {
+			return fs.usagef("%v", err)
+		}
 	case file != "":
 		opts.Scenario, err = lab.LoadFile(file, set)
 	default:
@@ -105,7 +108,19 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if opts.Out == "" {
 		return fs.usagef("--out is empty: say where the run folders go")
 	}
+	if opts.Runs < 1 {
+		return fs.usagef("--runs must be at least 1, got %d", opts.Runs)
+	}
+	if err := oneOf(fs, "read-via", opts.ReadVia, lab.ReadViaWrite, lab.ReadViaRead); err != nil {
+		return err
+	}
+	if err := oneOf(fs, "reader-target", opts.Rig.ReaderTarget, lab.TargetGreen, lab.TargetBlue); err != nil {
+		return err
+	}
 	if err := streams.apply(fs, cfg); err != nil {
+		return err
+	}
+	if err := checkProbeFlags(fs, cfg); err != nil {
 		return err
 	}
 	if err := cfg.CheckProfiles(); err != nil {

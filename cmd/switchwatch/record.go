@@ -105,8 +105,8 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if fs.NArg() > 0 {
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
 	}
-	if fs.Changed("interval") && cfg.Interval <= 0 {
-		return fs.usagef("--interval must be positive, got %v", cfg.Interval)
+	if err := checkProbeFlags(fs, &cfg); err != nil {
+		return err
 	}
 	if cleanup {
 		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
