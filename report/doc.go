@@ -8,21 +8,39 @@
 //	             drawn in detail, availability timelines, capacity planning
 //	WriteMarkdown renders the model as Markdown to an io.Writer
 //	WriteText    renders a Summary as the plain text of `switchwatch analyze`
+//	WriteCSV     writes every run's metrics as CSV, a row per run
 //	Figure.Render renders one picture to an io.Writer ("png" or "svg")
 //
 // # One presentation model, several renderers
 //
-// The text table and the Markdown show the same things the same way: the
-// cells of the statistics, comparison and accuracy tables, the phase lines
-// and the stream lines are made once (present.go) with the one set of
-// formatters (format.go: a time on the probe grid shows the decimals its
+// The text and the Markdown show the same things the same way: the cells
+// of the accuracy tables, the phase lines and the stream lines are made
+// once (present.go) with the one set of formatters (format.go: a time on the probe grid shows the decimals its
 // resolution warrants, "7.1 s"; a time measured exactly, such as a
 // latency, three significant digits, "3.59 ms"; counts with fmtCount), as
 // a table of cells (table.go) that the text renderer lays out in aligned
 // columns and the Markdown renderer as a pipe table, escaping the cells
 // that come from the data. A renderer picks columns and writes its own
 // prose around the tables; it formats no number itself. The JSON is the
-// Summary itself (analyze.WriteJSON).
+// Summary itself (analyze.WriteJSON); WriteCSV writes every run's metrics,
+// a row per run.
+//
+// # The text's group tables
+//
+// What `switchwatch analyze` prints is shaped like benchstat's output
+// (grouptab.go): a table per kind of request (writes, reads, the whole
+// run; metricKinds), a metric per row and a group per column. A row is
+// formatted by one numFmt (format.go), so that its cells keep the same
+// unit and decimals: seconds to the decimals the row's coarsest
+// resolution warrants, exact latencies in milliseconds, counts bare. A
+// cell is the median ± the half-width of its 95% confidence interval, or
+// below 6 runs the median and the range [min max]; beside each group but
+// the baseline, the difference from it: "~" when not significant, a
+// percentage only against a baseline that does not show as 0, with the p
+// and n unless most differences share them. What the cells mean, and why
+// a group has no comparison, is said once under the tables, not in every
+// cell. The per-run sections (TextOptions.Runs) come before them; the
+// Markdown keeps its own long tables (statsTable, comparisonTable).
 //
 // Every probe state, phase state and error class has its colour
 // (palette.go) and its prose (prose.go) in a table keyed by the analyzer's

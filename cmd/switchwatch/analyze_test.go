@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,6 +261,17 @@ func TestAnalyzeReadmeFirstCommand(t *testing.T) {
 	}
 	if strings.Contains(stdout, "\nrun ") || strings.Contains(stdout, " 0 s") {
 		t.Errorf("per-run detail or a unit in a cell:\n%s", stdout)
+	}
+	// the README shows the table's first lines and says how long it is
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.Join(lines[:12], "\n") + "\n...\n"; !strings.Contains(string(readme), "```\n"+first+"```") {
+		t.Errorf("README.md does not show the table's first 12 lines:\n%s", first)
+	}
+	if want := fmt.Sprintf("all of it, %d lines of at most 120 columns", len(lines)); !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+		t.Errorf("README.md does not say %q", want)
 	}
 	detail, _, err := runAnalyzeCmd(t, append([]string{"--runs"}, args...)...)
 	if err != nil || strings.Count(detail, "\nrun ") != 16 || !strings.HasSuffix(detail, stdout[strings.Index(stdout, "\nwrites"):]) {
