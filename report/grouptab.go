@@ -146,6 +146,8 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 	common := commonPN(s.Comparisons, base)
 
 	var ranges, cis, bare, tooFewCell, pct, abs, ratio bool
+	var rowRes []metricRes
+	msRows := false
 	for _, k := range tableKinds {
 		t := &table{cols: []column{{name: k.title, data: true}, {name: "", tight: true}}}
 		for gi, g := range groups {
@@ -194,7 +196,11 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 					unit = st.Unit
 				}
 			}
+			if unit == analyze.UnitNS && res > 0 {
+				rowRes = append(rowRes, metricRes{m, res})
+			}
 			f := rowFmt(unit, res, vals)
+			msRows = msRows || f.unit == "ms"
 			row := []string{m, f.unit}
 			for gi, g := range groups {
 				st := sts[gi]
@@ -267,6 +273,9 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 			gt.notes = append(gt.notes, fmt.Sprintf("every run of a group had the value shown%s", n))
 		}
 	}
+	if l := resolutionNote(rowRes, msRows); l != "" {
+		gt.notes = append(gt.notes, l)
+	}
 	if cis {
 		gt.notes = append(gt.notes, "median ± the largest distance from it to the bounds of its 95% confidence interval")
 	}
@@ -321,6 +330,44 @@ func groupLabels(s *analyze.Summary) map[string]string {
 		}
 	}
 	return out
+}
+
+// metricRes is the coarsest resolution of a row's times.
+type metricRes struct {
+	metric string
+	res    int64
+}
+
+// resolutionNote says once what the rows' times are known to: the
+// resolution most rows share, and the rows known more coarsely (a server
+// change seen only when probes got through again), which show fewer
+// decimals.
+func resolutionNote(rows []metricRes, ms bool) string {
+	if len(rows) == 0 {
+		return ""
+	}
+	count := map[int64]int{}
+	common := rows[0].res
+	for _, r := range rows {
+		count[r.res]++
+		if count[r.res] > count[common] || count[r.res] == count[common] && r.res < common {
+			common = r.res
+		}
+	}
+	line := "times in s are known to ±" + nbsp + strings.ReplaceAll(fmtSec(float64(common), common), " ", nbsp) + " (the largest of the runs' resolutions)"
+	var coarse []string
+	for _, r := range rows {
+		if decimals(r.res) < decimals(common) {
+			coarse = append(coarse, strings.ReplaceAll(r.metric+" ± "+fmtSec(float64(r.res), r.res), " ", nbsp))
+		}
+	}
+	if len(coarse) > 0 {
+		line += ", but " + strings.Join(coarse, ", ")
+	}
+	if ms {
+		line += "; latencies in ms are measured, not on the probe grid"
+	}
+	return line
 }
 
 // deltaKinds says how the differences are given.
