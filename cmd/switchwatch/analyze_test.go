@@ -368,3 +368,21 @@ print(len(rows), sum(float(r["write_downtime_s"]) for r in rows if r["label_scen
 		t.Errorf("python3 csv: %v %s", err, out)
 	}
 }
+
+// TestAnalyzeOneAgainstOne is "switchwatch analyze last/ today/" with one
+// run in each: two columns of values side by side, named by what their
+// paths do not share, no p anywhere and the reason said once.
+func TestAnalyzeOneAgainstOne(t *testing.T) {
+	runs := filepath.Join(analyzeTestdata, "runs")
+	stdout, _, err := runAnalyzeCmd(t, filepath.Join(runs, "run=bluegreen-1"), filepath.Join(runs, "run=restart-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^writes +run=bluegreen-1 +run=restart-1$`).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^write_downtime +s +10\.0 +3\.2$`).MatchString(stdout) {
+		t.Errorf("not two columns of values:\n%s", stdout)
+	}
+	if strings.Contains(stdout, "vs base") || strings.Contains(stdout, "p=") || strings.Count(stdout, "no p for run=restart-1: 1 run against 1") != 1 {
+		t.Errorf("a p, or the reason for none not said once:\n%s", stdout)
+	}
+}
