@@ -357,6 +357,24 @@ func TestAnalyzeCSV(t *testing.T) {
 			}
 		}
 	}
+	// DuckDB's read_csv, where .ci/run installed its Node.js package (as
+	// record/store's DuckDB tests use it): the types it infers
+	if dir := os.Getenv("SWITCHWATCH_DUCKDB_NODE"); dir != "" {
+		script := filepath.Join(t.TempDir(), "q.cjs")
+		os.WriteFile(script, []byte(`
+const duck = require(process.env.SWITCHWATCH_DUCKDB_NODE + '/node_modules/@duckdb/node-api');
+(async () => {
+  const con = await (await duck.DuckDBInstance.create(':memory:')).connect();
+  const r = await con.runAndReadAll(process.argv[2]);
+  console.log(JSON.stringify(r.getRowsJS().map(row => row.map(String))));
+})().catch(e => { console.error(e.message); process.exit(1); });
+`), 0o644)
+		q := "SELECT count(*), typeof(any_value(write_downtime_s)), typeof(any_value(failed_probes_count)), count(event_to_dns_change_s) FROM read_csv('" + file + "')"
+		out, err := exec.Command("node", script, q).CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != `[["16","DOUBLE","BIGINT","4"]]` {
+			t.Errorf("duckdb read_csv: %v %s", err, out)
+		}
+	}
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3 to read it with")
