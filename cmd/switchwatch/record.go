@@ -95,6 +95,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
+	fs.DurationVar(&cfg.MetricsLinger, "metrics-linger", 0, "keep serving the final metrics this long after the recording ends, switchwatch_run_active 0 (default: 30s with --until-recovered, else 0)")
 	fs.StringVar(&cfg.Switchover, "switchover", "", "command to run through the shell during the recording (its output and exit status become events of the run)")
 	fs.DurationVar(&cfg.SwitchoverAfter, "switchover-after", 0, "when to run --switchover, from the start of the recording")
 	fs.DurationVar(&cfg.UntilRecovered, "until-recovered", 0, "stop once --switchover has ended and every stream has been healthy this long (from the end of the outage, if any)")
@@ -104,6 +105,14 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	}
 	if fs.NArg() > 0 {
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	if cfg.MetricsLinger < 0 {
+		return fs.usagef("--metrics-linger must not be negative, got %v", cfg.MetricsLinger)
+	}
+	if !fs.Changed("metrics-linger") && cfg.UntilRecovered > 0 && cfg.MetricsAddr != "" {
+		// The recording ends by itself: two scrapes at Prometheus's
+		// default 15 s interval see its final state.
+		cfg.MetricsLinger = defaultMetricsLinger
 	}
 	if fs.Changed("interval") && cfg.Interval <= 0 {
 		return fs.usagef("--interval must be positive, got %v", cfg.Interval)
@@ -191,3 +200,6 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 func (e exitError) ExitCode() int { return e.code }
+
+// defaultMetricsLinger is --metrics-linger with --until-recovered.
+const defaultMetricsLinger = 30 * time.Second
