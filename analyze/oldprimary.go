@@ -14,17 +14,20 @@ const maxOldPrimaryServers = 8
 // oldPrimaryWrites finds the writes an old primary acknowledged after the
 // new one had taken writes: the split brain of an unfenced switchover,
 // which the AWS JDBC wrapper's Blue/Green test fails on ("ERROR if not
-// 0"). The server that holds the data afterwards is the one that answered
-// the run's last successful write; from the first moment it answered a
-// write, every write another server acknowledged is counted, dated by
-// when its answer arrived, by server (with its timeline) and stream.
+// 0"). The server that holds the data afterwards is the one on the newest
+// timeline that acknowledged a write (a promotion starts a new timeline;
+// an old primary that was not fenced stays on its own), the latest to
+// answer one where timelines tie or are unknown (schema version 1); from
+// the first moment it answered a write, every write another server
+// acknowledged is counted, dated by when its answer arrived, by server
+// (with its timeline) and stream.
 //
 // It is nil (unknown, not zero) when no successful write names the server
 // that answered it. A restart of one server is a new identity, but the
 // old process cannot answer after it, so a restart counts nothing.
 func oldPrimaryWrites(streams []*stream, syms *symtab) *OldPrimaryWrites {
 	var holder uint32
-	var last, since int64 = -1, -1
+	var last, holderTL, since int64 = -1, -1, -1
 	for _, s := range streams {
 		if s.kind != store.KindWrite {
 			continue
@@ -34,8 +37,9 @@ func oldPrimaryWrites(streams []*stream, syms *symtab) *OldPrimaryWrites {
 			if x.outcome != outOK || x.ident == 0 {
 				continue
 			}
-			if at, _ := observedAt(x); at > last {
-				last, holder = at, x.ident
+			at, _ := observedAt(x)
+			if x.timeline > holderTL || x.timeline == holderTL && at > last {
+				last, holder, holderTL = at, x.ident, x.timeline
 			}
 		}
 	}

@@ -494,8 +494,10 @@ type Metrics struct {
 // new one had taken over (see the metric old_primary_writes).
 type OldPrimaryWrites struct {
 	Count int64 `json:"count"`
-	// Holder is the server identity that answered the run's last
-	// successful write, HolderSince the first answer it gave a write.
+	// Holder is the server identity that holds the data afterwards: the
+	// one on the newest timeline that acknowledged a write (the latest to
+	// answer where that does not tell); HolderSince its first answer to a
+	// write.
 	Holder      string    `json:"holder"`
 	HolderSince time.Time `json:"holder_since"`
 	// First and Last are the answers of the first and last counted write.

@@ -27,7 +27,7 @@ func (rep *Report) writeOldPrimary(b *mdWriter) {
 		b.p("None: in each of %s, once the server that holds the data afterwards had answered a write, no other server acknowledged one.\n\n", Count(int64(len(known)), "run", "runs"))
 		return
 	}
-	b.p("Writes acknowledged by another server after the one that holds the data afterwards (the server of the run's last successful write) had answered a write: an old primary that was not fenced. Unless they were copied over, the lost-write check finds them missing.\n\n")
+	b.p("Writes acknowledged by another server after the one that holds the data afterwards (the server on the newest timeline that took writes) had answered a write: an old primary that was not fenced. Unless they were copied over, the lost-write check finds them missing.\n\n")
 	b.p("| run | writes | server | timeline | first | last | streams |\n| --- | ---: | --- | ---: | --- | --- | --- |\n")
 	for _, r := range bad {
 		op := r.Metrics.OldPrimaryWrites
