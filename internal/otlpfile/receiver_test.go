@@ -1,12 +1,12 @@
 package otlpfile
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -19,8 +19,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 )
 
-// readLines decodes path line by line with pdata's JSON unmarshaler, as a
-// reader of the Collector's file exporter output does.
+// readLines decodes path line by line with Read (pdata's JSON
+// unmarshaler), as a reader of the Collector's file exporter output does.
 func readLines(t *testing.T, path string) []ptrace.Traces {
 	t.Helper()
 	f, err := os.Open(path)
@@ -29,18 +29,11 @@ func readLines(t *testing.T, path string) []ptrace.Traces {
 	}
 	defer f.Close()
 	var out []ptrace.Traces
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 64<<20)
-	var u ptrace.JSONUnmarshaler
-	for n := 1; sc.Scan(); n++ {
-		td, err := u.UnmarshalTraces(sc.Bytes())
-		if err != nil {
-			t.Fatalf("%s line %d: %v", path, n, err)
-		}
+	if err := Read(f, func(_ int, td ptrace.Traces) error {
 		out = append(out, td)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+		return nil
+	}); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 	return out
 }
@@ -151,5 +144,28 @@ func TestJSONBodyAndRefusals(t *testing.T) {
 	lines := readLines(t, path)
 	if len(lines) != 1 || lines[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Name() != "from-json" {
 		t.Fatalf("want exactly the JSON request's line, got %d lines", len(lines))
+	}
+}
+
+// TestReadNamesABadLine: a line that is not OTLP JSON stops Read with its
+// line number.
+func TestReadNamesABadLine(t *testing.T) {
+	td := ptrace.NewTraces()
+	td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName("a")
+	good, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := string(good) + "\n\n" + `{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":` + "\n"
+	var seen []int
+	err = Read(strings.NewReader(in), func(line int, _ ptrace.Traces) error {
+		seen = append(seen, line)
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("error %v, want one naming line 3", err)
+	}
+	if len(seen) != 1 || seen[0] != 1 {
+		t.Errorf("lines handed over %v, want [1]", seen)
 	}
 }
