@@ -29,6 +29,13 @@ const (
 	ConnNew         = "new"
 )
 
+// Attributes of the app's SERVER spans: how the service reaches the
+// database (ConnPooled, ConnNew) and which of its clients sent the request.
+const (
+	AttrConn   = "app.conn"
+	AttrClient = "app.client"
+)
+
 // DefaultTable is the app's own table, created if missing.
 const DefaultTable = "otelapp_orders"
 
@@ -234,7 +241,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	for _, s := range a.services {
 		for i := 0; i < s.clients; i++ {
 			a.wg.Add(1)
-			go a.client(runCtx, s)
+			go a.client(runCtx, s, fmt.Sprintf("%s-%d", s.name, i+1))
 		}
 	}
 	for _, q := range cfg.Quiet {
@@ -291,14 +298,14 @@ func newProvider(ctx context.Context, name string, cfg Config) (*sdktrace.Tracer
 }
 
 // client is one closed-loop client: a request, think, a request, ...
-func (a *App) client(ctx context.Context, s *service) {
+func (a *App) client(ctx context.Context, s *service, id string) {
 	defer a.wg.Done()
 	rnd := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	for {
 		if !a.gate.enter(ctx) {
 			return
 		}
-		err := a.request(ctx, s, rnd)
+		err := a.request(ctx, s, id, rnd)
 		a.gate.leave()
 		s.mu.Lock()
 		s.requests++
@@ -320,7 +327,7 @@ func (a *App) client(ctx context.Context, s *service) {
 // request is one request of s: a SERVER span with the database calls
 // under it. The request's own deadline is the query timeout; stopping the
 // app does not cut a request short.
-func (a *App) request(ctx context.Context, s *service, rnd *rand.Rand) error {
+func (a *App) request(ctx context.Context, s *service, client string, rnd *rand.Rand) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.QueryTimeout)
 	defer cancel()
 	name := "POST /checkout"
@@ -328,7 +335,7 @@ func (a *App) request(ctx context.Context, s *service, rnd *rand.Rand) error {
 		name = "GET /report"
 	}
 	ctx, span := s.tr.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("app.conn", s.conn)))
+		trace.WithAttributes(attribute.String(AttrConn, s.conn), attribute.String(AttrClient, client)))
 	defer span.End()
 	err := s.do(ctx, rnd)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -102,6 +103,42 @@ func TestAppTracesBothServicesAndKeepsQuiet(t *testing.T) {
 		if servers[st.Name] != st.Requests {
 			t.Errorf("service %s: %d SERVER spans in the file, %d requests sent", st.Name, servers[st.Name], st.Requests)
 		}
+	}
+
+	// Closed-loop clients with think time: a client's next request starts
+	// after its last ended, after gaps of bursts (short) and lulls (long),
+	// not at the steps of a grid.
+	byClient := map[string][]span{}
+	for _, s := range spans {
+		if s.kind == ptrace.SpanKindServer {
+			byClient[s.attrs[AttrClient]] = append(byClient[s.attrs[AttrClient]], s)
+		}
+	}
+	if len(byClient) != 3 {
+		t.Errorf("clients in the SERVER spans: %d, want 3", len(byClient))
+	}
+	var short, long int
+	for c, ss := range byClient {
+		sort.Slice(ss, func(i, j int) bool { return ss[i].start < ss[j].start })
+		for i := 1; i < len(ss); i++ {
+			gap := time.Duration(ss[i].start - ss[i-1].end)
+			acrossQuiet := false
+			for _, q := range truth.Quiet {
+				acrossQuiet = acrossQuiet || (ss[i-1].end <= q.Start && ss[i].start >= q.End)
+			}
+			switch {
+			case acrossQuiet:
+			case gap < 0:
+				t.Errorf("client %s: request at %d started before the one before it ended (%d)", c, ss[i].start, ss[i-1].end)
+			case gap < 60*time.Millisecond:
+				short++
+			case gap > 100*time.Millisecond:
+				long++
+			}
+		}
+	}
+	if short == 0 || long == 0 {
+		t.Errorf("gaps between a client's requests: %d under 60ms, %d over 100ms; want bursts and lulls", short, long)
 	}
 
 	// Database CLIENT spans follow the conventions.
