@@ -108,7 +108,8 @@
 //
 // This package must not classify, analyze or render probes: it produces
 // runs (through package record) and their ground truth, nothing else. Its
-// servers, proxies, PgBouncer, DNS server, etcd, Patroni and HAProxy listen
-// on 127.0.0.x only (127.0.0.1; the dns rig's endpoints on 127.0.0.2 and
-// 127.0.0.3; the Patroni nodes on 127.0.0.4 and 127.0.0.5).
+// servers, proxies, PgBouncer, DNS server, etcd, Patroni, HAProxy and the
+// application's OTLP receiver listen on 127.0.0.x only (127.0.0.1; the dns
+// rig's endpoints on 127.0.0.2 and 127.0.0.3; the Patroni nodes on
+// 127.0.0.4 and 127.0.0.5).
 package lab
