@@ -88,33 +88,20 @@ func connFailure(errType string) bool {
 	return errType == "timeout" || strings.HasPrefix(errType, "connection_")
 }
 
-// TestLabAuroraTraces runs the aurora scenario with the instrumented
-// application beside the recorder and reads its traces.jsonl back: both
-// services' PostgreSQL client spans with the semantic-convention
-// attributes; writes failing with SQLSTATE 25006 while green serves as a
-// read-only standby; connections failing while the endpoint does not
-// answer; and nothing at all in the app's quiet window, which app.json
-// records.
-func TestLabAuroraTraces(t *testing.T) {
+// runAppLab records one run of a built-in scenario with the application
+// beside the recorder (write probes over new connections, every 200ms)
+// and reads back its events, app.json and traces.jsonl, which must agree
+// with what the receiver counted. The machine must keep up in the
+// lead-in, before the scenario has done anything: no probe failed or
+// slow, no request of the application failed; otherwise the run is
+// repeated, and after three such runs the test is skipped with the reason.
+func runAppLab(t *testing.T, name string, params map[string]string, appCfg *otelapp.Config) (*labRun, AppRecord, []appSpan) {
+	t.Helper()
 	bin := pgserver.BinariesForTest(t)
-	// Lead-in 3s; blue read-only, 4s blackhole, 5s of green read-only,
-	// promotion: about 13s; the quiet window lies in the 7s tail.
-	sc, err := NewBuiltin("aurora", map[string]string{"lead_in": "3s", "tail": "7s"})
+	sc, err := NewBuiltin(name, params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	quiet := otelapp.Quiet{After: 15 * time.Second, For: 2500 * time.Millisecond}
-	// Connect timeouts of 2s: half the blackhole, so connects there time
-	// out inside it, and long enough for a password exchange on a busy
-	// machine.
-	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 50 * time.Millisecond, Burst: 8, Lull: 400 * time.Millisecond,
-		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second, Quiet: []otelapp.Quiet{quiet}}
-	var (
-		r     *labRun
-		app   AppRecord
-		spans []appSpan
-		lines int
-	)
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		res, err := Run(ctx, RunOptions{Scenario: sc, Out: t.TempDir(), App: appCfg, Rig: RigOptions{Binaries: bin},
@@ -122,14 +109,15 @@ func TestLabAuroraTraces(t *testing.T) {
 				Kinds: []string{store.KindWrite}, Conns: []string{store.ConnNew}}})
 		cancel()
 		if err != nil {
-			t.Fatalf("lab run: %v", err)
+			t.Fatalf("lab run %s: %v", name, err)
 		}
-		r = readLabRun(t, res[0].RunDir)
-		app = readAppRecord(t, r.dir)
-		spans, lines = readTraces(t, r.dir)
-		// The machine must keep up in the lead-in, before the scenario has
-		// done anything: no probe failed or slow, no request of the
-		// application failed.
+		r := readLabRun(t, res[0].RunDir)
+		app := readAppRecord(t, r.dir)
+		spans, lines := readTraces(t, r.dir)
+		t.Logf("%d lines, %d spans; app %+v", lines, len(spans), app.Services)
+		if int64(lines) != app.ExportRequests || int64(len(spans)) != app.Spans || lines == 0 {
+			t.Fatalf("%s: %d lines and %d spans, app.json says the receiver wrote %d and %d", TracesFile, lines, len(spans), app.ExportRequests, app.Spans)
+		}
 		bad, slow, total := r.leadInHealth()
 		appBad := 0
 		if sc := r.events[EvScenario]; len(sc) == 1 {
@@ -140,7 +128,7 @@ func TestLabAuroraTraces(t *testing.T) {
 			}
 		}
 		if bad == 0 && slow == 0 && total >= 8 && appBad == 0 {
-			break
+			return r, app, spans
 		}
 		msg := fmt.Sprintf("machine too busy to judge timing: of %d probes in the lead-in, %d failed and %d took over a second; %d application spans failed there (load average %s)",
 			total, bad, slow, appBad, loadAvg())
@@ -149,15 +137,30 @@ func TestLabAuroraTraces(t *testing.T) {
 		}
 		t.Logf("%s; running again", msg)
 	}
+}
+
+// TestLabAuroraTraces runs the aurora scenario with the instrumented
+// application beside the recorder and reads its traces.jsonl back: both
+// services' PostgreSQL client spans with the semantic-convention
+// attributes; writes failing with SQLSTATE 25006 while green serves as a
+// read-only standby; connections failing while the endpoint does not
+// answer; and nothing at all in the app's quiet window, which app.json
+// records.
+func TestLabAuroraTraces(t *testing.T) {
+	// Lead-in 3s; blue read-only, 4s blackhole, 5s of green read-only,
+	// promotion: about 13s; the quiet window lies in the 7s tail.
+	quiet := otelapp.Quiet{After: 15 * time.Second, For: 2500 * time.Millisecond}
+	// Connect timeouts of 2s: half the blackhole, so connects there time
+	// out inside it, and long enough for a password exchange on a busy
+	// machine.
+	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 50 * time.Millisecond, Burst: 8, Lull: 400 * time.Millisecond,
+		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second, Quiet: []otelapp.Quiet{quiet}}
+	r, app, spans := runAppLab(t, "aurora", map[string]string{"lead_in": "3s", "tail": "7s"}, appCfg)
 	ro := r.one(t, ActBlueReadOnly)
 	bh := r.one(t, ActEndpointBlackhole)
 	promo := r.one(t, ActGreenPromoted)
 	if bh.End == nil || promo.End == nil {
 		t.Fatal("blackhole and promotion events need an end")
-	}
-	t.Logf("%d lines, %d spans; app %+v", lines, len(spans), app.Services)
-	if int64(lines) != app.ExportRequests || int64(len(spans)) != app.Spans || lines == 0 {
-		t.Fatalf("%s: %d lines and %d spans, app.json says the receiver wrote %d and %d", TracesFile, lines, len(spans), app.ExportRequests, app.Spans)
 	}
 	cfg, err := pgx.ParseConfig(app.DSN)
 	if err != nil {
@@ -279,4 +282,81 @@ func TestLabAuroraTraces(t *testing.T) {
 	}
 	t.Logf("25006 in green's read-only window: %d; in the blackhole: %d timed-out connects of reports, %d connection failures of checkout; quiet %v, %d spans before, %d after",
 		greenRO, bhConnects, checkoutBH, qe.Sub(qs), before, after)
+}
+
+// TestLabDNSTraces runs the dns scenario with cut=false and the
+// application beside the recorder: the two services part ways on one
+// timeline. Every database span names the DNS name in server.address and
+// the address it reached in network.peer.address. reports, a new
+// connection per request, reaches blue's address before the flip and
+// green's after it, and is refused while both refuse; checkout's pool
+// keeps its connections to old blue, so its INSERTs still fail with 25006
+// from blue's address after green's promotion: the stale pool that
+// network.peer.address alone shows.
+func TestLabDNSTraces(t *testing.T) {
+	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 50 * time.Millisecond, Burst: 8, Lull: 400 * time.Millisecond,
+		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second}
+	r, _, spans := runAppLab(t, "dns", map[string]string{"lead_in": "3s", "tail": "4s", "ttl": "1s", "cut": "false"}, appCfg)
+	flip := r.one(t, ActDNSFlip)
+	promo := r.one(t, ActGreenPromoted)
+	refuse := r.events[ActEndpointRefuse]
+	if len(refuse) != 2 || promo.End == nil {
+		t.Fatalf("refuse windows %d, want 2; promotion end %v", len(refuse), promo.End)
+	}
+	refFrom, refTo := refuse[0].Time, refuse[0].Time
+	for _, e := range refuse {
+		if e.End == nil {
+			t.Fatal("a refuse window without an end")
+		}
+		if e.Time.Before(refFrom) {
+			refFrom = e.Time
+		}
+		if e.End.After(refTo) {
+			refTo = *e.End
+		}
+	}
+	// Slack for the lab's clock against the spans' (both this process).
+	const clock = 50 * time.Millisecond
+	var reportsBlue, reportsGreen, refused, stale int
+	for _, s := range spans {
+		if s.kind != ptrace.SpanKindClient {
+			continue
+		}
+		if s.attrs["server.address"] != DNSName {
+			t.Errorf("%v: server.address %q, want %s", s, s.attrs["server.address"], DNSName)
+		}
+		peer := s.attrs["network.peer.address"]
+		switch {
+		case s.service == otelapp.ServiceReports && s.name == "connect" && !s.err:
+			switch {
+			case s.end.Before(flip.Time.Add(-clock)) && peer != dnsBlueIP:
+				t.Errorf("%v: connected before the flip to %s, want blue's %s", s, peer, dnsBlueIP)
+			case s.start.After(flip.Time.Add(clock)) && peer != dnsGreenIP:
+				t.Errorf("%v: connected after the flip to %s, want green's %s", s, peer, dnsGreenIP)
+			case peer == dnsBlueIP:
+				reportsBlue++
+			case peer == dnsGreenIP:
+				reportsGreen++
+			}
+		case s.attrs["error.type"] == "connection_refused":
+			refused++
+			if s.start.Before(refFrom.Add(-tol)) || s.start.After(refTo.Add(tol)) {
+				t.Errorf("%v: refused outside the refuse windows %v..%v", s, refFrom, refTo)
+			}
+		case s.service == otelapp.ServiceCheckout && s.attrs["db.response.status_code"] == "25006" &&
+			peer == dnsBlueIP && s.start.After(promo.End.Add(tol)):
+			stale++
+		}
+	}
+	t.Logf("reports connected to blue %d times, to green %d; %d spans refused; %d INSERTs of checkout failed on old blue after the promotion",
+		reportsBlue, reportsGreen, refused, stale)
+	if reportsBlue == 0 || reportsGreen == 0 {
+		t.Errorf("reports connected to blue %d times, to green %d: want both", reportsBlue, reportsGreen)
+	}
+	if refused == 0 {
+		t.Error("no span was refused while both servers refused connections")
+	}
+	if stale == 0 {
+		t.Errorf("no INSERT of checkout failed with 25006 from blue's address %s after the promotion (%v): want the stale pool", dnsBlueIP, *promo.End)
+	}
 }
