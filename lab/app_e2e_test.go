@@ -153,7 +153,7 @@ func TestLabAuroraTraces(t *testing.T) {
 	// Connect timeouts of 2s: half the blackhole, so connects there time
 	// out inside it, and long enough for a password exchange on a busy
 	// machine.
-	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 50 * time.Millisecond, Burst: 8, Lull: 400 * time.Millisecond,
+	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 100 * time.Millisecond, Burst: 8, Lull: 500 * time.Millisecond,
 		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second, Quiet: []otelapp.Quiet{quiet}}
 	r, app, spans := runAppLab(t, "aurora", map[string]string{"lead_in": "3s", "tail": "7s"}, appCfg)
 	ro := r.one(t, ActBlueReadOnly)
@@ -294,7 +294,7 @@ func TestLabAuroraTraces(t *testing.T) {
 // from blue's address after green's promotion: the stale pool that
 // network.peer.address alone shows.
 func TestLabDNSTraces(t *testing.T) {
-	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 50 * time.Millisecond, Burst: 8, Lull: 400 * time.Millisecond,
+	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 100 * time.Millisecond, Burst: 8, Lull: 500 * time.Millisecond,
 		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second}
 	r, _, spans := runAppLab(t, "dns", map[string]string{"lead_in": "3s", "tail": "4s", "ttl": "1s", "cut": "false"}, appCfg)
 	flip := r.one(t, ActDNSFlip)
