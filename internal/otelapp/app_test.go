@@ -71,6 +71,9 @@ func TestAppTracesBothServicesAndKeepsQuiet(t *testing.T) {
 	ctx := context.Background()
 	app, err := Start(ctx, Config{DSN: srv.DSN(), OTLPEndpoint: rcv.Endpoint(), Checkout: 2, Reports: 1,
 		Think: 20 * time.Millisecond, Burst: 5, Lull: 200 * time.Millisecond,
+		// Generous timeouts: on a loaded machine a password exchange can
+		// take over a second, and no request may fail here.
+		ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second,
 		Quiet: []Quiet{{After: 1500 * time.Millisecond, For: time.Second}}})
 	if err != nil {
 		t.Fatal(err)
