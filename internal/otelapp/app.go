@@ -54,37 +54,37 @@ const (
 
 // Config says what the app does. Zero values take the defaults above.
 type Config struct {
-	DSN       string `json:"-"`                    // the database (the lab's write endpoint)
-	DNSServer string `json:"dns_server,omitempty"` // HOST:PORT to resolve DSN host names with, instead of the system's
-	Table     string `json:"table"`
+	DSN       string // the database (the lab's write endpoint)
+	DNSServer string // HOST:PORT to resolve DSN host names with, instead of the system's
+	Table     string
 
-	Checkout int `json:"checkout_clients"` // closed-loop clients of service checkout
-	Reports  int `json:"reports_clients"`  // closed-loop clients of service reports
+	Checkout int // closed-loop clients of service checkout
+	Reports  int // closed-loop clients of service reports
 	// A client thinks for an exponential time of mean Think between the
 	// requests of a burst; a burst ends after each request with
 	// probability 1/Burst, and a lull of exponential mean Lull follows.
 	// Draws are capped at five times their mean.
-	Think time.Duration `json:"think"`
-	Burst int           `json:"burst"`
-	Lull  time.Duration `json:"lull"`
+	Think time.Duration
+	Burst int
+	Lull  time.Duration
 
-	ConnectTimeout time.Duration `json:"connect_timeout"` // to get a connection (new, or the pool's)
-	QueryTimeout   time.Duration `json:"query_timeout"`   // for a whole request, connection included
-	PoolSize       int           `json:"pool_size"`       // checkout's pool
+	ConnectTimeout time.Duration // to get a connection (new, or the pool's)
+	QueryTimeout   time.Duration // for a whole request, connection included
+	PoolSize       int           // checkout's pool
 
 	// Quiet windows: no request is sent from After (since Start) for For.
-	Quiet []Quiet `json:"quiet,omitempty"`
+	Quiet []Quiet
 
 	// OTLPEndpoint is the HOST:PORT of an OTLP/HTTP receiver (plain HTTP);
 	// BatchTimeout the SDK batch processor's export delay.
-	OTLPEndpoint string        `json:"otlp_endpoint"`
-	BatchTimeout time.Duration `json:"batch_timeout"`
+	OTLPEndpoint string
+	BatchTimeout time.Duration
 }
 
 // Quiet is a stretch in which the app sends nothing.
 type Quiet struct {
-	After time.Duration `json:"after"`
-	For   time.Duration `json:"for"`
+	After time.Duration
+	For   time.Duration
 }
 
 func (c *Config) defaults() {
@@ -117,11 +117,39 @@ func (c *Config) defaults() {
 	}
 }
 
+// settings lists c for app.json.
+func (c Config) settings() map[string]any {
+	quiet := []map[string]string{}
+	for _, q := range c.Quiet {
+		quiet = append(quiet, map[string]string{"after": q.After.String(), "for": q.For.String()})
+	}
+	s := map[string]any{
+		"table":            c.Table,
+		"checkout_clients": c.Checkout,
+		"reports_clients":  c.Reports,
+		"think":            c.Think.String(),
+		"burst":            c.Burst,
+		"lull":             c.Lull.String(),
+		"connect_timeout":  c.ConnectTimeout.String(),
+		"query_timeout":    c.QueryTimeout.String(),
+		"pool_size":        c.PoolSize,
+		"quiet":            quiet,
+		"otlp_endpoint":    c.OTLPEndpoint,
+		"batch_timeout":    c.BatchTimeout.String(),
+	}
+	if c.DNSServer != "" {
+		s["dns_server"] = c.DNSServer
+	}
+	return s
+}
+
 // Truth is what the app did, for app.json: its settings, when it ran,
 // when it was quiet, and what each service sent. Times are nanoseconds
 // since the Unix epoch, UTC.
 type Truth struct {
-	Config   Config         `json:"config"`
+	// Settings are the effective settings (Config after its defaults,
+	// without the DSN), durations as Go duration strings like run.json's.
+	Settings map[string]any `json:"settings"`
 	Started  int64          `json:"started_ns"`
 	Stopped  int64          `json:"stopped_ns"`
 	Quiet    []Window       `json:"quiet,omitempty"`
@@ -423,7 +451,7 @@ func (a *App) Stop(ctx context.Context) (*Truth, error) {
 	err := a.shutdown(ctx)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	t := &Truth{Config: a.cfg, Started: a.started.UnixNano(), Stopped: stopped.UnixNano(), Quiet: a.quiet}
+	t := &Truth{Settings: a.cfg.settings(), Started: a.started.UnixNano(), Stopped: stopped.UnixNano(), Quiet: a.quiet}
 	for _, s := range a.services {
 		s.mu.Lock()
 		t.Services = append(t.Services, ServiceTruth{Name: s.name, Conn: s.conn, Clients: s.clients, Requests: s.requests, Failed: s.failed})

@@ -170,8 +170,8 @@ func TestAppTracesBothServicesAndKeepsQuiet(t *testing.T) {
 			t.Errorf("%s span %s: network.peer %s:%s, want %s", s.service, s.name, s.attrs["network.peer.address"], s.attrs["network.peer.port"], srv.Addr())
 		}
 	}
-	if ops[ServiceCheckout]["INSERT"] == 0 || ops[ServiceCheckout]["SELECT"] == 0 || ops[ServiceCheckout]["connect"] > int(truth.Config.PoolSize) {
-		t.Errorf("checkout's database spans %v: want INSERTs and SELECTs over at most %d pooled connections", ops[ServiceCheckout], truth.Config.PoolSize)
+	if ops[ServiceCheckout]["INSERT"] == 0 || ops[ServiceCheckout]["SELECT"] == 0 || ops[ServiceCheckout]["connect"] > DefaultPoolSize {
+		t.Errorf("checkout's database spans %v: want INSERTs and SELECTs over at most %d pooled connections", ops[ServiceCheckout], DefaultPoolSize)
 	}
 	if n := ops[ServiceReports]["connect"]; n == 0 || int64(n) != truth.Services[1].Requests || ops[ServiceReports]["SELECT"] != n || ops[ServiceReports]["prepare"] != n {
 		t.Errorf("reports' database spans %v: want a connect, a prepare and a SELECT per request (%d)", ops[ServiceReports], truth.Services[1].Requests)
@@ -179,6 +179,9 @@ func TestAppTracesBothServicesAndKeepsQuiet(t *testing.T) {
 
 	// The quiet window: about a second long, nothing in it, traffic on
 	// both sides of it.
+	if truth.Settings["think"] != "20ms" || truth.Settings["pool_size"] != DefaultPoolSize {
+		t.Errorf("settings %v: want think 20ms and the default pool size", truth.Settings)
+	}
 	if len(truth.Quiet) != 1 {
 		t.Fatalf("quiet windows %v, want 1", truth.Quiet)
 	}
