@@ -28,6 +28,7 @@ var metricKinds = map[string]string{
 	"write_disruption_p99_latency": store.KindWrite,
 	"lost_writes":                  store.KindWrite,
 	"committed_failed_writes":      store.KindWrite,
+	"old_primary_writes":           store.KindWrite,
 	"read_downtime":                store.KindRead,
 	"read_stall_time":              store.KindRead,
 	"read_disruption_time":         store.KindRead,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -299,6 +300,18 @@ func TestAnalyzeBaselineGroupAndPairs(t *testing.T) {
 	byKey, _, _ := runAnalyzeCmd(t, "--by", "scenario", "--baseline-group", "scenario=dns", runs)
 	if byKey != stdout {
 		t.Errorf("--baseline-group scenario=dns differs from dns")
+	}
+	// the first group as the baseline, asked for, is what Analyze compares
+	// without being asked: the same tests, the same numbers
+	js0 := filepath.Join(t.TempDir(), "s0.json")
+	if _, _, err := runAnalyzeCmd(t, "--by", "scenario", "--json", js0, runs); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runAnalyzeCmd(t, "--by", "scenario", "--baseline-group", "aurora", "--json", js, runs); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := readSummary(t, js0).Comparisons, readSummary(t, js).Comparisons; !reflect.DeepEqual(a, b) || len(a) == 0 {
+		t.Errorf("--baseline-group aurora: %d comparisons differ from the default %d", len(b), len(a))
 	}
 	stdout, _, err = runAnalyzeCmd(t, "--by", "scenario", "--compare", "all", "--json", js, runs)
 	if err != nil || strings.Count(stdout, "\nagainst ") != 3 || !strings.Contains(stdout, "pair compared") {
