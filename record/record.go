@@ -588,6 +588,22 @@ func settingsOf(cfg *Config) map[string]any {
 	return s
 }
 
+// endpointName names an endpoint in messages and verify.json: the DSN as
+// given, without its password, and where it resolved to when that says more
+// (a DSN left empty for the PG* variables, a service name):
+// "host=db user=app (app@db:5432/app)", or just "app@db:5432/app".
+func endpointName(dsn string, cfg *pgx.ConnConfig) string {
+	ep := endpointOf(cfg)
+	name := strings.Join(ep["hosts"].([]string), ",") + "/" + cfg.Database
+	if cfg.User != "" {
+		name = cfg.User + "@" + name
+	}
+	if strings.TrimSpace(dsn) == "" {
+		return name
+	}
+	return RedactDSN(dsn) + " (" + name + ")"
+}
+
 // endpointOf is where a parsed DSN connects, for run.json: the DSN as given
 // may be empty (PG* variables) or a service name, so this is the one record
 // of what a run probed. Every host of a multi-host DSN is listed once (pgx

@@ -53,9 +53,9 @@ func Cleanup(ctx context.Context, writeDSN, table string) error {
 	if err != nil {
 		return err
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.ConnectConfig(ctx, prepareConfig(cfg))
 	if err != nil {
-		return fmt.Errorf("connect to %s to drop %s: %s", RedactDSN(writeDSN), qt, sc.scrub(err.Error()))
+		return fmt.Errorf("connect to %s to drop %s: %s", endpointName(writeDSN, cfg), qt, sc.scrub(err.Error()))
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+qt); err != nil {

@@ -94,6 +94,7 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 		return nil, err
 	}
 	useDNSServer(cfg, opt.DNSServer)
+	cfg = prepareConfig(cfg)
 	qt, err := quoteTable(table)
 	if err != nil {
 		return nil, err
@@ -116,10 +117,10 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 
 	present, server, err := readBackKeys(ctx, cfg, qt, info.RunID, sc)
 	if err != nil {
-		return nil, fmt.Errorf("lost-write check via %s: %w", RedactDSN(writeDSN), err)
+		return nil, fmt.Errorf("lost-write check via %s: %w", endpointName(writeDSN, cfg), err)
 	}
 	v := &store.Verify{
-		RunID: info.RunID, CheckedAt: time.Now().UTC(), Endpoint: RedactDSN(writeDSN), ServerAddr: server,
+		RunID: info.RunID, CheckedAt: time.Now().UTC(), Endpoint: endpointName(writeDSN, cfg), ServerAddr: server,
 		LostSeqs: []int64{}, CommittedFailedSeqs: []int64{},
 	}
 	for k, ok := range acked {
