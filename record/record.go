@@ -576,7 +576,7 @@ func settingsOf(cfg *Config) map[string]any {
 		"metrics_addr":    cfg.MetricsAddr,
 	}
 	if cfg.Switchover != "" {
-		s["switchover"] = cfg.Switchover
+		s["switchover"] = RedactCommand(cfg.Switchover)
 		s["switchover_after"] = cfg.SwitchoverAfter.String()
 	}
 	if cfg.UntilRecovered > 0 {
