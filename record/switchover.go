@@ -77,7 +77,8 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = killGrace // a grandchild in another group keeping the pipes open
 	shown := RedactCommand(sw.command)
-	attrs := map[string]string{"command": shown}
+	// The command's start is when the switchover was asked for: the trigger.
+	attrs := map[string]string{"command": shown, store.AttrTrigger: "true"}
 	start := time.Now()
 	err := cmd.Start()
 	if err != nil {
