@@ -204,6 +204,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.checkGrid(); err != nil {
 		return nil, configError{err}
 	}
+	runIDGiven := cfg.RunID != "" // a generated one is new
 	cfg.Defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, configError{err}
@@ -237,6 +238,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if err := checkWritable(cfg.Out); err != nil {
 		return nil, err
+	}
+	if runIDGiven && hasWrites {
+		if err := checkRunIDsTable(ctx, &cfg, clients, sc); err != nil {
+			return nil, err
+		}
 	}
 	useDNSServer(wcfg, cfg.DNSServer)
 	useDNSServer(rcfg, cfg.DNSServer)
@@ -497,6 +503,32 @@ func newClient(p *Profile, cfg *Config, table string, hasWrites bool, sc *scrubb
 		c.eps[e.role] = ep
 	}
 	return c, nil
+}
+
+// checkRunIDsTable refuses a run id that the probe table on a write
+// endpoint of the recording holds rows of (ErrRunIDInTable), before
+// anything is written. Only a given run id is checked: a generated one is
+// new. An endpoint that cannot be asked within the connect and query
+// timeouts does not hold the recording up, which starts whatever the
+// endpoint's state: the status says the check was not made.
+func checkRunIDsTable(ctx context.Context, cfg *Config, clients []*client, sc *scrubber) error {
+	seen := map[*endpoint]bool{}
+	for _, cl := range clients {
+		ep := cl.eps[store.EndpointWrite]
+		if ep == nil || seen[ep] {
+			continue
+		}
+		seen[ep] = true
+		err := checkRunIDUnused(ctx, ep, cfg.RunID, cl.connectTimeout+cl.queryTimeout, sc)
+		if errors.Is(err, ErrRunIDInTable) {
+			return err
+		}
+		if err != nil && cfg.Status != nil {
+			fmt.Fprintf(cfg.Status, "switchwatch: could not check whether %s on %s holds rows of run id %q already (%s): recording anyway; if it does, every write fails on the duplicate key\n",
+				ep.table, endpointName(ep.dsn, ep.cfg), cfg.RunID, escapeLine(err.Error()))
+		}
+	}
+	return nil
 }
 
 func buildStreams(cfg *Config, clients []*client, table string, hasWrites bool) ([]*stream, error) {
