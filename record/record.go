@@ -204,7 +204,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.checkGrid(); err != nil {
 		return nil, configError{err}
 	}
-	runIDGiven := cfg.RunID != "" // a generated one is new
+	runIDGiven := cfg.RunID != "" && !cfg.NewRunID // a generated one is new
 	cfg.Defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, configError{err}

@@ -21,7 +21,8 @@ import (
 func TestReusedRunIDIsRefused(t *testing.T) {
 	srv := sharedServer(t)
 	out := t.TempDir()
-	cfg := record.Config{WriteDSN: srv.DSN(), Out: out, RunID: "reused-id", Interval: 50 * time.Millisecond,
+	id := "reused-" + record.NewRunID(time.Now()) // the shared server outlives a test
+	cfg := record.Config{WriteDSN: srv.DSN(), Out: out, RunID: id, Interval: 50 * time.Millisecond,
 		Duration: 300 * time.Millisecond, Kinds: []string{"write"}, NoVerify: true}
 	res, _ := recordRows(t, cfg)
 	if err := os.RemoveAll(res.RunDir); err != nil {
@@ -29,16 +30,16 @@ func TestReusedRunIDIsRefused(t *testing.T) {
 	}
 	_, err := record.Run(context.Background(), cfg)
 	if !errors.Is(err, record.ErrRunIDInTable) || errors.Is(err, record.ErrConfig) ||
-		!strings.Contains(err.Error(), `"reused-id"`) || !strings.Contains(err.Error(), record.DefaultTable) {
-		t.Errorf("second recording as reused-id: err = %v, want ErrRunIDInTable (not a usage error) naming the run id and %s", err, record.DefaultTable)
+		!strings.Contains(err.Error(), `"`+id+`"`) || !strings.Contains(err.Error(), record.DefaultTable) {
+		t.Errorf("second recording as %s: err = %v, want ErrRunIDInTable (not a usage error) naming the run id and %s", id, err, record.DefaultTable)
 	}
 	if _, statErr := os.Stat(res.RunDir); statErr == nil {
 		t.Errorf("the refused recording created %s", res.RunDir)
 	}
 	// another id is fine
-	cfg.RunID = "fresh-id"
+	cfg.RunID = "fresh-" + record.NewRunID(time.Now())
 	if res, _ := recordRows(t, cfg); res.Counts[store.OutcomeOK] == 0 {
-		t.Errorf("recording as fresh-id: %v, want writes", res.Counts)
+		t.Errorf("recording as %s: %v, want writes", cfg.RunID, res.Counts)
 	}
 }
 
@@ -100,9 +101,9 @@ func TestVerifyNamesTheStream(t *testing.T) {
 	srv := sharedServer(t)
 	res, _ := recordRows(t, record.Config{
 		WriteDSN: srv.DSN(), Interval: 50 * time.Millisecond, Duration: 300 * time.Millisecond,
-		Kinds: []string{"write"}, Conns: []string{"new", "pooled"}, NoVerify: true, RunID: "stream-names",
+		Kinds: []string{"write"}, Conns: []string{"new", "pooled"}, NoVerify: true,
 	})
-	execSQL(t, srv.DSN(), `DELETE FROM switchwatch_probe WHERE run_id = 'stream-names' AND conn = 'pooled' AND seq IN (2, 4)`)
+	execSQL(t, srv.DSN(), `DELETE FROM switchwatch_probe WHERE run_id = '`+res.RunID+`' AND conn = 'pooled' AND seq IN (2, 4)`)
 	v, err := record.Verify(context.Background(), res.RunDir, srv.DSN(), "")
 	if err != nil {
 		t.Fatal(err)
