@@ -180,6 +180,12 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 		if m.LostWrites.CommittedFailedSeqs == nil {
 			m.LostWrites.CommittedFailedSeqs = []int64{}
 		}
+		for _, w := range v.Lost {
+			m.LostWrites.LostWrites = append(m.LostWrites.LostWrites, StreamSeq(w))
+		}
+		for _, w := range v.CommittedFailed {
+			m.LostWrites.CommittedFailedWrites = append(m.LostWrites.CommittedFailedWrites, StreamSeq(w))
+		}
 	}
 	return m
 }

@@ -389,6 +389,18 @@ type LostWrites struct {
 	Unexpected          int64   `json:"unexpected"`
 	LostSeqs            []int64 `json:"lost_seqs"`
 	CommittedFailedSeqs []int64 `json:"committed_failed_seqs"`
+	// LostWrites and CommittedFailedWrites are LostSeqs and
+	// CommittedFailedSeqs with the stream of each write, when verify.json
+	// names them (store.Verify's Lost and CommittedFailed; absent in older
+	// runs): several write streams share sequence numbers.
+	LostWrites            []StreamSeq `json:"lost_writes,omitempty"`
+	CommittedFailedWrites []StreamSeq `json:"committed_failed_writes,omitempty"`
+}
+
+// StreamSeq is one write probe: its stream and sequence number.
+type StreamSeq struct {
+	Stream string `json:"stream"`
+	Seq    int64  `json:"seq"`
 }
 
 // Metrics are the few numbers a post-mortem of one run needs. A nil pointer
