@@ -501,6 +501,39 @@ type Metrics struct {
 	Staleness *Staleness `json:"staleness,omitempty"`
 	// LostWrites is nil when the run has no verify.json.
 	LostWrites *LostWrites `json:"lost_writes,omitempty"`
+	// OldPrimaryWrites are the writes a server other than the one holding
+	// the data afterwards acknowledged once that one had answered a
+	// write; nil when no successful write names its server.
+	OldPrimaryWrites *OldPrimaryWrites `json:"old_primary_writes,omitempty"`
+}
+
+// OldPrimaryWrites counts writes acknowledged by an old primary after the
+// new one had taken over (see the metric old_primary_writes).
+type OldPrimaryWrites struct {
+	Count int64 `json:"count"`
+	// Holder is the server identity that holds the data afterwards: the
+	// one on the newest timeline that acknowledged a write (the latest to
+	// answer where that does not tell); HolderSince its first answer to a
+	// write.
+	Holder      string    `json:"holder"`
+	HolderSince time.Time `json:"holder_since"`
+	// First and Last are the answers of the first and last counted write.
+	First *time.Time `json:"first,omitempty"`
+	Last  *time.Time `json:"last,omitempty"`
+	// Servers lists the servers that acknowledged them, most writes first
+	// (at most 8).
+	Servers []OldPrimaryServer `json:"servers,omitempty"`
+}
+
+// OldPrimaryServer is one server that acknowledged writes after the
+// holder had taken over.
+type OldPrimaryServer struct {
+	Server   string    `json:"server"`
+	Timeline int64     `json:"timeline,omitempty"`
+	Writes   int64     `json:"writes"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+	Streams  []string  `json:"streams"`
 }
 
 // RunResult is the analysis of one run.

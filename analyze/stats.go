@@ -81,6 +81,12 @@ var metricDefs = []metricDef{
 		}
 		return m.LostWrites.CommittedFailed, true
 	}),
+	countMetric("old_primary_writes", "writes acknowledged by an old primary after the new one had answered a write", func(m *Metrics) (int64, bool) {
+		if m.OldPrimaryWrites == nil {
+			return 0, false
+		}
+		return m.OldPrimaryWrites.Count, true
+	}),
 	durMetric("staleness_max", "largest lag of a read behind an acknowledged write", func(m *Metrics) *Duration {
 		if m.Staleness == nil {
 			return nil

@@ -33,6 +33,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	rep.writeRuns(b)
 	rep.writeDetail(b)
 	rep.writeLostWrites(b)
+	rep.writeOldPrimary(b)
 	rep.writeAccuracy(b)
 	rep.writeWarnings(b)
 	rep.writeMethod(b)

@@ -108,7 +108,8 @@ func TestEvaluateShippedRuns(t *testing.T) {
 		}
 		return c
 	}
-	res, err := Evaluate(sum, []Check{parse("write_downtime.median<5s"), parse("lost_writes.max==0"), parse("[scenario=dns]outages<=1")})
+	res, err := Evaluate(sum, []Check{parse("write_downtime.median<5s"), parse("lost_writes.max==0"), parse("[scenario=dns]outages<=1"),
+		parse("old_primary_writes.max==0")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +129,10 @@ func TestEvaluateShippedRuns(t *testing.T) {
 		"write_downtime.median<5s scenario=patroni":   analyze.CheckPass,
 		"lost_writes.max==0 scenario=aurora":          analyze.CheckPass,
 		"lost_writes.max==0 scenario=patroni":         analyze.CheckPass,
+		// issue 22: the aurora scenario reports no write acknowledged by
+		// an old primary (blue turns read-only before the endpoint moves)
+		"old_primary_writes.max==0 scenario=aurora":    analyze.CheckPass,
+		"old_primary_writes.max==0 scenario=pgbouncer": analyze.CheckPass,
 	} {
 		if verdicts[key] != want {
 			t.Errorf("%s: %q, want %q", key, verdicts[key], want)

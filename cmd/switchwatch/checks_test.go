@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/switchwatch/switchwatch/internal/pgserver"
 )
 
 // TestAnalyzeChecksGateCI is issue 22's must-show: a threshold aurora
@@ -76,6 +80,31 @@ func TestAnalyzeCheckMistakesAreUsageErrors(t *testing.T) {
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestRecordChecksTheRunItRecorded: record --check analyzes the run it
+// just recorded and gates on it, one command for a rehearsal: a healthy
+// recording passes failed_probes==0 and lost_writes==0 (the check ran),
+// and fails failed_probes>0 with exit status 4.
+func TestRecordChecksTheRunItRecorded(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	for _, c := range []struct {
+		check string
+		code  int
+	}{
+		{"failed_probes==0", 0},
+		{"failed_probes>0", exitChecksFailed},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), &stdout, &stderr, []string{"record", "--write-dsn", srv.DSN(), "--out", t.TempDir(),
+			"--duration", "1s", "--conn", "pooled", "--quiet", "--check", c.check, "--check", "lost_writes==0"})
+		if code := exitCode(err); code != c.code {
+			t.Errorf("--check %s: exit %d (%v), want %d\nstdout:\n%s\nstderr:\n%s", c.check, code, err, c.code, stdout.String(), stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "checks: ") {
+			t.Errorf("--check %s: no verdict count on stderr:\n%s", c.check, stderr.String())
 		}
 	}
 }
