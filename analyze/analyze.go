@@ -34,8 +34,8 @@ type Options struct {
 	// Events names extra event files (events.jsonl format) whose events
 	// apply to every run whose time span they fall in.
 	Events []string
-	// Trigger names the event the Event* metrics are measured from (default:
-	// the first event at or after the run's start).
+	// Trigger names the event the Event* metrics are measured from
+	// (default: see chooseTrigger).
 	Trigger string
 	// Truth adds the accuracy check of detected boundaries against events.
 	Truth bool

@@ -122,8 +122,8 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	// events
 	events := slices.Clone(in.events)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.Before(events[j].Time) })
-	trigger := -1
-	for i, e := range events {
+	var trigger int
+	for _, e := range events {
 		t := e.Time.UnixNano()
 		off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
 		if l := store.EventLabel(e); l != e.Name {
@@ -145,14 +145,8 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 			off.ToRecovery = &Duration{NS: wins[len(wins)-1][1] - t, ResolutionNS: iv}
 		}
 		m.Events = append(m.Events, off)
-		if opt.Trigger != "" {
-			if e.Name == opt.Trigger && trigger < 0 {
-				trigger = i
-			}
-		} else if trigger < 0 && len(spans) > 0 && t >= spans[0].start {
-			trigger = i
-		}
 	}
+	trigger, m.TriggerRule = chooseTrigger(events, opt.Trigger, spans)
 	if trigger >= 0 {
 		m.Events[trigger].Trigger = true
 		ev := m.Events[trigger]
@@ -186,8 +180,68 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 		if m.LostWrites.CommittedFailedSeqs == nil {
 			m.LostWrites.CommittedFailedSeqs = []int64{}
 		}
+		for _, w := range v.Lost {
+			m.LostWrites.LostWrites = append(m.LostWrites.LostWrites, StreamSeq(w))
+		}
+		for _, w := range v.CommittedFailed {
+			m.LostWrites.CommittedFailedWrites = append(m.LostWrites.CommittedFailedWrites, StreamSeq(w))
+		}
 	}
 	return m
+}
+
+// The rules that choose the trigger (Metrics.TriggerRule), in the order
+// chooseTrigger tries them.
+const (
+	TriggerByOption     = "option"             // the event --trigger names
+	TriggerMarked       = "marked"             // an event marked as the trigger (store.AttrTrigger)
+	TriggerByCommand    = "switchover_command" // record --switchover's command
+	TriggerByProvider   = "switchover_event"   // a switchover step the lab or a provider names
+	TriggerByFirstEvent = "first_event"        // the first event at or after the run's start
+)
+
+// chooseTrigger picks the event (an index in events, sorted by time; -1:
+// none) the Event* metrics count from, and the rule that chose it: the
+// first event named by name (--trigger) when given; else the first marked
+// as the trigger (switchwatch mark --trigger, record --switchover), else
+// the first --switchover command event (runs recorded before the mark
+// existed), else the first switchover step the lab or a provider names,
+// else the first event. An annotation (a plain mark) is therefore never
+// the trigger while one of the others is there. Apart from --trigger and
+// marks, which say what they are, only events at or after the run's start
+// count.
+func chooseTrigger(events []store.Event, name string, spans []span) (int, string) {
+	if name != "" {
+		for i, e := range events {
+			if e.Name == name {
+				return i, TriggerByOption
+			}
+		}
+		return -1, ""
+	}
+	for i, e := range events {
+		if store.IsTrigger(e) {
+			return i, TriggerMarked
+		}
+	}
+	inRun := func(e store.Event) bool { return len(spans) > 0 && e.Time.UnixNano() >= spans[0].start }
+	for _, r := range []struct {
+		rule string
+		is   func(store.Event) bool
+	}{
+		{TriggerByCommand, func(e store.Event) bool {
+			return e.Name == store.EventSwitchoverCommand && e.Source == store.SourceRecord
+		}},
+		{TriggerByProvider, store.NamesSwitchover},
+		{TriggerByFirstEvent, func(store.Event) bool { return true }},
+	} {
+		for i, e := range events {
+			if inRun(e) && r.is(e) {
+				return i, r.rule
+			}
+		}
+	}
+	return -1, ""
 }
 
 func kindOf(stream string) string {

@@ -389,6 +389,18 @@ type LostWrites struct {
 	Unexpected          int64   `json:"unexpected"`
 	LostSeqs            []int64 `json:"lost_seqs"`
 	CommittedFailedSeqs []int64 `json:"committed_failed_seqs"`
+	// LostWrites and CommittedFailedWrites are LostSeqs and
+	// CommittedFailedSeqs with the stream of each write, when verify.json
+	// names them (store.Verify's Lost and CommittedFailed; absent in older
+	// runs): several write streams share sequence numbers.
+	LostWrites            []StreamSeq `json:"lost_writes,omitempty"`
+	CommittedFailedWrites []StreamSeq `json:"committed_failed_writes,omitempty"`
+}
+
+// StreamSeq is one write probe: its stream and sequence number.
+type StreamSeq struct {
+	Stream string `json:"stream"`
+	Seq    int64  `json:"seq"`
 }
 
 // Metrics are the few numbers a post-mortem of one run needs. A nil pointer
@@ -437,10 +449,15 @@ type Metrics struct {
 	// event (the trigger), the ones grouped across runs.
 	EventToFirstError *Duration `json:"event_to_first_error,omitempty"`
 	EventToRecovery   *Duration `json:"event_to_recovery,omitempty"`
-	// Trigger names the event the Event* offsets are measured from: the one
-	// named by Options.Trigger, else the first event at or after the run's
-	// start.
-	Trigger string `json:"trigger,omitempty"`
+	// Trigger names the event the Event* offsets are measured from, and
+	// TriggerRule the rule that chose it (the TriggerBy* values): the one
+	// named by Options.Trigger; else the first event marked as the trigger
+	// ("switchwatch mark --trigger", record --switchover's command); else
+	// the first --switchover command event; else the first switchover step
+	// the lab or a provider names; else the first event at or after the
+	// run's start. A plain mark is an annotation, never chosen before those.
+	Trigger     string `json:"trigger,omitempty"`
+	TriggerRule string `json:"trigger_rule,omitempty"`
 	// EventToServerChange and EventToDNSChange are the times from the
 	// trigger event to ServerChange and DNSChange (negative when the change
 	// came first), with the resolution of the change.

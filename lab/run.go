@@ -177,7 +177,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		cfg.DNSServer = rig.DNS.Addr()
 	}
 	cfg.Out = opts.Out
-	cfg.RunID = record.NewRunID(time.Now())
+	cfg.RunID, cfg.NewRunID = record.NewRunID(time.Now()), true
 	cfg.Labels = labels
 	cfg.Duration = 0
 	verify := !cfg.NoVerify

@@ -17,9 +17,13 @@ type Config struct {
 	ConnectTimeout time.Duration // default 3s
 	QueryTimeout   time.Duration // default 3s
 
-	Out    string            // output folder; the run goes to Out/run=<RunID>/
-	RunID  string            // default: generated from the start time and random bits
-	Labels map[string]string // written to run.json
+	Out   string // output folder; the run goes to Out/run=<RunID>/
+	RunID string // default: generated from the start time and random bits
+	// NewRunID says RunID was made by NewRunID, so the probe table need not
+	// be searched for earlier rows of it; a RunID given without it is (see
+	// ErrRunIDInTable).
+	NewRunID bool
+	Labels   map[string]string // written to run.json
 
 	Kinds []string // probe kinds: write, read, connect (default write, read)
 	Conns []string // built-in profiles, named like their connection modes: new, pooled (default new, unless Profiles are given)

@@ -47,10 +47,15 @@ type connInfo struct {
 	established time.Time
 }
 
-// prepareConfig sets what every probe connection shares: one round trip per
-// statement (QueryExecModeExec sends parse, bind and execute together, with
-// no prepared-statement cache to warm after each reconnect), and no timeout
-// of pgx's own, since every probe runs under a context deadline.
+// prepareConfig sets what every connection the tool makes to an endpoint
+// shares (the probes, the lost-write check, --cleanup): one round trip per
+// statement (QueryExecModeExec sends parse, bind and execute together on the
+// unnamed statement, with no prepared-statement cache to warm after each
+// reconnect), and no timeout of pgx's own, since every statement runs under
+// a context deadline. It is the one place that decides the exec mode: a
+// named prepared statement (pgx's default cache) outlives its client on a
+// server connection of a pooler in transaction mode, where the next client
+// that prepares the same name fails with SQLSTATE 42P05.
 func prepareConfig(cfg *pgx.ConnConfig) *pgx.ConnConfig {
 	c := cfg.Copy()
 	c.DefaultQueryExecMode = pgx.QueryExecModeExec

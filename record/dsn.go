@@ -53,6 +53,79 @@ func isURI(dsn string) bool {
 	return ok && scheme != "" && !strings.ContainsAny(scheme, " =\t")
 }
 
+// A password in a command line (--switchover) is written in one of these
+// forms, each a prefix then a value: a shell word, quoted or not, or a
+// single-quoted libpq value inside a double-quoted DSN.
+var commandPasswords = func() []*regexp.Regexp {
+	// an unquoted word ends at a blank or a shell operator (; & | < > ( ) `)
+	const word = `[^\s'"\\;&|<>()` + "`" + `]`
+	const value = `('[^']*'|"(?:[^"\\]|\\.)*"|(?:\\.|` + word + `)+)`
+	return []*regexp.Regexp{
+		// a URI's user:password@ (postgres://u:pw@h/db, any scheme)
+		// (the last @ before the host, as url.Parse takes it)
+		regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@'"]*:)([^\s/?#'";&|<>()]+)@`),
+		// a URI's ?password= or &password=
+		regexp.MustCompile(`(?i)([?&]password=)([^&#\s'";|<>()]+)`),
+		// PGPASSWORD=..., password=... (keyword/value DSN), --password=...
+		regexp.MustCompile(`(?i)(\bPGPASSWORD\s*=\s*|\bpassword\s*=\s*)` + value),
+		// --password VALUE (not a next flag: psql's --password only prompts)
+		regexp.MustCompile(`(?i)(--password\s+)('[^']*'|"(?:[^"\\]|\\.)*"|(?:\\.|[^-\s'"\\;&|<>()` + "`" + `])(?:\\.|` + word + `)*)`),
+	}
+}()
+
+// RedactCommand returns a command line (--switchover) with every password
+// it carries replaced by Redacted: in a URI (postgres://u:pw@h,
+// ?password=), a keyword/value DSN (password=...), PGPASSWORD=... and
+// --password=... or --password VALUE. It is applied wherever a command line
+// is stored (run.json, events.jsonl) or shown; commandSecrets gives the same
+// passwords to a scrubber for the command's output and errors.
+func RedactCommand(cmd string) string {
+	for _, re := range commandPasswords {
+		var b strings.Builder
+		last := 0
+		for _, m := range re.FindAllStringSubmatchIndex(cmd, -1) {
+			// the value is group 2: keep the prefix and what follows
+			b.WriteString(cmd[last:m[4]])
+			b.WriteString(Redacted)
+			last = m[5]
+		}
+		b.WriteString(cmd[last:])
+		cmd = b.String()
+	}
+	return cmd
+}
+
+// commandSecrets lists the passwords RedactCommand removes from cmd, as
+// written and unquoted, for a scrubber.
+func commandSecrets(cmd string) []string {
+	var s []string
+	for _, re := range commandPasswords {
+		for _, m := range re.FindAllStringSubmatch(cmd, -1) {
+			v := m[2]
+			s = append(s, v)
+			if u := strings.Trim(v, `'"`); u != v {
+				s = append(s, u)
+			}
+			if u, err := url.QueryUnescape(v); err == nil && u != v {
+				s = append(s, u)
+			}
+		}
+	}
+	return keepSecrets(s)
+}
+
+// keepSecrets drops what is too short to scrub: shorter strings would
+// garble messages, and are no secret.
+func keepSecrets(s []string) []string {
+	out := s[:0]
+	for _, p := range s {
+		if len(p) >= 3 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // secrets collects the passwords a DSN can carry, so that error messages
 // (which may quote parts of a DSN) can be scrubbed of them.
 func secrets(dsn string, cfg *pgx.ConnConfig) []string {
@@ -100,6 +173,9 @@ type scrubber struct{ secrets []string }
 func (s *scrubber) add(more []string) { s.secrets = append(s.secrets, more...) }
 
 func (s *scrubber) scrub(text string) string {
+	if s == nil {
+		return text
+	}
 	for _, p := range s.secrets {
 		text = strings.ReplaceAll(text, p, Redacted)
 	}

@@ -204,6 +204,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.checkGrid(); err != nil {
 		return nil, configError{err}
 	}
+	runIDGiven := cfg.RunID != "" && !cfg.NewRunID // a generated one is new
 	cfg.Defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, configError{err}
@@ -237,6 +238,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if err := checkWritable(cfg.Out); err != nil {
 		return nil, err
+	}
+	if runIDGiven && hasWrites {
+		if err := checkRunIDsTable(ctx, &cfg, clients, sc); err != nil {
+			return nil, err
+		}
 	}
 	useDNSServer(wcfg, cfg.DNSServer)
 	useDNSServer(rcfg, cfg.DNSServer)
@@ -503,6 +509,32 @@ func newClient(p *Profile, cfg *Config, table string, hasWrites bool, sc *scrubb
 	return c, nil
 }
 
+// checkRunIDsTable refuses a run id that the probe table on a write
+// endpoint of the recording holds rows of (ErrRunIDInTable), before
+// anything is written. Only a given run id is checked: a generated one is
+// new. An endpoint that cannot be asked within the connect and query
+// timeouts does not hold the recording up, which starts whatever the
+// endpoint's state: the status says the check was not made.
+func checkRunIDsTable(ctx context.Context, cfg *Config, clients []*client, sc *scrubber) error {
+	seen := map[*endpoint]bool{}
+	for _, cl := range clients {
+		ep := cl.eps[store.EndpointWrite]
+		if ep == nil || seen[ep] {
+			continue
+		}
+		seen[ep] = true
+		err := checkRunIDUnused(ctx, ep, cfg.RunID, cl.connectTimeout+cl.queryTimeout, sc)
+		if errors.Is(err, ErrRunIDInTable) {
+			return err
+		}
+		if err != nil && cfg.Status != nil {
+			fmt.Fprintf(cfg.Status, "switchwatch: could not check whether %s on %s holds rows of run id %q already (%s): recording anyway; if it does, every write fails on the duplicate key\n",
+				ep.table, endpointName(ep.dsn, ep.cfg), cfg.RunID, escapeLine(err.Error()))
+		}
+	}
+	return nil
+}
+
 func buildStreams(cfg *Config, clients []*client, table string, hasWrites bool) ([]*stream, error) {
 	// Every kind runs in every profile, so a read stream looks for the
 	// newest key of the write stream of its own profile.
@@ -580,7 +612,7 @@ func settingsOf(cfg *Config) map[string]any {
 		"metrics_addr":    cfg.MetricsAddr,
 	}
 	if cfg.Switchover != "" {
-		s["switchover"] = cfg.Switchover
+		s["switchover"] = RedactCommand(cfg.Switchover)
 		s["switchover_after"] = cfg.SwitchoverAfter.String()
 	}
 	if cfg.UntilRecovered > 0 {
@@ -590,6 +622,22 @@ func settingsOf(cfg *Config) map[string]any {
 		s["dns_server"] = cfg.DNSServer
 	}
 	return s
+}
+
+// endpointName names an endpoint in messages and verify.json: the DSN as
+// given, without its password, and where it resolved to when that says more
+// (a DSN left empty for the PG* variables, a service name):
+// "host=db user=app (app@db:5432/app)", or just "app@db:5432/app".
+func endpointName(dsn string, cfg *pgx.ConnConfig) string {
+	ep := endpointOf(cfg)
+	name := strings.Join(ep["hosts"].([]string), ",") + "/" + cfg.Database
+	if cfg.User != "" {
+		name = cfg.User + "@" + name
+	}
+	if strings.TrimSpace(dsn) == "" {
+		return name
+	}
+	return RedactDSN(dsn) + " (" + name + ")"
 }
 
 // endpointOf is where a parsed DSN connects, for run.json: the DSN as given

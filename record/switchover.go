@@ -43,11 +43,15 @@ const maxOutputLine = 64 << 10
 // its start, end, exit status and each line of its output as events.
 type switchover struct {
 	command string
-	runDir  string            // absolute
-	log     func(store.Event) // an event of the run
-	note    func(string)      // a line on the status display
-	watch   *recoveryWatch
-	clock   clock
+	// sc holds the passwords the command line carries (commandSecrets):
+	// the command is stored and shown as RedactCommand gives it, and its
+	// output and errors are scrubbed of them.
+	sc     *scrubber
+	runDir string            // absolute
+	log    func(store.Event) // an event of the run
+	note   func(string)      // a line on the status display
+	watch  *recoveryWatch
+	clock  clock
 	// why says why the command is being killed when its context ends.
 	why func() string
 }
@@ -72,15 +76,17 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 	stderr := &lineEvents{sw: sw, stream: "stderr"}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = killGrace // a grandchild in another group keeping the pipes open
-	attrs := map[string]string{"command": sw.command}
+	shown := RedactCommand(sw.command)
+	// The command's start is when the switchover was asked for: the trigger.
+	attrs := map[string]string{"command": shown, store.AttrTrigger: "true"}
 	start := time.Now()
 	err := cmd.Start()
 	if err != nil {
 		end := time.Now()
-		attrs["error"] = err.Error()
+		attrs["error"] = sw.sc.scrub(err.Error())
 		sw.log(store.Event{Time: start, End: &end, Name: store.EventSwitchoverCommand, Attrs: attrs,
 			Message: "the switchover command could not be started"})
-		sw.note("the switchover command could not be started: " + err.Error())
+		sw.note("the switchover command could not be started: " + attrs["error"])
 		sw.watch.commandStarted(sw.clock.ns(start))
 		sw.watch.commandEnded(sw.clock.ns(end))
 		return
@@ -88,7 +94,7 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 	sw.watch.commandStarted(sw.clock.ns(start))
 	pid := cmd.Process.Pid
 	attrs["pid"] = strconv.Itoa(pid)
-	sw.note("switchover command started (pid " + strconv.Itoa(pid) + "): " + escapeLine(sw.command))
+	sw.note("switchover command started (pid " + strconv.Itoa(pid) + "): " + escapeLine(shown))
 
 	waited := make(chan struct{})
 	var (
@@ -133,7 +139,7 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
-		attrs["error"] = err.Error() // e.g. the output pipes were still open after WaitDelay
+		attrs["error"] = sw.sc.scrub(err.Error()) // e.g. the output pipes were still open after WaitDelay
 	}
 	killMu.Lock()
 	k := killed
@@ -188,7 +194,7 @@ func (l *lineEvents) flush() {
 }
 
 func (l *lineEvents) emit(line []byte) {
-	text := strings.TrimSuffix(string(line), "\r")
+	text := l.sw.sc.scrub(strings.TrimSuffix(string(line), "\r"))
 	l.sw.log(store.Event{Time: time.Now(), Name: store.EventSwitchoverOutput, Message: text,
 		Attrs: map[string]string{"stream": l.stream}})
 	l.sw.note("switchover " + l.stream + ": " + escapeLine(text))
@@ -248,7 +254,9 @@ func (h *handsFree) start(t0 time.Time) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancelCmd, h.cmdDone = cancel, make(chan struct{})
-	sw := &switchover{command: h.cfg.Switchover, runDir: h.runDir, log: h.log, note: h.sch.display.note, watch: h.watch, clock: h.sch.clock,
+	sc := &scrubber{}
+	sc.add(commandSecrets(h.cfg.Switchover))
+	sw := &switchover{command: h.cfg.Switchover, sc: sc, runDir: h.runDir, log: h.log, note: h.sch.display.note, watch: h.watch, clock: h.sch.clock,
 		why: func() string {
 			if h.user.Err() != nil {
 				return killedInterrupted

@@ -55,8 +55,8 @@ func TestSwitchoverEvents(t *testing.T) {
 	if cmd == nil {
 		t.Fatalf("no %s event in %v", store.EventSwitchoverCommand, events)
 	}
-	if cmd.Attrs["exit_status"] != "3" || cmd.End == nil || cmd.End.Before(cmd.Time) || cmd.Attrs["killed"] != "" {
-		t.Errorf("command event %+v: want exit_status 3, an end after the start, not killed", cmd)
+	if cmd.Attrs["exit_status"] != "3" || cmd.End == nil || cmd.End.Before(cmd.Time) || cmd.Attrs["killed"] != "" || !store.IsTrigger(*cmd) {
+		t.Errorf("command event %+v: want exit_status 3, an end after the start, not killed, marked as the trigger", cmd)
 	}
 	joined := strings.Join(out, "|")
 	for _, want := range []string{"stdout:started", "stderr:oops", "stdout:red \x1b[31mtext", "stdout:no newline", "stdout:dir=/"} {

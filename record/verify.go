@@ -16,6 +16,10 @@ import (
 // right after a switchover it may still be moving.
 const verifyRetry = 30 * time.Second
 
+// sqlStateUniqueViolation is the server's answer to a write whose key the
+// probe table holds already.
+const sqlStateUniqueViolation = "23505"
+
 // writeKey is a probe table key: the table's conn column holds the
 // write's profile (for the built-in profiles, its connection mode).
 type writeKey struct {
@@ -94,16 +98,28 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 		return nil, err
 	}
 	useDNSServer(cfg, opt.DNSServer)
+	cfg = prepareConfig(cfg)
 	qt, err := quoteTable(table)
 	if err != nil {
 		return nil, err
 	}
 
 	acked := map[writeKey]bool{} // write probes that ran: true when acknowledged
+	// reused: a write failed on the duplicate key, so the table held rows
+	// of this run id before the run (an earlier run's, see DuplicateKey)
+	reused := false
+	streams := map[string]string{} // profile (the table's conn column) → write stream name
 	var skipped []store.SkippedFile
 	err = store.ReadRun(runDir, func(p *store.Probe) error {
 		if p.Kind == store.KindWrite && p.Outcome != store.OutcomeSkipped {
-			acked[writeKey{p.ProfileName(), p.Seq}] = p.Outcome == store.OutcomeOK
+			k := writeKey{p.ProfileName(), p.Seq}
+			acked[k] = p.Outcome == store.OutcomeOK
+			if p.Outcome != store.OutcomeOK && p.SQLState == sqlStateUniqueViolation {
+				reused = true
+			}
+			if _, ok := streams[p.ProfileName()]; !ok {
+				streams[p.ProfileName()] = p.Stream()
+			}
 		}
 		return nil
 	}, func(s store.SkippedFile) { skipped = append(skipped, s) })
@@ -116,22 +132,26 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 
 	present, server, err := readBackKeys(ctx, cfg, qt, info.RunID, sc)
 	if err != nil {
-		return nil, fmt.Errorf("lost-write check via %s: %w", RedactDSN(writeDSN), err)
+		return nil, fmt.Errorf("lost-write check via %s: %w", endpointName(writeDSN, cfg), err)
 	}
 	v := &store.Verify{
-		RunID: info.RunID, CheckedAt: time.Now().UTC(), Endpoint: RedactDSN(writeDSN), ServerAddr: server,
+		RunID: info.RunID, CheckedAt: time.Now().UTC(), Endpoint: endpointName(writeDSN, cfg), ServerAddr: server,
 		LostSeqs: []int64{}, CommittedFailedSeqs: []int64{},
 	}
 	for k, ok := range acked {
 		switch in := present[k]; {
+		case reused && !ok && in:
+			v.DuplicateKey++
 		case ok && in:
 			v.AcknowledgedPresent++
 		case ok && !in:
 			v.AcknowledgedMissing++
 			v.LostSeqs = append(v.LostSeqs, k.seq)
+			v.Lost = append(v.Lost, store.StreamSeq{Stream: streams[k.conn], Seq: k.seq})
 		case !ok && in:
 			v.FailedPresent++
 			v.CommittedFailedSeqs = append(v.CommittedFailedSeqs, k.seq)
+			v.CommittedFailed = append(v.CommittedFailed, store.StreamSeq{Stream: streams[k.conn], Seq: k.seq})
 		default:
 			v.FailedAbsent++
 		}
@@ -143,6 +163,8 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 	}
 	sort.Slice(v.LostSeqs, func(i, j int) bool { return v.LostSeqs[i] < v.LostSeqs[j] })
 	sort.Slice(v.CommittedFailedSeqs, func(i, j int) bool { return v.CommittedFailedSeqs[i] < v.CommittedFailedSeqs[j] })
+	store.SortStreamSeqs(v.Lost)
+	store.SortStreamSeqs(v.CommittedFailed)
 	if err := store.WriteVerify(runDir, v); err != nil {
 		return nil, err
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -32,5 +34,36 @@ func TestVerifyUsesTheRunsTable(t *testing.T) {
 	v, err := record.Verify(context.Background(), res.RunDir, srv.DSN(), "")
 	if err != nil || v.AcknowledgedMissing != 0 || v.AcknowledgedPresent != res.Counts[store.OutcomeOK] || v.AcknowledgedPresent == 0 {
 		t.Errorf("verify with the run's table = %v, %v; want %d acknowledged and present, 0 LOST", v, err, res.Counts[store.OutcomeOK])
+	}
+}
+
+// TestVerifyNamesTheResolvedEndpoint: with the write endpoint given by the
+// PG* variables (an empty --write-dsn), a check that cannot connect names
+// where it tried, not an empty DSN ("via :"), and no password. Nothing
+// listens on the port; the context ends the retries.
+func TestVerifyNamesTheResolvedEndpoint(t *testing.T) {
+	out := t.TempDir()
+	w, err := store.CreateRun(out, &store.RunInfo{RunID: "pgvars", Start: time.Now().UTC()}, store.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	port, err := pgserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGHOST", "127.0.0.1")
+	t.Setenv("PGPORT", strconv.Itoa(port))
+	t.Setenv("PGUSER", "probe_user")
+	t.Setenv("PGDATABASE", "probe_db")
+	t.Setenv("PGPASSWORD", "pgvars-secret-pw")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = record.Verify(ctx, filepath.Join(out, store.RunDirName("pgvars")), "", "")
+	want := "lost-write check via probe_user@127.0.0.1:" + strconv.Itoa(port) + "/probe_db:"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pgvars-secret-pw") {
+		t.Errorf("verify through the PG* variables, nothing listening: err = %v, want it to contain %q and no password", err, want)
 	}
 }

@@ -575,9 +575,35 @@ func (rep *Report) writeLostWrites(b *mdWriter) {
 	b.p("| --- | ---: | ---: | ---: | --- | --- |\n")
 	for _, r := range bad {
 		lw := r.Metrics.LostWrites
-		b.p("| %s | %d | %d | %d | %s | %s |\n", EscapeCell(r.RunID), lw.Lost, lw.CommittedFailed, lw.Unexpected, seqList(lw.LostSeqs), seqList(lw.CommittedFailedSeqs))
+		b.p("| %s | %d | %d | %d | %s | %s |\n", EscapeCell(r.RunID), lw.Lost, lw.CommittedFailed, lw.Unexpected,
+			writeList(lw.LostWrites, lw.LostSeqs), writeList(lw.CommittedFailedWrites, lw.CommittedFailedSeqs))
 	}
 	b.p("\nRuns not listed lost nothing.\n\n")
+}
+
+// writeList is the writes as "STREAM: 1, 2; STREAM: 3" when the run
+// names their streams, else their sequence numbers (seqList); at most 10
+// numbers in all.
+func writeList(w []analyze.StreamSeq, seqs []int64) string {
+	if len(w) == 0 {
+		return seqList(seqs)
+	}
+	var b strings.Builder
+	for i, x := range w {
+		if i == 10 {
+			fmt.Fprintf(&b, ", … (%d more)", len(w)-10)
+			break
+		}
+		switch {
+		case i == 0:
+			fmt.Fprintf(&b, "%s: %d", EscapeCell(x.Stream), x.Seq)
+		case x.Stream != w[i-1].Stream:
+			fmt.Fprintf(&b, "; %s: %d", EscapeCell(x.Stream), x.Seq)
+		default:
+			fmt.Fprintf(&b, ", %d", x.Seq)
+		}
+	}
+	return b.String()
 }
 
 func seqList(s []int64) string {

@@ -63,7 +63,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		outDir  = fs.StringP("out", "o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet")
 		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
 		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, or a CSV with time,label columns; applied to the runs whose time span they fall in")
-		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: the first in the run)")
+		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: one marked as the trigger, else the --switchover command, else the first switchover step, else the first event; trigger_rule says which)")
 		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
 		stall   = fs.Duration("stall", 0, "latency above which a successful probe is stalled, a disruption (an SLO, e.g. 1s; default: 100x the stream's steady-state median, at least 100ms)")
 		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")

@@ -21,13 +21,21 @@ line appended to RUN_DIR/events.jsonl with a single O_APPEND write, so it
 never interleaves with the recorder's or the lab's own events. analyze and
 the report show it like every other event; --at gives another time.
 
+A mark is an annotation: analyze's event_to_* metrics count from the
+trigger, which a mark is only with --trigger (the moment the switchover was
+asked for, when you start it by hand). Without a mark that says so, the
+trigger is the --switchover command's start, else the first switchover step
+the lab or the provider names, else the first event.
+
 Example:
-  switchwatch mark runs/run=20250301T101500Z-1a2b3c 'patronictl switchover started'
+  switchwatch mark runs/run=20250301T101500Z-1a2b3c 'change window opened'
+  switchwatch mark --trigger runs/run=20250301T101500Z-1a2b3c 'patronictl switchover started'
 `
 
 func runMark(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("mark", "switchwatch mark RUN_DIR LABEL [flags]", markHelp, stdout)
 	at := fs.String("at", "", "the event's time, RFC 3339 with a zone (default: now)")
+	trigger := fs.Bool("trigger", false, "mark the event as the trigger the event_to_* metrics count from (default: an annotation)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -57,6 +65,9 @@ func runMark(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		return fmt.Errorf("mark: %w", err)
 	}
 	e := store.UserEvent(t, label)
+	if *trigger {
+		e.Attrs = map[string]string{store.AttrTrigger: "true"}
+	}
 	if err := log.Log(e); err != nil {
 		log.Close()
 		return fmt.Errorf("mark: %w", err)
@@ -68,6 +79,10 @@ func runMark(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	if info.End != nil {
 		when = fmt.Sprintf("finished at %s: the mark is added to a finished run", info.End.Format(time.RFC3339))
 	}
-	fmt.Fprintf(stdout, "marked %s at %s in run %s (%s)\n", e.Name, e.Time.Format(time.RFC3339Nano), info.RunID, when)
+	what := "marked"
+	if *trigger {
+		what = "marked the trigger"
+	}
+	fmt.Fprintf(stdout, "%s %s at %s in run %s (%s)\n", what, e.Name, e.Time.Format(time.RFC3339Nano), info.RunID, when)
 	return nil
 }

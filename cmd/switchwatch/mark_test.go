@@ -55,3 +55,29 @@ func TestMark(t *testing.T) {
 		t.Errorf("marks %+v", events)
 	}
 }
+
+// TestMarkTrigger: a mark is an annotation; "mark --trigger" marks the
+// event as the trigger (store.AttrTrigger), and says so.
+func TestMarkTrigger(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), store.RunDirName("m"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.WriteRunInfo(dir, &store.RunInfo{SchemaVersion: store.SchemaVersion, RunID: "m", Start: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := invoke(t, "mark", dir, "change window opened"); code != 0 {
+		t.Fatalf("mark: exit %d, %s", code, stderr)
+	}
+	stdout, stderr, code := invoke(t, "mark", "--trigger", dir, "switchover started")
+	if code != 0 || !strings.Contains(stdout, "marked the trigger switchover_started") {
+		t.Fatalf("mark --trigger: exit %d, %q %q", code, stdout, stderr)
+	}
+	events, _, err := store.ReadEvents(filepath.Join(dir, store.EventsFile))
+	if err != nil || len(events) != 2 {
+		t.Fatalf("events %v, %v: want the two marks", events, err)
+	}
+	if store.IsTrigger(events[0]) || !store.IsTrigger(events[1]) {
+		t.Errorf("marks %+v: want only the second (--trigger) marked as the trigger", events)
+	}
+}

@@ -56,14 +56,17 @@ Hands-free: --switchover 'COMMAND' runs the command through the shell
 (sh -c, its own process group, stdin /dev/null) --switchover-after into the
 recording; its start, end, exit status and every line of its output become
 events of the run (events.jsonl), which analyze and the report show like the
-lab's. Ctrl-C while it runs kills its process group, and the run says so.
+lab's; its start is the trigger the event_to_* metrics count from. A
+password in the command is replaced by xxxxx wherever it is stored or shown.
+Ctrl-C while it runs kills its process group, and the run says so.
 --until-recovered D stops the recording once the command has ended and every
 stream has then been healthy (ok or slow: not failing, stalled or skipped)
 for D, counted from the end of the outage if there was one; a switchover
 that clients never noticed ends it D after the command, and run.json says
 "stopped": "recovered_without_outage". Without --switchover it waits for an
 outage first. --duration stays the upper bound. "switchwatch mark RUN_DIR
-LABEL" adds a moment of your own to a recording from another terminal.
+LABEL" adds a moment of your own to a recording from another terminal (an
+annotation; the trigger with --trigger).
 
 Example:
   switchwatch record --write-dsn "host=db.example.com user=app dbname=app" \
@@ -92,7 +95,7 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
-	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits)")
+	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits); refused when the probe table holds rows of it")
 	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
 	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -29,5 +30,30 @@ func TestRecordRefusesAnExistingRunID(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(runJSON); string(after) != string(before) {
 		t.Errorf("the refused record rewrote run.json:\n%s", after)
+	}
+}
+
+// record --run-id of a run whose folder was deleted but whose rows are
+// still in the probe table exits 1 (not a usage error: the flags are
+// fine, the database is not), naming the run id and the table, and
+// creates no folder.
+func TestRecordRefusesARunIDInTheTable(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	out := t.TempDir()
+	args := []string{"record", "--write-dsn", srv.DSN(), "--out", out, "--run-id", "again",
+		"--interval", "50ms", "--duration", "300ms", "--probes", "write", "--quiet", "--no-verify"}
+	if _, stderr, code := invoke(t, args...); code != 0 {
+		t.Fatalf("first recording: exit %d, %s", code, stderr)
+	}
+	dir := filepath.Join(out, store.RunDirName("again"))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := invoke(t, args...)
+	if code != 1 || !strings.Contains(stderr, `run id "again"`) || !strings.Contains(stderr, `"switchwatch_probe"`) {
+		t.Errorf("second recording as again: exit %d, stderr %q; want exit 1 naming the run id and the table", code, stderr)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("the refused recording created %s", dir)
 	}
 }

@@ -257,7 +257,8 @@ func EdgeEffect(name, edge string) string {
 // command's start says when somebody asked, not when clients saw anything.
 const (
 	// EventSwitchoverCommand: the --switchover command ran through the
-	// shell (Time: started, End: exited). Attrs command, pid, exit_status
+	// shell (Time: started, End: exited). Attrs command (its passwords
+	// redacted), trigger ("true": see AttrTrigger), pid, exit_status
 	// (-1 when killed by a signal), signal (when killed by one), killed
 	// (why the recorder killed it: interrupted, recording_ended), error
 	// (it could not be started).
@@ -276,6 +277,25 @@ const (
 	// or digit to name it after.
 	EventMark = "mark"
 )
+
+// AttrTrigger, set to "true" in an event's Attrs, marks the event as the
+// trigger: the moment the switchover was asked for, which the analyzer's
+// event_to_* metrics count from. "switchwatch mark --trigger" sets it on a
+// mark, the recorder on its --switchover command's event; any other mark is
+// an annotation ("change window opened") and never the trigger.
+const AttrTrigger = "trigger"
+
+// IsTrigger reports whether e is marked as the trigger (AttrTrigger).
+func IsTrigger(e Event) bool { return e.Attrs[AttrTrigger] == "true" }
+
+// NamesSwitchover reports whether e is an event that the lab or a provider
+// names as (a step of) a switchover or failover: every step of a lab
+// scenario, and the AWS switchover_started and failover_started. The
+// analyzer takes the first of them as the trigger when no event is marked
+// as one and there is no --switchover command.
+func NamesSwitchover(e Event) bool {
+	return e.Source == SourceLab || e.Name == EventSwitchoverStarted || e.Name == EventFailoverStarted
+}
 
 // EventLabel is an event's label as its source wrote it, for people: the
 // Message of a user's annotation (a CSV label, "switchwatch mark") or of an

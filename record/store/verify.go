@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -28,9 +30,42 @@ type Verify struct {
 	FailedAbsent        int64   `json:"failed_absent"`
 	LostSeqs            []int64 `json:"lost_seqs"`
 	CommittedFailedSeqs []int64 `json:"committed_failed_seqs"`
+	// Lost and CommittedFailed are the writes of LostSeqs and
+	// CommittedFailedSeqs with the stream each belongs to (a sequence
+	// number alone is ambiguous when several write streams ran: new and
+	// pooled, or profiles), sorted by stream, then sequence number.
+	// Absent from a verify.json written before they existed: read
+	// LostSeqs and CommittedFailedSeqs there.
+	Lost            []StreamSeq `json:"lost,omitempty"`
+	CommittedFailed []StreamSeq `json:"committed_failed,omitempty"`
+	// DuplicateKey counts failed write probes whose key is present in a run
+	// whose id the table held rows of before it ran (a write was refused on
+	// the duplicate key, SQLSTATE 23505): the row may be the earlier run's,
+	// so its presence says nothing of the probe, which gets none of the four
+	// verdicts. The earlier run's other rows count as Unexpected. The
+	// recorder refuses a --run-id the probe table holds rows of when it can
+	// check; this is for when it could not (the endpoint was down).
+	DuplicateKey int64 `json:"duplicate_key,omitempty"`
 	// Unexpected counts keys of this run found in the table that no write
 	// probe row accounts for (rows lost from the record, or a bug).
 	Unexpected int64 `json:"unexpected"`
+}
+
+// StreamSeq is one write probe: its stream (Probe.Stream, e.g.
+// "write/pooled/write") and sequence number.
+type StreamSeq struct {
+	Stream string `json:"stream"`
+	Seq    int64  `json:"seq"`
+}
+
+// SortStreamSeqs sorts writes by stream, then sequence number.
+func SortStreamSeqs(s []StreamSeq) {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Stream != s[j].Stream {
+			return s[i].Stream < s[j].Stream
+		}
+		return s[i].Seq < s[j].Seq
+	})
 }
 
 // WriteVerify writes verify.json into runDir atomically.
@@ -58,5 +93,36 @@ func (v *Verify) String() string {
 	if v.Unexpected > 0 {
 		s += fmt.Sprintf(", %d unexpected", v.Unexpected)
 	}
+	if v.DuplicateKey > 0 {
+		s += fmt.Sprintf(", %d failed with no verdict (the table held rows of this run id before it ran)", v.DuplicateKey)
+	}
+	if len(v.Lost) > 0 {
+		s += "; lost: " + streamSeqList(v.Lost)
+	}
+	if len(v.CommittedFailed) > 0 {
+		s += "; committed although failed: " + streamSeqList(v.CommittedFailed)
+	}
 	return s
+}
+
+// streamSeqList is writes sorted by stream as "STREAM seq 1, 2, 3; ...",
+// at most 10 sequence numbers in all.
+func streamSeqList(s []StreamSeq) string {
+	const most = 10
+	var b strings.Builder
+	for i, w := range s {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(s)-most)
+			break
+		}
+		switch {
+		case i == 0:
+			fmt.Fprintf(&b, "%s seq %d", w.Stream, w.Seq)
+		case w.Stream != s[i-1].Stream:
+			fmt.Fprintf(&b, "; %s seq %d", w.Stream, w.Seq)
+		default:
+			fmt.Fprintf(&b, ", %d", w.Seq)
+		}
+	}
+	return b.String()
 }

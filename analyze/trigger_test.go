@@ -1,0 +1,136 @@
+package analyze
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// shippedRun is a lab run shipped in testdata/runs (the aurora scenario:
+// blue read-only, killed, the endpoint moved): its events are the lab's
+// steps, the first 5 s into the recording.
+const shippedRun = "../testdata/runs/run=20261202T003121Z-464017"
+
+// copyRunWith copies the shipped run into a temporary folder and appends
+// events to its events.jsonl.
+func copyRunWith(t *testing.T, events ...store.Event) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), filepath.Base(shippedRun))
+	if err := os.CopyFS(dir, os.DirFS(shippedRun)); err != nil {
+		t.Fatalf("copy %s: %v", shippedRun, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, store.EventsFile), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(f)
+	for _, e := range events {
+		if err := enc.Encode(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func triggerMetrics(t *testing.T, dir string) Metrics {
+	t.Helper()
+	sum, err := Analyze(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatalf("analyze %s: %v", dir, err)
+	}
+	if len(sum.Runs) != 1 {
+		t.Fatalf("analyze %s: %d runs, want 1", dir, len(sum.Runs))
+	}
+	return sum.Runs[0].Metrics
+}
+
+// eventTo is the event_to_* metrics of m, by name.
+func eventTo(m Metrics) map[string]*Duration {
+	return map[string]*Duration{
+		"event_to_first_error": m.EventToFirstError, "event_to_recovery": m.EventToRecovery,
+		"event_to_server_change": m.EventToServerChange, "event_to_dns_change": m.EventToDNSChange,
+		"event_to_timeline_change": m.EventToTimelineChange,
+	}
+}
+
+// firstLabEvent is the time of the shipped run's first lab step.
+func firstLabEvent(t *testing.T) time.Time {
+	t.Helper()
+	events, _, err := store.ReadEvents(filepath.Join(shippedRun, store.EventsFile))
+	if err != nil || len(events) == 0 {
+		t.Fatalf("events of %s: %v, %d events", shippedRun, err, len(events))
+	}
+	first := events[0].Time
+	for _, e := range events {
+		if e.Time.Before(first) {
+			first = e.Time
+		}
+	}
+	return first
+}
+
+// TestEarlyMarkIsNotTheTrigger: "switchwatch mark 'change window opened'"
+// two seconds before the switchover, inside the recording, is an
+// annotation: the trigger stays the lab's first step and every event_to_*
+// metric is what it is without the mark (it used to be the first event
+// after the start, and so the trigger). With --trigger the mark is the
+// trigger; a --switchover command's event is chosen before the lab's
+// steps; and the JSON says which rule chose.
+func TestEarlyMarkIsNotTheTrigger(t *testing.T) {
+	before := triggerMetrics(t, copyRunWith(t))
+	if before.Trigger == "" || before.TriggerRule != TriggerByProvider {
+		t.Fatalf("shipped run: trigger %q chosen by %q, want a lab step (%s)", before.Trigger, before.TriggerRule, TriggerByProvider)
+	}
+	first := firstLabEvent(t)
+	mark := store.UserEvent(first.Add(-2*time.Second), "change window opened")
+
+	after := triggerMetrics(t, copyRunWith(t, mark))
+	if after.Trigger != before.Trigger || after.TriggerRule != TriggerByProvider {
+		t.Errorf("with an early mark: trigger %q chosen by %q, want %q (%s)", after.Trigger, after.TriggerRule, before.Trigger, TriggerByProvider)
+	}
+	if len(after.Events) != len(before.Events)+1 || after.Events[0].Name != mark.Name {
+		t.Errorf("with an early mark: events %+v, want the mark first and the others", after.Events)
+	}
+	b, a := eventTo(before), eventTo(after)
+	for name := range b {
+		if (b[name] == nil) != (a[name] == nil) || b[name] != nil && *b[name] != *a[name] {
+			t.Errorf("%s: %+v with an early mark, %+v without", name, a[name], b[name])
+		}
+	}
+	if b["event_to_first_error"] == nil {
+		t.Error("the shipped run has no event_to_first_error: the comparison above shows nothing")
+	}
+
+	// mark --trigger: the mark is the trigger
+	marked := mark
+	marked.Attrs = map[string]string{store.AttrTrigger: "true"}
+	m := triggerMetrics(t, copyRunWith(t, marked))
+	if m.Trigger != mark.Name || m.TriggerRule != TriggerMarked {
+		t.Errorf("with a mark --trigger: trigger %q chosen by %q, want %q (%s)", m.Trigger, m.TriggerRule, mark.Name, TriggerMarked)
+	}
+	if d := m.EventToFirstError; d == nil || b["event_to_first_error"] == nil || d.NS < b["event_to_first_error"].NS+int64(time.Second) {
+		t.Errorf("with a mark --trigger 2 s early: event_to_first_error %+v, want 2 s more than %+v", d, b["event_to_first_error"])
+	}
+
+	// a --switchover command recorded before commands were marked as the
+	// trigger: chosen before the lab's steps, not before a marked event
+	end := first.Add(-500 * time.Millisecond)
+	command := store.Event{Time: first.Add(-time.Second), End: &end, Name: store.EventSwitchoverCommand, Source: store.SourceRecord,
+		Attrs: map[string]string{"command": "switchwatch lab play pgbouncer", "exit_status": "0"}}
+	m = triggerMetrics(t, copyRunWith(t, mark, command))
+	if m.Trigger != store.EventSwitchoverCommand || m.TriggerRule != TriggerByCommand {
+		t.Errorf("with a mark and a --switchover command: trigger %q chosen by %q, want %s (%s)", m.Trigger, m.TriggerRule, store.EventSwitchoverCommand, TriggerByCommand)
+	}
+	m = triggerMetrics(t, copyRunWith(t, command, marked))
+	if m.Trigger != mark.Name || m.TriggerRule != TriggerMarked {
+		t.Errorf("with a mark --trigger and a --switchover command: trigger %q chosen by %q, want %q (%s)", m.Trigger, m.TriggerRule, mark.Name, TriggerMarked)
+	}
+}
