@@ -170,6 +170,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 		dir: st.spillDir, maxBytes: spillBytes}
 	var prev otlpSpan
 	havePrev := false
+	taken := map[profileKey]int64{}
 	conflicts := 0
 	err = byID.each(func(s *otlpSpan) error {
 		if havePrev && s.Trace != "" && s.Span != "" && s.Trace == prev.Trace && s.Span == prev.Span {
@@ -190,6 +191,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 		rep.Taken++
 		c := *s
 		c.Row.Profile = names[c.profileKey()]
+		taken[c.profileKey()]++
 		return byStream.add(c)
 	})
 	if err != nil {
@@ -229,7 +231,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 			"streams":  w.streams,
 			"interval": intervalSetting(w.interval()),
 			"schedule": "irregular",
-			"profiles": otlpProfileSetting(names, profiles, dbs),
+			"profiles": otlpProfileSetting(names, taken, dbs),
 		},
 		Start: time.Unix(0, st.start).UTC(), End: stamp(st.end),
 	}
@@ -386,13 +388,15 @@ func profilePart(s string, n int) string {
 	return strings.Trim(b.String(), "-_")
 }
 
-// otlpProfileSetting is run.json's "profiles": for each profile name, the
-// service, server and pool it stands for, the spans taken and the
-// databases they named.
-func otlpProfileSetting(names map[profileKey]string, counts map[profileKey]int64, dbs map[profileKey]map[string]bool) map[string]any {
-	out := map[string]any{}
+// otlpProfileSetting is run.json's "profiles", a list as the recorder
+// writes it (each with its "name", in order of name, which the analyzer
+// reads): for each profile, the service, server and pool it stands for,
+// the rows taken (spans, each copy counted once) and the databases they
+// named.
+func otlpProfileSetting(names map[profileKey]string, counts map[profileKey]int64, dbs map[profileKey]map[string]bool) []map[string]any {
+	var out []map[string]any
 	for k, name := range names {
-		m := map[string]any{"service": k.Service, "spans": counts[k]}
+		m := map[string]any{"name": name, "service": k.Service, "rows": counts[k]}
 		if k.Server != "" {
 			m["server"] = k.Server
 		}
@@ -402,7 +406,8 @@ func otlpProfileSetting(names map[profileKey]string, counts map[profileKey]int64
 		if len(dbs[k]) > 0 {
 			m["databases"] = slices.Sorted(maps.Keys(dbs[k]))
 		}
-		out[name] = m
+		out = append(out, m)
 	}
+	slices.SortFunc(out, func(a, b map[string]any) int { return strings.Compare(a["name"].(string), b["name"].(string)) })
 	return out
 }
