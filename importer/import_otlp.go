@@ -89,11 +89,17 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 	dbs := map[profileKey]map[string]bool{}
 	formats := map[string]string{}
 	var ord int64
+	// noServer counts the spans that name no server, withPeer those
+	// whose row has the address of the server that answered.
+	var noServer, withPeer int64
 	for _, src := range srcs {
 		var fileSpans, fileRows int64
 		before := maps.Clone(rep.Skipped)
 		skipLine := func(reason string, line int, err error) { rep.skip(reason, src.Path, line, err) }
 		format, lines, err := readOTLPFile(src.Path, func(line int, tr ptrace.Traces) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			n := 0
 			for i := 0; i < tr.ResourceSpans().Len(); i++ {
 				rs := tr.ResourceSpans().At(i)
@@ -124,6 +130,12 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 						}
 						if id := sp.SpanID(); !id.IsEmpty() {
 							s.Span = hex.EncodeToString(id[:])
+						}
+						switch {
+						case s.Row.ServerAddr == "":
+							noServer++
+						case s.Peer:
+							withPeer++
 						}
 						key := s.profileKey()
 						profiles[key]++
@@ -162,6 +174,12 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 		}
 	}
 	names := otlpProfileNames(profiles)
+	if noServer > 0 {
+		note(fmt.Sprintf("%d PostgreSQL spans name no server (server.address, network.peer.address or the names before them): their rows have no server_addr, and their profile is their service's", noServer))
+	}
+	if withPeer == 0 && ord > noServer {
+		note("no PostgreSQL span records network.peer.address (or net.sock.peer.addr): server_addr is the address the clients dialled, so the rows cannot show which server answered")
+	}
 
 	// Spans read twice (a Collector retrying an export, files that
 	// overlap) are counted once: sorted by trace and span id, copies lie

@@ -109,6 +109,9 @@ type otlpSpan struct {
 	Server      string // server.address[:port], the address the client was given
 	Pool        string
 	DB          string
+	// Peer says ServerAddr is network.peer.address's: the server that
+	// answered.
+	Peer bool `json:",omitempty"`
 }
 
 // profileKey is the stream identity of a span besides its kind.
@@ -298,6 +301,7 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 	p.Intended, p.Start, p.End, p.LatencyNS = start, start, end, end-start
 	s.Server = hostPort(server, serverPort)
 	p.ServerAddr = hostPort(peer, peerPort)
+	s.Peer = p.ServerAddr != ""
 	if p.ServerAddr == "" {
 		p.ServerAddr = s.Server
 	}

@@ -263,7 +263,7 @@ func TestOTLPUnorderedAndDuplicated(t *testing.T) {
 		t.Errorf("taken %d, skipped %v; want 10, 3 duplicate, 1 conflicting", res.Report.Taken, res.Report.Skipped)
 	}
 	wantNote := b + ":2:1: span 000000000000000a of trace ab00000000000000000000000000000a was read at " + a + `:1:1 as "SELECT ok 1ms", here as "SELECT error 1ms other": the first is kept`
-	if len(res.Report.Notes) != 1 || res.Report.Notes[0] != wantNote {
+	if len(res.Report.Notes) != 2 || res.Report.Notes[1] != wantNote || !strings.HasPrefix(res.Report.Notes[0], "no PostgreSQL span records network.peer.address") {
 		t.Errorf("notes %q, want %q", res.Report.Notes, wantNote)
 	}
 	rows := readRows(t, res.RunDir)

@@ -153,6 +153,7 @@ var otlpBadInputs = []otlpBadInput{
 		name:  "no server address: taken, the stream is the service's",
 		files: jsonFile(pg(1, 0, map[string]any{"server.address": nil, "server.port": nil})),
 		rows:  1,
+		out:   []string{"note: 1 PostgreSQL spans name no server (server.address, network.peer.address or the names before them): their rows have no server_addr, and their profile is their service's"},
 		check: wantRow(func(p *store.Probe) string {
 			if p.ServerAddr != "" || p.Stream() != "read/svc/read" {
 				return "server " + p.ServerAddr + ", stream " + p.Stream()
@@ -495,7 +496,9 @@ func TestImportOTLPCommand(t *testing.T) {
 	dir := t.TempDir()
 	var spans []otlpgen.Span
 	for i := range 100 {
-		s := pg(uint64(i+1), time.Duration(i)*100*otlpMS, map[string]any{"db.operation.name": "INSERT"})
+		// blue answers before the switchover, green after it.
+		peer := map[bool]string{true: "10.0.0.1", false: "10.0.0.2"}[i < 50]
+		s := pg(uint64(i+1), time.Duration(i)*100*otlpMS, map[string]any{"db.operation.name": "INSERT", "network.peer.address": peer, "network.peer.port": 5432})
 		if i >= 40 && i < 60 {
 			s = withStatus(s, ptrace.StatusCodeError, "FATAL: terminating connection due to administrator command")
 			s.Attrs["db.response.status_code"] = "57P01"
@@ -521,7 +524,11 @@ func TestImportOTLPCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("analyze: %v\n%s", err, stderr)
 	}
-	if !strings.Contains(stdout, "write/svc-db-example-com-5432/write") || !strings.Contains(stdout, "shutdown") {
-		t.Errorf("analyze:\n%s", stdout)
+	// 20 failed spans 100 ms apart, then the other server answers.
+	for _, w := range []string{"write/svc-db-example-com-5432/write: unavailable 2.0 s (1)", "failed probes: shutdown 20",
+		"10.0.0.1:5432 → 10.0.0.2:5432", "write down 2.0 s ± 0.1 s"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("analyze lacks %q:\n%s", w, stdout)
+		}
 	}
 }
