@@ -214,7 +214,8 @@
 // which needs the PostgreSQL server binaries and pgbench), hand-written
 // edge cases (pgbench-edge, jsonl, and events, whose golden test and
 // fuzz test FuzzEvents are in record/store). Every parser has a fuzz test
-// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go). The OTLP import's
+// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go; FuzzOTLPFile in
+// otlp_fuzz_test.go). The OTLP import's
 // fixtures are built through pdata (internal/otlpgen); its golden case,
 // testdata/import/otlp/basic, is rewritten with "go test ./importer -run
 // TestOTLPGolden -update".

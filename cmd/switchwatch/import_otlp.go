@@ -72,7 +72,7 @@ func runImportOTLP(ctx context.Context, stdout, stderr io.Writer, args []string)
 	labels := labelsFlag{}
 	kinds := kindsFlag{}
 	addCommonImportFlags(fs, &opt.Options, labels)
-	fs.Var(kinds, "kind", "the kind (write, read or connect) of spans of operation `OP=KIND` (repeatable), e.g. CALL=read")
+	fs.Var(kinds, "kind", "give the rows of an operation a kind (write, read or connect): `OP=KIND`, e.g. CALL=read (repeatable)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
