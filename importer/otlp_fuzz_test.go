@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,6 +96,31 @@ func TestOTLPZstd(t *testing.T) {
 	if f := info.Settings["formats"].(map[string]any)[filepath.Join(dir, "t.zst")]; f != "json+zstd" || res.Rows != 5 || res.Lines != 2 {
 		t.Errorf("format %v, %d rows, %d lines; want json+zstd, 5, 2", f, res.Rows, res.Lines)
 	}
+	// Without its native compression, the exporter's "compression: zstd"
+	// compresses each request, JSON or protobuf, and prefixes its length.
+	var framed []byte
+	for i, req := range [][]otlpgen.Span{spans[:2], spans[2:]} {
+		var msg []byte
+		if i == 0 {
+			var m ptrace.JSONMarshaler
+			msg, err = m.MarshalTraces(otlpgen.Traces(req...))
+		} else {
+			var m ptrace.ProtoMarshaler
+			msg, err = m.MarshalTraces(otlpgen.Traces(req...))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg = enc.EncodeAll(msg, nil)
+		framed = binary.BigEndian.AppendUint32(framed, uint32(len(msg)))
+		framed = append(framed, msg...)
+	}
+	res = importOTLP(t, writeFile(t, dir, "legacy.zst", framed))
+	info = readInfo(t, res.RunDir)
+	if f := info.Settings["formats"].(map[string]any)[filepath.Join(dir, "legacy.zst")]; f != "proto" || res.Rows != 5 || res.Lines != 2 {
+		t.Errorf("length-prefixed zstd messages: format %v, %d rows, %d lines; want proto, 5, 2", f, res.Rows, res.Lines)
+	}
+
 	// With rotation the file exporter writes a frame per request; a cut
 	// in the second loses it, not the first.
 	frames := enc.EncodeAll(otlpgen.JSONLines(spans[:2]), nil)

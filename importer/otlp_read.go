@@ -23,8 +23,10 @@ var otlpMaxLine = 64 << 20
 // errCut is the detail of a compressed file that ends early.
 var errCut = errors.New("the compressed stream ends early (a cut file)")
 
-// otlpFileFormat says how an OTLP file is written: "json" or "proto",
-// with "+gzip" or "+zstd" when compressed.
+// otlpFileFormat says how an OTLP file is written: "json" (lines) or
+// "proto" (length-prefixed messages: protobuf, or, as the exporter's
+// per-message compression writes them, zstd frames of protobuf or JSON),
+// with "+gzip" or "+zstd" when the whole file is compressed.
 type otlpFileFormat string
 
 // cutReader turns the io.ErrUnexpectedEOF of a decompressor into the
@@ -71,7 +73,7 @@ func readOTLPFile(path string, fn func(line int, tr ptrace.Traces) error, skip f
 		}
 		defer zr.Close()
 		cr.r, comp = zr, "+gzip"
-	case bytes.Equal(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+	case bytes.Equal(head, zstdMagic):
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			return "", 0, fmt.Errorf("%s: zstd: %w", path, err)
@@ -120,15 +122,20 @@ func head16(b []byte) []byte {
 }
 
 // looksLikeOTLPProto reports whether b starts as the file exporter's
-// protobuf: a 4-byte big-endian length, then an ExportTraceServiceRequest,
-// whose first field is resource_spans (field 1, length-delimited: 0x0a).
+// length-prefixed format: a 4-byte big-endian length, then an
+// ExportTraceServiceRequest in protobuf, whose first field is
+// resource_spans (field 1, length-delimited: 0x0a); or, as the exporter
+// writes with "compression: zstd" (without its native compression), a
+// zstd frame of one, protobuf or JSON; or JSON itself.
 func looksLikeOTLPProto(b []byte) bool {
 	if len(b) < 5 {
 		return false
 	}
 	n := binary.BigEndian.Uint32(b)
-	return n > 0 && int64(n) <= int64(otlpMaxLine) && b[4] == 0x0a
+	return n > 0 && int64(n) <= int64(otlpMaxLine) && (b[4] == 0x0a || b[4] == '{' || bytes.HasPrefix(b[4:], zstdMagic[:min(4, len(b)-4)]))
 }
+
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
 // readOTLPJSON reads JSON lines through pdata's JSONUnmarshaler, a line at
 // a time.
@@ -152,6 +159,8 @@ func readOTLPJSON(in *bufio.Reader, cr *cutReader, fn func(int, ptrace.Traces) e
 		case len(bytes.TrimSpace(text)) == 0:
 			skip(ReasonBlank, line, nil)
 			continue
+		case line == 1:
+			text = bytes.TrimPrefix(text, []byte("\ufeff")) // a byte order mark
 		}
 		tr, err := u.UnmarshalTraces(text)
 		if err != nil {
@@ -207,11 +216,14 @@ func readLongLine(in *bufio.Reader, max int) (text []byte, terminated, tooLong b
 	}
 }
 
-// readOTLPProto reads length-prefixed protobuf messages through pdata's
-// ProtoUnmarshaler, one at a time. A length beyond otlpMaxLine loses the
-// framing: the rest of the file is skipped with it.
+// readOTLPProto reads length-prefixed messages through pdata's
+// ProtoUnmarshaler (JSONUnmarshaler for a message that is JSON), one at a
+// time, each decompressed first when it is a zstd frame. A length beyond
+// otlpMaxLine loses the framing: the rest of the file is skipped with it.
 func readOTLPProto(in *bufio.Reader, cr *cutReader, fn func(int, ptrace.Traces) error, skip func(string, int, error)) (int, error) {
 	var u ptrace.ProtoUnmarshaler
+	var ju ptrace.JSONUnmarshaler
+	var dec *zstd.Decoder // for messages compressed one by one
 	var hdr [4]byte
 	msg := 0
 	for {
@@ -243,7 +255,24 @@ func readOTLPProto(in *bufio.Reader, cr *cutReader, fn func(int, ptrace.Traces) 
 			}
 			return msg, err
 		}
-		tr, err := u.UnmarshalTraces(body)
+		if bytes.HasPrefix(body, zstdMagic) {
+			if dec == nil {
+				if dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(otlpMaxLine))); err != nil {
+					return msg, err
+				}
+				defer dec.Close()
+			}
+			if body, err = dec.DecodeAll(body, nil); err != nil {
+				skip(ReasonNotOTLP, msg, fmt.Errorf("zstd: %w", err))
+				continue
+			}
+		}
+		var tr ptrace.Traces
+		if len(body) > 0 && body[0] == '{' {
+			tr, err = ju.UnmarshalTraces(body)
+		} else {
+			tr, err = u.UnmarshalTraces(body)
+		}
 		if err != nil {
 			skip(ReasonNotOTLP, msg, err)
 			continue

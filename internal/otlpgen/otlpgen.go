@@ -11,6 +11,8 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -124,8 +126,11 @@ func Traces(spans ...Span) ptrace.Traces {
 	return td
 }
 
+// putAll puts attrs in order of key, so that a file is the same bytes
+// every time it is made.
 func putAll(m pcommon.Map, attrs map[string]any) error {
-	for k, v := range attrs {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		v := attrs[k]
 		if i, ok := v.(int); ok {
 			v = int64(i)
 		}
