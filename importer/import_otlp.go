@@ -12,6 +12,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 	}
 	defer st.close()
 	note := opt.note(rep)
-	byID := &spillSorter[otlpSpan]{cmp: cmpOTLPByID, size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
+	byID := &spillSorter[otlpSpan]{cmp: otlpOrder(otlpIDGroup, otlpIDAt), size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
 		dir: st.spillDir, maxBytes: spillBytes}
 	res := &OTLPResult{}
 	// profiles counts the spans of each stream identity (service, server,
@@ -184,7 +185,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 	// Spans read twice (a Collector retrying an export, files that
 	// overlap) are counted once: sorted by trace and span id, copies lie
 	// side by side.
-	byStream := &spillSorter[otlpSpan]{cmp: cmpOTLPByStream, size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
+	byStream := &spillSorter[otlpSpan]{cmp: otlpOrder(otlpStreamGroup, otlpStreamAt), size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
 		dir: st.spillDir, maxBytes: spillBytes}
 	var prev otlpSpan
 	havePrev := false
@@ -314,12 +315,27 @@ func describeOTLPRow(s *otlpSpan) string {
 	return fmt.Sprintf("%q", d)
 }
 
-func cmpOTLPByID(a, b *otlpSpan) int {
-	return cmp.Or(strings.Compare(a.Trace, b.Trace), strings.Compare(a.Span, b.Span), cmp.Compare(a.Ord, b.Ord))
+// The two orders of an OTLP import, each a group (in string order), a
+// time within it, then the order the spans were read in: by trace, then
+// span id, so that copies of a span lie side by side; and by stream, then
+// intended start, the order rows are written in.
+func otlpIDGroup(s *otlpSpan) string { return s.Trace }
+
+func otlpIDAt(s *otlpSpan) int64 {
+	id, _ := strconv.ParseUint(s.Span, 16, 64)
+	return int64(id)
 }
 
-func cmpOTLPByStream(a, b *otlpSpan) int {
-	return cmp.Or(strings.Compare(a.Row.Stream(), b.Row.Stream()), cmp.Compare(a.Row.Intended, b.Row.Intended), cmp.Compare(a.Ord, b.Ord))
+func otlpStreamGroup(s *otlpSpan) string { return s.Row.Stream() }
+
+func otlpStreamAt(s *otlpSpan) int64 { return s.Row.Intended }
+
+// otlpOrder is the sorter's comparison of group, then time, then input
+// order (Ord).
+func otlpOrder(group func(*otlpSpan) string, at func(*otlpSpan) int64) func(a, b *otlpSpan) int {
+	return func(a, b *otlpSpan) int {
+		return cmp.Or(strings.Compare(group(a), group(b)), cmp.Compare(at(a), at(b)), cmp.Compare(a.Ord, b.Ord))
+	}
 }
 
 func sizeOTLPSpan(s *otlpSpan) int {
