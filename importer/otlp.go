@@ -34,6 +34,12 @@ const (
 	// ReasonNotClient is a PostgreSQL span of kind server, internal,
 	// producer or consumer: not a call a client made.
 	ReasonNotClient = "not a client span"
+	// ReasonNotRequest is a PostgreSQL client span that is no request of
+	// its own: a wait for a pooled connection (otelpgx's pool.acquire,
+	// node-postgres' pg-pool.connect), pgx's prepare of a statement (the
+	// query it belongs to is a span of its own, which fails with it), a
+	// batch's wrapper (its queries are spans of their own).
+	ReasonNotRequest = "not a request"
 	// ReasonBadAttr is an attribute of a type that cannot stand for what
 	// the convention says (a map where a string is due, a port that is no
 	// integer).
@@ -254,6 +260,9 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 	default:
 		return nil, skipf(ReasonNotClient, "span kind %s", sp.Kind())
 	}
+	if why := otlpNotRequest(sp); why != "" {
+		return nil, skipf(ReasonNotRequest, "%s (span %q)", why, sp.Name())
+	}
 	s := &otlpSpan{}
 	s.Service, err = strAttr(res, attrServiceName)
 	if err != nil {
@@ -353,6 +362,24 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 	return s, nil
 }
 
+// otlpNotRequest says why a PostgreSQL client span is no request of its
+// own, "" when it is one.
+func otlpNotRequest(sp ptrace.Span) string {
+	name := strings.ToLower(strings.TrimSpace(sp.Name()))
+	switch {
+	case name == "pool.acquire" || name == "pg-pool.connect":
+		return "a wait for a pooled connection"
+	case strings.HasPrefix(name, "prepare "):
+		return "the prepare of a statement"
+	case name == "batch start":
+		return "a batch, whose queries are spans of their own"
+	}
+	if _, ok := sp.Attributes().Get("pgx.prepare_stmt.name"); ok {
+		return "the prepare of a statement (pgx.prepare_stmt.name)"
+	}
+	return ""
+}
+
 // otlpTime is a span time stamp for a message.
 func otlpTime(t pcommon.Timestamp) string {
 	if t == 0 {
@@ -363,7 +390,7 @@ func otlpTime(t pcommon.Timestamp) string {
 
 // otlpOperation names the operation of a span, upper case: CONNECT for a
 // connect span (db.operation.name "connect", or a span named "connect"
-// or "….connect" as node-postgres' pg.connect and pg-pool.connect);
+// or "….connect" as node-postgres' pg.connect);
 // else the first word of db.operation.name (db.operation); else the
 // first keyword of the query text (after comments and parentheses); else
 // the first word of the span name. A COPY is "COPY FROM" or "COPY TO" when
@@ -381,6 +408,9 @@ func otlpOperation(name, opAttr, query string) string {
 		op = firstWord(name)
 	}
 	op = strings.ToUpper(op)
+	if op == "COPY_FROM" { // otelpgx's CopyFrom span, "copy_from TABLE"
+		return "COPY FROM"
+	}
 	if op == "COPY" {
 		rest := strings.TrimSpace(stripSQLComments(query))
 		if len(rest) >= 4 && strings.EqualFold(rest[:4], "copy") {

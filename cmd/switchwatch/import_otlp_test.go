@@ -145,6 +145,34 @@ var otlpBadInputs = []otlpBadInput{
 		out:   []string{"took 1 rows, skipped 3: 3 not a client span (first at DIR/t.json:1:2)", "not a client span: span kind Internal"},
 	},
 	{
+		name: "otelpgx's spans: pool.acquire, prepare and batch are no requests of their own",
+		files: jsonFile(func() []otlpgen.Span {
+			named := func(s otlpgen.Span, name string) otlpgen.Span { s.Name = name; return s }
+			return []otlpgen.Span{
+				named(pg(1, 0, nil), "pool.acquire"),
+				named(pg(2, otlpMS, map[string]any{"db.operation.name": "SELECT", "pgx.prepare_stmt.name": "stmtcache_1"}), "SELECT"),
+				named(pg(3, 2*otlpMS, map[string]any{"db.operation.name": "SELECT", "db.query.text": "SELECT 1"}), "SELECT"),
+				named(pg(4, 3*otlpMS, nil), "connect"),
+				named(pg(5, 4*otlpMS, nil), "copy_from items"),
+				named(pg(6, 5*otlpMS, nil), "batch start"),
+				named(pg(7, 6*otlpMS, nil), "pg-pool.connect"),
+			}
+		}()...),
+		rows: 3,
+		out: []string{"read 7 spans in 1 lines of 1 files, took 3 rows, skipped 4: 4 not a request (first at DIR/t.json:1:1)",
+			`skipped: DIR/t.json:1:1: not a request: a wait for a pooled connection (span "pool.acquire")`,
+			`skipped: DIR/t.json:1:2: not a request: the prepare of a statement (pgx.prepare_stmt.name) (span "SELECT")`},
+		check: func(t *testing.T, rows []store.Probe) {
+			var got []string
+			for _, p := range rows {
+				got = append(got, p.Kind+"/"+p.Conn)
+			}
+			if strings.Join(got, " ") != "connect/new read/pooled write/pooled" {
+				t.Errorf("rows %v, want the connect, the SELECT and the COPY FROM", got)
+			}
+		},
+	},
+	{
 		name:  "kind unspecified is a client call",
 		files: jsonFile(withKind(pg(1, 0, nil), ptrace.SpanKindUnspecified)),
 		rows:  1,
