@@ -22,7 +22,8 @@
 // # Run identity
 //
 // The run id is derived from the contents of the input files (SHA-256,
-// whatever their names or order): "pgbench-<16 hex>" or "jsonl-<16 hex>".
+// whatever their names or order): "pgbench-<16 hex>", "jsonl-<16 hex>" or
+// "otlp-<16 hex>".
 // Importing the same files again is refused (ErrAlreadyImported) unless
 // Options.Replace is set, which rewrites that run. A file whose content was
 // imported as part of another run is refused too, even with Replace, since
@@ -179,6 +180,22 @@
 //	{"start":"2026-11-25T19:00:00.2Z","end":"2026-11-25T19:00:02.2Z","op":"read","outcome":"timeout","error":"context deadline exceeded"}
 //	{"time":"2026-11-25T19:00:00.3Z","op":"write","outcome":"error","latency_ns":350000,"error":"cannot execute INSERT in a read-only transaction","sqlstate":"25006","server":"10.0.1.7:5432"}
 //
+// # OpenTelemetry traces
+//
+// ImportOTLP reads the files of the Collector's file exporter (JSON lines
+// of ExportTraceServiceRequest, or length-prefixed protobuf; plain, gzip
+// or zstd, told from the content; readOTLPFile) through pdata's own
+// unmarshalers, one line at a time, and makes a row of every PostgreSQL
+// client span (otlpSpanRow; the mapping table is in the README, "Importing
+// other tools' traces"). Other spans are skipped by reason (ReasonNotDB,
+// ReasonOtherDB, ReasonNotClient, ...), named file:line:span. Spans are
+// sorted twice by spillSorter: by trace and span id, so that a span read
+// twice is counted once (ReasonDuplicate, or ReasonConflict with a note
+// when the copies differ), then by stream and start. Each stream identity
+// (service.name, server.address:port, pool) becomes a profile whose name
+// is derived from it (otlpProfileNames), and settings.profiles says which
+// is which. Rows are not on a grid: settings.schedule is "irregular".
+//
 // # Events
 //
 // store.ReadEvents reads an events file in any of three formats, told
@@ -197,5 +214,9 @@
 // which needs the PostgreSQL server binaries and pgbench), hand-written
 // edge cases (pgbench-edge, jsonl, and events, whose golden test and
 // fuzz test FuzzEvents are in record/store). Every parser has a fuzz test
-// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go).
+// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go; FuzzOTLPFile in
+// otlp_fuzz_test.go). The OTLP import's
+// fixtures are built through pdata (internal/otlpgen); its golden case,
+// testdata/import/otlp/basic, is rewritten with "go test ./importer -run
+// TestOTLPGolden -update".
 package importer

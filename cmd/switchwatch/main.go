@@ -41,9 +41,10 @@ var commands = []*command{
 		{name: "play", summary: "play a scenario on the rig of a running \"lab up\", ground truth into a run", run: runLabPlay},
 	}},
 	{name: "analyze", summary: "turn recorded runs into outage phases, metrics and statistics", run: runAnalyze},
-	{name: "import", summary: "convert pgbench logs or an application's request log into a run", help: importHelp, children: []*command{
+	{name: "import", summary: "convert pgbench logs, an application's request log or OpenTelemetry traces into a run", help: importHelp, children: []*command{
 		{name: "pgbench", summary: "pgbench -l logs of one or several consecutive pgbench runs", run: runImportPgbench},
 		{name: "jsonl", summary: "an application's request log, one JSON object per request", run: runImportJSONL},
+		{name: "otlp", summary: "OpenTelemetry traces of PostgreSQL client spans, as the Collector's file exporter writes them", run: runImportOTLP},
 	}},
 	{name: "version", summary: "print the version", run: runVersion},
 }
