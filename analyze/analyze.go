@@ -48,6 +48,9 @@ type Options struct {
 	// Workers is the number of runs analyzed at once (default GOMAXPROCS).
 	// Memory grows with Workers times the largest run.
 	Workers int
+	// Latencies keeps each stream's latency histogram per phase in
+	// RunResult.Latencies (HdrHistogram, for interval logs).
+	Latencies bool
 	// Warn, when set, receives every warning as it is found (the command
 	// prints them on stderr); they are in the Summary as well.
 	Warn func(string)

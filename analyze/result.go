@@ -566,6 +566,10 @@ type RunResult struct {
 	Profiles []ProfileResult `json:"profiles,omitempty"`
 	// Warnings about this run (interval disagreement, missing rows, ...).
 	Warnings []string `json:"warnings,omitempty"`
+	// Latencies are each stream's latency histograms per phase, with
+	// Options.Latencies only (for HdrHistogram interval logs; not in the
+	// JSON).
+	Latencies []StreamLatency `json:"-"`
 }
 
 // Stats summarise one metric over the runs of one group. Values are in the

@@ -185,6 +185,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	}
 	res.Metrics = metrics(streams, spans, sc, in, iv, opt)
 	res.Metrics.OldPrimaryWrites = oldPrimaryWrites(streams, rr.syms)
+	if opt.Latencies {
+		res.Latencies = phaseLatencies(streams, res.Phases)
+	}
 	for _, s := range streams {
 		pool.put(s.rows)
 		s.rows = nil

@@ -74,6 +74,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		baseGrp = fs.String("baseline-group", "", "compare every group with the group `KEY` (its key, scenario=dns, or its value, dns; default the first group)")
 		cmpMode = fs.String("compare", "baseline", "`MODE` of comparison: baseline (every group against the baseline group) or all (every pair of groups)")
 		base    = fs.String("baseline", "", "client profile the others are compared with (default: the first profile recorded)")
+		hdrDir  = fs.String("hdr", "", "write every stream's latency as an HdrHistogram interval log, one interval per phase, to `DIR`/run=<id>/<kind>-<profile>-<endpoint>.hlog")
 	)
 	cf := addCheckFlags(fs.FlagSet)
 	ropts := addReportFlags(fs.FlagSet)
@@ -104,6 +105,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	opt := analyze.Options{
 		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers, Baseline: *base,
+		Latencies: *hdrDir != "",
 		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
 	}
 	if *by != "" {
@@ -149,6 +151,11 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 			return err
 		}
 	}
+	if *hdrDir != "" {
+		if err := writeHDRLogs(*hdrDir, sum); err != nil {
+			return err
+		}
+	}
 	phasesPath := *phases
 	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -174,6 +181,42 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		}
 	}
 	return cf.finish(sum.Checks, stdout, stderr)
+}
+
+// writeHDRLogs writes every run's streams' latency logs under dir, one
+// folder per run named as store names run folders.
+func writeHDRLogs(dir string, sum *analyze.Summary) error {
+	for ri := range sum.Runs {
+		r := &sum.Runs[ri]
+		runDir := filepath.Join(dir, store.RunDirName(pathSafe(r.RunID)))
+		if err := os.MkdirAll(runDir, 0o755); err != nil {
+			return fmt.Errorf("--hdr: %w", err)
+		}
+		for si := range r.Latencies {
+			sl := &r.Latencies[si]
+			path := filepath.Join(runDir, report.HDRFileName(sl.Stream))
+			if err := writeFileWith(path, func(w io.Writer) error { return report.WriteHDRLog(w, r, sl) }); err != nil {
+				return fmt.Errorf("--hdr: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// pathSafe keeps a run id (which a Parquet file of another tool may set
+// to anything) one folder name: separators and a leading dot are
+// replaced.
+func pathSafe(id string) string {
+	id = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, id)
+	if id == "" || strings.HasPrefix(id, ".") {
+		id = "_" + id
+	}
+	return id
 }
 
 // analyzeWriteFile writes to path through fn ("-" is stdout).
