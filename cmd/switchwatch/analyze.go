@@ -106,7 +106,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	opt := analyze.Options{
 		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers, Baseline: *base,
 		Latencies: *hdrDir != "",
-		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
+		Warn:      func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
 	}
 	if *by != "" {
 		for _, k := range strings.Split(*by, ",") {
