@@ -44,7 +44,7 @@
 // event per kind and second of the log's clock with a count attribute,
 // never one per line. Every event has the attribute node, the server or
 // pooler that logged it: Options.Node, else the file's name without its
-// extension, or, when that is generic (postgresql-*.json, pgbouncer.log,
+// extension, or, when that is generic (postgresql-*.json, stderr.log,
 // server.log, ...), the nearest folder whose name is not (log, pg_log,
 // data, logs). Message is the log's own message: text from outside,
 // escape it (internal/termtext) wherever it is shown.

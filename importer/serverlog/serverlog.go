@@ -228,11 +228,11 @@ func (r *reader) finish() []store.Event {
 
 // genericName is a file or folder name that names no server: the default
 // log file names and the folders logs sit in.
-var genericName = regexp.MustCompile(`^(?i:postgresql|postgres|pgbouncer|server|stderr|log|logs|pg_log|data|pgdata)([-_.].*)?$`)
+var genericName = regexp.MustCompile(`^(?i:postgresql|postgres|server|stderr|log|logs|pg_log|data|pgdata)([-_.].*)?$`)
 
 // NodeFromPath names the server or pooler that wrote the log at path: the
 // file's name without its extensions (blue.json: blue), or, when that is
-// generic (postgresql-2026-12-06_140000.json, pgbouncer.log, server.log),
+// generic (postgresql-2026-12-06_140000.json, server.log, stderr.log),
 // the nearest folder above whose name is not (blue/data/log/...: blue);
 // the file's name when every one is.
 func NodeFromPath(path string) string {

@@ -1,0 +1,166 @@
+package lab
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/importer/serverlog"
+	"github.com/switchwatch/switchwatch/internal/pgbouncer"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// logClock is how far a log line may be from the lab's ground truth: the
+// logs stamp milliseconds on the same machine's clock, and the lab stamps
+// a step just before it acts and just after it sees the effect.
+const logClock = 50 * time.Millisecond
+
+func keepLogs(o *RunOptions) { o.KeepLogs = true }
+
+// logEvents reads a log the run kept (logs/file), by event name; a bad
+// line fails the test.
+func (r *labRun) logEvents(t *testing.T, file string) map[string][]store.Event {
+	t.Helper()
+	path := filepath.Join(r.dir, LogsDir, file)
+	evs, bad, err := serverlog.ReadEvents(path, serverlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bad {
+		t.Errorf("bad line in a log the lab kept: %v", b)
+	}
+	byName := map[string][]store.Event{}
+	for _, e := range evs {
+		byName[e.Name] = append(byName[e.Name], e)
+	}
+	return byName
+}
+
+// oneLogged returns the only event of a name in a log's events.
+func oneLogged(t *testing.T, evs map[string][]store.Event, file, name string) store.Event {
+	t.Helper()
+	if len(evs[name]) != 1 {
+		t.Fatalf("%s: %d %s events, want 1 (%v)", file, len(evs[name]), name, evs)
+	}
+	return evs[name][0]
+}
+
+// lastLogged returns the last event of a name in a log's events.
+func lastLogged(t *testing.T, evs map[string][]store.Event, file, name string) store.Event {
+	t.Helper()
+	if len(evs[name]) == 0 {
+		t.Fatalf("%s: no %s event (%v)", file, name, evs)
+	}
+	return evs[name][len(evs[name])-1]
+}
+
+// nearTruth checks that a logged event is within logClock of the lab's
+// ground truth, and logs the offset (the log's time minus the lab's).
+func nearTruth(t *testing.T, logged store.Event, truth time.Time, what string) {
+	t.Helper()
+	d := logged.Time.Sub(truth)
+	t.Logf("%-40s %+8.1f ms from %s", logged.Name, float64(d.Microseconds())/1000, what)
+	if d < -logClock || d > logClock {
+		t.Errorf("%s (%s node %s) at %v, %v from %s at %v: want within %v", logged.Name, logged.Source, logged.Attrs["node"],
+			logged.Time, d, what, truth, logClock)
+	}
+}
+
+// The aurora scenario with its servers' jsonlog kept: green's log has the
+// promotion (request, new timeline, end of archive recovery, ready) where
+// the lab promoted it; blue's has the sessions the read-only switch ended;
+// and the read-only errors both logged, counted per second, are exactly
+// the probes that failed with 25006.
+func TestLabServerLogsAurora(t *testing.T) {
+	r := runLabRetrying(t, "aurora", nil, nil, keepLogs)
+	promo := r.one(t, ActGreenPromoted)
+	ro := r.one(t, ActBlueReadOnly)
+	green := r.logEvents(t, "green.json")
+	blue := r.logEvents(t, "blue.json")
+
+	nearTruth(t, oneLogged(t, green, "green.json", store.EventPGPromoteRequested), promo.Time, "green_promoted's start")
+	tl := oneLogged(t, green, "green.json", store.EventPGNewTimeline)
+	nearTruth(t, tl, promo.Time, "green_promoted's start")
+	if tl.Attrs["timeline"] != "2" {
+		t.Errorf("new timeline %q, want 2", tl.Attrs["timeline"])
+	}
+	nearTruth(t, oneLogged(t, green, "green.json", store.EventPGArchiveRecoveryComplete), *promo.End, "green_promoted's end")
+	nearTruth(t, lastLogged(t, green, "green.json", store.EventPGReady), *promo.End, "green_promoted's end")
+
+	terminated := 0
+	for _, e := range blue[store.EventPGSessionsTerminated] {
+		if e.Time.Before(ro.Time.Add(-logClock)) || e.Time.After(ro.End.Add(logClock)) {
+			t.Errorf("%s at %v, outside blue_read_only %v..%v", e.Name, e.Time, ro.Time, *ro.End)
+		}
+		n, _ := strconv.Atoi(e.Attrs["count"])
+		terminated += n
+	}
+	if want, _ := strconv.Atoi(ro.Attrs["terminated"]); terminated != want {
+		t.Errorf("blue's log: %d sessions terminated, the lab ended %d", terminated, want)
+	}
+	if len(blue[store.EventPGSessionsTerminated]) > 0 {
+		nearTruth(t, blue[store.EventPGSessionsTerminated][0], ro.Time, "blue_read_only's start")
+	}
+
+	logged := 0
+	for _, evs := range []map[string][]store.Event{blue, green} {
+		for _, e := range evs[store.EventPGReadOnlyErrors] {
+			if e.Attrs["sqlstate"] != "25006" {
+				t.Errorf("%s with sqlstate %q", e.Name, e.Attrs["sqlstate"])
+			}
+			n, _ := strconv.Atoi(e.Attrs["count"])
+			logged += n
+		}
+	}
+	probes := len(r.where(func(p *store.Probe) bool { return p.SQLState == "25006" }))
+	t.Logf("read-only errors: %d probes failed with 25006, the logs count %d in %d events", probes, logged,
+		len(blue[store.EventPGReadOnlyErrors])+len(green[store.EventPGReadOnlyErrors]))
+	if probes == 0 || logged != probes {
+		t.Errorf("the logs count %d read-only errors, the probes met %d", logged, probes)
+	}
+}
+
+// The pgbouncer scenario with PgBouncer's log kept: its PAUSE, RELOAD and
+// RESUME are logged where the lab sent them, and green's promotion where
+// the lab promoted it.
+func TestLabServerLogsPgBouncer(t *testing.T) {
+	pgbouncer.FindForTest(t)
+	r := runLabRetrying(t, "pgbouncer", map[string]string{"hold": "1s"}, nil, keepLogs)
+	bl := r.logEvents(t, "pgbouncer.log")
+	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", store.EventPgBouncerPauseIssued), r.one(t, ActPgBouncerPause).Time, "pgbouncer_paused's start")
+	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", store.EventPgBouncerReloadIssued), r.one(t, ActPgBouncerRepoint).Time, "pgbouncer_repointed's start")
+	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", store.EventPgBouncerResumeIssued), r.one(t, ActPgBouncerResume).Time, "pgbouncer_resumed's start")
+	for _, e := range bl[store.EventPgBouncerPauseIssued] {
+		if e.Source != store.SourcePgBouncer || e.Attrs["node"] != "pgbouncer" || e.Attrs["database"] != "postgres" {
+			t.Errorf("PAUSE event %+v: want source and node pgbouncer, database postgres", e)
+		}
+	}
+	promo := r.one(t, ActGreenPromoted)
+	green := r.logEvents(t, "green.json")
+	nearTruth(t, oneLogged(t, green, "green.json", store.EventPGPromoteRequested), promo.Time, "green_promoted's start")
+	nearTruth(t, oneLogged(t, green, "green.json", store.EventPGNewTimeline), promo.Time, "green_promoted's start")
+}
+
+// The restart scenario, whose servers log to stderr: blue's log (prefix
+// detected) has the fast shutdown where the lab restarted it and the
+// server ready where the lab saw it take logins again.
+func TestLabServerLogsRestartStderr(t *testing.T) {
+	r := runLabRetrying(t, "restart", nil, nil, keepLogs)
+	rs := r.one(t, ActBlueRestart)
+	if _, err := os.Stat(filepath.Join(r.dir, LogsDir, "blue.json")); err == nil {
+		t.Error("a stderr rig kept a jsonlog")
+	}
+	blue := r.logEvents(t, "blue.log")
+	req := oneLogged(t, blue, "blue.log", store.EventPGShutdownRequested)
+	nearTruth(t, req, rs.Time, "blue_restart's start")
+	if req.Attrs["mode"] != "fast" {
+		t.Errorf("shutdown mode %q, want fast", req.Attrs["mode"])
+	}
+	down := oneLogged(t, blue, "blue.log", store.EventPGShutDown)
+	if down.Time.Before(req.Time) || down.Time.After(*rs.End) {
+		t.Errorf("shut down at %v, outside %v..%v", down.Time, req.Time, *rs.End)
+	}
+	nearTruth(t, lastLogged(t, blue, "blue.log", store.EventPGReady), *rs.End, "blue_restart's end")
+}
