@@ -89,6 +89,9 @@ type Server struct {
 	port    int
 	proc    *process  // the running postmaster, nil when stopped
 	readyAt time.Time // start of the login that WaitReady last saw succeed
+	// promoteSent is when Promote last sent pg_promote (after its
+	// connection was made).
+	promoteSent time.Time
 }
 
 // process is a postmaster this package started as its child.

@@ -37,6 +37,8 @@ const (
 	// lsn (Time: start of the wait, End: caught up). Attrs lsn.
 	EventGreenCaughtUp = "green_caught_up"
 	// EventGreenPromoted: pg_promote on green; End when it accepts writes.
+	// Attrs addr, promote_sent (RFC 3339: when pg_promote was sent; Time
+	// is before the lab connects to green for it).
 	EventGreenPromoted = "green_promoted"
 	// EventEndpointBlackhole: a window in which the endpoint answered
 	// nothing: Time when it started, End when the endpoint forwarded again.
@@ -302,23 +304,28 @@ var visibleEdges = map[string]map[string]string{
 	EventMark:              nil,
 	// A server's log says what that server did, not what clients reached
 	// it. A fast shutdown ends every session and refuses logins from its
-	// request on (the same line starts EventPatroniLeaderStopped), and
-	// "ready to accept connections" is when a restarted or promoted
-	// server takes writes again (EventBlueRestart's and
-	// EventGreenPromoted's ends): clients of that server see both. The
-	// steps in between (shut down, promote request, new timeline, the end
-	// of archive recovery) come within milliseconds of those, or when
-	// clients already fail; a standby taking read-only logins fixes no
-	// write. The counted events are clients' failures as the server saw
-	// them, one per second: the probes date those failures themselves, so
-	// no edge of a second's bucket is expected to be a boundary.
+	// request on (the same line starts EventPatroniLeaderStopped): clients
+	// of that server fail from it. They are answered again from "ready to
+	// accept connections" after a start (EventBlueRestart's end), and
+	// from "archive recovery complete" at a promotion (EventGreenPromoted's
+	// end: writes succeed from just after it, 12 ms before the lab saw
+	// pg_is_in_recovery() false on a busy machine); a promotion's "ready"
+	// comes when the postmaster notices the startup process has exited,
+	// 140 ms after the end at a load average of 22, so it is a late mark
+	// there, but no false one. The steps before (shut down, promote
+	// request, new timeline) come while clients already fail or before
+	// anything changes for them; a standby taking read-only logins fixes
+	// no write. The counted events are clients' failures as the server
+	// saw them, one per second: the probes date those failures
+	// themselves, so no edge of a second's bucket is expected to be a
+	// boundary.
 	EventPGShutdownRequested:       {EdgeStart: Fails},
 	EventPGShutDown:                nil,
 	EventPGReady:                   {EdgeStart: Recovers},
 	EventPGReadyReadOnly:           nil,
 	EventPGPromoteRequested:        nil,
 	EventPGNewTimeline:             nil,
-	EventPGArchiveRecoveryComplete: nil,
+	EventPGArchiveRecoveryComplete: {EdgeStart: Recovers},
 	EventPGSessionsTerminated:      nil,
 	EventPGLoginRefused:            nil,
 	EventPGReadOnlyErrors:          nil,
