@@ -3,7 +3,9 @@ package lab
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +14,29 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// logClock is how far a log line may be from the lab's ground truth: the
-// logs stamp milliseconds on the same machine's clock, and the lab stamps
-// a step just before it acts and just after it sees the effect.
+// logClock is how far a log line may be from the lab moment it answers
+// (the lab sending PAUSE and PgBouncer logging it; pg_promote sent and the
+// startup process logging the request): the logs stamp milliseconds on
+// the same machine's clock.
 const logClock = 50 * time.Millisecond
+
+// logTolerance is logClock, or five times it on a machine so loaded (load
+// average over 4 per CPU) that a process waits that long for a CPU
+// between the act and its log line; the test says which it used.
+func logTolerance(t *testing.T) time.Duration {
+	t.Helper()
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return logClock
+	}
+	f := strings.Fields(string(data))
+	load, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || load <= 4*float64(runtime.NumCPU()) {
+		return logClock
+	}
+	t.Logf("load average %s on %d CPUs: logs held to %v of the lab, not %v", f[0], runtime.NumCPU(), 5*logClock, logClock)
+	return 5 * logClock
+}
 
 func keepLogs(o *RunOptions) { o.KeepLogs = true }
 
@@ -83,17 +104,18 @@ func nearTruth(t *testing.T, logged store.Event, truth time.Time, what string) {
 	t.Helper()
 	d := logged.Time.Sub(truth)
 	t.Logf("%-40s %+8.1f ms from %s", logged.Name, float64(d.Microseconds())/1000, what)
-	if d < -logClock || d > logClock {
+	if tol := logTolerance(t); d < -tol || d > tol {
 		t.Errorf("%s (%s node %s) at %v, %v from %s at %v: want within %v", logged.Name, logged.Source, logged.Attrs["node"],
-			logged.Time, d, what, truth, logClock)
+			logged.Time, d, what, truth, tol)
 	}
 }
 
 // The aurora scenario with its servers' jsonlog kept: green's log has the
 // promotion (request, new timeline, end of archive recovery, ready) where
-// the lab promoted it; blue's has the sessions the read-only switch ended;
-// and the read-only errors both logged, counted per second, are exactly
-// the probes that failed with 25006.
+// the lab promoted it (the request within logClock of pg_promote); blue's
+// has the sessions the read-only switch ended, as many as it ended; and the
+// read-only errors both logged, counted per second, are at least the probes
+// that failed with 25006 (as many, unless a probe timed out first).
 func TestLabServerLogsAurora(t *testing.T) {
 	r := runLabRetrying(t, "aurora", nil, nil, keepLogs)
 	promo := r.one(t, ActGreenPromoted)
@@ -110,8 +132,11 @@ func TestLabServerLogsAurora(t *testing.T) {
 	if tl.Attrs["timeline"] != "2" {
 		t.Errorf("new timeline %q, want 2", tl.Attrs["timeline"])
 	}
+	// The lab sees the end by polling pg_is_in_recovery() on a
+	// connection of its own, which a busy machine delays.
 	done := oneLogged(t, green, "green.json", store.EventPGArchiveRecoveryComplete)
-	nearTruth(t, done, *promo.End, "green_promoted's end")
+	inStep(t, done, promo)
+	t.Logf("%-40s %+8.1f ms from green_promoted's end", done.Name, float64(done.Time.Sub(*promo.End).Microseconds())/1000)
 	// "ready" comes when the postmaster has noticed the startup process
 	// exit, which a busy machine delays (writes succeed before it).
 	ready := lastLogged(t, green, "green.json", store.EventPGReady)
@@ -122,9 +147,7 @@ func TestLabServerLogsAurora(t *testing.T) {
 
 	terminated := 0
 	for _, e := range blue[store.EventPGSessionsTerminated] {
-		if e.Time.Before(ro.Time.Add(-logClock)) || e.Time.After(ro.End.Add(logClock)) {
-			t.Errorf("%s at %v, outside blue_read_only %v..%v", e.Name, e.Time, ro.Time, *ro.End)
-		}
+		inStep(t, e, ro)
 		n, _ := strconv.Atoi(e.Attrs["count"])
 		terminated += n
 	}
@@ -133,7 +156,9 @@ func TestLabServerLogsAurora(t *testing.T) {
 	}
 	// The lab's step ends once the sessions it ended are gone.
 	if n := len(blue[store.EventPGSessionsTerminated]); n > 0 {
-		nearTruth(t, blue[store.EventPGSessionsTerminated][n-1], *ro.End, "blue_read_only's end")
+		last := blue[store.EventPGSessionsTerminated][n-1]
+		inStep(t, last, ro)
+		t.Logf("%-40s %+8.1f ms from blue_read_only's end", last.Name, float64(last.Time.Sub(*ro.End).Microseconds())/1000)
 	}
 
 	logged := 0
@@ -149,7 +174,9 @@ func TestLabServerLogsAurora(t *testing.T) {
 	probes := len(r.where(func(p *store.Probe) bool { return p.SQLState == "25006" }))
 	t.Logf("read-only errors: %d probes failed with 25006, the logs count %d in %d events", probes, logged,
 		len(blue[store.EventPGReadOnlyErrors])+len(green[store.EventPGReadOnlyErrors]))
-	if probes == 0 || logged != probes {
+	// The server logs every error it sends; a probe records 25006 only
+	// when the error reached it before its own timeout.
+	if probes == 0 || logged < probes {
 		t.Errorf("the logs count %d read-only errors, the probes met %d", logged, probes)
 	}
 }
