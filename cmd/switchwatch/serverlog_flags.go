@@ -8,13 +8,13 @@ import (
 // registers its formats with store.ReadEvents, which "analyze --events"
 // and "import --events" read through. These flags say how to read them.
 const (
-	flagLogPrefix = "log-line-prefix"
+	flagLogPrefix = "log-prefix"
 	flagLogNode   = "log-node"
 )
 
 func addServerLogFlags(fs *flagSet) {
-	fs.String(flagLogPrefix, "", "PostgreSQL's log_line_prefix of stderr logs given to --events (default: detected when it starts with %m or %t; %e gives SQLSTATEs)")
-	fs.String(flagLogNode, "", "name of the server or pooler whose log --events reads (default: from the log file's name)")
+	fs.String(flagLogPrefix, "", "PostgreSQL's log_line_prefix `FMT` of stderr logs given to --events (default: detected when it starts with %m or %t; %e gives SQLSTATEs)")
+	fs.String(flagLogNode, "", "`NAME` of the server or pooler whose log --events reads (default: from the log file's name)")
 }
 
 // registerServerLogs makes the events readers read PostgreSQL's and

@@ -9,7 +9,7 @@
 // --events", "import --events", a run's events.jsonl). store cannot
 // import this package, so this package registers its formats with
 // store.RegisterEventsFormat (Register); the commands call Register once,
-// with the flags --log-line-prefix and --log-node, and from then on every
+// with the flags --log-prefix and --log-node, and from then on every
 // events file is sniffed for these formats first. ReadEvents here reads
 // one log directly (tests, the lab).
 //
@@ -22,7 +22,7 @@
 //     severity. SQLSTATE from sql_state_code.
 //   - PostgreSQL stderr (log_destination = 'stderr', with or without the
 //     logging collector): lines of log_line_prefix, then "LOG:  " (or
-//     ERROR, FATAL, ...) and the message. With --log-line-prefix the prefix
+//     ERROR, FATAL, ...) and the message. With --log-prefix the prefix
 //     is read as given (%m, %t or %n must be in it; %e gives SQLSTATE).
 //     Without, the prefix is detected when it starts with %m or %t (the
 //     default '%m [%p] ', Debian's '%m [%p] %q%u@%d ', RDS's

@@ -47,7 +47,7 @@ var formats = []format{
 	{"PostgreSQL jsonlog", sniffJSON, readJSON},
 	{"PostgreSQL csvlog", sniffCSV, readCSV},
 	{"PgBouncer log", sniffBouncer, readBouncer},
-	{"PostgreSQL stderr log (with a log_line_prefix that starts with %m or %t, or the one --log-line-prefix gives)", sniffStderr, readStderr},
+	{"PostgreSQL stderr log (with a log_line_prefix that starts with %m or %t, or the one --log-prefix gives)", sniffStderr, readStderr},
 }
 
 // Check reports an error in the options (a log_line_prefix it cannot

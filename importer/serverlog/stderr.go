@@ -183,7 +183,7 @@ func readStderr(o *Options, r *reader) error {
 		} else {
 			m := detected.FindStringSubmatch(text)
 			if m == nil {
-				r.badLine(line, cutOff(errors.New("not a PostgreSQL stderr log line: no timestamp (%m or %t) first, or no \"LOG:  \" (ERROR, FATAL, ...) after it; give --log-line-prefix for a prefix that does not start with the timestamp"), terminated))
+				r.badLine(line, cutOff(errors.New("not a PostgreSQL stderr log line: no timestamp (%m or %t) first, or no \"LOG:  \" (ERROR, FATAL, ...) after it; give --log-prefix for a prefix that does not start with the timestamp"), terminated))
 				return nil
 			}
 			t, err := parsePGTime(m[1])
