@@ -484,6 +484,39 @@ type Metrics struct {
 	Staleness *Staleness `json:"staleness,omitempty"`
 	// LostWrites is nil when the run has no verify.json.
 	LostWrites *LostWrites `json:"lost_writes,omitempty"`
+	// OldPrimaryWrites are the writes a server other than the one holding
+	// the data afterwards acknowledged once that one had answered a
+	// write; nil when no successful write names its server.
+	OldPrimaryWrites *OldPrimaryWrites `json:"old_primary_writes,omitempty"`
+}
+
+// OldPrimaryWrites counts writes acknowledged by an old primary after the
+// new one had taken over (see the metric old_primary_writes).
+type OldPrimaryWrites struct {
+	Count int64 `json:"count"`
+	// Holder is the server identity that holds the data afterwards: the
+	// one on the newest timeline that acknowledged a write (the latest to
+	// answer where that does not tell); HolderSince its first answer to a
+	// write.
+	Holder      string    `json:"holder"`
+	HolderSince time.Time `json:"holder_since"`
+	// First and Last are the answers of the first and last counted write.
+	First *time.Time `json:"first,omitempty"`
+	Last  *time.Time `json:"last,omitempty"`
+	// Servers lists the servers that acknowledged them, most writes first
+	// (at most 8).
+	Servers []OldPrimaryServer `json:"servers,omitempty"`
+}
+
+// OldPrimaryServer is one server that acknowledged writes after the
+// holder had taken over.
+type OldPrimaryServer struct {
+	Server   string    `json:"server"`
+	Timeline int64     `json:"timeline,omitempty"`
+	Writes   int64     `json:"writes"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+	Streams  []string  `json:"streams"`
 }
 
 // RunResult is the analysis of one run.
@@ -696,6 +729,9 @@ type Summary struct {
 	// run; nil when no run has a profile beyond the built-in ones.
 	ProfileComparison *ProfileSummary `json:"profile_comparison,omitempty"`
 	Accuracy          *Accuracy       `json:"accuracy,omitempty"`
+	// Checks are the --check thresholds and what each found, in the
+	// order given, one result per group or run a check applies to.
+	Checks []CheckResult `json:"checks,omitempty"`
 	// Warnings are about the analysis as a whole.
 	Warnings []string `json:"warnings,omitempty"`
 	// Notes explain how to read the numbers (resolution, definitions).
@@ -725,3 +761,40 @@ func (e *EventOffset) Called() string {
 	}
 	return e.Name
 }
+
+// Check verdicts. A value within its resolution of the threshold is
+// undecided, not passed; a metric that no run has is unknown. Only
+// CheckPass passes.
+const (
+	CheckPass      = "pass"
+	CheckFail      = "fail"
+	CheckUndecided = "undecided"
+	CheckUnknown   = "unknown"
+)
+
+// CheckResult is one --check applied to one group or run.
+type CheckResult struct {
+	// Check is the expression as given, e.g. "write_downtime.median<5s".
+	Check  string `json:"check"`
+	Metric string `json:"metric"`
+	// Stat is the statistic across the group's runs (min, median, mean,
+	// p95, max); "" for a check of each run's own value.
+	Stat string `json:"stat,omitempty"`
+	// Scope is "group" or "run"; Subject the group key or run id.
+	Scope   string `json:"scope"`
+	Subject string `json:"subject"`
+	Op      string `json:"op"`
+	Unit    string `json:"unit"`
+	// Threshold and Value are in Unit; Value is nil when unknown.
+	Threshold    float64  `json:"threshold"`
+	Value        *float64 `json:"value"`
+	ResolutionNS int64    `json:"resolution_ns,omitempty"`
+	// N is the number of runs behind a group statistic.
+	N      int    `json:"n,omitempty"`
+	Status string `json:"status"`
+	// Reason says why a check is unknown or undecided.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Passed reports whether the check passed.
+func (c *CheckResult) Passed() bool { return c.Status == CheckPass }

@@ -184,6 +184,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		res.Streams = append(res.Streams, s.result())
 	}
 	res.Metrics = metrics(streams, spans, sc, in, iv, opt)
+	res.Metrics.OldPrimaryWrites = oldPrimaryWrites(streams, rr.syms)
 	for _, s := range streams {
 		pool.put(s.rows)
 		s.rows = nil

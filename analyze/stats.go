@@ -81,12 +81,50 @@ var metricDefs = []metricDef{
 		}
 		return m.LostWrites.CommittedFailed, true
 	}),
+	countMetric("old_primary_writes", "writes acknowledged by an old primary after the new one had answered a write", func(m *Metrics) (int64, bool) {
+		if m.OldPrimaryWrites == nil {
+			return 0, false
+		}
+		return m.OldPrimaryWrites.Count, true
+	}),
 	durMetric("staleness_max", "largest lag of a read behind an acknowledged write", func(m *Metrics) *Duration {
 		if m.Staleness == nil {
 			return nil
 		}
 		return &Duration{NS: m.Staleness.MaxNS}
 	}),
+}
+
+// RunMetric is the value of the metric named name in run r, in the
+// metric's unit, with its resolution (ns, 0 for counts); ok is false when
+// the run does not have it (a run that never recovered has no recovery
+// time) or no metric has that name.
+func RunMetric(r *RunResult, name string) (v float64, resolutionNS int64, ok bool) {
+	for _, d := range metricDefs {
+		if d.Name == name {
+			return d.get(r)
+		}
+	}
+	return 0, 0, false
+}
+
+// MetricNamed is the description of the metric named name.
+func MetricNamed(name string) (MetricInfo, bool) {
+	for _, d := range metricDefs {
+		if d.Name == name {
+			return d.MetricInfo, true
+		}
+	}
+	return MetricInfo{}, false
+}
+
+// MetricNames lists the metrics of the group statistics, in report order.
+func MetricNames() []string {
+	out := make([]string, len(metricDefs))
+	for i, d := range metricDefs {
+		out[i] = d.Name
+	}
+	return out
 }
 
 func metricInfos() []MetricInfo {

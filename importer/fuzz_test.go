@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchwatch/switchwatch/internal/errclass"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -129,7 +130,7 @@ func FuzzJSONLLine(f *testing.F) {
 			t.Fatalf("kind %q", p.Kind)
 		case p.Outcome != store.OutcomeOK && p.Outcome != store.OutcomeError && p.Outcome != store.OutcomeTimeout:
 			t.Fatalf("outcome %q", p.Outcome)
-		case p.Outcome != store.OutcomeOK && !knownClass(p.ErrorClass):
+		case p.Outcome != store.OutcomeOK && !errclass.Known(p.ErrorClass):
 			t.Fatalf("failed row with class %q", p.ErrorClass)
 		case p.Intended > p.Start || (p.End != 0 && p.End < p.Start) || p.LatencyNS < 0:
 			t.Fatalf("times: intended %d start %d end %d latency %d", p.Intended, p.Start, p.End, p.LatencyNS)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/errclass"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -141,10 +142,10 @@ func parseJSONLLine(text []byte) (store.Probe, error) {
 	default:
 		return p, fmt.Errorf("endpoint %q: want write or read", l.Endpoint)
 	}
-	if l.SQLState != "" && !validSQLState(l.SQLState) {
+	if l.SQLState != "" && !errclass.IsSQLState(l.SQLState) {
 		return p, fmt.Errorf("sqlstate %q is not five digits or capital letters", l.SQLState)
 	}
-	if l.Class != "" && !knownClass(l.Class) {
+	if l.Class != "" && !errclass.Known(l.Class) {
 		return p, fmt.Errorf("class %q is not one of switchwatch's error classes", l.Class)
 	}
 	switch l.Outcome {
@@ -157,18 +158,17 @@ func parseJSONLLine(text []byte) (store.Probe, error) {
 		p.Outcome = l.Outcome
 		p.SQLState = l.SQLState
 		p.Error = store.CutError(l.Error)
-		switch {
-		case l.Class != "":
+		if l.Class != "" {
 			p.ErrorClass = l.Class
-		case l.SQLState != "":
-			_, p.ErrorClass = store.ClassifySQLState(l.SQLState)
-		case l.Outcome == store.OutcomeTimeout && p.Kind == store.KindConnect:
-			p.ErrorClass = store.ClassConnectTimeout
-		case l.Outcome == store.OutcomeTimeout:
-			p.ErrorClass = store.ClassQueryTimeout
-		default:
-			p.ErrorClass = classByMessage(l.Error)
+			break
 		}
+		ph := errclass.Query
+		if p.Kind == store.KindConnect {
+			ph = errclass.Connect
+		}
+		_, p.ErrorClass = errclass.Reported{
+			SQLState: l.SQLState, Message: l.Error, Timeout: l.Outcome == store.OutcomeTimeout, Phase: ph,
+		}.Classify()
 	case "":
 		return p, errors.New(`no "outcome"`)
 	default:
@@ -176,18 +176,6 @@ func parseJSONLLine(text []byte) (store.Probe, error) {
 	}
 	p.ServerAddr = l.Server
 	return p, nil
-}
-
-func validSQLState(s string) bool {
-	if len(s) != 5 {
-		return false
-	}
-	for i := 0; i < 5; i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'A' && s[i] <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // parseTime parses an RFC 3339 time stamp with a zone into ns since the

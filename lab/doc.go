@@ -92,6 +92,20 @@
 // rebuilt on the same ports when blue is down without one; a Patroni
 // cluster needs no reset (the next switchover goes back).
 //
+// # The application's traces: traces.jsonl, app.json
+//
+// With RunOptions.App ("lab run --traces") an instrumented application
+// (package internal/otelapp: services checkout, on a pool, and reports, on
+// new connections, traced with the OpenTelemetry SDK) runs against the
+// write endpoint from the lead-in's start to the tail's end (app.go). It
+// exports over OTLP/HTTP to a receiver on 127.0.0.1 (package
+// internal/otlpfile) that appends every export request to the run's
+// traces.jsonl (TracesFile) as the Collector's file exporter writes JSON:
+// one OTLP ExportTraceServiceRequest per line. When the tail is over the
+// application is stopped and flushed before the recorder, and app.json
+// (AppFile, AppRecord) gets its settings, its quiet windows as they
+// happened and what each service sent.
+//
 // # Cleanup
 //
 // Everything the lab starts is stopped by its pid and its directories are
@@ -103,7 +117,8 @@
 //
 // This package must not classify, analyze or render probes: it produces
 // runs (through package record) and their ground truth, nothing else. Its
-// servers, proxies, PgBouncer, DNS server, etcd, Patroni and HAProxy listen
-// on 127.0.0.x only (127.0.0.1; the dns rig's endpoints on 127.0.0.2 and
-// 127.0.0.3; the Patroni nodes on 127.0.0.4 and 127.0.0.5).
+// servers, proxies, PgBouncer, DNS server, etcd, Patroni, HAProxy and the
+// application's OTLP receiver listen on 127.0.0.x only (127.0.0.1; the dns
+// rig's endpoints on 127.0.0.2 and 127.0.0.3; the Patroni nodes on
+// 127.0.0.4 and 127.0.0.5).
 package lab

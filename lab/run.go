@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/switchwatch/switchwatch/internal/otelapp"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -40,6 +41,13 @@ type RunOptions struct {
 	// a run carries its own evidence, read with "--events".
 	KeepLogs bool
 	Rig      RigOptions
+	// App, when set, runs the instrumented application (package
+	// internal/otelapp) against the write endpoint beside the recorder,
+	// from the lead-in's start to the tail's end, and stores its traces
+	// (TracesFile) and its ground truth (AppFile) in the run folder. The
+	// lab sets its DSN, DNS server and OTLP endpoint; quiet windows count
+	// from the lead-in's start.
+	App *otelapp.Config
 	// Progress receives a progress bar across runs (nil: none); Log a line
 	// per run and the rig's whereabouts with Keep (nil: none).
 	Progress io.Writer
@@ -189,6 +197,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 	}
 	runDir := filepath.Join(opts.Out, store.RunDirName(cfg.RunID))
 	res = &RunResult{RunID: cfg.RunID, RunDir: runDir}
+	stopApp := func() error { return nil }
 
 	rec := startRecorder(ctx, cfg)
 	defer func() {
@@ -215,6 +224,19 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		}
 	}()
 
+	if opts.App != nil {
+		app, aerr := startApp(ctx, *opts.App, runDir, cfg.WriteDSN, cfg.DNSServer)
+		if aerr != nil {
+			return res, aerr
+		}
+		defer func() {
+			if aerr := app.stop(); aerr != nil && err == nil {
+				err = aerr
+			}
+		}()
+		stopApp = app.stop
+	}
+
 	probeCfg := cfg
 	probeCfg.Defaults()
 	off := gridOffset(probeCfg.Interval, rand.Float64)
@@ -225,6 +247,9 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		return res, err
 	}
 	if err := sleepOrDone(ctx, opts.Scenario.Tail, rec.done); err != nil {
+		return res, err
+	}
+	if err := stopApp(); err != nil {
 		return res, err
 	}
 	rec.stop()

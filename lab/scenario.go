@@ -100,6 +100,22 @@ func init() {
 			}
 		},
 	}, &Builtin{
+		Name:    "unfenced",
+		Summary: "green promoted while blue keeps taking writes on the connections already open to it",
+		Description: "a manual failover that forgot to fence the old primary: green is promoted (after catching up) and the " +
+			"endpoint points new connections at it, but blue stays a writable primary and the connections already open " +
+			"through the endpoint stay on blue. Pooled clients keep writing to blue, which acknowledges writes green " +
+			"never sees (old_primary_writes; the lost-write check, which reads green, finds them missing).",
+		Params: []Param{
+			{"after", "1s", "time between green's promotion and the endpoint pointing at green"},
+		},
+		build: func(p params) []Step {
+			return []Step{
+				{Action: ActGreenPromoted, Params: map[string]string{"catch_up": "true"}},
+				{Action: ActEndpointToGreen, After: p.dur("after")},
+			}
+		},
+	}, &Builtin{
 		Name:    "crash",
 		Summary: "SIGKILL of blue, endpoint refuses, green promoted without catch-up",
 		Description: "blue's postmaster is killed with SIGKILL; the write endpoint refuses connections; green is promoted " +

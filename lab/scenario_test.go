@@ -54,7 +54,7 @@ func TestRegisterTwice(t *testing.T) {
 // base options had, and the dns scenario's cut parameter shapes its steps.
 func TestRigFor(t *testing.T) {
 	base := RigOptions{WritePort: 7000, PgBouncer: "session", DNS: true, DNSTTL: time.Second, Patroni: PatroniMultiHost}
-	want := map[string]string{"aurora": "bluegreen", "crash": "bluegreen", "flap": "bluegreen", "restart": "bluegreen",
+	want := map[string]string{"aurora": "bluegreen", "crash": "bluegreen", "unfenced": "bluegreen", "flap": "bluegreen", "restart": "bluegreen",
 		"hold": "bluegreen", "pgbouncer": "pgbouncer (pool_mode transaction, server_login_retry 15s)", "dns": "dns (ttl 5s)", "patroni": "patroni (client haproxy)"}
 	for _, name := range BuiltinNames() {
 		sc, err := NewBuiltin(name, nil)

@@ -1,91 +1,28 @@
 package record
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strings"
-	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/switchwatch/switchwatch/internal/errclass"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// phase says where in a probe an error happened: a timeout while connecting
-// is a connect_timeout, one after the connection was up a query_timeout.
-type phase int
+// phase says where in a probe an error happened (errclass.Phase).
+type phase = errclass.Phase
 
 const (
-	phaseConnect phase = iota
-	phaseQuery
+	phaseConnect = errclass.Connect
+	phaseQuery   = errclass.Query
 )
 
-// classify maps an error to the probe's outcome, error class and SQLSTATE.
-// Server errors are classified by SQLSTATE first, since the server's own
-// word is the most precise; transport errors by their Go error types, with
-// message matching only where pgx gives nothing better.
+// classify maps an error to the probe's outcome, error class and SQLSTATE
+// through the classifier the importers share.
 func classify(err error, ph phase) (outcome, class, sqlstate string) {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		outcome, class = store.ClassifyServerError(pgErr.Code, pgErr.Message)
-		return outcome, class, pgErr.Code
-	}
-	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || isNetTimeout(err) {
-		if ph == phaseConnect {
-			return store.OutcomeTimeout, store.ClassConnectTimeout, ""
-		}
-		return store.OutcomeTimeout, store.ClassQueryTimeout, ""
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return store.OutcomeError, store.ClassDNS, ""
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return store.OutcomeError, store.ClassRefused, ""
-	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
-		return store.OutcomeError, store.ClassReset, ""
-	}
-	if isTLSError(err) {
-		return store.OutcomeError, store.ClassTLS, ""
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "password") || strings.Contains(msg, "authentication"):
-		return store.OutcomeError, store.ClassAuth, ""
-	case strings.Contains(msg, "conn closed") || strings.Contains(msg, "connection reset") ||
-		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "unexpected EOF"):
-		return store.OutcomeError, store.ClassReset, ""
-	case strings.Contains(msg, "connection refused"):
-		return store.OutcomeError, store.ClassRefused, ""
-	}
-	return store.OutcomeError, store.ClassOther, ""
-}
-
-func isNetTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-func isTLSError(err error) bool {
-	var (
-		recErr  tls.RecordHeaderError
-		certErr *tls.CertificateVerificationError
-		unkErr  x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
-	)
-	if errors.As(err, &recErr) || errors.As(err, &certErr) || errors.As(err, &unkErr) ||
-		errors.As(err, &hostErr) || errors.As(err, &invErr) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "tls: ") || strings.Contains(msg, "server refused TLS") || strings.Contains(msg, "x509: ")
+	return errclass.Error(err, ph)
 }
 
 // boundedError scrubs secrets from an error message and cuts it as the

@@ -65,4 +65,8 @@ type Config struct {
 	// MetricsAddr, when set, serves Prometheus metrics of the recording
 	// on http://MetricsAddr/metrics while it runs.
 	MetricsAddr string
+	// MetricsLinger keeps the metrics served this long after the
+	// recording (and its lost-write check) ended, with
+	// switchwatch_run_active at 0, so that the last scrape sees the end.
+	MetricsLinger time.Duration
 }

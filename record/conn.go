@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/switchwatch/switchwatch/internal/errclass"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -318,7 +320,7 @@ func (p *pooledConns) drop(err error) bool {
 	if err == nil || !errors.As(err, &pe) {
 		return false
 	}
-	_, class := store.ClassifyServerError(pe.Code, pe.Message)
+	_, class := errclass.Server(pe.Code, pe.Message)
 	return p.opt.dropOnError || p.opt.dropOnReadOnly && class == store.ClassReadOnly
 }
 

@@ -25,6 +25,7 @@ type metrics struct {
 	probes   *prometheus.CounterVec   // by outcome and error class
 	duration *prometheus.HistogramVec // probe latency, seconds
 	server   *prometheus.GaugeVec     // info: the server that last answered
+	running  prometheus.Gauge         // 1 while probing, 0 after
 	srv      *http.Server
 	mu       sync.Mutex
 }
@@ -64,14 +65,22 @@ func listenMetrics(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// metricsRun is what identifies the run on every series: the run id as a
+// label of each (so that a fleet's Prometheus can join a series back to its
+// Parquet folder, run=<id>), and the labels and version on run_info.
+type metricsRun struct {
+	id, version, host string
+	labels            map[string]string
+}
+
 // startMetrics serves /metrics on ln (nil: no metrics) until close.
-func startMetrics(ln net.Listener, streams []*stream) *metrics {
+func startMetrics(ln net.Listener, streams []*stream, run metricsRun) *metrics {
 	if ln == nil {
 		return nil
 	}
-	// The conn label names the stream's client profile: for the built-in
-	// profiles, its connection mode, as before profiles existed.
-	streamLabels := []string{"kind", "conn", "endpoint"}
+	// The stream labels are named as the Parquet columns are: kind, conn
+	// (the connection mode), profile (the client profile) and endpoint.
+	streamLabels := []string{"kind", "conn", "profile", "endpoint"}
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -91,13 +100,20 @@ func startMetrics(ln net.Listener, streams []*stream) *metrics {
 			Name: "switchwatch_server_info", Help: "The server that answered the stream's latest successful probe (value 1).",
 		}, append(streamLabels, "server_addr", "system_id", "in_recovery")),
 	}
-	m.reg.MustRegister(m.up, m.state, m.probes, m.duration, m.server)
+	reg := prometheus.WrapRegistererWith(prometheus.Labels{"run_id": run.id}, m.reg)
+	reg.MustRegister(m.up, m.state, m.probes, m.duration, m.server)
+	reg.MustRegister(runInfo(run))
+	m.running = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "switchwatch_run_active", Help: "1 while the recording probes, 0 once it has ended (the final state stays up for --metrics-linger).",
+	})
+	m.running.Set(1)
+	reg.MustRegister(m.running)
 	for _, s := range streams {
-		m.up.WithLabelValues(s.kind, s.profile, s.endpoint)
-		m.duration.WithLabelValues(s.kind, s.profile, s.endpoint)
+		m.up.WithLabelValues(s.labels()...)
+		m.duration.WithLabelValues(s.labels()...)
 		for _, oc := range outcomeClasses() {
-			m.probes.WithLabelValues(s.kind, s.profile, s.endpoint, oc[0], oc[1])
-			m.state.WithLabelValues(s.kind, s.profile, s.endpoint, stateOf(&store.Probe{Outcome: oc[0], ErrorClass: oc[1]}))
+			m.probes.WithLabelValues(append(s.labels(), oc[0], oc[1])...)
+			m.state.WithLabelValues(append(s.labels(), stateOf(&store.Probe{Outcome: oc[0], ErrorClass: oc[1]}))...)
 		}
 	}
 	mux := http.NewServeMux()
@@ -107,36 +123,85 @@ func startMetrics(ln net.Listener, streams []*stream) *metrics {
 	return m
 }
 
+// runInfo is switchwatch_run_info: value 1, with the run's id, the tool's
+// version, the host and every run label as label_<key> (a key made a
+// Prometheus label name: other characters become '_').
+func runInfo(run metricsRun) prometheus.Collector {
+	labels := prometheus.Labels{"version": run.version, "host": run.host}
+	for k, v := range run.labels {
+		labels["label_"+promLabelName(k)] = v
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "switchwatch_run_info", Help: "The recording: its id (run_id, as in the run folder's name run=<id>), version, host and labels (value 1).",
+		ConstLabels: labels,
+	})
+	g.Set(1)
+	return g
+}
+
+// promLabelName makes a run label's key a valid Prometheus label name.
+func promLabelName(k string) string {
+	b := []byte(k)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= '0' && c <= '9' && i > 0) {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// labels are the stream's label values, in startMetrics' order.
+func (s *stream) labels() []string { return []string{s.kind, s.conn, s.profile, s.endpoint} }
+
 // observe counts one probe (nil metrics: off).
 func (m *metrics) observe(s *stream, p *store.Probe) {
 	if m == nil {
 		return
 	}
-	m.probes.WithLabelValues(s.kind, s.profile, s.endpoint, p.Outcome, p.ErrorClass).Inc()
+	m.probes.WithLabelValues(append(s.labels(), p.Outcome, p.ErrorClass)...).Inc()
 	m.mu.Lock() // the gauges of one stream change together
 	defer m.mu.Unlock()
 	if p.Outcome == store.OutcomeSkipped {
 		return // no latency, and it says nothing about the endpoint
 	}
-	m.duration.WithLabelValues(s.kind, s.profile, s.endpoint).Observe(time.Duration(p.LatencyNS).Seconds())
+	m.duration.WithLabelValues(s.labels()...).Observe(time.Duration(p.LatencyNS).Seconds())
 	up := 0.0
 	if p.Outcome == store.OutcomeOK {
 		up = 1
-		m.server.DeletePartialMatch(prometheus.Labels{"kind": s.kind, "conn": s.profile, "endpoint": s.endpoint})
+		m.server.DeletePartialMatch(prometheus.Labels{"kind": s.kind, "profile": s.profile, "endpoint": s.endpoint})
 		inRecovery := ""
 		if p.InRecovery != nil {
 			inRecovery = strconv.FormatBool(*p.InRecovery)
 		}
-		m.server.WithLabelValues(s.kind, s.profile, s.endpoint, p.ServerAddr, p.SystemID, inRecovery).Set(1)
+		m.server.WithLabelValues(append(s.labels(), p.ServerAddr, p.SystemID, inRecovery)...).Set(1)
 	}
-	m.up.WithLabelValues(s.kind, s.profile, s.endpoint).Set(up)
+	m.up.WithLabelValues(s.labels()...).Set(up)
 	for _, oc := range outcomeClasses() {
 		st := stateOf(&store.Probe{Outcome: oc[0], ErrorClass: oc[1]})
 		v := 0.0
 		if st == stateOf(p) {
 			v = 1
 		}
-		m.state.WithLabelValues(s.kind, s.profile, s.endpoint, st).Set(v)
+		m.state.WithLabelValues(append(s.labels(), st)...).Set(v)
+	}
+}
+
+// linger marks the run ended and keeps the final state up for d, or until
+// ctx ends: a scrape every 15 s would otherwise miss how a recording that
+// --until-recovered ended on its own finished.
+func (m *metrics) linger(ctx context.Context, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.running.Set(0)
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

@@ -284,7 +284,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		return nil, err
 	}
-	met := startMetrics(mln, streams)
+	met := startMetrics(mln, streams, metricsRun{id: cfg.RunID, version: store.Version(), host: host, labels: info.Labels})
 	defer met.close()
 	var closeOnce sync.Once
 	closeStreams := func() {
@@ -388,6 +388,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if !cfg.NoVerify && hasWrites {
 		res.VerifySkipped = runVerify(ctx, &cfg, res, info)
 	}
+	if met != nil && cfg.MetricsLinger > 0 && cfg.Status != nil {
+		fmt.Fprintf(cfg.Status, "switchwatch: the final metrics stay up on %s for %v (--metrics-linger; Ctrl-C ends it)\n", cfg.MetricsAddr, cfg.MetricsLinger)
+	}
+	met.linger(ctx, cfg.MetricsLinger)
 	return res, nil
 }
 

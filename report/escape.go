@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/switchwatch/switchwatch/internal/termtext"
 )
 
 // maxTextLen bounds a data-derived string in the Markdown, in runes.
@@ -12,7 +14,8 @@ const maxTextLen = 200
 // Escape makes a data-derived string safe as inline Markdown text: it can
 // start no block (heading, list, quote, table, code fence), open no link,
 // image, emphasis, code span, math or HTML, and spans exactly one line.
-// Newlines and other control characters become spaces; Markdown
+// Newlines become spaces, other control characters and bidirectional
+// controls U+FFFD; Markdown
 // punctuation is escaped with a backslash, and so is what would make a
 // bare address a live link (http://, www.); <, > and & become HTML entities;
 // the result is cut at maxTextLen runes (marked with …). Invalid UTF-8
@@ -50,7 +53,7 @@ func Escape(s string) string {
 			b.WriteString("&amp;")
 		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\u0085':
 			b.WriteByte(' ')
-		case unicode.IsControl(r):
+		case unicode.IsControl(r) || termtext.IsBidiControl(r):
 			b.WriteRune('\uFFFD')
 		case r < utf8.RuneSelf && strings.ContainsRune(mdPunct, r), opensAutolink(s, i):
 			b.WriteByte('\\')

@@ -24,6 +24,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	b := &mdWriter{}
 	rep.writeHeader(b)
 	rep.writeExpect(b)
+	rep.writeChecks(b)
 	rep.writeFigures(b, func(f *Figure) bool { return f.Run == nil })
 	rep.writeStats(b)
 	rep.writeComparisons(b)
@@ -32,6 +33,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	rep.writeRuns(b)
 	rep.writeDetail(b)
 	rep.writeLostWrites(b)
+	rep.writeOldPrimary(b)
 	rep.writeAccuracy(b)
 	rep.writeWarnings(b)
 	rep.writeMethod(b)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/check"
 	"github.com/switchwatch/switchwatch/internal/termtext"
 	"github.com/switchwatch/switchwatch/record/store"
 	"github.com/switchwatch/switchwatch/report"
@@ -59,6 +60,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		noRuns  = fs.Bool("no-runs", false, "leave every run's section out of the table (groups and comparisons only)")
 		base    = fs.String("baseline", "", "client profile the others are compared with (default: the first profile recorded)")
 	)
+	cf := addCheckFlags(fs.FlagSet)
 	addServerLogFlags(fs)
 	ropts := addReportFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
@@ -71,6 +73,10 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fs.usagef("no PATH given")
 	}
 	if err := ropts.check(); err != nil {
+		return fs.usagef("%w", err)
+	}
+	checks, err := cf.parse()
+	if err != nil {
 		return fs.usagef("%w", err)
 	}
 	opt := analyze.Options{
@@ -96,6 +102,9 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
+	}
+	if sum.Checks, err = check.Evaluate(sum, checks); err != nil {
+		return fs.usagef("--check: %w", err)
 	}
 	if *jsonOut != "-" {
 		if err := report.WriteText(termtext.NewWriter(stdout), sum, report.TextOptions{NoRuns: *noRuns}); err != nil {
@@ -127,9 +136,11 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		}
 	}
 	if *outDir != "" {
-		return writeReport(ctx, *outDir, sum, ropts, stderr)
+		if err := writeReport(ctx, *outDir, sum, ropts, stderr); err != nil {
+			return err
+		}
 	}
-	return nil
+	return cf.finish(sum.Checks, stdout, stderr)
 }
 
 // analyzeWriteFile writes to path through fn ("-" is stdout).

@@ -31,11 +31,19 @@ Every process the lab starts is stopped and its directories removed when a
 run ends, fails or is interrupted (Ctrl-C); --keep keeps the directories
 (data, server logs). Labs running side by side use different ports.
 
+With --traces an instrumented application runs beside the recorder, from
+the lead-in to the end of the tail: services checkout (a pool, writes) and
+reports (new connections, reads), closed-loop clients with think time,
+traced with the OpenTelemetry SDK. Its spans go to RUN/traces.jsonl as the
+Collector's file exporter writes them (one OTLP JSON export request a line);
+its settings, quiet windows (--traces-quiet) and requests to RUN/app.json.
+
 Example:
   switchwatch lab run --scenario aurora --runs 5 --conn new,pooled --out runs/
   switchwatch lab run --scenario aurora --set blackhole=8s --set read_only=2s --out runs/
   switchwatch lab run --scenario-file my.yaml --out runs/
   switchwatch lab run --scenario dns --set cut=false --clients testdata/clients.yaml --out runs/
+  switchwatch lab run --scenario aurora --traces --traces-quiet 20s+3s --set tail=10s --out runs/
 `, builtinSummaries())
 
 // builtinSummaries lists the built-in scenarios, a name and its summary
@@ -59,6 +67,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	set := labelsFlag{}
 	labels := labelsFlag{}
 	streams := newStreamFlags()
+	traces := &tracesFlags{}
 	fs.StringVar(&name, "scenario", "", "built-in scenario: "+strings.Join(lab.BuiltinNames(), ", "))
 	fs.StringVar(&file, "scenario-file", "", "scenario file (JSON or YAML): a built-in with parameters, or steps of your own")
 	fs.Var(set, "set", "scenario parameter `name=value`, repeatable (e.g. --set blackhole=6s)")
@@ -83,6 +92,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default as in record)")
 	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
 	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check")
+	traces.register(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -111,6 +121,9 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	}
 	if err := cfg.CheckProfiles(); err != nil {
 		return fs.usagef("%v", err)
+	}
+	if err := traces.apply(fs, &opts); err != nil {
+		return err
 	}
 	if _, err := pgserver.FindBinaries(); err != nil {
 		return fmt.Errorf("lab run: %w", err)

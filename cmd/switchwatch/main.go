@@ -52,7 +52,8 @@ const rootHelp = `switchwatch measures what a PostgreSQL switchover does to its 
 
 const rootFooter = `
 Flags may come before or after the arguments; "--" ends the flags.
-Exit status: 0 done, 1 failed, 2 a mistake on the command line.
+Exit status: 0 done, 1 failed, 2 a mistake on the command line, 3 record's
+lost-write check not done, 4 an analyze --check did not pass.
 Run "switchwatch help <command>" or "switchwatch <command> --help" for a
 command's flags.
 `

@@ -16,9 +16,19 @@ import (
 )
 
 // unsafe reports whether r is a control character a terminal may act on:
-// C0 except newline and tab, DEL, and C1 (U+0080 to U+009F; U+009B is CSI).
+// C0 except newline and tab, DEL, and C1 (U+0080 to U+009F; U+009B is CSI);
+// or a bidirectional control (IsBidiControl), which makes a line read in
+// another order than it was written.
 func unsafe(r rune) bool {
-	return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f
+	return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || IsBidiControl(r)
+}
+
+// IsBidiControl reports whether r is one of Unicode's bidirectional
+// formatting characters (marks, embeddings, overrides, isolates): text
+// that carries one displays in an order other than its bytes', so a
+// forged "ok" can read as the end of a line that says otherwise.
+func IsBidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
 
 // Sanitize returns s with every control character but newline and tab

@@ -14,6 +14,8 @@ func TestSanitize(t *testing.T) {
 		{"overwrite\rme", `overwrite\rme`},
 		{"del\x7f nul\x00", `del\x7f nul\x00`},
 		{"c1 csi \u009b2J and é ü 日本", `c1 csi \u009b2J and é ü 日本`},
+		{"write down 0 s \u202eKO 9.1 s\u202c", `write down 0 s \u202eKO 9.1 s\u202c`},
+		{"isolate \u2066x\u2069 mark \u200f arabic mark \u061c", `isolate \u2066x\u2069 mark \u200f arabic mark \u061c`},
 	} {
 		if got := Sanitize(c.in); got != c.want {
 			t.Errorf("Sanitize(%q) = %q, want %q", c.in, got, c.want)

@@ -311,33 +311,6 @@ func BenchmarkSegmentBytesPerProbe(b *testing.B) {
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "probes/s")
 }
 
-func TestClassifySQLState(t *testing.T) {
-	for code, want := range map[string]string{
-		"25006": ClassReadOnly, "57P01": ClassShutdown, "57P02": ClassShutdown, "57P03": ClassShutdown,
-		"53300": ClassTooManyConnections, "28P01": ClassAuth, "28000": ClassAuth, "57014": ClassQueryTimeout,
-		"23505": ClassOther, "": ClassOther,
-	} {
-		outcome, class := ClassifySQLState(code)
-		if class != want {
-			t.Errorf("ClassifySQLState(%q) class = %q, want %q", code, class, want)
-		}
-		if wantOutcome := OutcomeError; class == ClassQueryTimeout && outcome != OutcomeTimeout || class != ClassQueryTimeout && outcome != wantOutcome {
-			t.Errorf("ClassifySQLState(%q) outcome = %q", code, outcome)
-		}
-	}
-	// PgBouncer's max_client_conn is a protocol violation by code; only
-	// its message says what it is.
-	for _, c := range []struct{ code, msg, want string }{
-		{"08P01", "no more connections allowed (max_client_conn)", ClassTooManyConnections},
-		{"08P01", "invalid startup packet", ClassOther},
-		{"53300", "sorry, too many clients already", ClassTooManyConnections},
-	} {
-		if _, class := ClassifyServerError(c.code, c.msg); class != c.want {
-			t.Errorf("ClassifyServerError(%q, %q) = %q, want %q", c.code, c.msg, class, c.want)
-		}
-	}
-}
-
 func TestCutError(t *testing.T) {
 	short := "connection refused"
 	if got := CutError(short); got != short {
