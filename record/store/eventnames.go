@@ -306,13 +306,13 @@ var visibleEdges = map[string]map[string]string{
 	// it. A fast shutdown ends every session and refuses logins from its
 	// request on (the same line starts EventPatroniLeaderStopped): clients
 	// of that server fail from it. They are answered again from "ready to
-	// accept connections" after a start (EventBlueRestart's end: 3 ms
-	// before the lab's first login that worked), and from "archive
+	// accept connections" after a start (EventBlueRestart's end: 3 to 33
+	// ms before the lab's first login that worked), and from "archive
 	// recovery complete" at a promotion (EventGreenPromoted's end: writes
 	// work from just after it); a promotion's "ready" comes when the
 	// postmaster notices the startup process has exited, 60 ms after
-	// "archive recovery complete" on an idle machine, 150-180 ms at a load
-	// average of 22-25: a late mark, but no false one. The steps before (shut down, promote
+	// "archive recovery complete" on an idle machine, 80-180 ms at a load
+	// average of 15-25: a late mark, but no false one. The steps before (shut down, promote
 	// request, new timeline) come while clients already fail or before
 	// anything changes for them; a standby taking read-only logins fixes
 	// no write. The counted events are clients' failures as the server
