@@ -312,9 +312,9 @@ var visibleEdges = map[string]map[string]string{
 	// work from just after it); a promotion's "ready" comes when the
 	// postmaster notices the startup process has exited, 60 ms after
 	// "archive recovery complete" on an idle machine, 80-180 ms at a load
-	// average of 15-25: a late mark, but no false one. The steps before (shut down, promote
-	// request, new timeline) come while clients already fail or before
-	// anything changes for them; a standby taking read-only logins fixes
+	// average of 15-25: a late mark, but no false one. The steps before
+	// (shut down, promote request, new timeline) come while clients
+	// already fail or before anything changes for them; a standby taking read-only logins fixes
 	// no write. The counted events are clients' failures as the server
 	// saw them, one per second: the probes date those failures
 	// themselves, so no edge of a second's bucket is expected to be a
