@@ -201,7 +201,10 @@
 // store.ReadEvents reads an events file in any of three formats, told
 // apart by content: the lab's events.jsonl (store.Event per line), the JSON
 // printed by "aws rds describe-events --output json", or a CSV
-// "time,label[,end]". Options.Events stores events of such files with an
+// "time,label[,end]"; and, once the command has called
+// serverlog.Register (package importer/serverlog, which registers its
+// formats with store), PostgreSQL's jsonlog, csvlog and stderr logs and
+// PgBouncer's. Options.Events stores events of such files with an
 // imported run, in its events.jsonl.
 //
 // # Tests

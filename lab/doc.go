@@ -68,6 +68,15 @@
 // An endpoint window is written when it ends, so events.jsonl is ordered
 // by when events were complete, not by Time.
 //
+// # The rig's own logs
+//
+// Blue and green log in jsonlog through the logging collector (the
+// restart scenario's in stderr, RigOptions.ServerLog), and the PgBouncer
+// keeps its log. RunOptions.KeepLogs ("lab run --keep-logs") copies them
+// into the run folder's logs/ (logs.go), where importer/serverlog reads
+// them as events beside the ground truth: what each server and the
+// pooler saw, on their own clocks.
+//
 // # A rig kept up: lab up, lab play
 //
 // Serve (control.go) keeps one rig up for "switchwatch lab up" and plays

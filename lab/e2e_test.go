@@ -50,9 +50,16 @@ func runLab(t *testing.T, name string, set map[string]string) *labRun {
 // runLabWith is runLab with the probe settings changed by tweak (nil: none).
 func runLabWith(t *testing.T, name string, set map[string]string, tweak func(*record.Config)) *labRun {
 	t.Helper()
+	return runLabRetrying(t, name, set, tweak, nil)
+}
+
+// runLabRetrying is runLabWith with the run options changed by ro (nil:
+// none).
+func runLabRetrying(t *testing.T, name string, set map[string]string, tweak func(*record.Config), ro func(*RunOptions)) *labRun {
+	t.Helper()
 	const attempts = 3
 	for i := 1; ; i++ {
-		r := runLabOnce(t, name, set, tweak)
+		r := runLabOpts(t, name, set, tweak, ro)
 		// 3s of lead-in at 200ms is 15 slots per stream; ask for half of
 		// the two streams' 30, none failed and none slow.
 		bad, slow, total := r.leadInHealth()
@@ -106,6 +113,12 @@ func loadAvg() string {
 
 func runLabOnce(t *testing.T, name string, set map[string]string, tweak func(*record.Config)) *labRun {
 	t.Helper()
+	return runLabOpts(t, name, set, tweak, nil)
+}
+
+// runLabOpts is runLabOnce with the run options changed by ro (nil: none).
+func runLabOpts(t *testing.T, name string, set map[string]string, tweak func(*record.Config), ro func(*RunOptions)) *labRun {
+	t.Helper()
 	bin := pgserver.BinariesForTest(t)
 	params := map[string]string{"lead_in": "3s", "tail": "3s"}
 	for k, v := range set {
@@ -128,7 +141,11 @@ func runLabOnce(t *testing.T, name string, set map[string]string, tweak func(*re
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	res, err := Run(ctx, RunOptions{Scenario: sc, Out: out, Record: cfg, Rig: RigOptions{Binaries: bin}})
+	opts := RunOptions{Scenario: sc, Out: out, Record: cfg, Rig: RigOptions{Binaries: bin}}
+	if ro != nil {
+		ro(&opts)
+	}
+	res, err := Run(ctx, opts)
 	if err != nil {
 		t.Fatalf("lab run %s: %v", name, err)
 	}

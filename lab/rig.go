@@ -61,6 +61,39 @@ type RigOptions struct {
 	// write endpoint is), makes the rig a Patroni cluster instead of blue,
 	// green and the proxies (the patroni scenario sets it; see patroni.go).
 	Patroni string
+	// ServerLog is how blue and green log: ServerLogJSON (default) or
+	// ServerLogStderr (the restart scenario's). It changes no behaviour
+	// clients see, so it is no part of a rig's shape.
+	ServerLog string
+}
+
+// How the rig's servers log (RigOptions.ServerLog).
+const (
+	// ServerLogJSON: the logging collector writes jsonlog to
+	// postgresql.json in each server's CollectorLogDir; the server's
+	// stderr (LogPath) keeps what it logs before the collector starts.
+	ServerLogJSON = "jsonlog"
+	// ServerLogStderr: everything to the server's stderr (LogPath), each
+	// line after pgserver's log_line_prefix, '%m [%p] %q%a '.
+	ServerLogStderr = "stderr"
+)
+
+// serverLogSettings are the server settings of a ServerLog.
+func serverLogSettings(format string, settings map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	switch format {
+	case "", ServerLogJSON:
+		out["logging_collector"] = "on"
+		out["log_destination"] = "'jsonlog'"
+		out["log_filename"] = "'postgresql.log'" // jsonlog: postgresql.json
+	case ServerLogStderr:
+	default:
+		return nil, fmt.Errorf("server log %q: want %s or %s", format, ServerLogJSON, ServerLogStderr)
+	}
+	for k, v := range settings {
+		out[k] = v
+	}
+	return out, nil
 }
 
 // Rig kinds: what RigOptions.Kind says a rig is.
@@ -178,9 +211,14 @@ func NewRig(ctx context.Context, opts RigOptions) (r *Rig, err error) {
 	if err != nil {
 		return r, err
 	}
+	settings, err := serverLogSettings(opts.ServerLog, opts.Settings)
+	if err != nil {
+		return r, err
+	}
+	// Green is blue's copy: it has blue's settings, logging included.
 	r.Blue, err = pgserver.Start(ctx, pgserver.Options{
 		Dir: filepath.Join(dir, "blue"), Name: TargetBlue, Password: opts.Password,
-		Settings: opts.Settings, Binaries: opts.Binaries,
+		Settings: settings, Binaries: opts.Binaries,
 	})
 	if err != nil {
 		return r, fmt.Errorf("start blue: %w", err)

@@ -36,7 +36,11 @@ type RunOptions struct {
 	// Record.NoVerify.
 	Record  record.Config
 	ReadVia string // ReadViaWrite (default) or ReadViaRead
-	Rig     RigOptions
+	// KeepLogs copies the servers' and PgBouncer's logs into each run's
+	// folder, in LogsDir (see Rig.CopyLogs), before the rig is torn down:
+	// a run carries its own evidence, read with "--events".
+	KeepLogs bool
+	Rig      RigOptions
 	// App, when set, runs the instrumented application (package
 	// internal/otelapp) against the write endpoint beside the recorder,
 	// from the lead-in's start to the tail's end, and stores its traces
@@ -159,6 +163,11 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		return nil, fmt.Errorf("build the rig: %w", err)
 	}
 	defer func() {
+		if opts.KeepLogs && res != nil {
+			if _, cerr := rig.CopyLogs(filepath.Join(res.RunDir, LogsDir)); cerr != nil && err == nil {
+				err = fmt.Errorf("keep the logs: %w", cerr)
+			}
+		}
 		if opts.Rig.Keep && opts.Log != nil {
 			fmt.Fprintf(opts.Log, "kept the rig's directories in %s\n", rig.Dir)
 		}

@@ -155,12 +155,15 @@ func init() {
 			return steps
 		},
 	}, &Builtin{
-		Name:        "restart",
-		Summary:     "fast restart of blue, no promotion",
-		Description: "a clean fast restart of blue (pg_ctl stop -m fast, then start) behind the write endpoint; no promotion.",
+		Name:    "restart",
+		Summary: "fast restart of blue, no promotion",
+		Description: "a clean fast restart of blue (pg_ctl stop -m fast, then start) behind the write endpoint; no promotion. " +
+			"Its servers log to stderr (log_line_prefix '%m [%p] %q%a '), the other scenarios' in jsonlog.",
 		build: func(p params) []Step {
 			return []Step{{Action: ActBlueRestart}}
 		},
+		// One scenario logs in stderr, so the lab keeps both formats' logs.
+		rig: func(p params, o *RigOptions) { o.ServerLog = ServerLogStderr },
 	})
 }
 

@@ -459,6 +459,11 @@ func (x *executor) blueRestart(ctx context.Context, st Step) error {
 	return nil
 }
 
+// AttrPromoteSent is the green_promoted event's attribute that says when
+// pg_promote was sent (RFC 3339): the step's Time is before the lab
+// connects to green, which on a busy machine takes a good part of it.
+const AttrPromoteSent = "promote_sent"
+
 func (x *executor) greenPromoted(ctx context.Context, st Step) error {
 	p := params(st.Params)
 	green := x.rig.Green
@@ -482,6 +487,7 @@ func (x *executor) greenPromoted(ctx context.Context, st Step) error {
 	if err := green.Promote(ctx); err != nil {
 		return err
 	}
-	x.logStep(st, start, time.Now(), "green promoted", "addr", green.Addr())
+	x.logStep(st, start, time.Now(), "green promoted", "addr", green.Addr(),
+		AttrPromoteSent, green.PromoteSentAt().UTC().Format(time.RFC3339Nano))
 	return nil
 }

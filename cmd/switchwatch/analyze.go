@@ -62,7 +62,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		phases  = fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in --out DIR)")
 		outDir  = fs.StringP("out", "o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet")
 		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
-		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, or a CSV with time,label columns; applied to the runs whose time span they fall in")
+		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, a CSV with time,label columns, or a PostgreSQL (jsonlog, csvlog, stderr) or PgBouncer log; applied to the runs whose time span they fall in")
 		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: one marked as the trigger, else the --switchover command, else the first switchover step, else the first event; trigger_rule says which)")
 		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
 		stall   = fs.Duration("stall", 0, "latency above which a successful probe is stalled, a disruption (an SLO, e.g. 1s; default: 100x the stream's steady-state median, at least 100ms)")
@@ -77,8 +77,12 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		hdrDir  = fs.String("hdr", "", "write every stream's latency as an HdrHistogram interval log, one interval per phase, to `DIR`/run=<id>/<kind>-<profile>-<endpoint>.hlog")
 	)
 	cf := addCheckFlags(fs.FlagSet)
+	addServerLogFlags(fs)
 	ropts := addReportFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := registerServerLogs(fs); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -26,7 +26,8 @@ func addCommonImportFlags(fs *flagSet, opt *importer.Options, labels labelsFlag)
 	fs.Var(labels, "label", "run label `key=value` (repeatable)")
 	fs.BoolVar(&opt.Strict, "strict", false, "fail on the first line that cannot be used instead of skipping it")
 	fs.BoolVar(&opt.Replace, "replace", false, "rewrite the run if these files were imported before (default: refuse)")
-	fs.Var((*listFlag)(&opt.Events), "events", "event `FILES` (comma-separated: events.jsonl, aws rds describe-events JSON, or CSV time,label[,end]) to store with the run")
+	fs.Var((*listFlag)(&opt.Events), "events", "event `FILES` (comma-separated: events.jsonl, aws rds describe-events JSON, CSV time,label[,end], or a PostgreSQL or PgBouncer log) to store with the run")
+	addServerLogFlags(fs)
 }
 
 func checkImportArgs(fs *flagSet, opt *importer.Options, labels labelsFlag, files []string) error {
@@ -37,7 +38,7 @@ func checkImportArgs(fs *flagSet, opt *importer.Options, labels labelsFlag, file
 		return fs.usagef("--out is empty: say where the run folder goes")
 	}
 	opt.Labels = labels
-	return nil
+	return registerServerLogs(fs)
 }
 
 // importDone prints what an import did: the summary and the skipped lines

@@ -75,6 +75,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.StringVar(&opts.Out, "out", "", "output folder; each run goes to OUT/run=<run-id>/")
 	fs.Var(labels, "label", "key=value label for every run, repeatable")
 	fs.BoolVar(&opts.Rig.Keep, "keep", false, "keep the rig's directories (data directories, server logs) for inspection")
+	fs.BoolVar(&opts.KeepLogs, "keep-logs", false, "copy the servers' and PgBouncer's logs into each run folder's logs/ (read them with analyze --events)")
 	fs.StringVar(&opts.Rig.WorkDir, "work-dir", "", "where the rig's directories go (default: the system temporary directory)")
 	fs.IntVar(&opts.Rig.WritePort, "port", 0, "write endpoint port on 127.0.0.1 (default: a free port)")
 	fs.IntVar(&opts.Rig.ReadPort, "read-port", 0, "read endpoint port on 127.0.0.1 (default: a free port)")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +24,6 @@ type PausedLogin struct {
 	Server string    // host:port the connection went to
 }
 
-// pausedLoginLine matches PgBouncer's log line for a server connection
-// closed by pause mode (in UTC: pgserver.Command runs it with TZ=UTC):
-//
-//	2026-12-02 00:27:16.794 UTC [24998] LOG S-0x5646dbfabe20: postgres/switchwatch@127.0.0.1:33855 closing because: pause mode (age=0s)
-var pausedLoginLine = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[\d+\] LOG S-0x[0-9a-f]+: [^@]*@(\S+) closing because: pause mode `)
-
 // PausedLogins returns the server connections closed by pause mode after
 // since, from PgBouncer's log. Pass the time PAUSE returned: PAUSE returns
 // once it has closed the connections it found, so any later such close is
@@ -45,18 +38,20 @@ func (b *Bouncer) PausedLogins(since time.Time) ([]PausedLogin, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		m := pausedLoginLine.FindStringSubmatch(sc.Text())
-		if m == nil {
+		// Other lines (and lines not in the log's form) say nothing
+		// about pause-mode closes: PausedLogins looks for those only.
+		l, err := ParseLogLine(sc.Text())
+		if err != nil {
 			continue
 		}
-		t, err := time.ParseInLocation("2006-01-02 15:04:05.000", m[1], time.UTC)
-		if err != nil {
+		server, ok := l.PauseModeClose()
+		if !ok {
 			continue
 		}
 		// The log says milliseconds: a close in since's own millisecond
 		// was before since unless its line is later.
-		if t.After(since.Truncate(time.Millisecond)) {
-			out = append(out, PausedLogin{Time: t, Server: m[2]})
+		if l.Time.After(since.Truncate(time.Millisecond)) {
+			out = append(out, PausedLogin{Time: l.Time, Server: server})
 		}
 	}
 	if err := sc.Err(); err != nil {

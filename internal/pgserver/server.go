@@ -89,6 +89,9 @@ type Server struct {
 	port    int
 	proc    *process  // the running postmaster, nil when stopped
 	readyAt time.Time // start of the login that WaitReady last saw succeed
+	// promoteSent is when Promote last sent pg_promote (after its
+	// connection was made).
+	promoteSent time.Time
 }
 
 // process is a postmaster this package started as its child.
@@ -325,7 +328,11 @@ func (s *Server) startPostmaster() error {
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "port="+strconv.Itoa(s.port),
 		"-c", "unix_socket_directories="+s.dataDir,
-		"-c", "cluster_name="+s.name)
+		"-c", "cluster_name="+s.name,
+		// The logging collector's folder (logging_collector = on) is
+		// per instance too, outside the data directory: inside it,
+		// pg_basebackup would copy blue's log into green's.
+		"-c", "log_directory="+s.CollectorLogDir())
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	cmd.SysProcAttr.Setpgid = true
@@ -419,8 +426,13 @@ func (s *Server) Password() string { return s.password }
 func (s *Server) Dir() string     { return s.dir }
 func (s *Server) DataDir() string { return s.dataDir }
 
-// LogPath is the server log (every start appends to it).
+// LogPath is the server log (every start appends to it): the server's
+// stderr, which holds every message unless logging_collector is on.
 func (s *Server) LogPath() string { return s.logPath }
+
+// CollectorLogDir is where the logging collector writes (log_directory,
+// when logging_collector = on): the folder log in the work directory.
+func (s *Server) CollectorLogDir() string { return filepath.Join(s.dir, "log") }
 
 // DSN is a keyword/value connection string for the server over TCP with
 // the password.

@@ -58,6 +58,9 @@ func (s *Server) InRecovery(ctx context.Context) (bool, error) {
 // every 100ms: the lab stamps the end of a promotion when Promote returns,
 // and that stamp is ground truth. Instead it asks for the promotion and
 // polls pg_is_in_recovery on the same session every 2ms.
+//
+// PromoteSentAt says when it sent pg_promote: on a busy machine the
+// connection before it can take a good part of the promotion's time.
 func (s *Server) Promote(ctx context.Context) error {
 	conn, err := s.Connect(ctx)
 	if err != nil {
@@ -65,6 +68,10 @@ func (s *Server) Promote(ctx context.Context) error {
 	}
 	defer conn.Close(context.Background())
 	var ok bool
+	sent := time.Now()
+	s.mu.Lock()
+	s.promoteSent = sent
+	s.mu.Unlock()
 	if err := conn.QueryRow(ctx, "SELECT pg_promote(false)").Scan(&ok); err != nil {
 		return fmt.Errorf("promote server %s: %w", s.name, err)
 	}
@@ -130,4 +137,13 @@ func (s *Server) WaitReplayed(ctx context.Context, lsn string, poll time.Duratio
 		case <-time.After(poll):
 		}
 	}
+}
+
+// PromoteSentAt is when Promote last sent pg_promote (zero before it
+// did): the server's "received promote request" follows within
+// milliseconds.
+func (s *Server) PromoteSentAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.promoteSent
 }

@@ -12,6 +12,10 @@ const (
 	SourceUser   = "user"   // the user's own annotations: a CSV read by ReadEvents, "switchwatch mark"
 	SourceRecord = "record" // the recorder's own events (record --switchover, --until-recovered)
 	SourceSynth  = "synth"  // the synthetic generator's fault phases (internal/synth)
+	// A PostgreSQL server's log and a PgBouncer's log, read by package
+	// importer/serverlog (registered with ReadEvents).
+	SourcePostgreSQL = "postgresql"
+	SourcePgBouncer  = "pgbouncer"
 )
 
 // The lab's event names. Each step of a lab scenario writes one event named
@@ -33,6 +37,8 @@ const (
 	// lsn (Time: start of the wait, End: caught up). Attrs lsn.
 	EventGreenCaughtUp = "green_caught_up"
 	// EventGreenPromoted: pg_promote on green; End when it accepts writes.
+	// Attrs addr, promote_sent (RFC 3339: when pg_promote was sent; Time
+	// is before the lab connects to green for it).
 	EventGreenPromoted = "green_promoted"
 	// EventEndpointBlackhole: a window in which the endpoint answered
 	// nothing: Time when it started, End when the endpoint forwarded again.
@@ -122,6 +128,76 @@ const (
 	EventSwitchoverCompleted = "switchover_completed"
 	EventFailoverStarted     = "failover_started"
 	EventFailoverCompleted   = "failover_completed"
+)
+
+// The events of a PostgreSQL server's log (jsonlog, csvlog, or stderr with
+// a timestamp in log_line_prefix), read by package importer/serverlog. Time
+// is the log line's (the server's clock, ms with %m and the jsonlog and
+// csvlog formats, whole seconds with %t); an instant has no End. Every
+// event has Attrs node (the server that logged it: a flag, else the file
+// name) and, where the log says, pid; Message is the log's message (text
+// from outside: escape it wherever it is shown).
+const (
+	// EventPGShutdownRequested: "received fast shutdown request" (or
+	// smart, immediate). Attrs mode.
+	EventPGShutdownRequested = "postgresql_shutdown_requested"
+	// EventPGShutDown: "database system is shut down".
+	EventPGShutDown = "postgresql_shut_down"
+	// EventPGReady: "database system is ready to accept connections": a
+	// primary takes logins (after a start, or at the end of a promotion).
+	EventPGReady = "postgresql_ready"
+	// EventPGReadyReadOnly: "database system is ready to accept read-only
+	// connections": a hot standby takes logins.
+	EventPGReadyReadOnly = "postgresql_ready_read_only"
+	// EventPGPromoteRequested: "received promote request" (pg_promote,
+	// pg_ctl promote).
+	EventPGPromoteRequested = "postgresql_promote_requested"
+	// EventPGNewTimeline: "selected new timeline ID: N". Attrs timeline.
+	EventPGNewTimeline = "postgresql_new_timeline"
+	// EventPGArchiveRecoveryComplete: "archive recovery complete".
+	EventPGArchiveRecoveryComplete = "postgresql_archive_recovery_complete"
+	// The counted events: every line of the kind within one second of
+	// the log's clock is ONE event (Time: the first line, End: the last,
+	// when they differ), Attrs count (how many lines), sqlstate.
+	//
+	// EventPGSessionsTerminated: sessions ended by an administrator
+	// (SQLSTATE 57P01, "terminating connection due to administrator
+	// command": pg_terminate_backend, a fast shutdown).
+	EventPGSessionsTerminated = "postgresql_sessions_terminated"
+	// EventPGLoginRefused: logins refused while the server starts, shuts
+	// down or recovers (57P03, "the database system is starting up", "...
+	// is shutting down", ...).
+	EventPGLoginRefused = "postgresql_login_refused"
+	// EventPGReadOnlyErrors: statements refused by a read-only server or
+	// transaction (25006, "cannot execute INSERT in a read-only
+	// transaction").
+	EventPGReadOnlyErrors = "postgresql_read_only_errors"
+)
+
+// The events of a PgBouncer's log, read by package importer/serverlog
+// (the line patterns are internal/pgbouncer's). Time is the log line's
+// (PgBouncer's clock, ms). Attrs node (the pooler that logged it), pid,
+// database when the command named one.
+const (
+	// EventPgBouncerPauseIssued: "PAUSE command issued" (or PAUSE 'db'),
+	// logged when PgBouncer received it.
+	EventPgBouncerPauseIssued = "pgbouncer_pause_issued"
+	// EventPgBouncerResumeIssued: "RESUME command issued".
+	EventPgBouncerResumeIssued = "pgbouncer_resume_issued"
+	// EventPgBouncerReloadIssued: "RELOAD command issued".
+	EventPgBouncerReloadIssued = "pgbouncer_reload_issued"
+	// EventPgBouncerReconnectIssued: "RECONNECT command issued".
+	EventPgBouncerReconnectIssued = "pgbouncer_reconnect_issued"
+	// EventPgBouncerPauseClosedLogin: a server connection opened during a
+	// pause closed "because: pause mode", which PgBouncer counts a failed
+	// login: it opens no server connection for server_login_retry (see
+	// EventPgBouncerLoginRetry; the log does not say the setting). Attrs
+	// server (host:port).
+	EventPgBouncerPauseClosedLogin = "pgbouncer_pause_closed_login"
+	// EventPgBouncerLoginRetryRefused: clients closed "because: server
+	// login has been failing, try again later (server_login_retry)",
+	// counted per second as the server log's counted events are.
+	EventPgBouncerLoginRetryRefused = "pgbouncer_login_retry_refused"
 )
 
 // EventFaultPrefix starts the name of every synthetic fault phase
@@ -226,6 +302,46 @@ var visibleEdges = map[string]map[string]string{
 	EventSwitchoverOutput:  nil,
 	EventRecovered:         nil,
 	EventMark:              nil,
+	// A server's log says what that server did, not what clients reached
+	// it. A fast shutdown ends every session and refuses logins from its
+	// request on (the same line starts EventPatroniLeaderStopped): clients
+	// of that server fail from it. They are answered again from "ready to
+	// accept connections" after a start (EventBlueRestart's end: 3 to 33
+	// ms before the lab's first login that worked), and from "archive
+	// recovery complete" at a promotion (EventGreenPromoted's end: writes
+	// work from just after it); a promotion's "ready" comes when the
+	// postmaster notices the startup process has exited, 60 ms after
+	// "archive recovery complete" on an idle machine, 80-180 ms at a load
+	// average of 15-25: a late mark, but no false one. The steps before
+	// (shut down, promote request, new timeline) come while clients
+	// already fail or before anything changes for them; a standby taking read-only logins fixes
+	// no write. The counted events are clients' failures as the server
+	// saw them, one per second: the probes date those failures
+	// themselves, so no edge of a second's bucket is expected to be a
+	// boundary.
+	EventPGShutdownRequested:       {EdgeStart: Fails},
+	EventPGShutDown:                nil,
+	EventPGReady:                   {EdgeStart: Recovers},
+	EventPGReadyReadOnly:           nil,
+	EventPGPromoteRequested:        nil,
+	EventPGNewTimeline:             nil,
+	EventPGArchiveRecoveryComplete: {EdgeStart: Recovers},
+	EventPGSessionsTerminated:      nil,
+	EventPGLoginRefused:            nil,
+	EventPGReadOnlyErrors:          nil,
+	// PgBouncer's log, as the lab's PgBouncer steps: clients wait from a
+	// PAUSE (logged when received; it returns within milliseconds when
+	// no transaction is in flight) and are answered from a RESUME (unless
+	// a pause-closed login holds them on, which its own event says); the
+	// re-point (RELOAD, RECONNECT) happens while they wait, unseen. A
+	// pause-closed login explains a stall, as EventPgBouncerLoginRetry
+	// does, and refused logins are counted failures as above.
+	EventPgBouncerPauseIssued:       {EdgeStart: Fails},
+	EventPgBouncerResumeIssued:      {EdgeStart: Recovers},
+	EventPgBouncerReloadIssued:      nil,
+	EventPgBouncerReconnectIssued:   nil,
+	EventPgBouncerPauseClosedLogin:  nil,
+	EventPgBouncerLoginRetryRefused: nil,
 	// Every synthetic fault phase (EventFaultPrefix) changes what clients
 	// see at both edges: see ChangesWhatClientsSee.
 }

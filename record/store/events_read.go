@@ -46,7 +46,28 @@ var ErrNotEvents = errors.New("not an events file")
 // beside the events that could, so one bad line costs one event, not the
 // file; blank lines are ignored. The error is for a file that cannot be
 // read or is in no known format.
+//
+// Formats registered with RegisterEventsFormat are asked first; a file one
+// of them claims is read by it.
 func ReadEvents(path string) ([]Event, []*LineError, error) {
+	reg, err := sniffRegistered(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if reg != nil {
+		return reg.Read(path)
+	}
+	events, bad, err := readOwnEvents(path)
+	if errors.Is(err, ErrNotEvents) {
+		if names := registeredNames(); names != "" {
+			err = fmt.Errorf("%w; nor is it any of: %s", err, names)
+		}
+	}
+	return events, bad, err
+}
+
+// readOwnEvents is ReadEvents for store's own formats.
+func readOwnEvents(path string) ([]Event, []*LineError, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open events file: %w", err)
