@@ -152,6 +152,10 @@ func parseEventLines(path string, data []byte) ([]Event, []*LineError, error) {
 			bad = append(bad, &LineError{File: path, Line: line, Err: errors.New(`"end" is before "time"`)})
 			return nil
 		}
+		if err := CheckEventTimes(e); err != nil {
+			bad = append(bad, &LineError{File: path, Line: line, Err: err})
+			return nil
+		}
 		events = append(events, e)
 		return nil
 	})
@@ -304,7 +308,8 @@ func awsToEvent(raw json.RawMessage) (Event, error) {
 			attrs[k] = v
 		}
 	}
-	return Event{Time: t.UTC(), Name: awsEventName(a.Message), Source: SourceAWS, Message: a.Message, Attrs: attrs}, nil
+	e := Event{Time: t.UTC(), Name: awsEventName(a.Message), Source: SourceAWS, Message: a.Message, Attrs: attrs}
+	return e, CheckEventTimes(e)
 }
 
 // awsEventName names an RDS event after its message: the switchover and
@@ -433,7 +438,27 @@ func csvEvent(ts, label, end string, hasEnd bool) (Event, error) {
 		}
 		e.End = &te
 	}
-	return e, nil
+	return e, CheckEventTimes(e)
+}
+
+// Events dated outside these years are refused: no switchover happened
+// in 1970 or will in 2999, and such a date is a unit or clock mistake
+// that would otherwise stretch a run's timeline over centuries ("first
+// error +6217515633.5 s").
+var (
+	eventsFrom  = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	eventsUntil = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// CheckEventTimes says why an event's times are not plausible, or nil:
+// each must lie in the years 2000 to 2099.
+func CheckEventTimes(e Event) error {
+	for _, t := range []*time.Time{&e.Time, e.End} {
+		if t != nil && (t.Before(eventsFrom) || !t.Before(eventsUntil)) {
+			return fmt.Errorf("time %s is not between 2000 and 2100", t.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return nil
 }
 
 // parseEventTime parses RFC 3339 with a zone, with "T" or a space between

@@ -106,3 +106,41 @@ func unwrapAll(err error) error {
 		err = u.Unwrap()
 	}
 }
+
+// TestEventsOutsideTheCenturyAreRefused: an event in 2999 or 1970 (a unit
+// or clock mistake) is a named bad line in every format, never an event
+// that stretches a run's timeline; the plausible ones are kept.
+func TestEventsOutsideTheCenturyAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"events.jsonl": `{"time":"2026-11-25T19:00:00Z","name":"ok_step","source":"lab"}
+{"time":"2999-01-01T00:00:00Z","name":"far","source":"user"}
+{"time":"1970-01-01T00:00:01Z","name":"epoch","source":"user"}
+{"time":"2026-11-25T19:00:00Z","end":"2999-01-01T00:00:00Z","name":"long","source":"user"}
+`,
+		"events.csv": "time,label\n2026-11-25T19:00:00Z,ok step\n2999-01-01T00:00:00Z,far\n",
+		"aws.json":   `{"Events":[{"Date":"2026-11-25T19:00:00Z","Message":"Switchover started","SourceIdentifier":"db"},{"Date":"2999-01-01T00:00:00Z","Message":"Far","SourceIdentifier":"db"}]}`,
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		evs, bad, err := ReadEvents(path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(evs) != 1 {
+			t.Errorf("%s: %d events kept, want the one plausible: %+v", name, len(evs), evs)
+		}
+		wantBad := strings.Count(content, "2999") + strings.Count(content, "1970")
+		if len(bad) != wantBad {
+			t.Errorf("%s: %d bad lines, want %d: %v", name, len(bad), wantBad, bad)
+		}
+		for _, b := range bad {
+			if !strings.Contains(b.Error(), "not between 2000 and 2100") || !strings.Contains(b.Error(), path) {
+				t.Errorf("%s: bad line says %q", name, b)
+			}
+		}
+	}
+}
