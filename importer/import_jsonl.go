@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -21,35 +22,23 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	}
 	defer st.close()
 	runID := st.runID
-	sorter := &spillSorter[jsonlRec]{cmp: cmpJSONLRec, size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec,
-		dir: st.spillDir, maxBytes: spillBytes}
-	var ord int64
+	sorter := &spillSorter[jsonlRec]{group: (*jsonlRec).stream, at: func(r *jsonlRec) int64 { return r.intended },
+		size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec, dir: st.spillDir, maxBytes: spillBytes}
 	for _, src := range srcs {
 		f, err := os.Open(src.Path)
 		if err != nil {
 			return nil, fmt.Errorf("import jsonl: open %s: %w", src.Path, err)
 		}
-		err = lines.Scan(f, func(line int, text string, terminated, tooLong bool) error {
-			switch {
-			case tooLong:
-				rep.skip(ReasonNotJSONL, src.Path, line, lines.ErrTooLong)
-				return nil
-			case strings.TrimSpace(text) == "":
-				rep.skip(ReasonBlank, src.Path, line, nil)
-				return nil
-			}
-			p, err := parseJSONLLine([]byte(text))
-			if err != nil {
-				reason := ReasonNotJSONL
-				if !terminated {
-					reason = ReasonTruncated
-				}
-				rep.skip(reason, src.Path, line, err)
+		// Lines are parsed on all cores; take sees them in input order, so
+		// the report, the examples and the order of ties are as if read
+		// one by one.
+		err = parseLines(f, parseJSONLIn, func(l *lineIn, res *jsonlParsed) error {
+			if res.reason != "" {
+				rep.skip(res.reason, src.Path, l.line, res.err)
 				return nil
 			}
 			rep.Taken++
-			ord++
-			return sorter.add(jsonlRec{stream: p.Stream(), intended: p.Intended, ord: ord, text: []byte(text)})
+			return sorter.add(res.rec)
 		})
 		f.Close()
 		if err != nil {
@@ -67,11 +56,8 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	}
 	w := &streamWriter{sink: rowSink{write: st.write}, runID: runID, streams: map[string]int64{}}
 	err = sorter.each(func(r *jsonlRec) error {
-		p, err := parseJSONLLine(r.text)
-		if err != nil {
-			return fmt.Errorf("a line taken before does not parse again: %w", err)
-		}
-		return w.write(&p)
+		p := r.probe()
+		return w.writeStream(&p, r.stream())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
@@ -107,4 +93,34 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	return &Result{RunID: runID, RunDir: dir, Rows: st.rows, Counts: st.counts, Report: rep, Replaced: existing != ""}, nil
+}
+
+// jsonlParsed is what became of one line: a record, or a reason to skip it.
+type jsonlParsed struct {
+	rec    jsonlRec
+	reason string
+	err    error
+}
+
+// parseJSONLIn parses one line for ImportJSONL (on any goroutine).
+func parseJSONLIn(l *lineIn) jsonlParsed {
+	switch {
+	case l.tooLong:
+		return jsonlParsed{reason: ReasonNotJSONL, err: lines.ErrTooLong}
+	case len(bytes.TrimSpace(l.text)) == 0:
+		return jsonlParsed{reason: ReasonBlank}
+	}
+	p, err := parseJSONLLine(l.text)
+	if err != nil {
+		reason := ReasonNotJSONL
+		if !l.terminated {
+			reason = ReasonTruncated
+		}
+		return jsonlParsed{reason: reason, err: err}
+	}
+	rec, err := newJSONLRec(&p)
+	if err != nil {
+		return jsonlParsed{reason: ReasonNotJSONL, err: err}
+	}
+	return jsonlParsed{rec: rec}
 }

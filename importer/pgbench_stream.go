@@ -2,7 +2,6 @@ package importer
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -184,18 +183,14 @@ func (o *orderCheck) decide(next *pgTxn) {
 }
 
 // txRec is a taken transaction as the sorter holds it.
+// The sorter keeps records of the same scheduled start in input order.
 type txRec struct {
 	intended int64 // the sort key: the scheduled start, ns
-	ord      int64 // input order, which breaks ties
 	t        pgTxn
 	suspect  bool
 }
 
-const txRecSize = 8 * 7
-
-func cmpTxRec(a, b *txRec) int {
-	return cmp.Or(cmp.Compare(a.intended, b.intended), cmp.Compare(a.ord, b.ord))
-}
+const txRecSize = 8 * 6
 
 func encTxRec(w *bufio.Writer, r *txRec) error {
 	var b [txRecSize]byte
@@ -203,7 +198,7 @@ func encTxRec(w *bufio.Writer, r *txRec) error {
 	if r.suspect {
 		flags |= 1 << 8
 	}
-	for i, v := range []uint64{uint64(r.intended), uint64(r.ord), uint64(r.t.endUS), uint64(r.t.timeUS), uint64(r.t.lagUS),
+	for i, v := range []uint64{uint64(r.intended), uint64(r.t.endUS), uint64(r.t.timeUS), uint64(r.t.lagUS),
 		uint64(uint32(r.t.file)) | uint64(uint32(r.t.line))<<32, flags} {
 		binary.LittleEndian.PutUint64(b[8*i:], v)
 	}
@@ -220,10 +215,10 @@ func decTxRec(rd *bufio.Reader, r *txRec) error {
 		return err
 	}
 	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
-	*r = txRec{intended: int64(u(0)), ord: int64(u(1))}
-	r.t.endUS, r.t.timeUS, r.t.lagUS = int64(u(2)), int64(u(3)), int64(u(4))
-	r.t.file, r.t.line = int(uint32(u(5))), int(uint32(u(5)>>32))
-	r.t.status, r.suspect = uint8(u(6)), u(6)&(1<<8) != 0
+	*r = txRec{intended: int64(u(0))}
+	r.t.endUS, r.t.timeUS, r.t.lagUS = int64(u(1)), int64(u(2)), int64(u(3))
+	r.t.file, r.t.line = int(uint32(u(4))), int(uint32(u(4)>>32))
+	r.t.status, r.suspect = uint8(u(5)), u(5)&(1<<8) != 0
 	return nil
 }
 
@@ -289,8 +284,8 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	note := opt.note(rep)
 	medUS := g.latency.value()
 	suspectUS := max(suspectFactor*medUS, suspectMin.Microseconds())
-	sorter := &spillSorter[txRec]{cmp: cmpTxRec, size: func(*txRec) int { return 96 }, enc: encTxRec, dec: decTxRec,
-		dir: sink.spillDir, maxBytes: spillBytes}
+	sorter := &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return 96 },
+		enc: encTxRec, dec: decTxRec, dir: sink.spillDir, maxBytes: spillBytes}
 	ps := &txnPass{sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
 	var sortErr error
 	var deferred []*store.LineError // lines whose columns contradict them: reported after the others, as ever
@@ -301,7 +296,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 		rep.Taken++
 		ps.taken++
 		p := txnProbe(t, opt, "")
-		rec := txRec{intended: p.Intended, ord: ps.taken, t: t}
+		rec := txRec{intended: p.Intended, t: t}
 		rec.suspect = t.status == txOK && t.timeUS > suspectUS
 		ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
 		ps.sum.retries += max(t.retries, 0)
