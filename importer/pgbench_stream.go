@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/switchwatch/switchwatch/internal/lines"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -38,15 +39,64 @@ func fileOpener(srcs []source) opener {
 	}
 }
 
-// scanFiles calls fn for every line of every file.
-func scanFiles(srcs []source, open opener, fn func(fi, line int, text string, terminated, tooLong bool)) error {
+// pgbenchGlobals is what the first pass found.
+type pgbenchGlobals struct {
+	format int // 0 no pgbench line, 1 per-transaction, 2 aggregated
+	// what a seventh column is (see guessSeventh)
+	lagSure     bool
+	seven, zero int64
+	latency     median // time of the successful transactions, µs
+}
+
+// pgLine is what one line of a pgbench log is, as classifyPgLine finds
+// on any goroutine: both passes decide from it what to do with the line.
+type pgLine struct {
+	blank  bool
+	agg    bool  // it looks like an aggregated line (isAggLine)
+	aggErr error // parseAggLine's, for an aggregated line
+	t      pgTxn // parsePgbenchLine's, for any other
+	err    error
+}
+
+func classifyPgLine(l *lineIn) pgLine {
+	var r pgLine
+	if l.tooLong {
+		return r
+	}
+	// The line is read in place, not copied (a string per line was a
+	// fifth of a pgbench import's allocations); the parsers keep no part
+	// of it, and a line they refuse is parsed again from a copy, so that
+	// no error can point into the reused buffer.
+	text := unsafe.String(unsafe.SliceData(l.text), len(l.text))
+	if strings.TrimSpace(text) == "" {
+		r.blank = true
+		return r
+	}
+	var dst [maxFields]string
+	f, n := fieldsOf(text, &dst)
+	r.agg = isAggLine(f)
+	if r.agg {
+		if _, r.aggErr = parseAggLine(text); r.aggErr != nil {
+			_, r.aggErr = parseAggLine(strings.Clone(text))
+		}
+		return r
+	}
+	if r.t, r.err = parsePgbenchFields(f, n); r.err != nil {
+		r.t, r.err = parsePgbenchLine(strings.Clone(text))
+	}
+	return r
+}
+
+// scanPgLines calls fn for every line of every file, in order, with what
+// classifyPgLine found, which runs on all cores.
+func scanPgLines(srcs []source, open opener, fn func(fi int, l *lineIn, r *pgLine)) error {
 	for fi, src := range srcs {
 		r, err := open(fi)
 		if err != nil {
 			return err
 		}
-		err = lines.Scan(r, func(line int, text string, terminated, tooLong bool) error {
-			fn(fi, line, text, terminated, tooLong)
+		err = parseLines(r, classifyPgLine, func(l *lineIn, res *pgLine) error {
+			fn(fi, l, res)
 			return nil
 		})
 		r.Close()
@@ -57,42 +107,29 @@ func scanFiles(srcs []source, open opener, fn func(fi, line int, text string, te
 	return nil
 }
 
-// pgbenchGlobals is what the first pass found.
-type pgbenchGlobals struct {
-	format int // 0 no pgbench line, 1 per-transaction, 2 aggregated
-	// what a seventh column is (see guessSeventh)
-	lagSure     bool
-	seven, zero int64
-	latency     median // time of the successful transactions, µs
-}
-
 // scanPgbench is the first pass. It reports nothing: the second pass
 // takes or skips each line.
 func scanPgbench(srcs []source, open opener) (*pgbenchGlobals, error) {
 	g := &pgbenchGlobals{}
-	err := scanFiles(srcs, open, func(fi, line int, text string, terminated, tooLong bool) {
-		if tooLong || !terminated || strings.TrimSpace(text) == "" {
+	err := scanPgLines(srcs, open, func(fi int, l *lineIn, r *pgLine) {
+		if l.tooLong || !l.terminated || r.blank {
 			return
 		}
-		agg := isAggLine(strings.Fields(text))
 		if g.format == 0 {
-			if agg {
-				if _, err := parseAggLine(text); err == nil {
+			if r.agg {
+				if r.aggErr == nil {
 					g.format = 2
 				}
 				return
 			}
-			if _, err := parsePgbenchLine(text); err == nil {
+			if r.err == nil {
 				g.format = 1
 			}
 		}
-		if g.format != 1 || agg {
+		if g.format != 1 || r.agg || r.err != nil {
 			return
 		}
-		t, err := parsePgbenchLine(text)
-		if err != nil {
-			return
-		}
+		t := r.t
 		switch {
 		case t.nExtra == 2, t.nExtra == 1 && t.status == txSkipped:
 			g.lagSure = true
@@ -289,7 +326,6 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	ps := &txnPass{sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
 	var sortErr error
 	var deferred []*store.LineError // lines whose columns contradict them: reported after the others, as ever
-	format := 1
 	var oc *orderCheck
 	curFile := -1
 	accept := func(t pgTxn) {
@@ -318,7 +354,8 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 			sortErr = sorter.add(rec)
 		}
 	}
-	err := scanFiles(srcs, open, func(fi, line int, text string, terminated, tooLong bool) {
+	err := scanPgLines(srcs, open, func(fi int, l *lineIn, r *pgLine) {
+		line := l.line
 		if fi != curFile {
 			if oc != nil {
 				oc.end()
@@ -329,7 +366,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 			}}
 		}
 		path := srcs[fi].Path
-		t, ok := readTxnLine(&format, path, line, text, terminated, tooLong, rep)
+		t, ok := takeTxnLine(path, l, r, rep)
 		if !ok {
 			return
 		}
@@ -417,35 +454,31 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	return settings, m.inferred, nil
 }
 
-// readTxnLine takes one line of a per-transaction log, or skips it for a
+// takeTxnLine takes one line of a per-transaction log, or skips it for a
 // reason (as readPgbenchLine does for either format).
-func readTxnLine(format *int, path string, line int, text string, terminated, tooLong bool, rep *Report) (pgTxn, bool) {
-	var t pgTxn
+func takeTxnLine(path string, l *lineIn, r *pgLine, rep *Report) (pgTxn, bool) {
+	line := l.line
 	switch {
-	case tooLong:
+	case l.tooLong:
 		rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
-		return t, false
-	case strings.TrimSpace(text) == "":
+		return pgTxn{}, false
+	case r.blank:
 		rep.skip(ReasonBlank, path, line, nil)
-		return t, false
-	case !terminated:
+		return pgTxn{}, false
+	case !l.terminated:
 		rep.skip(ReasonTruncated, path, line, fmt.Errorf("no newline at the end of the file"))
-		return t, false
+		return pgTxn{}, false
+	case r.agg && r.aggErr != nil:
+		rep.skip(ReasonNotPgbench, path, line, r.aggErr)
+		return pgTxn{}, false
+	case r.agg:
+		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
+		return pgTxn{}, false
+	case r.err != nil:
+		rep.skip(ReasonNotPgbench, path, line, r.err)
+		return pgTxn{}, false
 	}
-	if isAggLine(strings.Fields(text)) {
-		if _, err := parseAggLine(text); err != nil {
-			rep.skip(ReasonNotPgbench, path, line, err)
-		} else {
-			rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
-		}
-		return t, false
-	}
-	t, err := parsePgbenchLine(text)
-	if err != nil {
-		rep.skip(ReasonNotPgbench, path, line, err)
-		return t, false
-	}
-	return t, true
+	return r.t, true
 }
 
 // gapMerge takes the transactions in order of scheduled start, infers the
