@@ -219,24 +219,37 @@ func (o *orderCheck) decide(next *pgTxn) {
 	}
 }
 
-// txRec is a taken transaction as the sorter holds it.
+// txRec is a taken transaction as the sorter holds it: what txnProbe and
+// gapMerge read of it, in 48 bytes.
 // The sorter keeps records of the same scheduled start in input order.
 type txRec struct {
-	intended int64 // the sort key: the scheduled start, ns
-	t        pgTxn
-	suspect  bool
+	intended             int64 // the sort key: the scheduled start, ns
+	endUS, timeUS, lagUS int64
+	file, line           int32
+	status               uint8
+	suspect              bool
+}
+
+func newTxRec(t *pgTxn, intended int64, suspect bool) txRec {
+	return txRec{intended: intended, endUS: t.endUS, timeUS: t.timeUS, lagUS: t.lagUS,
+		file: int32(t.file), line: int32(t.line), status: t.status, suspect: suspect}
+}
+
+// txn is the transaction again, as far as txnProbe and gapMerge read it.
+func (r *txRec) txn() pgTxn {
+	return pgTxn{endUS: r.endUS, timeUS: r.timeUS, lagUS: r.lagUS, file: int(r.file), line: int(r.line), status: r.status}
 }
 
 const txRecSize = 8 * 6
 
 func encTxRec(w *bufio.Writer, r *txRec) error {
 	var b [txRecSize]byte
-	flags := uint64(r.t.status)
+	flags := uint64(r.status)
 	if r.suspect {
 		flags |= 1 << 8
 	}
-	for i, v := range []uint64{uint64(r.intended), uint64(r.t.endUS), uint64(r.t.timeUS), uint64(r.t.lagUS),
-		uint64(uint32(r.t.file)) | uint64(uint32(r.t.line))<<32, flags} {
+	for i, v := range []uint64{uint64(r.intended), uint64(r.endUS), uint64(r.timeUS), uint64(r.lagUS),
+		uint64(uint32(r.file)) | uint64(uint32(r.line))<<32, flags} {
 		binary.LittleEndian.PutUint64(b[8*i:], v)
 	}
 	_, err := w.Write(b[:])
@@ -252,10 +265,8 @@ func decTxRec(rd *bufio.Reader, r *txRec) error {
 		return err
 	}
 	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
-	*r = txRec{intended: int64(u(0))}
-	r.t.endUS, r.t.timeUS, r.t.lagUS = int64(u(1)), int64(u(2)), int64(u(3))
-	r.t.file, r.t.line = int(uint32(u(4))), int(uint32(u(4)>>32))
-	r.t.status, r.suspect = uint8(u(5)), u(5)&(1<<8) != 0
+	*r = txRec{intended: int64(u(0)), endUS: int64(u(1)), timeUS: int64(u(2)), lagUS: int64(u(3)),
+		file: int32(uint32(u(4))), line: int32(uint32(u(4) >> 32)), status: uint8(u(5)), suspect: u(5)&(1<<8) != 0}
 	return nil
 }
 
@@ -321,7 +332,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	note := opt.note(rep)
 	medUS := g.latency.value()
 	suspectUS := max(suspectFactor*medUS, suspectMin.Microseconds())
-	sorter := &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return 96 },
+	sorter := &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return int(unsafe.Sizeof(txRec{})) },
 		enc: encTxRec, dec: decTxRec, dir: sink.spillDir, maxBytes: spillBytes}
 	ps := &txnPass{sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
 	var sortErr error
@@ -332,8 +343,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 		rep.Taken++
 		ps.taken++
 		p := txnProbe(t, opt, "")
-		rec := txRec{intended: p.Intended, t: t}
-		rec.suspect = t.status == txOK && t.timeUS > suspectUS
+		rec := newTxRec(&t, p.Intended, t.status == txOK && t.timeUS > suspectUS)
 		ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
 		ps.sum.retries += max(t.retries, 0)
 		ps.sum.byStatus[txStatusNames[t.status]]++
@@ -504,7 +514,8 @@ type gapMerge struct {
 }
 
 func (m *gapMerge) take(r *txRec) error {
-	p := txnProbe(r.t, m.opt, m.endpoint)
+	t := r.txn()
+	p := txnProbe(t, m.opt, m.endpoint)
 	if r.suspect {
 		// written in order, but after any inferred row before it
 		m.pending = append(m.pending, p)
@@ -512,7 +523,7 @@ func (m *gapMerge) take(r *txRec) error {
 	}
 	rate := 0.0
 	if m.infer {
-		rate = m.rr.rates[m.rr.runOf[r.t.file]]
+		rate = m.rr.rates[m.rr.runOf[t.file]]
 	}
 	// A stretch without scheduled starts is no outage when pgbench was
 	// demonstrably alive through it: a transaction that started before it

@@ -26,7 +26,8 @@ import (
 // are in time order per thread or nearly so, and a comparison sort of
 // records (the first version of this file) spent most of an import
 // moving them. Only 16-byte keys move; the records stay where add put
-// them.
+// them, in blocks of sortBlock records (a slice grown by append copied
+// every record twice over on the way to a run's size).
 type spillSorter[T any] struct {
 	// group names the group of a record (nil: all records are one group);
 	// groups come in string order. It is called once per record added
@@ -40,18 +41,19 @@ type spillSorter[T any] struct {
 	// maxBytes bounds the records held in memory.
 	maxBytes int
 
-	buf   []T
-	keys  []sortKey
-	tmp   []sortKey
-	gids  map[string]uint32
-	names []string
-	bytes int
-	runs  []string
-	n     int64
+	blocks [][]T // the records held, sortBlock to a block
+	held   int   // how many
+	keys   []sortKey
+	tmp    []sortKey
+	gids   map[string]uint32
+	names  []string
+	bytes  int
+	runs   []string
+	n      int64
 }
 
 // sortKey is a record's place in the sort: its group's id (in order of
-// first appearance), its time and its index in buf.
+// first appearance), its time and its index among the records held.
 type sortKey struct {
 	at  int64
 	gid uint32
@@ -60,6 +62,10 @@ type sortKey struct {
 
 // spillBytes is the memory one sorter holds before it writes a run.
 var spillBytes = 48 << 20
+
+const sortBlock = 4096
+
+func (s *spillSorter[T]) rec(idx uint32) *T { return &s.blocks[idx/sortBlock][idx%sortBlock] }
 
 func (s *spillSorter[T]) gid(t *T) uint32 {
 	if s.group == nil {
@@ -79,8 +85,12 @@ func (s *spillSorter[T]) gid(t *T) uint32 {
 }
 
 func (s *spillSorter[T]) add(t T) error {
-	s.keys = append(s.keys, sortKey{at: s.at(&t), gid: s.gid(&t), idx: uint32(len(s.buf))})
-	s.buf = append(s.buf, t)
+	if s.held/sortBlock == len(s.blocks) {
+		s.blocks = append(s.blocks, make([]T, sortBlock))
+	}
+	s.keys = append(s.keys, sortKey{at: s.at(&t), gid: s.gid(&t), idx: uint32(s.held)})
+	*s.rec(uint32(s.held)) = t
+	s.held++
 	s.bytes += s.size(&t) + 16
 	s.n++
 	if s.bytes >= s.maxBytes {
@@ -192,7 +202,7 @@ func (s *spillSorter[T]) spill() error {
 	err = store.WriteFile(path, false, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 256<<10)
 		for _, k := range s.keys {
-			if err := s.enc(w, &s.buf[k.idx]); err != nil {
+			if err := s.enc(w, s.rec(k.idx)); err != nil {
 				return err
 			}
 		}
@@ -202,8 +212,10 @@ func (s *spillSorter[T]) spill() error {
 		return fmt.Errorf("sort: %w", err)
 	}
 	s.runs = append(s.runs, path)
-	clear(s.buf)
-	s.buf, s.keys, s.bytes = s.buf[:0], s.keys[:0], 0
+	for _, b := range s.blocks {
+		clear(b) // the blocks are used again, without what the records pointed to
+	}
+	s.held, s.keys, s.bytes = 0, s.keys[:0], 0
 	return nil
 }
 
@@ -213,19 +225,19 @@ func (s *spillSorter[T]) each(fn func(*T) error) error {
 	if len(s.runs) == 0 {
 		s.sortKeys()
 		for _, k := range s.keys {
-			if err := fn(&s.buf[k.idx]); err != nil {
+			if err := fn(s.rec(k.idx)); err != nil {
 				return err
 			}
 		}
-		s.buf, s.keys, s.tmp = nil, nil, nil
+		s.blocks, s.held, s.keys, s.tmp = nil, 0, nil, nil
 		return nil
 	}
-	if len(s.buf) > 0 {
+	if s.held > 0 {
 		if err := s.spill(); err != nil {
 			return err
 		}
 	}
-	s.buf, s.keys, s.tmp = nil, nil, nil
+	s.blocks, s.held, s.keys, s.tmp = nil, 0, nil, nil
 	defer func() {
 		for _, p := range s.runs {
 			os.Remove(p)
