@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -24,29 +23,32 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	runID := st.runID
 	sorter := &spillSorter[jsonlRec]{group: (*jsonlRec).stream, at: func(r *jsonlRec) int64 { return r.intended },
 		size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec, dir: st.spillDir, maxBytes: spillBytes}
-	for _, src := range srcs {
-		f, err := os.Open(src.Path)
-		if err != nil {
-			return nil, fmt.Errorf("import jsonl: open %s: %w", src.Path, err)
-		}
-		// Lines are parsed on all cores; take sees them in input order, so
-		// the report, the examples and the order of ties are as if read
-		// one by one.
-		err = parseLines(f, parseJSONLIn, func(l *lineIn, res *jsonlParsed) error {
-			if res.reason != "" {
-				rep.skip(res.reason, src.Path, l.line, res.err)
-				return nil
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		paths[i] = src.Path
+	}
+	// Lines are parsed on all cores; take sees them in input order, so
+	// the report, the examples and the order of ties are as if read one
+	// by one.
+	var seen int64
+	err = parseFiles(paths, fileOpener(srcs), parseJSONLIn, func(fi int, l *lineIn, res *jsonlParsed) error {
+		if seen++; seen%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			rep.Taken++
-			return sorter.add(res.rec)
-		})
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("import jsonl: read %s: %w", src.Path, err)
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if res.reason != "" {
+			rep.skip(res.reason, paths[fi], l.line, res.err)
+			return nil
 		}
+		rep.Taken++
+		return sorter.add(res.rec)
+	})
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	if err := opt.refuseSkipped(rep); err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
@@ -55,9 +57,10 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		return nil, fmt.Errorf("import jsonl: no request lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	w := &streamWriter{sink: rowSink{write: st.write}, runID: runID, streams: map[string]int64{}}
+	var row store.Probe // one, used again: by address, a row per line would escape to the heap
 	err = sorter.each(func(r *jsonlRec) error {
-		p := r.probe()
-		return w.writeStream(&p, r.stream())
+		row = r.probe()
+		return w.writeStream(&row, r.stream())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)

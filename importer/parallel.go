@@ -2,7 +2,7 @@ package importer
 
 import (
 	"errors"
-	"io"
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -28,6 +28,7 @@ const (
 )
 
 type lineChunk[R any] struct {
+	fi    int // the file
 	data  []byte
 	lines []lineIn // text is data[off:off+len] until handed out, see fill
 	offs  []int
@@ -35,12 +36,14 @@ type lineChunk[R any] struct {
 	done  chan struct{}
 }
 
-// parseLines reads r line by line (lines.ScanBytes), calls parse for every
-// line on all cores (chunks of lines in parallel), and calls take with
-// each line's result in input order, on the calling goroutine. parse must
-// be safe to call concurrently and must not keep text; take may keep the
-// result. An error from take stops the reading and is returned.
-func parseLines[R any](r io.Reader, parse func(l *lineIn) R, take func(l *lineIn, res *R) error) error {
+// parseFiles reads files 0..len(paths)-1 (opened by open) line by line
+// (lines.ScanBytes), calls parse for every line on all cores (chunks of
+// lines in parallel), and calls take with each line's file and result in
+// input order, on the calling goroutine. parse must be safe to call
+// concurrently and must not keep text; take may keep the result. An error
+// from take, opening or reading stops the reading and is returned (a read
+// error names the file).
+func parseFiles[R any](paths []string, open opener, parse func(l *lineIn) R, take func(fi int, l *lineIn, res *R) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *lineChunk[R], workers)
 	order := make(chan *lineChunk[R], 2*workers)
@@ -78,7 +81,7 @@ func parseLines[R any](r io.Reader, parse func(l *lineIn) R, take func(l *lineIn
 	go func() {
 		defer close(order)
 		defer close(work)
-		c := newChunk()
+		var c *lineChunk[R]
 		send := func() error {
 			// The texts point into data only now that it no longer grows.
 			for i := range c.lines {
@@ -94,26 +97,42 @@ func parseLines[R any](r io.Reader, parse func(l *lineIn) R, take func(l *lineIn
 				return errStopped
 			}
 			work <- c
+			fi := c.fi
 			c = newChunk()
+			c.fi = fi
 			return nil
 		}
-		err := lines.ScanBytes(r, func(line int, text []byte, terminated, tooLong bool) error {
-			if len(c.offs) == 0 {
-				c.offs = append(c.offs, 0)
+		for fi := range paths {
+			r, err := open(fi)
+			if err != nil {
+				readErr = err
+				return
 			}
-			c.data = append(c.data, text...)
-			c.offs = append(c.offs, len(c.data))
-			c.lines = append(c.lines, lineIn{line: line, terminated: terminated, tooLong: tooLong})
-			if len(c.lines) >= chunkLines || len(c.data) >= chunkBytes {
-				return send()
+			c = newChunk()
+			c.fi = fi
+			err = lines.ScanBytes(r, func(line int, text []byte, terminated, tooLong bool) error {
+				if len(c.offs) == 0 {
+					c.offs = append(c.offs, 0)
+				}
+				c.data = append(c.data, text...)
+				c.offs = append(c.offs, len(c.data))
+				c.lines = append(c.lines, lineIn{line: line, terminated: terminated, tooLong: tooLong})
+				if len(c.lines) >= chunkLines || len(c.data) >= chunkBytes {
+					return send()
+				}
+				return nil
+			})
+			r.Close()
+			if err == nil && len(c.lines) > 0 {
+				err = send() // a chunk holds lines of one file
 			}
-			return nil
-		})
-		if err == nil && len(c.lines) > 0 {
-			err = send()
-		}
-		if err != nil && err != errStopped {
-			readErr = err
+			if err == errStopped {
+				return
+			}
+			if err != nil {
+				readErr = fmt.Errorf("read %s: %w", paths[fi], err)
+				return
+			}
 		}
 	}()
 
@@ -122,7 +141,7 @@ func parseLines[R any](r io.Reader, parse func(l *lineIn) R, take func(l *lineIn
 		<-c.done
 		if takeErr == nil {
 			for i := range c.out {
-				if takeErr = take(&c.lines[i], &c.out[i]); takeErr != nil {
+				if takeErr = take(c.fi, &c.lines[i], &c.out[i]); takeErr != nil {
 					close(stop)
 					break
 				}

@@ -90,21 +90,14 @@ func classifyPgLine(l *lineIn) pgLine {
 // scanPgLines calls fn for every line of every file, in order, with what
 // classifyPgLine found, which runs on all cores.
 func scanPgLines(srcs []source, open opener, fn func(fi int, l *lineIn, r *pgLine)) error {
-	for fi, src := range srcs {
-		r, err := open(fi)
-		if err != nil {
-			return err
-		}
-		err = parseLines(r, classifyPgLine, func(l *lineIn, res *pgLine) error {
-			fn(fi, l, res)
-			return nil
-		})
-		r.Close()
-		if err != nil {
-			return fmt.Errorf("read %s: %w", src.Path, err)
-		}
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		paths[i] = src.Path
 	}
-	return nil
+	return parseFiles(paths, open, classifyPgLine, func(fi int, l *lineIn, res *pgLine) error {
+		fn(fi, l, res)
+		return nil
+	})
 }
 
 // scanPgbench is the first pass. It reports nothing: the second pass
@@ -507,6 +500,8 @@ type gapMerge struct {
 	lastRate float64
 	inFlight int64 // the latest end of those
 	pending  []store.Probe
+	row      store.Probe // the row of the transaction being taken
+	inf      store.Probe // the inferred row being written (take's row waits meanwhile)
 	stopped  bool
 	found    int // gaps found, inferred or not
 	gaps     []Gap
@@ -515,10 +510,13 @@ type gapMerge struct {
 
 func (m *gapMerge) take(r *txRec) error {
 	t := r.txn()
-	p := txnProbe(t, m.opt, m.endpoint)
+	// One row, used again for each: a row passed on by address would
+	// otherwise be a heap allocation of a few hundred bytes per line.
+	m.row = txnProbe(t, m.opt, m.endpoint)
+	p := &m.row
 	if r.suspect {
 		// written in order, but after any inferred row before it
-		m.pending = append(m.pending, p)
+		m.pending = append(m.pending, *p)
 		return nil
 	}
 	rate := 0.0
@@ -544,7 +542,7 @@ func (m *gapMerge) take(r *txRec) error {
 	}
 	m.hasLast, m.last, m.lastRate = true, p.Intended, rate
 	m.inFlight = max(m.inFlight, p.End)
-	return m.out.write(&p, false)
+	return m.out.write(p, false)
 }
 
 // gap infers the rows of the stretch a..b when it is a gap.
@@ -578,11 +576,11 @@ func (m *gapMerge) gap(a, b int64, rate float64) error {
 		if err := m.flushPending(at); err != nil {
 			return err
 		}
-		p := store.Probe{
+		m.inf = store.Probe{
 			Kind: m.opt.Kind, Conn: m.opt.Conn, Endpoint: m.endpoint, Intended: at,
 			Outcome: store.OutcomeTimeout, ErrorClass: store.ClassInferred, Error: InferredError,
 		}
-		if err := m.out.write(&p, false); err != nil {
+		if err := m.out.write(&m.inf, false); err != nil {
 			return err
 		}
 		m.inferred++
