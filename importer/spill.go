@@ -88,10 +88,13 @@ func (s *spillSorter[T]) add(t T) error {
 	if s.held/sortBlock == len(s.blocks) {
 		s.blocks = append(s.blocks, make([]T, sortBlock))
 	}
-	s.keys = append(s.keys, sortKey{at: s.at(&t), gid: s.gid(&t), idx: uint32(s.held)})
-	*s.rec(uint32(s.held)) = t
+	// The key functions see the record where it is kept: given &t, they
+	// would move every record added to the heap.
+	r := s.rec(uint32(s.held))
+	*r = t
+	s.keys = append(s.keys, sortKey{at: s.at(r), gid: s.gid(r), idx: uint32(s.held)})
 	s.held++
-	s.bytes += s.size(&t) + 16
+	s.bytes += s.size(r) + 16
 	s.n++
 	if s.bytes >= s.maxBytes {
 		return s.spill()
