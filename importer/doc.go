@@ -233,5 +233,11 @@
 // which needs the PostgreSQL server binaries and pgbench), hand-written
 // edge cases (pgbench-edge, jsonl, and events, whose golden test and
 // fuzz test FuzzEvents are in record/store). Every parser has a fuzz test
-// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go).
+// (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go). The fast paths are
+// held to the code they replaced (equiv_test.go): FuzzJSONLLine and
+// TestJSONLDecodersAgree compare each line's row and error with
+// encoding/json's, TestImportJSONLMatchesReference compares a large messy
+// import, in memory and spilled, with finishRows' rows, and
+// TestCompareRuns compares two run folders row by row (an old binary's
+// import against a new one's).
 package importer
