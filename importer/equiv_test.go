@@ -74,6 +74,20 @@ func TestJSONLDecodersAgree(t *testing.T) {
 		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":2.5,"LATENCY_MS":3}`,
 		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"ſerver":"x"}`, // encoding/json folds ſ to s
 		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"K":"x"}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":1,"latency_ms":null}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"error":"x","error":null}`,
+		`{"time":"2026-11-25T19:00:00Z","TIME":"2026-11-25T19:00:01Z",` + ok + `}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ns":-1}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ns":1E2}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":1.5e-3}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":+1}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":NaN}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"op":"write"}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"":"x"}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":[]}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"latency_ms":{}}`,
+		`{"time":"2026-11-25T19:00:00Z",` + ok + `,"server":{"a":1}}`,
+		`{"time":{"a":1},` + ok + `}`,
 		`{}`, `{`, `{"`, `{"time"}`, `{"time":}`, `{"time":"2026-11-25T19:00:00Z"`, `{ }`, `{"op":"write"}garbage`,
 	}
 	dirs, _ := filepath.Glob(filepath.Join(goldenRoot, "jsonl", "*", "*.jsonl"))
