@@ -79,33 +79,105 @@ func TestGenerateLarge(t *testing.T) {
 	fmt.Println(genJSONL(t, filepath.Join(dir, "jsonl"), n))
 }
 
-func benchImport(b *testing.B, files []string, lines int, imp func(opt Options) error) {
+// benchImport imports files b.N times and reports lines and rows per
+// second and the allocations (go test -bench Import -benchmem; a run's
+// figure is the whole import, writing Parquet included).
+func benchImport(b *testing.B, files []string, lines int, imp func(opt Options) (*Result, error)) {
 	out := b.TempDir()
-	b.SetBytes(0)
+	var size int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			size += st.Size()
+		}
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var rows int64
+	for range b.N {
+		res, err := imp(Options{Out: out, Replace: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += res.Rows
+	}
+	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// benchLines is the size of the import benchmarks' inputs:
+// SWITCHWATCH_BENCH_LINES, else 200,000.
+func benchLines(b *testing.B) int {
+	if s := os.Getenv("SWITCHWATCH_BENCH_LINES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("SWITCHWATCH_BENCH_LINES: %v", err)
+		}
+		return n
+	}
+	return 200_000
+}
+
+// BenchmarkImportPgbench: 200,000 lines (SWITCHWATCH_BENCH_LINES) of 4
+// pgbench threads.
+func BenchmarkImportPgbench(b *testing.B) {
+	files := genPgbench(b, b.TempDir(), benchLines(b), 4)
+	n := countLines(b, files...)
+	benchImport(b, files, n, func(opt Options) (*Result, error) {
+		return ImportPgbench(context.Background(), files, PgbenchOptions{Options: opt})
+	})
+}
+
+// BenchmarkImportJSONL: 200,000 request lines (SWITCHWATCH_BENCH_LINES).
+func BenchmarkImportJSONL(b *testing.B) {
+	n := benchLines(b)
+	files := genJSONL(b, b.TempDir(), n)
+	benchImport(b, files, n, func(opt Options) (*Result, error) {
+		return ImportJSONL(context.Background(), files, opt)
+	})
+}
+
+// BenchmarkImportJSONLMessy: 200,000 request lines (SWITCHWATCH_BENCH_LINES)
+// of every kind, out of order by up to 50 ms (writeMessyJSONL).
+func BenchmarkImportJSONLMessy(b *testing.B) {
+	n := benchLines(b)
+	file := filepath.Join(b.TempDir(), "requests.jsonl")
+	writeMessyJSONL(b, file, n, 1)
+	benchImport(b, []string{file}, n, func(opt Options) (*Result, error) {
+		return ImportJSONL(context.Background(), []string{file}, opt)
+	})
+}
+
+// BenchmarkSortNearlySorted: the spill sorter on 1,000,000 records of four
+// threads' logs one after the other, each in time order but for a small
+// jitter (in memory: no run is written).
+func BenchmarkSortNearlySorted(b *testing.B) {
+	const n = 1_000_000
+	recs := make([]txRec, n)
+	for i := range recs {
+		thread, k := i/(n/4), i%(n/4)
+		recs[i].intended = genStart.UnixNano() + int64(k)*4_000_000 + int64(thread)*1_000 + int64(i*7919%5)*1_000_000
+	}
+	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if err := imp(Options{Out: out, Replace: true}); err != nil {
+		s := &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return 48 },
+			maxBytes: 1 << 40}
+		for i := range recs {
+			if err := s.add(recs[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		last := int64(0)
+		if err := s.each(func(r *txRec) error {
+			if r.intended < last {
+				b.Fatal("out of order")
+			}
+			last = r.intended
+			return nil
+		}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
-}
-
-// BenchmarkImportPgbench: 200,000 lines of 4 pgbench threads.
-func BenchmarkImportPgbench(b *testing.B) {
-	files := genPgbench(b, b.TempDir(), 200_000, 4)
-	n := countLines(b, files...)
-	benchImport(b, files, n, func(opt Options) error {
-		_, err := ImportPgbench(context.Background(), files, PgbenchOptions{Options: opt})
-		return err
-	})
-}
-
-// BenchmarkImportJSONL: 200,000 request lines.
-func BenchmarkImportJSONL(b *testing.B) {
-	files := genJSONL(b, b.TempDir(), 200_000)
-	benchImport(b, files, 200_000, func(opt Options) error {
-		_, err := ImportJSONL(context.Background(), files, opt)
-		return err
-	})
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

@@ -127,15 +127,51 @@
 // in order) is skipped, ReasonOutOfOrder; a clock that steps back (the
 // next line as early) is no reason.
 //
-// # Memory
+// # Memory and speed
 //
 // Imports stream: memory is bounded whatever the input's size. A pgbench
 // import reads its files three times (pgbench_stream.go); JSON lines are
-// read once. The taken lines are sorted by spillSorter (in memory, or in
+// read once. Lines are parsed on all cores (parseFiles: chunks of lines in
+// parallel, results taken in input order, so reports, line numbers and
+// the order of ties are those of a reading line by line), JSON objects by
+// goccy/go-json with encoding/json for any line it refuses or that is not
+// plain ASCII (decodeJSONL). The taken lines are sorted by spillSorter (a
+// radix sort of the times in memory, skipped when they came in order, or
 // sorted runs on disk in the import's hidden folder, merged with a heap),
-// and rows are written as they come, segmentRows per segment, by a stage.
-// Medians come from a bounded estimator (median.go), exact for inputs
-// of up to medianExact values.
+// and rows are written as they come, segmentRows per segment, by a stage,
+// which writes up to segmentWriters segments at once in the background.
+// Medians come from a bounded estimator (median.go), exact for inputs of
+// up to medianExact values.
+//
+// # Writing an importer
+//
+// An importer of another format (an OTLP import, say) uses the same
+// pieces, in this order (ImportJSONL is the short example):
+//
+//   - startImport(format, files, &opt) digests the files, names the run
+//     (format-<16 hex>), refuses one already imported and returns the
+//     stage st, the Report, the sources and the folder a Replace rewrites;
+//     defer st.close(), which removes whatever is left of the hidden
+//     folder.
+//   - parseFiles(paths, fileOpener(srcs), parse, take) reads the files:
+//     parse(*lineIn) runs on all cores and must keep no part of the line's
+//     text; take(fi, *lineIn, *R) runs in input order on the caller's
+//     goroutine and is where rep.skip(reason, path, line, err) and
+//     rep.Taken++ go. (A format that is not lines reads its own way.)
+//   - spillSorter[T]{group, at, size, enc, dec, dir: st.spillDir,
+//     maxBytes: spillBytes}: add each record (a small struct of what the
+//     row needs, not a store.Probe: it bounds memory by size's bytes),
+//     then each(fn) gets them by group (a stream name, string order),
+//     time, then input order. enc/dec write and read one record of a run
+//     on disk; dec returns io.EOF at a run's end.
+//   - streamWriter{sink: rowSink{write: st.write}, runID: st.runID,
+//     streams: map[string]int64{}} numbers the rows of each stream, moves
+//     a row with the time of the one before 1 ns later, and gives the
+//     interval for run.json (interval()); a row passed to it (or to
+//     st.write) is copied, so one Probe can be reused for every row.
+//   - st.finish(info, existing, events) writes the last segments and
+//     run.json (with st.counts) and moves the run into place; st.start,
+//     st.end and st.rows are what was written.
 //
 // # Interval
 //
@@ -218,8 +254,13 @@
 // edge cases (pgbench-edge, jsonl, and events, whose golden test and
 // fuzz test FuzzEvents are in record/store). Every parser has a fuzz test
 // (FuzzPgbenchLine, FuzzJSONLLine; see fuzz_test.go; FuzzOTLPFile in
-// otlp_fuzz_test.go). The OTLP import's
-// fixtures are built through pdata (internal/otlpgen); its golden case,
-// testdata/import/otlp/basic, is rewritten with "go test ./importer -run
-// TestOTLPGolden -update".
+// otlp_fuzz_test.go). The OTLP import's fixtures are built through pdata
+// (internal/otlpgen); its golden case, testdata/import/otlp/basic, is
+// rewritten with "go test ./importer -run TestOTLPGolden -update". The
+// fast paths are held to the code they replaced (equiv_test.go):
+// FuzzJSONLLine and TestJSONLDecodersAgree compare each line's row and
+// error with encoding/json's, TestImportJSONLMatchesReference compares a
+// large messy import, in memory and spilled, with finishRows' rows, and
+// TestCompareRuns compares two run folders row by row (an old binary's
+// import against a new one's).
 package importer

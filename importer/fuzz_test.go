@@ -122,6 +122,7 @@ func FuzzJSONLLine(f *testing.F) {
 	f.Add([]byte(`{"time":"2026-11-25T19:00:00Z","op":"read","outcome":"timeout","sqlstate":"57014"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := parseJSONLLine(data)
+		checkSameAsStd(t, data, p, err)
 		if err != nil {
 			return
 		}

@@ -1,9 +1,9 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -21,43 +21,34 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	}
 	defer st.close()
 	runID := st.runID
-	sorter := &spillSorter[jsonlRec]{cmp: cmpJSONLRec, size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec,
-		dir: st.spillDir, maxBytes: spillBytes}
-	var ord int64
-	for _, src := range srcs {
-		f, err := os.Open(src.Path)
-		if err != nil {
-			return nil, fmt.Errorf("import jsonl: open %s: %w", src.Path, err)
-		}
-		err = lines.Scan(f, func(line int, text string, terminated, tooLong bool) error {
-			switch {
-			case tooLong:
-				rep.skip(ReasonNotJSONL, src.Path, line, lines.ErrTooLong)
-				return nil
-			case strings.TrimSpace(text) == "":
-				rep.skip(ReasonBlank, src.Path, line, nil)
-				return nil
+	sorter := &spillSorter[jsonlRec]{group: (*jsonlRec).stream, at: func(r *jsonlRec) int64 { return r.intended },
+		size: sizeJSONLRec, enc: encJSONLRec, dec: decJSONLRec, dir: st.spillDir, maxBytes: spillBytes}
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		paths[i] = src.Path
+	}
+	// Lines are parsed on all cores; take sees them in input order, so
+	// the report, the examples and the order of ties are as if read one
+	// by one.
+	var seen int64
+	err = parseFiles(paths, fileOpener(srcs), parseJSONLIn, func(fi int, l *lineIn, res *jsonlParsed) error {
+		if seen++; seen%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			p, err := parseJSONLLine([]byte(text))
-			if err != nil {
-				reason := ReasonNotJSONL
-				if !terminated {
-					reason = ReasonTruncated
-				}
-				rep.skip(reason, src.Path, line, err)
-				return nil
-			}
-			rep.Taken++
-			ord++
-			return sorter.add(jsonlRec{stream: p.Stream(), intended: p.Intended, ord: ord, text: []byte(text)})
-		})
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("import jsonl: read %s: %w", src.Path, err)
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if res.reason != "" {
+			rep.skip(res.reason, paths[fi], l.line, res.err)
+			return nil
 		}
+		rep.Taken++
+		return sorter.add(res.rec)
+	})
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	if err := opt.refuseSkipped(rep); err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
@@ -66,12 +57,10 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		return nil, fmt.Errorf("import jsonl: no request lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	w := &streamWriter{sink: rowSink{write: st.write}, runID: runID, streams: map[string]int64{}}
+	var row store.Probe // one, used again: by address, a row per line would escape to the heap
 	err = sorter.each(func(r *jsonlRec) error {
-		p, err := parseJSONLLine(r.text)
-		if err != nil {
-			return fmt.Errorf("a line taken before does not parse again: %w", err)
-		}
-		return w.write(&p)
+		row = r.probe()
+		return w.writeStream(&row, r.stream())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
@@ -107,4 +96,34 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	return &Result{RunID: runID, RunDir: dir, Rows: st.rows, Counts: st.counts, Report: rep, Replaced: existing != ""}, nil
+}
+
+// jsonlParsed is what became of one line: a record, or a reason to skip it.
+type jsonlParsed struct {
+	rec    jsonlRec
+	reason string
+	err    error
+}
+
+// parseJSONLIn parses one line for ImportJSONL (on any goroutine).
+func parseJSONLIn(l *lineIn) jsonlParsed {
+	switch {
+	case l.tooLong:
+		return jsonlParsed{reason: ReasonNotJSONL, err: lines.ErrTooLong}
+	case len(bytes.TrimSpace(l.text)) == 0:
+		return jsonlParsed{reason: ReasonBlank}
+	}
+	p, err := parseJSONLLine(l.text)
+	if err != nil {
+		reason := ReasonNotJSONL
+		if !l.terminated {
+			reason = ReasonTruncated
+		}
+		return jsonlParsed{reason: reason, err: err}
+	}
+	rec, err := newJSONLRec(&p)
+	if err != nil {
+		return jsonlParsed{reason: ReasonNotJSONL, err: err}
+	}
+	return jsonlParsed{rec: rec}
 }

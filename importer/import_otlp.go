@@ -81,7 +81,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 	}
 	defer st.close()
 	note := opt.note(rep)
-	byID := &spillSorter[otlpSpan]{cmp: otlpOrder(otlpIDGroup, otlpIDAt), size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
+	byID := &spillSorter[otlpSpan]{group: otlpIDGroup, at: otlpIDAt, size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
 		dir: st.spillDir, maxBytes: spillBytes}
 	res := &OTLPResult{}
 	// profiles counts the spans of each stream identity (service, server,
@@ -185,7 +185,7 @@ func ImportOTLP(ctx context.Context, files []string, opt OTLPOptions) (*OTLPResu
 	// Spans read twice (a Collector retrying an export, files that
 	// overlap) are counted once: sorted by trace and span id, copies lie
 	// side by side.
-	byStream := &spillSorter[otlpSpan]{cmp: otlpOrder(otlpStreamGroup, otlpStreamAt), size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
+	byStream := &spillSorter[otlpSpan]{group: otlpStreamGroup, at: otlpStreamAt, size: sizeOTLPSpan, enc: encOTLPSpan, dec: decOTLPSpan,
 		dir: st.spillDir, maxBytes: spillBytes}
 	var prev otlpSpan
 	havePrev := false
@@ -329,14 +329,6 @@ func otlpIDAt(s *otlpSpan) int64 {
 func otlpStreamGroup(s *otlpSpan) string { return s.Row.Stream() }
 
 func otlpStreamAt(s *otlpSpan) int64 { return s.Row.Intended }
-
-// otlpOrder is the sorter's comparison of group, then time, then input
-// order (Ord).
-func otlpOrder(group func(*otlpSpan) string, at func(*otlpSpan) int64) func(a, b *otlpSpan) int {
-	return func(a, b *otlpSpan) int {
-		return cmp.Or(strings.Compare(group(a), group(b)), cmp.Compare(at(a), at(b)), cmp.Compare(a.Ord, b.Ord))
-	}
-}
 
 func sizeOTLPSpan(s *otlpSpan) int {
 	return 400 + len(s.Loc) + len(s.Service) + len(s.Server) + len(s.Pool) + len(s.DB) + len(s.Row.Error) + len(s.Row.ServerAddr)

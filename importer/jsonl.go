@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/switchwatch/switchwatch/internal/errclass"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -57,13 +59,19 @@ type jsonlLine struct {
 // parseJSONLLine parses one request line into a probe row (RunID and Seq
 // unset).
 func parseJSONLLine(text []byte) (store.Probe, error) {
+	return parseJSONLWith(text, decodeJSONL)
+}
+
+// parseJSONLWith is parseJSONLLine with the given decoder of the JSON
+// object (decodeJSONL; the tests compare it with encoding/json's).
+func parseJSONLWith(text []byte, decode func([]byte, *jsonlLine) error) (store.Probe, error) {
 	var p store.Probe
 	text = bytes.TrimSpace(text)
 	if len(text) == 0 || text[0] != '{' {
 		return p, errors.New("not a JSON object")
 	}
 	var l jsonlLine
-	if err := json.Unmarshal(text, &l); err != nil {
+	if err := decode(text, &l); err != nil {
 		return p, err
 	}
 	if l.Time != nil && l.Start != nil {
@@ -176,6 +184,46 @@ func parseJSONLLine(text []byte) (store.Probe, error) {
 	}
 	p.ServerAddr = l.Server
 	return p, nil
+}
+
+// decodeJSONL decodes one line's JSON object as encoding/json does, only
+// faster. goccy/go-json decodes a request line in about a fifth of
+// encoding/json's time (measured on this project's machine, ns per line:
+// encoding/json 2,600, goccy/go-json 490-670, segmentio/encoding 670-890,
+// bytedance/sonic 950), and it is a drop-in for encoding/json (the same
+// struct tags, case-insensitive keys, last duplicate wins). Two things
+// keep the result exactly encoding/json's: a line with a byte that is not
+// plain ASCII or with a backslash escape (where decoders differ on invalid
+// UTF-8 and escapes) is left to encoding/json, and so is every line
+// goccy/go-json refuses or panics on, so that an error names what
+// encoding/json names (the golden files quote it). TestJSONLDecodersAgree
+// and FuzzJSONLLine compare the two on every line they try.
+func decodeJSONL(text []byte, l *jsonlLine) (err error) {
+	if plainJSON(text) {
+		ok := func() (ok bool) {
+			defer func() {
+				if recover() != nil {
+					ok = false
+				}
+			}()
+			return gojson.Unmarshal(text, l) == nil
+		}()
+		if ok {
+			return nil
+		}
+		*l = jsonlLine{}
+	}
+	return json.Unmarshal(text, l)
+}
+
+// plainJSON says whether text is printable ASCII without a backslash.
+func plainJSON(text []byte) bool {
+	for _, c := range text {
+		if c >= 0x7f || c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // parseTime parses an RFC 3339 time stamp with a zone into ns since the

@@ -48,12 +48,57 @@ type pgTxn struct {
 	retries int64 // -1 when unknown (set by interpret)
 }
 
+// maxFields is the most fields fieldsOf keeps: more than any pgbench line has.
+const maxFields = 16
+
+// fieldsOf is strings.Fields(text) without an allocation (the parsers read
+// millions of lines): the fields go into dst, and n is their number, which
+// may exceed maxFields (then only the first maxFields are in dst). A line
+// with a byte beyond ASCII, where Unicode spaces count too, is left to
+// strings.Fields.
+func fieldsOf(text string, dst *[maxFields]string) (f []string, n int) {
+	for i := 0; i < len(text); i++ {
+		if text[i] >= 0x80 {
+			all := strings.Fields(text)
+			return all, len(all)
+		}
+	}
+	for i := 0; i < len(text); {
+		for i < len(text) && asciiSpace[text[i]] {
+			i++
+		}
+		if i == len(text) {
+			break
+		}
+		j := i
+		for j < len(text) && !asciiSpace[text[j]] {
+			j++
+		}
+		if n < maxFields {
+			dst[n] = text[i:j]
+		}
+		n++
+		i = j
+	}
+	return dst[:min(n, maxFields)], n
+}
+
+// asciiSpace is strings.Fields' set of ASCII spaces.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
 // parsePgbenchLine parses one per-transaction log line.
 func parsePgbenchLine(text string) (pgTxn, error) {
+	var dst [maxFields]string
+	f, n := fieldsOf(text, &dst)
+	return parsePgbenchFields(f, n)
+}
+
+// parsePgbenchFields is parsePgbenchLine of a line's fields (n of them; f
+// holds at least the first maxFields).
+func parsePgbenchFields(f []string, n int) (pgTxn, error) {
 	var t pgTxn
-	f := strings.Fields(text)
-	if len(f) < 6 || len(f) > 8 {
-		return t, fmt.Errorf("%d fields, a per-transaction line has 6 to 8", len(f))
+	if n < 6 || n > 8 {
+		return t, fmt.Errorf("%d fields, a per-transaction line has 6 to 8", n)
 	}
 	var err error
 	if t.client, err = parseCount(f[0], "client_id"); err != nil {

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/switchwatch/switchwatch/internal/lines"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -39,25 +39,6 @@ func fileOpener(srcs []source) opener {
 	}
 }
 
-// scanFiles calls fn for every line of every file.
-func scanFiles(srcs []source, open opener, fn func(fi, line int, text string, terminated, tooLong bool)) error {
-	for fi, src := range srcs {
-		r, err := open(fi)
-		if err != nil {
-			return err
-		}
-		err = lines.Scan(r, func(line int, text string, terminated, tooLong bool) error {
-			fn(fi, line, text, terminated, tooLong)
-			return nil
-		})
-		r.Close()
-		if err != nil {
-			return fmt.Errorf("read %s: %w", src.Path, err)
-		}
-	}
-	return nil
-}
-
 // pgbenchGlobals is what the first pass found.
 type pgbenchGlobals struct {
 	format int // 0 no pgbench line, 1 per-transaction, 2 aggregated
@@ -67,33 +48,81 @@ type pgbenchGlobals struct {
 	latency     median // time of the successful transactions, µs
 }
 
+// pgLine is what one line of a pgbench log is, as classifyPgLine finds
+// on any goroutine: both passes decide from it what to do with the line.
+type pgLine struct {
+	blank  bool
+	agg    bool  // it looks like an aggregated line (isAggLine)
+	aggErr error // parseAggLine's, for an aggregated line
+	t      pgTxn // parsePgbenchLine's, for any other
+	err    error
+}
+
+func classifyPgLine(l *lineIn) pgLine {
+	var r pgLine
+	if l.tooLong {
+		return r
+	}
+	// The line is read in place, not copied (a string per line was a
+	// fifth of a pgbench import's allocations); the parsers keep no part
+	// of it, and a line they refuse is parsed again from a copy, so that
+	// no error can point into the reused buffer.
+	text := unsafe.String(unsafe.SliceData(l.text), len(l.text))
+	if strings.TrimSpace(text) == "" {
+		r.blank = true
+		return r
+	}
+	var dst [maxFields]string
+	f, n := fieldsOf(text, &dst)
+	r.agg = isAggLine(f)
+	if r.agg {
+		if _, r.aggErr = parseAggLine(text); r.aggErr != nil {
+			_, r.aggErr = parseAggLine(strings.Clone(text))
+		}
+		return r
+	}
+	if r.t, r.err = parsePgbenchFields(f, n); r.err != nil {
+		r.t, r.err = parsePgbenchLine(strings.Clone(text))
+	}
+	return r
+}
+
+// scanPgLines calls fn for every line of every file, in order, with what
+// classifyPgLine found, which runs on all cores.
+func scanPgLines(srcs []source, open opener, fn func(fi int, l *lineIn, r *pgLine)) error {
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		paths[i] = src.Path
+	}
+	return parseFiles(paths, open, classifyPgLine, func(fi int, l *lineIn, res *pgLine) error {
+		fn(fi, l, res)
+		return nil
+	})
+}
+
 // scanPgbench is the first pass. It reports nothing: the second pass
 // takes or skips each line.
 func scanPgbench(srcs []source, open opener) (*pgbenchGlobals, error) {
 	g := &pgbenchGlobals{}
-	err := scanFiles(srcs, open, func(fi, line int, text string, terminated, tooLong bool) {
-		if tooLong || !terminated || strings.TrimSpace(text) == "" {
+	err := scanPgLines(srcs, open, func(fi int, l *lineIn, r *pgLine) {
+		if l.tooLong || !l.terminated || r.blank {
 			return
 		}
-		agg := isAggLine(strings.Fields(text))
 		if g.format == 0 {
-			if agg {
-				if _, err := parseAggLine(text); err == nil {
+			if r.agg {
+				if r.aggErr == nil {
 					g.format = 2
 				}
 				return
 			}
-			if _, err := parsePgbenchLine(text); err == nil {
+			if r.err == nil {
 				g.format = 1
 			}
 		}
-		if g.format != 1 || agg {
+		if g.format != 1 || r.agg || r.err != nil {
 			return
 		}
-		t, err := parsePgbenchLine(text)
-		if err != nil {
-			return
-		}
+		t := r.t
 		switch {
 		case t.nExtra == 2, t.nExtra == 1 && t.status == txSkipped:
 			g.lagSure = true
@@ -183,28 +212,37 @@ func (o *orderCheck) decide(next *pgTxn) {
 	}
 }
 
-// txRec is a taken transaction as the sorter holds it.
+// txRec is a taken transaction as the sorter holds it: what txnProbe and
+// gapMerge read of it, in 48 bytes.
+// The sorter keeps records of the same scheduled start in input order.
 type txRec struct {
-	intended int64 // the sort key: the scheduled start, ns
-	ord      int64 // input order, which breaks ties
-	t        pgTxn
-	suspect  bool
+	intended             int64 // the sort key: the scheduled start, ns
+	endUS, timeUS, lagUS int64
+	file, line           int32
+	status               uint8
+	suspect              bool
 }
 
-const txRecSize = 8 * 7
-
-func cmpTxRec(a, b *txRec) int {
-	return cmp.Or(cmp.Compare(a.intended, b.intended), cmp.Compare(a.ord, b.ord))
+func newTxRec(t *pgTxn, intended int64, suspect bool) txRec {
+	return txRec{intended: intended, endUS: t.endUS, timeUS: t.timeUS, lagUS: t.lagUS,
+		file: int32(t.file), line: int32(t.line), status: t.status, suspect: suspect}
 }
+
+// txn is the transaction again, as far as txnProbe and gapMerge read it.
+func (r *txRec) txn() pgTxn {
+	return pgTxn{endUS: r.endUS, timeUS: r.timeUS, lagUS: r.lagUS, file: int(r.file), line: int(r.line), status: r.status}
+}
+
+const txRecSize = 8 * 6
 
 func encTxRec(w *bufio.Writer, r *txRec) error {
 	var b [txRecSize]byte
-	flags := uint64(r.t.status)
+	flags := uint64(r.status)
 	if r.suspect {
 		flags |= 1 << 8
 	}
-	for i, v := range []uint64{uint64(r.intended), uint64(r.ord), uint64(r.t.endUS), uint64(r.t.timeUS), uint64(r.t.lagUS),
-		uint64(uint32(r.t.file)) | uint64(uint32(r.t.line))<<32, flags} {
+	for i, v := range []uint64{uint64(r.intended), uint64(r.endUS), uint64(r.timeUS), uint64(r.lagUS),
+		uint64(uint32(r.file)) | uint64(uint32(r.line))<<32, flags} {
 		binary.LittleEndian.PutUint64(b[8*i:], v)
 	}
 	_, err := w.Write(b[:])
@@ -220,10 +258,8 @@ func decTxRec(rd *bufio.Reader, r *txRec) error {
 		return err
 	}
 	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
-	*r = txRec{intended: int64(u(0)), ord: int64(u(1))}
-	r.t.endUS, r.t.timeUS, r.t.lagUS = int64(u(2)), int64(u(3)), int64(u(4))
-	r.t.file, r.t.line = int(uint32(u(5))), int(uint32(u(5)>>32))
-	r.t.status, r.suspect = uint8(u(6)), u(6)&(1<<8) != 0
+	*r = txRec{intended: int64(u(0)), endUS: int64(u(1)), timeUS: int64(u(2)), lagUS: int64(u(3)),
+		file: int32(uint32(u(4))), line: int32(uint32(u(4) >> 32)), status: uint8(u(5)), suspect: u(5)&(1<<8) != 0}
 	return nil
 }
 
@@ -289,20 +325,18 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	note := opt.note(rep)
 	medUS := g.latency.value()
 	suspectUS := max(suspectFactor*medUS, suspectMin.Microseconds())
-	sorter := &spillSorter[txRec]{cmp: cmpTxRec, size: func(*txRec) int { return 96 }, enc: encTxRec, dec: decTxRec,
-		dir: sink.spillDir, maxBytes: spillBytes}
+	sorter := &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return int(unsafe.Sizeof(txRec{})) },
+		enc: encTxRec, dec: decTxRec, dir: sink.spillDir, maxBytes: spillBytes}
 	ps := &txnPass{sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
 	var sortErr error
 	var deferred []*store.LineError // lines whose columns contradict them: reported after the others, as ever
-	format := 1
 	var oc *orderCheck
 	curFile := -1
 	accept := func(t pgTxn) {
 		rep.Taken++
 		ps.taken++
 		p := txnProbe(t, opt, "")
-		rec := txRec{intended: p.Intended, ord: ps.taken, t: t}
-		rec.suspect = t.status == txOK && t.timeUS > suspectUS
+		rec := newTxRec(&t, p.Intended, t.status == txOK && t.timeUS > suspectUS)
 		ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
 		ps.sum.retries += max(t.retries, 0)
 		ps.sum.byStatus[txStatusNames[t.status]]++
@@ -323,7 +357,8 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 			sortErr = sorter.add(rec)
 		}
 	}
-	err := scanFiles(srcs, open, func(fi, line int, text string, terminated, tooLong bool) {
+	err := scanPgLines(srcs, open, func(fi int, l *lineIn, r *pgLine) {
+		line := l.line
 		if fi != curFile {
 			if oc != nil {
 				oc.end()
@@ -334,7 +369,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 			}}
 		}
 		path := srcs[fi].Path
-		t, ok := readTxnLine(&format, path, line, text, terminated, tooLong, rep)
+		t, ok := takeTxnLine(path, l, r, rep)
 		if !ok {
 			return
 		}
@@ -422,35 +457,31 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	return settings, m.inferred, nil
 }
 
-// readTxnLine takes one line of a per-transaction log, or skips it for a
+// takeTxnLine takes one line of a per-transaction log, or skips it for a
 // reason (as readPgbenchLine does for either format).
-func readTxnLine(format *int, path string, line int, text string, terminated, tooLong bool, rep *Report) (pgTxn, bool) {
-	var t pgTxn
+func takeTxnLine(path string, l *lineIn, r *pgLine, rep *Report) (pgTxn, bool) {
+	line := l.line
 	switch {
-	case tooLong:
+	case l.tooLong:
 		rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
-		return t, false
-	case strings.TrimSpace(text) == "":
+		return pgTxn{}, false
+	case r.blank:
 		rep.skip(ReasonBlank, path, line, nil)
-		return t, false
-	case !terminated:
+		return pgTxn{}, false
+	case !l.terminated:
 		rep.skip(ReasonTruncated, path, line, fmt.Errorf("no newline at the end of the file"))
-		return t, false
+		return pgTxn{}, false
+	case r.agg && r.aggErr != nil:
+		rep.skip(ReasonNotPgbench, path, line, r.aggErr)
+		return pgTxn{}, false
+	case r.agg:
+		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
+		return pgTxn{}, false
+	case r.err != nil:
+		rep.skip(ReasonNotPgbench, path, line, r.err)
+		return pgTxn{}, false
 	}
-	if isAggLine(strings.Fields(text)) {
-		if _, err := parseAggLine(text); err != nil {
-			rep.skip(ReasonNotPgbench, path, line, err)
-		} else {
-			rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
-		}
-		return t, false
-	}
-	t, err := parsePgbenchLine(text)
-	if err != nil {
-		rep.skip(ReasonNotPgbench, path, line, err)
-		return t, false
-	}
-	return t, true
+	return r.t, true
 }
 
 // gapMerge takes the transactions in order of scheduled start, infers the
@@ -469,6 +500,8 @@ type gapMerge struct {
 	lastRate float64
 	inFlight int64 // the latest end of those
 	pending  []store.Probe
+	row      store.Probe // the row of the transaction being taken
+	inf      store.Probe // the inferred row being written (take's row waits meanwhile)
 	stopped  bool
 	found    int // gaps found, inferred or not
 	gaps     []Gap
@@ -476,15 +509,19 @@ type gapMerge struct {
 }
 
 func (m *gapMerge) take(r *txRec) error {
-	p := txnProbe(r.t, m.opt, m.endpoint)
+	t := r.txn()
+	// One row, used again for each: a row passed on by address would
+	// otherwise be a heap allocation of a few hundred bytes per line.
+	m.row = txnProbe(t, m.opt, m.endpoint)
+	p := &m.row
 	if r.suspect {
 		// written in order, but after any inferred row before it
-		m.pending = append(m.pending, p)
+		m.pending = append(m.pending, *p)
 		return nil
 	}
 	rate := 0.0
 	if m.infer {
-		rate = m.rr.rates[m.rr.runOf[r.t.file]]
+		rate = m.rr.rates[m.rr.runOf[t.file]]
 	}
 	// A stretch without scheduled starts is no outage when pgbench was
 	// demonstrably alive through it: a transaction that started before it
@@ -505,7 +542,7 @@ func (m *gapMerge) take(r *txRec) error {
 	}
 	m.hasLast, m.last, m.lastRate = true, p.Intended, rate
 	m.inFlight = max(m.inFlight, p.End)
-	return m.out.write(&p, false)
+	return m.out.write(p, false)
 }
 
 // gap infers the rows of the stretch a..b when it is a gap.
@@ -539,11 +576,11 @@ func (m *gapMerge) gap(a, b int64, rate float64) error {
 		if err := m.flushPending(at); err != nil {
 			return err
 		}
-		p := store.Probe{
+		m.inf = store.Probe{
 			Kind: m.opt.Kind, Conn: m.opt.Conn, Endpoint: m.endpoint, Intended: at,
 			Outcome: store.OutcomeTimeout, ErrorClass: store.ClassInferred, Error: InferredError,
 		}
-		if err := m.out.write(&p, false); err != nil {
+		if err := m.out.write(&m.inf, false); err != nil {
 			return err
 		}
 		m.inferred++
