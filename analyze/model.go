@@ -124,6 +124,13 @@ func (t *symtab) internBytes(b []byte) uint32 {
 
 func (t *symtab) str(id uint32) string { return t.strs[id] }
 
+// Intern and String make the symbol table the store.Symbols of the
+// reader, so a batch's string columns arrive as this run's symbols.
+func (t *symtab) Intern(b []byte) uint32  { return t.internBytes(b) }
+func (t *symtab) String(id uint32) string { return t.strs[id] }
+
+var _ store.Symbols = (*symtab)(nil)
+
 // ident returns the symbol of the server identity of address symbol addr
 // and postmaster start, as store.Probe.ServerIdentity spells it.
 func (t *symtab) ident(addr uint32, start int64, sysid uint32, timeline int64) uint32 {
@@ -207,6 +214,8 @@ type runRows struct {
 type rowPool struct {
 	free [][]row
 	cr   *colReader
+	// cols is the projection of the analysis (columnsFor); nil: readColumns
+	cols []string
 }
 
 // colReader returns the worker's column reader, reset for a run with the
@@ -217,10 +226,13 @@ func (p *rowPool) colReader(syms *symtab) *colReader {
 	}
 	if p.cr == nil {
 		p.cr = newColReader(syms)
+		if p.cols != nil {
+			p.cr.cols = p.cols
+		}
 		return p.cr
 	}
 	cr := p.cr
-	cr.syms, cr.dict, cr.dictKind, cr.codes, cr.oneRun = syms, nil, 0, codeTable{}, false
+	cr.syms, cr.codes, cr.oneRun = syms, codeTable{}, false
 	return cr
 }
 

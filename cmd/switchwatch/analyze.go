@@ -73,6 +73,9 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers, Baseline: *base,
 		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
 	}
+	// --no-runs with nothing but the table: the per-run details are never
+	// shown, so the columns only they need are not read.
+	opt.GroupsOnly = *noRuns && *jsonOut == "" && *outDir == "" && *phases == ""
 	if *by != "" {
 		for _, k := range strings.Split(*by, ",") {
 			if k = strings.TrimSpace(k); k != "" {

@@ -108,6 +108,23 @@ func NewProbeReader(path string, opt ReadOptions) *ProbeReader {
 	return r
 }
 
+// Reset makes r a reader of the segment at path with opt, closing the file
+// it read: its decoding buffers are kept, so a reader reused from file to
+// file allocates nothing per file beyond parquet-go's own.
+func (r *ProbeReader) Reset(path string, opt ReadOptions) {
+	r.Close()
+	syms := opt.Symbols
+	if syms == nil {
+		syms = newSymbolTable()
+	}
+	*r = ProbeReader{path: path, opt: opt, syms: syms, batch: r.batch, dec: r.dec, want: r.want[:0]}
+	r.batch.Len = 0
+	for i := range r.batch.cols {
+		r.batch.cols[i].read = false
+	}
+	r.dec.dict, r.dec.dictKind, r.dec.dictTab = nil, 0, nil
+}
+
 // open opens and checks the file on first use.
 func (r *ProbeReader) open() bool {
 	if r.loaded {
@@ -495,9 +512,10 @@ var errShortChunk = errors.New("column chunk holds fewer values than the row gro
 // readChunk walks the pages of one column chunk and places each page's
 // values, decoded by values, into out by the page's definition levels
 // (NULL becomes zero). It checks that the chunk has exactly len(out) rows.
-// The returned defined says which rows are not NULL, nil when none is;
-// it is made in defBuf when that has room.
-func readChunk[T any](chunk parquet.ColumnChunk, out []T, defBuf []bool, values func(page parquet.Page) []T) ([]bool, error) {
+// With track, the returned defined says which rows are not NULL, nil when
+// none is; it is made in defBuf when that has room. (Strings need no
+// tracking: NULL is the empty string's symbol.)
+func readChunk[T any](chunk parquet.ColumnChunk, out []T, track bool, defBuf []bool, values func(page parquet.Page) []T) ([]bool, error) {
 	pages := chunk.Pages()
 	defer pages.Close()
 	pos := 0
@@ -516,7 +534,7 @@ func readChunk[T any](chunk parquet.ColumnChunk, out []T, defBuf []bool, values 
 			return nil, fmt.Errorf("column chunk holds more values than the row group has rows")
 		}
 		def := page.DefinitionLevels()
-		if defined == nil && page.NumNulls() > 0 {
+		if track && defined == nil && page.NumNulls() > 0 {
 			defined = grow(defBuf, len(out))
 			for i := range pos {
 				defined[i] = true
@@ -578,7 +596,7 @@ func scatter[T any](out, vals []T, def []byte, defined []bool, pos int) error {
 // dictionary's entries are interned once, not once per row.
 func (d *decoder) readSyms(chunk parquet.ColumnChunk, out []uint32, t Symbols) error {
 	d.dict, d.dictKind = nil, 0
-	_, err := readChunk(chunk, out, nil, func(page parquet.Page) []uint32 {
+	_, err := readChunk(chunk, out, false, nil, func(page parquet.Page) []uint32 {
 		data := page.Data()
 		var vals []uint32
 		if dict := page.Dictionary(); dict != nil {
@@ -612,7 +630,7 @@ func (d *decoder) readSyms(chunk parquet.ColumnChunk, out []uint32, t Symbols) e
 // encoded, optional or required); NULL becomes 0.
 func (d *decoder) readInts(chunk parquet.ColumnChunk, out []int64, defBuf []bool) ([]bool, error) {
 	d.dict, d.dictKind = nil, 0
-	return readChunk(chunk, out, defBuf, func(page parquet.Page) []int64 {
+	return readChunk(chunk, out, true, defBuf, func(page parquet.Page) []int64 {
 		data := page.Data()
 		dict := page.Dictionary()
 		if dict == nil {
@@ -640,7 +658,7 @@ func (d *decoder) readInts(chunk parquet.ColumnChunk, out []int64, defBuf []bool
 // NULL becomes 0.
 func (d *decoder) readBools(chunk parquet.ColumnChunk, out []int64, defBuf []bool) ([]bool, error) {
 	d.dict, d.dictKind = nil, 0
-	return readChunk(chunk, out, defBuf, func(page parquet.Page) []int64 {
+	return readChunk(chunk, out, true, defBuf, func(page parquet.Page) []int64 {
 		n := int(page.NumValues())
 		d.vals = grow(d.vals, n)
 		got := 0
