@@ -128,7 +128,7 @@ func benchRead(b *testing.B, read segmentReader) {
 		}
 		rows += n
 		for _, s := range run.order {
-			pool.put(s.rows)
+			pool.put(s.rows, s.obs)
 		}
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")

@@ -159,6 +159,12 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 	dialed, sysid := sym(store.ColDialedAddr), sym(store.ColSystemID)
 	observed, established := ints(store.ColObserved), ints(store.ColConnEstablished)
 	srvTime, timeline, connDone := ints(store.ColServerTime), ints(store.ColTimeline), ints(store.ColConnectDone)
+	// the observations of schema version 2 are kept only where some row
+	// has one (rowObs)
+	hasObs := false
+	for _, c := range obsColumns {
+		hasObs = hasObs || !b.AllNull(c)
+	}
 	codes := &cr.codes
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
@@ -167,8 +173,20 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 		for j < n && runID[j] == runID[i] && kind[j] == kind[i] && conn[j] == conn[i] && ep[j] == ep[i] && prof[j] == prof[i] {
 			j++
 		}
-		s := into(runID[i]).stream(streamKey{kind[i], conn[i], ep[i], prof[i]}, j-i)
+		run := into(runID[i])
+		s := run.stream(streamKey{kind[i], conn[i], ep[i], prof[i]}, j-i)
 		base := len(s.rows)
+		if hasObs {
+			run.keepObs(s)
+		}
+		if s.obs != nil {
+			s.obs = slices.Grow(s.obs, j-i)[:base+j-i]
+			obs := s.obs[base:]
+			for k := i; k < j; k++ {
+				obs[k-i] = rowObs{observed: observed[k], established: established[k], serverTime: srvTime[k],
+					connectDone: connDone[k], timeline: timeline[k], dialed: dialed[k]}
+			}
+		}
 		s.rows = s.rows[:base+j-i]
 		out := s.rows[base:]
 		last := s.lastIntended
@@ -187,11 +205,8 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 				seen:     seen[k],
 				errMsg:   msg[k],
 				dns:      dns[k],
-				dialed:   dialed[k],
-				observed: observed[k], established: established[k],
-				serverTime: srvTime[k], timeline: timeline[k], connectDone: connDone[k],
-				outcome: codes.outcome(cr.syms, outcome[k]),
-				class:   codes.class(cr.syms, class[k]),
+				outcome:  codes.outcome(cr.syms, outcome[k]),
+				class:    codes.class(cr.syms, class[k]),
 			}
 			if seenDef != nil && !seenDef[k] {
 				x.seen = -1
@@ -208,6 +223,9 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 		i = j
 	}
 }
+
+// obsColumns are the columns of rowObs.
+var obsColumns = []string{store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColConnectDone, store.ColTimeline, store.ColDialedAddr}
 
 // nullInts is n NULL int64 values, for a column not read.
 func nullInts(cr *colReader, n int) []int64 {
@@ -255,8 +273,8 @@ func readSegmentRows(path string, cr *colReader, into func(runID uint32) *runRow
 	var n int64
 	for cr.r.Next() {
 		p := cr.r.Row()
-		k, x := syms.fromProbe(p)
-		into(syms.intern(p.RunID)).add(k, &x)
+		k, x, o := syms.fromProbe(p)
+		into(syms.intern(p.RunID)).add(k, &x, &o)
 		n++
 	}
 	return n, cr.r.Err()

@@ -44,3 +44,21 @@ func TestGroupsOnlySameGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestReadersAgreeOnLabRuns: the batch and the row view of store's
+// reader give the same analysis of the shipped lab runs, whose rows carry
+// every column of schema version 2.
+func TestReadersAgreeOnLabRuns(t *testing.T) {
+	fast, err := Analyze(context.Background(), []string{"../testdata/runs"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := Analyze(context.Background(), []string{"../testdata/runs"}, Options{generic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.GeneratedAt = slow.GeneratedAt
+	if !reflect.DeepEqual(fast, slow) {
+		t.Errorf("batch and row views disagree on the lab runs")
+	}
+}

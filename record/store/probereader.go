@@ -226,7 +226,7 @@ func (r *ProbeReader) NextBatch() bool {
 		col := &b.cols[i]
 		col.read = true
 		defBuf := col.defBuf
-		col.defined = nil
+		col.defined, col.nulls = nil, n
 		if r.leaf[i] == absent {
 			switch c.Type {
 			case TypeString:
@@ -243,10 +243,10 @@ func (r *ProbeReader) NextBatch() bool {
 		switch c.Type {
 		case TypeString:
 			col.syms = grow(col.syms, n)
-			err = r.dec.readSyms(chunk, col.syms, r.syms)
+			col.nulls, err = r.dec.readSyms(chunk, col.syms, r.syms)
 		case TypeInt64:
 			col.ints = grow(col.ints, n)
-			col.defined, err = r.dec.readInts(chunk, col.ints, defBuf)
+			col.defined, col.nulls, err = r.dec.readInts(chunk, col.ints, defBuf)
 			if k := r.scale[i]; k > 1 && err == nil {
 				for j := range col.ints {
 					col.ints[j] *= k // NULL is 0 and stays 0
@@ -254,7 +254,7 @@ func (r *ProbeReader) NextBatch() bool {
 			}
 		case TypeBool:
 			col.ints = grow(col.ints, n)
-			col.defined, err = r.dec.readBools(chunk, col.ints, defBuf)
+			col.defined, col.nulls, err = r.dec.readBools(chunk, col.ints, defBuf)
 		}
 		if col.defined != nil {
 			col.defBuf = col.defined
@@ -416,6 +416,7 @@ type batchColumn struct {
 	syms    []uint32 // TypeString
 	defined []bool   // nil: no NULL in the batch
 	defBuf  []bool   // defined's memory, kept for the next batch
+	nulls   int      // rows that are NULL
 }
 
 func (c *batchColumn) isDefined(i int) bool { return c.defined == nil || c.defined[i] }
@@ -456,6 +457,14 @@ func (b *Batch) Defined(name string) []bool {
 		return nil
 	}
 	return b.cols[i].defined[:b.Len]
+}
+
+// AllNull reports whether column name is NULL in every row of the batch
+// (a file without the column, or a column nobody filled), or was not
+// read: a caller may then skip it altogether.
+func (b *Batch) AllNull(name string) bool {
+	i, ok := columnIndex[name]
+	return !ok || !b.cols[i].read || b.cols[i].nulls == b.Len
 }
 
 func grow[T any](b []T, n int) []T {
@@ -515,26 +524,44 @@ var errShortChunk = errors.New("column chunk holds fewer values than the row gro
 // With track, the returned defined says which rows are not NULL, nil when
 // none is; it is made in defBuf when that has room. (Strings need no
 // tracking: NULL is the empty string's symbol.)
-func readChunk[T any](chunk parquet.ColumnChunk, out []T, track bool, defBuf []bool, values func(page parquet.Page) []T) ([]bool, error) {
+// nulls counts the NULL rows.
+func readChunk[T any](chunk parquet.ColumnChunk, out []T, track bool, defBuf []bool, values func(page parquet.Page) []T) (defined []bool, nulls int, err error) {
 	pages := chunk.Pages()
 	defer pages.Close()
 	pos := 0
-	var defined []bool
 	for {
 		page, err := pages.ReadPage()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		n := int(page.NumRows())
 		if pos+n > len(out) {
 			parquet.Release(page)
-			return nil, fmt.Errorf("column chunk holds more values than the row group has rows")
+			return nil, 0, fmt.Errorf("column chunk holds more values than the row group has rows")
 		}
 		def := page.DefinitionLevels()
-		if track && defined == nil && page.NumNulls() > 0 {
+		pageNulls := int(page.NumNulls())
+		nulls += pageNulls
+		if pageNulls == n {
+			// a page of NULLs (a column nobody filled): no values to place
+			clear(out[pos : pos+n])
+			if track {
+				if defined == nil {
+					defined = grow(defBuf, len(out))
+					for i := range pos {
+						defined[i] = true
+					}
+				}
+				clear(defined[pos : pos+n])
+			}
+			parquet.Release(page)
+			pos += n
+			continue
+		}
+		if track && defined == nil && pageNulls > 0 {
 			defined = grow(defBuf, len(out))
 			for i := range pos {
 				defined[i] = true
@@ -543,14 +570,14 @@ func readChunk[T any](chunk parquet.ColumnChunk, out []T, track bool, defBuf []b
 		err = scatter(out[pos:pos+n], values(page), def, defined, pos)
 		parquet.Release(page)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		pos += n
 	}
 	if pos != len(out) {
-		return nil, errShortChunk
+		return nil, 0, errShortChunk
 	}
-	return defined, nil
+	return defined, nulls, nil
 }
 
 // scatter places the non-NULL values vals into out by the definition
@@ -594,9 +621,9 @@ func scatter[T any](out, vals []T, def []byte, defined []bool, pos int) error {
 // readSyms decodes a byte-array column chunk (dictionary-encoded or plain,
 // optional or required) into symbols of t; NULL becomes symbol 0. A
 // dictionary's entries are interned once, not once per row.
-func (d *decoder) readSyms(chunk parquet.ColumnChunk, out []uint32, t Symbols) error {
+func (d *decoder) readSyms(chunk parquet.ColumnChunk, out []uint32, t Symbols) (int, error) {
 	d.dict, d.dictKind = nil, 0
-	_, err := readChunk(chunk, out, false, nil, func(page parquet.Page) []uint32 {
+	_, nulls, err := readChunk(chunk, out, false, nil, func(page parquet.Page) []uint32 {
 		data := page.Data()
 		var vals []uint32
 		if dict := page.Dictionary(); dict != nil {
@@ -623,12 +650,12 @@ func (d *decoder) readSyms(chunk parquet.ColumnChunk, out []uint32, t Symbols) e
 		d.valSyms = vals
 		return vals
 	})
-	return err
+	return nulls, err
 }
 
 // readInts decodes an int64 column chunk (plain, delta or dictionary
 // encoded, optional or required); NULL becomes 0.
-func (d *decoder) readInts(chunk parquet.ColumnChunk, out []int64, defBuf []bool) ([]bool, error) {
+func (d *decoder) readInts(chunk parquet.ColumnChunk, out []int64, defBuf []bool) ([]bool, int, error) {
 	d.dict, d.dictKind = nil, 0
 	return readChunk(chunk, out, true, defBuf, func(page parquet.Page) []int64 {
 		data := page.Data()
@@ -656,7 +683,7 @@ func (d *decoder) readInts(chunk parquet.ColumnChunk, out []int64, defBuf []bool
 // readBools decodes a boolean column chunk into 0 and 1 through
 // parquet-go's values (bit-packed booleans are rare here: in_recovery);
 // NULL becomes 0.
-func (d *decoder) readBools(chunk parquet.ColumnChunk, out []int64, defBuf []bool) ([]bool, error) {
+func (d *decoder) readBools(chunk parquet.ColumnChunk, out []int64, defBuf []bool) ([]bool, int, error) {
 	d.dict, d.dictKind = nil, 0
 	return readChunk(chunk, out, true, defBuf, func(page parquet.Page) []int64 {
 		n := int(page.NumValues())
