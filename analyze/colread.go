@@ -159,8 +159,7 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 	dialed, sysid := sym(store.ColDialedAddr), sym(store.ColSystemID)
 	observed, established := ints(store.ColObserved), ints(store.ColConnEstablished)
 	srvTime, timeline, connDone := ints(store.ColServerTime), ints(store.ColTimeline), ints(store.ColConnectDone)
-	// the observations of schema version 2 are kept only where some row
-	// has one (rowObs)
+	// the observations are kept only where some row has one (rowObs)
 	hasObs := false
 	for _, c := range obsColumns {
 		hasObs = hasObs || !b.AllNull(c)
@@ -224,8 +223,11 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 	}
 }
 
-// obsColumns are the columns of rowObs.
-var obsColumns = []string{store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColConnectDone, store.ColTimeline, store.ColDialedAddr}
+// obsColumns are the columns of rowObs that make a stream keep them.
+// connect_done is not one: the analysis uses it only beside server_time
+// (the clock offset), and many files have it alone (version 1, the
+// synthetic sets).
+var obsColumns = []string{store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColDialedAddr}
 
 // nullInts is n NULL int64 values, for a column not read.
 func nullInts(cr *colReader, n int) []int64 {

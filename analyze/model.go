@@ -84,6 +84,14 @@ type rowObs struct {
 // noObs is the rowObs of every row of a stream without any.
 var noObs rowObs
 
+// any reports whether o makes its stream keep observations: connectDone
+// alone does not, it is used only with serverTime (obsColumns).
+func (o *rowObs) any() bool {
+	c := *o
+	c.connectDone = 0
+	return c != noObs
+}
+
 // symtab interns strings. Symbol 0 is the empty string.
 type symtab struct {
 	strs []string
@@ -360,7 +368,7 @@ func (r *runRows) add(k streamKey, x *row, o *rowObs) {
 		s.outOfOrder++
 	}
 	s.lastIntended = x.intended
-	if *o != noObs {
+	if o.any() {
 		r.keepObs(s)
 	}
 	s.rows = append(s.rows, *x)
