@@ -73,6 +73,10 @@ type ProbeReader struct {
 	inRec  bool
 	dec    decoder
 	loaded bool
+	// zeros shown for all-NULL columns, never written
+	zeroInts    []int64
+	zeroSyms    []uint32
+	noneDefined []bool
 }
 
 // numColumns is the number of columns of Probe.
@@ -117,7 +121,8 @@ func (r *ProbeReader) Reset(path string, opt ReadOptions) {
 	if syms == nil {
 		syms = newSymbolTable()
 	}
-	*r = ProbeReader{path: path, opt: opt, syms: syms, batch: r.batch, dec: r.dec, want: r.want[:0]}
+	*r = ProbeReader{path: path, opt: opt, syms: syms, batch: r.batch, dec: r.dec, want: r.want[:0],
+		zeroInts: r.zeroInts, zeroSyms: r.zeroSyms, noneDefined: r.noneDefined}
 	r.batch.Len = 0
 	for i := range r.batch.cols {
 		r.batch.cols[i].read = false
@@ -227,25 +232,32 @@ func (r *ProbeReader) NextBatch() bool {
 		col.read = true
 		defBuf := col.defBuf
 		col.defined, col.nulls = nil, n
-		if r.leaf[i] == absent {
-			switch c.Type {
-			case TypeString:
-				col.syms = clear0(grow(col.syms, n))
-			default:
-				col.ints = clear0(grow(col.ints, n))
-				col.defined = clear0(grow(defBuf, n)) // NULL in every row
-				col.defBuf = col.defined
+		var chunk parquet.ColumnChunk
+		if r.leaf[i] != absent {
+			chunk = chunks[r.leaf[i]]
+		}
+		if chunk == nil || allNull(chunk, n) {
+			// NULL in every row: the column is not in the file, or its
+			// chunk's statistics say nobody filled it. Nothing to decode
+			// or clear: the batch shows the reader's zeros.
+			r.zeroInts = growZeros(r.zeroInts, n)
+			r.zeroSyms = growZeros(r.zeroSyms, n)
+			r.noneDefined = growZeros(r.noneDefined, n)
+			col.syms, col.ints = r.zeroSyms[:n], r.zeroInts[:n]
+			if c.Type != TypeString {
+				col.defined = r.noneDefined[:n]
 			}
 			continue
 		}
-		chunk := chunks[r.leaf[i]]
 		var err error
 		switch c.Type {
 		case TypeString:
-			col.syms = grow(col.syms, n)
+			col.syms = grow(col.symBuf, n)
+			col.symBuf = col.syms
 			col.nulls, err = r.dec.readSyms(chunk, col.syms, r.syms)
 		case TypeInt64:
-			col.ints = grow(col.ints, n)
+			col.ints = grow(col.intBuf, n)
+			col.intBuf = col.ints
 			col.defined, col.nulls, err = r.dec.readInts(chunk, col.ints, defBuf)
 			if k := r.scale[i]; k > 1 && err == nil {
 				for j := range col.ints {
@@ -253,7 +265,8 @@ func (r *ProbeReader) NextBatch() bool {
 				}
 			}
 		case TypeBool:
-			col.ints = grow(col.ints, n)
+			col.ints = grow(col.intBuf, n)
+			col.intBuf = col.ints
 			col.defined, col.nulls, err = r.dec.readBools(chunk, col.ints, defBuf)
 		}
 		if col.defined != nil {
@@ -400,7 +413,8 @@ const (
 )
 
 // Batch is one row group of a segment, column by column: Len rows, each
-// column asked for as a slice of Len values. Timestamps are nanoseconds;
+// column asked for as a slice of Len values, which the caller must not
+// change (an all-NULL column shares the reader's zeros). Timestamps are nanoseconds;
 // NULL is 0 (the empty string's symbol 0 for strings), and Defined tells
 // NULL from a stored 0 where Probe does (its pointer fields: seen_seq,
 // in_recovery). A Batch and its slices are reused by the next NextBatch.
@@ -415,8 +429,12 @@ type batchColumn struct {
 	ints    []int64  // TypeInt64; TypeBool as 0 and 1
 	syms    []uint32 // TypeString
 	defined []bool   // nil: no NULL in the batch
-	defBuf  []bool   // defined's memory, kept for the next batch
 	nulls   int      // rows that are NULL
+	// the column's own memory, kept for the next batch; ints, syms and
+	// defined are views of it or of the reader's zeros (never written)
+	intBuf []int64
+	symBuf []uint32
+	defBuf []bool
 }
 
 func (c *batchColumn) isDefined(i int) bool { return c.defined == nil || c.defined[i] }
@@ -474,9 +492,22 @@ func grow[T any](b []T, n int) []T {
 	return b[:n]
 }
 
-func clear0[T any](b []T) []T {
-	clear(b)
+// growZeros returns b, or a larger buffer of zeros when b is shorter than
+// n. Its values are never written: it backs all-NULL columns.
+func growZeros[T any](b []T, n int) []T {
+	if len(b) < n {
+		return make([]T, n)
+	}
 	return b
+}
+
+// allNull reports whether the statistics of a column chunk of n rows say
+// that every value is NULL. A writer need not fill the null count (0
+// then, which never matches), but one that fills it must fill it right:
+// parquet-go, DuckDB and Spark do.
+func allNull(chunk parquet.ColumnChunk, n int) bool {
+	fc, ok := chunk.(*parquet.FileColumnChunk)
+	return ok && n > 0 && fc.NumValues() == int64(n) && fc.NullCount() == int64(n)
 }
 
 // symbolTable is the Symbols of a reader that was given none.

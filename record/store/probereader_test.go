@@ -205,3 +205,61 @@ func TestProbeReaderTimeUnit(t *testing.T) {
 		t.Fatalf("read %+v, want intended and end in nanoseconds, latency_ns as is", got)
 	}
 }
+
+// TestProbeReaderAllNullColumn: a column nobody filled reads as NULL in
+// every row (its chunk's statistics say so, and nothing is decoded), and
+// a reader reset onto a file where it is filled reads its values: the
+// zeros shown for the first are never written.
+func TestProbeReaderAllNullColumn(t *testing.T) {
+	dir := t.TempDir()
+	rows := sampleProbes("r1", 20)
+	for i := range rows {
+		rows[i].Observed, rows[i].DialedAddr = 0, ""
+	}
+	empty := filepath.Join(dir, "empty.parquet")
+	if err := WriteProbesFile(empty, rows); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "full.parquet")
+	for i := range rows {
+		rows[i].Observed, rows[i].DialedAddr = int64(1000+i), "10.0.0.2:5432"
+	}
+	if err := WriteProbesFile(full, rows); err != nil {
+		t.Fatal(err)
+	}
+	var r ProbeReader
+	cols := ReadOptions{Columns: []string{ColSeq, ColObserved, ColDialedAddr}}
+	r.Reset(empty, cols)
+	if !r.NextBatch() {
+		t.Fatal(r.Err())
+	}
+	if !allNull(r.rgs[0].ColumnChunks()[r.leaf[colObserved]], len(rows)) {
+		t.Errorf("the statistics of an all-NULL chunk do not say so: every value is decoded")
+	}
+	b := r.Batch()
+	if !b.AllNull(ColObserved) || !b.AllNull(ColDialedAddr) || b.AllNull(ColSeq) {
+		t.Errorf("AllNull: observed %v, dialed_addr %v, seq %v; want true, true, false", b.AllNull(ColObserved), b.AllNull(ColDialedAddr), b.AllNull(ColSeq))
+	}
+	for i, v := range b.Int64(ColObserved) {
+		if v != 0 || b.Defined(ColObserved)[i] || b.Symbols(ColDialedAddr)[i] != 0 {
+			t.Fatalf("row %d of an all-NULL column: %d (defined %v), symbol %d", i, v, b.Defined(ColObserved)[i], b.Symbols(ColDialedAddr)[i])
+		}
+	}
+	r.Reset(full, cols)
+	n := 0
+	for r.Next() {
+		if p := r.Row(); p.Observed != int64(1000+n) || p.DialedAddr != "10.0.0.2:5432" {
+			t.Fatalf("row %d after Reset: observed %d, dialed %q", n, p.Observed, p.DialedAddr)
+		}
+		n++
+	}
+	r.Reset(empty, cols)
+	for r.Next() {
+		if p := r.Row(); p.Observed != 0 || p.DialedAddr != "" {
+			t.Fatalf("all-NULL file read again: observed %d, dialed %q", p.Observed, p.DialedAddr)
+		}
+	}
+	if err := r.Close(); err != nil || r.Err() != nil || n != len(rows) {
+		t.Fatalf("read %d rows of %d: %v, %v", n, len(rows), r.Err(), err)
+	}
+}
