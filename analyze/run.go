@@ -144,12 +144,14 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		}
 		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo)
 		res.Warnings = append(res.Warnings, s.clockSteps...)
+		// one pass for the steady median both thresholds derive from
+		m, ok := steadyMedian(s.rows)
 		if opt.Slow > 0 {
 			s.slowNS, s.slowSource = int64(opt.Slow), slowSourceOpt
 		} else {
-			s.slowNS, s.slowSource = slowThreshold(s.rows)
+			s.slowNS, s.slowSource = slowThreshold(m, ok)
 		}
-		s.stallNS, s.stallSource = stallSetting(s.rows, opt)
+		s.stallNS, s.stallSource = stallSetting(m, ok, opt)
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {

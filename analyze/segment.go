@@ -149,8 +149,51 @@ func medianStep(rows []row) int64 {
 	if len(steps) == 0 {
 		return 0
 	}
-	slices.Sort(steps)
-	return steps[len(steps)/2]
+	return nth(steps, len(steps)/2)
+}
+
+// nth is the k-th smallest of a (0-based), what a[k] would be were a
+// sorted, found by selection in linear time instead of a sort; a is
+// reordered.
+func nth(a []int64, k int) int64 {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		// median of three as the pivot, then Hoare's partition
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		p := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < p {
+				i++
+			}
+			for a[j] > p {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }
 
 // fixClockSteps finds steps of the clock that stamped the intended times
@@ -418,8 +461,7 @@ func medianLatency(rows []row, buf []int64) (int64, []int64) {
 	if len(buf) == 0 {
 		return 0, buf
 	}
-	slices.Sort(buf)
-	return buf[len(buf)/2], buf
+	return nth(buf, len(buf)/2), buf
 }
 
 // mostFrequent returns the index ≥ 1 with the highest count (the lowest
