@@ -155,7 +155,8 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 	dns, addr := sym(store.ColResolvedAddrs), sym(store.ColServerAddr)
 	seq, intended, start, end := ints(store.ColSeq), ints(store.ColIntended), ints(store.ColStart), ints(store.ColEnd)
 	lat, stime, seen := ints(store.ColLatency), ints(store.ColServerStart), ints(store.ColSeenSeq)
-	seenDef := b.Defined(store.ColSeenSeq)
+	// seen_seq's NULL is -1, not 0 (a reader may have seen Seq 0)
+	seenRead, seenDef := b.Int64(store.ColSeenSeq) != nil, b.Defined(store.ColSeenSeq)
 	dialed, sysid := sym(store.ColDialedAddr), sym(store.ColSystemID)
 	observed, established := ints(store.ColObserved), ints(store.ColConnEstablished)
 	srvTime, timeline, connDone := ints(store.ColServerTime), ints(store.ColTimeline), ints(store.ColConnectDone)
@@ -207,7 +208,7 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 				outcome:  codes.outcome(cr.syms, outcome[k]),
 				class:    codes.class(cr.syms, class[k]),
 			}
-			if seenDef != nil && !seenDef[k] {
+			if !seenRead || seenDef != nil && !seenDef[k] {
 				x.seen = -1
 			}
 			if addr[k] != 0 {
