@@ -165,7 +165,10 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 	for _, c := range obsColumns {
 		hasObs = hasObs || !b.AllNull(c)
 	}
-	codes := &cr.codes
+	// every symbol of the batch is interned by now: the codes of all of
+	// them are known before the loop, which only indexes
+	cr.codes.cover(cr.syms)
+	outCodes, classCodes := cr.codes.out, cr.codes.cls
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
 	for i := 0; i < n; {
@@ -205,8 +208,8 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 				seen:     seen[k],
 				errMsg:   msg[k],
 				dns:      dns[k],
-				outcome:  codes.outcome(cr.syms, outcome[k]),
-				class:    codes.class(cr.syms, class[k]),
+				outcome:  outCodes[outcome[k]],
+				class:    classCodes[class[k]],
 			}
 			if !seenRead || seenDef != nil && !seenDef[k] {
 				x.seen = -1
@@ -236,34 +239,22 @@ func nullInts(cr *colReader, n int) []int64 {
 	return cr.nullInt
 }
 
-// codeTable caches the outcome and class codes of symbols.
+// codeTable holds the outcome and class codes of every symbol of a
+// symbol table, as if each symbol were an outcome and an error class.
 type codeTable struct {
-	out, cls []int16 // -1: not yet known
+	out, cls []uint8
 }
 
-func (c *codeTable) outcome(t *symtab, s uint32) uint8 {
-	for int(s) >= len(c.out) {
-		c.out = append(c.out, -1)
-	}
-	if c.out[s] < 0 {
-		c.out[s] = int16(outcomeCode(t.str(s)))
-	}
-	return uint8(c.out[s])
-}
-
-func (c *codeTable) class(t *symtab, s uint32) uint8 {
-	for int(s) >= len(c.cls) {
-		c.cls = append(c.cls, -1)
-	}
-	if c.cls[s] < 0 {
-		name := t.str(s)
+// cover computes the codes of the symbols interned since the last call.
+func (c *codeTable) cover(t *symtab) {
+	for s := len(c.out); s < len(t.strs); s++ {
+		name := t.strs[s]
 		code, ok := classCode[name]
 		if !ok && name != "" {
 			code = classOther
 		}
-		c.cls[s] = int16(code)
+		c.out, c.cls = append(c.out, outcomeCode(name)), append(c.cls, code)
 	}
-	return uint8(c.cls[s])
 }
 
 // readSegmentRows is the row view of the same reader: store.Probe rows
