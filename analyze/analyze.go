@@ -51,6 +51,13 @@ type Options struct {
 	// Latencies keeps each stream's latency histogram per phase in
 	// RunResult.Latencies (HdrHistogram, for interval logs).
 	Latencies bool
+	// GroupsOnly says the caller reads only the groups, comparisons,
+	// profile comparison and accuracy of the Summary, not the details of
+	// each run (switchwatch analyze --no-runs printing the table alone):
+	// the columns only those details use are not read (detailColumns),
+	// and in Summary.Runs the segments' error messages, the stale dials
+	// and the clock offsets are missing. Everything grouped is the same.
+	GroupsOnly bool
 	// Warn, when set, receives every warning as it is found (the command
 	// prints them on stderr); they are in the Summary as well.
 	Warn func(string)
@@ -239,7 +246,7 @@ func analyzeSources(ctx context.Context, srcs []argSource, extra []store.Event, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pool := &rowPool{}
+			pool := &rowPool{cols: columnsFor(opt)}
 			for i := range next {
 				results[i] = analyzeSource(srcs[i], read, pool, extra, opt)
 			}

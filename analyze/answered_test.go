@@ -16,16 +16,17 @@ func TestAnsweredEdge(t *testing.T) {
 		s := &stream{interval: iv, answers: true}
 		for k, st := range states {
 			x := row{seq: int64(k), intended: int64(k) * iv, start: int64(k) * iv}
+			var o rowObs
 			x.end = x.intended + setup + int64(time.Millisecond)
 			switch st {
 			case stOK:
-				x.outcome, x.observed = outOK, x.intended+setup
+				x.outcome, o.observed = outOK, x.intended+setup
 			case stReadOnly:
 				x.outcome = outError
 			case stUnavailable:
 				x.outcome, x.end = outTimeout, x.intended+int64(3*time.Second)
 			}
-			s.rows, s.states = append(s.rows, x), append(s.states, st)
+			s.rows, s.obs, s.states = append(s.rows, x), append(s.obs, o), append(s.states, st)
 		}
 		return s
 	}
@@ -75,9 +76,10 @@ func TestAnsweredEdgeAfterAHang(t *testing.T) {
 	setup := int64(15 * time.Millisecond)
 	mk := func(failLatency int64) *stream {
 		s := &stream{interval: iv, answers: true, slowNS: int64(90 * time.Millisecond)}
-		ok := row{seq: 0, intended: 0, start: 0, end: setup, observed: setup, latency: setup, outcome: outOK}
+		ok := row{seq: 0, intended: 0, start: 0, end: setup, latency: setup, outcome: outOK}
 		bad := row{seq: 1, intended: iv, start: iv, end: iv + failLatency, latency: failLatency, outcome: outError}
 		s.rows, s.states = []row{ok, bad}, []uint8{stOK, stUnavailable}
+		s.obs = []rowObs{{observed: setup}, {}}
 		return s
 	}
 	if got := mk(int64(3 * time.Second)).edge(1); got != iv/2 {

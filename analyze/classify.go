@@ -167,8 +167,8 @@ func steadyMedian(rows []row) (int64, bool) {
 // slowThreshold derives a stream's slow threshold from its steady state:
 // ten times its steady median latency (steadyMedian), and at least
 // slowFloor.
-func slowThreshold(rows []row) (int64, string) {
-	m, ok := steadyMedian(rows)
+// m and ok are steadyMedian's, taken once for both thresholds.
+func slowThreshold(m int64, ok bool) (int64, string) {
 	if !ok {
 		return slowFloor, slowSourceNone
 	}
@@ -186,8 +186,7 @@ const (
 // stallThreshold derives a stream's stall threshold from its steady state:
 // a hundred times its steady median latency, and at least stallFloor: ten
 // times the slow threshold in both of its parts.
-func stallThreshold(rows []row) (int64, string) {
-	m, ok := steadyMedian(rows)
+func stallThreshold(m int64, ok bool) (int64, string) {
 	if !ok {
 		return stallFloor, slowSourceNone
 	}

@@ -1,163 +1,99 @@
 package analyze
 
 import (
-	"errors"
-	"fmt"
-	"io"
+	"slices"
 
-	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// The fast reader: it reads only the column chunks the analysis needs, page
-// by page, as typed int64 slices and dictionary indexes, and turns each row
-// group into compact rows. It never builds a store.Probe. readSegmentRows is
-// its generic twin (store.ReadSegment), kept for tests that check both agree.
+// The fast reader: store.ProbeReader's batches (only the column chunks
+// the analysis needs, as typed int64 slices and symbols of the run's
+// symbol table) turned into compact rows, never a store.Probe.
+// readSegmentRows is its twin over the reader's row view, kept for tests
+// that check both agree.
 
-// symColumns and intColumns are the columns the analysis reads (by their
-// store names), split by type as store.ProbeColumns says.
-var symColumns, intColumns = splitColumns(
+// readColumns are the columns the analysis reads (by their store names).
+// Those of detailColumns are left out under Options.GroupsOnly.
+var readColumns = []string{
 	store.ColRunID, store.ColKind, store.ColConn, store.ColEndpoint, store.ColProfile, store.ColOutcome, store.ColErrorClass,
-	store.ColError, store.ColResolvedAddrs, store.ColServerAddr, store.ColDialedAddr, store.ColSystemID,
+	store.ColResolvedAddrs, store.ColServerAddr, store.ColSystemID,
 	store.ColSeq, store.ColIntended, store.ColStart, store.ColEnd, store.ColLatency, store.ColServerStart, store.ColSeenSeq,
-	store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColConnectDone)
-
-func splitColumns(names ...string) (syms, ints []string) {
-	for _, name := range names {
-		c, ok := store.ProbeColumn(name)
-		switch {
-		case !ok:
-			panic("analyze: store.Probe has no column " + name)
-		case c.Type == store.TypeString:
-			syms = append(syms, name)
-		case c.Type == store.TypeInt64:
-			ints = append(ints, name)
-		default:
-			panic("analyze: no fast reader for column " + name)
-		}
-	}
-	return syms, ints
+	store.ColObserved, store.ColConnEstablished, store.ColTimeline,
+	store.ColError, store.ColDialedAddr, store.ColServerTime, store.ColConnectDone,
 }
 
-// absent marks a column that is not in a file.
-const absent = -1
+// detailColumns feed only details of a run that neither the group
+// statistics, the comparisons, the profile comparison nor the accuracy
+// use: the error message of a segment (error), the stale dials
+// (dialed_addr) and the clock offset (server_time, connect_done).
+// Everything else is needed by some grouped metric or by the phases
+// themselves: observed dates the edges of every outage, conn_established
+// and resolved_addrs the DNS changes, server_addr and server_start the
+// server changes, timeline the timeline changes, seen_seq the staleness.
+var detailColumns = []string{store.ColError, store.ColDialedAddr, store.ColServerTime, store.ColConnectDone}
 
-// columnIndexes returns the leaf index of each of names in a file's schema:
-// absent for an optional column the file lacks (a file written before the
-// column existed), an error naming file and column for a required one or
-// for a column of another physical type. Timestamps stored in another
-// unit than nanoseconds get their store.TimeScale in scale.
-func columnIndexes(path string, schema *parquet.Schema, names []string, idx map[string]int, scale map[string]int64) error {
-	for _, name := range names {
-		leaf, ok := schema.Lookup(name)
-		if ok {
-			c, _ := store.ProbeColumn(name)
-			want := parquet.ByteArray
-			if c.Type == store.TypeInt64 {
-				want = parquet.Int64
-			}
-			if k := leaf.Node.Type().Kind(); k != want {
-				return fmt.Errorf("%s: not a switchwatch probe file: column %q is %v, want %v", path, name, k, want)
-			}
-			if c.Time {
-				if k := store.TimeScale(leaf.Node); k != 1 {
-					scale[name] = k
-				}
-			}
-			idx[name] = leaf.ColumnIndex
-			continue
-		}
-		if c, _ := store.ProbeColumn(name); c.Optional {
-			idx[name] = absent
-			continue
-		}
-		return fmt.Errorf("%s: not a switchwatch probe file: no column %q", path, name)
+// columnsFor is the projection an analysis with opt reads.
+func columnsFor(opt *Options) []string {
+	if opt == nil || !opt.GroupsOnly {
+		return readColumns
 	}
-	return nil
+	var out []string
+	for _, c := range readColumns {
+		if !slices.Contains(detailColumns, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
-// colReader decodes column chunks into reused buffers.
+// colReader turns batches of store.ProbeReader into rows; it and its
+// reader's buffers are kept from file to file and run to run.
 type colReader struct {
-	syms *symtab
-	// dictionary cache: symbols of the entries of the current dictionary
-	dict     parquet.Dictionary
-	dictSyms []uint32
-	dictInts []int64
-	dictKind int // 0 none, 1 syms, 2 ints
-
-	symBuf map[string][]uint32
-	intBuf map[string][]int64
-	// page values before NULLs are placed
-	valSyms []uint32
-	valInts []int64
-	codes   codeTable
+	syms  *symtab
+	r     store.ProbeReader
+	cols  []string // the projection (columnsFor)
+	codes codeTable
 	// oneRun skips the run_id column (the rows of a run folder).
 	oneRun bool
+	// the projection without run_id, made once
+	colsNoRun []string
+	// NULL columns of a batch, for the columns not read
+	null    []uint32
+	nullInt []int64
 }
 
 func newColReader(syms *symtab) *colReader {
-	return &colReader{syms: syms, symBuf: map[string][]uint32{}, intBuf: map[string][]int64{}}
+	return &colReader{syms: syms, cols: readColumns}
+}
+
+// projection is the columns to read from a file.
+func (cr *colReader) projection() []string {
+	if !cr.oneRun {
+		return cr.cols
+	}
+	if cr.colsNoRun == nil {
+		for _, c := range cr.cols {
+			if c != store.ColRunID {
+				cr.colsNoRun = append(cr.colsNoRun, c)
+			}
+		}
+	}
+	return cr.colsNoRun
 }
 
 // readSegmentFast appends the rows of one Parquet file of probes to the run
 // that into(runID symbol) returns. It returns the number of rows appended.
 // A file that fails part way keeps the row groups read before the failure.
 func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error) {
-	f, pf, err := store.OpenSegment(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	idx, scale := map[string]int{}, map[string]int64{}
-	if err := columnIndexes(path, pf.Schema(), symColumns, idx, scale); err != nil {
-		return 0, err
-	}
-	if err := columnIndexes(path, pf.Schema(), intColumns, idx, scale); err != nil {
-		return 0, err
-	}
+	cr.r.Reset(path, store.ReadOptions{Columns: cr.projection(), Symbols: cr.syms})
+	defer cr.r.Close()
 	var appended int64
-	for gi, rg := range pf.RowGroups() {
-		n := int(rg.NumRows())
-		chunks := rg.ColumnChunks()
-		for _, name := range symColumns {
-			buf := grow(cr.symBuf[name], n)
-			if name == store.ColRunID && cr.oneRun || idx[name] == absent {
-				clear(buf) // NULL; a run folder holds one run: its rows need no run_id
-				cr.symBuf[name] = buf
-				continue
-			}
-			if err := cr.readSyms(chunks[idx[name]], buf); err != nil {
-				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
-			}
-			cr.symBuf[name] = buf
-		}
-		for _, name := range intColumns {
-			null := int64(0)
-			if name == store.ColSeenSeq {
-				null = -1
-			}
-			buf := grow(cr.intBuf[name], n)
-			if idx[name] == absent {
-				for i := range buf {
-					buf[i] = null
-				}
-				cr.intBuf[name] = buf
-				continue
-			}
-			if err := cr.readInts(chunks[idx[name]], buf, null); err != nil {
-				return appended, fmt.Errorf("read %s: row group %d, column %s: %w", path, gi, name, err)
-			}
-			if k := scale[name]; k > 1 {
-				for i := range buf {
-					buf[i] *= k // NULL is 0 and stays 0
-				}
-			}
-			cr.intBuf[name] = buf
-		}
-		cr.emit(n, into)
-		appended += int64(n)
+	for cr.r.NextBatch() {
+		b := cr.r.Batch()
+		cr.emit(b, into)
+		appended += int64(b.Len)
 	}
-	return appended, nil
+	return appended, cr.r.Err()
 }
 
 // countStreams counts the rows of each stream in a Parquet file of probes,
@@ -166,44 +102,16 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 // reading pass can allocate every stream's rows once. Errors are left to
 // the reading pass.
 func countStreams(path string, cr *colReader, counts map[streamKey]int) {
-	f, pf, err := store.OpenSegment(path)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	names := [4]string{store.ColKind, store.ColConn, store.ColEndpoint, store.ColProfile}
-	var idx [4]int
-	for i, name := range names {
-		leaf, ok := pf.Schema().Lookup(name)
-		switch {
-		case ok:
-			idx[i] = leaf.ColumnIndex
-		case name == store.ColProfile:
-			idx[i] = absent
-		default:
-			return
-		}
-	}
-	for _, rg := range pf.RowGroups() {
-		n := int(rg.NumRows())
-		chunks := rg.ColumnChunks()
-		var cols [4][]uint32
-		for i, name := range names {
-			cols[i] = grow(cr.symBuf[name], n)
-			cr.symBuf[name] = cols[i]
-			if idx[i] == absent {
-				clear(cols[i])
-				continue
-			}
-			if err := cr.readSyms(chunks[idx[i]], cols[i]); err != nil {
-				return
-			}
-		}
+	cr.r.Reset(path, store.ReadOptions{Columns: streamColumns[:], Symbols: cr.syms})
+	defer cr.r.Close()
+	for cr.r.NextBatch() {
+		b := cr.r.Batch()
+		kind, conn, ep, prof := b.Symbols(store.ColKind), b.Symbols(store.ColConn), b.Symbols(store.ColEndpoint), b.Symbols(store.ColProfile)
 		// rows come sorted by stream: count runs of one key
-		for i := 0; i < n; {
-			k := streamKey{cols[0][i], cols[1][i], cols[2][i], cols[3][i]}
+		for i, n := 0, b.Len; i < n; {
+			k := streamKey{kind[i], conn[i], ep[i], prof[i]}
 			j := i + 1
-			for j < n && cols[0][j] == k.kind && cols[1][j] == k.conn && cols[2][j] == k.endpoint && cols[3][j] == k.profile {
+			for j < n && kind[j] == k.kind && conn[j] == k.conn && ep[j] == k.endpoint && prof[j] == k.profile {
 				j++
 			}
 			counts[k] += j - i
@@ -212,6 +120,9 @@ func countStreams(path string, cr *colReader, counts map[streamKey]int) {
 	}
 }
 
+// streamColumns name a row's stream.
+var streamColumns = [...]string{store.ColKind, store.ColConn, store.ColEndpoint, store.ColProfile}
+
 func grow[T any](b []T, n int) []T {
 	if cap(b) < n {
 		return make([]T, n)
@@ -219,18 +130,45 @@ func grow[T any](b []T, n int) []T {
 	return b[:n]
 }
 
-// emit turns the decoded columns of a row group into rows.
-func (cr *colReader) emit(n int, into func(uint32) *runRows) {
-	runID, kind, conn, ep := cr.symBuf[store.ColRunID], cr.symBuf[store.ColKind], cr.symBuf[store.ColConn], cr.symBuf[store.ColEndpoint]
-	prof := cr.symBuf[store.ColProfile]
-	outcome, class, msg := cr.symBuf[store.ColOutcome], cr.symBuf[store.ColErrorClass], cr.symBuf[store.ColError]
-	dns, addr := cr.symBuf[store.ColResolvedAddrs], cr.symBuf[store.ColServerAddr]
-	seq, intended, start, end := cr.intBuf[store.ColSeq], cr.intBuf[store.ColIntended], cr.intBuf[store.ColStart], cr.intBuf[store.ColEnd]
-	lat, stime, seen := cr.intBuf[store.ColLatency], cr.intBuf[store.ColServerStart], cr.intBuf[store.ColSeenSeq]
-	dialed, sysid := cr.symBuf[store.ColDialedAddr], cr.symBuf[store.ColSystemID]
-	observed, established := cr.intBuf[store.ColObserved], cr.intBuf[store.ColConnEstablished]
-	srvTime, timeline, connDone := cr.intBuf[store.ColServerTime], cr.intBuf[store.ColTimeline], cr.intBuf[store.ColConnectDone]
-	codes := &cr.codes
+// emit turns the decoded columns of a row group into rows. A column not
+// read (run_id in a run folder, the detail columns under
+// Options.GroupsOnly) reads as NULL.
+func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
+	n := b.Len
+	cr.null = grow(cr.null, n)
+	null := cr.null // symbol 0 and int 0 (the same bits): NULL
+	sym := func(name string) []uint32 {
+		if v := b.Symbols(name); v != nil {
+			return v
+		}
+		return null
+	}
+	ints := func(name string) []int64 {
+		if v := b.Int64(name); v != nil {
+			return v
+		}
+		return nullInts(cr, n)
+	}
+	runID, kind, conn, ep := sym(store.ColRunID), sym(store.ColKind), sym(store.ColConn), sym(store.ColEndpoint)
+	prof := sym(store.ColProfile)
+	outcome, class, msg := sym(store.ColOutcome), sym(store.ColErrorClass), sym(store.ColError)
+	dns, addr := sym(store.ColResolvedAddrs), sym(store.ColServerAddr)
+	seq, intended, start, end := ints(store.ColSeq), ints(store.ColIntended), ints(store.ColStart), ints(store.ColEnd)
+	lat, stime, seen := ints(store.ColLatency), ints(store.ColServerStart), ints(store.ColSeenSeq)
+	// seen_seq's NULL is -1, not 0 (a reader may have seen Seq 0)
+	seenRead, seenDef := b.Int64(store.ColSeenSeq) != nil, b.Defined(store.ColSeenSeq)
+	dialed, sysid := sym(store.ColDialedAddr), sym(store.ColSystemID)
+	observed, established := ints(store.ColObserved), ints(store.ColConnEstablished)
+	srvTime, timeline, connDone := ints(store.ColServerTime), ints(store.ColTimeline), ints(store.ColConnectDone)
+	// the observations are kept only where some row has one (rowObs)
+	hasObs := false
+	for _, c := range obsColumns {
+		hasObs = hasObs || !b.AllNull(c)
+	}
+	// every symbol of the batch is interned by now: the codes of all of
+	// them are known before the loop, which only indexes
+	cr.codes.cover(cr.syms)
+	outCodes, classCodes := cr.codes.out, cr.codes.cls
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
 	for i := 0; i < n; {
@@ -238,8 +176,20 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 		for j < n && runID[j] == runID[i] && kind[j] == kind[i] && conn[j] == conn[i] && ep[j] == ep[i] && prof[j] == prof[i] {
 			j++
 		}
-		s := into(runID[i]).stream(streamKey{kind[i], conn[i], ep[i], prof[i]}, j-i)
+		run := into(runID[i])
+		s := run.stream(streamKey{kind[i], conn[i], ep[i], prof[i]}, j-i)
 		base := len(s.rows)
+		if hasObs {
+			run.keepObs(s)
+		}
+		if s.obs != nil {
+			s.obs = slices.Grow(s.obs, j-i)[:base+j-i]
+			obs := s.obs[base:]
+			for k := i; k < j; k++ {
+				obs[k-i] = rowObs{observed: observed[k], established: established[k], serverTime: srvTime[k],
+					connectDone: connDone[k], timeline: timeline[k], dialed: dialed[k]}
+			}
+		}
 		s.rows = s.rows[:base+j-i]
 		out := s.rows[base:]
 		last := s.lastIntended
@@ -258,11 +208,11 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 				seen:     seen[k],
 				errMsg:   msg[k],
 				dns:      dns[k],
-				dialed:   dialed[k],
-				observed: observed[k], established: established[k],
-				serverTime: srvTime[k], timeline: timeline[k], connectDone: connDone[k],
-				outcome: codes.outcome(cr.syms, outcome[k]),
-				class:   codes.class(cr.syms, class[k]),
+				outcome:  outCodes[outcome[k]],
+				class:    classCodes[class[k]],
+			}
+			if !seenRead || seenDef != nil && !seenDef[k] {
+				x.seen = -1
 			}
 			if addr[k] != 0 {
 				x.ident = cr.syms.ident(addr[k], stime[k], sysid[k], timeline[k])
@@ -277,170 +227,49 @@ func (cr *colReader) emit(n int, into func(uint32) *runRows) {
 	}
 }
 
-// codeTable caches the outcome and class codes of symbols.
+// obsColumns are the columns of rowObs that make a stream keep them.
+// connect_done is not one: the analysis uses it only beside server_time
+// (the clock offset), and many files have it alone (version 1, the
+// synthetic sets).
+var obsColumns = []string{store.ColObserved, store.ColConnEstablished, store.ColServerTime, store.ColTimeline, store.ColDialedAddr}
+
+// nullInts is n NULL int64 values, for a column not read.
+func nullInts(cr *colReader, n int) []int64 {
+	cr.nullInt = grow(cr.nullInt, n)
+	return cr.nullInt
+}
+
+// codeTable holds the outcome and class codes of every symbol of a
+// symbol table, as if each symbol were an outcome and an error class.
 type codeTable struct {
-	out, cls []int16 // -1: not yet known
+	out, cls []uint8
 }
 
-func (c *codeTable) outcome(t *symtab, s uint32) uint8 {
-	for int(s) >= len(c.out) {
-		c.out = append(c.out, -1)
-	}
-	if c.out[s] < 0 {
-		c.out[s] = int16(outcomeCode(t.str(s)))
-	}
-	return uint8(c.out[s])
-}
-
-func (c *codeTable) class(t *symtab, s uint32) uint8 {
-	for int(s) >= len(c.cls) {
-		c.cls = append(c.cls, -1)
-	}
-	if c.cls[s] < 0 {
-		name := t.str(s)
+// cover computes the codes of the symbols interned since the last call.
+func (c *codeTable) cover(t *symtab) {
+	for s := len(c.out); s < len(t.strs); s++ {
+		name := t.strs[s]
 		code, ok := classCode[name]
 		if !ok && name != "" {
 			code = classOther
 		}
-		c.cls[s] = int16(code)
+		c.out, c.cls = append(c.out, outcomeCode(name)), append(c.cls, code)
 	}
-	return uint8(c.cls[s])
 }
 
-var errShortChunk = errors.New("column chunk holds fewer values than the row group has rows")
-
-// readChunk walks the pages of one column chunk and places each page's
-// values, decoded by values, into out by the page's definition levels
-// (NULL becomes null). It checks that the chunk has exactly len(out) rows.
-func readChunk[T any](chunk parquet.ColumnChunk, out []T, null T, values func(page parquet.Page) []T) error {
-	pages := chunk.Pages()
-	defer pages.Close()
-	pos := 0
-	for {
-		page, err := pages.ReadPage()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		n := int(page.NumRows())
-		if pos+n > len(out) {
-			parquet.Release(page)
-			return fmt.Errorf("column chunk holds more values than the row group has rows")
-		}
-		err = scatter(out[pos:pos+n], values(page), page.DefinitionLevels(), null)
-		parquet.Release(page)
-		if err != nil {
-			return err
-		}
-		pos += n
-	}
-	if pos != len(out) {
-		return errShortChunk
-	}
-	return nil
-}
-
-// readSyms decodes a byte-array column chunk (dictionary-encoded or plain,
-// optional or required) into symbols; NULL becomes symbol 0.
-func (cr *colReader) readSyms(chunk parquet.ColumnChunk, out []uint32) error {
-	cr.dict, cr.dictKind = nil, 0
-	return readChunk(chunk, out, 0, func(page parquet.Page) []uint32 {
-		data := page.Data()
-		var vals []uint32
-		if d := page.Dictionary(); d != nil {
-			if d != cr.dict || cr.dictKind != 1 {
-				cr.dict, cr.dictKind = d, 1
-				cr.dictSyms = grow(cr.dictSyms, d.Len())
-				for i := range cr.dictSyms {
-					cr.dictSyms[i] = cr.syms.internBytes(d.Index(int32(i)).ByteArray())
-				}
-			}
-			ix := data.Int32()
-			vals = grow(cr.valSyms, len(ix))
-			for i, j := range ix {
-				vals[i] = cr.dictSyms[j]
-			}
-		} else {
-			b, offs := data.ByteArray()
-			cnt := max(len(offs)-1, 0)
-			vals = grow(cr.valSyms, cnt)
-			for i := 0; i < cnt; i++ {
-				vals[i] = cr.syms.internBytes(b[offs[i]:offs[i+1]])
-			}
-		}
-		cr.valSyms = vals
-		return vals
-	})
-}
-
-// readInts decodes an int64 column chunk (plain, delta or dictionary
-// encoded, optional or required); NULL becomes null.
-func (cr *colReader) readInts(chunk parquet.ColumnChunk, out []int64, null int64) error {
-	cr.dict, cr.dictKind = nil, 0
-	return readChunk(chunk, out, null, func(page parquet.Page) []int64 {
-		data := page.Data()
-		d := page.Dictionary()
-		if d == nil {
-			return data.Int64()
-		}
-		if d != cr.dict || cr.dictKind != 2 {
-			cr.dict, cr.dictKind = d, 2
-			cr.dictInts = grow(cr.dictInts, d.Len())
-			for i := range cr.dictInts {
-				cr.dictInts[i] = d.Index(int32(i)).Int64()
-			}
-		}
-		ix := data.Int32()
-		vals := grow(cr.valInts, len(ix))
-		for i, j := range ix {
-			vals[i] = cr.dictInts[j]
-		}
-		cr.valInts = vals
-		return vals
-	})
-}
-
-// scatter places the non-NULL values vals into out by the definition levels
-// def (nil or empty: no NULLs), writing null where a level is 0.
-func scatter[T any](out, vals []T, def []byte, null T) error {
-	if len(def) == 0 {
-		if len(vals) != len(out) {
-			return fmt.Errorf("page holds %d values for %d rows", len(vals), len(out))
-		}
-		copy(out, vals)
-		return nil
-	}
-	if len(def) != len(out) {
-		return fmt.Errorf("page holds %d definition levels for %d rows", len(def), len(out))
-	}
-	j := 0
-	for i, d := range def {
-		if d == 0 {
-			out[i] = null
-			continue
-		}
-		if j >= len(vals) {
-			return fmt.Errorf("page holds fewer values than its definition levels say")
-		}
-		out[i] = vals[j]
-		j++
-	}
-	return nil
-}
-
-// readSegmentRows is the generic reader: store.ReadSegment into rows. It
-// reads every column and is an order of magnitude slower than
-// readSegmentFast; tests use it to check the fast reader.
+// readSegmentRows is the row view of the same reader: store.Probe rows
+// into compact rows one by one (fromProbe). It is several times slower
+// than readSegmentFast; tests use it to check the batch path.
 func readSegmentRows(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error) {
 	syms := cr.syms
+	cr.r.Reset(path, store.ReadOptions{Columns: cr.cols, Symbols: syms})
+	defer cr.r.Close()
 	var n int64
-	err := store.ReadSegment(path, func(p *store.Probe) error {
-		k, x := syms.fromProbe(p)
-		into(syms.intern(p.RunID)).add(k, &x)
+	for cr.r.Next() {
+		p := cr.r.Row()
+		k, x, o := syms.fromProbe(p)
+		into(syms.intern(p.RunID)).add(k, &x, &o)
 		n++
-		return nil
-	})
-	return n, err
+	}
+	return n, cr.r.Err()
 }

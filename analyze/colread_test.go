@@ -63,7 +63,7 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 	}
 	writeReduced(t, path, in)
 
-	read := func(reader segmentReader) []row {
+	read := func(reader segmentReader) ([]row, []rowObs) {
 		t.Helper()
 		syms := newSymtab()
 		runs := map[uint32]*runRows{}
@@ -80,15 +80,16 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 			if len(r.order) != 1 {
 				t.Fatalf("%d streams, want 1", len(r.order))
 			}
-			return r.order[0].rows
+			return r.order[0].rows, r.order[0].obs
 		}
-		return nil
+		return nil, nil
 	}
-	fast, generic := read(readSegmentFast), read(readSegmentRows)
+	fast, fastObs := read(readSegmentFast)
+	generic, genericObs := read(readSegmentRows)
+	if fastObs != nil || genericObs != nil {
+		t.Errorf("absent version 2 columns kept as observations: %+v, %+v; want none", fastObs, genericObs)
+	}
 	for i, x := range fast {
-		if x.observed != 0 || x.established != 0 || x.serverTime != 0 || x.timeline != 0 || x.dialed != 0 {
-			t.Errorf("row %d: absent version 2 columns read as %+v; want NULL", i, x)
-		}
 		if x.seen != -1 || x.ident != 0 || x.dns != 0 || x.errMsg != 0 {
 			t.Errorf("row %d: absent columns read as seen %d, ident %d, dns %d, error %d; want NULL", i, x.seen, x.ident, x.dns, x.errMsg)
 		}
@@ -160,6 +161,52 @@ func TestTimestampUnits(t *testing.T) {
 		}
 		if id := syms.str(rows[0].ident); !strings.HasSuffix(id, "@2026-11-25T09:46:39Z") {
 			t.Errorf("%s reader: server identity %q, want the start time read in microseconds", name, id)
+		}
+	}
+}
+
+// TestObservationsFromALaterSegment: a stream whose first segment carries
+// no observations (schema version 1) and whose second does keeps one per
+// row, NULL for the rows before, in both readers.
+func TestObservationsFromALaterSegment(t *testing.T) {
+	dir := t.TempDir()
+	const t0 = int64(1_795_600_000_000_000_000)
+	key := func(i int) probeKey {
+		return probeKey{RunID: "r", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite, Seq: int64(i), Intended: t0 + int64(i)*1e7}
+	}
+	old := filepath.Join(dir, "a.parquet")
+	writeReduced(t, old, []probeNoOptionals{{probeKey: key(0), LatencyNS: 1, Outcome: store.OutcomeOK}, {probeKey: key(1), LatencyNS: 1, Outcome: store.OutcomeOK}})
+	newer := filepath.Join(dir, "b.parquet")
+	var rows []store.Probe
+	for i := 2; i < 5; i++ {
+		k := key(i)
+		rows = append(rows, store.Probe{RunID: k.RunID, Kind: k.Kind, Conn: k.Conn, Endpoint: k.Endpoint, Seq: k.Seq, Intended: k.Intended,
+			LatencyNS: 1, Outcome: store.OutcomeOK, Observed: k.Intended + 5, Timeline: 3, DialedAddr: "10.0.0.1:5432"})
+	}
+	if err := store.WriteProbesFile(newer, rows); err != nil {
+		t.Fatal(err)
+	}
+	for name, reader := range map[string]segmentReader{"fast": readSegmentFast, "generic": readSegmentRows} {
+		syms := newSymtab()
+		run := newRunRows("r", dir, syms)
+		cr := newColReader(syms)
+		for _, p := range []string{old, newer} {
+			if _, err := reader(p, cr, func(uint32) *runRows { return run }); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		s := run.order[0]
+		if len(s.rows) != 5 || len(s.obs) != 5 {
+			t.Fatalf("%s: %d rows, %d observations; want 5 and 5", name, len(s.rows), len(s.obs))
+		}
+		for i, o := range s.obs {
+			want := rowObs{}
+			if i >= 2 {
+				want = rowObs{observed: s.rows[i].intended + 5, timeline: 3, dialed: syms.intern("10.0.0.1:5432")}
+			}
+			if o != want {
+				t.Errorf("%s: row %d: observations %+v, want %+v", name, i, o, want)
+			}
 		}
 	}
 }

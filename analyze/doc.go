@@ -4,8 +4,8 @@
 // The pipeline is layered, one job per file:
 //
 //	read.go      find run folders and Parquet files; load a run (store.ListRunFiles); events (store.ReadEvents)
-//	colread.go   the fast reader: only the needed column chunks (named by store.ProbeColumns), page by
-//	             page, into compact rows; an absent optional column reads as NULL
+//	colread.go   store.ProbeReader's batches into compact rows: the columns the options need
+//	             (columnsFor; Options.GroupsOnly leaves out those only per-run details use)
 //	model.go     the compact row, the symbol table, a run's rows by stream
 //	classify.go  give every probe a State; the slow and stall thresholds
 //	stall.go     the stall threshold option, stalled spans until the answer, the disruption metrics

@@ -331,35 +331,35 @@ func staleDials(streams []*stream, sc *scan) []StaleDial {
 			byAddr := map[uint32]*StaleDial{}
 			var order []uint32
 			for i := range s.rows {
-				x := &s.rows[i]
-				if x.dialed == 0 || x.outcome == outSkipped {
+				x, o := &s.rows[i], s.obsOf(i)
+				if o.dialed == 0 || x.outcome == outSkipped {
 					continue
 				}
-				at, _ := observedAt(x)
+				at, _ := observedAt(x, o)
 				if at < from || at >= until {
 					continue
 				}
-				h, ok := hosts[x.dialed]
+				h, ok := hosts[o.dialed]
 				if !ok {
-					h = dialedHost(sc.syms.str(x.dialed))
-					hosts[x.dialed] = h
+					h = dialedHost(sc.syms.str(o.dialed))
+					hosts[o.dialed] = h
 				}
 				if !dropped[h] {
 					continue
 				}
-				sd := byAddr[x.dialed]
+				sd := byAddr[o.dialed]
 				if sd == nil {
-					sd = &StaleDial{Stream: s.name, Addr: sc.syms.str(x.dialed), DNSChange: d.Time}
-					byAddr[x.dialed] = sd
-					order = append(order, x.dialed)
+					sd = &StaleDial{Stream: s.name, Addr: sc.syms.str(o.dialed), DNSChange: d.Time}
+					byAddr[o.dialed] = sd
+					order = append(order, o.dialed)
 				}
 				sd.Probes++
 				if x.outcome != outOK {
 					sd.Failed++
 				}
 				sd.Last = time.Unix(0, max(at, sd.Last.UnixNano())).UTC()
-				if x.outcome == outOK && x.established != 0 {
-					sd.MaxAgeNS = max(sd.MaxAgeNS, at-x.established)
+				if x.outcome == outOK && o.established != 0 {
+					sd.MaxAgeNS = max(sd.MaxAgeNS, at-o.established)
 				}
 			}
 			for _, a := range order {

@@ -50,7 +50,9 @@ func outcomeCode(s string) uint8 {
 }
 
 // row is the compact in-memory form of one probe: only what the analysis
-// uses, strings replaced by symbols of the run's symbol table.
+// uses, strings replaced by symbols of the run's symbol table. It is kept
+// to 64 bytes: the analysis writes and reads every row several times, and
+// a run's rows are most of its memory.
 type row struct {
 	intended int64
 	seq      int64
@@ -61,15 +63,33 @@ type row struct {
 	errMsg   uint32
 	ident    uint32 // server identity symbol (0: unknown)
 	dns      uint32 // ResolvedAddrs symbol (0: none)
-	dialed   uint32 // DialedAddr symbol (0: none)
-	// schema version 2; 0 when NULL (or the file is of version 1)
+	outcome  uint8
+	class    uint8
+}
+
+// rowObs is what schema version 2 added to a probe: what its connection
+// did and when it saw the server; 0 when NULL. A stream keeps them beside
+// its rows (streamRows.obs, stream.obs), one per row, only when some row
+// has one: files of version 1, imports and streams whose rows carry none
+// pay nothing for them.
+type rowObs struct {
 	observed    int64 // when the answer carrying the identity arrived
 	established int64 // when the probe's connection was established
 	serverTime  int64 // the server's clock_timestamp()
-	connectDone int64 // when the connection was ready (0 when NULL)
+	connectDone int64 // when the connection was ready
 	timeline    int64
-	outcome     uint8
-	class       uint8
+	dialed      uint32 // DialedAddr symbol (0: none)
+}
+
+// noObs is the rowObs of every row of a stream without any.
+var noObs rowObs
+
+// any reports whether o makes its stream keep observations: connectDone
+// alone does not, it is used only with serverTime (obsColumns).
+func (o *rowObs) any() bool {
+	c := *o
+	c.connectDone = 0
+	return c != noObs
 }
 
 // symtab interns strings. Symbol 0 is the empty string.
@@ -123,6 +143,13 @@ func (t *symtab) internBytes(b []byte) uint32 {
 }
 
 func (t *symtab) str(id uint32) string { return t.strs[id] }
+
+// Intern and String make the symbol table the store.Symbols of the
+// reader, so a batch's string columns arrive as this run's symbols.
+func (t *symtab) Intern(b []byte) uint32  { return t.internBytes(b) }
+func (t *symtab) String(id uint32) string { return t.strs[id] }
+
+var _ store.Symbols = (*symtab)(nil)
 
 // ident returns the symbol of the server identity of address symbol addr
 // and postmaster start, as store.Probe.ServerIdentity spells it.
@@ -180,6 +207,7 @@ type streamKey struct{ kind, conn, endpoint, profile uint32 }
 type streamRows struct {
 	key  streamKey
 	rows []row
+	obs  []rowObs // nil, or one per row
 	// outOfOrder counts rows read after a row with a later intended start.
 	outOfOrder   int64
 	lastIntended int64
@@ -205,8 +233,11 @@ type runRows struct {
 // same worker: reusing memory already touched saves the page faults of
 // fresh memory, which otherwise cost more than decoding the rows.
 type rowPool struct {
-	free [][]row
-	cr   *colReader
+	free    [][]row
+	freeObs [][]rowObs
+	cr      *colReader
+	// cols is the projection of the analysis (columnsFor); nil: readColumns
+	cols []string
 }
 
 // colReader returns the worker's column reader, reset for a run with the
@@ -217,10 +248,13 @@ func (p *rowPool) colReader(syms *symtab) *colReader {
 	}
 	if p.cr == nil {
 		p.cr = newColReader(syms)
+		if p.cols != nil {
+			p.cr.cols = p.cols
+		}
 		return p.cr
 	}
 	cr := p.cr
-	cr.syms, cr.dict, cr.dictKind, cr.codes, cr.oneRun = syms, nil, 0, codeTable{}, false
+	cr.syms, cr.codes, cr.oneRun = syms, codeTable{}, false
 	return cr
 }
 
@@ -229,17 +263,29 @@ func (p *rowPool) get(n int) []row {
 	if p == nil {
 		return make([]row, 0, n)
 	}
+	return getBuf(&p.free, n)
+}
+
+// getObs is get for the rows' observations.
+func (p *rowPool) getObs(n int) []rowObs {
+	if p == nil {
+		return make([]rowObs, 0, n)
+	}
+	return getBuf(&p.freeObs, n)
+}
+
+func getBuf[T any](free *[][]T, n int) []T {
 	best := -1
-	for i, b := range p.free {
-		if cap(b) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
+	for i, b := range *free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap((*free)[best])) {
 			best = i
 		}
 	}
 	if best < 0 {
-		return make([]row, 0, n)
+		return make([]T, 0, n)
 	}
-	b := p.free[best]
-	p.free = append(p.free[:best], p.free[best+1:]...)
+	b := (*free)[best]
+	*free = append((*free)[:best], (*free)[best+1:]...)
 	return b[:0]
 }
 
@@ -249,29 +295,40 @@ func (p *rowPool) trim() {
 	if p != nil {
 		clear(p.free)
 		p.free = p.free[:0]
+		clear(p.freeObs)
+		p.freeObs = p.freeObs[:0]
 	}
 }
 
-// put gives a buffer back; the pool keeps at most 64.
-func (p *rowPool) put(b []row) {
-	if p == nil || cap(b) == 0 {
+// put gives the buffers of a stream back; the pool keeps at most 64 of
+// each.
+func (p *rowPool) put(b []row, obs []rowObs) {
+	if p == nil {
 		return
 	}
-	if len(p.free) >= 64 {
+	putBuf(&p.free, b)
+	putBuf(&p.freeObs, obs)
+}
+
+func putBuf[T any](free *[][]T, b []T) {
+	if cap(b) == 0 {
+		return
+	}
+	if len(*free) >= 64 {
 		// drop the smallest
 		small := 0
-		for i := range p.free {
-			if cap(p.free[i]) < cap(p.free[small]) {
+		for i := range *free {
+			if cap((*free)[i]) < cap((*free)[small]) {
 				small = i
 			}
 		}
-		if cap(p.free[small]) >= cap(b) {
+		if cap((*free)[small]) >= cap(b) {
 			return
 		}
-		p.free[small] = b
+		(*free)[small] = b
 		return
 	}
-	p.free = append(p.free, b)
+	*free = append(*free, b)
 }
 
 func newRunRows(id, path string, syms *symtab) *runRows {
@@ -295,18 +352,34 @@ func (r *runRows) stream(k streamKey, n int) *streamRows {
 	return s
 }
 
-// add appends one row to its stream.
-func (r *runRows) add(k streamKey, x *row) {
+// keepObs makes s keep observations from now on: one per row, the rows
+// before without any.
+func (r *runRows) keepObs(s *streamRows) {
+	if s.obs == nil {
+		s.obs = r.pool.getObs(max(cap(s.rows), 1))[:len(s.rows)]
+		clear(s.obs)
+	}
+}
+
+// add appends one row and its observations to its stream.
+func (r *runRows) add(k streamKey, x *row, o *rowObs) {
 	s := r.stream(k, 1)
 	if len(s.rows) > 0 && x.intended < s.lastIntended {
 		s.outOfOrder++
 	}
 	s.lastIntended = x.intended
+	if o.any() {
+		r.keepObs(s)
+	}
 	s.rows = append(s.rows, *x)
+	if s.obs != nil {
+		s.obs = append(s.obs, *o)
+	}
 }
 
-// fromProbe converts a store.Probe into a row with its stream key.
-func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
+// fromProbe converts a store.Probe into a row and its observations, with
+// its stream key.
+func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs) {
 	k := streamKey{t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile)}
 	x := row{
 		intended: p.Intended,
@@ -330,13 +403,14 @@ func (t *symtab) fromProbe(p *store.Probe) (streamKey, row) {
 	if p.ResolvedAddrs != "" {
 		x.dns = t.intern(p.ResolvedAddrs)
 	}
+	var o rowObs
 	if p.DialedAddr != "" {
-		x.dialed = t.intern(p.DialedAddr)
+		o.dialed = t.intern(p.DialedAddr)
 	}
-	x.observed, x.established, x.serverTime, x.timeline = p.Observed, p.ConnEstablished, p.ServerTime, p.Timeline
-	x.connectDone = p.ConnectDone
+	o.observed, o.established, o.serverTime, o.timeline = p.Observed, p.ConnEstablished, p.ServerTime, p.Timeline
+	o.connectDone = p.ConnectDone
 	if p.ServerAddr != "" {
 		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart, t.intern(p.SystemID), p.Timeline)
 	}
-	return k, x
+	return k, x, o
 }

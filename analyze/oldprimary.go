@@ -37,9 +37,10 @@ func oldPrimaryWrites(streams []*stream, syms *symtab) *OldPrimaryWrites {
 			if x.outcome != outOK || x.ident == 0 {
 				continue
 			}
-			at, _ := observedAt(x)
-			if x.timeline > holderTL || x.timeline == holderTL && at > last {
-				last, holder, holderTL = at, x.ident, x.timeline
+			o := s.obsOf(i)
+			at, _ := observedAt(x, o)
+			if o.timeline > holderTL || o.timeline == holderTL && at > last {
+				last, holder, holderTL = at, x.ident, o.timeline
 			}
 		}
 	}
@@ -53,7 +54,7 @@ func oldPrimaryWrites(streams []*stream, syms *symtab) *OldPrimaryWrites {
 		for i := range s.rows {
 			x := &s.rows[i]
 			if x.outcome == outOK && x.ident == holder {
-				if at, _ := observedAt(x); since < 0 || at < since {
+				if at, _ := observedAt(x, s.obsOf(i)); since < 0 || at < since {
 					since = at
 				}
 			}
@@ -70,7 +71,7 @@ func oldPrimaryWrites(streams []*stream, syms *symtab) *OldPrimaryWrites {
 			if x.outcome != outOK || x.ident == 0 || x.ident == holder {
 				continue
 			}
-			at, _ := observedAt(x)
+			at, _ := observedAt(x, s.obsOf(i))
 			if at <= since {
 				continue
 			}

@@ -155,6 +155,9 @@ func analyzeProfiles(in *runInput, opt *Options, pool *rowPool) []ProfileResult 
 		sub.info, sub.pool = rr.info, pool
 		for _, sr := range by[name] {
 			c := &streamRows{key: sr.key, rows: append(pool.get(len(sr.rows)), sr.rows...), outOfOrder: sr.outOfOrder, lastIntended: sr.lastIntended}
+			if sr.obs != nil {
+				c.obs = append(pool.getObs(len(sr.obs)), sr.obs...)
+			}
 			sub.order = append(sub.order, c)
 			sub.by[sr.key] = c
 			sub.rows += int64(len(sr.rows))

@@ -202,8 +202,8 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch recover %s` to make it a segment)", j, len(rows), filepath.Dir(j)))
 		}
 		for i := range rows {
-			k, x := syms.fromProbe(&rows[i])
-			run.add(k, &x)
+			k, x, o := syms.fromProbe(&rows[i])
+			run.add(k, &x, &o)
 		}
 	}
 	pool.trim()

@@ -128,7 +128,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	streams := make([]*stream, 0, len(rr.order))
 	for _, sr := range rr.order {
 		streams = append(streams, prepare(sr, rr.syms))
-		sr.rows = nil
+		sr.rows, sr.obs = nil, nil
 	}
 	sort.Slice(streams, func(i, j int) bool { return streams[i].name < streams[j].name })
 
@@ -144,12 +144,14 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		}
 		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo)
 		res.Warnings = append(res.Warnings, s.clockSteps...)
+		// one pass for the steady median both thresholds derive from
+		m, ok := steadyMedian(s.rows)
 		if opt.Slow > 0 {
 			s.slowNS, s.slowSource = int64(opt.Slow), slowSourceOpt
 		} else {
-			s.slowNS, s.slowSource = slowThreshold(s.rows)
+			s.slowNS, s.slowSource = slowThreshold(m, ok)
 		}
-		s.stallNS, s.stallSource = stallSetting(s.rows, opt)
+		s.stallNS, s.stallSource = stallSetting(m, ok, opt)
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {
@@ -189,8 +191,8 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 		res.Latencies = phaseLatencies(streams, res.Phases)
 	}
 	for _, s := range streams {
-		pool.put(s.rows)
-		s.rows = nil
+		pool.put(s.rows, s.obs)
+		s.rows, s.obs = nil, nil
 	}
 	return res
 }
@@ -260,10 +262,10 @@ type scan struct {
 
 // observedAt is when x saw what it answered with, and on which clock:
 // Observed, else End (a file of schema version 1), else the intended start.
-func observedAt(x *row) (int64, string) {
+func observedAt(x *row, o *rowObs) (int64, string) {
 	switch {
-	case x.observed != 0:
-		return x.observed, ClockObserved
+	case o.observed != 0:
+		return o.observed, ClockObserved
 	case x.end != 0:
 		return x.end, ClockObserved
 	}
@@ -276,10 +278,10 @@ func observedAt(x *row) (int64, string) {
 // waited for a dial whose lookup time is not stored: 0, not datable. In a
 // run of schema version 1 every answer is dated by its probe's start (the
 // recorder looked up then), else its intended start.
-func (ss *streamScan) lookedUpAt(x *row) (int64, string) {
+func (ss *streamScan) lookedUpAt(x *row, o *rowObs) (int64, string) {
 	switch {
-	case x.established != 0:
-		return x.established, ClockObserved
+	case o.established != 0:
+		return o.established, ClockObserved
 	case (ss.sc.v1 || ss.s.conn == store.ConnNew) && x.start != 0:
 		return x.start, ClockObserved
 	case ss.sc.v1:
@@ -301,8 +303,8 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 	sc := newScan(len(spans))
 	sc.v1, sc.syms = true, syms
 	for _, s := range streams {
-		for i := range s.rows {
-			if s.rows[i].observed != 0 || s.rows[i].established != 0 {
+		for i := range s.obs {
+			if s.obs[i].observed != 0 || s.obs[i].established != 0 {
 				sc.v1 = false
 				break
 			}
@@ -313,29 +315,29 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 	for _, s := range streams {
 		ss := sc.newStreamScan(s, syms, dns)
 		for i := range s.rows {
-			x, st := &s.rows[i], s.states[i]
+			x, st, o := &s.rows[i], s.states[i], s.obsOf(i)
 			sc.countOutcome(x, st)
 			if x.outcome == outOK {
 				ss.lat[period(x.intended, outStart, outEnd)].add(x.latency)
 				if x.ident != 0 {
-					ss.serverChange(x)
+					ss.serverChange(x, o)
 				}
-				if x.timeline != 0 {
-					ss.timelineChange(x)
+				if o.timeline != 0 {
+					ss.timelineChange(x, o)
 				}
-				if x.serverTime != 0 && x.end != 0 {
+				if o.serverTime != 0 && x.end != 0 {
 					// the statement's round trip: from the connection
 					// being ready (a new connection's handshake is not
 					// part of it) to the answer
-					from := x.connectDone
+					from := o.connectDone
 					if from == 0 {
 						from = x.start
 					}
-					sc.offsets = append(sc.offsets, x.serverTime-(from+(x.end-from)/2))
+					sc.offsets = append(sc.offsets, o.serverTime-(from+(x.end-from)/2))
 				}
 			}
 			if x.dns != 0 {
-				ss.dnsAnswer(x)
+				ss.dnsAnswer(x, o)
 			}
 			for ss.p < len(spans) && spans[ss.p].end <= x.intended {
 				ss.p++
@@ -473,8 +475,8 @@ func period(intended, outStart, outEnd int64) int {
 // the stream's first answer or the server before. The change is dated
 // when x saw it, with the resolution from the last observation of the
 // server before.
-func (ss *streamScan) serverChange(x *row) {
-	at, clock := observedAt(x)
+func (ss *streamScan) serverChange(x *row, o *rowObs) {
+	at, clock := observedAt(x, o)
 	if x.ident == ss.prevIdent {
 		ss.identAt = max(ss.identAt, at)
 		return
@@ -501,9 +503,9 @@ func changeTime(at, resolution int64, clock string, x *row) ChangeTime {
 
 // timelineChange notes the timeline of the server that answered x, like
 // serverChange.
-func (ss *streamScan) timelineChange(x *row) {
-	at, clock := observedAt(x)
-	if x.timeline == ss.prevTL {
+func (ss *streamScan) timelineChange(x *row, o *rowObs) {
+	at, clock := observedAt(x, o)
+	if o.timeline == ss.prevTL {
 		ss.tlAt = max(ss.tlAt, at)
 		return
 	}
@@ -511,18 +513,18 @@ func (ss *streamScan) timelineChange(x *row) {
 		ss.tlKept++
 		ss.sc.timeline = append(ss.sc.timeline, TimelineChange{
 			ChangeTime: changeTime(at, max(0, at-ss.tlAt), clock, x), Stream: ss.s.name,
-			From: ss.prevTL, To: x.timeline, Server: ss.syms.str(x.ident),
+			From: ss.prevTL, To: o.timeline, Server: ss.syms.str(x.ident),
 		})
 	}
-	ss.prevTL, ss.tlAt = x.timeline, at
+	ss.prevTL, ss.tlAt = o.timeline, at
 }
 
 // dnsAnswer notes the DNS answer x connected with; it is a change if it is
 // another set than the newest answer before it. Answers are taken in the
 // order they were looked up, not of the probes: a pooled probe handed an
 // old connection carries an old answer, which is not news.
-func (ss *streamScan) dnsAnswer(x *row) {
-	at, clock := ss.lookedUpAt(x)
+func (ss *streamScan) dnsAnswer(x *row, o *rowObs) {
+	at, clock := ss.lookedUpAt(x, o)
 	if at == 0 || at < ss.dnsAt {
 		return
 	}

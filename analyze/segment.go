@@ -19,6 +19,7 @@ type stream struct {
 	name, kind, conn, profile, endpoint string
 
 	rows   []row
+	obs    []rowObs // nil, or one per row (rowObs)
 	states []uint8
 
 	medianStep  int64 // median step of intended times per Seq, 0 when unknown
@@ -56,6 +57,7 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		conn:       syms.str(sr.key.conn),
 		endpoint:   syms.str(sr.key.endpoint),
 		rows:       sr.rows,
+		obs:        sr.obs,
 		outOfOrder: sr.outOfOrder,
 	}
 	s.profile = s.conn
@@ -72,7 +74,11 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		}
 	}
 	if !sorted {
-		slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
+		if s.obs == nil {
+			slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
+		} else {
+			s.sortWithObs()
+		}
 	}
 	// drop duplicates in place, from the first one on
 	w := len(rows)
@@ -88,14 +94,43 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 			continue
 		}
 		rows[w] = rows[i]
+		if s.obs != nil {
+			s.obs[w] = s.obs[i]
+		}
 		w++
 	}
 	s.rows = rows[:w]
+	if s.obs != nil {
+		s.obs = s.obs[:w]
+	}
 	if w > 1 {
 		s.missing = s.rows[w-1].seq - s.rows[0].seq + 1 - int64(w)
 		s.medianStep = medianStep(s.rows)
 	}
 	return s
+}
+
+// sortWithObs orders the rows by Seq, stably, their observations with
+// them (a rare case: only rows read out of order need it).
+func (s *stream) sortWithObs() {
+	idx := make([]int32, len(s.rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(s.rows[a].seq, s.rows[b].seq) })
+	rows, obs := slices.Clone(s.rows), slices.Clone(s.obs)
+	for i, j := range idx {
+		s.rows[i], s.obs[i] = rows[j], obs[j]
+	}
+}
+
+// obsOf is the observations of row i (noObs when the stream has none).
+// The caller must not change them.
+func (s *stream) obsOf(i int) *rowObs {
+	if s.obs == nil {
+		return &noObs
+	}
+	return &s.obs[i]
 }
 
 // medianStep is the median of (intended[i]-intended[i-1])/(seq[i]-seq[i-1]),
@@ -114,8 +149,51 @@ func medianStep(rows []row) int64 {
 	if len(steps) == 0 {
 		return 0
 	}
-	slices.Sort(steps)
-	return steps[len(steps)/2]
+	return nth(steps, len(steps)/2)
+}
+
+// nth is the k-th smallest of a (0-based), what a[k] would be were a
+// sorted, found by selection in linear time instead of a sort; a is
+// reordered.
+func nth(a []int64, k int) int64 {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		// median of three as the pivot, then Hoare's partition
+		mid := lo + (hi-lo)/2
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[hi] < a[mid] {
+			a[hi], a[mid] = a[mid], a[hi]
+		}
+		p := a[mid]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < p {
+				i++
+			}
+			for a[j] > p {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }
 
 // fixClockSteps finds steps of the clock that stamped the intended times
@@ -163,7 +241,12 @@ func (s *stream) classifyAll() {
 	s.states = make([]uint8, len(s.rows))
 	for i := range s.rows {
 		s.states[i] = classify(&s.rows[i], s.slowNS, s.stallNS)
-		s.answers = s.answers || s.rows[i].observed != 0
+	}
+	for i := range s.obs {
+		if s.obs[i].observed != 0 {
+			s.answers = true
+			break
+		}
 	}
 }
 
@@ -199,7 +282,7 @@ func (s *stream) edge(j int) int64 {
 	}
 	a, b := s.rows[j-1].intended, s.rows[j].intended
 	if s.answeredEdge(j) {
-		x, y := s.rows[j-1].answeredAt(), s.rows[j].answeredAt()
+		x, y := s.answeredAt(j-1), s.answeredAt(j)
 		return min(max(x+(y-x)/2, a), b)
 	}
 	return a + (b-a)/2
@@ -232,12 +315,13 @@ func (s *stream) answeredEdge(j int) bool {
 	return fast(p) && answered(q, &s.rows[j]) || answered(p, &s.rows[j-1]) && fast(q)
 }
 
-// answeredAt is when a probe's answer arrived: Observed (a success), else
+// answeredAt is when row i's answer arrived: Observed (a success), else
 // End, else its intended start.
-func (x *row) answeredAt() int64 {
+func (s *stream) answeredAt(i int) int64 {
+	x, o := &s.rows[i], s.obsOf(i)
 	switch {
-	case x.observed != 0:
-		return x.observed
+	case o.observed != 0:
+		return o.observed
 	case x.end != 0:
 		return x.end
 	}
@@ -377,8 +461,7 @@ func medianLatency(rows []row, buf []int64) (int64, []int64) {
 	if len(buf) == 0 {
 		return 0, buf
 	}
-	slices.Sort(buf)
-	return buf[len(buf)/2], buf
+	return nth(buf, len(buf)/2), buf
 }
 
 // mostFrequent returns the index ≥ 1 with the highest count (the lowest

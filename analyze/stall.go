@@ -6,11 +6,11 @@ import (
 
 // stallSetting is a stream's stall threshold: Options.Stall when set, else
 // derived from the stream's steady state (stallThreshold).
-func stallSetting(rows []row, opt *Options) (int64, string) {
+func stallSetting(m int64, ok bool, opt *Options) (int64, string) {
 	if opt.Stall > 0 {
 		return int64(opt.Stall), slowSourceOpt
 	}
-	return stallThreshold(rows)
+	return stallThreshold(m, ok)
 }
 
 // disruptions measures, for every probe kind with streams, how long its

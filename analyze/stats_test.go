@@ -3,6 +3,8 @@ package analyze
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +185,25 @@ func TestMinP(t *testing.T) {
 	}
 	if (&Comparison{N1: 3, N2: 3, Alpha: 0.05}).CanBeSignificant() || !(&Comparison{N1: 4, N2: 4, Alpha: 0.05}).CanBeSignificant() {
 		t.Error("3+3 runs can never be significant at 0.05, 4+4 can")
+	}
+}
+
+// TestNth: selection gives what sorting would, on random data with ties.
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 300; n += 7 {
+		for _, spread := range []int64{3, 1000} {
+			a := make([]int64, n)
+			for i := range a {
+				a[i] = rng.Int64N(spread)
+			}
+			sorted := slices.Clone(a)
+			slices.Sort(sorted)
+			for _, k := range []int{0, n / 2, n - 1} {
+				if got := nth(slices.Clone(a), k); got != sorted[k] {
+					t.Fatalf("n %d spread %d: nth(%d) = %d, sorted[%d] = %d", n, spread, k, got, k, sorted[k])
+				}
+			}
+		}
 	}
 }

@@ -45,6 +45,14 @@ func (r *RunView) windowProbes() ([]probe, error) {
 	return r.probes.probes, r.probes.err
 }
 
+// probeColumns are what loadProbes uses of a row: its run and stream,
+// its slot, and what its state is classified from. The others are not
+// decoded.
+var probeColumns = []string{
+	store.ColRunID, store.ColKind, store.ColConn, store.ColProfile, store.ColEndpoint,
+	store.ColSeq, store.ColIntended, store.ColOutcome, store.ColErrorClass, store.ColLatency,
+}
+
 // loadProbes reads the probes of a run in [from, to) (intended start).
 func loadProbes(r *RunView, from, to int64) ([]probe, error) {
 	index := map[string]int{}
@@ -76,9 +84,9 @@ func loadProbes(r *RunView, from, to int64) ([]probe, error) {
 	}
 	if st.IsDir() {
 		// Unreadable segments were reported by the analysis already.
-		err = store.ReadRun(r.Path, fn, func(store.SkippedFile) {})
+		err = store.ReadRunColumns(r.Path, probeColumns, fn, func(store.SkippedFile) {})
 	} else {
-		err = store.ReadSegment(r.Path, fn)
+		err = store.ReadSegmentColumns(r.Path, probeColumns, fn)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the probes of run %s in %s: %w", r.RunID, r.Path, err)

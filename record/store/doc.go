@@ -1,6 +1,8 @@
 // Package store owns every byte switchwatch keeps on disk: the probe row
 // type and its Parquet columns (probe.go, columns.go), its crash-safe
-// writer, its streaming reader, the list of a run's readable files
+// writer, its one streaming reader (ProbeReader: only the columns a
+// caller asks for, as rows or as row-group batches; every schema-version
+// and timestamp-unit rule in one place), the list of a run's readable files
 // (ListRunFiles), the run.json metadata, the lost-write verdicts
 // (verify.json), the events files in all the formats switchwatch reads and
 // how they are told apart (events.go, events_read.go), the names of the

@@ -74,34 +74,25 @@ func atoi(s string) int {
 }
 
 // ReadSegment streams the rows of one Parquet segment to fn in file order,
-// timestamps in nanoseconds whatever unit the file stores them in
-// (parquet-go converts a file's unit to Probe's; the fast reader in
-// analyze uses TimeScale).
+// every column, timestamps in nanoseconds whatever unit the file stores
+// them in: ReadSegmentColumns with every column.
 // The *Probe given to fn is reused for the next row: copy what you keep.
 // An error from fn stops the reading and is returned as is.
 func ReadSegment(path string, fn func(*Probe) error) error {
-	f, pf, err := OpenSegment(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := parquet.NewGenericReader[Probe](pf)
+	return ReadSegmentColumns(path, nil, fn)
+}
+
+// ReadSegmentColumns is ReadSegment reading only the columns named (nil:
+// all; see ProbeReader): the others are zero in the rows given to fn.
+func ReadSegmentColumns(path string, columns []string, fn func(*Probe) error) error {
+	r := NewProbeReader(path, ReadOptions{Columns: columns})
 	defer r.Close()
-	buf := make([]Probe, 1024)
-	for {
-		n, err := r.Read(buf)
-		for i := 0; i < n; i++ {
-			if ferr := fn(&buf[i]); ferr != nil {
-				return ferr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
+	for r.Next() {
+		if err := fn(r.Row()); err != nil {
+			return err
 		}
 	}
+	return r.Err()
 }
 
 // ReadJournal reads a journal. Lines that do not parse (a crash usually cuts
@@ -161,13 +152,19 @@ type SkippedFile struct {
 // cannot be read is reported through skip and the rest is read; fn's *Probe
 // is reused (Probe.Clone keeps a row). The rows come grouped by segment, not globally sorted.
 func ReadRun(dir string, fn func(*Probe) error, skip func(SkippedFile)) error {
+	return ReadRunColumns(dir, nil, fn, skip)
+}
+
+// ReadRunColumns is ReadRun reading only the columns named from the
+// segments (nil: all; see ProbeReader); journal rows come whole.
+func ReadRunColumns(dir string, columns []string, fn func(*Probe) error, skip func(SkippedFile)) error {
 	files, err := ListRunFiles(dir)
 	if err != nil {
 		return err
 	}
 	for _, s := range files.Segments {
 		var fnErr error
-		err := ReadSegment(s, func(p *Probe) error {
+		err := ReadSegmentColumns(s, columns, func(p *Probe) error {
 			if e := fn(p); e != nil {
 				fnErr = e
 				return e
