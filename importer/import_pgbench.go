@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/lines"
+	"github.com/switchwatch/switchwatch/internal/regular"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -84,7 +84,7 @@ func readPgbench(srcs []source, rep *Report) (*pgbenchInput, error) {
 	in := &pgbenchInput{}
 	format := 0 // 0 unknown, 1 per-transaction, 2 aggregated
 	for fi, src := range srcs {
-		f, err := os.Open(src.Path)
+		f, err := regular.Open(src.Path)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", src.Path, err)
 		}

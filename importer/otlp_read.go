@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/switchwatch/switchwatch/internal/regular"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -55,7 +55,7 @@ func (c *cutReader) Read(p []byte) (int, error) {
 // is no request to skip, with a Reason. Its error is for a file that
 // cannot be read or is no OTLP file at all.
 func readOTLPFile(path string, fn func(line int, tr ptrace.Traces) error, skip func(reason string, line int, err error)) (otlpFileFormat, int, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return "", 0, err
 	}

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 	"time"
 	"unsafe"
 
 	"github.com/switchwatch/switchwatch/internal/lines"
+	"github.com/switchwatch/switchwatch/internal/regular"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -31,7 +31,7 @@ type opener func(i int) (io.ReadCloser, error)
 
 func fileOpener(srcs []source) opener {
 	return func(i int) (io.ReadCloser, error) {
-		f, err := os.Open(srcs[i].Path)
+		f, err := regular.Open(srcs[i].Path)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", srcs[i].Path, err)
 		}

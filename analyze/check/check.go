@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // Check is one parsed expression.
@@ -100,7 +100,7 @@ func Parse(text string) (Check, error) {
 // ParseFile reads a file of expressions, one per line; blank lines and
 // lines starting with # are skipped. Errors name the file and line.
 func ParseFile(path string) ([]Check, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open checks file: %w", err)
 	}

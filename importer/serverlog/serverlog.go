@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/regular"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -86,7 +86,7 @@ func ReadEvents(path string, o Options) ([]store.Event, []*store.LineError, erro
 	if err := o.Check(); err != nil {
 		return nil, nil, err
 	}
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open log: %w", err)
 	}
@@ -108,7 +108,7 @@ func ReadEvents(path string, o Options) ([]store.Event, []*store.LineError, erro
 
 // readAs reads the file at path in format f.
 func readAs(o *Options, f format, path string) ([]store.Event, []*store.LineError, error) {
-	file, err := os.Open(path)
+	file, err := regular.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open log: %w", err)
 	}

@@ -8,10 +8,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/switchwatch/switchwatch/internal/regular"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -32,7 +32,7 @@ func Decode(path string, data []byte, v any) error {
 // read error names the file (os's own message); a decoding error is
 // prefixed with the path.
 func ReadFile(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := regular.ReadFile(path)
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
+
+	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // An EventsFormat is a format of events files that a package outside
@@ -63,7 +64,7 @@ func sniffRegistered(path string) (*EventsFormat, error) {
 	if len(list) == 0 {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open events file: %w", err)
 	}

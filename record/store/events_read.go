@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/lines"
+	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // maxEventsFile bounds the size of an events file read into memory.
@@ -68,7 +68,7 @@ func ReadEvents(path string) ([]Event, []*LineError, error) {
 
 // readOwnEvents is ReadEvents for store's own formats.
 func readOwnEvents(path string) ([]Event, []*LineError, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open events file: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // WriteFile creates path and fills it through fill, then syncs it (when
@@ -76,7 +78,7 @@ func writeJSONAtomic(runDir, name string, v any) error {
 // readJSON reads the JSON file path into v. A missing file's error wraps
 // fs.ErrNotExist.
 func readJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := regular.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/switchwatch/switchwatch/internal/lines"
+	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // ErrSchemaVersion is wrapped by errors about files of another schema version.
@@ -19,7 +20,7 @@ var ErrSchemaVersion = errors.New("unsupported schema version")
 // OpenSegment opens a Parquet file of probe rows and checks that it is a
 // switchwatch file of this schema version. The caller closes the os.File.
 func OpenSegment(path string) (*os.File, *parquet.File, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -100,7 +101,7 @@ func ReadSegmentColumns(path string, columns []string, fn func(*Probe) error) er
 // lines.Max are returned as LineErrors beside the rows that do: one bad
 // line never costs the lines after it.
 func ReadJournal(path string) ([]Probe, []*LineError, error) {
-	f, err := os.Open(path)
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open journal: %w", err)
 	}
