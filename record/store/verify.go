@@ -83,6 +83,11 @@ func ReadVerify(runDir string) (*Verify, error) {
 		}
 		return nil, err
 	}
+	// A verify.json copied from another run would lend this run its
+	// verdicts (0 lost became 7): it must name the run of its folder.
+	if id := RunIDFromDir(runDir); id != "" && v.RunID != id {
+		return nil, fmt.Errorf("%s: the lost-write check of run %q, not of run %q: not applied", filepath.Join(runDir, VerifyFile), v.RunID, id)
+	}
 	return &v, nil
 }
 
