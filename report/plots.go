@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -14,6 +15,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/switchwatch/switchwatch/internal/termtext"
 )
 
 // Picture sizes and resolution.
@@ -36,13 +39,42 @@ func newCanvas(format string, w, h vg.Length) (vg.CanvasWriterTo, error) {
 	return nil, fmt.Errorf("unsupported picture format %q (want png or svg)", format)
 }
 
+// plainText is a canvas whose every string is PlotText: the one place
+// text from data (run ids, labels, event names, servers) meets a picture,
+// whichever figure draws it. An escape character made the SVGs ill-formed
+// XML; in a PNG it drew a box.
+type plainText struct{ vg.CanvasSizer }
+
+func (c plainText) FillString(f font.Face, pt vg.Point, s string) {
+	c.CanvasSizer.FillString(f, pt, PlotText(s))
+}
+
+// PlotText is s as a picture may carry it: control characters (which XML
+// 1.0 cannot hold, even escaped) and bidirectional controls become
+// U+FFFD, invalid UTF-8 too. The SVG encoder escapes <, > and &.
+func PlotText(s string) string {
+	if strings.IndexFunc(s, plotUnsafe) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if plotUnsafe(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+func plotUnsafe(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0xFFFE || r == 0xFFFF || termtext.IsBidiControl(r)
+}
+
 // renderTo draws onto a new canvas of the format and writes it to w.
 func renderTo(w io.Writer, format string, width, height vg.Length, drawFn func(dc draw.Canvas)) error {
 	c, err := newCanvas(format, width, height)
 	if err != nil {
 		return err
 	}
-	dc := draw.New(c)
+	dc := draw.New(plainText{c})
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	drawFn(dc)
