@@ -35,6 +35,22 @@ func className(c uint8) string {
 	return store.ErrorClasses[c-1]
 }
 
+// outcomeName is the outcome an outcome code stands for ("unknown" for
+// outUnknown).
+func outcomeName(o uint8) string {
+	switch o {
+	case outOK:
+		return store.OutcomeOK
+	case outError:
+		return store.OutcomeError
+	case outTimeout:
+		return store.OutcomeTimeout
+	case outSkipped:
+		return store.OutcomeSkipped
+	}
+	return "unknown"
+}
+
 func outcomeCode(s string) uint8 {
 	switch s {
 	case store.OutcomeOK:

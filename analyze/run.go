@@ -162,6 +162,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq)", s.name, s.missing, rows))
 		}
 		res.Duplicates += s.dups
+		if s.conflicts > 0 {
+			res.Warnings = append(res.Warnings, conflictWarning(s))
+		}
 	}
 	if len(streams) == 0 {
 		res.Warnings = append(res.Warnings, "no probe rows")
@@ -643,4 +646,26 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 		phases = append(phases, ph)
 	}
 	return phases
+}
+
+// conflictWarning says that a stream's duplicate rows disagree with the
+// rows kept, and shows the first conflict: which version is true the data
+// cannot tell, so the reader is told rather than the first read silently
+// winning.
+func conflictWarning(s *stream) string {
+	rows := "rows disagree"
+	if s.conflicts == 1 {
+		rows = "row disagrees"
+	}
+	return fmt.Sprintf("stream %s: %d duplicate %s with the row kept (first at seq %d: kept %s, dropped %s); the run holds two versions of the same probes, and the figures use the first read",
+		s.name, s.conflicts, rows, s.conflictSeq, outcomeText(&s.conflictKept), outcomeText(&s.conflictDropped))
+}
+
+// outcomeText is a row's outcome and class, "error/read_only".
+func outcomeText(x *row) string {
+	o := outcomeName(x.outcome)
+	if c := className(x.class); c != "" {
+		o += "/" + c
+	}
+	return o
 }

@@ -30,6 +30,13 @@ type stream struct {
 	stallSource string
 
 	dups, outOfOrder, missing int64
+	// conflicts counts the duplicates that say another outcome or class
+	// than the row kept (two versions of the same probes: a segment
+	// copied from an edited run, another tool's rewrite); the first one
+	// is kept to be shown.
+	conflicts                     int64
+	conflictSeq                   int64
+	conflictKept, conflictDropped row
 	clockSteps                []string
 
 	segs  []Segment
@@ -91,6 +98,12 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 	for i := w; i < len(rows); i++ {
 		if w > 0 && rows[i].seq == rows[w-1].seq {
 			s.dups++
+			if k, d := &rows[w-1], &rows[i]; k.outcome != d.outcome || k.class != d.class {
+				if s.conflicts == 0 {
+					s.conflictSeq, s.conflictKept, s.conflictDropped = k.seq, *k, *d
+				}
+				s.conflicts++
+			}
 			continue
 		}
 		rows[w] = rows[i]
