@@ -37,7 +37,7 @@ type stream struct {
 	conflicts                     int64
 	conflictSeq                   int64
 	conflictKept, conflictDropped row
-	clockSteps                []string
+	clockSteps                    []string
 
 	segs  []Segment
 	spans []span // phase severity spans
