@@ -148,7 +148,7 @@ func makeDatasets(cfg Config, dir string) (datasets, bool, error) {
 		ds.pgbench = append(ds.pgbench, p)
 	}
 	stampPath := filepath.Join(dir, "stamp")
-	stamp := fmt.Sprintf("rows=%d pgbench=%dx%d jsonl=%d v1\n", cfg.Rows, cfg.PgbenchLines, cfg.PgbenchFiles, cfg.JSONLLines)
+	stamp := fmt.Sprintf("rows=%d pgbench=%dx%d jsonl=%d v2\n", cfg.Rows, cfg.PgbenchLines, cfg.PgbenchFiles, cfg.JSONLLines)
 	if b, err := os.ReadFile(stampPath); err == nil && string(b) == stamp {
 		n, err := countLines(ds.pgbench)
 		ds.pgbenchLines = n

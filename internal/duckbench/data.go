@@ -32,8 +32,8 @@ func Synth(dir string, rows int64) error {
 
 // Pgbench writes about lines transactions of pgbench -l --rate logs in
 // threads files (pgbench_log.7, pgbench_log.7.1, ...) into dir: 1,000
-// transactions/s per thread, 4 clients each, one 3 s outage halfway. It
-// returns the files.
+// transactions/s per thread, 4 clients each, one 3 s outage halfway (the
+// logs are 3 s longer for it). It returns the files.
 func Pgbench(dir string, lines, threads int) ([]string, error) {
 	var files []string
 	for i := range threads {
@@ -41,7 +41,7 @@ func Pgbench(dir string, lines, threads int) ([]string, error) {
 		if i > 0 {
 			p += "." + strconv.Itoa(i)
 		}
-		d := time.Duration(float64(lines/threads) / 1000 * float64(time.Second))
+		d := time.Duration(float64(lines/threads)/1000*float64(time.Second)) + 3*time.Second
 		l := pgbenchgen.Log{Start: genStart, Duration: d, Rate: 1000, Latency: 2 * time.Millisecond, Clients: 4,
 			Outages: [][2]time.Duration{{d / 2, d/2 + 3*time.Second}}, Seed: uint64(i + 1)}
 		if err := writeFile(p, func(w io.Writer) error { _, err := l.Write(w); return err }); err != nil {
