@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -56,6 +57,7 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs.StringVar(&cfg.Switchwatch, "switchwatch", "", "switchwatch binary to measure (default: go build ./cmd/switchwatch of this tree)")
 	fs.StringVar(&cfg.DuckDBNode, "duckdb-node", os.Getenv("SWITCHWATCH_DUCKDB_NODE"), "folder of DuckDB's Node.js package (npm install --prefix DIR @duckdb/node-api); default $SWITCHWATCH_DUCKDB_NODE")
 	fs.StringVar(&cfg.Node, "node", "node", "node binary")
+	recordTo := fs.String("record", "", "also write the command and its table into FILE between its duckbench markers (docs/performance.md holds the figures of record)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: duckbench [flags]\n\nCompares switchwatch with DuckDB on the same generated files (analyze, import\njsonl, import pgbench) and prints one table with the machine's cores and load.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -118,7 +120,35 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	return rep.Write(stdout)
+	var out bytes.Buffer
+	if err := rep.Write(&out); err != nil {
+		return err
+	}
+	if _, err := stdout.Write(out.Bytes()); err != nil {
+		return err
+	}
+	if *recordTo != "" {
+		return record(*recordTo, commandLine(args), out.Bytes())
+	}
+	return nil
+}
+
+// commandLine is how to run this again with args, leaving out the
+// machine's own paths (--record, --dir, --duckdb-node).
+func commandLine(args []string) string {
+	keep := []string{"go run ./internal/duckbench/cmd/duckbench"}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name := strings.TrimLeft(strings.SplitN(a, "=", 2)[0], "-")
+		if name == "record" || name == "dir" || name == "duckdb-node" {
+			if !strings.Contains(a, "=") {
+				i++ // its value
+			}
+			continue
+		}
+		keep = append(keep, a)
+	}
+	return strings.Join(keep, " ")
 }
 
 // build builds switchwatch from the module this is run in and says what
