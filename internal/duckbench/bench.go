@@ -340,10 +340,10 @@ func importTask(ctx context.Context, cfg Config, d duck, task, input, tmpl strin
 		return res, err
 	}
 	res.Switchwatch, res.DuckDB = Summarize(sa), Summarize(sb)
-	// untimed: count both outputs' rows (DuckDB reads switchwatch's files)
-	cq, err := d.cmd("count_"+task, fmt.Sprintf(
-		"SELECT (SELECT count(*) FROM read_parquet(%s)), (SELECT count(*) FROM read_parquet(%s)), (SELECT count(*) FROM read_parquet(%s) WHERE error_class = 'inferred');",
-		sqlString(filepath.Join(swOut, "run=*", "*.parquet")), sqlString(duckFile), sqlString(filepath.Join(swOut, "run=*", "*.parquet"))))
+	// untimed: count both outputs' rows and compare what they hold
+	// (DuckDB reads switchwatch's files too)
+	swFiles, duckFiles := sqlString(filepath.Join(swOut, "run=*", "*.parquet")), sqlString(duckFile)
+	cq, err := d.cmd("check_"+task, strings.NewReplacer("SW", swFiles, "DUCK", duckFiles).Replace(checkImportSQL))
 	if err != nil {
 		return res, err
 	}
@@ -352,12 +352,31 @@ func importTask(ctx context.Context, cfg Config, d duck, task, input, tmpl strin
 		return res, err
 	}
 	r, err := parseDuck(out)
-	if err != nil || len(r.Rows) != 1 || len(r.Rows[0]) != 3 {
-		return res, fmt.Errorf("count rows: %v %v", r.Rows, err)
+	if err != nil || len(r.Rows) != 1 || len(r.Rows[0]) != 4 {
+		return res, fmt.Errorf("compare the outputs: %v %v", r.Rows, err)
 	}
-	res.Check = fmt.Sprintf("rows written: switchwatch %s (%s of them inferred), DuckDB %s", r.Rows[0][0], r.Rows[0][2], r.Rows[0][1])
+	same := "the same"
+	if r.Rows[0][3] != "0" {
+		same = "DIFFERENT in " + r.Rows[0][3]
+	}
+	res.Check = fmt.Sprintf("rows written: switchwatch %s (%s of them inferred), DuckDB %s; the rows both have: %s groups by stream, outcome and error class (count, latency sum to the µs, first and last intended start)",
+		r.Rows[0][0], r.Rows[0][2], r.Rows[0][1], same)
 	return res, nil
 }
+
+// checkImportSQL compares an import's rows (SW, switchwatch's files) with
+// DuckDB's (DUCK), leaving out the rows the importer inferred: the rows of
+// each, the inferred rows, and the groups that differ. Latencies are
+// compared to the microsecond: the importer truncates latency_ms × 1e6
+// (4.177 ms is 4,176,999 ns), the query rounds it.
+const checkImportSQL = `WITH sw AS (SELECT * FROM read_parquet(SW)), duck AS (SELECT * FROM read_parquet(DUCK)),
+a AS (SELECT kind, conn, endpoint, outcome, error_class, count(*) AS n, sum((latency_ns + 500) // 1000) AS l_us, min(intended) AS i0, max(intended) AS i1
+      FROM sw WHERE error_class IS DISTINCT FROM 'inferred' GROUP BY ALL),
+b AS (SELECT kind, conn, endpoint, outcome, error_class, count(*) AS n, sum((latency_ns + 500) // 1000) AS l_us, min(intended) AS i0, max(intended) AS i1
+      FROM duck GROUP BY ALL)
+SELECT (SELECT count(*) FROM sw), (SELECT count(*) FROM duck), (SELECT count(*) FROM sw WHERE error_class = 'inferred'),
+       (SELECT count(*) FROM ((SELECT * FROM a EXCEPT SELECT * FROM b) UNION ALL (SELECT * FROM b EXCEPT SELECT * FROM a)));
+`
 
 func benchJSONL(ctx context.Context, cfg Config, d duck, ds datasets) (Result, error) {
 	st, err := os.Stat(ds.jsonl)

@@ -121,7 +121,7 @@ func writeJSONL(w io.Writer, lines int) error {
 			r.server = "10.0.1.8:5432"
 		}
 		if rng.IntN(2000) == 0 {
-			r.outcome, r.err, lat = "timeout", "context deadline exceeded", 5*time.Second
+			r.outcome, r.err, r.sqlstate, lat = "timeout", "context deadline exceeded", "", 5*time.Second
 		}
 		r.end = at + lat
 		n++
