@@ -420,7 +420,7 @@ func (rep *Report) Write(w io.Writer) error {
 	c := rep.Cfg
 	fmt.Fprintf(w, "switchwatch %s vs DuckDB %s (Node.js package), %s\n", c.Version, rep.DuckVersion, rep.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "machine: %d cores, load average %s before, %s after; %s %s/%s\n", rep.Cores, rep.LoadBefore, rep.LoadAfter, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(w, "each side run %d times as a whole process, alternating; medians of wall time, CPU time (user+sys) and peak RSS\n\n", c.Repeat)
+	fmt.Fprintf(w, "each side run %d time(s) as a whole process, alternating; medians of wall time, CPU time (user+sys) and peak RSS\n\n", c.Repeat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "task\tswitchwatch s\tDuckDB s\tratio\tCPU s sw\tCPU s DuckDB\tpeak MB sw\tpeak MB DuckDB\t")
 	for _, r := range rep.Results {
