@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -60,6 +61,10 @@ func Measure(ctx context.Context, c Cmd) (Sample, []byte, error) {
 	defer os.Remove(tf.Name())
 	args := append([]string{"-f", "%e %U %S %M", "-o", tf.Name()}, c.Args...)
 	cmd := exec.CommandContext(ctx, TimeBinary, args...)
+	// its own process group, so that cancelling ends the measured process
+	// too, not only time
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
 	var stdout, stderr bytes.Buffer
