@@ -418,7 +418,9 @@ func thousands(n int64) string {
 // Write renders the report: the machine, one table, the checks.
 func (rep *Report) Write(w io.Writer) error {
 	c := rep.Cfg
-	fmt.Fprintf(w, "switchwatch %s vs DuckDB %s (Node.js package), %s\n", c.Version, rep.DuckVersion, rep.Started.Format("2006-01-02 15:04 UTC"))
+	// not "switchwatch ..." at the start of a line: the README's check of
+	// quoted commands (cmd/switchwatch hints_test.go) reads docs/*.md
+	fmt.Fprintf(w, "compared: switchwatch (%s) with DuckDB %s (Node.js package), %s\n", c.Version, rep.DuckVersion, rep.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "machine: %d cores, load average %s before, %s after; %s %s/%s\n", rep.Cores, rep.LoadBefore, rep.LoadAfter, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "each side run %d time(s) as a whole process, alternating; medians of wall time, CPU time (user+sys) and peak RSS\n\n", c.Repeat)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
