@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -113,7 +114,9 @@ func parseJSONLWith(text []byte, decode func([]byte, *jsonlLine) error) (store.P
 		if *l.LatencyMS < 0 || *l.LatencyMS > 1e9 {
 			return p, fmt.Errorf("latency_ms %v is out of range", *l.LatencyMS)
 		}
-		p.LatencyNS = int64(*l.LatencyMS * 1e6)
+		// Rounded, not truncated: 4.177 ms is 4,176,999.9999... ns in
+		// binary floating point, and is 4,177,000 ns as written.
+		p.LatencyNS = int64(math.Round(*l.LatencyMS * 1e6))
 	case l.LatencyNS != nil:
 		if *l.LatencyNS < 0 || *l.LatencyNS > 1e15 {
 			return p, fmt.Errorf("latency_ns %v is out of range", *l.LatencyNS)
