@@ -49,9 +49,15 @@ func importDone(stdout, stderr io.Writer, res *importer.Result, err error) error
 	}
 	// The summary quotes the input's lines: nothing in them may act on
 	// the terminal.
+	fmt.Fprintln(termtext.NewWriter(stderr), res.Report)
+	return importDetails(stdout, stderr, res)
+}
+
+// importDetails prints what an import did after its summary line: the
+// skipped lines and the notes on stderr, the run on stdout.
+func importDetails(stdout, stderr io.Writer, res *importer.Result) error {
 	stdout, stderr = termtext.NewWriter(stdout), termtext.NewWriter(stderr)
 	rep := res.Report
-	fmt.Fprintln(stderr, rep)
 	for _, e := range rep.Examples {
 		fmt.Fprintln(stderr, "skipped:", e)
 	}

@@ -90,25 +90,3 @@ func runImportOTLP(ctx context.Context, stdout, stderr io.Writer, args []string)
 	fmt.Fprintln(termtext.NewWriter(stderr), res.Summary())
 	return importDetails(stdout, stderr, res.Result)
 }
-
-// importDetails prints what importDone prints after the summary line:
-// the skipped lines, the notes on stderr, the run on stdout.
-func importDetails(stdout, stderr io.Writer, res *importer.Result) error {
-	stdout, stderr = termtext.NewWriter(stdout), termtext.NewWriter(stderr)
-	rep := res.Report
-	for _, e := range rep.Examples {
-		fmt.Fprintln(stderr, "skipped:", e)
-	}
-	if n := rep.SkippedTotal(); n > int64(len(rep.Examples)) {
-		fmt.Fprintf(stderr, "skipped: ... and %d more\n", n-int64(len(rep.Examples)))
-	}
-	for _, n := range rep.Notes {
-		fmt.Fprintln(stderr, "note:", n)
-	}
-	verb := "imported"
-	if res.Replaced {
-		verb = "replaced"
-	}
-	fmt.Fprintf(stdout, "%s run %s: %s (%d rows: %s)\n", verb, res.RunID, res.RunDir, res.Rows, importer.FormatCounts(res.Counts, nil))
-	return nil
-}
