@@ -69,8 +69,6 @@ type ProbeReader struct {
 	batch  Batch
 	pos    int // the row of batch Row gives
 	row    Probe
-	seen   int64
-	inRec  bool
 	dec    decoder
 	loaded bool
 	// zeros shown for all-NULL columns, never written
@@ -296,8 +294,10 @@ func (r *ProbeReader) Next() bool {
 }
 
 // Row is the current row: the columns asked for are set, the others are
-// zero (NULL). It is reused by the next call to Next, its pointer fields
-// too: Clone keeps a row.
+// zero (NULL). The *Probe is reused by the next call to Next, but its
+// pointer fields (in_recovery, seen_seq) are the row's own, so a copy of
+// *Probe keeps its values (the old generic reader behaved so, and callers
+// copy rows that way).
 func (r *ProbeReader) Row() *Probe {
 	p, b, i := &r.row, &r.batch, r.pos
 	*p = Probe{}
@@ -348,13 +348,16 @@ func (r *ProbeReader) Row() *Probe {
 			p.SystemID = r.syms.String(col.syms[i])
 		case colInRecovery:
 			if col.isDefined(i) {
-				r.inRec = col.ints[i] != 0
-				p.InRecovery = &r.inRec
+				// Each row its own: a caller that copies *p (rows =
+				// append(rows, *p)) must not find every row's
+				// pointer aimed at the last row's value.
+				v := col.ints[i] != 0
+				p.InRecovery = &v
 			}
 		case colSeenSeq:
 			if col.isDefined(i) {
-				r.seen = col.ints[i]
-				p.SeenSeq = &r.seen
+				v := col.ints[i]
+				p.SeenSeq = &v
 			}
 		case colObserved:
 			p.Observed = col.ints[i]
