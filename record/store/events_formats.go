@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-
-	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // An EventsFormat is a format of events files that a package outside
@@ -64,7 +62,7 @@ func sniffRegistered(path string) (*EventsFormat, error) {
 	if len(list) == 0 {
 		return nil, nil
 	}
-	f, err := regular.Open(path)
+	f, err := OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open events file: %w", err)
 	}

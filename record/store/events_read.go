@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/lines"
-	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // maxEventsFile bounds the size of an events file read into memory.
@@ -68,7 +67,7 @@ func ReadEvents(path string) ([]Event, []*LineError, error) {
 
 // readOwnEvents is ReadEvents for store's own formats.
 func readOwnEvents(path string) ([]Event, []*LineError, error) {
-	f, err := regular.Open(path)
+	f, err := OpenFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open events file: %w", err)
 	}

@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/switchwatch/switchwatch/internal/regular"
 )
 
 // WriteFile creates path and fills it through fill, then syncs it (when
@@ -78,7 +76,7 @@ func writeJSONAtomic(runDir, name string, v any) error {
 // readJSON reads the JSON file path into v. A missing file's error wraps
 // fs.ErrNotExist.
 func readJSON(path string, v any) error {
-	data, err := regular.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}

@@ -119,7 +119,7 @@ func segmentNumber(path string) int {
 }
 
 func numbered(dir, prefix, suffix string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+	entries, err := readDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("list run folder: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -57,7 +56,7 @@ type ProbeReader struct {
 	opt  ReadOptions
 	err  error
 
-	f    *os.File
+	f    File
 	pf   *parquet.File
 	rgs  []parquet.RowGroup
 	next int // the next row group

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
@@ -18,9 +17,10 @@ import (
 var ErrSchemaVersion = errors.New("unsupported schema version")
 
 // OpenSegment opens a Parquet file of probe rows and checks that it is a
-// switchwatch file of this schema version. The caller closes the os.File.
-func OpenSegment(path string) (*os.File, *parquet.File, error) {
-	f, err := regular.Open(path)
+// switchwatch file of this schema version, on the local disk or in a
+// Remote. The caller closes the File.
+func OpenSegment(path string) (File, *parquet.File, error) {
+	f, err := OpenFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
