@@ -73,4 +73,8 @@ type Config struct {
 	// recording (and its lost-write check) ended, with
 	// switchwatch_run_active at 0, so that the last scrape sees the end.
 	MetricsLinger time.Duration
+
+	// OnSegment is called with each closed segment's path (see
+	// store.WriterOptions.OnSegment): --out s3:// uploads it from there.
+	OnSegment func(path string)
 }

@@ -26,6 +26,11 @@ type WriterOptions struct {
 	// FlushEvery hands the journal to the kernel at least this often
 	// (default 200 ms): the most a kill -9 can lose.
 	FlushEvery time.Duration
+	// OnSegment, when set, is called with the path of each segment once it
+	// is complete and in place (record --out s3:// uploads it from there).
+	// It runs with the writer's lock held: it must queue its work and
+	// return at once.
+	OnSegment func(path string)
 }
 
 func (o *WriterOptions) defaults() {
@@ -264,6 +269,9 @@ func (w *Writer) rotateLocked(next bool) error {
 			w.saved[w.rows[i].Outcome]++
 		}
 		w.rows = w.rows[:0] // saved: a failure from here on must not count them twice
+		if w.opts.OnSegment != nil {
+			w.opts.OnSegment(filepath.Join(w.dir, SegmentName(w.segment)))
+		}
 	}
 	if err := os.Remove(journalPath); err != nil {
 		return fmt.Errorf("remove journal of closed segment: %w", err)
