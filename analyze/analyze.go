@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -392,7 +391,7 @@ func runExtras(dir string) ([]store.Event, *store.Verify, []string) {
 	var warnings []string
 	var events []store.Event
 	path := filepath.Join(dir, store.EventsFile)
-	if _, err := os.Stat(path); err == nil {
+	if _, err := store.Stat(path); err == nil {
 		evs, bad, err := LoadEvents(path)
 		warnings = append(warnings, bad...)
 		if err != nil {

@@ -31,7 +31,7 @@ func findSources(paths []string) ([]source, error) {
 		}
 	}
 	for _, p := range paths {
-		st, err := os.Stat(p)
+		st, err := store.Stat(p) // a run folder in object storage too
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %w", p, err)
 		}
