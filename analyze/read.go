@@ -43,6 +43,16 @@ func findSources(paths []string) ([]source, error) {
 			add(source{path: filepath.Clean(p), runDir: true})
 			continue
 		}
+		if store.IsRemote(p) { // object storage: no WalkDir, no loose files
+			runs, err := store.FindRuns(p)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range runs {
+				add(source{path: r, runDir: true})
+			}
+			continue
+		}
 		var found []source
 		root := p
 		if lst, err := os.Lstat(p); err == nil && lst.Mode()&os.ModeSymlink != 0 {

@@ -142,8 +142,12 @@ func numbered(dir, prefix, suffix string) ([]string, error) {
 }
 
 // FindRuns returns the run folders at or below root, sorted. root may itself
-// be a run folder.
+// be a run folder, and may be in a Remote (folders whose names start with
+// "_" or "." are not searched there, as Hive readers skip them).
 func FindRuns(root string) ([]string, error) {
+	if remoteFor(root) != nil {
+		return findRemoteRuns(root)
+	}
 	var runs []string
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -156,6 +160,40 @@ func FindRuns(root string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
+		return nil, fmt.Errorf("find runs under %s: %w", root, err)
+	}
+	sort.Strings(runs)
+	return runs, nil
+}
+
+// findRemoteRuns is FindRuns in a Remote, which has no WalkDir: one
+// listing per folder.
+func findRemoteRuns(root string) ([]string, error) {
+	if RunIDFromDir(root) != "" {
+		return []string{root}, nil
+	}
+	var runs []string
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		entries, err := readDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if !e.IsDir() || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
+				continue
+			}
+			sub := filepath.Join(dir, name)
+			if RunIDFromDir(sub) != "" {
+				runs = append(runs, sub)
+			} else if err := walk(sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(root); err != nil {
 		return nil, fmt.Errorf("find runs under %s: %w", root, err)
 	}
 	sort.Strings(runs)
