@@ -77,4 +77,7 @@ type Config struct {
 	// OnSegment is called with each closed segment's path (see
 	// store.WriterOptions.OnSegment): --out s3:// uploads it from there.
 	OnSegment func(path string)
+	// SegmentEvery closes a segment this often (store.WriterOptions'
+	// default when 0): with --out s3:// how far the bucket lags.
+	SegmentEvery time.Duration
 }

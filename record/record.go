@@ -263,7 +263,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if info.Labels == nil {
 		info.Labels = map[string]string{}
 	}
-	w, err := store.CreateRun(cfg.Out, info, store.WriterOptions{OnSegment: cfg.OnSegment})
+	w, err := store.CreateRun(cfg.Out, info, store.WriterOptions{OnSegment: cfg.OnSegment, SegmentEvery: cfg.SegmentEvery})
 	if err != nil {
 		if mln != nil {
 			mln.Close()
