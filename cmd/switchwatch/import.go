@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -21,21 +22,27 @@ Every line is taken or skipped for a reason; the summary on stderr counts
 them and names the first skipped line of each reason (--strict: an error).
 `
 
-func addCommonImportFlags(fs *flagSet, opt *importer.Options, labels labelsFlag) {
-	fs.StringVar(&opt.Out, "out", "", "output `DIR`; the run goes into DIR/run=<id> (required)")
+func addCommonImportFlags(fs *flagSet, opt *importer.Options, labels labelsFlag) *s3Out {
+	fs.StringVar(&opt.Out, "out", "", "output `DIR` or s3://BUCKET/PREFIX/ (see --staging); the run goes into DIR/run=<id> (required)")
+	s3o := addStagingFlag(fs)
 	fs.Var(labels, "label", "run label `key=value` (repeatable)")
 	fs.BoolVar(&opt.Strict, "strict", false, "fail on the first line that cannot be used instead of skipping it")
 	fs.BoolVar(&opt.Replace, "replace", false, "rewrite the run if these files were imported before (default: refuse)")
 	fs.Var((*listFlag)(&opt.Events), "events", "event `FILES` (comma-separated: events.jsonl, aws rds describe-events JSON, CSV time,label[,end], or a PostgreSQL or PgBouncer log) to store with the run")
 	addServerLogFlags(fs)
+	return s3o
 }
 
-func checkImportArgs(fs *flagSet, opt *importer.Options, labels labelsFlag, files []string) error {
+func checkImportArgs(ctx context.Context, fs *flagSet, opt *importer.Options, labels labelsFlag, files []string, s3o *s3Out) error {
 	if len(files) == 0 {
 		return fs.usagef("no input files")
 	}
 	if opt.Out == "" {
 		return fs.usagef("--out is empty: say where the run folder goes")
+	}
+	var err error
+	if opt.Out, err = s3o.open(ctx, fs, opt.Out); err != nil {
+		return err
 	}
 	opt.Labels = labels
 	return registerServerLogs(fs)
@@ -43,19 +50,20 @@ func checkImportArgs(fs *flagSet, opt *importer.Options, labels labelsFlag, file
 
 // importDone prints what an import did: the summary and the skipped lines
 // on stderr, the run on stdout.
-func importDone(stdout, stderr io.Writer, res *importer.Result, err error) error {
+func importDone(ctx context.Context, stdout, stderr io.Writer, res *importer.Result, err error, s3o *s3Out) error {
 	if err != nil {
 		return err
 	}
 	// The summary quotes the input's lines: nothing in them may act on
 	// the terminal.
 	fmt.Fprintln(termtext.NewWriter(stderr), res.Report)
-	return importDetails(stdout, stderr, res)
+	return importDetails(ctx, stdout, stderr, res, s3o)
 }
 
 // importDetails prints what an import did after its summary line: the
-// skipped lines and the notes on stderr, the run on stdout.
-func importDetails(stdout, stderr io.Writer, res *importer.Result) error {
+// skipped lines and the notes on stderr, the run on stdout; then, with
+// --out s3://, it uploads the run.
+func importDetails(ctx context.Context, stdout, stderr io.Writer, res *importer.Result, s3o *s3Out) error {
 	stdout, stderr = termtext.NewWriter(stdout), termtext.NewWriter(stderr)
 	rep := res.Report
 	for _, e := range rep.Examples {
@@ -76,5 +84,5 @@ func importDetails(stdout, stderr io.Writer, res *importer.Result) error {
 		fmt.Fprintf(stdout, "; %d of them inferred, not read", res.Inferred)
 	}
 	fmt.Fprintln(stdout, ")")
-	return nil
+	return s3o.finish(ctx, stdout, res.RunDir)
 }

@@ -34,14 +34,14 @@ func runImportJSONL(ctx context.Context, stdout, stderr io.Writer, args []string
 	fs := newFlagSet("import jsonl", "switchwatch import jsonl [flags] FILE... --out DIR", importJSONLHelp, stdout)
 	var opt importer.Options
 	labels := labelsFlag{}
-	addCommonImportFlags(fs, &opt, labels)
+	s3o := addCommonImportFlags(fs, &opt, labels)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	files := fs.Args()
-	if err := checkImportArgs(fs, &opt, labels, files); err != nil {
+	if err := checkImportArgs(ctx, fs, &opt, labels, files, s3o); err != nil {
 		return err
 	}
 	res, err := importer.ImportJSONL(ctx, files, opt)
-	return importDone(stdout, stderr, res, err)
+	return importDone(ctx, stdout, stderr, res, err, s3o)
 }

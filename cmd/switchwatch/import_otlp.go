@@ -71,13 +71,13 @@ func runImportOTLP(ctx context.Context, stdout, stderr io.Writer, args []string)
 	var opt importer.OTLPOptions
 	labels := labelsFlag{}
 	kinds := kindsFlag{}
-	addCommonImportFlags(fs, &opt.Options, labels)
+	s3o := addCommonImportFlags(fs, &opt.Options, labels)
 	fs.Var(kinds, "kind", "give the rows of an operation a kind (write, read or connect): `OP=KIND`, e.g. CALL=read (repeatable)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	files := fs.Args()
-	if err := checkImportArgs(fs, &opt.Options, labels, files); err != nil {
+	if err := checkImportArgs(ctx, fs, &opt.Options, labels, files, s3o); err != nil {
 		return err
 	}
 	opt.Kinds = kinds
@@ -88,5 +88,5 @@ func runImportOTLP(ctx context.Context, stdout, stderr io.Writer, args []string)
 	// The summary quotes the spans: nothing in them may act on the
 	// terminal.
 	fmt.Fprintln(termtext.NewWriter(stderr), res.Summary())
-	return importDetails(stdout, stderr, res.Result)
+	return importDetails(ctx, stdout, stderr, res.Result, s3o)
 }

@@ -28,7 +28,7 @@ func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []stri
 	opt := importer.PgbenchOptions{}
 	labels := labelsFlag{}
 	var aggSeconds int
-	addCommonImportFlags(fs, &opt.Options, labels)
+	s3o := addCommonImportFlags(fs, &opt.Options, labels)
 	fs.StringVar(&opt.Kind, "kind", "write", "probe kind of the transactions: write (the default TPC-B-like script) or read (pgbench -S)")
 	fs.StringVar(&opt.Conn, "conn", "pooled", "connection mode: pooled, or new for pgbench -C")
 	fs.Float64Var(&opt.Rate, "rate", 0, "pgbench's --rate in transactions/s, times --sampling-rate if pgbench sampled (default: estimated from the logs)")
@@ -55,9 +55,9 @@ func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []stri
 	}
 	files := fs.Args()
 	opt.AggregateInterval = time.Duration(aggSeconds) * time.Second
-	if err := checkImportArgs(fs, &opt.Options, labels, files); err != nil {
+	if err := checkImportArgs(ctx, fs, &opt.Options, labels, files, s3o); err != nil {
 		return err
 	}
 	res, err := importer.ImportPgbench(ctx, files, opt)
-	return importDone(stdout, stderr, res, err)
+	return importDone(ctx, stdout, stderr, res, err, s3o)
 }

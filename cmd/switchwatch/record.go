@@ -89,7 +89,9 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
 	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
-	fs.StringVar(&cfg.Out, "out", "", "output folder; the run goes to OUT/run=<run-id>/")
+	fs.StringVar(&cfg.Out, "out", "", "output folder, or s3://BUCKET/PREFIX/ (see --staging); the run goes to OUT/run=<run-id>/")
+	s3o := addStagingFlag(fs)
+	fs.DurationVar(&cfg.SegmentEvery, "segment-every", 0, "close a Parquet segment at least this often (default 1m); with --out s3:// each closed segment is uploaded at once, so this is how far the bucket lags the recording")
 	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
 	streams.register(fs)
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
@@ -115,6 +117,9 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	}
 	if fs.NArg() > 0 {
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	if cfg.SegmentEvery < 0 {
+		return fs.usagef("--segment-every must not be negative, got %v", cfg.SegmentEvery)
 	}
 	if cfg.MetricsLinger < 0 {
 		return fs.usagef("--metrics-linger must not be negative, got %v", cfg.MetricsLinger)
@@ -163,12 +168,21 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		}
 	}()
 	cfg.SkipVerify = skip
+	if cfg.Out, err = s3o.open(ctx, fs, cfg.Out); err != nil {
+		return err
+	}
+	if s3o.active() {
+		cfg.OnSegment = s3o.up.Queue
+	}
 	res, err := record.Run(ctx, cfg)
 	if errors.Is(err, record.ErrConfig) {
 		return fs.usagef("%v", err)
 	}
 	if res != nil {
 		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
+		if upErr := s3o.finish(ctx, stdout, res.RunDir); upErr != nil {
+			return errors.Join(err, upErr)
+		}
 		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
 			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
 		switch res.Stopped {

@@ -16,7 +16,8 @@ A recording killed with kill -9 (or a crash, or a lost machine) leaves the
 rows of its open segment in a hidden journal. recover turns every such
 journal under PATH into a Parquet segment and marks the run as interrupted
 in run.json, and removes the hidden .import-* folders that imports killed
-midway left in PATH. "switchwatch record" does the same for a run folder it reopens,
+midway left in PATH. A run in the staging folder of "--out s3://..."
+is then uploaded, every file that is not there yet, run.json last. "switchwatch record" does the same for a run folder it reopens,
 and "switchwatch analyze" reads journals without changing anything. Runs
 still being recorded are left alone.
 `
@@ -55,6 +56,14 @@ func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) er
 			case rec.Segments > 0 || rec.Closed:
 				fmt.Fprintf(stdout, "%s: recovered %s into %s (%s dropped)\n",
 					dir, report.Count(int64(rec.Rows), "row", "rows"), report.Count(int64(rec.Segments), "segment", "segments"), report.Count(int64(rec.BadLines), "unreadable journal line", "unreadable journal lines"))
+			}
+			if err == nil {
+				// A run of record --out s3:// (or import) whose upload
+				// the crash cut short: upload the rest now.
+				if err := uploadRecovered(ctx, stdout, dir); err != nil {
+					fmt.Fprintf(stderr, "%s: %v\n", dir, err)
+					failed++
+				}
 			}
 		}
 	}
