@@ -39,10 +39,6 @@ func findSources(paths []string) ([]source, error) {
 			add(source{path: p})
 			continue
 		}
-		if store.RunIDFromDir(p) != "" {
-			add(source{path: filepath.Clean(p), runDir: true})
-			continue
-		}
 		if store.IsRemote(p) { // object storage: no WalkDir, no loose files
 			runs, err := store.FindRuns(p)
 			if err != nil {
@@ -51,6 +47,10 @@ func findSources(paths []string) ([]source, error) {
 			for _, r := range runs {
 				add(source{path: r, runDir: true})
 			}
+			continue
+		}
+		if store.RunIDFromDir(p) != "" {
+			add(source{path: filepath.Clean(p), runDir: true})
 			continue
 		}
 		var found []source
