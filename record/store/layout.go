@@ -169,6 +169,7 @@ func FindRuns(root string) ([]string, error) {
 // findRemoteRuns is FindRuns in a Remote, which has no WalkDir: one
 // listing per folder.
 func findRemoteRuns(root string) ([]string, error) {
+	root = strings.TrimSuffix(root, "/")
 	if RunIDFromDir(root) != "" {
 		return []string{root}, nil
 	}
@@ -184,7 +185,7 @@ func findRemoteRuns(root string) ([]string, error) {
 			if !e.IsDir() || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
 				continue
 			}
-			sub := filepath.Join(dir, name)
+			sub := strings.TrimSuffix(dir, "/") + "/" + name // not filepath.Join: it makes s3:// s3:/
 			if RunIDFromDir(sub) != "" {
 				runs = append(runs, sub)
 			} else if err := walk(sub); err != nil {
