@@ -35,8 +35,9 @@ type Uploader struct {
 	queue chan string
 	done  chan struct{}
 
-	mu   sync.Mutex
-	sent map[string]stamp // local path → what was uploaded
+	mu       sync.Mutex
+	sent     map[string]stamp // local path → what was uploaded
+	finished bool             // Finish closed the queue
 }
 
 // stamp tells whether a local file changed since it was uploaded
@@ -79,6 +80,11 @@ func (c *Client) NewUploader(ctx context.Context, root string, dest URL) *Upload
 // SyncRun, which the end of a run calls anyway (store.WriterOptions'
 // OnSegment calls it under the writer's lock).
 func (u *Uploader) Queue(path string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.finished {
+		return
+	}
 	select {
 	case u.queue <- path:
 	default:
@@ -114,7 +120,12 @@ func (u *Uploader) SyncRun(ctx context.Context, dir string) []Failure {
 // Finish waits for the queued uploads, then syncs each run folder in dirs
 // (SyncRun), and returns every file that is still not uploaded.
 func (u *Uploader) Finish(ctx context.Context, dirs ...string) []Failure {
-	close(u.queue)
+	u.mu.Lock()
+	if !u.finished {
+		u.finished = true
+		close(u.queue)
+	}
+	u.mu.Unlock()
 	<-u.done
 	var failures []Failure
 	for _, d := range dirs {
