@@ -38,7 +38,8 @@ const (
 )
 
 // retryAttempts is how often the SDK tries one request (its standard
-// retryer: exponential backoff with jitter) before the error reaches us.
+// retryer: exponential backoff with jitter) before the error reaches us,
+// unless AWS_MAX_ATTEMPTS says otherwise.
 const retryAttempts = 5
 
 // New returns a Client configured by the SDK's standard chain. With an
@@ -48,7 +49,11 @@ const retryAttempts = 5
 // serves, and sends checksums only where S3 requires them, since not all
 // of them accept the SDK's newer checksum trailers.
 func New(ctx context.Context) (*Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(retryAttempts))
+	var opts []func(*config.LoadOptions) error
+	if os.Getenv("AWS_MAX_ATTEMPTS") == "" { // the chain's own setting wins
+		opts = append(opts, config.WithRetryMaxAttempts(retryAttempts))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("object storage: load AWS configuration: %w", err)
 	}

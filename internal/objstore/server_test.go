@@ -2,6 +2,7 @@ package objstore_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -30,7 +31,7 @@ func TestObjectStorage(t *testing.T) {
 	c.Register(ctx)
 	t.Run("UploadAsSegmentsClose", func(t *testing.T) { testUploadAsSegmentsClose(t, c) })
 	t.Run("RangeReadsOnlyTheColumnsAsked", func(t *testing.T) { testRangeReads(t, c) })
-	t.Run("FailedUploadNamesTheLocalFile", func(t *testing.T) { testFailedUpload(t, c) })
+	t.Run("FailedUploadNamesTheLocalFile", testFailedUpload)
 }
 
 func testUploadAsSegmentsClose(t *testing.T, c *objstore.Client) {
@@ -162,25 +163,39 @@ func testRangeReads(t *testing.T, c *objstore.Client) {
 	}
 }
 
-func testFailedUpload(t *testing.T, c *objstore.Client) {
+// testFailedUpload uploads to an endpoint where nothing listens (a server
+// that is down): every file fails, each named with its local copy.
+func testFailedUpload(t *testing.T) {
 	ctx := context.Background()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close()
+	t.Setenv("AWS_ENDPOINT_URL", down)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	c, err := objstore.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	staging := t.TempDir()
 	dir, _, err := (&synth.Run{ID: "nobucket", Phases: []synth.Phase{{State: synth.Healthy, Duration: 2 * time.Second}}}).Write(staging, synth.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := c.NewUploader(ctx, staging, objstore.URL{Bucket: "no-such-bucket", Key: "x/"})
+	up := c.NewUploader(ctx, staging, objstore.URL{Bucket: "runs", Key: "x/"})
 	up.Tries, up.Backoff = 2, 10*time.Millisecond
 	failures := up.Finish(ctx, dir)
 	if len(failures) == 0 {
-		t.Fatal("uploads to a missing bucket reported no failure")
+		t.Fatal("uploads to a server that is down reported no failure")
 	}
 	var sawRunInfo bool
 	for _, f := range failures {
 		if _, err := os.Stat(f.Local); err != nil {
 			t.Errorf("failure names %s, which is not there: %v", f.Local, err)
 		}
-		if !strings.Contains(f.String(), f.Local) || !strings.Contains(f.String(), "s3://no-such-bucket/x/run=nobucket/") {
+		if !strings.Contains(f.String(), f.Local) || !strings.Contains(f.String(), "s3://runs/x/run=nobucket/") {
 			t.Errorf("failure %q does not name the local file and the destination", f)
 		}
 		sawRunInfo = sawRunInfo || filepath.Base(f.Local) == store.RunInfoFile

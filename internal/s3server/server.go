@@ -73,7 +73,7 @@ const startTimeout = 90 * time.Second
 // Start runs weed from bin with its data in dir (which it creates) and
 // waits until the gateway serves S3 requests.
 func Start(ctx context.Context, bin, dir string) (*Server, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return nil, fmt.Errorf("s3 server: %w", err)
 	}
 	ports, err := freePorts(8)

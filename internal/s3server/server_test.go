@@ -14,14 +14,14 @@ import (
 // TestStartServesS3AndStops starts the gateway, puts and gets an object
 // with the SDK, and checks that Close leaves no process behind.
 func TestStartServesS3AndStops(t *testing.T) {
-	s := StartForTest(t, "b1")
+	s := StartForTest(t, "s3server-test")
 	ctx := context.Background()
 	c := s.Client()
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b1"), Key: aws.String("k"), Body: strings.NewReader("hello")}); err != nil {
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("s3server-test"), Key: aws.String("k"), Body: strings.NewReader("hello")}); err != nil {
 		t.Fatal(err)
 	}
 	rng := "bytes=1-3"
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("b1"), Key: aws.String("k"), Range: &rng})
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("s3server-test"), Key: aws.String("k"), Range: &rng})
 	if err != nil {
 		t.Fatal(err)
 	}
