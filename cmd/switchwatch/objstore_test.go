@@ -44,7 +44,7 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	}
 	remoteRun := "s3://runs/fleet/run=s3kill"
 	waitForRemoteSegments(t, remoteRun, 2, &stderr)
-	time.Sleep(700 * time.Millisecond) // rows in the open journal, not in any segment
+	waitForJournalRows(t, filepath.Join(staging, "run=s3kill"), 2) // rows no segment holds yet
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +68,7 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "uploaded: s3://runs/fleet/run=s3kill/") {
 		t.Fatalf("recover: %v\n%s", err, out)
 	}
+	t.Logf("recover:\n%s", out)
 	local := filepath.Join(staging, "run=s3kill")
 	after, localRows := countRows(t, remoteRun), countRows(t, local)
 	if after != localRows || after <= before {
@@ -102,6 +103,22 @@ func waitForRemoteSegments(t *testing.T, run string, n int, log *bytes.Buffer) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s has not %d segments after 60 s; recorder's output:\n%s", run, n, log)
+}
+
+// waitForJournalRows waits until the open journal of the local run dir
+// holds n rows.
+func waitForJournalRows(t *testing.T, dir string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if files, err := store.ListRunFiles(dir); err == nil && len(files.Journals) > 0 {
+			if rows, _, _ := store.ReadJournal(files.Journals[len(files.Journals)-1]); len(rows) >= n {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the open journal of %s never held %d rows", dir, n)
 }
 
 func countRows(t *testing.T, dir string) int {
@@ -139,12 +156,13 @@ func analyzeJSON(t *testing.T, path string) (any, string) {
 	return dropPaths(v), stderr.String()
 }
 
-// dropPaths removes the keys that name where a run was read from.
+// dropPaths removes the keys that name where a run was read from, and
+// the time of the analysis.
 func dropPaths(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			if k == "path" || k == "paths" || k == "dir" {
+			if k == "path" || k == "paths" || k == "dir" || k == "generated_at" {
 				delete(x, k)
 				continue
 			}
