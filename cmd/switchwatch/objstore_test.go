@@ -90,6 +90,22 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 		t.Errorf("analyze from s3:// did not say how much it read: %s", s3Err)
 	}
 	t.Logf("%d rows; analyze from s3: %s", after, strings.TrimSpace(s3Err))
+
+	// import --out s3:// (the same server): the whole run is uploaded.
+	impStaging := t.TempDir()
+	out, err = switchwatchCmd(ctx, "import", "jsonl", "--out", "s3://runs/imported/", "--staging", impStaging,
+		filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "uploaded: s3://runs/imported/run=") {
+		t.Fatalf("import --out s3://: %v\n%s", err, out)
+	}
+	runs, err := store.FindRuns("s3://runs/imported/")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs under s3://runs/imported/: %v, %v", runs, err)
+	}
+	imported := filepath.Join(impStaging, filepath.Base(runs[0]))
+	if n, m := countRows(t, runs[0]), countRows(t, imported); n != m || n == 0 {
+		t.Errorf("imported run: %d rows in the bucket, %d in the staging folder", n, m)
+	}
 }
 
 // waitForRemoteSegments waits until the bucket has n segments of the run.
