@@ -61,6 +61,7 @@ type Server struct {
 	dir     string
 	logPath string
 	cmd     *exec.Cmd
+	grpc    map[string]int // service → gRPC port, for the sockets weed leaves
 	exited  chan struct{}
 	waitErr error
 }
@@ -127,6 +128,7 @@ func (s *Server) launch(bin string, p []int) error {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
 	s.cmd = cmd
+	s.grpc = map[string]int{"master": p[2], "volume": p[4], "filer": p[6], "s3": p[7]}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
@@ -219,6 +221,7 @@ func (s *Server) Close() error {
 	if s.cmd == nil {
 		return nil
 	}
+	defer s.removeSockets()
 	select {
 	case <-s.exited:
 		return nil
@@ -235,6 +238,15 @@ func (s *Server) Close() error {
 	}
 	<-s.exited
 	return nil
+}
+
+// removeSockets removes the Unix sockets that weed server opens beside
+// each gRPC port at a fixed place, /tmp/seaweedfs-SERVICE-grpc-PORT.sock,
+// whatever its flags say, and does not remove on exit.
+func (s *Server) removeSockets() {
+	for name, port := range s.grpc {
+		os.Remove(fmt.Sprintf("/tmp/seaweedfs-%s-grpc-%d.sock", name, port))
+	}
 }
 
 // StartForTest starts a server for t with a bucket, points the AWS SDK's
