@@ -150,8 +150,30 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		}
 	}
 	// A second Ctrl-C (or SIGTERM) skips the lost-write check.
-	skip, recorded := make(chan struct{}), make(chan struct{})
+	recorded := make(chan struct{})
 	defer close(recorded)
+	cfg.SkipVerify = secondSignal(ctx, recorded)
+	if cfg.Out, err = s3o.open(ctx, fs, cfg.Out); err != nil {
+		return err
+	}
+	if s3o.active() {
+		cfg.OnSegment = s3o.up.Queue
+	}
+	res, err := record.Run(ctx, cfg)
+	if errors.Is(err, record.ErrConfig) {
+		return fs.usagef("%v", err)
+	}
+	if res != nil {
+		return recordDone(ctx, stdout, stderr, &cfg, res, err, recordChecks{checks, cf}, s3o)
+	}
+	return err
+}
+
+// secondSignal returns a channel closed by a Ctrl-C (or SIGTERM) that
+// comes after ctx is done (the first one ended the recording), until
+// recorded is closed.
+func secondSignal(ctx context.Context, recorded <-chan struct{}) <-chan struct{} {
+	skip := make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -167,54 +189,64 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		case <-recorded:
 		}
 	}()
-	cfg.SkipVerify = skip
-	if cfg.Out, err = s3o.open(ctx, fs, cfg.Out); err != nil {
+	return skip
+}
+
+// recordChecks are record's --check expressions and their flags.
+type recordChecks struct {
+	checks []check.Check
+	cf     *checkFlags
+}
+
+// recordDone uploads a recorded run (--out s3://) and prints its summary.
+func recordDone(ctx context.Context, stdout, stderr io.Writer, cfg *record.Config, res *record.Result, err error, rc recordChecks, s3o *s3Out) error {
+	fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
+	// With --out s3:// the upload comes first (the summary's figures
+	// are the same either way); an upload that failed is the exit
+	// status, after the summary.
+	if upErr := s3o.finish(ctx, stdout, res.RunDir); upErr != nil {
+		if doneErr := recordSummary(stdout, stderr, cfg, res, err, rc); doneErr != nil {
+			fmt.Fprintln(stderr, "error:", doneErr)
+		}
+		return upErr
+	}
+	return recordSummary(stdout, stderr, cfg, res, err, rc)
+}
+
+// recordSummary prints what a recording did and returns its exit error:
+// the recording's own, then a lost-write check not done (3), then
+// --check (4).
+func recordSummary(stdout, stderr io.Writer, cfg *record.Config, res *record.Result, err error, rc recordChecks) error {
+	fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
+		res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
+	switch res.Stopped {
+	case store.StoppedRecovered:
+		fmt.Fprintf(stdout, "stopped: recovered (every stream healthy for %v after the outage ended at %s)\n", cfg.UntilRecovered, res.RecoveredAt.Format(time.RFC3339Nano))
+	case store.StoppedUnnoticed:
+		fmt.Fprintf(stdout, "stopped: recovered without an outage (clients never noticed the switchover; healthy for %v after the command ended)\n", cfg.UntilRecovered)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
+	}
+	later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
+	var notChecked error
+	switch {
+	case err != nil:
 		return err
+	case res.Verify != nil:
+		fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
+	case res.VerifySkipped:
+		fmt.Fprintln(stdout, "lost-write check: skipped")
+		notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}
+	case res.VerifyErr != nil:
+		fmt.Fprintln(stdout, "lost-write check: failed")
+		notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}
 	}
-	if s3o.active() {
-		cfg.OnSegment = s3o.up.Queue
+	checkErr := checkRecordedRun(res.RunDir, rc.checks, rc.cf, stdout, stderr)
+	if notChecked != nil {
+		return notChecked // the verdicts are incomplete: 3 says so before 4
 	}
-	res, err := record.Run(ctx, cfg)
-	if errors.Is(err, record.ErrConfig) {
-		return fs.usagef("%v", err)
-	}
-	if res != nil {
-		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
-		if upErr := s3o.finish(ctx, stdout, res.RunDir); upErr != nil {
-			return errors.Join(err, upErr)
-		}
-		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
-			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
-		switch res.Stopped {
-		case store.StoppedRecovered:
-			fmt.Fprintf(stdout, "stopped: recovered (every stream healthy for %v after the outage ended at %s)\n", cfg.UntilRecovered, res.RecoveredAt.Format(time.RFC3339Nano))
-		case store.StoppedUnnoticed:
-			fmt.Fprintf(stdout, "stopped: recovered without an outage (clients never noticed the switchover; healthy for %v after the command ended)\n", cfg.UntilRecovered)
-		}
-		for _, w := range res.Warnings {
-			fmt.Fprintln(stdout, "warning:", w)
-		}
-		later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
-		var notChecked error
-		switch {
-		case err != nil:
-			return err
-		case res.Verify != nil:
-			fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
-		case res.VerifySkipped:
-			fmt.Fprintln(stdout, "lost-write check: skipped")
-			notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}
-		case res.VerifyErr != nil:
-			fmt.Fprintln(stdout, "lost-write check: failed")
-			notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}
-		}
-		checkErr := checkRecordedRun(res.RunDir, checks, cf, stdout, stderr)
-		if notChecked != nil {
-			return notChecked // the verdicts are incomplete: 3 says so before 4
-		}
-		return checkErr
-	}
-	return err
+	return checkErr
 }
 
 // checkRecordedRun applies record's --check expressions to the run just
