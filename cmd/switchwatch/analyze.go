@@ -134,15 +134,12 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
-	s3c, err := s3Inputs(ctx, fs.Args())
+	readS3, err := s3Inputs(ctx, stderr, fs.Args())
 	if err != nil {
 		return fs.usagef("%v", err)
 	}
+	defer readS3()
 	sum, err := analyze.Analyze(ctx, fs.Args(), opt)
-	if s3c != nil {
-		reqs, bytes := s3c.Gets()
-		fmt.Fprintf(stderr, "object storage: %d range requests, %d bytes read\n", reqs, bytes)
-	}
 	if errors.Is(err, analyze.ErrUnknownLabel) {
 		return fs.usagef("--by: %w", err)
 	}

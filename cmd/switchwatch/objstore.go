@@ -164,10 +164,11 @@ func uploadRecovered(ctx context.Context, stdout io.Writer, dir string) error {
 }
 
 // s3Inputs makes store's readers (and so analyze) read the s3:// inputs
-// from object storage, when there are any, and returns the client for its
-// request counts (nil without s3 inputs). An input is checked to be an
-// s3://BUCKET/PREFIX URL here; analyze finds the runs below it.
-func s3Inputs(ctx context.Context, inputs []string) (*objstore.Client, error) {
+// from object storage, when there are any, and returns the function that
+// says on stderr how many range requests and bytes that took. An input is
+// checked to be an s3://BUCKET/PREFIX URL here; analyze finds the runs
+// below it.
+func s3Inputs(ctx context.Context, stderr io.Writer, inputs []string) (func(), error) {
 	var c *objstore.Client
 	for _, in := range inputs {
 		if !objstore.IsURL(in) {
@@ -184,5 +185,10 @@ func s3Inputs(ctx context.Context, inputs []string) (*objstore.Client, error) {
 			c.Register(ctx)
 		}
 	}
-	return c, nil
+	return func() {
+		if c != nil {
+			reqs, bytes := c.Gets()
+			fmt.Fprintf(stderr, "object storage: %d range requests, %d bytes read\n", reqs, bytes)
+		}
+	}, nil
 }
