@@ -12,8 +12,10 @@
 //
 // No other package spells a file name, a column name or an event name of
 // this format. The recorder writes through it; the analyzer, the report,
-// the lab and the importers read and write through it. It must not import
-// pgx or anything that talks to a database, so that the analyzer and the
+// the lab and the importers read and write through it. Its readers also
+// read run folders in object storage (s3://) through a Remote that the
+// command registers (remote.go); its writers write to the local disk only.
+// It must not import pgx or anything that talks to a database, so that the analyzer and the
 // report stay free of database code.
 //
 // # Schema versions
