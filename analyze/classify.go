@@ -19,14 +19,31 @@ const (
 	stSkipped
 )
 
-// Severities of phase states, in the order of PhaseStates.
+// Severities of phase states, in the order of PhaseStates, then the two
+// states of time the data cannot tell about (UnknownPhaseStates).
 const (
 	sevHealthy uint8 = iota
 	sevStalled
 	sevReadOnly
 	sevError
 	sevUnavailable
+	sevNoData    // a recorder's stream has no row for the time (missing slots)
+	sevNoTraffic // an application sent nothing (a lull of closed-loop traffic)
 )
+
+// sevRank orders the severities for combining streams: at any moment the
+// run is in the state of highest rank among its streams. A known failure
+// outranks missing data (the run was failing whatever the unknown stream
+// saw), missing data outranks healthy and stalled (a hole in a recorder's
+// stream may hide a failure, so the moment is not healthy), and a lull
+// ranks lowest: an application that did not send says nothing, so any
+// stream that did send decides, and a stretch is no traffic only when no
+// stream sent.
+var sevRank = [...]uint8{sevNoTraffic: 0, sevHealthy: 1, sevStalled: 2, sevNoData: 3, sevReadOnly: 4, sevError: 5, sevUnavailable: 6}
+
+// phaseStateOf is the PhaseState of each severity.
+var phaseStateOf = [...]PhaseState{sevHealthy: PhaseHealthy, sevStalled: PhaseStalled, sevReadOnly: PhaseReadOnly,
+	sevError: PhaseError, sevUnavailable: PhaseUnavailable, sevNoData: PhaseNoData, sevNoTraffic: PhaseNoTraffic}
 
 // severity maps a probe state to the phase severity it implies; skipped
 // has none of its own (it carries on the state before it).
@@ -73,6 +90,8 @@ var phaseLabels = map[PhaseState]string{
 	PhaseReadOnly:    "read-only",
 	PhaseError:       "error",
 	PhaseUnavailable: "unavailable",
+	PhaseNoData:      "no data",
+	PhaseNoTraffic:   "no traffic",
 }
 
 // PhaseLabel is a phase state as a person would say it ("read-only"), as
@@ -123,8 +142,12 @@ func failed(st uint8) bool { return st == stReadOnly || st == stUnavailable || s
 func succeeded(st uint8) bool { return st == stOK || st == stSlow || st == stStalled }
 
 // failing reports whether a phase severity is a failure (read-only, error,
-// unavailable), not healthy or stalled.
-func failing(sev uint8) bool { return sev >= sevReadOnly }
+// unavailable), not healthy, stalled or unknown.
+func failing(sev uint8) bool { return sev >= sevReadOnly && sev <= sevUnavailable }
+
+// unknown reports whether a phase severity is time the data cannot tell
+// about (no data, no traffic): neither healthy nor down.
+func unknown(sev uint8) bool { return sev == sevNoData || sev == sevNoTraffic }
 
 // Slow threshold defaults (see the package doc).
 const (

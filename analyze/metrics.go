@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"slices"
@@ -12,40 +13,71 @@ import (
 )
 
 // downtime sums the windows in which any of the selected streams failed.
-// It returns nil when no stream is selected.
-func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longest *Duration) {
-	any := false
+// It returns nil when no stream is selected. noData is the time in which
+// none of them failed but one had no data (the recorder's missing rows):
+// the downtime then is only what is known, a lower bound.
+func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longest *Duration, noData int64) {
+	any, perEdge := false, false
 	for _, s := range streams {
 		if use(s) {
-			any = true
+			any, perEdge = true, s.gridless
 		}
 	}
 	if !any {
-		return nil, nil
+		return nil, nil, 0
 	}
-	wins := outageWindows(combine(streams, use))
+	spans := combine(streams, use)
+	for _, sp := range spans {
+		if sp.sev == sevNoData {
+			noData += sp.end - sp.start
+		}
+	}
+	wins := outageWindows(spans, iv, perEdge)
 	total, longest = &Duration{}, &Duration{ResolutionNS: iv}
 	for _, w := range wins {
-		total.NS += w[1] - w[0]
-		total.ResolutionNS += iv
-		longest.NS = max(longest.NS, w[1]-w[0])
+		total.NS += w.failing
+		total.ResolutionNS += w.res
+		if w.failing > longest.NS {
+			longest.NS, longest.ResolutionNS = w.failing, w.res
+		}
 	}
-	return total, longest
+	return total, longest, noData
 }
 
-// outageWindows merges contiguous failing spans (read-only, error,
-// unavailable; not stalled) into windows.
-func outageWindows(spans []span) [][2]int64 {
-	var out [][2]int64
+// outage is one outage window: from the start of a failing span to the
+// end of the last failing span before a healthy or stalled one. Time
+// without data or traffic inside it neither ends it nor counts: failing
+// is the failing time in it, res the resolution of that (one interval on
+// the grid, else the ± of its two edges).
+type outage struct {
+	start, end, failing, res int64
+}
+
+// outageWindows merges failing spans (read-only, error, unavailable; not
+// stalled) into windows, across time without data or traffic between two
+// of them: a lull is not a recovery.
+func outageWindows(spans []span, iv int64, perEdge bool) []outage {
+	var out []outage
+	var startRes int64
+	open := false // the last window may go on after unknown time
 	for _, sp := range spans {
-		if !failing(sp.sev) {
-			continue
+		switch {
+		case failing(sp.sev):
+			if n := len(out); open && n > 0 {
+				out[n-1].end = sp.end
+				out[n-1].failing += sp.end - sp.start
+			} else {
+				out = append(out, outage{start: sp.start, end: sp.end, failing: sp.end - sp.start, res: iv})
+				startRes = sp.startRes
+			}
+			if perEdge {
+				out[len(out)-1].res = startRes + sp.endRes
+			}
+			open = true
+		case unknown(sp.sev):
+		default:
+			open = false
 		}
-		if n := len(out); n > 0 && out[n-1][1] == sp.start {
-			out[n-1][1] = sp.end
-			continue
-		}
-		out = append(out, [2]int64{sp.start, sp.end})
 	}
 	return out
 }
@@ -69,32 +101,29 @@ func tp(ns int64) *time.Time {
 // metrics computes a run's Metrics.
 func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, opt *Options) Metrics {
 	var m Metrics
-	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
-	isRead := func(s *stream) bool { return s.kind == store.KindRead }
-	m.WriteDowntime, m.LongestWriteOutage = downtime(streams, isWrite, iv)
-	m.ReadDowntime, _ = downtime(streams, isRead, iv)
-	for _, sp := range spans {
-		d := &m.UnavailableTime
-		switch sp.sev {
-		case sevHealthy, sevStalled:
-			continue
-		case sevReadOnly:
-			d = &m.ReadOnlyTime
-		case sevError:
-			d = &m.ErrorTime
-		}
-		d.NS += sp.end - sp.start
-		d.ResolutionNS += iv
-	}
-	wins := outageWindows(spans)
+	m.downtimes(streams, iv)
+	m.phaseTimes(spans, iv)
+	perEdge := len(streams) > 0 && streams[0].gridless
+	wins := outageWindows(spans, iv, perEdge)
 	m.Outages = len(wins)
-	m.Recovered = len(spans) == 0 || !failing(spans[len(spans)-1].sev)
+	m.Recovered = true
+	for k := len(spans) - 1; k >= 0; k-- {
+		if !unknown(spans[k].sev) {
+			// the last known state: a run whose data ends failing, or
+			// failing then without data, did not recover as far as it shows
+			m.Recovered = !failing(spans[k].sev)
+			break
+		}
+	}
 	m.StalledTime = stalledTime(spans, iv)
 	m.Disruption = disruptions(streams, iv)
 	if len(wins) > 0 {
-		m.OutageTime = Duration{NS: wins[len(wins)-1][1] - wins[0][0], ResolutionNS: iv}
+		m.OutageTime = Duration{NS: wins[len(wins)-1].end - wins[0].start, ResolutionNS: iv}
+		if perEdge {
+			m.OutageTime.ResolutionNS = wins[0].res + wins[len(wins)-1].res
+		}
 		if m.Recovered {
-			m.Recovery = tp(wins[len(wins)-1][1])
+			m.Recovery = tp(wins[len(wins)-1].end)
 		}
 	}
 	if sc.firstFail != math.MaxInt64 {
@@ -106,6 +135,63 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	for kind, h := range sc.latency {
 		m.Latency[kind] = LatencyPeriods{Before: h[0].latency(), During: h[1].latency(), After: h[2].latency()}
 	}
+	m.changes(sc)
+	m.StaleDials = staleDials(streams, sc)
+	m.ClockOffset = clockOffset(sc.offsets)
+	m.events(in.events, wins, spans, sc, iv, opt)
+	m.Staleness = staleness(streams)
+	m.LostWrites = lostWrites(in.verify)
+	return m
+}
+
+// downtimes sets the write and read downtimes. One that depends on time
+// without data is unknown (nil, named in UnknownMetrics), and its known
+// part, a lower bound, is kept beside it.
+func (m *Metrics) downtimes(streams []*stream, iv int64) {
+	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
+	isRead := func(s *stream) bool { return s.kind == store.KindRead }
+	var noData int64
+	m.WriteDowntime, m.LongestWriteOutage, noData = downtime(streams, isWrite, iv)
+	if noData > 0 {
+		m.KnownWriteDowntime, m.WriteDowntime, m.LongestWriteOutage = m.WriteDowntime, nil, nil
+		m.UnknownMetrics = append(m.UnknownMetrics, fmt.Sprintf("write_downtime and longest_write_outage: the write streams have %v without data", time.Duration(noData)))
+	}
+	m.ReadDowntime, _, noData = downtime(streams, isRead, iv)
+	if noData > 0 {
+		m.KnownReadDowntime, m.ReadDowntime = m.ReadDowntime, nil
+		m.UnknownMetrics = append(m.UnknownMetrics, fmt.Sprintf("read_downtime: the read streams have %v without data", time.Duration(noData)))
+	}
+}
+
+// phaseTimes sums the time of the run's phases by state.
+func (m *Metrics) phaseTimes(spans []span, iv int64) {
+	for _, sp := range spans {
+		var d *Duration
+		switch sp.sev {
+		case sevHealthy, sevStalled:
+			continue
+		case sevReadOnly:
+			d = &m.ReadOnlyTime
+		case sevError:
+			d = &m.ErrorTime
+		case sevUnavailable:
+			d = &m.UnavailableTime
+		case sevNoData:
+			d = &m.NoDataTime
+		case sevNoTraffic:
+			d = &m.NoTrafficTime
+		}
+		d.NS += sp.end - sp.start
+		if sp.startRes != 0 || sp.endRes != 0 {
+			d.ResolutionNS += sp.startRes + sp.endRes
+		} else {
+			d.ResolutionNS += iv
+		}
+	}
+}
+
+// changes sets the server, DNS and timeline changes.
+func (m *Metrics) changes(sc *scan) {
 	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
 	m.ServerChangeCount, m.DNSChangeCount = sc.serverCount, sc.dnsCount
 	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
@@ -116,78 +202,89 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	m.TimelineChange = firstChange(sc.timeline, func(c TimelineChange) (time.Time, bool) {
 		return c.Time, kindOf(c.Stream) == store.KindWrite
 	})
-	m.StaleDials = staleDials(streams, sc)
-	m.ClockOffset = clockOffset(sc.offsets)
+}
 
-	// events
-	events := slices.Clone(in.events)
+// events relates each event to the outage windows, chooses the trigger
+// and measures the Event* offsets from it.
+func (m *Metrics) events(in []store.Event, wins []outage, spans []span, sc *scan, iv int64, opt *Options) {
+	events := slices.Clone(in)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.Before(events[j].Time) })
-	var trigger int
 	for _, e := range events {
-		t := e.Time.UnixNano()
-		off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
-		if l := store.EventLabel(e); l != e.Name {
-			off.Label = l
-		}
-		for _, w := range wins {
-			if w[1] > t {
-				off.ToFirstError = &Duration{NS: max(0, w[0]-t), ResolutionNS: iv}
-				// more than a boundary's uncertainty before: not the
-				// event's own outage
-				if w[0] < t-iv {
-					since := time.Unix(0, w[0]).UTC()
-					off.OutageSince = &since
-				}
-				break
+		m.Events = append(m.Events, eventOffset(e, wins, m.Recovered, iv))
+	}
+	trigger, rule := chooseTrigger(events, opt.Trigger, spans)
+	m.TriggerRule = rule
+	if trigger < 0 {
+		return
+	}
+	m.Events[trigger].Trigger = true
+	ev := m.Events[trigger]
+	m.Trigger = ev.Name
+	m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery
+	t := ev.Time.UnixNano()
+	// A change is dated when a probe saw it, to the resolution the
+	// probes around it give.
+	if m.ServerChange != nil {
+		res := firstResolution(sc.server, *m.ServerChange, func(c ServerChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+		m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: res}
+	}
+	if m.DNSChange != nil {
+		res := firstResolution(sc.dns, *m.DNSChange, func(c DNSChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+		m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: res}
+	}
+	if m.TimelineChange != nil {
+		res := firstResolution(sc.timeline, *m.TimelineChange, func(c TimelineChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+		m.EventToTimelineChange = &Duration{NS: m.TimelineChange.UnixNano() - t, ResolutionNS: res}
+	}
+}
+
+// eventOffset relates one event to the outage windows.
+func eventOffset(e store.Event, wins []outage, recovered bool, iv int64) EventOffset {
+	t := e.Time.UnixNano()
+	off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
+	if l := store.EventLabel(e); l != e.Name {
+		off.Label = l
+	}
+	for _, w := range wins {
+		if w.end > t {
+			off.ToFirstError = &Duration{NS: max(0, w.start-t), ResolutionNS: iv}
+			// more than a boundary's uncertainty before: not the
+			// event's own outage
+			if w.start < t-iv {
+				since := time.Unix(0, w.start).UTC()
+				off.OutageSince = &since
 			}
-		}
-		if m.Recovered && len(wins) > 0 && wins[len(wins)-1][1] > t {
-			off.ToRecovery = &Duration{NS: wins[len(wins)-1][1] - t, ResolutionNS: iv}
-		}
-		m.Events = append(m.Events, off)
-	}
-	trigger, m.TriggerRule = chooseTrigger(events, opt.Trigger, spans)
-	if trigger >= 0 {
-		m.Events[trigger].Trigger = true
-		ev := m.Events[trigger]
-		m.Trigger = ev.Name
-		m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery
-		t := ev.Time.UnixNano()
-		// A change is dated when a probe saw it, to the resolution the
-		// probes around it give.
-		if m.ServerChange != nil {
-			res := firstResolution(sc.server, *m.ServerChange, func(c ServerChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
-			m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: res}
-		}
-		if m.DNSChange != nil {
-			res := firstResolution(sc.dns, *m.DNSChange, func(c DNSChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
-			m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: res}
-		}
-		if m.TimelineChange != nil {
-			res := firstResolution(sc.timeline, *m.TimelineChange, func(c TimelineChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
-			m.EventToTimelineChange = &Duration{NS: m.TimelineChange.UnixNano() - t, ResolutionNS: res}
+			break
 		}
 	}
-	m.Staleness = staleness(streams)
-	if v := in.verify; v != nil {
-		m.LostWrites = &LostWrites{
-			Lost: v.AcknowledgedMissing, CommittedFailed: v.FailedPresent, Unexpected: v.Unexpected,
-			LostSeqs: v.LostSeqs, CommittedFailedSeqs: v.CommittedFailedSeqs,
-		}
-		if m.LostWrites.LostSeqs == nil {
-			m.LostWrites.LostSeqs = []int64{}
-		}
-		if m.LostWrites.CommittedFailedSeqs == nil {
-			m.LostWrites.CommittedFailedSeqs = []int64{}
-		}
-		for _, w := range v.Lost {
-			m.LostWrites.LostWrites = append(m.LostWrites.LostWrites, StreamSeq(w))
-		}
-		for _, w := range v.CommittedFailed {
-			m.LostWrites.CommittedFailedWrites = append(m.LostWrites.CommittedFailedWrites, StreamSeq(w))
-		}
+	if recovered && len(wins) > 0 && wins[len(wins)-1].end > t {
+		off.ToRecovery = &Duration{NS: wins[len(wins)-1].end - t, ResolutionNS: iv}
 	}
-	return m
+	return off
+}
+
+// lostWrites is the lost-write check of verify.json; nil without one.
+func lostWrites(v *store.Verify) *LostWrites {
+	if v == nil {
+		return nil
+	}
+	lw := &LostWrites{
+		Lost: v.AcknowledgedMissing, CommittedFailed: v.FailedPresent, Unexpected: v.Unexpected,
+		LostSeqs: v.LostSeqs, CommittedFailedSeqs: v.CommittedFailedSeqs,
+	}
+	if lw.LostSeqs == nil {
+		lw.LostSeqs = []int64{}
+	}
+	if lw.CommittedFailedSeqs == nil {
+		lw.CommittedFailedSeqs = []int64{}
+	}
+	for _, w := range v.Lost {
+		lw.LostWrites = append(lw.LostWrites, StreamSeq(w))
+	}
+	for _, w := range v.CommittedFailed {
+		lw.CommittedFailedWrites = append(lw.CommittedFailedWrites, StreamSeq(w))
+	}
+	return lw
 }
 
 // The rules that choose the trigger (Metrics.TriggerRule), in the order

@@ -60,6 +60,22 @@ const (
 // PhaseStates lists every phase state from the least to the most severe.
 var PhaseStates = []PhaseState{PhaseHealthy, PhaseStalled, PhaseReadOnly, PhaseError, PhaseUnavailable}
 
+// The states of time the data cannot tell about (see the package doc,
+// "Missing data and lulls"): neither healthy nor down. They never count
+// toward downtime nor toward healthy time, and no outage ends in one.
+const (
+	// PhaseNoData: a recorder's stream has no row for the time (missing
+	// Seqs, or the stream ended while others went on), and no stream
+	// failed then.
+	PhaseNoData PhaseState = "no_data"
+	// PhaseNoTraffic: no stream of closed-loop traffic (imported traces or
+	// request logs) sent a request for longer than its lull bound.
+	PhaseNoTraffic PhaseState = "no_traffic"
+)
+
+// UnknownPhaseStates lists the phase states of unknown time.
+var UnknownPhaseStates = []PhaseState{PhaseNoData, PhaseNoTraffic}
+
 // Duration is a measured length of time and how precisely the sampling
 // allows it to be known. The true length lies within NS ± ResolutionNS.
 //
@@ -79,11 +95,20 @@ func (d Duration) Seconds() float64 { return float64(d.NS) / 1e9 }
 // its first probe; End is the intended start of the first probe after it in
 // another state (or, at the end of the data, the last probe's intended start
 // plus one interval). Both boundaries are known to ± ResolutionNS.
+//
+// In a run without a grid (RunResult.ClosedLoop: imported traces or
+// request logs) each boundary has its own resolution: StartResolutionNS
+// and EndResolutionNS are half the gap between the requests either side
+// of it (the boundary is their midpoint), and ResolutionNS, the
+// resolution of the duration, is their sum. Both are absent on the
+// recorder's grid.
 type Window struct {
-	Start        time.Time `json:"start"`
-	End          time.Time `json:"end"`
-	DurationNS   int64     `json:"duration_ns"`
-	ResolutionNS int64     `json:"resolution_ns"`
+	Start             time.Time `json:"start"`
+	End               time.Time `json:"end"`
+	DurationNS        int64     `json:"duration_ns"`
+	ResolutionNS      int64     `json:"resolution_ns"`
+	StartResolutionNS int64     `json:"start_resolution_ns,omitempty"`
+	EndResolutionNS   int64     `json:"end_resolution_ns,omitempty"`
 }
 
 // Segment is a maximal interval of one stream in which every probe had the
@@ -194,6 +219,58 @@ type StreamResult struct {
 	// summary grow with the data).
 	Segments      []Segment `json:"segments"`
 	SegmentsTotal int64     `json:"segments_total"`
+
+	// NoDataNS is the time inside the stream with no row (missing Seqs);
+	// NoTrafficNS, in a run without a grid, the time of its lulls, gaps
+	// between requests longer than LullBoundNS (see the package doc).
+	// Neither is in StateNS: neither is healthy nor down.
+	NoDataNS    int64 `json:"no_data_ns,omitempty"`
+	NoTrafficNS int64 `json:"no_traffic_ns,omitempty"`
+	LullBoundNS int64 `json:"lull_bound_ns,omitempty"`
+}
+
+// UnplaceableEdge is a change of a stream's state across a gap too long
+// to place it: no request for more than 2 × MaxEdgeUncertainty, so the
+// change lies somewhere between After and Before, and the gap between
+// them is no traffic rather than either state.
+type UnplaceableEdge struct {
+	Stream string `json:"stream"`
+	From   State  `json:"from"`
+	To     State  `json:"to"`
+	// After is the intended start of the last request in From, Before of
+	// the first in To.
+	After  time.Time `json:"after"`
+	Before time.Time `json:"before"`
+	GapNS  int64     `json:"gap_ns"`
+}
+
+// MaxEdgeUncertainty is the largest ± an edge of closed-loop traffic is
+// placed to: a change across a longer gap is an UnplaceableEdge.
+const MaxEdgeUncertainty = 5 * time.Second
+
+// ServiceResult is what one service of a run with several (imported
+// traces: service.name) saw. Times are intended starts of requests.
+type ServiceResult struct {
+	Service string   `json:"service"`
+	Streams []string `json:"streams"`
+	// Requests counts its rows, Failed the failed ones.
+	Requests int64 `json:"requests"`
+	Failed   int64 `json:"failed"`
+	// FirstFailure and LastFailure are its first and last failed request;
+	// nil when none failed.
+	FirstFailure *time.Time `json:"first_failure,omitempty"`
+	LastFailure  *time.Time `json:"last_failure,omitempty"`
+	// FailedByClass counts its failed requests by error class (only the
+	// classes seen).
+	FailedByClass map[string]int64 `json:"failed_by_class,omitempty"`
+	// ServerBefore is the server that answered its last successful
+	// request before the first failure (its first answer when none
+	// failed); ServerAfter the one that answered its first successful
+	// request after the last failure (its last answer when none failed).
+	ServerBefore string `json:"server_before,omitempty"`
+	ServerAfter  string `json:"server_after,omitempty"`
+	// NoTrafficNS is the time in which none of its streams sent.
+	NoTrafficNS int64 `json:"no_traffic_ns"`
 }
 
 // MaxSegments bounds StreamResult.Segments.
@@ -421,6 +498,19 @@ type Metrics struct {
 	UnavailableTime Duration `json:"unavailable_time"`
 	// ErrorTime is the total time of the run's error phases.
 	ErrorTime Duration `json:"error_time"`
+	// NoDataTime is the total time of the run's no_data phases and
+	// NoTrafficTime of its no_traffic phases: the time of the window the
+	// data cannot tell about. Neither counts as healthy or down time.
+	NoDataTime    Duration `json:"no_data_time"`
+	NoTrafficTime Duration `json:"no_traffic_time"`
+	// UnknownMetrics names the metrics left unknown (null) because they
+	// depend on time without data, and why: a write stream with missing
+	// rows leaves WriteDowntime and LongestWriteOutage unknown, and
+	// KnownWriteDowntime holds the failing time that is known (a lower
+	// bound), KnownReadDowntime likewise.
+	UnknownMetrics     []string  `json:"unknown_metrics,omitempty"`
+	KnownWriteDowntime *Duration `json:"known_write_downtime,omitempty"`
+	KnownReadDowntime  *Duration `json:"known_read_downtime,omitempty"`
 	// StalledTime is the total time of the run's stalled phases: some
 	// stream stalled while none failed.
 	StalledTime Duration `json:"stalled_time"`
@@ -560,6 +650,18 @@ type RunResult struct {
 	Streams []StreamResult `json:"streams"`
 	Phases  []Phase        `json:"phases"`
 	Metrics Metrics        `json:"metrics"`
+	// ClosedLoop is set for a run without the recorder's grid (run.json's
+	// settings.schedule "irregular" or "closed_loop": imported traces,
+	// request logs, pgbench without --rate): its boundaries have their
+	// own resolutions (Window), lulls are no_traffic, and IntervalNS is
+	// only the importer's nominal step.
+	ClosedLoop bool `json:"closed_loop,omitempty"`
+	// UnplaceableEdges are the changes of a closed-loop stream's state
+	// that lie in a gap too long to place them (at most 50).
+	UnplaceableEdges []UnplaceableEdge `json:"unplaceable_edges,omitempty"`
+	// Services is what each service saw, for a run whose streams name
+	// their services (run.json settings.profiles, as import otlp writes).
+	Services []ServiceResult `json:"services,omitempty"`
 	// Profiles is each client profile analyzed on its own streams, in
 	// the order the recording listed them; only for a run with a profile
 	// beyond the built-in new and pooled (see ProfileResult).

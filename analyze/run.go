@@ -137,12 +137,16 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	res.IntervalSource = source
 	res.Warnings = append(res.Warnings, ws...)
 	res.IntervalNS = iv
+	res.ClosedLoop = gridless(rr.info)
 	for _, s := range streams {
-		s.interval = iv
-		if s.medianStep > 0 && math.Abs(float64(s.medianStep-iv)) > 0.1*float64(iv) {
+		s.interval, s.gridless = iv, res.ClosedLoop
+		if !s.gridless && s.medianStep > 0 && math.Abs(float64(s.medianStep-iv)) > 0.1*float64(iv) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: median step between probes is %v, not the interval %v", s.name, time.Duration(s.medianStep), time.Duration(iv)))
 		}
-		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo)
+		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo && !s.gridless)
+		if s.gridless {
+			s.setLull()
+		}
 		res.Warnings = append(res.Warnings, s.clockSteps...)
 		// one pass for the steady median both thresholds derive from
 		m, ok := steadyMedian(s.rows)
@@ -159,7 +163,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 			if s.missing == 1 {
 				rows = "row"
 			}
-			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq)", s.name, s.missing, rows))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq; %v without data)", s.name, s.missing, rows, time.Duration(s.noDataNS)))
 		}
 		res.Duplicates += s.dups
 		if s.conflicts > 0 {
@@ -177,7 +181,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	for _, s := range streams {
 		if len(s.rows) > 0 {
 			start = min(start, s.rows[0].intended)
-			end = max(end, s.rows[len(s.rows)-1].intended+iv)
+			end = max(end, s.edge(len(s.rows)))
 		}
 	}
 	res.Start, res.End = time.Unix(0, start).UTC(), time.Unix(0, end).UTC()
@@ -187,7 +191,13 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	res.Phases = makePhases(spans, streams, sc, iv, rr.syms)
 	for _, s := range streams {
 		res.Streams = append(res.Streams, s.result())
+		res.UnplaceableEdges = append(res.UnplaceableEdges, s.unplaceable...)
+		if s.unplaceableCount > len(s.unplaceable) {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d changes across gaps too long to place, %d listed", s.name, s.unplaceableCount, len(s.unplaceable)))
+		}
 	}
+	res.UnplaceableEdges = res.UnplaceableEdges[:min(len(res.UnplaceableEdges), maxUnplaceable)]
+	res.Services = services(streams, rr.info, rr.syms)
 	res.Metrics = metrics(streams, spans, sc, in, iv, opt)
 	res.Metrics.OldPrimaryWrites = oldPrimaryWrites(streams, rr.syms)
 	if opt.Latencies {
@@ -220,6 +230,10 @@ func (s *stream) result() StreamResult {
 		StateWindows:  map[State]int64{},
 		Segments:      slices.Clone(s.segs[:min(len(s.segs), MaxSegments)]),
 		SegmentsTotal: int64(len(s.segs)),
+		NoDataNS:      s.noDataNS, NoTrafficNS: s.noTrafficNS,
+	}
+	if s.gridless {
+		r.LullBoundNS = s.lullNS
 	}
 	for _, st := range States {
 		r.StateNS[st], r.StateWindows[st] = 0, 0
@@ -604,15 +618,21 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 	phases := make([]Phase, 0, len(spans))
 	firstServer := ""
 	var firstSym uint32
+	gridless := len(streams) > 0 && streams[0].gridless
 	for i, sp := range spans {
 		ph := Phase{
 			Window: window(sp.start, sp.end, iv),
 			Index:  i,
-			State:  PhaseStates[sp.sev],
+			State:  phaseStateOf[sp.sev],
+		}
+		if gridless {
+			ph.Window = edgeWindow(sp.start, sp.end, sp.startRes, sp.endRes)
 		}
 		ph.Label = phaseLabels[ph.State]
-		if sp.sev != sevHealthy {
+		if sp.sev != sevHealthy && sp.cause >= 0 {
 			ph.Cause = streams[sp.cause].name
+		}
+		if failing(sp.sev) || sp.sev == sevStalled {
 			if c := mostFrequent(sc.phaseClasses[i][:]); c > 0 {
 				ph.ErrorClass = className(uint8(c))
 			}
