@@ -11,6 +11,9 @@
 //	stall.go     the stall threshold option, stalled spans until the answer, the disruption metrics
 //	segment.go   order a stream, take out clock steps, cut it into maximal intervals of one State,
 //	             and combine the streams into the run's phases
+//	gaps.go      holes in a stream: missing slots on the grid (no data), lulls of closed-loop
+//	             traffic (no traffic) and changes too far from any request to place
+//	services.go  what each service of a run with several saw (imported traces)
 //	run.go       one run from rows to RunResult; the pass that collects per-phase facts
 //	metrics.go   per-run metrics (downtime, flaps, server and DNS changes, latency, staleness, lost writes)
 //	hist.go      the log-linear latency histogram
@@ -46,7 +49,8 @@
 // midway between the answers instead (Observed, else End), kept between
 // the intended starts: a probe on a new connection is answered a set-up
 // after it was meant to start. A window between two boundaries, and every Duration, is therefore
-// known to ± one probe interval, and says so.
+// known to ± one probe interval, and says so (on the recorder's grid;
+// closed-loop traffic: "Edges of closed-loop traffic" below).
 //
 // Changes are the exception: a change of answering server, of timeline or
 // of DNS answer is dated when a probe saw it (ClockObserved: Probe.Observed,
@@ -92,6 +96,72 @@
 // healthy.
 // Read-only therefore means: writes fail with read_only while no stream is
 // unavailable or failing otherwise. No order of phases is assumed.
+//
+// # Missing data and lulls
+//
+// Two states say that the data cannot tell: they are neither healthy nor
+// down, never count toward downtime or healthy time, and a lull between
+// two failing stretches does not end the outage (Outages counts them as
+// one; the downtime leaves the lull out). Metrics.NoDataTime and
+// NoTrafficTime say how much of the window they took.
+//
+// no_data is the recorder's: its streams have a row for every slot of the
+// grid, so a jump of Seq is missing rows, and the missing slots (half an
+// interval either side of each missing intended start) are no data. A
+// stream that starts, or ends, more than an interval after (before) the
+// run's others has no data there too: phases never extend past a stream's
+// data (within an interval a stream's first and last states are stretched
+// to the run's ends, since the streams' grids are offset by a fraction of
+// one). When streams are combined, a known failure outranks no data (the
+// run was failing whatever the missing rows said), and no data outranks
+// stalled and healthy (a hole may hide a failure): the order is
+// unavailable > error > read_only > no_data > stalled > healthy. A
+// downtime whose streams have no data somewhere is unknown (nil, named in
+// Metrics.UnknownMetrics), its known part, a lower bound, kept as
+// KnownWriteDowntime and KnownReadDowntime. Recovered is the last known
+// state's: a run whose data ends failing, or failing then without data,
+// has not shown a recovery.
+//
+// no_traffic is for closed-loop traffic, told by run.json's
+// settings.schedule ("irregular": import otlp and import jsonl;
+// "closed_loop": pgbench without --rate; RunResult.ClosedLoop). An
+// application sends when it has work, in bursts and lulls, so a stretch
+// without requests is not an outage. The lull bound of a stream is ten
+// times its 90th percentile gap between requests, at least 1 s and at
+// most 10 s: the 90th percentile, not the median, because the median of
+// bursty traffic is the gap inside a burst and a multiple of it would
+// call every pause between bursts a lull; ten times it gives a Poisson
+// stream a chance of e^-23 per gap of a false lull; under 1 s a change
+// is placed to ± half a second anyway, and over 10 s it cannot be placed
+// within 5 s. A longer gap between requests of the same severity is a
+// lull: each request stands for half the stream's median gap either side
+// (at most a quarter of the gap), the rest is no traffic. A lull ranks
+// below every state, so the run (or a service: ServiceResult) is in
+// no_traffic only when none of its streams sent.
+//
+// # Edges of closed-loop traffic
+//
+// Without a grid each edge has its own resolution. A change between the
+// last request in one state and the first in another lies somewhere
+// between them: the edge is their midpoint (unbiased, as on the grid) and
+// known to ± half their gap, whatever the lull bound, as long as that is
+// within MaxEdgeUncertainty (5 s). Window.StartResolutionNS and
+// EndResolutionNS say the ± of each edge of every phase and segment, and
+// ResolutionNS, their sum, that of its duration; a downtime sums its
+// windows' edges. A change across a gap of more than 10 s is
+// unplaceable: the gap is no traffic, the change is listed in
+// RunResult.UnplaceableEdges with the requests either side, and the
+// edges next to it are ± the whole gap. A stream's own ends are its first
+// request and its last request's answer.
+//
+// # Services
+//
+// A trace import's streams are service.name × server address (× pool),
+// each a client profile that run.json's settings.profiles maps to its
+// service. RunResult.Services says, for each service, its first and last
+// failed request, its failures by class, and the server that answered
+// its last success before the first failure and its first success after
+// the last (the peer address where the spans carry one).
 //
 // Every byte on disk is record/store's: the probe rows and their Parquet
 // columns, run.json, journals, verify.json, the events formats and
