@@ -92,8 +92,12 @@ func chooseInterval(streams []*stream, info *store.RunInfo, dir string) (iv int6
 	case data > 0 && haveSet && math.Abs(float64(data-set)) <= 0.1*float64(set):
 		return set, intervalFromRunInfo, warnings
 	case data > 0 && haveSet:
-		warnings = append(warnings, fmt.Sprintf("%s says interval %v, but the probes' median step is %v: using %v",
-			file, time.Duration(set), time.Duration(data), time.Duration(data)))
+		if !gridless(info) {
+			// closed-loop traffic has no grid step: run.json's is the
+			// importer's nominal one, and each edge has its own ±
+			warnings = append(warnings, fmt.Sprintf("%s says interval %v, but the probes' median step is %v: using %v",
+				file, time.Duration(set), time.Duration(data), time.Duration(data)))
+		}
 		return data, intervalFromSteps, warnings
 	case data > 0:
 		return data, intervalFromSteps, warnings
