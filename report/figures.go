@@ -105,7 +105,7 @@ func runWindow(r *RunView) (t0, from, to int64, xLabel string) {
 	if os, ok := r.OutageStart(); ok {
 		oe := end
 		for _, p := range r.Phases {
-			if p.State != analyze.PhaseHealthy {
+			if outagePhase(p.State) {
 				oe = p.End.UnixNano()
 			}
 		}

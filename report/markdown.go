@@ -408,7 +408,14 @@ func (rep *Report) writeCapacity(b *mdWriter) {
 
 func (rep *Report) writeRuns(b *mdWriter) {
 	b.p("## Runs\n\n")
-	b.p("Every run, in input order. Times are ± half a probe interval per boundary.\n\n")
+	b.p("Every run, in input order. Times are ± half a probe interval per boundary")
+	for _, r := range rep.Runs {
+		if r.ClosedLoop {
+			b.p(" (closed-loop traffic: ± half the gap between requests, each boundary's own in the run's detail)")
+			break
+		}
+	}
+	b.p(".\n\n")
 	grouped := len(rep.Groups) > 1 || len(rep.Sum.By) > 0
 	if grouped {
 		b.p("| run | group | phases | write downtime | read downtime | read-only | unavailable | recovered |\n")
@@ -432,7 +439,7 @@ func (rep *Report) writeRuns(b *mdWriter) {
 			group = " " + EscapeCell(key) + " |"
 		}
 		b.p("| %s |%s %s | %s | %s | %s | %s | %s |\n", EscapeCell(r.RunID), group, Escape(PhaseLine(r.RunResult)),
-			fmtOptDur(m.WriteDowntime), fmtOptDur(m.ReadDowntime), fmtDur(m.ReadOnlyTime), fmtDur(m.UnavailableTime), rec)
+			fmtDowntime(m.WriteDowntime, m.KnownWriteDowntime), fmtDowntime(m.ReadDowntime, m.KnownReadDowntime), fmtDur(m.ReadOnlyTime), fmtDur(m.UnavailableTime), rec)
 	}
 	b.p("\n")
 }
@@ -468,7 +475,11 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			if p.State == analyze.PhaseHealthy {
 				continue
 			}
-			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), fmtClock(p.Start), fmtSec(float64(p.DurationNS), p.ResolutionNS))
+			at := fmtClock(p.Start)
+			if r.ClosedLoop {
+				at = fmtEdgePM(p.Start, p.StartResolutionNS)
+			}
+			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), at, fmtSec(float64(p.DurationNS), p.ResolutionNS))
 			if p.Cause != "" {
 				line += ", caused by " + Escape(p.Cause)
 			}
@@ -476,6 +487,9 @@ func (rep *Report) writeDetail(b *mdWriter) {
 				line += " (" + Escape(p.ErrorClass) + ")"
 			}
 			b.p("%s\n", line)
+		}
+		for _, l := range closedLoopLines(r.RunResult) {
+			b.p("- %s\n", Escape(l))
 		}
 		if msgs := errorMessages(r); len(msgs) > 0 {
 			b.p("- errors seen: %s\n", strings.Join(msgs, "; "))
@@ -707,6 +721,9 @@ func (rep *Report) writeMethod(b *mdWriter) {
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
 - **Typical switchover.** Every run is aligned at the start of its first outage; each curve is, at each moment, the share of the group's runs (of those recorded at that moment) in which that kind of request would succeed.
 `)
+	if hasUnknown(rep.Runs) {
+		b.WriteString(closedLoopMethod)
+	}
 	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt takes as long as the recorded probes typically took where it landed (the median latency of that failing window: a connect timeout costs its timeout, a read-only error a round trip; where several streams fail at once, the largest), and the next attempt starts that long plus the policy's delay later; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the time from its arrival to the start of the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also add load when they retry and may share connections; the replay models neither.\n")
 	b.p("\n")
 }

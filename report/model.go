@@ -85,10 +85,11 @@ type RunView struct {
 	probes runProbes
 }
 
-// OutageStart is the start of the run's first non-healthy phase.
+// OutageStart is the start of the run's first non-healthy phase (time
+// without data or traffic is none).
 func (r *RunView) OutageStart() (int64, bool) {
 	for _, p := range r.Phases {
-		if p.State != analyze.PhaseHealthy {
+		if outagePhase(p.State) {
 			return p.Start.UnixNano(), true
 		}
 	}

@@ -18,6 +18,9 @@ var (
 	okabeVermillion = color.NRGBA{0xd5, 0x5e, 0x00, 0xff}
 	okabePurple     = color.NRGBA{0xcc, 0x79, 0xa7, 0xff}
 	grey            = color.NRGBA{0x99, 0x99, 0x99, 0xff}
+	// unknownColor is time the data cannot tell about (no data, no
+	// traffic): no probe state's colour, and lighter than skipped's grey.
+	unknownColor = color.NRGBA{0xc8, 0xc8, 0xc8, 0xff}
 )
 
 // stateColors is the one colour of every probe state, used by every picture.
@@ -52,6 +55,9 @@ var phaseColors = map[analyze.PhaseState]analyze.State{
 // PhaseColor is the colour of a phase state: the colour of the probe state
 // that makes it.
 func PhaseColor(s analyze.PhaseState) color.NRGBA {
+	if unknownPhase(s) {
+		return unknownColor
+	}
 	if ps, ok := phaseColors[s]; ok {
 		return StateColor(ps)
 	}

@@ -240,6 +240,12 @@ func streamLine(st *analyze.StreamResult) string {
 	if len(parts) == 0 {
 		parts = append(parts, "ok throughout")
 	}
+	if st.NoDataNS > 0 {
+		parts = append(parts, "no data "+fmtSec(float64(st.NoDataNS), st.IntervalNS))
+	}
+	if st.NoTrafficNS > 0 {
+		parts = append(parts, fmt.Sprintf("no traffic %s (gaps over %s)", fmtExact(float64(st.NoTrafficNS)), fmtExact(float64(st.LullBoundNS))))
+	}
 	line := fmt.Sprintf("%s: %s; slow above %s", st.Stream, strings.Join(parts, ", "), fmtExact(float64(st.SlowThresholdNS)))
 	if st.StallThresholdNS > 0 {
 		line += ", stalled above " + fmtExact(float64(st.StallThresholdNS))

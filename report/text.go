@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/internal/termtext"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -125,7 +126,11 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	if len(r.Labels) > 0 {
 		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
 	}
-	fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	if r.ClosedLoop {
+		fmt.Fprintf(b, "\n  %s in %s, closed-loop traffic without a grid: each edge ± half the gap between the requests either side", Count(r.Rows, "request", "requests"), Count(int64(len(r.Streams)), "stream", "streams"))
+	} else {
+		fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	}
 	if r.Duplicates > 0 {
 		fmt.Fprintf(b, ", %s dropped", Count(r.Duplicates, "duplicate row", "duplicate rows"))
 	}
@@ -144,9 +149,13 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	var parts []string
 	if m.WriteDowntime != nil {
 		parts = append(parts, fmt.Sprintf("write down %s (longest %s)", fmtDurPM(*m.WriteDowntime), fmtDurPM(*m.LongestWriteOutage)))
+	} else if m.KnownWriteDowntime != nil {
+		parts = append(parts, fmt.Sprintf("write down unknown (at least %s)", fmtDurPM(*m.KnownWriteDowntime)))
 	}
 	if m.ReadDowntime != nil {
 		parts = append(parts, fmt.Sprintf("read down %s", fmtDurPM(*m.ReadDowntime)))
+	} else if m.KnownReadDowntime != nil {
+		parts = append(parts, fmt.Sprintf("read down unknown (at least %s)", fmtDurPM(*m.KnownReadDowntime)))
 	}
 	fmt.Fprintf(b, "  %s\n", strings.Join(parts, ", "))
 	rec := "recovered"
@@ -155,6 +164,9 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	}
 	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s, stalled %s; %d %s, %s\n",
 		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), fmtDurPM(m.StalledTime), m.Outages, plural(m.Outages, "outage window", "outage windows"), rec)
+	for _, l := range closedLoopLines(r) {
+		fmt.Fprintf(b, "  %s\n", termtext.Sanitize(l))
+	}
 	for _, k := range []string{store.KindWrite, store.KindRead} {
 		if l := runDisruptionLine(m, k); l != "" {
 			fmt.Fprintf(b, "  %s\n", l)
