@@ -23,7 +23,9 @@ func boundaries(run *RunResult) []boundary {
 	half := run.IntervalNS / 2
 	phaseSev := func(ph Phase) int { return slices.Index(PhaseStates, ph.State) }
 	for i, ph := range run.Phases {
-		if i > 0 {
+		// a change into or out of time without data or traffic is no
+		// change clients saw: the data cannot place one there
+		if i > 0 && !slices.Contains(UnknownPhaseStates, ph.State) && !slices.Contains(UnknownPhaseStates, run.Phases[i-1].State) {
 			bs = append(bs, boundary{t: ph.Start, half: half, worse: phaseSev(ph) > phaseSev(run.Phases[i-1])})
 		}
 		if i+1 < len(run.Phases) && !run.Phases[i+1].Start.Equal(ph.End) {
