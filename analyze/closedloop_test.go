@@ -247,3 +247,46 @@ func TestClosedLoopServices(t *testing.T) {
 		}
 	}
 }
+
+// A request log (import jsonl) is closed-loop traffic too: a 10 s pause
+// of a healthy application is no traffic, its edges ± half their gaps.
+func TestClosedLoopRequestLog(t *testing.T) {
+	dir := t.TempDir()
+	var b []byte
+	line := func(d time.Duration, outcome, extra string) {
+		b = append(b, `{"time":"`+at(d).Format(time.RFC3339Nano)+`","op":"write","outcome":"`+outcome+`","latency_ms":1.5`+extra+"}\n"...)
+	}
+	for d := time.Duration(0); d < 10*time.Second; d += 100 * time.Millisecond {
+		line(d, "ok", "")
+	}
+	for d := 20 * time.Second; d < 25*time.Second; d += 100 * time.Millisecond {
+		line(d, "ok", "")
+	}
+	for d := 27 * time.Second; d < 30*time.Second; d += 100 * time.Millisecond {
+		line(d, "error", `,"sqlstate":"25006","error":"cannot execute INSERT in a read-only transaction"`)
+	}
+	file := filepath.Join(dir, "requests.jsonl")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.ImportJSONL(context.Background(), []string{file}, importer.Options{Out: filepath.Join(dir, "runs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := analyze.Analyze(context.Background(), []string{res.RunDir}, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &sum.Runs[0]
+	want := []analyze.PhaseState{analyze.PhaseHealthy, analyze.PhaseNoTraffic, analyze.PhaseHealthy, analyze.PhaseReadOnly}
+	if got := states(run); !run.ClosedLoop || !sameStates(got, want) {
+		t.Fatalf("closed loop %v, phases %v; want %v", run.ClosedLoop, got, want)
+	}
+	// the last ok at 24.9 s, the first failure at 27 s
+	if ro := run.Phases[3]; !ro.Start.Equal(at(25950*time.Millisecond)) || ro.StartResolutionNS != int64(1050*time.Millisecond) {
+		t.Errorf("read-only from %v ± %v, want 25.95 s ± 1.05 s", ro.Start.Sub(otlpgen.T0), time.Duration(ro.StartResolutionNS))
+	}
+	if m := run.Metrics; m.Recovered || m.WriteDowntime == nil || m.NoTrafficTime.NS < int64(9800*time.Millisecond) {
+		t.Errorf("recovered %v, write downtime %+v, no traffic %v", m.Recovered, m.WriteDowntime, time.Duration(m.NoTrafficTime.NS))
+	}
+}
