@@ -113,3 +113,27 @@ func TestStreamCutMidOutage(t *testing.T) {
 		t.Errorf("recovered %v at %v: the data ends failing, then without data", m.Recovered, m.Recovery)
 	}
 }
+
+// A run that ends while the writes are held: the write stream's stall
+// lasts until its last held request was answered, after the end of the
+// rows, and the reads, whose data ends with the run's, are not missing
+// there: the run ends stalled, not without data.
+func TestStallPastTheEndIsNotNoData(t *testing.T) {
+	r := simple("heldend", synth.Phase{State: synth.Healthy, Duration: 12 * time.Second})
+	rows, truth := r.Probes()
+	t0 := rows[0].Intended
+	for _, p := range rows {
+		t0 = min(t0, p.Intended)
+	}
+	release := t0 + int64(15*time.Second)
+	for i := range rows {
+		if p := &rows[i]; p.Kind == store.KindWrite && p.Intended >= t0+int64(9*time.Second) {
+			p.LatencyNS = release - p.Intended
+			p.End = p.Start + p.LatencyNS
+		}
+	}
+	run := &analyzeRows(t, r, rows, truth, Options{}).Runs[0]
+	if got := phaseStatesOf(run); len(got) != 2 || got[1] != PhaseStalled || run.Metrics.NoDataTime.NS != 0 {
+		t.Errorf("phases %v, %v without data: want healthy → stalled and none", got, time.Duration(run.Metrics.NoDataTime.NS))
+	}
+}

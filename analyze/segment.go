@@ -480,9 +480,15 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 		lo, hi = min(lo, s.spans[0].start), max(hi, s.spans[len(s.spans)-1].end)
 		gridless = gridless || s.gridless
 	}
+	// the end of the data: a stall extended past the last row (until its
+	// answer) leaves the other streams no shorter of data
+	dataHi := int64(math.MinInt64)
+	for _, i := range sel {
+		dataHi = max(dataHi, ss[i].dataEnd())
+	}
 	spans := make([][]span, len(ss))
 	for _, i := range sel {
-		spans[i] = stretch(ss[i], i, lo, hi)
+		spans[i] = stretch(ss[i], i, lo, hi, dataHi)
 	}
 	var res map[int64]int64 // the ± of every edge, without a grid
 	if gridless {
@@ -523,9 +529,10 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 }
 
 // stretch is stream s's spans (s is ss[i]) for combine: on the grid its
-// first and last states stretched to lo and hi when they are within an
-// interval of them, else no data up to them.
-func stretch(s *stream, i int, lo, hi int64) []span {
+// first and last states stretched to lo and hi when its data starts and
+// ends within an interval of the earliest start and the latest end of
+// data (dataHi), else no data up to them.
+func stretch(s *stream, i int, lo, hi, dataHi int64) []span {
 	sp := append([]span(nil), s.spans...)
 	if s.gridless {
 		return sp
@@ -535,12 +542,21 @@ func stretch(s *stream, i int, lo, hi int64) []span {
 	} else {
 		sp = slices.Insert(sp, 0, span{start: lo, end: first, sev: sevNoData, cause: i})
 	}
-	if last := sp[len(sp)-1].end; hi-last <= s.interval {
-		sp[len(sp)-1].end = hi
-	} else {
-		sp = append(sp, span{start: last, end: hi, sev: sevNoData, cause: i})
+	if last := sp[len(sp)-1].end; dataHi-s.dataEnd() <= s.interval {
+		sp[len(sp)-1].end = max(last, hi)
+	} else if last < dataHi {
+		sp = append(sp, span{start: last, end: dataHi, sev: sevNoData, cause: i})
 	}
 	return sp
+}
+
+// dataEnd is where the stream's data ends: the edge after its last row,
+// before any stall extension (the end of its spans without rows).
+func (s *stream) dataEnd() int64 {
+	if len(s.rows) == 0 {
+		return s.spans[len(s.spans)-1].end
+	}
+	return s.edge(len(s.rows))
 }
 
 // edgeResolutions is the ± of every edge of the spans: the largest any
