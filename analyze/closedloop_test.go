@@ -12,6 +12,7 @@ import (
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/importer"
 	"github.com/switchwatch/switchwatch/internal/otlpgen"
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // The closed-loop tests write an application's OpenTelemetry traces with
@@ -74,7 +75,31 @@ func between(a, b time.Duration) func(time.Duration) bool {
 // run.
 func analyzeApps(t *testing.T, apps ...app) *analyze.RunResult {
 	t.Helper()
+	return &analyzeAppsWith(t, nil, analyze.Options{}, apps...).Runs[0]
+}
+
+// analyzeAppsWith is analyzeApps with events stored beside the traces
+// and analysis options.
+func analyzeAppsWith(t *testing.T, events []store.Event, opt analyze.Options, apps ...app) *analyze.Summary {
+	t.Helper()
 	dir := t.TempDir()
+	var evFiles []string
+	if len(events) > 0 {
+		f := filepath.Join(dir, "events.jsonl")
+		log, err := store.CreateEventLog(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if err := log.Log(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := log.Close(); err != nil {
+			t.Fatal(err)
+		}
+		evFiles = append(evFiles, f)
+	}
 	var spans []otlpgen.Span
 	for _, a := range apps {
 		spans = append(spans, a.spans()...)
@@ -83,22 +108,21 @@ func analyzeApps(t *testing.T, apps ...app) *analyze.RunResult {
 	if err := os.WriteFile(file, otlpgen.JSONLines(spans), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := importer.ImportOTLP(context.Background(), []string{file}, importer.OTLPOptions{Options: importer.Options{Out: filepath.Join(dir, "runs")}})
+	res, err := importer.ImportOTLP(context.Background(), []string{file}, importer.OTLPOptions{Options: importer.Options{Out: filepath.Join(dir, "runs"), Events: evFiles}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := analyze.Analyze(context.Background(), []string{res.RunDir}, analyze.Options{})
+	sum, err := analyze.Analyze(context.Background(), []string{res.RunDir}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(sum.Runs) != 1 {
 		t.Fatalf("%d runs", len(sum.Runs))
 	}
-	run := &sum.Runs[0]
-	if !run.ClosedLoop {
+	if !sum.Runs[0].ClosedLoop {
 		t.Fatalf("an import of traces is not analyzed as closed-loop traffic")
 	}
-	return run
+	return sum
 }
 
 func at(d time.Duration) time.Time { return otlpgen.T0.Add(d) }
@@ -288,5 +312,24 @@ func TestClosedLoopRequestLog(t *testing.T) {
 	}
 	if m := run.Metrics; m.Recovered || m.WriteDowntime == nil || m.NoTrafficTime.NS < int64(9800*time.Millisecond) {
 		t.Errorf("recovered %v, write downtime %+v, no traffic %v", m.Recovered, m.WriteDowntime, time.Duration(m.NoTrafficTime.NS))
+	}
+}
+
+// --truth judges a closed-loop edge by its own ±: a server turned
+// read-only at 11.5 s, between requests at 9.9 s and 12 s, lies within the
+// edge at 10.95 s ± 1.05 s, though not within half the nominal interval.
+func TestClosedLoopTruthUsesTheEdgesOwnResolution(t *testing.T) {
+	ev := []store.Event{{Time: at(11500 * time.Millisecond), Name: store.EventBlueReadOnly, Source: "lab"}}
+	sum := analyzeAppsWith(t, ev, analyze.Options{Truth: true},
+		app{svc: "checkout", from: 0, to: 10 * time.Second, every: 100 * time.Millisecond},
+		app{svc: "checkout", from: 12 * time.Second, to: 20 * time.Second, every: 100 * time.Millisecond, readOnlyAt: between(0, 15*time.Second)})
+	a := sum.Accuracy
+	if a == nil || a.Total != 1 || a.Within != 1 {
+		t.Fatalf("accuracy %+v, want the one expected edge within", a)
+	}
+	for _, b := range a.Boundaries {
+		if b.Expected && b.HalfGapNS != int64(1050*time.Millisecond) {
+			t.Errorf("boundary %+v: half gap %v, want 1.05 s", b, time.Duration(b.HalfGapNS))
+		}
 	}
 }

@@ -26,7 +26,11 @@ func boundaries(run *RunResult) []boundary {
 		// a change into or out of time without data or traffic is no
 		// change clients saw: the data cannot place one there
 		if i > 0 && !slices.Contains(UnknownPhaseStates, ph.State) && !slices.Contains(UnknownPhaseStates, run.Phases[i-1].State) {
-			bs = append(bs, boundary{t: ph.Start, half: half, worse: phaseSev(ph) > phaseSev(run.Phases[i-1])})
+			h := half
+			if run.ClosedLoop {
+				h = ph.StartResolutionNS // each edge its own: half the gap around it
+			}
+			bs = append(bs, boundary{t: ph.Start, half: h, worse: phaseSev(ph) > phaseSev(run.Phases[i-1])})
 		}
 		if i+1 < len(run.Phases) && !run.Phases[i+1].Start.Equal(ph.End) {
 			// a gap without phases after it: the phase ends, nothing worse follows
@@ -54,7 +58,10 @@ func boundaries(run *RunResult) []boundary {
 			}
 			if prev >= 0 && sev != prev {
 				h := half
-				if k > 0 {
+				switch {
+				case run.ClosedLoop:
+					h = seg.StartResolutionNS
+				case k > 0:
 					h = max(1, seg.FirstSeq-st.Segments[k-1].LastSeq) * run.IntervalNS / 2
 				}
 				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS, half: h, worse: sev > prev})
