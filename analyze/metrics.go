@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net"
@@ -49,17 +50,33 @@ func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longe
 // without data or traffic inside it neither ends it nor counts: failing
 // is the failing time in it, res the resolution of that (one interval on
 // the grid, else the ± of its two edges).
+//
+// before and after are the unknown time right before its start (after a
+// known healthy or stalled state, or the run's start) and right after its
+// end (before a known healthy or stalled state): the window may have begun
+// earlier, or ended later, by that much, so times measured to its start
+// or end are known only to it.
 type outage struct {
 	start, end, failing, res int64
+	before, after            int64
+	// startRes and endRes are the ± of its edges without a grid (0 on
+	// the grid: half an interval).
+	startRes, endRes int64
 }
+
+// startPM and endPM are the resolutions of times measured to the
+// window's start and end: an interval on the grid, else the edge's own
+// ±; and the unknown time beside the edge.
+func (w *outage) startPM(iv int64) int64 { return cmp.Or(w.startRes, iv) + w.before }
+func (w *outage) endPM(iv int64) int64   { return cmp.Or(w.endRes, iv) + w.after }
 
 // outageWindows merges failing spans (read-only, error, unavailable; not
 // stalled) into windows, across time without data or traffic between two
 // of them: a lull is not a recovery.
 func outageWindows(spans []span, iv int64, perEdge bool) []outage {
 	var out []outage
-	var startRes int64
-	open := false // the last window may go on after unknown time
+	var startRes, pending int64 // pending: unknown time since the last known state
+	open := false               // the last window may go on after unknown time
 	for _, sp := range spans {
 		switch {
 		case failing(sp.sev):
@@ -67,16 +84,20 @@ func outageWindows(spans []span, iv int64, perEdge bool) []outage {
 				out[n-1].end = sp.end
 				out[n-1].failing += sp.end - sp.start
 			} else {
-				out = append(out, outage{start: sp.start, end: sp.end, failing: sp.end - sp.start, res: iv})
+				out = append(out, outage{start: sp.start, end: sp.end, failing: sp.end - sp.start, res: iv, before: pending})
 				startRes = sp.startRes
 			}
-			if perEdge {
-				out[len(out)-1].res = startRes + sp.endRes
+			if w := &out[len(out)-1]; perEdge {
+				w.res, w.startRes, w.endRes = startRes+sp.endRes, startRes, sp.endRes
 			}
-			open = true
+			open, pending = true, 0
 		case unknown(sp.sev):
+			pending += sp.end - sp.start
 		default:
-			open = false
+			if n := len(out); open && n > 0 {
+				out[n-1].after = pending
+			}
+			open, pending = false, 0
 		}
 	}
 	return out
@@ -245,9 +266,9 @@ func eventOffset(e store.Event, wins []outage, recovered bool, iv int64) EventOf
 	if l := store.EventLabel(e); l != e.Name {
 		off.Label = l
 	}
-	for _, w := range wins {
-		if w.end > t {
-			off.ToFirstError = &Duration{NS: max(0, w.start-t), ResolutionNS: iv}
+	for i := range wins {
+		if w := &wins[i]; w.end > t {
+			off.ToFirstError = &Duration{NS: max(0, w.start-t), ResolutionNS: w.startPM(iv)}
 			// more than a boundary's uncertainty before: not the
 			// event's own outage
 			if w.start < t-iv {
@@ -257,8 +278,8 @@ func eventOffset(e store.Event, wins []outage, recovered bool, iv int64) EventOf
 			break
 		}
 	}
-	if recovered && len(wins) > 0 && wins[len(wins)-1].end > t {
-		off.ToRecovery = &Duration{NS: wins[len(wins)-1].end - t, ResolutionNS: iv}
+	if last := len(wins) - 1; recovered && last >= 0 && wins[last].end > t {
+		off.ToRecovery = &Duration{NS: wins[last].end - t, ResolutionNS: wins[last].endPM(iv)}
 	}
 	return off
 }

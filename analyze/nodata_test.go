@@ -137,3 +137,29 @@ func TestStallPastTheEndIsNotNoData(t *testing.T) {
 		t.Errorf("phases %v, %v without data: want healthy → stalled and none", got, time.Duration(run.Metrics.NoDataTime.NS))
 	}
 }
+
+// An outage whose end falls in missing rows ended somewhere in the hole:
+// the time to recovery is known only to the hole's length, not to an
+// interval.
+func TestRecoveryInAHole(t *testing.T) {
+	r := simple("recoverhole",
+		synth.Phase{State: synth.Healthy, Duration: 5 * time.Second},
+		synth.Phase{State: synth.Unavailable, Duration: 5 * time.Second, Class: store.ClassRefused},
+		synth.Phase{State: synth.Healthy, Duration: 5 * time.Second})
+	rows, truth := r.Probes()
+	rows = cutRows(rows, "", 9*time.Second, 11*time.Second)
+	run := &analyzeRows(t, r, rows, truth, Options{}).Runs[0]
+	m := run.Metrics
+	if m.EventToRecovery == nil || m.EventToFirstError == nil {
+		t.Fatalf("event to recovery %v, to first error %v", m.EventToRecovery, m.EventToFirstError)
+	}
+	if got, want := m.EventToRecovery.ResolutionNS, run.IntervalNS+int64(2*time.Second); got != want {
+		t.Errorf("event to recovery %v ± %v, want ± %v (an interval and the 2 s hole)", time.Duration(m.EventToRecovery.NS), time.Duration(got), time.Duration(want))
+	}
+	if m.EventToFirstError.ResolutionNS != run.IntervalNS {
+		t.Errorf("event to first error ± %v, want an interval: no hole before the outage", time.Duration(m.EventToFirstError.ResolutionNS))
+	}
+	if !m.Recovered || m.Outages != 1 {
+		t.Errorf("recovered %v, %d outages", m.Recovered, m.Outages)
+	}
+}
