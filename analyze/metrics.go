@@ -139,9 +139,10 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	m.StalledTime = stalledTime(spans, iv)
 	m.Disruption = disruptions(streams, iv)
 	if len(wins) > 0 {
-		m.OutageTime = Duration{NS: wins[len(wins)-1].end - wins[0].start, ResolutionNS: iv}
+		first, last := &wins[0], &wins[len(wins)-1]
+		m.OutageTime = Duration{NS: last.end - first.start, ResolutionNS: iv + first.before + last.after}
 		if perEdge {
-			m.OutageTime.ResolutionNS = wins[0].res + wins[len(wins)-1].res
+			m.OutageTime.ResolutionNS = first.startPM(iv) + last.endPM(iv)
 		}
 		if m.Recovered {
 			m.Recovery = tp(wins[len(wins)-1].end)

@@ -159,6 +159,9 @@ func TestRecoveryInAHole(t *testing.T) {
 	if m.EventToFirstError.ResolutionNS != run.IntervalNS {
 		t.Errorf("event to first error ± %v, want an interval: no hole before the outage", time.Duration(m.EventToFirstError.ResolutionNS))
 	}
+	if m.OutageTime.ResolutionNS != run.IntervalNS+int64(2*time.Second) {
+		t.Errorf("outage time ± %v, want an interval and the hole", time.Duration(m.OutageTime.ResolutionNS))
+	}
 	if !m.Recovered || m.Outages != 1 {
 		t.Errorf("recovered %v, %d outages", m.Recovered, m.Outages)
 	}
