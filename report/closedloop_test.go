@@ -14,6 +14,7 @@ import (
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/importer"
 	"github.com/switchwatch/switchwatch/internal/otlpgen"
+	"github.com/switchwatch/switchwatch/internal/synth"
 )
 
 // tracesSummary imports the traces of two services through a switchover
@@ -118,5 +119,49 @@ func TestReportServicesAndEdges(t *testing.T) {
 	}
 	if !strings.Contains(md, "**Missing data and closed-loop traffic.**") {
 		t.Errorf("report.md's method does not explain unknown time")
+	}
+}
+
+// A recording with a 3 s hole of missing write rows: the --runs text and
+// report.md say the write downtime is unknown and how much time had no
+// data, never "0 s".
+func TestReportNoData(t *testing.T) {
+	r := &synth.Run{ID: "hole", Interval: 100 * time.Millisecond, Seed: 7,
+		Phases: []synth.Phase{{State: synth.Healthy, Duration: 20 * time.Second}}}
+	rows, truth := r.Probes()
+	t0 := rows[0].Intended
+	kept := rows[:0]
+	for _, p := range rows {
+		if d := time.Duration(p.Intended - t0); p.Kind == "write" && d >= 8*time.Second && d < 11*time.Second {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	dir, err := r.WriteRows(t.TempDir(), kept, truth, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := analyze.Analyze(context.Background(), []string{dir}, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, sum, TextOptions{Runs: true}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Build(sum, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(markdown(t, rep))
+	for _, w := range []string{"write down unknown (at least 0 s", "unknown time: no data 3.0 s", "no data 3.0 s →"} {
+		if !strings.Contains(text.String(), w) {
+			t.Errorf("--runs text lacks %q:\n%s", w, text.String())
+		}
+	}
+	for _, w := range []string{"| unknown (≥ 0 s) |", "no data at ", "write_downtime and longest_write_outage: the write streams have 3s without data"} {
+		if !strings.Contains(md, w) && !strings.Contains(md, Escape(w)) {
+			t.Errorf("report.md lacks %q", w)
+		}
 	}
 }
