@@ -251,13 +251,19 @@ func TestClosedLoopServices(t *testing.T) {
 		app{svc: "checkout", from: 0, to: 30 * time.Second, every: 100 * time.Millisecond,
 			mk: peer("10.0.1.7", "10.0.2.9", 15*time.Second), readOnlyAt: between(10*time.Second, 15*time.Second)},
 		app{svc: "billing", from: 50 * time.Millisecond, to: 30 * time.Second, every: 200 * time.Millisecond,
-			mk: peer("10.0.1.7", "10.0.2.9", 16*time.Second), unavailable: between(12*time.Second, 16*time.Second)})
-	if len(run.Services) != 2 {
-		t.Fatalf("services %+v, want billing and checkout", run.Services)
+			mk: peer("10.0.1.7", "10.0.2.9", 16*time.Second), unavailable: between(12*time.Second, 16*time.Second)},
+		// a service that never failed: its first answer and its last
+		app{svc: "reports", from: 70 * time.Millisecond, to: 30 * time.Second, every: time.Second,
+			mk: peer("10.0.1.7", "10.0.2.9", 20*time.Second)})
+	if len(run.Services) != 3 {
+		t.Fatalf("services %+v, want billing, checkout and reports", run.Services)
 	}
-	b, c := run.Services[0], run.Services[1]
-	if b.Service != "billing" || c.Service != "checkout" {
-		t.Fatalf("services %q, %q", b.Service, c.Service)
+	b, c, r := run.Services[0], run.Services[1], run.Services[2]
+	if b.Service != "billing" || c.Service != "checkout" || r.Service != "reports" {
+		t.Fatalf("services %q, %q, %q", b.Service, c.Service, r.Service)
+	}
+	if r.FirstFailure != nil || r.Failed != 0 || r.Requests != 30 {
+		t.Errorf("reports %+v, want 30 requests, none failed", r)
 	}
 	if c.FirstFailure == nil || !c.FirstFailure.Equal(at(10*time.Second)) || !c.LastFailure.Equal(at(14900*time.Millisecond)) || c.FailedByClass["read_only"] != 50 {
 		t.Errorf("checkout %+v", c)

@@ -105,9 +105,13 @@ func classOrOther(c uint8) string {
 
 // answeredAround is the server of the last successful request before
 // first and of the first one after last, over the streams; with first at
-// MaxInt64 and last at MinInt64, the last and the first answer overall.
+// MaxInt64 (nothing failed), the first answer and the last.
 func answeredAround(ss []*stream, first, last int64, syms *symtab) (before, after string) {
-	var bt, at int64 = math.MinInt64, math.MaxInt64
+	none := first == math.MaxInt64
+	bt, at := int64(math.MinInt64), int64(math.MaxInt64)
+	if none {
+		bt, at = math.MaxInt64, math.MinInt64
+	}
 	var bsym, asym uint32
 	for _, s := range ss {
 		for i := range s.rows {
@@ -115,25 +119,21 @@ func answeredAround(ss []*stream, first, last int64, syms *symtab) (before, afte
 			if !succeeded(s.states[i]) || x.ident == 0 {
 				continue
 			}
-			if x.intended < first && x.intended > bt && first != math.MaxInt64 {
-				bt, bsym = x.intended, x.ident
-			}
-			if x.intended > last && x.intended < at && last != math.MinInt64 {
-				at, asym = x.intended, x.ident
-			}
-			if first == math.MaxInt64 {
-				// nothing failed: the first answer, and the last
-				if x.intended < at {
-					at, asym = x.intended, x.ident
+			t := x.intended
+			switch {
+			case none:
+				if t < bt {
+					bt, bsym = t, x.ident
 				}
-				if x.intended > bt {
-					bt, bsym = x.intended, x.ident
+				if t > at {
+					at, asym = t, x.ident
 				}
+			case t < first && t > bt:
+				bt, bsym = t, x.ident
+			case t > last && t < at:
+				at, asym = t, x.ident
 			}
 		}
-	}
-	if first == math.MaxInt64 {
-		bsym, asym = asym, bsym
 	}
 	if bsym != 0 {
 		before = syms.str(bsym)
