@@ -101,7 +101,8 @@ func (d Duration) Seconds() float64 { return float64(d.NS) / 1e9 }
 // and EndResolutionNS are half the gap between the requests either side
 // of it (the boundary is their midpoint), and ResolutionNS, the
 // resolution of the duration, is their sum. Both are absent on the
-// recorder's grid.
+// recorder's grid, and 0 (absent) at the data's own first and last
+// request, which bound the run exactly.
 type Window struct {
 	Start             time.Time `json:"start"`
 	End               time.Time `json:"end"`
