@@ -173,6 +173,49 @@ var otlpBadInputs = []otlpBadInput{
 		},
 	},
 	{
+		name: "a pool's connects: the one that worked is no request, the failed one fails its request's write",
+		files: jsonFile(func() []otlpgen.Span {
+			// Each request is a trace of its own (its first span's id).
+			named := func(s otlpgen.Span, name string, parent uint64, code ptrace.StatusCode, et string) otlpgen.Span {
+				s.Name, s.Parent, s.Status = name, parent, code
+				if parent != 0 {
+					s.Trace = parent
+				}
+				if et != "" {
+					s.Attrs["error.type"] = et
+				}
+				return s
+			}
+			insert := map[string]any{"db.operation.name": "INSERT", "db.query.text": "INSERT INTO t VALUES (1)"}
+			return []otlpgen.Span{
+				// A request that waited while the pool dialled, then wrote.
+				named(pg(1, 0, nil), "pool.acquire", 0, 0, ""),
+				named(pg(2, 0, nil), "connect", 1, 0, ""),
+				func() otlpgen.Span { s := named(pg(3, otlpMS, insert), "INSERT", 0, 0, ""); s.Trace = 1; return s }(),
+				// Two requests whose pool's dial timed out: no query.
+				named(pg(4, time.Second, nil), "pool.acquire", 0, ptrace.StatusCodeError, "timeout"),
+				named(pg(5, time.Second, nil), "connect", 4, ptrace.StatusCodeError, "timeout"),
+				named(pg(6, 2*time.Second, nil), "pool.acquire", 0, ptrace.StatusCodeError, "timeout"),
+				named(pg(7, 2*time.Second, nil), "connect", 6, ptrace.StatusCodeError, "timeout"),
+				// A connect of a request of its own (no pool): a connect row.
+				named(pg(8, 3*time.Second, nil), "connect", 0, 0, ""),
+			}
+		}()...),
+		rows: 4,
+		out: []string{"read 8 spans in 1 lines of 1 files, took 4 rows, skipped 4: 4 not a request (first at DIR/t.json:1:1)",
+			`skipped: DIR/t.json:1:2: not a request: a connection the pool opened for a waiting request, whose query is a span of its own (span 0000000000000002 of trace ab000000000000000000000000000001)`,
+			"note: 2 failed connects of a pool are rows of the requests that waited for them"},
+		check: func(t *testing.T, rows []store.Probe) {
+			var got []string
+			for _, p := range rows {
+				got = append(got, p.Kind+"/"+p.Conn+" "+p.Outcome+" "+p.ErrorClass)
+			}
+			if want := "connect/new ok  write/pooled ok  write/pooled timeout connect_timeout write/pooled timeout connect_timeout"; strings.Join(got, " ") != want {
+				t.Errorf("rows %q, want %q", strings.Join(got, " "), want)
+			}
+		},
+	},
+	{
 		name:  "kind unspecified is a client call",
 		files: jsonFile(withKind(pg(1, 0, nil), ptrace.SpanKindUnspecified)),
 		rows:  1,
