@@ -1,0 +1,240 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/importer"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// jsonPhase is one phase of a run as the analyzer's JSON summary gives
+// it: read from the JSON, not from analyze.Phase, so that the comparison
+// reads whichever resolution the summary states for each edge.
+type jsonPhase struct {
+	Start, End time.Time
+	State      string
+	Class      string
+	// StartRes and EndRes are how well the phase's edges are known
+	// (± each): the JSON field start_resolution_ns and end_resolution_ns
+	// of the phase where the summary has them (a resolution per edge),
+	// else its resolution_ns (one for the run today).
+	StartRes, EndRes time.Duration
+}
+
+func (p jsonPhase) String() string {
+	return fmt.Sprintf("%s %s..%s (±%v, ±%v) %s", p.State, p.Start.Format("15:04:05.000"), p.End.Format("15:04:05.000"), p.StartRes, p.EndRes, p.Class)
+}
+
+// analyzedPhases analyzes the run folder dir in-process and reads its
+// phases back from the JSON summary.
+func analyzedPhases(t *testing.T, dir string) []jsonPhase {
+	t.Helper()
+	sum, err := analyze.Analyze(context.Background(), []string{dir}, analyze.Options{})
+	if err != nil {
+		t.Fatalf("analyze %s: %v", dir, err)
+	}
+	data, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs []struct {
+			Phases []map[string]any `json:"phases"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Runs) != 1 {
+		t.Fatalf("analyze %s: %d runs, want 1", dir, len(doc.Runs))
+	}
+	var out []jsonPhase
+	for _, m := range doc.Runs[0].Phases {
+		p := jsonPhase{State: str(m["state"]), Class: str(m["error_class"])}
+		p.Start, _ = time.Parse(time.RFC3339Nano, str(m["start"]))
+		p.End, _ = time.Parse(time.RFC3339Nano, str(m["end"]))
+		res := nsField(m, "resolution_ns")
+		p.StartRes, p.EndRes = res, res
+		if _, ok := m["start_resolution_ns"]; ok {
+			p.StartRes = nsField(m, "start_resolution_ns")
+		}
+		if _, ok := m["end_resolution_ns"]; ok {
+			p.EndRes = nsField(m, "end_resolution_ns")
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func nsField(m map[string]any, k string) time.Duration {
+	f, _ := m[k].(float64)
+	return time.Duration(f)
+}
+
+// failurePhase says whether a phase state is a failure: read-only,
+// error or unavailable (not healthy, stalled, nor a stretch without
+// traffic).
+func failurePhase(state string) bool {
+	return state == string(analyze.PhaseReadOnly) || state == string(analyze.PhaseError) || state == string(analyze.PhaseUnavailable)
+}
+
+// failurePhases are the failure phases of ps, in order.
+func failurePhases(ps []jsonPhase) []jsonPhase {
+	var out []jsonPhase
+	for _, p := range ps {
+		if failurePhase(p.State) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// importTraces imports the run's traces.jsonl alone (no recorder row, no
+// event) into a run of its own and returns its folder.
+func importTraces(t *testing.T, runDir string) string {
+	t.Helper()
+	res, err := importer.ImportOTLP(context.Background(), []string{filepath.Join(runDir, TracesFile)},
+		importer.OTLPOptions{Options: importer.Options{Out: t.TempDir()}})
+	if err != nil {
+		t.Fatalf("import %s: %v", TracesFile, err)
+	}
+	t.Logf("import: %s", res.Summary())
+	return res.RunDir
+}
+
+// edgeDelta is one failure edge compared: the traces' edge minus the
+// recorder's, and the resolutions both state for it.
+type edgeDelta struct {
+	what           string
+	delta          time.Duration
+	traces, record time.Duration
+	// halfGap is half the gap between the requests either side of the
+	// traces' edge in the stream that moved there (0: not found): the
+	// resolution of that edge alone, for the log.
+	halfGap time.Duration
+	at      time.Time // the traces' edge
+}
+
+// tracesRows reads the rows of an imported run by stream, in order of
+// intended start.
+func tracesRows(t *testing.T, dir string) map[string][]int64 {
+	t.Helper()
+	rows := map[string][]int64{}
+	if err := store.ReadRun(dir, func(p *store.Probe) error {
+		rows[p.Stream()] = append(rows[p.Stream()], p.Intended)
+		return nil
+	}, func(s store.SkippedFile) { t.Errorf("skipped %s: %s", s.Path, s.Reason) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		slices.Sort(r)
+	}
+	return rows
+}
+
+// halfGapAt is half the gap between the two consecutive rows of a stream
+// whose midpoint is at (the analyzer places a closed-loop edge there),
+// the smallest over the streams that have one; 0 when none has.
+func halfGapAt(rows map[string][]int64, at time.Time) time.Duration {
+	best := time.Duration(0)
+	for _, r := range rows {
+		for i := 1; i < len(r); i++ {
+			if mid := r[i-1] + (r[i]-r[i-1])/2; (time.Duration(mid - at.UnixNano())).Abs() <= time.Microsecond {
+				if h := time.Duration(r[i]-r[i-1]) / 2; best == 0 || h < best {
+					best = h
+				}
+			}
+		}
+	}
+	return best
+}
+
+// assertPhasesAgree checks that the phases of the imported traces alone
+// agree with the recorder's phases of the same switchover: the same
+// failure phases in the same order, with the same error class, and every
+// failure edge (each failure phase's start and end) of the traces within
+// the traces' stated resolution of that edge plus the recorder's own
+// (each places the edge within ± its resolution; the two agree when those
+// intervals meet). It logs every edge's delta and resolutions and returns
+// them.
+func assertPhasesAgree(t *testing.T, recorder, traces []jsonPhase, rows map[string][]int64) []edgeDelta {
+	t.Helper()
+	rf, tf := failurePhases(recorder), failurePhases(traces)
+	for _, p := range recorder {
+		t.Logf("recorder: %v", p)
+	}
+	for _, p := range traces {
+		t.Logf("traces:   %v", p)
+	}
+	if states(rf) != states(tf) {
+		t.Fatalf("failure phases differ: recorder %s, traces %s", states(rf), states(tf))
+	}
+	var out []edgeDelta
+	for i := range rf {
+		r, tr := rf[i], tf[i]
+		if r.Class != tr.Class {
+			t.Errorf("phase %d (%s): class %q in the traces, %q in the recorder's", i, r.State, tr.Class, r.Class)
+		}
+		for _, e := range []edgeDelta{
+			{what: r.State + " start", delta: tr.Start.Sub(r.Start), traces: tr.StartRes, record: r.StartRes, at: tr.Start},
+			{what: r.State + " end", delta: tr.End.Sub(r.End), traces: tr.EndRes, record: r.EndRes, at: tr.End},
+		} {
+			e.halfGap = halfGapAt(rows, e.at)
+			t.Logf("edge %-22s traces - recorder %+8.1f ms; resolution traces ±%.1f ms, recorder ±%.1f ms; half the gap between the traces' requests either side %.1f ms", e.what,
+				float64(e.delta.Microseconds())/1000, float64(e.traces.Microseconds())/1000, float64(e.record.Microseconds())/1000,
+				float64(e.halfGap.Microseconds())/1000)
+			if e.delta.Abs() > e.traces+e.record {
+				t.Errorf("edge %s: the traces place it %v from the recorder, beyond ±(%v + %v)", e.what, e.delta, e.traces, e.record)
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func states(ps []jsonPhase) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.State)
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
+// assertNoOutageIn checks that no failure phase of the traces' analysis
+// overlaps [from, to), a stretch in which the application sent nothing
+// while the database was healthy; and that when the analysis has a
+// no_traffic phase there, it covers the stretch.
+func assertNoOutageIn(t *testing.T, traces []jsonPhase, from, to time.Time) {
+	t.Helper()
+	covered := false
+	for _, p := range traces {
+		if !p.Start.Before(to) || !p.End.After(from) {
+			continue
+		}
+		if failurePhase(p.State) {
+			t.Errorf("the traces' %v overlaps the quiet window %v..%v", p, from.Format("15:04:05.000"), to.Format("15:04:05.000"))
+		}
+		if p.State == "no_traffic" && !p.Start.After(from) && !p.End.Before(to) {
+			covered = true
+		}
+	}
+	for _, p := range traces {
+		if p.State == "no_traffic" && !covered {
+			t.Errorf("the analysis has no_traffic phases, but none covers the quiet window %v..%v", from.Format("15:04:05.000"), to.Format("15:04:05.000"))
+			break
+		}
+	}
+}
