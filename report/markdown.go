@@ -696,6 +696,17 @@ func (rep *Report) writeWarnings(b *mdWriter) {
 	b.p("\n")
 }
 
+// fromTraces reports whether a run of the report was imported from
+// OpenTelemetry traces: its id is "otlp-<hash>", as importer names it.
+func (rep *Report) fromTraces() bool {
+	for _, r := range rep.Runs {
+		if strings.HasPrefix(r.RunID, "otlp-") {
+			return true
+		}
+	}
+	return false
+}
+
 func (rep *Report) writeMethod(b *mdWriter) {
 	b.WriteString(`## Method
 
@@ -707,6 +718,9 @@ func (rep *Report) writeMethod(b *mdWriter) {
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
 - **Typical switchover.** Every run is aligned at the start of its first outage; each curve is, at each moment, the share of the group's runs (of those recorded at that moment) in which that kind of request would succeed.
 `)
+	if rep.fromTraces() {
+		b.WriteString("- **Imported traces.** A run imported from an application's OpenTelemetry traces (`import otlp`, `postmortem`) has a row per PostgreSQL client call the application made, not a probe on a schedule: a stretch without requests is no outage, and an edge lies between the last request in one state and the first in the next, known to about half the gap between them (seconds in a lull), which can be wider than the resolution shown. A timeout says a request got no answer, not how long the server was down. A pool's wait and the connections it opened that worked are not requests. Sampled traces have wider gaps; spans carry the application host's clock, server logs their own.\n")
+	}
 	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt takes as long as the recorded probes typically took where it landed (the median latency of that failing window: a connect timeout costs its timeout, a read-only error a round trip; where several streams fail at once, the largest), and the next attempt starts that long plus the policy's delay later; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the time from its arrival to the start of the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also add load when they retry and may share connections; the replay models neither.\n")
 	b.p("\n")
 }
