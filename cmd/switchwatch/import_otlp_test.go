@@ -31,6 +31,9 @@ type otlpBadInput struct {
 	out, notOut []string
 	// rows is the number of rows the run must hold (exit code 0 only).
 	rows int
+	// extra are files written under DIR but not given as input (for
+	// --events DIR/name).
+	extra map[string][]byte
 	// check looks at the rows, sorted by stream and seq.
 	check func(t *testing.T, rows []store.Probe)
 }
@@ -479,6 +482,24 @@ var otlpBadInputs = []otlpBadInput{
 		notOut: []string{"\x1b"},
 	},
 	{
+		name:  "--events: a PgBouncer log with one of its two events outside the run",
+		files: jsonFile(pg(1, 0, nil), pg(2, time.Second, nil)),
+		extra: map[string][]byte{"pgbouncer.log": []byte("2026-11-25 18:00:00.000 UTC [99] LOG PAUSE 'postgres' command issued\n" +
+			"2026-11-25 19:00:00.500 UTC [99] LOG RESUME 'postgres' command issued\n")},
+		args: []string{"--events", "DIR/pgbouncer.log"},
+		rows: 2,
+		out:  []string{"note: 1 of the 2 events of DIR/pgbouncer.log fall outside the run (2026-11-25T19:00:00Z to 2026-11-25T19:00:01.001Z)"},
+	},
+	{
+		name:  "--events: a trace file given as a log: read as JSON-lines events, its line skipped and named",
+		files: jsonFile(pg(1, 0, nil)),
+		extra: map[string][]byte{"more.json": otlpgen.JSONLines([]otlpgen.Span{pg(2, 0, nil)})},
+		args:  []string{"--events", "DIR/more.json"},
+		rows:  1,
+		out: []string{"read 1 spans in 1 lines of 1 files, took 1 rows, skipped 1: 1 bad event line (first at DIR/more.json:1)",
+			`skipped: DIR/more.json:1: bad event line: event needs "name" and "time"`},
+	},
+	{
 		name: "the names before 1.26",
 		files: jsonFile(otlpgen.Span{Service: "billing", Name: "shop", Kind: ptrace.SpanKindClient, Trace: 1, ID: 1, Dur: otlpMS, Status: ptrace.StatusCodeError,
 			Attrs: map[string]any{"db.system": "postgresql", "db.statement": "INSERT INTO t VALUES (1)", "db.name": "shop",
@@ -512,8 +533,16 @@ func TestImportOTLPBadInputs(t *testing.T) {
 				}
 				args = append(args, p)
 			}
+			for name, data := range c.extra {
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			out := filepath.Join(dir, "out")
-			args = append(append(args, "--out", out), c.args...)
+			args = append(args, "--out", out)
+			for _, a := range c.args {
+				args = append(args, sub(a))
+			}
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), &stdout, &stderr, args)
 			printError(&stderr, err)
