@@ -31,7 +31,8 @@ const (
 	// EventBlueKilled: SIGKILL to blue's postmaster. Attrs pid.
 	EventBlueKilled = "blue_killed"
 	// EventBlueRestart: fast shutdown of blue, then start; End when it
-	// accepts connections again. Attrs pid_before, pid_after.
+	// accepts connections again. Attrs pid_before, pid_after,
+	// shutdown_sent (RFC 3339: when the lab sent the postmaster SIGINT).
 	EventBlueRestart = "blue_restart"
 	// EventGreenCaughtUp: waiting until green had replayed blue's WAL up to
 	// lsn (Time: start of the wait, End: caught up). Attrs lsn.
