@@ -414,7 +414,9 @@ func staleness(streams []*stream) *Staleness {
 		}
 		for i := range s.rows {
 			x := &s.rows[i]
-			if x.outcome != outOK || x.start == 0 {
+			// seen -1: the read does not say what it saw (an imported
+			// trace, a file of schema version 1): not measurable, not stale.
+			if x.outcome != outOK || x.start == 0 || x.seen < 0 {
 				continue
 			}
 			used[w.name] = true

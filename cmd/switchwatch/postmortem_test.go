@@ -26,6 +26,8 @@ func TestPostmortem(t *testing.T) {
 			s.Attrs["db.response.status_code"] = "25006"
 		}
 		spans = append(spans, s)
+		// A read after each write, which says nothing of what it saw.
+		spans = append(spans, pg(uint64(1000+i), time.Duration(i)*100*otlpMS+2*otlpMS, map[string]any{"db.operation.name": "SELECT"}))
 	}
 	traces := filepath.Join(dir, "traces.json")
 	if err := os.WriteFile(traces, otlpgen.JSONLines(spans), 0o644); err != nil {
@@ -51,12 +53,16 @@ func TestPostmortem(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", w, stdout)
 		}
 	}
+	// Spans do not say what a read saw: no staleness is measured.
+	if strings.Contains(stdout, "reader staleness") {
+		t.Errorf("stdout measures the staleness of reads that do not say what they saw:\n%s", stdout)
+	}
 	for _, l := range strings.Split(stdout, "\n") {
 		if strings.Contains(l, "event ") && strings.Contains(l, "[trigger]") && !strings.Contains(l, "postgresql_promote_requested") {
 			t.Errorf("another event than the promote request is the trigger: %s", l)
 		}
 	}
-	if want := "read 100 spans in 1 lines of 1 files, took 100 rows, skipped 0\n"; !strings.HasPrefix(stderr, want) {
+	if want := "read 200 spans in 1 lines of 1 files, took 200 rows, skipped 0\n"; !strings.HasPrefix(stderr, want) {
 		t.Errorf("stderr %q, want it to begin %q", stderr, want)
 	}
 	md, err := os.ReadFile(filepath.Join(out, "report.md"))
