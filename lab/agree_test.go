@@ -344,9 +344,9 @@ func states(ps []jsonPhase) string {
 
 // assertNoOutageIn checks that no failure phase of the traces' analysis
 // overlaps [from, to), a stretch in which the application sent nothing
-// while the database was healthy; and that when the analysis has a
-// no_traffic phase there, it covers the stretch.
-func assertNoOutageIn(t *testing.T, traces []jsonPhase, from, to time.Time) {
+// while the database was healthy; and that when the analysis has
+// no_traffic phases, one covers the stretch (to its edges' resolution).
+func assertNoOutageIn(t reporter, traces []jsonPhase, from, to time.Time) {
 	t.Helper()
 	covered, noTraffic := false, false
 	for _, p := range traces {
@@ -360,7 +360,8 @@ func assertNoOutageIn(t *testing.T, traces []jsonPhase, from, to time.Time) {
 		if failurePhase(p.State) {
 			t.Errorf("the traces' %v overlaps the quiet window %v..%v", p, from.Format("15:04:05.000"), to.Format("15:04:05.000"))
 		}
-		if p.State == "no_traffic" && !p.Start.After(from) && !p.End.Before(to) {
+		// Its edges are known to their resolution, as every phase's.
+		if p.State == "no_traffic" && !p.Start.After(from.Add(p.StartRes)) && !p.End.Before(to.Add(-p.EndRes)) {
 			covered = true
 		}
 	}
@@ -395,4 +396,48 @@ func TestPairPhases(t *testing.T) {
 	if states(r2) != states(t2) {
 		t.Errorf("paired %s and %s", states(r2), states(t2))
 	}
+}
+
+// TestAssertNoOutageIn: the quiet-window check fails on a failure phase
+// in the window and on no_traffic phases that leave it uncovered.
+func TestAssertNoOutageIn(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+	ph := func(state string, from, to time.Duration) jsonPhase {
+		return jsonPhase{State: state, Start: t0.Add(from), End: t0.Add(to), StartRes: 100 * time.Millisecond, EndRes: 100 * time.Millisecond}
+	}
+	from, to := t0.Add(10*time.Second), t0.Add(20*time.Second)
+	for _, c := range []struct {
+		name   string
+		phases []jsonPhase
+		fails  bool
+	}{
+		{"healthy through it", []jsonPhase{ph("healthy", 0, 30*time.Second)}, false},
+		{"no traffic over it, edges within resolution", []jsonPhase{ph("healthy", 0, 10050*time.Millisecond),
+			ph("no_traffic", 10050*time.Millisecond, 19950*time.Millisecond), ph("healthy", 19950*time.Millisecond, 30*time.Second)}, false},
+		{"unavailable in it", []jsonPhase{ph("healthy", 0, 15*time.Second), ph("unavailable", 15*time.Second, 16*time.Second),
+			ph("healthy", 16*time.Second, 30*time.Second)}, true},
+		{"no traffic elsewhere only", []jsonPhase{ph("no_traffic", 0, 5*time.Second), ph("healthy", 5*time.Second, 30*time.Second)}, true},
+	} {
+		r := &recorded{}
+		assertNoOutageIn(r, c.phases, from, to)
+		if (len(r.errors) > 0) != c.fails {
+			t.Errorf("%s: errors %q, want some: %v", c.name, r.errors, c.fails)
+		}
+	}
+}
+
+// reporter is what the assertions need of a *testing.T.
+type reporter interface {
+	Helper()
+	Logf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
+// recorded is a reporter that keeps the errors, to test an assertion.
+type recorded struct{ errors []string }
+
+func (r *recorded) Helper()             {}
+func (r *recorded) Logf(string, ...any) {}
+func (r *recorded) Errorf(format string, a ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, a...))
 }
