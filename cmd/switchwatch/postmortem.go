@@ -30,7 +30,7 @@ server and kind) and the servers' events are printed too. The trigger that
 event_to_* counts from is a server's promote request when a log has one
 (else none); --trigger names another event.
 
-What traces can and cannot say (see the README, "Post-mortem from traces"):
+What traces can and cannot say (README, "What traces can and cannot say"):
 they hold only the requests the application made, so a lull is no outage and
 an edge is known only to about half the gap between the requests either side
 of it; a sampler drops spans; a pool's wait is no request; the times are the
