@@ -324,8 +324,9 @@ const (
 // first event named by name (--trigger) when given; else the first marked
 // as the trigger (switchwatch mark --trigger, record --switchover), else
 // the first --switchover command event (runs recorded before the mark
-// existed), else the first switchover step the lab or a provider names,
-// else the first event. An annotation (a plain mark) is therefore never
+// existed), else the first switchover step the lab, a provider or a
+// server's promote request names (store.NamesSwitchover), else the first
+// event not read from a server's log (store.FromServerLog). An annotation (a plain mark) is therefore never
 // the trigger while one of the others is there. Apart from --trigger and
 // marks, which say what they are, only events at or after the run's start
 // count.
@@ -352,7 +353,7 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 			return e.Name == store.EventSwitchoverCommand && e.Source == store.SourceRecord
 		}},
 		{TriggerByProvider, store.NamesSwitchover},
-		{TriggerByFirstEvent, func(store.Event) bool { return true }},
+		{TriggerByFirstEvent, func(e store.Event) bool { return !store.FromServerLog(e) }},
 	} {
 		for i, e := range events {
 			if inRun(e) && r.is(e) {
@@ -532,7 +533,9 @@ func staleness(streams []*stream) *Staleness {
 		}
 		for i := range s.rows {
 			x := &s.rows[i]
-			if x.outcome != outOK || x.start == 0 {
+			// seen -1: the read does not say what it saw (an imported
+			// trace, a file of schema version 1): not measurable, not stale.
+			if x.outcome != outOK || x.start == 0 || x.seen < 0 {
 				continue
 			}
 			used[w.name] = true

@@ -545,7 +545,8 @@ type Metrics struct {
 	// named by Options.Trigger; else the first event marked as the trigger
 	// ("switchwatch mark --trigger", record --switchover's command); else
 	// the first --switchover command event; else the first switchover step
-	// the lab or a provider names; else the first event at or after the
+	// the lab, a provider or a server's promote request names; else the
+	// first event not from a server's log at or after the
 	// run's start. A plain mark is an annotation, never chosen before those.
 	Trigger     string `json:"trigger,omitempty"`
 	TriggerRule string `json:"trigger_rule,omitempty"`

@@ -134,3 +134,38 @@ func TestEarlyMarkIsNotTheTrigger(t *testing.T) {
 		t.Errorf("with a mark --trigger and a --switchover command: trigger %q chosen by %q, want %q (%s)", m.Trigger, m.TriggerRule, mark.Name, TriggerMarked)
 	}
 }
+
+// TestServerLogTrigger: events read from server logs become the trigger
+// only when one names the switchover (a promote request); a shutdown, a
+// reload or a burst of errors logged first is never the trigger.
+func TestServerLogTrigger(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+	spans := []span{{start: t0.UnixNano()}}
+	ev := func(sec int, name, source string) store.Event {
+		return store.Event{Time: t0.Add(time.Duration(sec) * time.Second), Name: name, Source: source}
+	}
+	terminated := ev(1, store.EventPGSessionsTerminated, store.SourcePostgreSQL)
+	pause := ev(2, store.EventPgBouncerPauseIssued, store.SourcePgBouncer)
+	promote := ev(3, store.EventPGPromoteRequested, store.SourcePostgreSQL)
+	mark := ev(4, "change_window", store.SourceUser)
+	for _, c := range []struct {
+		name   string
+		events []store.Event
+		want   string // the trigger's name, "" for none
+		rule   string
+	}{
+		{"logs with a promote request", []store.Event{terminated, pause, promote}, store.EventPGPromoteRequested, TriggerByProvider},
+		{"logs without one", []store.Event{terminated, pause}, "", ""},
+		{"logs and a later annotation", []store.Event{terminated, pause, mark}, "change_window", TriggerByFirstEvent},
+		{"a promote request logged by something else", []store.Event{ev(3, store.EventPGPromoteRequested, store.SourceUser)}, store.EventPGPromoteRequested, TriggerByFirstEvent},
+	} {
+		i, rule := chooseTrigger(c.events, "", spans)
+		got := ""
+		if i >= 0 {
+			got = c.events[i].Name
+		}
+		if got != c.want || rule != c.rule {
+			t.Errorf("%s: trigger %q by %q, want %q by %q", c.name, got, rule, c.want, c.rule)
+		}
+	}
+}

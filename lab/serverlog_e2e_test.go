@@ -204,8 +204,8 @@ func TestLabServerLogsPgBouncer(t *testing.T) {
 }
 
 // The restart scenario, whose servers log to stderr: blue's log (prefix
-// detected) has the fast shutdown where the lab restarted it and the
-// server ready where the lab saw it take logins again.
+// detected) has the fast shutdown request within logClock of the lab's
+// signal, and the server ready where the lab saw it take logins again.
 func TestLabServerLogsRestartStderr(t *testing.T) {
 	r := runLabRetrying(t, "restart", nil, nil, keepLogs)
 	rs := r.one(t, ActBlueRestart)
@@ -218,6 +218,11 @@ func TestLabServerLogsRestartStderr(t *testing.T) {
 	// machine lets it.
 	req := oneLogged(t, blue, "blue.log", store.EventPGShutdownRequested)
 	inStep(t, req, rs)
+	sent, err := time.Parse(time.RFC3339Nano, rs.Attrs[AttrShutdownSent])
+	if err != nil {
+		t.Fatalf("blue_restart's %s: %v", AttrShutdownSent, err)
+	}
+	nearTruth(t, req, sent, "the fast shutdown signal sent")
 	if req.Attrs["mode"] != "fast" {
 		t.Errorf("shutdown mode %q, want fast", req.Attrs["mode"])
 	}

@@ -449,15 +449,25 @@ func (x *executor) blueRestart(ctx context.Context, st Step) error {
 	blue := x.rig.Blue
 	pid := blue.PID()
 	start := time.Now()
-	if err := blue.Restart(ctx); err != nil {
+	sent, err := blue.FastShutdown()
+	if err != nil {
+		return err
+	}
+	if err := blue.Start(ctx); err != nil {
 		return err
 	}
 	// The end is when blue took logins again: the start of the readiness
 	// check that succeeded, not its return.
 	x.logStep(st, start, blue.ReadyAt(), "blue restarted (fast shutdown, start)",
-		"pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr())
+		"pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr(),
+		AttrShutdownSent, sent.UTC().Format(time.RFC3339Nano))
 	return nil
 }
+
+// AttrShutdownSent is the blue_restart event's attribute that says when
+// the lab sent blue's postmaster its fast shutdown signal (RFC 3339): the
+// ground truth of the server log's "received fast shutdown request".
+const AttrShutdownSent = "shutdown_sent"
 
 // AttrPromoteSent is the green_promoted event's attribute that says when
 // pg_promote was sent (RFC 3339): the step's Time is before the lab

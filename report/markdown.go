@@ -710,6 +710,8 @@ func (rep *Report) writeWarnings(b *mdWriter) {
 	b.p("\n")
 }
 
+// fromTraces reports whether a run of the report was imported from
+// OpenTelemetry traces: its id is "otlp-<hash>", as importer names it.
 func (rep *Report) writeMethod(b *mdWriter) {
 	b.WriteString(`## Method
 

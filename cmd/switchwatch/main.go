@@ -46,6 +46,7 @@ var commands = []*command{
 		{name: "jsonl", summary: "an application's request log, one JSON object per request", run: runImportJSONL},
 		{name: "otlp", summary: "OpenTelemetry traces of PostgreSQL client spans, as the Collector's file exporter writes them", run: runImportOTLP},
 	}},
+	{name: "postmortem", summary: "a switchover nobody recorded: import OpenTelemetry traces with the servers' logs, analyze, write report.md", run: runPostmortem},
 	{name: "version", summary: "print the version", run: runVersion},
 }
 

@@ -31,7 +31,8 @@ const (
 	// EventBlueKilled: SIGKILL to blue's postmaster. Attrs pid.
 	EventBlueKilled = "blue_killed"
 	// EventBlueRestart: fast shutdown of blue, then start; End when it
-	// accepts connections again. Attrs pid_before, pid_after.
+	// accepts connections again. Attrs pid_before, pid_after,
+	// shutdown_sent (RFC 3339: when the lab sent the postmaster SIGINT).
 	EventBlueRestart = "blue_restart"
 	// EventGreenCaughtUp: waiting until green had replayed blue's WAL up to
 	// lsn (Time: start of the wait, End: caught up). Attrs lsn.
@@ -404,14 +405,27 @@ const AttrTrigger = "trigger"
 // IsTrigger reports whether e is marked as the trigger (AttrTrigger).
 func IsTrigger(e Event) bool { return e.Attrs[AttrTrigger] == "true" }
 
-// NamesSwitchover reports whether e is an event that the lab or a provider
-// names as (a step of) a switchover or failover: every step of a lab
-// scenario, and the AWS switchover_started and failover_started. The
-// analyzer takes the first of them as the trigger when no event is marked
-// as one and there is no --switchover command.
+// NamesSwitchover reports whether e is an event that the lab, a provider
+// or a server names as (a step of) a switchover or failover: every step of
+// a lab scenario, the AWS switchover_started and failover_started, and a
+// server's "received promote request" (EventPGPromoteRequested: pg_promote
+// or pg_ctl promote, which the lab sends as green_promoted's promote_sent
+// and Patroni sends at a switchover or failover: the one line of a server's
+// log that says a standby was asked to take over). The analyzer takes the
+// first of them as the trigger when no event is marked as one and there is
+// no --switchover command.
 func NamesSwitchover(e Event) bool {
-	return e.Source == SourceLab || e.Name == EventSwitchoverStarted || e.Name == EventFailoverStarted
+	return e.Source == SourceLab || e.Name == EventSwitchoverStarted || e.Name == EventFailoverStarted ||
+		e.Name == EventPGPromoteRequested && e.Source == SourcePostgreSQL
 }
+
+// FromServerLog reports whether e was read from a PostgreSQL or PgBouncer
+// log. Such an event says what one server did (a shutdown, a reload, a
+// burst of read-only errors), which is no trigger: apart from a promote
+// request (NamesSwitchover) it never becomes the run's trigger by being
+// the first event, so that a post-mortem from traces and logs alone
+// counts event_to_* from the promotion, or from nothing.
+func FromServerLog(e Event) bool { return e.Source == SourcePostgreSQL || e.Source == SourcePgBouncer }
 
 // EventLabel is an event's label as its source wrote it, for people: the
 // Message of a user's annotation (a CSV label, "switchwatch mark") or of an
