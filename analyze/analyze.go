@@ -58,6 +58,10 @@ type Options struct {
 	// and in Summary.Runs the segments' error messages, the stale dials
 	// and the clock offsets are missing. Everything grouped is the same.
 	GroupsOnly bool
+	// Show names runs (run ids) whose probes the summary carries for
+	// pictures (RunResult.Series) besides those of the median and worst
+	// runs (Summary.DetailRuns).
+	Show []string
 	// Warn, when set, receives every warning as it is found (the command
 	// prints them on stderr); they are in the Summary as well.
 	Warn func(string)
@@ -134,6 +138,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 		return sum, err
 	}
 	sum.Groups, sum.Comparisons = groupStats(sum.Runs, args, sum.By)
+	sum.keepSeries(opt.Show)
 	ps, err := compareProfiles(sum.Runs, opt.Baseline)
 	if err != nil {
 		return sum, fmt.Errorf("%w: %v", ErrBaseline, err)
@@ -154,6 +159,7 @@ func newSummary(paths []string, opt Options) *Summary {
 	}
 	return &Summary{
 		Version:     SummaryVersion,
+		Schema:      SummarySchema,
 		Tool:        "switchwatch analyze",
 		ToolVersion: store.Version(),
 		GeneratedAt: time.Now().UTC(),

@@ -193,6 +193,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	if opt.Latencies {
 		res.Latencies = phaseLatencies(streams, res.Phases)
 	}
+	if !in.profile && !opt.GroupsOnly {
+		res.Series = makeSeries(&res, streams)
+	}
 	for _, s := range streams {
 		pool.put(s.rows, s.obs)
 		s.rows, s.obs = nil, nil

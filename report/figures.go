@@ -101,19 +101,11 @@ var dashes = [][]vg.Length{nil, {6, 3}, {2, 2}, {8, 3, 2, 3}}
 // its x axis counts from: the first outage with some healthy time around
 // it, or the whole run.
 func runWindow(r *RunView) (t0, from, to int64, xLabel string) {
-	start, end := r.Start.UnixNano(), r.End.UnixNano()
-	if os, ok := r.OutageStart(); ok {
-		oe := end
-		for _, p := range r.Phases {
-			if p.State != analyze.PhaseHealthy {
-				oe = p.End.UnixNano()
-			}
-		}
-		pad := max(int64(5*time.Second), (oe-os)/2)
-		return os, max(start, os-pad), min(end, oe+pad),
-			fmt.Sprintf("seconds since the first outage began (%s UTC)", time.Unix(0, os).UTC().Format("2006-01-02 15:04:05.000"))
+	t0, from, to, outage := r.DetailWindow()
+	if outage {
+		return t0, from, to, fmt.Sprintf("seconds since the first outage began (%s UTC)", time.Unix(0, t0).UTC().Format("2006-01-02 15:04:05.000"))
 	}
-	return start, start, end, fmt.Sprintf("seconds since the run's start (%s UTC)", time.Unix(0, start).UTC().Format("2006-01-02 15:04:05.000"))
+	return t0, from, to, fmt.Sprintf("seconds since the run's start (%s UTC)", time.Unix(0, t0).UTC().Format("2006-01-02 15:04:05.000"))
 }
 
 func secs(t, t0 int64) float64 { return float64(t-t0) / 1e9 }
