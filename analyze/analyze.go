@@ -137,7 +137,8 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if err := checkLabels(sum.Runs, sum.By); err != nil {
 		return sum, err
 	}
-	sum.Groups, sum.Comparisons = groupStats(sum.Runs, args, sum.By)
+	sum.Groups = groupRuns(sum.Runs, args, sum.By)
+	Summarize(sum)
 	sum.keepSeries(opt.Show)
 	ps, err := compareProfiles(sum.Runs, opt.Baseline)
 	if err != nil {

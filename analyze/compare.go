@@ -45,21 +45,9 @@ func CompareGroups(s *Summary, base string, all bool) error {
 			return fmt.Errorf("%w %q (the groups are %s)", ErrBaselineGroup, base, strings.Join(names, ", "))
 		}
 	}
-	runs := map[string][]*RunResult{}
-	for i := range s.Runs {
-		runs[s.Runs[i].RunID] = append(runs[s.Runs[i].RunID], &s.Runs[i])
-	}
 	// samples[g][m] are the values of metric m in group g
 	samples := make([][]*benchmath.Sample, len(s.Groups))
-	for gi := range s.Groups {
-		used := map[string]int{}
-		var members []*RunResult
-		for _, id := range s.Groups[gi].Runs {
-			if rs := runs[id]; used[id] < len(rs) {
-				members = append(members, rs[used[id]])
-				used[id]++
-			}
-		}
+	for gi, members := range s.groupMembers() {
 		for _, def := range metricDefs {
 			var vals []float64
 			for _, r := range members {

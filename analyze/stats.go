@@ -164,13 +164,18 @@ func groupKey(labels map[string]string, path string, by []string) (string, map[s
 	return strings.Join(parts, ","), m
 }
 
-// groupStats groups runs by the by labels, in order of first appearance,
-// summarises every metric per group and compares every group with the
-// first. paths[i] is the path argument runs[i] was found under.
-func groupStats(runs []RunResult, paths []string, by []string) ([]Group, []Comparison) {
+// The layers, as benchstat's: analyzeRun makes each run's RunResult
+// (segmentation and metrics); groupRuns sorts runs into groups (grouping);
+// Summarize computes each group's statistics from its runs and
+// CompareGroups compares groups (statistics and comparison). The last two
+// read RunResults only, so that they work alike on a fresh analysis and on
+// stored summaries (Combine).
+
+// groupRuns groups runs by the by labels, in order of first appearance.
+// paths[i] is the path argument runs[i] was found under.
+func groupRuns(runs []RunResult, paths []string, by []string) []Group {
 	var groups []Group
 	index := map[string]int{}
-	members := map[string][]*RunResult{}
 	for i := range runs {
 		key, labels := groupKey(runs[i].Labels, paths[i], by)
 		if _, ok := index[key]; !ok {
@@ -179,16 +184,34 @@ func groupStats(runs []RunResult, paths []string, by []string) ([]Group, []Compa
 		}
 		g := &groups[index[key]]
 		g.Runs = append(g.Runs, runs[i].RunID)
-		members[key] = append(members[key], &runs[i])
 	}
-	samples := make([][]*benchmath.Sample, len(groups))
-	for gi := range groups {
-		g := &groups[gi]
+	return groups
+}
+
+// groupMembers are the runs of every group of s, as GroupOfRuns assigns
+// them.
+func (s *Summary) groupMembers() [][]*RunResult {
+	members := make([][]*RunResult, len(s.Groups))
+	for i, g := range s.GroupOfRuns() {
+		if g >= 0 {
+			members[g] = append(members[g], &s.Runs[i])
+		}
+	}
+	return members
+}
+
+// Summarize computes every group's statistics (Group.Stats) from the
+// runs it lists, and compares every group with the first
+// (Summary.Comparisons; CompareGroups for another baseline).
+func Summarize(s *Summary) {
+	for gi, members := range s.groupMembers() {
+		g := &s.Groups[gi]
+		g.Stats = nil
 		for _, def := range metricDefs {
 			var vals []float64
 			var res int64
 			missing := 0
-			for _, r := range members[g.Key] {
+			for _, r := range members {
 				v, rs, ok := def.get(r)
 				if !ok {
 					missing++
@@ -197,23 +220,12 @@ func groupStats(runs []RunResult, paths []string, by []string) ([]Group, []Compa
 				vals = append(vals, v)
 				res = max(res, rs)
 			}
-			st, sample := summarize(def.MetricInfo, vals)
+			st, _ := summarize(def.MetricInfo, vals)
 			st.Missing, st.ResolutionNS = missing, res
 			g.Stats = append(g.Stats, st)
-			samples[gi] = append(samples[gi], sample)
 		}
 	}
-	var cmps []Comparison
-	for gi := 1; gi < len(groups); gi++ {
-		for mi, def := range metricDefs {
-			a, b := samples[0][mi], samples[gi][mi]
-			if len(a.Values) == 0 || len(b.Values) == 0 {
-				continue
-			}
-			cmps = append(cmps, compare(def.MetricInfo, groups[0], groups[gi], mi, a, b))
-		}
-	}
-	return groups, cmps
+	CompareGroups(s, "", false)
 }
 
 // summarize computes the Stats of one metric over one group's values.
