@@ -41,7 +41,7 @@ func Combine(named []Named) (*Summary, error) {
 	seen := map[string]bool{}
 	out := &Summary{
 		Version: SummaryVersion, Schema: SummarySchema, Tool: "switchwatch report",
-		By: []string{ByPath}, Metrics: metricInfos(), Notes: notes(),
+		By: []string{ByPath}, Metrics: MetricInfos(), Notes: notes(),
 		Input: Input{Skipped: []SkippedFile{}},
 	}
 	var paths []string

@@ -613,7 +613,7 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 			Index:  i,
 			State:  PhaseStates[sp.sev],
 		}
-		ph.Label = phaseLabels[ph.State]
+		ph.Label = PhaseLabel(ph.State)
 		if sp.sev != sevHealthy {
 			ph.Cause = streams[sp.cause].name
 			if c := mostFrequent(sc.phaseClasses[i][:]); c > 0 {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -15,7 +15,7 @@ import (
 // latencyPoint is one probe in the latency picture.
 type latencyPoint struct {
 	x, ms float64
-	state analyze.State
+	state result.State
 	// pooled: the probe's stream reuses connections (else it opens one per
 	// probe, or is unknown).
 	pooled bool
@@ -58,9 +58,9 @@ func renderLatency(w io.Writer, format string, r *RunView) error {
 	}
 	p.Add(phaseBands(r, t0))
 	addGrid(p, true, true)
-	present := map[analyze.State]bool{}
+	present := map[result.State]bool{}
 	shapes := map[[2]bool]bool{}
-	for _, s := range analyze.States {
+	for _, s := range result.States {
 		failed := failingState(s)
 		for _, pooled := range []bool{false, true} {
 			var xys plotter.XYs

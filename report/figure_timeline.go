@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -22,7 +22,7 @@ func renderTimeline(w io.Writer, format string, r *RunView) error {
 	lanes := timelineLanes(r)
 	var ticks []plot.Tick
 	rects := &Rects{}
-	present := map[analyze.State]bool{}
+	present := map[result.State]bool{}
 	var series []int // for each stream, its index in the series (-1: none)
 	if r.Series != nil {
 		series = make([]int, n)
@@ -93,10 +93,10 @@ func timelineLanes(r *RunView) []int {
 
 // profileBands shades each profile's non-healthy phases behind its own
 // lanes, and returns every profile's phases (for the legend).
-func profileBands(r *RunView, lanes []int, t0 int64) (*Rects, []analyze.Phase) {
+func profileBands(r *RunView, lanes []int, t0 int64) (*Rects, []result.Phase) {
 	n := len(lanes)
 	bands := &Rects{}
-	var phases []analyze.Phase
+	var phases []result.Phase
 	for _, prof := range r.Profiles {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for lane, i := range lanes {
@@ -109,7 +109,7 @@ func profileBands(r *RunView, lanes []int, t0 int64) (*Rects, []analyze.Phase) {
 			continue
 		}
 		for _, ph := range prof.Phases {
-			if ph.State == analyze.PhaseHealthy {
+			if ph.State == result.PhaseHealthy {
 				continue
 			}
 			phases = append(phases, ph)

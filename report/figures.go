@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -114,7 +114,7 @@ func secs(t, t0 int64) float64 { return float64(t-t0) / 1e9 }
 func phaseBands(r *RunView, t0 int64) *Bands {
 	b := &Bands{}
 	for _, p := range r.Phases {
-		if p.State == analyze.PhaseHealthy {
+		if p.State == result.PhaseHealthy {
 			continue
 		}
 		b.Bands = append(b.Bands, Band{X0: secs(p.Start.UnixNano(), t0), X1: secs(p.End.UnixNano(), t0), Color: bandColor(p.State)})
@@ -171,16 +171,16 @@ func labelRow[T cmp.Ordered](rowEnd []T, x0, x1 T) (int, []T) {
 
 // stateLegend lists the states in States order that the picture shows,
 // and the states of the phases it shades.
-func stateLegend(present map[analyze.State]bool, phases []analyze.Phase) []legendEntry {
+func stateLegend(present map[result.State]bool, phases []result.Phase) []legendEntry {
 	var l []legendEntry
-	for _, s := range analyze.States {
+	for _, s := range result.States {
 		if present[s] {
 			l = append(l, legendEntry{Label: string(s), Color: StateColor(s)})
 		}
 	}
-	seen := map[analyze.PhaseState]bool{}
+	seen := map[result.PhaseState]bool{}
 	for _, p := range phases {
-		if p.State != analyze.PhaseHealthy && !seen[p.State] {
+		if p.State != result.PhaseHealthy && !seen[p.State] {
 			seen[p.State] = true
 			c := bandColor(p.State)
 			c.A = 0x60

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // The group tables of `switchwatch analyze`, in benchstat's shape: for
@@ -20,19 +20,19 @@ import (
 // is about: the table it is a row of. "" is the run as a whole (phases,
 // events, probes of every kind). A test fails when a metric lacks one.
 var metricKinds = map[string]string{
-	"write_downtime":               store.KindWrite,
-	"longest_write_outage":         store.KindWrite,
-	"write_stall_time":             store.KindWrite,
-	"write_disruption_time":        store.KindWrite,
-	"write_disruption_max_latency": store.KindWrite,
-	"write_disruption_p99_latency": store.KindWrite,
-	"lost_writes":                  store.KindWrite,
-	"committed_failed_writes":      store.KindWrite,
-	"old_primary_writes":           store.KindWrite,
-	"read_downtime":                store.KindRead,
-	"read_stall_time":              store.KindRead,
-	"read_disruption_time":         store.KindRead,
-	"staleness_max":                store.KindRead,
+	"write_downtime":               vocab.KindWrite,
+	"longest_write_outage":         vocab.KindWrite,
+	"write_stall_time":             vocab.KindWrite,
+	"write_disruption_time":        vocab.KindWrite,
+	"write_disruption_max_latency": vocab.KindWrite,
+	"write_disruption_p99_latency": vocab.KindWrite,
+	"lost_writes":                  vocab.KindWrite,
+	"committed_failed_writes":      vocab.KindWrite,
+	"old_primary_writes":           vocab.KindWrite,
+	"read_downtime":                vocab.KindRead,
+	"read_stall_time":              vocab.KindRead,
+	"read_disruption_time":         vocab.KindRead,
+	"staleness_max":                vocab.KindRead,
 	"read_only_time":               "",
 	"unavailable_time":             "",
 	"stalled_time":                 "",
@@ -48,8 +48,8 @@ var metricKinds = map[string]string{
 
 // tableKinds are the tables in order, with their titles.
 var tableKinds = []struct{ kind, title string }{
-	{store.KindWrite, "writes"},
-	{store.KindRead, "reads"},
+	{vocab.KindWrite, "writes"},
+	{vocab.KindRead, "reads"},
 	{"", "whole run"},
 }
 
@@ -75,7 +75,7 @@ type cmpKey struct{ base, group, metric string }
 
 // baselines lists the baselines of the comparisons in order (one, unless
 // every pair was compared); the first group when there are none.
-func baselines(s *analyze.Summary) []string {
+func baselines(s *result.Summary) []string {
 	var out []string
 	for i := range s.Comparisons {
 		if b := s.Comparisons[i].Baseline; !slices.Contains(out, b) {
@@ -91,16 +91,16 @@ func baselines(s *analyze.Summary) []string {
 // buildGroupTables makes the tables of the groups compared with the group
 // keyed base. With all, only the groups after the baseline are shown
 // beside it (the earlier ones were its baselines before).
-func buildGroupTables(s *analyze.Summary, base string) *groupTables {
-	cmps := map[cmpKey]*analyze.Comparison{}
+func buildGroupTables(s *result.Summary, base string) *groupTables {
+	cmps := map[cmpKey]*result.Comparison{}
 	for i := range s.Comparisons {
 		c := &s.Comparisons[i]
 		cmps[cmpKey{c.Baseline, c.Group, c.Metric}] = c
 	}
 	// the groups shown: the baseline first, then those compared with it in
 	// their order (every other group when there are no comparisons)
-	bi := slices.IndexFunc(s.Groups, func(g analyze.Group) bool { return g.Key == base })
-	groups := []*analyze.Group{&s.Groups[bi]}
+	bi := slices.IndexFunc(s.Groups, func(g result.Group) bool { return g.Key == base })
+	groups := []*result.Group{&s.Groups[bi]}
 	compared := map[string]bool{}
 	for i := range s.Comparisons {
 		if s.Comparisons[i].Baseline == base {
@@ -118,9 +118,9 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 	// a comparison column beside a group only where some comparison of
 	// the group with the baseline can be significant
 	testable := make([]bool, len(groups))
-	var hopeless []*analyze.Comparison
+	var hopeless []*result.Comparison
 	for gi, g := range groups[1:] {
-		var first *analyze.Comparison
+		var first *result.Comparison
 		for i := range s.Comparisons {
 			c := &s.Comparisons[i]
 			if c.Baseline != base || c.Group != g.Key {
@@ -162,16 +162,16 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 			}
 		}
 		var zero []string
-		for _, m := range analyze.MetricNames() {
+		for _, m := range result.MetricNames() {
 			if metricKinds[m] != k.kind {
 				continue
 			}
-			sts := make([]*analyze.Stats, len(groups))
+			sts := make([]*result.Stats, len(groups))
 			var vals []float64
 			var res int64
 			allZero, has := true, false
 			for gi, g := range groups {
-				i := slices.IndexFunc(g.Stats, func(st analyze.Stats) bool { return st.Metric == m })
+				i := slices.IndexFunc(g.Stats, func(st result.Stats) bool { return st.Metric == m })
 				if i < 0 || g.Stats[i].N == 0 {
 					continue
 				}
@@ -197,7 +197,7 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 					unit = st.Unit
 				}
 			}
-			if unit == analyze.UnitNS && res > 0 {
+			if unit == result.UnitNS && res > 0 {
 				rowRes = append(rowRes, metricRes{m, res})
 			}
 			f := rowFmt(unit, res, vals)
@@ -282,7 +282,7 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 	}
 	if len(groups) > 1 && slices.Contains(testable, true) {
 		line := fmt.Sprintf("vs base: difference of medians from %s, %s; ~ = not significant at alpha %.2f (Mann-Whitney U)",
-			gt.base, deltaKinds(pct, abs), analyze.Alpha)
+			gt.base, deltaKinds(pct, abs), result.Alpha)
 		if ratio {
 			line += "; ×N: N times the baseline's"
 		}
@@ -295,7 +295,7 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 		gt.notes = append(gt.notes, line)
 	}
 	if tooFewCell {
-		gt.notes = append(gt.notes, fmt.Sprintf("¹ too few runs with the metric for the test to reach alpha %.2f", analyze.Alpha))
+		gt.notes = append(gt.notes, fmt.Sprintf("¹ too few runs with the metric for the test to reach alpha %.2f", result.Alpha))
 	}
 	for _, c := range hopeless {
 		gt.notes = append(gt.notes, fmt.Sprintf("no p for %s: %d %s against %d of %s can never differ significantly at alpha %.2f (the smallest p is %.2f); record at least %d runs of each to compare",
@@ -305,17 +305,17 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 }
 
 // groupLabels is how the tables name each group (by key): its label
-// values (analyze.GroupLabel), and for groups by path the paths less the
+// values (result.GroupLabel), and for groups by path the paths less the
 // folders they all share ("run=a" and "run=b" for x/run=a and x/run=b).
-func groupLabels(s *analyze.Summary) map[string]string {
+func groupLabels(s *result.Summary) map[string]string {
 	out := map[string]string{}
 	var ls []string
 	for i := range s.Groups {
-		l := analyze.GroupLabel(&s.Groups[i], s.By)
+		l := result.GroupLabel(&s.Groups[i], s.By)
 		out[s.Groups[i].Key] = l
 		ls = append(ls, l)
 	}
-	if len(s.By) != 1 || s.By[0] != analyze.ByPath || len(ls) < 2 {
+	if len(s.By) != 1 || s.By[0] != result.ByPath || len(ls) < 2 {
 		return out
 	}
 	prefix := ls[0]
@@ -383,7 +383,7 @@ func deltaKinds(pct, abs bool) string {
 }
 
 // fmtPN is a comparison's p and n, "p=0.029 n=4+4".
-func fmtPN(c *analyze.Comparison) string {
+func fmtPN(c *result.Comparison) string {
 	return fmt.Sprintf("p=%.3f n=%d+%d", c.P, c.N1, c.N2)
 }
 
@@ -392,7 +392,7 @@ const nbsp = "\u00a0"
 
 // commonPN is the p and n most significant comparisons with base share,
 // "" when fewer than two do.
-func commonPN(cs []analyze.Comparison, base string) string {
+func commonPN(cs []result.Comparison, base string) string {
 	count := map[string]int{}
 	best, bestN := "", 1
 	for i := range cs {
@@ -409,7 +409,7 @@ func commonPN(cs []analyze.Comparison, base string) string {
 	return best
 }
 
-func firstWithPN(cs []analyze.Comparison, base, pn string) *analyze.Comparison {
+func firstWithPN(cs []result.Comparison, base, pn string) *result.Comparison {
 	for i := range cs {
 		if cs[i].Baseline == base && cs[i].Significant && fmtPN(&cs[i]) == pn {
 			return &cs[i]

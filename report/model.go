@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/gonum/stat"
 )
@@ -37,7 +37,7 @@ type Options struct {
 // Report is everything the Markdown and the pictures show, computed once
 // from a Summary.
 type Report struct {
-	Sum    *analyze.Summary
+	Sum    *result.Summary
 	Opt    Options
 	Groups []*GroupView
 	Runs   []*RunView
@@ -52,15 +52,15 @@ type Report struct {
 // GroupView is one group of runs with what the report derives for it.
 type GroupView struct {
 	Index int
-	*analyze.Group
+	*result.Group
 	Runs  []*RunView
-	stats map[string]*analyze.Stats
+	stats map[string]*result.Stats
 	// Capacity by request kind ("write", "read"), with Rate set.
 	Capacity map[string]*Capacity
 }
 
 // Stat returns the group's statistics of a metric (nil when absent or n = 0).
-func (g *GroupView) Stat(metric string) *analyze.Stats {
+func (g *GroupView) Stat(metric string) *result.Stats {
 	if s := g.stats[metric]; s != nil && s.N > 0 {
 		return s
 	}
@@ -70,7 +70,7 @@ func (g *GroupView) Stat(metric string) *analyze.Stats {
 // RunView is one run with its timelines.
 type RunView struct {
 	Index int // in Summary.Runs
-	*analyze.RunResult
+	*result.RunResult
 	Group *GroupView
 	// Write and Read are the failing timelines (nil without such streams).
 	Write, Read *Timeline
@@ -85,7 +85,7 @@ type RunView struct {
 // OutageStart is the start of the run's first non-healthy phase.
 func (r *RunView) OutageStart() (int64, bool) {
 	for _, p := range r.Phases {
-		if p.State != analyze.PhaseHealthy {
+		if p.State != result.PhaseHealthy {
 			return p.Start.UnixNano(), true
 		}
 	}
@@ -121,7 +121,7 @@ func spreadOf(vals []float64) *Spread {
 	}
 	xs := slices.Clone(vals)
 	slices.Sort(xs)
-	med := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds), analyze.Confidence).Center
+	med := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds), result.Confidence).Center
 	return &Spread{Median: med, P95: stat.Quantile(0.95, stat.Empirical, xs, nil), Max: xs[len(xs)-1]}
 }
 
@@ -150,7 +150,7 @@ func (f *Figure) Render(w io.Writer, format string) error {
 
 // Build computes the report of a summary. It reads nothing: the per-run
 // pictures draw the probes the summary carries (RunResult.Series).
-func Build(sum *analyze.Summary, opt Options) (*Report, error) {
+func Build(sum *result.Summary, opt Options) (*Report, error) {
 	if sum == nil || len(sum.Runs) == 0 {
 		return nil, fmt.Errorf("report: the analysis has no runs")
 	}
@@ -163,14 +163,14 @@ func Build(sum *analyze.Summary, opt Options) (*Report, error) {
 		}
 	}
 	if opt.MaxDetailGroups <= 0 {
-		opt.MaxDetailGroups = analyze.MaxDetailGroups
+		opt.MaxDetailGroups = result.MaxDetailGroups
 	}
 	if opt.Rate < 0 || math.IsNaN(opt.Rate) || math.IsInf(opt.Rate, 0) {
 		return nil, fmt.Errorf("report: request rate %v must be a positive number", opt.Rate)
 	}
 	rep := &Report{Sum: sum, Opt: opt}
 	for i := range sum.Groups {
-		g := &GroupView{Index: i, Group: &sum.Groups[i], stats: map[string]*analyze.Stats{}}
+		g := &GroupView{Index: i, Group: &sum.Groups[i], stats: map[string]*result.Stats{}}
 		for j := range g.Stats {
 			g.stats[g.Stats[j].Metric] = &g.Stats[j]
 		}
@@ -183,10 +183,10 @@ func Build(sum *analyze.Summary, opt Options) (*Report, error) {
 		if g := groupOf[i]; g >= 0 {
 			r.Group = rep.Groups[g]
 		}
-		if tl, ok := TimelineOf(r.RunResult, store.KindWrite); ok {
+		if tl, ok := TimelineOf(r.RunResult, vocab.KindWrite); ok {
 			r.Write = &tl
 		}
-		if tl, ok := TimelineOf(r.RunResult, store.KindRead); ok {
+		if tl, ok := TimelineOf(r.RunResult, vocab.KindRead); ok {
 			r.Read = &tl
 		}
 		r.file = uniqueName(fileSafe(r.RunID), names)
@@ -219,7 +219,7 @@ func Build(sum *analyze.Summary, opt Options) (*Report, error) {
 }
 
 func (r *RunView) timeline(kind string) *Timeline {
-	if kind == store.KindWrite {
+	if kind == vocab.KindWrite {
 		return r.Write
 	}
 	return r.Read
@@ -264,7 +264,7 @@ func capacity(g *GroupView, kind string, opt Options) *Capacity {
 }
 
 // chooseDetail picks the runs drawn in detail, as the analysis picked
-// those whose probes the summary carries (analyze.Summary.DetailRuns).
+// those whose probes the summary carries (result.Summary.DetailRuns).
 func (rep *Report) chooseDetail() {
 	picks, unknown := rep.Sum.DetailRuns(rep.Opt.Show, rep.Opt.MaxDetailGroups)
 	for _, p := range picks {

@@ -3,12 +3,12 @@ package report
 import (
 	"fmt"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // The per-run pictures draw a run's probes from the summary: the series
-// the analysis kept of the runs drawn in detail (analyze.Series), states
+// the analysis kept of the runs drawn in detail (result.Series), states
 // named by the series' own table. Nothing here reads a run folder.
 
 // seriesStreams maps each stream of the run's series to its index in
@@ -37,7 +37,7 @@ func errNoSeries(r *RunView) error {
 // its series (consecutive probes in one state), from the first probe's
 // intended start to one interval after the last one's; a missing probe
 // leaves a gap.
-func laneRects(sr *analyze.Series, ss *analyze.StreamSeries, t0 int64, y float64) []Rect {
+func laneRects(sr *result.Series, ss *result.StreamSeries, t0 int64, y float64) []Rect {
 	from := sr.From.UnixNano()
 	out := make([]Rect, 0, len(ss.Spans))
 	for _, sp := range ss.Spans {
@@ -49,7 +49,7 @@ func laneRects(sr *analyze.Series, ss *analyze.StreamSeries, t0 int64, y float64
 
 // segmentRects are the marks of one stream's lane drawn from the segments
 // the analysis found, for a run whose probes the summary does not carry.
-func segmentRects(s *analyze.StreamResult, from, to, t0 int64, y float64) []Rect {
+func segmentRects(s *result.StreamResult, from, to, t0 int64, y float64) []Rect {
 	var out []Rect
 	for _, seg := range s.Segments {
 		a, b := seg.Start.UnixNano(), seg.End.UnixNano()
@@ -63,7 +63,7 @@ func segmentRects(s *analyze.StreamResult, from, to, t0 int64, y float64) []Rect
 
 // latencyPoints are the latency picture's marks of the run: every probe
 // with a latency in its series (thinned by the analysis above
-// analyze.MaxLatencyPoints).
+// result.MaxLatencyPoints).
 func latencyPoints(r *RunView, t0 int64) ([]latencyPoint, error) {
 	sr := r.Series
 	if sr == nil {
@@ -72,7 +72,7 @@ func latencyPoints(r *RunView, t0 int64) ([]latencyPoint, error) {
 	from := sr.From.UnixNano()
 	var pts []latencyPoint
 	for i, si := range seriesStreams(r) {
-		pooled := si >= 0 && r.Streams[si].Conn == store.ConnPooled
+		pooled := si >= 0 && r.Streams[si].Conn == vocab.ConnPooled
 		for _, p := range sr.Streams[i].Points {
 			st, _ := sr.SeriesState(p[2])
 			pts = append(pts, latencyPoint{x: secs(from+p[0], t0), ms: float64(p[1]) / 1e6, state: st, pooled: pooled})

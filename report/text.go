@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // TextOptions tune WriteText.
@@ -26,7 +26,7 @@ const maxExcludedListed = 20
 // analyze` prints: the input, every run's phases and metrics, the group
 // statistics, the comparisons and the accuracy against ground truth. It
 // renders the same tables with the same formatters as WriteMarkdown.
-func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
+func WriteText(w io.Writer, s *result.Summary, opt TextOptions) error {
 	b := &strings.Builder{}
 	in := s.Input
 	fmt.Fprintf(b, "%d %s, %d %s from %d %s", in.Runs, plural(in.Runs, "run", "runs"), in.Rows, plural(int(in.Rows), "probe", "probes"), in.Files, plural(in.Files, "file", "files"))
@@ -102,11 +102,11 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 
 // groupsLine names the groups, their runs and the baseline: "4 groups by
 // scenario: aurora (4 runs), dns (4 runs), ...; compared with aurora".
-func groupsLine(s *analyze.Summary) string {
+func groupsLine(s *result.Summary) string {
 	parts := make([]string, len(s.Groups))
 	for i := range s.Groups {
 		g := &s.Groups[i]
-		parts[i] = fmt.Sprintf("%s (%s)", analyze.GroupLabel(g, s.By), Count(int64(len(g.Runs)), "run", "runs"))
+		parts[i] = fmt.Sprintf("%s (%s)", result.GroupLabel(g, s.By), Count(int64(len(g.Runs)), "run", "runs"))
 	}
 	label := groupLabels(s)
 	line := fmt.Sprintf("%s by %s: %s", Count(int64(len(s.Groups)), "group", "groups"), strings.Join(s.By, ","), strings.Join(parts, ", "))
@@ -120,10 +120,10 @@ func groupsLine(s *analyze.Summary) string {
 	return line
 }
 
-func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
+func writeTextRun(b *strings.Builder, r *result.RunResult) {
 	fmt.Fprintf(b, "\nrun %s", r.RunID)
 	if len(r.Labels) > 0 {
-		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
+		fmt.Fprintf(b, " [%s]", strings.Join(vocab.LabelPairs(r.Labels), " "))
 	}
 	fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
 	if r.Duplicates > 0 {
@@ -155,7 +155,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	}
 	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s, stalled %s; %d %s, %s\n",
 		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), fmtDurPM(m.StalledTime), m.Outages, plural(m.Outages, "outage window", "outage windows"), rec)
-	for _, k := range []string{store.KindWrite, store.KindRead} {
+	for _, k := range []string{vocab.KindWrite, vocab.KindRead} {
 		if l := runDisruptionLine(m, k); l != "" {
 			fmt.Fprintf(b, "  %s\n", l)
 		}
@@ -220,7 +220,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 		b.WriteString(line + "\n")
 	}
 	var fails []string
-	for _, c := range store.ErrorClasses {
+	for _, c := range vocab.ErrorClasses {
 		if n := m.FailedByClass[c]; n > 0 {
 			fails = append(fails, fmt.Sprintf("%s %d", c, n))
 		}
@@ -247,7 +247,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 
 // fmtLatency is the median and p99 of a latency, "3.59 ms/5.18 ms", or
 // "-" without probes.
-func fmtLatency(l analyze.Latency) string {
+func fmtLatency(l result.Latency) string {
 	if l.Count == 0 {
 		return "-"
 	}

@@ -86,7 +86,7 @@ func defineAnalyzeFlags(fs *flagSet) *analyzeFlags {
 	f.csvOut = fs.String("csv", "", "write the per-run metrics as CSV to `FILE` (- for stdout, instead of the table): one row per run, one column per metric")
 	f.baseGrp = fs.String("baseline-group", "", "compare every group with the group `KEY` (its key, scenario=dns, or its value, dns; default the first group)")
 	f.cmpMode = fs.String("compare", "baseline", "`MODE` of comparison: baseline (every group against the baseline group) or all (every pair of groups)")
-	f.base = fs.String("baseline", "", "client profile the others are compared with (default: the first profile recorded); a `FILE` ending in .json is a stored summary instead, and the runs are compared with it as two groups")
+	f.base = fs.String("baseline", "", "client profile `NAME` the others are compared with (default: the first profile recorded); or a stored summary, a file ending in .json, which the runs are compared with as two groups")
 	f.hdrDir = fs.String("hdr", "", "write every stream's latency as an HdrHistogram interval log, one interval per phase, to `DIR`/run=<id>/<kind>-<profile>-<endpoint>.hlog")
 	f.checks = addCheckFlags(fs.FlagSet)
 	addServerLogFlags(fs)
