@@ -120,6 +120,7 @@ func groupsLine(s *result.Summary) string {
 	return line
 }
 
+// writeTextRun writes a run's section of the text (TextOptions.Runs).
 func writeTextRun(b *strings.Builder, r *result.RunResult) {
 	fmt.Fprintf(b, "\nrun %s", r.RunID)
 	if len(r.Labels) > 0 {
@@ -141,6 +142,17 @@ func writeTextRun(b *strings.Builder, r *result.RunResult) {
 		fmt.Fprintf(b, "    %s\n", streamLine(&r.Streams[i]))
 	}
 	m := &r.Metrics
+	writeTextDowntime(b, m)
+	writeTextChanges(b, m)
+	for _, e := range m.Events {
+		b.WriteString(textEventLine(&e) + "\n")
+	}
+	writeTextProbes(b, m)
+}
+
+// writeTextDowntime writes a run's downtime, its time in each state and
+// its disruptions.
+func writeTextDowntime(b *strings.Builder, m *result.Metrics) {
 	var parts []string
 	if m.WriteDowntime != nil {
 		parts = append(parts, fmt.Sprintf("write down %s (longest %s)", fmtDurPM(*m.WriteDowntime), fmtDurPM(*m.LongestWriteOutage)))
@@ -160,6 +172,11 @@ func writeTextRun(b *strings.Builder, r *result.RunResult) {
 			fmt.Fprintf(b, "  %s\n", l)
 		}
 	}
+}
+
+// writeTextChanges writes when a run first failed, recovered and changed
+// server, DNS answer or timeline, and the first changes of each.
+func writeTextChanges(b *strings.Builder, m *result.Metrics) {
 	var when []string
 	for _, x := range []struct {
 		what string
@@ -200,25 +217,32 @@ func writeTextRun(b *strings.Builder, r *result.RunResult) {
 	if o := m.ClockOffset; o != nil {
 		fmt.Fprintf(b, "  %s\n", clockOffsetLine(o))
 	}
-	for _, e := range m.Events {
-		line := fmt.Sprintf("  event %s %s (%s)", e.Called(), fmtClock(e.Time), e.Source)
-		sep := ": "
-		switch {
-		case e.OutageSince != nil:
-			line += sep + "outage already under way since " + fmtClock(*e.OutageSince)
-			sep = ", "
-		case e.ToFirstError != nil:
-			line += sep + "first error +" + fmtDurPM(*e.ToFirstError)
-			sep = ", "
-		}
-		if e.ToRecovery != nil {
-			line += sep + "recovered +" + fmtDurPM(*e.ToRecovery)
-		}
-		if e.Trigger {
-			line += " [trigger]"
-		}
-		b.WriteString(line + "\n")
+}
+
+// textEventLine is an event of a run and what followed it.
+func textEventLine(e *result.EventOffset) string {
+	line := fmt.Sprintf("  event %s %s (%s)", e.Called(), fmtClock(e.Time), e.Source)
+	sep := ": "
+	switch {
+	case e.OutageSince != nil:
+		line += sep + "outage already under way since " + fmtClock(*e.OutageSince)
+		sep = ", "
+	case e.ToFirstError != nil:
+		line += sep + "first error +" + fmtDurPM(*e.ToFirstError)
+		sep = ", "
 	}
+	if e.ToRecovery != nil {
+		line += sep + "recovered +" + fmtDurPM(*e.ToRecovery)
+	}
+	if e.Trigger {
+		line += " [trigger]"
+	}
+	return line
+}
+
+// writeTextProbes writes a run's failed probes by class, its latency,
+// staleness and lost writes.
+func writeTextProbes(b *strings.Builder, m *result.Metrics) {
 	var fails []string
 	for _, c := range vocab.ErrorClasses {
 		if n := m.FailedByClass[c]; n > 0 {
