@@ -91,6 +91,7 @@ func defineAnalyzeFlags(fs *flagSet) *analyzeFlags {
 	f.checks = addCheckFlags(fs.FlagSet)
 	addServerLogFlags(fs)
 	f.report = addReportFlags(fs.FlagSet)
+	f.report.addNoReportFlag(fs.FlagSet)
 	return f
 }
 
