@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// A summary carries the probes of the runs drawn in detail (RunResult.Series,
+// made by package analyze), so that their pictures render from the summary
+// alone: per stream the probes' states run-length encoded, and their
+// latencies, in the run's detail window. Which runs (DetailRuns) and which
+// window (DetailWindow) are decided here once, for the analysis that keeps
+// the probes and the report that draws them.
+
 // Series is what the per-run pictures show of one run.
 type Series struct {
 	// From and To bound the window the series covers (DetailWindow).
