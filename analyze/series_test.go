@@ -2,7 +2,10 @@ package analyze
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,5 +198,56 @@ func TestCombine(t *testing.T) {
 	}
 	if got := SummaryName("keep/2026-q1.json"); got != "2026-q1" {
 		t.Errorf("SummaryName(keep/2026-q1.json) = %q", got)
+	}
+}
+
+// TestWriteJSONInlinesTuples: WriteJSON is the indented JSON of the
+// summary, byte for byte, but for the series' tuples, each on one line;
+// it reads back the same.
+func TestWriteJSONInlinesTuples(t *testing.T) {
+	sum, _ := analyzeOne(t, aurora("aurora"), Options{})
+	var got bytes.Buffer
+	if err := WriteJSON(&got, sum); err != nil {
+		t.Fatal(err)
+	}
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(sum); err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() >= plain.Len()*2/3 {
+		t.Errorf("%d bytes, %d indented one number a line: the tuples are not inlined", got.Len(), plain.Len())
+	}
+	sp := sum.Runs[0].Series.Streams[0].Spans[0]
+	if want := fmt.Sprintf("[%d, %d, %d]", sp[0], sp[1], sp[2]); !strings.Contains(got.String(), want) {
+		t.Errorf("no line %s", want)
+	}
+	// without series, the output is the encoder's
+	noSeries := *sum
+	noSeries.Runs = slices.Clone(sum.Runs)
+	noSeries.Runs[0].Series = nil
+	var a, b bytes.Buffer
+	WriteJSON(&a, &noSeries)
+	enc = json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.Encode(&noSeries)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("without series, WriteJSON differs from the indented encoder")
+	}
+	back, err := ReadJSON(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x, y bytes.Buffer
+	json.NewEncoder(&x).Encode(back)
+	json.NewEncoder(&y).Encode(sum)
+	if !bytes.Equal(x.Bytes(), y.Bytes()) {
+		t.Error("the summary does not read back the same")
+	}
+	in := "{\"a\": \"[1,\\n 2]\", \"b\": [\n  [\n    1,\n    -2.5e3\n  ],\n  [\n    \"x\"\n  ]\n], \"c\": [\n  1,\n  2\n]}"
+	want := "{\"a\": \"[1,\\n 2]\", \"b\": [\n  [1, -2.5e3],\n  [\n    \"x\"\n  ]\n], \"c\": [\n  1,\n  2\n]}"
+	if got := string(inlineTuples([]byte(in))); got != want {
+		t.Errorf("inlineTuples(%q) = %q, want %q", in, got, want)
 	}
 }
