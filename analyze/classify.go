@@ -49,55 +49,6 @@ var phaseStateOf = [...]PhaseState{sevHealthy: PhaseHealthy, sevStalled: PhaseSt
 // has none of its own (it carries on the state before it).
 var severity = [...]uint8{stOK: sevHealthy, stSlow: sevHealthy, stStalled: sevStalled, stReadOnly: sevReadOnly, stUnavailable: sevUnavailable, stError: sevError, stSkipped: sevUnavailable}
 
-// classStates is the one decision, for every error class in
-// store.ErrorClasses, of what a failed probe with that class says about
-// the service. A class added to the store needs its line here (the tests
-// fail without one), so that it can never silently count as error.
-var classStates = map[string]State{
-	// no usable server answered
-	store.ClassConnectTimeout:     StateUnavailable,
-	store.ClassQueryTimeout:       StateUnavailable,
-	store.ClassRefused:            StateUnavailable,
-	store.ClassReset:              StateUnavailable,
-	store.ClassDNS:                StateUnavailable,
-	store.ClassShutdown:           StateUnavailable,
-	store.ClassTooManyConnections: StateUnavailable,
-	store.ClassInflightLimit:      StateUnavailable, // only on skipped probes, which are skipped whatever their class
-	store.ClassInferred:           StateUnavailable,
-	// a server answered, but refuses writes
-	store.ClassReadOnly: StateReadOnly,
-	// anything else
-	store.ClassTLS:   StateError,
-	store.ClassAuth:  StateError,
-	store.ClassOther: StateError,
-}
-
-// ClassState is the state of a failed probe with error class c, and
-// whether the analysis has a decision for c (every class in
-// store.ErrorClasses has one; a class it does not know counts as error).
-func ClassState(c string) (State, bool) {
-	s, ok := classStates[c]
-	if !ok {
-		return StateError, false
-	}
-	return s, true
-}
-
-// phaseLabels say the phase states as a person would.
-var phaseLabels = map[PhaseState]string{
-	PhaseHealthy:     "healthy",
-	PhaseStalled:     "stalled",
-	PhaseReadOnly:    "read-only",
-	PhaseError:       "error",
-	PhaseUnavailable: "unavailable",
-	PhaseNoData:      "no data",
-	PhaseNoTraffic:   "no traffic",
-}
-
-// PhaseLabel is a phase state as a person would say it ("read-only"), as
-// in Phase.Label; "" for a state the analysis does not know.
-func PhaseLabel(s PhaseState) string { return phaseLabels[s] }
-
 // classState is classStates by class code (model.go); no class and unknown
 // codes are error.
 var classState = func() [32]uint8 {
@@ -105,8 +56,10 @@ var classState = func() [32]uint8 {
 	for i := range a {
 		a[i] = stError
 	}
-	for c, s := range classStates {
-		a[classCode[c]] = uint8(slices.Index(States, s))
+	for _, c := range store.ErrorClasses {
+		if s, ok := ClassState(c); ok {
+			a[classCode[c]] = uint8(slices.Index(States, s))
+		}
 	}
 	return a
 }()

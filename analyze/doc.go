@@ -17,14 +17,23 @@
 //	run.go       one run from rows to RunResult; the pass that collects per-phase facts
 //	metrics.go   per-run metrics (downtime, flaps, server and DNS changes, latency, staleness, lost writes)
 //	hist.go      the log-linear latency histogram
-//	stats.go     group statistics across runs and comparisons of groups (benchmath, gonum/stat)
+//	series.go    the probes of the runs drawn in detail, for the report's pictures (result.Series)
+//	stats.go     grouping runs (groupRuns) apart from their statistics (Summarize) and
+//	compare.go   comparisons of groups (CompareGroups), both reading RunResults only
+//	combine.go   stored summaries as groups of one comparison (Combine)
 //	truth.go     accuracy of the detected boundaries against ground-truth events (which edges
 //	             matter: store.ChangesWhatClientsSee)
 //	output.go    the JSON summary and the rows of phases.parquet (store.PhaseRow)
 //	analyze.go   Options and Analyze: sources to Summary, several runs at once
 //
-// The result types (result.go) are the stable interface to the report and to
-// automation: Summary is what `switchwatch analyze --json` writes. Everything
+// The result types (package analyze/result, named again here in
+// results.go) are the stable interface to the report and to automation:
+// Summary is what `switchwatch analyze --json` writes, and all that the
+// report renders, so that a stored summary.json renders without its runs.
+// The layers are benchstat's: per-run segmentation and metrics
+// (analyzeRun: rows to a RunResult), then grouping, statistics and
+// comparison, which read RunResults only and so work alike on a fresh
+// analysis and on stored summaries. Everything
 // people read is rendered from it by package report, the text table of
 // `switchwatch analyze` as well as report.md, with one set of formatters.
 //

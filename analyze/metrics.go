@@ -122,8 +122,8 @@ func tp(ns int64) *time.Time {
 // metrics computes a run's Metrics.
 func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, opt *Options) Metrics {
 	var m Metrics
-	m.downtimes(streams, iv)
-	m.phaseTimes(spans, iv)
+	setDowntimes(&m, streams, iv)
+	setPhaseTimes(&m, spans, iv)
 	perEdge := len(streams) > 0 && streams[0].gridless
 	wins := outageWindows(spans, iv, perEdge)
 	m.Outages = len(wins)
@@ -157,10 +157,10 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	for kind, h := range sc.latency {
 		m.Latency[kind] = LatencyPeriods{Before: h[0].latency(), During: h[1].latency(), After: h[2].latency()}
 	}
-	m.changes(sc)
+	setChanges(&m, sc)
 	m.StaleDials = staleDials(streams, sc)
 	m.ClockOffset = clockOffset(sc.offsets)
-	m.events(in.events, wins, spans, sc, iv, opt)
+	setEvents(&m, in.events, wins, spans, sc, iv, opt)
 	m.Staleness = staleness(streams)
 	m.LostWrites = lostWrites(in.verify)
 	return m
@@ -169,7 +169,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 // downtimes sets the write and read downtimes. One that depends on time
 // without data is unknown (nil, named in UnknownMetrics), and its known
 // part, a lower bound, is kept beside it.
-func (m *Metrics) downtimes(streams []*stream, iv int64) {
+func setDowntimes(m *Metrics, streams []*stream, iv int64) {
 	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
 	isRead := func(s *stream) bool { return s.kind == store.KindRead }
 	var noData int64
@@ -186,7 +186,7 @@ func (m *Metrics) downtimes(streams []*stream, iv int64) {
 }
 
 // phaseTimes sums the time of the run's phases by state.
-func (m *Metrics) phaseTimes(spans []span, iv int64) {
+func setPhaseTimes(m *Metrics, spans []span, iv int64) {
 	for _, sp := range spans {
 		var d *Duration
 		switch sp.sev {
@@ -213,7 +213,7 @@ func (m *Metrics) phaseTimes(spans []span, iv int64) {
 }
 
 // changes sets the server, DNS and timeline changes.
-func (m *Metrics) changes(sc *scan) {
+func setChanges(m *Metrics, sc *scan) {
 	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
 	m.ServerChangeCount, m.DNSChangeCount = sc.serverCount, sc.dnsCount
 	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
@@ -228,7 +228,7 @@ func (m *Metrics) changes(sc *scan) {
 
 // events relates each event to the outage windows, chooses the trigger
 // and measures the Event* offsets from it.
-func (m *Metrics) events(in []store.Event, wins []outage, spans []span, sc *scan, iv int64, opt *Options) {
+func setEvents(m *Metrics, in []store.Event, wins []outage, spans []span, sc *scan, iv int64, opt *Options) {
 	events := slices.Clone(in)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.Before(events[j].Time) })
 	for _, e := range events {

@@ -207,6 +207,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	if opt.Latencies {
 		res.Latencies = phaseLatencies(streams, res.Phases)
 	}
+	if !in.profile && !opt.GroupsOnly {
+		res.Series = makeSeries(&res, streams)
+	}
 	for _, s := range streams {
 		pool.put(s.rows, s.obs)
 		s.rows, s.obs = nil, nil
@@ -632,7 +635,7 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 		if gridless {
 			ph.Window = edgeWindow(sp.start, sp.end, sp.startRes, sp.endRes)
 		}
-		ph.Label = phaseLabels[ph.State]
+		ph.Label = PhaseLabel(ph.State)
 		if sp.sev != sevHealthy && sp.cause >= 0 {
 			ph.Cause = streams[sp.cause].name
 		}

@@ -94,41 +94,6 @@ func stalledTime(spans []span, iv int64) Duration {
 	return d
 }
 
-// disruptionOf returns the Disruption of a kind, nil when the run has no
-// streams of it.
-func (m *Metrics) disruptionOf(kind string) *Disruption {
-	d, ok := m.Disruption[kind]
-	if !ok {
-		return nil
-	}
-	return &d
-}
-
-// disruptionDur picks a time of a kind's Disruption for the statistics:
-// nil (missing) when the run has no streams of the kind.
-func disruptionDur(kind string, f func(*Disruption) Duration) func(*Metrics) *Duration {
-	return func(m *Metrics) *Duration {
-		d := m.disruptionOf(kind)
-		if d == nil {
-			return nil
-		}
-		v := f(d)
-		return &v
-	}
-}
-
-// disruptionLatency picks a latency of a kind's Disruption: nil when the
-// kind was never disrupted (no latency inside a disruption to speak of).
-func disruptionLatency(kind string, f func(*Disruption) int64) func(*Metrics) *Duration {
-	return func(m *Metrics) *Duration {
-		d := m.disruptionOf(kind)
-		if d == nil || d.Probes == 0 {
-			return nil
-		}
-		return &Duration{NS: f(d)}
-	}
-}
-
 // extendStalls makes every stalled span of the stream last until its last
 // stalled probe was answered. A probe is placed at its intended start, so
 // a stalled stretch would otherwise end at the first probe that waited less

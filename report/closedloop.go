@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // This file renders what the analyzer says of time it cannot tell about
@@ -18,15 +18,15 @@ import (
 
 // unknownPhase reports whether a phase state is time the data cannot tell
 // about: neither healthy nor an outage.
-func unknownPhase(s analyze.PhaseState) bool { return slices.Contains(analyze.UnknownPhaseStates, s) }
+func unknownPhase(s result.PhaseState) bool { return s.Unknown() }
 
 // outagePhase reports whether a phase is part of an outage or a
 // disruption: not healthy and not unknown.
-func outagePhase(s analyze.PhaseState) bool { return s != analyze.PhaseHealthy && !unknownPhase(s) }
+func outagePhase(s result.PhaseState) bool { return s.Outage() }
 
 // fmtDowntime is a downtime for a table cell: the value, or, when the
 // analysis could not know it (missing rows), "unknown (≥ the known part)".
-func fmtDowntime(d, known *analyze.Duration) string {
+func fmtDowntime(d, known *result.Duration) string {
 	if d == nil && known != nil {
 		return "unknown (≥ " + fmtDur(*known) + ")"
 	}
@@ -42,7 +42,7 @@ func fmtEdgePM(t time.Time, res int64) string {
 // closedLoopLines are the facts of a run about unknown time, closed-loop
 // edges and services, one a line, unescaped (text from the data in them:
 // stream, service and server names).
-func closedLoopLines(r *analyze.RunResult) []string {
+func closedLoopLines(r *result.RunResult) []string {
 	m := &r.Metrics
 	var out []string
 	if m.NoDataTime.NS > 0 || m.NoTrafficTime.NS > 0 {
@@ -54,7 +54,7 @@ func closedLoopLines(r *analyze.RunResult) []string {
 	}
 	for _, e := range r.UnplaceableEdges {
 		out = append(out, fmt.Sprintf("unplaceable edge on %s: %s → %s somewhere between %s and %s (no request for %s; more than ± %s)",
-			e.Stream, e.From, e.To, fmtClock(e.After), fmtClock(e.Before), fmtExact(float64(e.GapNS)), fmtDuration(analyze.MaxEdgeUncertainty)))
+			e.Stream, e.From, e.To, fmtClock(e.After), fmtClock(e.Before), fmtExact(float64(e.GapNS)), fmtDuration(result.MaxEdgeUncertainty)))
 	}
 	for i := range r.Services {
 		out = append(out, serviceLine(&r.Services[i]))
@@ -64,7 +64,7 @@ func closedLoopLines(r *analyze.RunResult) []string {
 
 // edgeLines are a closed-loop run's phase boundaries, each with its own ±
 // (half the gap between the requests either side).
-func edgeLines(r *analyze.RunResult) []string {
+func edgeLines(r *result.RunResult) []string {
 	var out []string
 	for i := 1; i < len(r.Phases); i++ {
 		p, q := r.Phases[i-1], r.Phases[i]
@@ -73,7 +73,7 @@ func edgeLines(r *analyze.RunResult) []string {
 	return out
 }
 
-func phaseName(p analyze.Phase) string {
+func phaseName(p result.Phase) string {
 	if p.Label != "" {
 		return p.Label
 	}
@@ -83,13 +83,13 @@ func phaseName(p analyze.Phase) string {
 // serviceLine says what one service saw: "service checkout (2 streams,
 // 300 requests): first failure 19:00:10.000, last 19:00:14.900,
 // read_only 50; server 10.0.1.7:5432 before, 10.0.2.9:5432 after".
-func serviceLine(s *analyze.ServiceResult) string {
+func serviceLine(s *result.ServiceResult) string {
 	line := fmt.Sprintf("service %s (%s, %s): ", s.Service, Count(int64(len(s.Streams)), "stream", "streams"), Count(s.Requests, "request", "requests"))
 	if s.FirstFailure == nil {
 		line += "no failure"
 	} else {
 		var classes []string
-		for _, c := range append(slices.Clone(store.ErrorClasses), "") {
+		for _, c := range append(slices.Clone(vocab.ErrorClasses), "") {
 			if n := s.FailedByClass[c]; n > 0 {
 				classes = append(classes, fmt.Sprintf("%s %d", c, n))
 			}

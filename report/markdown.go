@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // mdWriter collects the Markdown; the report is written in one piece.
@@ -106,7 +106,7 @@ func (rep *Report) writeHeader(b *mdWriter) {
 
 // secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group, the
 // value alone ("3.2 s ± 0.1 s") for a group of one run.
-func secStat(st *analyze.Stats) string {
+func secStat(st *result.Stats) string {
 	if st.N == 1 {
 		return oneValue(st)
 	}
@@ -114,7 +114,7 @@ func secStat(st *analyze.Stats) string {
 }
 
 // medianOf is "a median of " before secStat, "" for one run.
-func medianOf(st *analyze.Stats) string {
+func medianOf(st *result.Stats) string {
 	if st.N == 1 {
 		return ""
 	}
@@ -144,7 +144,7 @@ func (rep *Report) headline(g *GroupView) string {
 		if st.Max == 0 {
 			w = "writes never failed"
 		}
-		if c := groupStallClause(g, store.KindWrite); c != "" {
+		if c := groupStallClause(g, vocab.KindWrite); c != "" {
 			w += "; " + c
 		}
 		parts = append(parts, w)
@@ -216,7 +216,7 @@ func (rep *Report) headline(g *GroupView) string {
 			s += "."
 		}
 	}
-	if c := g.Capacity[store.KindWrite]; c != nil {
+	if c := g.Capacity[vocab.KindWrite]; c != nil {
 		s += " " + rep.capacitySentence(c)
 	}
 	return s
@@ -328,7 +328,7 @@ func (rep *Report) writeFigure(b *mdWriter, f *Figure, heading bool) {
 }
 
 // tableMetrics are the metrics of the statistics tables, in order.
-func (rep *Report) tableMetrics() []analyze.MetricInfo { return rep.Sum.Metrics }
+func (rep *Report) tableMetrics() []result.MetricInfo { return rep.Sum.Metrics }
 
 func (rep *Report) writeStats(b *mdWriter) {
 	b.p("## Statistics per group\n\n")
@@ -461,7 +461,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 		b.p("%s\n\n", Escape(PhaseLine(r.RunResult)))
 		var facts []string
 		if len(r.Labels) > 0 {
-			pairs := store.LabelPairs(r.Labels)
+			pairs := vocab.LabelPairs(r.Labels)
 			for i := range pairs {
 				pairs[i] = Escape(pairs[i])
 			}
@@ -472,7 +472,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			b.p("- %s\n", f)
 		}
 		for _, p := range r.Phases {
-			if p.State == analyze.PhaseHealthy {
+			if p.State == result.PhaseHealthy {
 				continue
 			}
 			at := fmtClock(p.Start)
@@ -598,7 +598,7 @@ func (rep *Report) writeLostWrites(b *mdWriter) {
 // writeList is the writes as "STREAM: 1, 2; STREAM: 3" when the run
 // names their streams, else their sequence numbers (seqList); at most 10
 // numbers in all.
-func writeList(w []analyze.StreamSeq, seqs []int64) string {
+func writeList(w []result.StreamSeq, seqs []int64) string {
 	if len(w) == 0 {
 		return seqList(seqs)
 	}
@@ -644,7 +644,7 @@ func (rep *Report) writeAccuracy(b *mdWriter) {
 	}
 	b.p("## Accuracy against ground truth\n\n")
 	b.p("%d of %d event edges that change what clients see lie where the probes place a change (between the last probe before a boundary and the end of the first after it); %s.\n\n", a.Within, a.Total, errorSummary(a))
-	var off []analyze.BoundaryError
+	var off []result.BoundaryError
 	for _, x := range a.Boundaries {
 		if x.Expected && !x.Within {
 			off = append(off, x)

@@ -69,7 +69,7 @@ func TestPostmortem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"**Imported traces.**", `event postgresql\_promote\_requested (postgresql)`} {
+	for _, w := range []string{"**Missing data and closed-loop traffic.**", "a pool's wait and the connections it opened that worked are not requests", `event postgresql\_promote\_requested (postgresql)`} {
 		if !strings.Contains(string(md), w) {
 			t.Errorf("report.md lacks %q", w)
 		}

@@ -1,11 +1,26 @@
-package analyze
+package result
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
-// SummaryVersion is the version of the JSON summary (Summary and everything
-// it holds). It changes only when a field changes meaning or disappears;
-// adding a field does not change it.
+// SummaryVersion is the major version of the JSON summary (Summary and
+// everything it holds), its "version". It changes only when a field
+// changes meaning or disappears; a reader refuses a summary of a newer
+// major version (ReadJSON), whose fields it might misread.
 const SummaryVersion = 1
+
+// SummarySchema is the summary's schema version, "major.minor", its
+// "schema_version": the major is SummaryVersion, the minor counts the
+// additions (a summary of an older minor lacks the newer fields, one of a
+// newer minor has fields this reader ignores).
+//
+//	1.0  (no schema_version) everything up to the series
+//	1.1  schema_version; RunResult.Series, the probes of the runs drawn in
+//	     detail, so that report.md and its pictures render from the
+//	     summary alone
+const SummarySchema = "1.1"
 
 // State is what one probe tells about the service at its intended start.
 type State string
@@ -75,6 +90,14 @@ const (
 
 // UnknownPhaseStates lists the phase states of unknown time.
 var UnknownPhaseStates = []PhaseState{PhaseNoData, PhaseNoTraffic}
+
+// Unknown reports whether s is time the data cannot tell about (no data,
+// no traffic): neither healthy nor down.
+func (s PhaseState) Unknown() bool { return slices.Contains(UnknownPhaseStates, s) }
+
+// Outage reports whether s is part of an outage or a disruption: neither
+// healthy nor unknown.
+func (s PhaseState) Outage() bool { return s != PhaseHealthy && !s.Unknown() }
 
 // Duration is a measured length of time and how precisely the sampling
 // allows it to be known. The true length lies within NS ± ResolutionNS.
@@ -670,6 +693,10 @@ type RunResult struct {
 	Profiles []ProfileResult `json:"profiles,omitempty"`
 	// Warnings about this run (interval disagreement, missing rows, ...).
 	Warnings []string `json:"warnings,omitempty"`
+	// Series are the run's probes in its detail window, for the pictures
+	// of a run drawn in detail (Summary.DetailRuns); nil for the others
+	// (added in summary version 1.1).
+	Series *Series `json:"series,omitempty"`
 	// Latencies are each stream's latency histograms per phase, with
 	// Options.Latencies only (for HdrHistogram interval logs; not in the
 	// JSON).
@@ -836,7 +863,10 @@ type SkippedFile struct {
 // Summary is everything an analysis found: what `switchwatch analyze --json`
 // writes and what a renderer (the report) takes.
 type Summary struct {
-	Version     int       `json:"version"` // SummaryVersion
+	Version int `json:"version"` // SummaryVersion
+	// Schema is the schema version, "major.minor" (SummarySchema); empty
+	// in summaries of schema 1.0.
+	Schema      string    `json:"schema_version,omitempty"`
 	Tool        string    `json:"tool"`
 	ToolVersion string    `json:"tool_version"`
 	GeneratedAt time.Time `json:"generated_at"`
