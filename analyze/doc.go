@@ -16,7 +16,7 @@
 //	hist.go      the log-linear latency histogram
 //	stats.go     group statistics across runs and comparisons of groups (benchmath, gonum/stat)
 //	truth.go     accuracy of the detected boundaries against ground-truth events (which edges
-//	             matter: store.ChangesWhatClientsSee)
+//	             matter: event.ChangesWhatClientsSee)
 //	output.go    the JSON summary and the rows of phases.parquet (store.PhaseRow)
 //	analyze.go   Options and Analyze: sources to Summary, several runs at once
 //

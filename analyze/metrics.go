@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -126,7 +127,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	for _, e := range events {
 		t := e.Time.UnixNano()
 		off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
-		if l := store.EventLabel(e); l != e.Name {
+		if l := event.Label(e.Source, e.Name, e.Message); l != e.Name {
 			off.Label = l
 		}
 		for _, w := range wins {
@@ -194,7 +195,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 // chooseTrigger tries them.
 const (
 	TriggerByOption     = "option"             // the event --trigger names
-	TriggerMarked       = "marked"             // an event marked as the trigger (store.AttrTrigger)
+	TriggerMarked       = "marked"             // an event marked as the trigger (event.AttrTrigger)
 	TriggerByCommand    = "switchover_command" // record --switchover's command
 	TriggerByProvider   = "switchover_event"   // a switchover step the lab or a provider names
 	TriggerByFirstEvent = "first_event"        // the first event at or after the run's start
@@ -220,7 +221,7 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 		return -1, ""
 	}
 	for i, e := range events {
-		if store.IsTrigger(e) {
+		if event.IsTrigger(e.Attrs) {
 			return i, TriggerMarked
 		}
 	}
@@ -230,9 +231,9 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 		is   func(store.Event) bool
 	}{
 		{TriggerByCommand, func(e store.Event) bool {
-			return e.Name == store.EventSwitchoverCommand && e.Source == store.SourceRecord
+			return e.Name == event.SwitchoverCommand && e.Source == event.SourceRecord
 		}},
-		{TriggerByProvider, store.NamesSwitchover},
+		{TriggerByProvider, func(e store.Event) bool { return event.NamesSwitchover(e.Source, e.Name) }},
 		{TriggerByFirstEvent, func(store.Event) bool { return true }},
 	} {
 		for i, e := range events {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/patroni"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -29,16 +30,16 @@ const (
 // ActPatroniSwitchover is the patroni scenario's step: patronictl
 // switchover. Besides its own event it writes the ones below, taken from
 // the components once it has returned.
-const ActPatroniSwitchover = store.EventPatroniSwitchover
+const ActPatroniSwitchover = event.PatroniSwitchover
 
 // The events the switchover step takes from Patroni and HAProxy.
 const (
-	EvPatroniDemoted    = store.EventPatroniDemoted
-	EvPatroniStopped    = store.EventPatroniLeaderStopped
-	EvPatroniPromoted   = store.EventPatroniPromoted
-	EvPatroniRejoined   = store.EventPatroniRejoined
-	EvHAProxyServerDown = store.EventHAProxyServerDown
-	EvHAProxyServerUp   = store.EventHAProxyServerUp
+	EvPatroniDemoted    = event.PatroniDemoted
+	EvPatroniStopped    = event.PatroniLeaderStopped
+	EvPatroniPromoted   = event.PatroniPromoted
+	EvPatroniRejoined   = event.PatroniRejoined
+	EvHAProxyServerDown = event.HAProxyServerDown
+	EvHAProxyServerUp   = event.HAProxyServerUp
 )
 
 // patroniDir is the cluster's directory in the rig's.
