@@ -134,10 +134,8 @@ func (cfg *Config) validate() error {
 	if cfg.Out == "" {
 		return fmt.Errorf("--out is empty: say where the run folder goes")
 	}
-	for _, k := range cfg.Kinds {
-		if _, ok := probeKinds[k]; !ok {
-			return fmt.Errorf("--probes: unknown probe kind %q (want write, read, connect)", k)
-		}
+	if err := CheckKinds("--probes", cfg.Kinds); err != nil {
+		return err
 	}
 	if _, err := cfg.profiles(); err != nil {
 		return err
@@ -183,17 +181,6 @@ func checkWritable(dir string) error {
 	f.Close()
 	os.Remove(f.Name())
 	return nil
-}
-
-// probeKinds is the registry of probe kinds: the function, the endpoint it
-// probes, and its statement.
-var probeKinds = map[string]struct {
-	run      probeFunc
-	endpoint string
-}{
-	store.KindWrite:   {probeWrite, store.EndpointWrite},
-	store.KindRead:    {probeRead, store.EndpointRead},
-	store.KindConnect: {probeConnect, store.EndpointWrite},
 }
 
 // Run records until cfg.Duration has passed or ctx is cancelled, then lets
@@ -540,29 +527,15 @@ func buildStreams(cfg *Config, clients []*client, table string, hasWrites bool) 
 	// newest key of the write stream of its own profile.
 	var streams []*stream
 	for _, kind := range cfg.Kinds {
-		pk := probeKinds[kind]
+		pk := probers[kind]
 		for _, cl := range clients {
 			prof := cl.profile
 			ep := cl.eps[pk.endpoint]
 			// One statement per state the endpoint can be found in.
 			envs := map[prep]*probeEnv{}
 			for _, st := range allPreps() {
-				env := &probeEnv{}
-				switch kind {
-				case store.KindWrite:
-					env.sql = writeSQL(table, st)
-				case store.KindRead:
-					// Without write probes, or before the probe table
-					// has reached the read endpoint, there is no key to
-					// look for and the statement has no placeholders.
-					env.sql = readSQL(table, hasWrites && st.table, st)
-					if hasWrites && st.table {
-						env.readRefConn = prof.Name
-					}
-				case store.KindConnect:
-					env.sql = connectSQL(st)
-				}
-				envs[st] = env
+				env := pk.env(envArgs{table: table, st: st, hasWrites: hasWrites, profile: prof.Name})
+				envs[st] = &env
 			}
 			var src connSource = &newConns{cfg: ep.cfg}
 			if prof.Conn == store.ConnPooled {
