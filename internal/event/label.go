@@ -36,8 +36,13 @@ func Label(source, name, message string) string {
 
 // UserName is the name of a user's annotation labelled label (a CSV of
 // annotations, "switchwatch mark"): the label in lower case, words joined
-// by _.
-func UserName(label string) string { return snake(label) }
+// by _; Mark when it has no letter or digit to name it after.
+func UserName(label string) string {
+	if name := snake(label); name != "" {
+		return name
+	}
+	return Mark
+}
 
 // AWSName names an RDS event after its message: the switchover and
 // failover steps by fixed names (so --trigger can name them whatever the
@@ -55,11 +60,15 @@ func AWSName(msg string) string {
 	case has(m, "failover") && has(m, "complet"):
 		return FailoverCompleted
 	}
-	return snake(msg)
+	if name := snake(msg); name != "" {
+		return name
+	}
+	return "event"
 }
 
 // snake turns a label into a machine-readable name: lower case, runs of
-// anything but letters and digits as one "_", at most 48 bytes.
+// anything but letters and digits as one "_", at most 48 bytes; "" when it
+// has no letter or digit.
 func snake(s string) string {
 	var b strings.Builder
 	under := false
@@ -76,9 +85,6 @@ func snake(s string) string {
 			continue
 		}
 		under = true
-	}
-	if b.Len() == 0 {
-		return "event"
 	}
 	return b.String()
 }
