@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/importer"
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/otlpgen"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -325,7 +326,7 @@ func TestClosedLoopRequestLog(t *testing.T) {
 // read-only at 11.5 s, between requests at 9.9 s and 12 s, lies within the
 // edge at 10.95 s ± 1.05 s, though not within half the nominal interval.
 func TestClosedLoopTruthUsesTheEdgesOwnResolution(t *testing.T) {
-	ev := []store.Event{{Time: at(11500 * time.Millisecond), Name: store.EventBlueReadOnly, Source: "lab"}}
+	ev := []store.Event{{Time: at(11500 * time.Millisecond), Name: event.BlueReadOnly, Source: "lab"}}
 	sum := analyzeAppsWith(t, ev, analyze.Options{Truth: true},
 		app{svc: "checkout", from: 0, to: 10 * time.Second, every: 100 * time.Millisecond},
 		app{svc: "checkout", from: 12 * time.Second, to: 20 * time.Second, every: 100 * time.Millisecond, readOnlyAt: between(0, 15*time.Second)})

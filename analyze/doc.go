@@ -22,7 +22,7 @@
 //	compare.go   comparisons of groups (CompareGroups), both reading RunResults only
 //	combine.go   stored summaries as groups of one comparison (Combine)
 //	truth.go     accuracy of the detected boundaries against ground-truth events (which edges
-//	             matter: store.ChangesWhatClientsSee)
+//	             matter: event.ChangesWhatClientsSee)
 //	output.go    the JSON summary and the rows of phases.parquet (store.PhaseRow)
 //	analyze.go   Options and Analyze: sources to Summary, several runs at once
 //

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -264,7 +265,7 @@ func setEvents(m *Metrics, in []store.Event, wins []outage, spans []span, sc *sc
 func eventOffset(e store.Event, wins []outage, recovered bool, iv int64) EventOffset {
 	t := e.Time.UnixNano()
 	off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
-	if l := store.EventLabel(e); l != e.Name {
+	if l := event.Label(e.Source, e.Name, e.Message); l != e.Name {
 		off.Label = l
 	}
 	for i := range wins {
@@ -313,7 +314,7 @@ func lostWrites(v *store.Verify) *LostWrites {
 // chooseTrigger tries them.
 const (
 	TriggerByOption     = "option"             // the event --trigger names
-	TriggerMarked       = "marked"             // an event marked as the trigger (store.AttrTrigger)
+	TriggerMarked       = "marked"             // an event marked as the trigger (event.AttrTrigger)
 	TriggerByCommand    = "switchover_command" // record --switchover's command
 	TriggerByProvider   = "switchover_event"   // a switchover step the lab or a provider names
 	TriggerByFirstEvent = "first_event"        // the first event at or after the run's start
@@ -340,7 +341,7 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 		return -1, ""
 	}
 	for i, e := range events {
-		if store.IsTrigger(e) {
+		if event.IsTrigger(e.Attrs) {
 			return i, TriggerMarked
 		}
 	}
@@ -350,10 +351,10 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 		is   func(store.Event) bool
 	}{
 		{TriggerByCommand, func(e store.Event) bool {
-			return e.Name == store.EventSwitchoverCommand && e.Source == store.SourceRecord
+			return e.Name == event.SwitchoverCommand && e.Source == event.SourceRecord
 		}},
-		{TriggerByProvider, store.NamesSwitchover},
-		{TriggerByFirstEvent, func(e store.Event) bool { return !store.FromServerLog(e) }},
+		{TriggerByProvider, func(e store.Event) bool { return event.NamesSwitchover(e.Source, e.Name) }},
+		{TriggerByFirstEvent, func(e store.Event) bool { return !event.FromServerLog(e.Source) }},
 	} {
 		for i, e := range events {
 			if inRun(e) && r.is(e) {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -90,7 +91,7 @@ func boundaries(run *RunResult) []boundary {
 // it was meant to start before it. ErrorNS is B minus the event: its mean
 // over many edges is near zero, as the midpoint is unbiased.
 //
-// An edge that fails clients (store.Fails) is matched only with a boundary
+// An edge that fails clients (event.Fails) is matched only with a boundary
 // into a worse state, one that recovers them only with a boundary into a
 // better state: a resume that clients did not see must not be "found" at
 // the start of the outage it was meant to end, whose first probe hung
@@ -100,12 +101,12 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	bounds := boundaries(run)
 	var out []BoundaryError
 	edge := func(name, which string, t time.Time) {
-		effect := store.EdgeEffect(name, which)
+		effect := event.EdgeEffect(name, which)
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
 			Expected: effect != "", Effect: effect}
-		directed := effect == store.Fails || effect == store.Recovers
+		directed := effect == event.Fails || effect == event.Recovers
 		fits := func(b boundary) bool {
-			return !directed || b.worse == (effect == store.Fails)
+			return !directed || b.worse == (effect == event.Fails)
 		}
 		if !slices.ContainsFunc(bounds, fits) {
 			fits = func(boundary) bool { return true }
@@ -132,15 +133,15 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 				be.Boundary, be.Stream, be.LatencyNS, be.ErrorNS, be.HalfGapNS = b.t, b.stream, b.latency, e, b.half
 			}
 		}
-		be.Within = found && bestOut == 0 && (!directed || bestWorse == (effect == store.Fails))
+		be.Within = found && bestOut == 0 && (!directed || bestWorse == (effect == event.Fails))
 		out = append(out, be)
 	}
 	events = slices.Clone(events)
 	slices.SortStableFunc(events, func(a, b store.Event) int { return a.Time.Compare(b.Time) })
 	for _, e := range events {
-		edge(e.Name, store.EdgeStart, e.Time)
+		edge(e.Name, event.EdgeStart, e.Time)
 		if e.End != nil {
-			edge(e.Name, store.EdgeEnd, *e.End)
+			edge(e.Name, event.EdgeEnd, *e.End)
 		}
 	}
 	tooShort(out, time.Duration(run.IntervalNS))

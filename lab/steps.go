@@ -8,29 +8,30 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // Step actions. Each is also the name of the event the step writes: the
 // names, and what each event says, are record/store's Event* constants.
 const (
-	ActBlueReadOnly      = store.EventBlueReadOnly
-	ActBlueKilled        = store.EventBlueKilled
-	ActBlueRestart       = store.EventBlueRestart
-	ActGreenPromoted     = store.EventGreenPromoted
-	ActEndpointBlackhole = store.EventEndpointBlackhole
-	ActEndpointRefuse    = store.EventEndpointRefuse
-	ActEndpointToBlue    = store.EventEndpointToBlue
-	ActEndpointToGreen   = store.EventEndpointToGreen
-	ActEndpointCut       = store.EventEndpointCut
+	ActBlueReadOnly      = event.BlueReadOnly
+	ActBlueKilled        = event.BlueKilled
+	ActBlueRestart       = event.BlueRestart
+	ActGreenPromoted     = event.GreenPromoted
+	ActEndpointBlackhole = event.EndpointBlackhole
+	ActEndpointRefuse    = event.EndpointRefuse
+	ActEndpointToBlue    = event.EndpointToBlue
+	ActEndpointToGreen   = event.EndpointToGreen
+	ActEndpointCut       = event.EndpointCut
 
 	// Events written besides the actions' own.
-	EvGreenCaughtUp = store.EventGreenCaughtUp
-	EvScenario      = store.EventScenario
+	EvGreenCaughtUp = event.GreenCaughtUp
+	EvScenario      = event.Scenario
 )
 
 // EventSource is the Source of every event the lab writes.
-const EventSource = store.SourceLab
+const EventSource = event.SourceLab
 
 // forwardEvent names the event of an endpoint pointed at a target.
 var forwardEvent = map[string]string{TargetBlue: ActEndpointToBlue, TargetGreen: ActEndpointToGreen}

@@ -432,7 +432,7 @@ type Staleness struct {
 // EventOffset relates a ground-truth or annotated event to the run.
 type EventOffset struct {
 	// Name is the event's machine name (what --trigger matches); Label its
-	// label as the source wrote it when that differs (store.EventLabel: a
+	// label as the source wrote it when that differs (event.Label: a
 	// CSV label, a mark, an AWS message), for people.
 	Name   string    `json:"name"`
 	Label  string    `json:"label,omitempty"`
@@ -800,9 +800,9 @@ type BoundaryError struct {
 	// them. Other events (a wait, the scenario span) are listed for
 	// reference and not counted.
 	Expected bool `json:"expected"`
-	// Effect is what an expected edge does to clients: store.Fails or
-	// store.Recovers, matched only with a boundary into a worse, or a
-	// better, state; store.Changes (synthetic faults), with either.
+	// Effect is what an expected edge does to clients: event.Fails or
+	// event.Recovers, matched only with a boundary into a worse, or a
+	// better, state; event.Changes (synthetic faults), with either.
 	Effect string `json:"effect,omitempty"`
 	// TooShort is set, and Expected cleared, on the edges that would be
 	// expected when all of a run's such edges lie within one probe

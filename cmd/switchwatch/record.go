@@ -79,32 +79,7 @@ Example:
 func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("record", "switchwatch record --write-dsn DSN --out DIR [flags]", recordHelp, stdout)
 	cfg := record.Config{}
-	labels := labelsFlag{}
-	streams := newStreamFlags()
-	var quiet, cleanup bool
-	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
-	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
-	fs.DurationVar(&cfg.Interval, "interval", 0, "probe grid step, per stream (default 100ms)")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "probes per second per stream, instead of --interval (e.g. --rate 200)")
-	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
-	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
-	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
-	fs.StringVar(&cfg.Out, "out", "", "output folder; the run goes to OUT/run=<run-id>/")
-	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
-	streams.register(fs)
-	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
-	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
-	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
-	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits); refused when the probe table holds rows of it")
-	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
-	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
-	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
-	fs.DurationVar(&cfg.MetricsLinger, "metrics-linger", 0, "keep serving the final metrics this long after the recording ends, switchwatch_run_active 0 (default: 30s with --until-recovered, else 0)")
-	fs.StringVar(&cfg.Switchover, "switchover", "", "command to run through the shell during the recording (its output and exit status become events of the run)")
-	fs.DurationVar(&cfg.SwitchoverAfter, "switchover-after", 0, "when to run --switchover, from the start of the recording")
-	fs.DurationVar(&cfg.UntilRecovered, "until-recovered", 0, "stop once --switchover has ended and every stream has been healthy this long (from the end of the outage, if any)")
-	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
+	rf := addRecordFlags(fs, &cfg)
 	cf := addCheckFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -113,6 +88,85 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if err != nil {
 		return fs.usagef("%w", err)
 	}
+	if err := rf.check(fs, &cfg); err != nil {
+		return err
+	}
+	if rf.cleanup {
+		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "dropped %s\n", cfg.Table)
+		return nil
+	}
+	cfg.Labels = rf.labels
+	if err := rf.streams.apply(fs, &cfg); err != nil {
+		return err
+	}
+	if !rf.quiet {
+		cfg.Status = stderr
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			cfg.StatusTTY = true
+		}
+	}
+	skip, recorded := skipVerifyOnSecondSignal(ctx)
+	defer recorded()
+	cfg.SkipVerify = skip
+	res, err := record.Run(ctx, cfg)
+	if errors.Is(err, record.ErrConfig) {
+		return fs.usagef("%v", err)
+	}
+	if res == nil {
+		return err
+	}
+	notChecked, err := printRecording(stdout, &cfg, res, err)
+	if err != nil {
+		return err
+	}
+	checkErr := checkRecordedRun(res.RunDir, checks, cf, stdout, stderr)
+	if notChecked != nil {
+		return notChecked // the verdicts are incomplete: 3 says so before 4
+	}
+	return checkErr
+}
+
+// recordFlags are record's flags that do not go straight into its Config.
+type recordFlags struct {
+	labels         labelsFlag
+	streams        *streamFlags
+	quiet, cleanup bool
+}
+
+func addRecordFlags(fs *flagSet, cfg *record.Config) *recordFlags {
+	rf := &recordFlags{labels: labelsFlag{}, streams: newStreamFlags()}
+	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
+	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
+	fs.DurationVar(&cfg.Interval, "interval", 0, "probe grid step, per stream (default 100ms)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "probes per second per stream, instead of --interval (e.g. --rate 200)")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
+	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
+	fs.StringVar(&cfg.Out, "out", "", "output folder; the run goes to OUT/run=<run-id>/")
+	fs.Var(rf.labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
+	rf.streams.register(fs)
+	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
+	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
+	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
+	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits); refused when the probe table holds rows of it")
+	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
+	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
+	fs.BoolVar(&rf.quiet, "quiet", false, "no live status on stderr")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
+	fs.DurationVar(&cfg.MetricsLinger, "metrics-linger", 0, "keep serving the final metrics this long after the recording ends, switchwatch_run_active 0 (default: 30s with --until-recovered, else 0)")
+	fs.StringVar(&cfg.Switchover, "switchover", "", "command to run through the shell during the recording (its output and exit status become events of the run)")
+	fs.DurationVar(&cfg.SwitchoverAfter, "switchover-after", 0, "when to run --switchover, from the start of the recording")
+	fs.DurationVar(&cfg.UntilRecovered, "until-recovered", 0, "stop once --switchover has ended and every stream has been healthy this long (from the end of the outage, if any)")
+	fs.BoolVar(&rf.cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
+	return rf
+}
+
+// check refuses arguments and bad values as usage errors, and gives
+// --metrics-linger its default with --until-recovered.
+func (rf *recordFlags) check(fs *flagSet, cfg *record.Config) error {
 	if fs.NArg() > 0 {
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
 	}
@@ -124,33 +178,18 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		// default 15 s interval see its final state.
 		cfg.MetricsLinger = defaultMetricsLinger
 	}
-	if err := checkProbeFlags(fs, &cfg); err != nil {
-		return err
-	}
-	if cleanup {
-		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "dropped %s\n", cfg.Table)
-		return nil
-	}
-	cfg.Labels = labels
-	if err := streams.apply(fs, &cfg); err != nil {
-		return err
-	}
-	if !quiet {
-		cfg.Status = stderr
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			cfg.StatusTTY = true
-		}
-	}
-	// A second Ctrl-C (or SIGTERM) skips the lost-write check.
-	skip, recorded := make(chan struct{}), make(chan struct{})
-	defer close(recorded)
+	return checkProbeFlags(fs, cfg)
+}
+
+// skipVerifyOnSecondSignal returns a channel closed by a second Ctrl-C (or
+// SIGTERM) after ctx is cancelled by the first: it skips the lost-write
+// check. Call recorded once the recording has returned.
+func skipVerifyOnSecondSignal(ctx context.Context) (skip <-chan struct{}, recorded func()) {
+	sk, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done():
-		case <-recorded:
+		case <-done:
 			return
 		}
 		sigs := make(chan os.Signal, 1)
@@ -158,49 +197,43 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		defer signal.Stop(sigs)
 		select {
 		case <-sigs:
-			close(skip)
-		case <-recorded:
+			close(sk)
+		case <-done:
 		}
 	}()
-	cfg.SkipVerify = skip
-	res, err := record.Run(ctx, cfg)
-	if errors.Is(err, record.ErrConfig) {
-		return fs.usagef("%v", err)
+	return sk, func() { close(done) }
+}
+
+// printRecording prints what a recording produced. err is the recording's
+// own and is returned as it is; notChecked is the exit error of a run
+// whose lost-write check was not done.
+func printRecording(stdout io.Writer, cfg *record.Config, res *record.Result, err error) (notChecked, _ error) {
+	fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
+	fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
+		res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
+	switch res.Stopped {
+	case store.StoppedRecovered:
+		fmt.Fprintf(stdout, "stopped: recovered (every stream healthy for %v after the outage ended at %s)\n", cfg.UntilRecovered, res.RecoveredAt.Format(time.RFC3339Nano))
+	case store.StoppedUnnoticed:
+		fmt.Fprintf(stdout, "stopped: recovered without an outage (clients never noticed the switchover; healthy for %v after the command ended)\n", cfg.UntilRecovered)
 	}
-	if res != nil {
-		fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
-		fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
-			res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
-		switch res.Stopped {
-		case store.StoppedRecovered:
-			fmt.Fprintf(stdout, "stopped: recovered (every stream healthy for %v after the outage ended at %s)\n", cfg.UntilRecovered, res.RecoveredAt.Format(time.RFC3339Nano))
-		case store.StoppedUnnoticed:
-			fmt.Fprintf(stdout, "stopped: recovered without an outage (clients never noticed the switchover; healthy for %v after the command ended)\n", cfg.UntilRecovered)
-		}
-		for _, w := range res.Warnings {
-			fmt.Fprintln(stdout, "warning:", w)
-		}
-		later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
-		var notChecked error
-		switch {
-		case err != nil:
-			return err
-		case res.Verify != nil:
-			fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
-		case res.VerifySkipped:
-			fmt.Fprintln(stdout, "lost-write check: skipped")
-			notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}
-		case res.VerifyErr != nil:
-			fmt.Fprintln(stdout, "lost-write check: failed")
-			notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}
-		}
-		checkErr := checkRecordedRun(res.RunDir, checks, cf, stdout, stderr)
-		if notChecked != nil {
-			return notChecked // the verdicts are incomplete: 3 says so before 4
-		}
-		return checkErr
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
 	}
-	return err
+	later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
+	switch {
+	case err != nil:
+		return nil, err
+	case res.Verify != nil:
+		fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
+	case res.VerifySkipped:
+		fmt.Fprintln(stdout, "lost-write check: skipped")
+		return exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}, nil
+	case res.VerifyErr != nil:
+		fmt.Fprintln(stdout, "lost-write check: failed")
+		return exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}, nil
+	}
+	return nil, nil
 }
 
 // checkRecordedRun applies record's --check expressions to the run just

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -146,7 +147,7 @@ func (r *Run) Truth() Truth {
 		}
 		if p.State != Healthy {
 			e := end
-			t.Events = append(t.Events, store.Event{Time: at, End: &e, Name: store.EventFaultPrefix + p.State, Source: store.SourceSynth,
+			t.Events = append(t.Events, store.Event{Time: at, End: &e, Name: event.FaultPrefix + p.State, Source: event.SourceSynth,
 				Message: fmt.Sprintf("synthetic %s phase of %v", p.State, p.Duration)})
 		}
 		at = end

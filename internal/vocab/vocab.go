@@ -16,6 +16,10 @@ const (
 	KindConnect = "connect" // connect + SELECT 1
 )
 
+// Kinds lists every kind a row may have, in the order flags and help name
+// them; the recorder has a prober for each (record's probers).
+var Kinds = []string{KindWrite, KindRead, KindConnect}
+
 // Connection modes.
 const (
 	ConnNew    = "new"    // a fresh connection per probe

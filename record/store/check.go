@@ -33,7 +33,7 @@ func (p *Probe) Check() error {
 		name, v string
 		allowed []string
 	}{
-		{ColKind, p.Kind, []string{KindWrite, KindRead, KindConnect}},
+		{ColKind, p.Kind, ProbeKinds},
 		{ColConn, p.Conn, []string{ConnNew, ConnPooled}},
 		{ColEndpoint, p.Endpoint, []string{EndpointWrite, EndpointRead}},
 		{ColOutcome, p.Outcome, []string{OutcomeOK, OutcomeError, OutcomeTimeout, OutcomeSkipped}},

@@ -43,6 +43,9 @@ const (
 	KindConnect = vocab.KindConnect
 )
 
+// ProbeKinds is vocab.Kinds: every kind a row may have.
+var ProbeKinds = vocab.Kinds
+
 // Connection modes.
 const (
 	ConnNew    = vocab.ConnNew
