@@ -215,9 +215,21 @@ func (t *symtab) restartOf(a, b uint32) bool {
 }
 
 // streamKey names a stream by the symbols of kind, conn (the connection
-// mode), endpoint and profile (0: none, the built-in profile of the mode,
-// as in every file of schema version 1).
+// mode), endpoint and profile (the built-in profile of a mode is named
+// like the mode; 0 only for a row without a mode). Make it with keyOf.
 type streamKey struct{ kind, conn, endpoint, profile uint32 }
+
+// keyOf is the key of a row's stream. A row without a profile (NULL: every
+// file of schema version 1, and the importers') is of the built-in profile
+// of its mode, which version 2 writes as the mode's name
+// (store.Probe.ProfileName): both must make one stream, or a run whose
+// segments mix the versions reads as twice its streams, each with a gap.
+func keyOf(kind, conn, endpoint, profile uint32) streamKey {
+	if profile == 0 {
+		profile = conn
+	}
+	return streamKey{kind, conn, endpoint, profile}
+}
 
 // streamRows are the rows of one stream of one run, as read.
 type streamRows struct {
@@ -396,7 +408,7 @@ func (r *runRows) add(k streamKey, x *row, o *rowObs) {
 // fromProbe converts a store.Probe into a row and its observations, with
 // its stream key.
 func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs) {
-	k := streamKey{t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile)}
+	k := keyOf(t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile))
 	x := row{
 		intended: p.Intended,
 		seq:      p.Seq,

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/switchwatch/switchwatch/internal/synth"
+	"github.com/switchwatch/switchwatch/record/store"
+)
+
+// The bad-input cases of files another tool or another version wrote
+// (issue 20): they join badInputs, so TestBadInputs runs them with the
+// rest.
+func init() { badInputs = append(badInputs, formatInputs...) }
+
+// segmentV1 is a probe segment of schema version 1: no profile column
+// and none of the observation columns version 2 added.
+type segmentV1 struct {
+	RunID         string `parquet:"run_id,dict"`
+	Kind          string `parquet:"kind,dict"`
+	Conn          string `parquet:"conn,dict"`
+	Endpoint      string `parquet:"endpoint,dict"`
+	Seq           int64  `parquet:"seq"`
+	Intended      int64  `parquet:"intended,timestamp(nanosecond)"`
+	Start         int64  `parquet:"start,optional,timestamp(nanosecond)"`
+	ConnectDone   int64  `parquet:"connect_done,optional,timestamp(nanosecond)"`
+	End           int64  `parquet:"end,optional,timestamp(nanosecond)"`
+	LatencyNS     int64  `parquet:"latency_ns"`
+	Outcome       string `parquet:"outcome,dict"`
+	ErrorClass    string `parquet:"error_class,optional,dict"`
+	SQLState      string `parquet:"sqlstate,optional,dict"`
+	Error         string `parquet:"error,optional,dict"`
+	ResolvedAddrs string `parquet:"resolved_addrs,optional,dict"`
+	ServerAddr    string `parquet:"server_addr,optional,dict"`
+	ServerStart   int64  `parquet:"server_start,optional,timestamp(nanosecond)"`
+	SystemID      string `parquet:"system_id,optional,dict"`
+	InRecovery    *bool  `parquet:"in_recovery,optional"`
+	SeenSeq       *int64 `parquet:"seen_seq,optional"`
+}
+
+func toV1(p *store.Probe) segmentV1 {
+	return segmentV1{p.RunID, p.Kind, p.Conn, p.Endpoint, p.Seq, p.Intended, p.Start, p.ConnectDone, p.End, p.LatencyNS,
+		p.Outcome, p.ErrorClass, p.SQLState, p.Error, p.ResolvedAddrs, p.ServerAddr, p.ServerStart, p.SystemID, p.InRecovery, p.SeenSeq}
+}
+
+// segmentMillis is a probe segment whose intended start is stored in
+// milliseconds, as the Parquet schema says.
+type segmentMillis struct {
+	RunID      string `parquet:"run_id,dict"`
+	Kind       string `parquet:"kind,dict"`
+	Conn       string `parquet:"conn,dict"`
+	Endpoint   string `parquet:"endpoint,dict"`
+	Seq        int64  `parquet:"seq"`
+	Intended   int64  `parquet:"intended,timestamp(millisecond)"`
+	Start      int64  `parquet:"start,optional,timestamp(nanosecond)"`
+	End        int64  `parquet:"end,optional,timestamp(nanosecond)"`
+	LatencyNS  int64  `parquet:"latency_ns"`
+	Outcome    string `parquet:"outcome,dict"`
+	ErrorClass string `parquet:"error_class,optional,dict"`
+	ServerAddr string `parquet:"server_addr,optional,dict"`
+}
+
+// writeSegmentVersion writes rows as a Parquet file at path that says it
+// is of schema version v.
+func writeSegmentVersion[T any](t *testing.T, path string, rows []T, v string) {
+	t.Helper()
+	if err := parquet.WriteFile(path, rows, parquet.KeyValueMetadata(store.MetaSchemaVersion, v)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rewriteOutageRun writes outageRun(id)'s run.json under dir and hands
+// its rows (with the profile the recorder writes) to write, which writes
+// the run's segments into the run folder it is given.
+func rewriteOutageRun(t *testing.T, dir, id string, write func(run string, rows []store.Probe)) {
+	t.Helper()
+	r := outageRun(id)
+	rows, truth := r.Probes()
+	run, err := r.WriteRows(dir, nil, truth, synth.WriteOptions{NoEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		rows[i].Profile = rows[i].Conn // as the recorder writes it since version 2
+	}
+	write(run, rows)
+}
+
+// changeRows writes outageRun(id) with change applied to every row.
+func changeRows(id string, change func(p *store.Probe)) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		rewriteOutageRun(t, dir, id, func(run string, rows []store.Probe) {
+			for i := range rows {
+				change(&rows[i])
+			}
+			if err := store.WriteProbesFile(filepath.Join(run, store.SegmentName(1)), rows); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+var formatInputs = []badInput{
+	// item 1: another version's or another tool's files
+	{
+		name: "segments of schema versions 1 and 2 in one run",
+		setup: func(t *testing.T, dir string) {
+			rewriteOutageRun(t, dir, "mixed", func(run string, rows []store.Probe) {
+				mid := rows[0].Intended + int64(6e9)
+				var v1 []segmentV1
+				var v2 []store.Probe
+				for i := range rows {
+					if rows[i].Intended < mid {
+						v1 = append(v1, toV1(&rows[i]))
+					} else {
+						v2 = append(v2, rows[i])
+					}
+				}
+				writeSegmentVersion(t, filepath.Join(run, store.SegmentName(1)), v1, "1")
+				if err := store.WriteProbesFile(filepath.Join(run, store.SegmentName(2)), v2); err != nil {
+					t.Fatal(err)
+				}
+			})
+		},
+		args:    []string{"analyze", "DIR"},
+		out:     []string{"probes in 2 streams", "write down 3.15 s"},
+		notOut:  []string{"NOT RECOVERED"},
+		numbers: outageNumbers,
+	},
+	{
+		name: "intended in milliseconds",
+		setup: func(t *testing.T, dir string) {
+			rewriteOutageRun(t, dir, "ms", func(run string, rows []store.Probe) {
+				ms := make([]segmentMillis, len(rows))
+				for i, p := range rows {
+					ms[i] = segmentMillis{p.RunID, p.Kind, p.Conn, p.Endpoint, p.Seq, p.Intended / 1e6, p.Start, p.End, p.LatencyNS, p.Outcome, p.ErrorClass, p.ServerAddr}
+				}
+				writeSegmentVersion(t, filepath.Join(run, store.SegmentName(1)), ms, "2")
+			})
+		},
+		args:    []string{"analyze", "DIR"},
+		out:     []string{"write down 3.15 s"},
+		numbers: outageNumbers,
+	},
+	{
+		name: "outcome OK in capitals",
+		setup: changeRows("caps", func(p *store.Probe) {
+			if p.Outcome == store.OutcomeOK {
+				p.Outcome = "OK"
+			}
+		}),
+		args: []string{"analyze", "DIR"},
+		code: 1,
+		out:  []string{`DIR/run=caps/probes-000001.parquet: outcome "OK" is none of ok, error, timeout, skipped`},
+	},
+	{
+		name: "kind WRITE in capitals",
+		setup: changeRows("caps", func(p *store.Probe) {
+			if p.Kind == store.KindWrite {
+				p.Kind = "WRITE"
+			}
+		}),
+		args: []string{"analyze", "DIR"},
+		code: 1,
+		out:  []string{`DIR/run=caps/probes-000001.parquet: kind "WRITE" is none of write, read, connect`},
+	},
+	{
+		name: "outcome failed",
+		setup: changeRows("failed", func(p *store.Probe) {
+			if p.Outcome == store.OutcomeError {
+				p.Outcome = "failed"
+			}
+		}),
+		args: []string{"analyze", "DIR"},
+		code: 1,
+		out:  []string{`DIR/run=failed/probes-000001.parquet: outcome "failed" is none of ok, error, timeout, skipped`},
+	},
+}
