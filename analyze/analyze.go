@@ -276,6 +276,9 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 		if src.runDir {
 			in.events, in.verify, in.warning = runExtras(src.path)
 		}
+		if w := rr.implausibleWarning(); w != "" {
+			in.warning = append(in.warning, w)
+		}
 		in.events = append(in.events, eventsInSpan(extra, rr)...)
 		run := analyzeRun(in, opt, pool)
 		if opt.Truth {

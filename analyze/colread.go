@@ -230,6 +230,7 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 			last = intended[k]
 		}
 		s.lastIntended, s.outOfOrder = last, ooo
+		run.dropImplausible(s, base)
 		i = j
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -176,5 +177,23 @@ var formatInputs = []badInput{
 		args: []string{"analyze", "DIR"},
 		code: 1,
 		out:  []string{`DIR/run=failed/probes-000001.parquet: outcome "failed" is none of ok, error, timeout, skipped`},
+	},
+	// item 4: values no recorder writes
+	{
+		name: "negative latencies and a latency of 2^63-1",
+		setup: changeRows("lat", func(p *store.Probe) {
+			switch {
+			case p.Kind == store.KindWrite && p.Seq >= 10 && p.Seq < 20:
+				p.LatencyNS = -5
+			case p.Kind == store.KindWrite && (p.Seq == 30 || p.Seq == 31):
+				p.LatencyNS = math.MaxInt64
+			}
+		}),
+		args: []string{"analyze", "DIR"},
+		out: []string{
+			"12 rows with a latency no recorder measures dropped (counted as missing), the first write/new/write seq 10: latency_ns -5 is negative",
+			"stalled 0 s",
+		},
+		numbers: with("rows", 526-12),
 	},
 }

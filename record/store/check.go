@@ -41,8 +41,8 @@ func (p *Probe) Check() error {
 	if p.Seq < 0 {
 		return fmt.Errorf("%s %d is negative", ColSeq, p.Seq)
 	}
-	if p.LatencyNS < 0 {
-		return fmt.Errorf("%s %d is negative", ColLatency, p.LatencyNS)
+	if err := CheckLatency(p.LatencyNS); err != nil {
+		return err
 	}
 	for _, t := range []struct {
 		name     string
@@ -90,4 +90,21 @@ func CheckValue(col, v string) error {
 		return fmt.Errorf("%s %q is not an error class", col, v)
 	}
 	return fmt.Errorf("%s %q is none of %s", col, v, strings.Join(allowed, ", "))
+}
+
+// MaxLatency bounds a plausible probe latency: no recorder's timeout is
+// near a day, so a latency beyond it (2^63-1 ns, 292 years, from a
+// conversion gone wrong) is damage, as is a negative one.
+const MaxLatency = 24 * time.Hour
+
+// CheckLatency reports a latency_ns no recorder measures: negative, or
+// above MaxLatency.
+func CheckLatency(ns int64) error {
+	switch {
+	case ns < 0:
+		return fmt.Errorf("%s %d is negative", ColLatency, ns)
+	case ns > int64(MaxLatency):
+		return fmt.Errorf("%s %d is more than %v", ColLatency, ns, MaxLatency)
+	}
+	return nil
 }
