@@ -560,6 +560,10 @@ type RunResult struct {
 	Streams []StreamResult `json:"streams"`
 	Phases  []Phase        `json:"phases"`
 	Metrics Metrics        `json:"metrics"`
+	// Recorder says how well the recorder kept its schedule and whether
+	// the run is degraded (RecorderHealth); nil in a summary written
+	// before it existed, and for a run without rows.
+	Recorder *RecorderHealth `json:"recorder,omitempty"`
 	// Profiles is each client profile analyzed on its own streams, in
 	// the order the recording listed them; only for a run with a profile
 	// beyond the built-in new and pooled (see ProfileResult).

@@ -196,4 +196,33 @@ var formatInputs = []badInput{
 		},
 		numbers: with("rows", 526-12),
 	},
+	// item 6: a degraded recorder
+	{
+		name: "a recorder that started every probe 40 ms late",
+		setup: changeRows("late", func(p *store.Probe) {
+			if p.Start != 0 {
+				p.Start += 40e6
+				p.End += 40e6
+			}
+		}),
+		args: []string{"analyze", "DIR"},
+		out:  []string{"warning: RECORDER DEGRADED: probes started a median 40.1ms late (more than half the 50ms interval)"},
+		// still the clean outage: lateness is flagged, not guessed away
+		numbers: with("run.degraded", 1),
+	},
+	{
+		name: "a steady state of 1.15 s",
+		setup: changeRows("slow", func(p *store.Probe) {
+			if p.Outcome == store.OutcomeOK {
+				p.LatencyNS = 1150e6
+				p.End = p.Start + p.LatencyNS
+			}
+		}),
+		args: []string{"analyze", "DIR"},
+		out: []string{
+			"RECORDER DEGRADED: the steady state is itself slow: read/new/read's median latency 1.15s before any failure (the derived thresholds are cut to 1s slow, 2s stalled)",
+			"slow above 1 s, stalled above 2 s",
+		},
+		numbers: with("run.degraded", 1),
+	},
 }
