@@ -281,6 +281,7 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 		}
 		in.events = append(in.events, eventsInSpan(extra, rr)...)
 		run := analyzeRun(in, opt, pool)
+		markUnknown(&run, rr)
 		if opt.Truth {
 			r.truth = append(r.truth, boundaryErrors(&run, in.events)...)
 		}

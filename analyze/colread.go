@@ -61,6 +61,9 @@ type colReader struct {
 	// NULL columns of a batch, for the columns not read
 	null    []uint32
 	nullInt []int64
+	// absent are the absentBits of the file being read (path)
+	absent uint8
+	path   string
 }
 
 func newColReader(syms *symtab) *colReader {
@@ -89,8 +92,12 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 	cr.r.Reset(path, store.ReadOptions{Columns: cr.projection(), Symbols: cr.syms})
 	defer cr.r.Close()
 	var appended int64
-	for cr.r.NextBatch() {
+	cr.absent = 0
+	for first := true; cr.r.NextBatch(); first = false {
 		b := cr.r.Batch()
+		if first {
+			cr.absent, cr.path = absentBits(cr.r.Absent()), path
+		}
 		if err := cr.emit(b, into); err != nil {
 			return appended, fmt.Errorf("%s: %w", path, err)
 		}
@@ -184,6 +191,9 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 			j++
 		}
 		run := into(runID[i])
+		if cr.absent != 0 {
+			run.noteAbsent(cr.absent, cr.path)
+		}
 		s := run.stream(keyOf(kind[i], conn[i], ep[i], prof[i]), j-i)
 		base := len(s.rows)
 		if hasObs {
@@ -319,13 +329,20 @@ func readSegmentRows(path string, cr *colReader, into func(runID uint32) *runRow
 	var n int64
 	for cr.r.Next() {
 		p := cr.r.Row()
+		if n == 0 {
+			cr.absent = absentBits(cr.r.Absent())
+		}
 		for c, v := range [...]string{p.Kind, p.Conn, p.Endpoint, p.Outcome, p.ErrorClass} {
 			if err := store.CheckValue(enumColumns[c], v); err != nil {
 				return n, fmt.Errorf("%s: %w", path, err)
 			}
 		}
 		k, x, o := syms.fromProbe(p)
-		into(syms.intern(p.RunID)).add(k, &x, &o)
+		run := into(syms.intern(p.RunID))
+		if cr.absent != 0 {
+			run.noteAbsent(cr.absent, path)
+		}
+		run.add(k, &x, &o)
 		n++
 	}
 	return n, cr.r.Err()

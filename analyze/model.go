@@ -260,6 +260,10 @@ type runRows struct {
 	// measures (store.CheckLatency); firstImplausible says the first.
 	implausible      int64
 	firstImplausible string
+	// absent: optional columns some file of the run lacked (absentClass,
+	// absentServer), absentFile the first such file of each.
+	absent     uint8
+	absentFile [3]string
 }
 
 // dropImplausible drops the rows of s from index from on whose latency is

@@ -70,6 +70,9 @@ var PhaseStates = []PhaseState{PhaseHealthy, PhaseStalled, PhaseReadOnly, PhaseE
 type Duration struct {
 	NS           int64 `json:"ns"`
 	ResolutionNS int64 `json:"resolution_ns"`
+	// Unknown: the data cannot tell (a column it rests on is absent, see
+	// markUnknown); JSON null.
+	Unknown bool `json:"-"`
 }
 
 // Seconds returns the length in seconds.
@@ -505,6 +508,10 @@ type Metrics struct {
 	// the data afterwards acknowledged once that one had answered a
 	// write; nil when no successful write names its server.
 	OldPrimaryWrites *OldPrimaryWrites `json:"old_primary_writes,omitempty"`
+	// Unknown names the metrics the data cannot tell (their columns are
+	// absent from a segment; the run's warnings say which): their values
+	// here are null or empty, never a measured 0.
+	Unknown []string `json:"unknown,omitempty"`
 }
 
 // OldPrimaryWrites counts writes acknowledged by an old primary after the

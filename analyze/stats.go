@@ -33,7 +33,7 @@ type metricDef struct {
 func durMetric(name, desc string, f func(*Metrics) *Duration) metricDef {
 	return metricDef{MetricInfo{name, UnitNS, desc}, func(r *RunResult) (float64, int64, bool) {
 		d := f(&r.Metrics)
-		if d == nil {
+		if d == nil || d.Unknown {
 			return 0, 0, false
 		}
 		return float64(d.NS), d.ResolutionNS, true
@@ -43,7 +43,7 @@ func durMetric(name, desc string, f func(*Metrics) *Duration) metricDef {
 func countMetric(name, desc string, f func(*Metrics) (int64, bool)) metricDef {
 	return metricDef{MetricInfo{name, UnitCount, desc}, func(r *RunResult) (float64, int64, bool) {
 		v, ok := f(&r.Metrics)
-		return float64(v), 0, ok
+		return float64(v), 0, ok && !r.Metrics.unknown(name)
 	}}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -101,6 +102,70 @@ func changeRows(id string, change func(p *store.Probe)) func(t *testing.T, dir s
 			}
 		})
 	}
+}
+
+// segmentNoClass is a segment of another tool that lacks error_class.
+type segmentNoClass struct {
+	RunID       string `parquet:"run_id,dict"`
+	Kind        string `parquet:"kind,dict"`
+	Conn        string `parquet:"conn,dict"`
+	Endpoint    string `parquet:"endpoint,dict"`
+	Seq         int64  `parquet:"seq"`
+	Intended    int64  `parquet:"intended,timestamp(nanosecond)"`
+	Start       int64  `parquet:"start,optional,timestamp(nanosecond)"`
+	End         int64  `parquet:"end,optional,timestamp(nanosecond)"`
+	LatencyNS   int64  `parquet:"latency_ns"`
+	Outcome     string `parquet:"outcome,dict"`
+	ServerAddr  string `parquet:"server_addr,optional,dict"`
+	ServerStart int64  `parquet:"server_start,optional,timestamp(nanosecond)"`
+}
+
+// segmentNoServer is a segment of another tool without the server
+// columns (server_addr, server_start, system_id, in_recovery).
+type segmentNoServer struct {
+	RunID      string `parquet:"run_id,dict"`
+	Kind       string `parquet:"kind,dict"`
+	Conn       string `parquet:"conn,dict"`
+	Endpoint   string `parquet:"endpoint,dict"`
+	Seq        int64  `parquet:"seq"`
+	Intended   int64  `parquet:"intended,timestamp(nanosecond)"`
+	Start      int64  `parquet:"start,optional,timestamp(nanosecond)"`
+	End        int64  `parquet:"end,optional,timestamp(nanosecond)"`
+	LatencyNS  int64  `parquet:"latency_ns"`
+	Outcome    string `parquet:"outcome,dict"`
+	ErrorClass string `parquet:"error_class,optional,dict"`
+}
+
+// readOnlyRun is a switchover with 2 s unavailable, then 3 s read-only:
+// error_class tells the two apart, server_addr the change of server.
+func readOnlyRun(id string) *synth.Run {
+	return &synth.Run{
+		ID: id, Interval: 50 * time.Millisecond, Start: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC),
+		Phases: []synth.Phase{
+			{State: synth.Healthy, Duration: 5 * time.Second},
+			{State: synth.Unavailable, Duration: 2 * time.Second},
+			{State: synth.ReadOnly, Duration: 3 * time.Second, Server: 1},
+			{State: synth.Healthy, Duration: 5 * time.Second, Server: 1},
+		},
+		Seed: 7,
+	}
+}
+
+// writeReadOnlyRun writes readOnlyRun(id) under dir, its rows through
+// convert into one segment.
+func writeReadOnlyRun[T any](t *testing.T, dir, id string, convert func(*store.Probe) T) {
+	t.Helper()
+	r := readOnlyRun(id)
+	rows, truth := r.Probes()
+	run, err := r.WriteRows(dir, nil, truth, synth.WriteOptions{NoEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]T, len(rows))
+	for i := range rows {
+		out[i] = convert(&rows[i])
+	}
+	writeSegmentVersion(t, filepath.Join(run, store.SegmentName(1)), out, "2")
 }
 
 var formatInputs = []badInput{
@@ -224,5 +289,39 @@ var formatInputs = []badInput{
 			"slow above 1 s, stalled above 2 s",
 		},
 		numbers: with("run.degraded", 1),
+	},
+	// item 2: optional columns absent
+	{
+		name: "a segment without error_class",
+		setup: func(t *testing.T, dir string) {
+			writeReadOnlyRun(t, dir, "noclass", func(p *store.Probe) segmentNoClass {
+				return segmentNoClass{p.RunID, p.Kind, p.Conn, p.Endpoint, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS, p.Outcome, p.ServerAddr, p.ServerStart}
+			})
+		},
+		args: []string{"analyze", "DIR"},
+		out: []string{
+			"warning: DIR/run=noclass/probes-000001.parquet has no error_class column: failures cannot be told apart (read-only from unavailable from other errors), so read_only_time, unavailable_time, error_time and the failures by class are unknown",
+			"read-only unknown, unavailable unknown, error unknown",
+		},
+		// write down is still known: a failure is a failure
+		// (nor has it seen_seq: staleness unknown)
+		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 5,
+			"group.write_downtime.median_s": 5, "group.read_only_time.n": 0, "group.unavailable_time.n": 0},
+	},
+	{
+		name: "a segment without the server columns",
+		setup: func(t *testing.T, dir string) {
+			writeReadOnlyRun(t, dir, "noserver", func(p *store.Probe) segmentNoServer {
+				return segmentNoServer{p.RunID, p.Kind, p.Conn, p.Endpoint, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS, p.Outcome, p.ErrorClass}
+			})
+		},
+		args: []string{"analyze", "DIR"},
+		out: []string{
+			"warning: DIR/run=noserver/probes-000001.parquet has no server_addr or server_start column: which server answered is unknown, so the server and timeline changes and the writes of an old primary are unknown",
+			"warning: DIR/run=noserver/probes-000001.parquet has no seen_seq column: which writes the reads saw is unknown, so the readers' staleness is unknown",
+		},
+		notOut: []string{"server changed"},
+		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6,
+			"group.read_only_time.median_s": 3, "group.unavailable_time.median_s": 2},
 	},
 }

@@ -140,6 +140,7 @@ func summaryNumbers(sum *analyze.Summary) map[string]float64 {
 		if d := r.Metrics.WriteDowntime; d != nil {
 			n["run.write_downtime_s"] = time.Duration(d.NS).Seconds()
 		}
+		n["run.unknown"] = float64(len(r.Metrics.Unknown))
 		if h := r.Recorder; h != nil {
 			n["run.degraded"] = 0
 			if h.Degraded {
