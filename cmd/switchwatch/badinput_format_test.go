@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -324,4 +325,68 @@ var formatInputs = []badInput{
 		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6,
 			"group.read_only_time.median_s": 3, "group.unavailable_time.median_s": 2},
 	},
+	// item 3: a run folder renamed without run=
+	{
+		name: "a run folder renamed without run=",
+		setup: func(t *testing.T, dir string) {
+			r := outageRun("x")
+			r.Lost = []int64{3}
+			run, _, err := r.Write(filepath.Join(dir, "runs"), synth.WriteOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(run, filepath.Join(dir, "runs", "renamed")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		args:    []string{"analyze", "DIR/runs"},
+		out:     []string{"\nrun x\n", "lost writes: 1 lost"},
+		notOut:  []string{"run renamed"},
+		numbers: with("run.events", 1),
+	},
+	{
+		name: "a renamed run folder given itself",
+		setup: func(t *testing.T, dir string) {
+			run, _, err := outageRun("x").Write(dir, synth.WriteOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(run, filepath.Join(dir, "renamed")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		args:    []string{"analyze", "DIR/renamed"},
+		numbers: with("run.events", 1),
+	},
+	{
+		name: "a renamed run folder with another run's verify.json",
+		setup: func(t *testing.T, dir string) {
+			r := outageRun("x")
+			r.Verify = true
+			run, _, err := r.Write(dir, synth.WriteOptions{NoEvents: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			setVerifyRun(t, run, "other")
+			if err := os.Rename(run, filepath.Join(dir, "renamed")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		args:    []string{"analyze", "DIR/renamed"},
+		out:     []string{`warning: DIR/renamed/verify.json: the lost-write check of run "other", not of run "x": not applied`},
+		numbers: outageNumbers,
+	},
+}
+
+// setVerifyRun makes the verify.json of a run folder name run id.
+func setVerifyRun(t *testing.T, run, id string) {
+	t.Helper()
+	v, err := store.ReadVerify(run)
+	if err != nil || v == nil {
+		t.Fatalf("verify.json: %v, %v", v, err)
+	}
+	v.RunID = id
+	if err := store.WriteVerify(run, v); err != nil {
+		t.Fatal(err)
+	}
 }
