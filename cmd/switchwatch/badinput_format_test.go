@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -376,6 +381,60 @@ var formatInputs = []badInput{
 		out:     []string{`warning: DIR/renamed/verify.json: the lost-write check of run "other", not of run "x": not applied`},
 		numbers: outageNumbers,
 	},
+	// item 5: imports cross-check their options against the data
+	{
+		name:  "import pgbench --rate far below the logged rate",
+		setup: pgbenchRateLogs(nil),
+		args:  []string{"import", "pgbench", "--rate", "20", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
+		code:  1,
+		out:   []string{"--rate 20 disagrees with the logs: the logs (DIR/logs/pgbench_log_rate.pid, DIR/logs/pgbench_log_rate.pid.1) hold 74.45 transactions/s over their 255ms, more than pgbench schedules at that rate"},
+	},
+	{
+		name:  "import pgbench --rate far above the logged rate",
+		setup: pgbenchRateLogs(nil),
+		args:  []string{"import", "pgbench", "--rate", "400", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
+		out:   []string{"--rate 400 is more than twice what the logs (DIR/logs/pgbench_log_rate.pid, DIR/logs/pgbench_log_rate.pid.1) hold 74.45 transactions/s over their 255ms: either the run was down most of the time or --rate is wrong"},
+	},
+	{
+		name: "import pgbench thread files 12 years apart",
+		setup: pgbenchRateLogs(func(name string, b []byte) []byte {
+			if name != "pgbench_log_rate.pid.1" {
+				return b
+			}
+			return shiftEpochs(b, 12*365*86400)
+		}),
+		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
+		code: 1,
+		out:  []string{"DIR/logs/pgbench_log_rate.pid and DIR/logs/pgbench_log_rate.pid.1 are 105120h0m0s apart (more than 1h0m0s between one pgbench run's end and the next one's start): not one recording; import them separately"},
+	},
+	{
+		name: "import pgbench a gzip'd thread file",
+		setup: pgbenchRateLogs(func(name string, b []byte) []byte {
+			if name != "pgbench_log_rate.pid.1" {
+				return b
+			}
+			var z bytes.Buffer
+			w := gzip.NewWriter(&z)
+			w.Write(b)
+			w.Close()
+			return z.Bytes()
+		}),
+		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
+		code: 1,
+		out:  []string{"DIR/logs/pgbench_log_rate.pid.1: no usable pgbench log line"},
+	},
+	{
+		name: "import pgbench a thread file with millisecond epochs",
+		setup: pgbenchRateLogs(func(name string, b []byte) []byte {
+			if name != "pgbench_log_rate.pid.1" {
+				return b
+			}
+			return millisEpochs(b)
+		}),
+		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
+		code: 1,
+		out:  []string{"DIR/logs/pgbench_log_rate.pid.1: no usable pgbench log line"},
+	},
 }
 
 // setVerifyRun makes the verify.json of a run folder name run id.
@@ -389,4 +448,46 @@ func setVerifyRun(t *testing.T, run, id string) {
 	if err := store.WriteVerify(run, v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pgbenchRateLogs copies testdata/import/pgbench/rate's two thread files
+// to DIR/logs, through change when given.
+func pgbenchRateLogs(change func(name string, b []byte) []byte) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
+		for _, name := range []string{"pgbench_log_rate.pid", "pgbench_log_rate.pid.1"} {
+			b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "pgbench", "rate", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if change != nil {
+				b = change(name, b)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "logs", name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// shiftEpochs adds sec to the epoch column (the fifth) of a pgbench log.
+func shiftEpochs(b []byte, sec int64) []byte {
+	return mapEpochs(b, func(epoch, us int64) string { return fmt.Sprintf("%d %d", epoch+sec, us) })
+}
+
+// millisEpochs writes the epoch column in milliseconds, as some tools do.
+func millisEpochs(b []byte) []byte {
+	return mapEpochs(b, func(epoch, us int64) string { return fmt.Sprintf("%d %d", epoch*1000+us/1000, us) })
+}
+
+func mapEpochs(b []byte, f func(epoch, us int64) string) []byte {
+	var out []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		c := strings.Fields(line)
+		epoch, _ := strconv.ParseInt(c[4], 10, 64)
+		us, _ := strconv.ParseInt(c[5], 10, 64)
+		c = append(c[:4], append(strings.Fields(f(epoch, us)), c[6:]...)...)
+		out = append(out, strings.Join(c, " "))
+	}
+	return []byte(strings.Join(out, "\n") + "\n")
 }
