@@ -34,18 +34,15 @@ const (
 // the files' spans of scheduled starts, by index into srcs (a file
 // without one gave no usable line).
 func checkPgbenchFiles(srcs []source, spans map[int]span, rep *Report) error {
+	paths, taken := make([]string, len(srcs)), make([]int64, len(srcs))
 	for i, s := range srcs {
+		paths[i] = s.Path
 		if _, ok := spans[i]; ok {
-			continue
+			taken[i] = 1
 		}
-		why := ""
-		for _, e := range rep.Examples {
-			if e.File == s.Path {
-				why = ": the first, " + e.Error()
-				break
-			}
-		}
-		return fmt.Errorf("%s: no usable pgbench log line (a compressed file, another log format, times in another unit?)%s", s.Path, why)
+	}
+	if err := checkEveryFileUsed(paths, taken, "pgbench log", rep); err != nil {
+		return err
 	}
 	files := make([]int, 0, len(spans))
 	for f := range spans {
@@ -99,4 +96,26 @@ func checkRate(rr runRates, rate float64, perFile map[int]int64, srcs []source) 
 		return "", nil
 	}
 	return fmt.Sprintf("--rate %g is more than twice what %s: either the run was down most of the time or --rate is wrong; gaps are judged against --rate", rate, strings.Join(low, "; ")), nil
+}
+
+// checkEveryFileUsed refuses an import in which a file gave no usable
+// line (taken, by file, counts the lines used): skipped line by line, a
+// gzip'd file or one with epochs in another unit vanished from an import
+// that then said 0 s down. The error names the file and its first
+// skipped line (rep.Examples).
+func checkEveryFileUsed(paths []string, taken []int64, what string, rep *Report) error {
+	for i, p := range paths {
+		if taken[i] > 0 {
+			continue
+		}
+		why := ""
+		for _, e := range rep.Examples {
+			if e.File == p {
+				why = ": the first, " + e.Error()
+				break
+			}
+		}
+		return fmt.Errorf("%s: no usable %s line (a compressed file, another format, times in another unit?)%s", p, what, why)
+	}
+	return nil
 }

@@ -421,7 +421,7 @@ var formatInputs = []badInput{
 		}),
 		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
 		code: 1,
-		out:  []string{"DIR/logs/pgbench_log_rate.pid.1: no usable pgbench log line"},
+		out:  []string{"DIR/logs/pgbench_log_rate.pid.1: no usable pgbench log line (a compressed file, another format, times in another unit?)"},
 	},
 	{
 		name: "import pgbench a thread file with millisecond epochs",
@@ -433,7 +433,25 @@ var formatInputs = []badInput{
 		}),
 		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/logs/pgbench_log_rate.pid", "DIR/logs/pgbench_log_rate.pid.1"},
 		code: 1,
-		out:  []string{"DIR/logs/pgbench_log_rate.pid.1: no usable pgbench log line"},
+		out:  []string{"DIR/logs/pgbench_log_rate.pid.1: no usable pgbench log line (a compressed file, another format, times in another unit?)"},
+	},
+	{
+		name: "import jsonl a gzip'd file beside a good one",
+		setup: func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var z bytes.Buffer
+			w := gzip.NewWriter(&z)
+			w.Write(b)
+			w.Close()
+			os.WriteFile(filepath.Join(dir, "a.jsonl"), b, 0o644)
+			os.WriteFile(filepath.Join(dir, "b.jsonl"), z.Bytes(), 0o644)
+		},
+		args: []string{"import", "jsonl", "--out", "DIR/out", "DIR/a.jsonl", "DIR/b.jsonl"},
+		code: 1,
+		out:  []string{"switchwatch: import jsonl: DIR/b.jsonl: no usable request line (a compressed file, another format, times in another unit?): the first, DIR/b.jsonl:1: not a request line: not a JSON object"},
 	},
 }
 
