@@ -172,10 +172,7 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 	observed, established := ints(store.ColObserved), ints(store.ColConnEstablished)
 	srvTime, timeline, connDone := ints(store.ColServerTime), ints(store.ColTimeline), ints(store.ColConnectDone)
 	// the observations are kept only where some row has one (rowObs)
-	hasObs := false
-	for _, c := range obsColumns {
-		hasObs = hasObs || !b.AllNull(c)
-	}
+	hasObs := anyObs(b)
 	// every symbol of the batch is interned by now: the codes of all of
 	// them are known before the loop, which only indexes
 	cr.codes.cover(cr.syms)
@@ -277,6 +274,16 @@ func (cr *colReader) checkValues(n int, kind, conn, ep, outcome, class []uint32)
 		}
 	}
 	return nil
+}
+
+// anyObs reports whether some row of b has an observation (obsColumns).
+func anyObs(b *store.Batch) bool {
+	for _, c := range obsColumns {
+		if !b.AllNull(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // obsColumns are the columns of rowObs that make a stream keep them.
