@@ -277,9 +277,19 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 		in := &runInput{rows: rr}
 		if src.runDir {
 			in.events, in.verify, in.warning = runExtras(src.path)
+			if v := in.verify; v != nil && v.RunID != rr.id {
+				// store.ReadVerify checks the folder's name; a renamed
+				// folder has only run.json's id to check against
+				in.warning = append(in.warning, fmt.Sprintf("%s: the lost-write check of run %q, not of run %q: not applied", filepath.Join(src.path, store.VerifyFile), v.RunID, rr.id))
+				in.verify = nil
+			}
+		}
+		if w := rr.implausibleWarning(); w != "" {
+			in.warning = append(in.warning, w)
 		}
 		in.events = append(in.events, eventsInSpan(extra, rr)...)
 		run := analyzeRun(in, opt, pool)
+		markUnknown(&run, rr)
 		if opt.Truth {
 			r.truth = append(r.truth, boundaryErrors(&run, in.events)...)
 		}

@@ -106,6 +106,7 @@ func unknown(sev uint8) bool { return sev == sevNoData || sev == sevNoTraffic }
 const (
 	slowFactor     = 10
 	slowFloor      = int64(10 * time.Millisecond)
+	slowCeiling    = int64(time.Second) // a derived threshold's bound (stall.go)
 	slowMinSteady  = 20
 	slowSourceOpt  = "option"
 	slowSourceRun  = "steady_state"
@@ -140,33 +141,34 @@ func steadyMedian(rows []row) (int64, bool) {
 	return h.quantile(0.5), true
 }
 
-// slowThreshold derives a stream's slow threshold from its steady state:
-// ten times its steady median latency (steadyMedian), and at least
-// slowFloor.
-// m and ok are steadyMedian's, taken once for both thresholds.
+// slowThreshold derives a slow threshold from a steady median latency m
+// (steadyMedian; the run's, see runThresholds): ten times it, at least
+// slowFloor and at most slowCeiling.
 func slowThreshold(m int64, ok bool) (int64, string) {
 	if !ok {
 		return slowFloor, slowSourceNone
 	}
-	return max(slowFactor*m, slowFloor), slowSourceRun
+	return min(max(slowFactor*m, slowFloor), slowCeiling), slowSourceRun
 }
 
 // Stall threshold defaults (see the package doc and store.StallFactor): a
 // stalled probe is a disruption, not jitter, so the default is far above
 // the slow threshold.
 const (
-	stallFactor = store.StallFactor
-	stallFloor  = int64(store.StallFloor)
+	stallFactor  = store.StallFactor
+	stallFloor   = int64(store.StallFloor)
+	stallCeiling = int64(store.StallCeiling)
 )
 
-// stallThreshold derives a stream's stall threshold from its steady state:
-// a hundred times its steady median latency, and at least stallFloor: ten
-// times the slow threshold in both of its parts.
+// stallThreshold derives a stall threshold from a steady median latency m:
+// a hundred times it, at least stallFloor and at most stallCeiling (ten
+// times the slow threshold in factor and floor; the ceilings keep it
+// above the slow one).
 func stallThreshold(m int64, ok bool) (int64, string) {
 	if !ok {
 		return stallFloor, slowSourceNone
 	}
-	return max(stallFactor*m, stallFloor), slowSourceRun
+	return min(max(stallFactor*m, stallFloor), stallCeiling), slowSourceRun
 }
 
 // Classify gives one probe row its state exactly as the analysis does;

@@ -73,10 +73,14 @@
 //
 // # Slow probes
 //
-// Unless --slow sets it, the slow threshold of a stream is derived from the
-// stream's own steady state: ten times the median latency of its successful
-// probes before the first failure (all of them when fewer than 20 precede
-// it), and at least 10 ms, so that ordinary jitter never counts as slow.
+// Unless --slow sets it, the slow threshold is derived from the run's
+// steady state, one threshold for every stream of the run (the run-wide
+// rule, so that one pause reads the same on every stream): ten times the
+// largest of its streams' steady medians (the median latency of a
+// stream's successful probes before its first failure, or of all of them
+// when fewer than 20 precede it), at least 10 ms, so that ordinary jitter
+// never counts as slow, and at most 1 s, so that a run whose own steady
+// state is slow cannot make its slowness the norm.
 // Slow is mild slowness and stays healthy.
 //
 // # Stalled probes
@@ -84,8 +88,8 @@
 // A probe that succeeded above its stream's stall threshold is stalled: the
 // client waited, a disruption though not a failure (a pooler's PAUSE, a
 // proxy buffering a switchover). Unless --stall sets it (an SLO, e.g. 1 s),
-// the stall threshold is a hundred times the same steady median, and at
-// least 100 ms: ten times the slow threshold in both parts. Above it a
+// the stall threshold is a hundred times the same run-wide steady median,
+// at least 100 ms and at most 2 s (store.StallCeiling). Above it a
 // probe is stalled whatever the slow threshold is. A stalled stretch of a
 // stream lasts until its last stalled probe was answered: held requests are
 // released together, and by intended start alone a hold of H would measure
@@ -95,6 +99,16 @@
 // failures; stalled time and Metrics.Disruption (by kind: stall time,
 // disruption time from the first failure or stall to the last, and the max
 // and p99 latency inside it) measure the wait.
+//
+// # Degraded recordings
+//
+// A run's thresholds come from the run, so a run whose recorder fell
+// behind judges itself by its own slowness. recorder.go measures how well
+// the recorder kept its schedule (RunResult.Recorder) and flags the run
+// degraded when more than 1 % of its slots were skipped, its median
+// schedule lag (start − intended) exceeds half an interval, its 99th
+// percentile exceeds one interval and 100 ms, or its steady state is so
+// slow that the derived thresholds were cut to their ceilings.
 //
 // # Phases
 //
@@ -126,7 +140,7 @@
 // stalled and healthy (a hole may hide a failure): the order is
 // unavailable > error > read_only > no_data > stalled > healthy. A
 // downtime whose streams have no data somewhere is unknown (nil, named in
-// Metrics.UnknownMetrics), its known part, a lower bound, kept as
+// Metrics.Unknown), its known part, a lower bound, kept as
 // KnownWriteDowntime and KnownReadDowntime. Recovered is the last known
 // state's: a run whose data ends failing, or failing then without data,
 // has not shown a recovery.

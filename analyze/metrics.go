@@ -168,7 +168,7 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 }
 
 // downtimes sets the write and read downtimes. One that depends on time
-// without data is unknown (nil, named in UnknownMetrics), and its known
+// without data is unknown (nil, named in Metrics.Unknown), and its known
 // part, a lower bound, is kept beside it.
 func setDowntimes(m *Metrics, streams []*stream, iv int64) {
 	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
@@ -177,12 +177,12 @@ func setDowntimes(m *Metrics, streams []*stream, iv int64) {
 	m.WriteDowntime, m.LongestWriteOutage, noData = downtime(streams, isWrite, iv)
 	if noData > 0 {
 		m.KnownWriteDowntime, m.WriteDowntime, m.LongestWriteOutage = m.WriteDowntime, nil, nil
-		m.UnknownMetrics = append(m.UnknownMetrics, fmt.Sprintf("write_downtime and longest_write_outage: the write streams have %v without data", time.Duration(noData)))
+		m.MarkUnknown(fmt.Sprintf("the write streams have %v without data", time.Duration(noData)), "write_downtime", "longest_write_outage")
 	}
 	m.ReadDowntime, _, noData = downtime(streams, isRead, iv)
 	if noData > 0 {
 		m.KnownReadDowntime, m.ReadDowntime = m.ReadDowntime, nil
-		m.UnknownMetrics = append(m.UnknownMetrics, fmt.Sprintf("read_downtime: the read streams have %v without data", time.Duration(noData)))
+		m.MarkUnknown(fmt.Sprintf("the read streams have %v without data", time.Duration(noData)), "read_downtime")
 	}
 }
 

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -52,8 +51,8 @@ func TestMissingRowsAreNoData(t *testing.T) {
 	if m.WriteDowntime != nil || m.LongestWriteOutage != nil || m.KnownWriteDowntime == nil || m.KnownWriteDowntime.NS != 0 {
 		t.Errorf("write downtime %+v (known %+v): want unknown, known 0", m.WriteDowntime, m.KnownWriteDowntime)
 	}
-	if !strings.Contains(strings.Join(m.UnknownMetrics, "\n"), "write_downtime") {
-		t.Errorf("unknown metrics %q do not name write_downtime", m.UnknownMetrics)
+	if _, unknown := m.UnknownWhy("write_downtime"); !unknown {
+		t.Errorf("unknown metrics %v do not name write_downtime", m.Unknown)
 	}
 	if m.ReadDowntime == nil || m.ReadDowntime.NS != 0 {
 		t.Errorf("read downtime %+v, want 0: the reads have every row", m.ReadDowntime)

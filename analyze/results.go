@@ -9,6 +9,8 @@ import "github.com/switchwatch/switchwatch/analyze/result"
 type (
 	Accuracy          = result.Accuracy
 	ServiceResult     = result.ServiceResult
+	RecorderHealth    = result.RecorderHealth
+	UnknownMetric     = result.UnknownMetric
 	UnplaceableEdge   = result.UnplaceableEdge
 	BoundaryError     = result.BoundaryError
 	ChangeTime        = result.ChangeTime

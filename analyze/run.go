@@ -152,14 +152,11 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 			s.setLull()
 		}
 		res.Warnings = append(res.Warnings, s.clockSteps...)
-		// one pass for the steady median both thresholds derive from
-		m, ok := steadyMedian(s.rows)
-		if opt.Slow > 0 {
-			s.slowNS, s.slowSource = int64(opt.Slow), slowSourceOpt
-		} else {
-			s.slowNS, s.slowSource = slowThreshold(m, ok)
-		}
-		s.stallNS, s.stallSource = stallSetting(m, ok, opt)
+	}
+	th := setThresholds(streams, opt)
+	res.Recorder = recorderHealth(streams, iv, th)
+	res.Warnings = append(res.Warnings, recorderWarning(res.Recorder)...)
+	for _, s := range streams {
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {

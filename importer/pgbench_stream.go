@@ -406,6 +406,9 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	if ps.taken == 0 {
 		return nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
+	if err := checkPgbenchFiles(srcs, ps.sum.fileSpan, rep); err != nil {
+		return nil, 0, err
+	}
 	if ps.nSuspect > 0 {
 		more := ""
 		if ps.nSuspect > int64(len(ps.suspects)) {
@@ -430,6 +433,13 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
 	} else {
 		m.rr = pgbenchRates(ps.sum.fileSpan, ps.perFile, opt.Rate)
+		w, err := checkRate(m.rr, opt.Rate, ps.perFile, srcs)
+		if err != nil {
+			return nil, 0, err
+		}
+		if w != "" {
+			note(w)
+		}
 		settings["rate_source"] = m.rr.source
 		settings["rate_per_s"] = m.rr.rates
 		settings["pgbench_runs"] = len(m.rr.runs)

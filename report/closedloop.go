@@ -48,7 +48,16 @@ func closedLoopLines(r *result.RunResult) []string {
 	if m.NoDataTime.NS > 0 || m.NoTrafficTime.NS > 0 {
 		out = append(out, fmt.Sprintf("unknown time: no data %s, no traffic %s (neither healthy nor down)", fmtDurPM(m.NoDataTime), fmtDurPM(m.NoTrafficTime)))
 	}
-	out = append(out, m.UnknownMetrics...)
+	// metrics unknown for one reason make one line
+	for i := 0; i < len(m.Unknown); {
+		names := []string{m.Unknown[i].Metric}
+		j := i + 1
+		for ; j < len(m.Unknown) && m.Unknown[j].Why == m.Unknown[i].Why; j++ {
+			names = append(names, m.Unknown[j].Metric)
+		}
+		out = append(out, fmt.Sprintf("%s unknown: %s", strings.Join(names, ", "), m.Unknown[i].Why))
+		i = j
+	}
 	if r.ClosedLoop {
 		out = append(out, edgeLines(r)...)
 	}
@@ -120,7 +129,7 @@ const closedLoopMethod = "- **Missing data and closed-loop traffic.** Time the d
 // traffic.
 func hasUnknown(runs []*RunView) bool {
 	for _, r := range runs {
-		if r.ClosedLoop || r.Metrics.NoDataTime.NS > 0 || r.Metrics.NoTrafficTime.NS > 0 || len(r.Metrics.UnknownMetrics) > 0 {
+		if r.ClosedLoop || r.Metrics.NoDataTime.NS > 0 || r.Metrics.NoTrafficTime.NS > 0 || len(r.Metrics.Unknown) > 0 {
 			return true
 		}
 	}

@@ -159,7 +159,7 @@ func TestReportNoData(t *testing.T) {
 			t.Errorf("--runs text lacks %q:\n%s", w, text.String())
 		}
 	}
-	for _, w := range []string{"| unknown (≥ 0 s) |", "no data at ", "write_downtime and longest_write_outage: the write streams have 3s without data"} {
+	for _, w := range []string{"| unknown (≥ 0 s) |", "no data at ", "write_downtime, longest_write_outage unknown: the write streams have 3s without data"} {
 		if !strings.Contains(md, w) && !strings.Contains(md, Escape(w)) {
 			t.Errorf("report.md lacks %q", w)
 		}

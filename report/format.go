@@ -31,6 +31,9 @@ func fmtSec(ns float64, resNS int64) string {
 // fmtDur formats a measured Duration with its resolution's decimals,
 // "7.1 s". A zero without resolution (no window at all) is exactly "0 s".
 func fmtDur(d result.Duration) string {
+	if d.Unknown {
+		return "unknown" // the data cannot tell (result.Metrics.Unknown)
+	}
 	if d.NS == 0 && d.ResolutionNS == 0 {
 		return "0 s"
 	}

@@ -201,11 +201,8 @@ func (c *Check) run(run *analyze.RunResult) analyze.CheckResult {
 	v, res, ok := analyze.RunMetric(run, c.Metric)
 	if !ok {
 		r.Status, r.Reason = analyze.CheckUnknown, fmt.Sprintf("the run has no %s", c.Metric)
-		for _, why := range run.Metrics.UnknownMetrics {
-			// the analysis left it unknown: say why (time without data)
-			if strings.HasPrefix(why, c.Metric+" ") || strings.HasPrefix(why, c.Metric+":") {
-				r.Reason = "unknown: " + why
-			}
+		if why, unknown := run.Metrics.UnknownWhy(c.Metric); unknown {
+			r.Reason = "unknown: " + why // the data cannot tell
 		}
 		return r
 	}

@@ -155,7 +155,7 @@ func TestUnknownMetricSaysWhy(t *testing.T) {
 	}
 	sum := &analyze.Summary{Runs: []analyze.RunResult{{RunID: "hole", Metrics: analyze.Metrics{
 		KnownWriteDowntime: &analyze.Duration{ResolutionNS: 1e8},
-		UnknownMetrics:     []string{"write_downtime and longest_write_outage: the write streams have 3s without data"},
+		Unknown:            []analyze.UnknownMetric{{Metric: "write_downtime", Why: "the write streams have 3s without data"}},
 	}}}}
 	res, err := Evaluate(sum, []Check{c})
 	if err != nil {

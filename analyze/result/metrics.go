@@ -26,7 +26,7 @@ type MetricDef struct {
 func durMetric(name, desc string, f func(*Metrics) *Duration) MetricDef {
 	return MetricDef{MetricInfo{name, UnitNS, desc}, func(r *RunResult) (float64, int64, bool) {
 		d := f(&r.Metrics)
-		if d == nil {
+		if d == nil || d.Unknown {
 			return 0, 0, false
 		}
 		return float64(d.NS), d.ResolutionNS, true
@@ -36,7 +36,8 @@ func durMetric(name, desc string, f func(*Metrics) *Duration) MetricDef {
 func countMetric(name, desc string, f func(*Metrics) (int64, bool)) MetricDef {
 	return MetricDef{MetricInfo{name, UnitCount, desc}, func(r *RunResult) (float64, int64, bool) {
 		v, ok := f(&r.Metrics)
-		return float64(v), 0, ok
+		_, unknown := r.Metrics.UnknownWhy(name)
+		return float64(v), 0, ok && !unknown
 	}}
 }
 

@@ -109,6 +109,9 @@ func (s PhaseState) Outage() bool { return s != PhaseHealthy && !s.Unknown() }
 type Duration struct {
 	NS           int64 `json:"ns"`
 	ResolutionNS int64 `json:"resolution_ns"`
+	// Unknown: the data cannot tell (a column it rests on is absent, see
+	// markUnknown); JSON null.
+	Unknown bool `json:"-"`
 }
 
 // Seconds returns the length in seconds.
@@ -527,12 +530,9 @@ type Metrics struct {
 	// data cannot tell about. Neither counts as healthy or down time.
 	NoDataTime    Duration `json:"no_data_time"`
 	NoTrafficTime Duration `json:"no_traffic_time"`
-	// UnknownMetrics names the metrics left unknown (null) because they
-	// depend on time without data, and why: a write stream with missing
-	// rows leaves WriteDowntime and LongestWriteOutage unknown, and
-	// KnownWriteDowntime holds the failing time that is known (a lower
-	// bound), KnownReadDowntime likewise.
-	UnknownMetrics     []string  `json:"unknown_metrics,omitempty"`
+	// KnownWriteDowntime holds the failing time of the write streams that
+	// is known (a lower bound) when WriteDowntime is unknown because they
+	// have time without data (see Unknown); KnownReadDowntime likewise.
 	KnownWriteDowntime *Duration `json:"known_write_downtime,omitempty"`
 	KnownReadDowntime  *Duration `json:"known_read_downtime,omitempty"`
 	// StalledTime is the total time of the run's stalled phases: some
@@ -620,6 +620,35 @@ type Metrics struct {
 	// the data afterwards acknowledged once that one had answered a
 	// write; nil when no successful write names its server.
 	OldPrimaryWrites *OldPrimaryWrites `json:"old_primary_writes,omitempty"`
+	// Unknown names the metrics the data cannot tell, and why: a column
+	// they rest on is absent from a segment, or their streams have time
+	// without data. Their values here are null or empty, never a measured
+	// 0, and the statistics leave the run out of them.
+	Unknown []UnknownMetric `json:"unknown,omitempty"`
+}
+
+// UnknownMetric is a metric the data of a run cannot tell, and why.
+type UnknownMetric struct {
+	Metric string `json:"metric"`
+	Why    string `json:"why"`
+}
+
+// MarkUnknown records that the metrics named cannot be told, and why.
+func (m *Metrics) MarkUnknown(why string, names ...string) {
+	for _, n := range names {
+		m.Unknown = append(m.Unknown, UnknownMetric{Metric: n, Why: why})
+	}
+}
+
+// UnknownWhy says why the metric named name is unknown, and whether it is
+// (MarkUnknown).
+func (m *Metrics) UnknownWhy(name string) (string, bool) {
+	for _, u := range m.Unknown {
+		if u.Metric == name {
+			return u.Why, true
+		}
+	}
+	return "", false
 }
 
 // OldPrimaryWrites counts writes acknowledged by an old primary after the
@@ -687,6 +716,10 @@ type RunResult struct {
 	// Services is what each service saw, for a run whose streams name
 	// their services (run.json settings.profiles, as import otlp writes).
 	Services []ServiceResult `json:"services,omitempty"`
+	// Recorder says how well the recorder kept its schedule and whether
+	// the run is degraded (RecorderHealth); nil in a summary written
+	// before it existed, and for a run without rows.
+	Recorder *RecorderHealth `json:"recorder,omitempty"`
 	// Profiles is each client profile analyzed on its own streams, in
 	// the order the recording listed them; only for a run with a profile
 	// beyond the built-in new and pooled (see ProfileResult).
