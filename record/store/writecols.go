@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"sync"
 	"unsafe"
@@ -35,32 +36,106 @@ var valueBufs = sync.Pool{New: func() any { b := make([]parquet.Value, 0, writeC
 // writeProbes writes rows, in the order given, as one Parquet file of
 // probes to w with the writer options opts.
 func writeProbes(w io.Writer, rows []Probe, opts ...parquet.WriterOption) error {
-	pw := parquet.NewGenericWriter[Probe](w, opts...)
-	cols := pw.ColumnWriters()
-	schema := pw.Schema()
-	bp := valueBufs.Get().(*[]parquet.Value)
-	defer valueBufs.Put(bp)
-	leaves := make([]parquet.LeafColumn, len(ProbeColumns))
-	for ci, c := range ProbeColumns {
-		leaf, ok := schema.Lookup(c.Name)
-		if !ok {
-			return fmt.Errorf("write probes: the schema has no column %q", c.Name)
-		}
-		leaves[ci] = leaf
+	cw, err := newColumnsWriter(w, opts...)
+	if err != nil {
+		return err
 	}
-	// a chunk of rows at a time, every column of it while its rows are in
-	// the CPU's cache (a Probe is a few hundred bytes)
+	defer cw.release()
+	if err := cw.write(rows); err != nil {
+		return err
+	}
+	return cw.pw.Close()
+}
+
+// columnsWriter writes probes column by column to a GenericWriter.
+type columnsWriter struct {
+	pw     *parquet.GenericWriter[Probe]
+	cols   []*parquet.ColumnWriter
+	leaves []parquet.LeafColumn // of ProbeColumns, by index
+	bp     *[]parquet.Value
+}
+
+func newColumnsWriter(w io.Writer, opts ...parquet.WriterOption) (*columnsWriter, error) {
+	pw := parquet.NewGenericWriter[Probe](w, opts...)
+	cw := &columnsWriter{pw: pw, cols: pw.ColumnWriters(), leaves: make([]parquet.LeafColumn, len(ProbeColumns))}
+	for ci, c := range ProbeColumns {
+		leaf, ok := pw.Schema().Lookup(c.Name)
+		if !ok {
+			return nil, fmt.Errorf("write probes: the schema has no column %q", c.Name)
+		}
+		cw.leaves[ci] = leaf
+	}
+	cw.bp = valueBufs.Get().(*[]parquet.Value)
+	return cw, nil
+}
+
+func (cw *columnsWriter) release() {
+	if cw.bp != nil {
+		valueBufs.Put(cw.bp)
+		cw.bp = nil
+	}
+}
+
+// write adds rows to the row group: a chunk of rows at a time, every
+// column of it while its rows are in the CPU's cache (a Probe is a few
+// hundred bytes).
+func (cw *columnsWriter) write(rows []Probe) error {
 	for start := 0; start < len(rows); start += writeChunk {
 		chunk := rows[start:min(start+writeChunk, len(rows))]
-		for ci, leaf := range leaves {
-			vals := appendColumn((*bp)[:0], chunk, ci, leaf.MaxDefinitionLevel, leaf.ColumnIndex)
-			*bp = vals
-			if _, err := cols[leaf.ColumnIndex].WriteRowValues(vals); err != nil {
+		for ci, leaf := range cw.leaves {
+			vals := appendColumn((*cw.bp)[:0], chunk, ci, leaf.MaxDefinitionLevel, leaf.ColumnIndex)
+			*cw.bp = vals
+			if _, err := cw.cols[leaf.ColumnIndex].WriteRowValues(vals); err != nil {
 				return fmt.Errorf("write probes: column %s: %w", ProbeColumns[ci].Name, err)
 			}
 		}
 	}
-	return pw.Close()
+	return nil
+}
+
+// ProbesFile is a Parquet file of probes written a piece at a time (one
+// row group): the file WriteProbesFile writes, without holding its rows.
+// Its rows, as Write hands them over, are encoded at once; only the
+// encoded pages are kept until Close.
+type ProbesFile struct {
+	path string
+	f    *os.File
+	cw   *columnsWriter
+}
+
+// CreateProbesFile creates the Parquet file of probes at path.
+func CreateProbesFile(path string) (*ProbesFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	cw, err := newColumnsWriter(f, probeFileOptions()...)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &ProbesFile{path: path, f: f, cw: cw}, nil
+}
+
+// Write adds rows, in the order given, after those written before.
+func (pf *ProbesFile) Write(rows []Probe) error {
+	if err := pf.cw.write(rows); err != nil {
+		return fmt.Errorf("write %s: %w", pf.path, err)
+	}
+	return nil
+}
+
+// Close finishes the file, syncs and closes it. The file is left on
+// error, for the caller to remove.
+func (pf *ProbesFile) Close() error {
+	defer pf.cw.release()
+	return fillFile(pf.f, pf.path, true, func(io.Writer) error { return pf.cw.pw.Close() })
+}
+
+// Abort closes the file without finishing it.
+func (pf *ProbesFile) Abort() {
+	pf.cw.release()
+	pf.f.Close()
 }
 
 // appendColumn appends column ci (an index of ProbeColumns) of rows as

@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -109,5 +111,43 @@ func BenchmarkWriteProbes(b *testing.B) {
 			b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(float64(buf.Len())/float64(len(rows)), "bytes/row")
 		})
+	}
+}
+
+// TestProbesFileInPieces writes rows a piece at a time through a
+// ProbesFile and reads back every row as given, pointer fields included.
+func TestProbesFileInPieces(t *testing.T) {
+	rows := sortedCopy(sampleProbes("20261125T120000Z-abcdef", 5000))
+	path := filepath.Join(t.TempDir(), "seg.parquet")
+	f, err := CreateProbesFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, piece := range [][2]int{{0, 1}, {1, 1500}, {1500, 1500}, {1500, 5000}} {
+		if err := f.Write(rows[piece[0]:piece[1]]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	err = ReadSegment(path, func(p *Probe) error {
+		if i >= len(rows) {
+			return fmt.Errorf("more rows than the %d written", len(rows))
+		}
+		want := rows[i]
+		got := *p
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("row %d: got %+v, want %+v", i, got, want)
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i != len(rows) {
+		t.Fatalf("read %d rows, wrote %d", i, len(rows))
 	}
 }
