@@ -139,7 +139,8 @@
 // radix sort of the times in memory, skipped when they came in order, or
 // sorted runs on disk in the import's hidden folder, merged with a heap),
 // and rows are written as they come, segmentRows per segment, by a stage,
-// which writes up to segmentWriters segments at once in the background.
+// which writes up to segmentWriters segments at once in the background,
+// each encoded chunk by chunk as its rows come.
 // Medians come from a bounded estimator (median.go), exact for inputs of
 // up to medianExact values.
 //
