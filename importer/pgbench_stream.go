@@ -460,9 +460,9 @@ func (ps *txnPass) merge(settings map[string]any, note func(string), runID strin
 		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
 	} else {
 		m.rr = pgbenchRates(ps.sum.fileSpan, ps.perFile, opt.Rate)
-		w, err := checkRate(m.rr, opt.Rate, ps.perFile, srcs)
+		w, err := checkRate(m.rr, opt.Rate, ps.perFile, ps.srcs)
 		if err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 		if w != "" {
 			note(w)
