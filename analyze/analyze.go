@@ -57,6 +57,10 @@ type Options struct {
 	// and in Summary.Runs the segments' error messages, the stale dials
 	// and the clock offsets are missing. Everything grouped is the same.
 	GroupsOnly bool
+	// Show names runs (run ids) whose probes the summary carries for
+	// pictures (RunResult.Series) besides those of the median and worst
+	// runs (Summary.DetailRuns).
+	Show []string
 	// Warn, when set, receives every warning as it is found (the command
 	// prints them on stderr); they are in the Summary as well.
 	Warn func(string)
@@ -64,11 +68,6 @@ type Options struct {
 	// generic makes the reader go through store.ReadSegment (tests).
 	generic bool
 }
-
-// ByPath, in Options.By, groups runs by the path argument they were found
-// under (as given: "last-quarter/", "today/"); a run label of that name
-// cannot be grouped by.
-const ByPath = "path"
 
 // ErrStrict is wrapped by the error Analyze returns under Options.Strict
 // when some input had to be skipped.
@@ -108,7 +107,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
-	args := sum.collect(results, paths, warn)
+	args := collect(sum, results, paths, warn)
 	if len(sum.Runs) == 0 {
 		return sum, fmt.Errorf("no run could be read from %v (files skipped: %d; runs without data or repeated: %d)",
 			paths, len(sum.Input.Skipped), len(sum.Input.Excluded))
@@ -132,7 +131,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if err := checkLabels(sum.Runs, sum.By); err != nil {
 		return sum, err
 	}
-	sum.Groups, sum.Comparisons = groupStats(sum.Runs, args, sum.By)
+	sum.Groups = groupRuns(sum.Runs, args, sum.By)
+	Summarize(sum)
+	keepSeries(sum, opt.Show)
 	ps, err := compareProfiles(sum.Runs, opt.Baseline)
 	if err != nil {
 		return sum, fmt.Errorf("%w: %v", ErrBaseline, err)
@@ -153,11 +154,12 @@ func newSummary(paths []string, opt Options) *Summary {
 	}
 	return &Summary{
 		Version:     SummaryVersion,
+		Schema:      SummarySchema,
 		Tool:        "switchwatch analyze",
 		ToolVersion: store.Version(),
 		GeneratedAt: time.Now().UTC(),
 		By:          by,
-		Metrics:     metricInfos(),
+		Metrics:     MetricInfos(),
 		Input:       Input{Paths: paths, Skipped: []SkippedFile{}},
 		Notes:       notes(),
 	}
@@ -274,9 +276,19 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 		in := &runInput{rows: rr}
 		if src.runDir {
 			in.events, in.verify, in.warning = runExtras(src.path)
+			if v := in.verify; v != nil && v.RunID != rr.id {
+				// store.ReadVerify checks the folder's name; a renamed
+				// folder has only run.json's id to check against
+				in.warning = append(in.warning, fmt.Sprintf("%s: the lost-write check of run %q, not of run %q: not applied", filepath.Join(src.path, store.VerifyFile), v.RunID, rr.id))
+				in.verify = nil
+			}
+		}
+		if w := rr.implausibleWarning(); w != "" {
+			in.warning = append(in.warning, w)
 		}
 		in.events = append(in.events, eventsInSpan(extra, rr)...)
 		run := analyzeRun(in, opt, pool)
+		markUnknown(&run, rr)
 		if opt.Truth {
 			r.truth = append(r.truth, boundaryErrors(&run, in.events)...)
 		}
@@ -291,7 +303,7 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 // the summary, and returns the path argument of every run, in the order
 // of sum.Runs. A run without a readable row, and a run whose id was
 // already seen (the same run reached twice), is excluded and said so.
-func (sum *Summary) collect(results []sourceResult, paths []string, warn func(string)) []string {
+func collect(sum *Summary, results []sourceResult, paths []string, warn func(string)) []string {
 	var args []string
 	seen := map[string]string{} // run id -> the path it was first read from
 	exclude := func(run *RunResult, reason string) {

@@ -19,65 +19,35 @@ const (
 	stSkipped
 )
 
-// Severities of phase states, in the order of PhaseStates.
+// Severities of phase states, in the order of PhaseStates, then the two
+// states of time the data cannot tell about (UnknownPhaseStates).
 const (
 	sevHealthy uint8 = iota
 	sevStalled
 	sevReadOnly
 	sevError
 	sevUnavailable
+	sevNoData    // a recorder's stream has no row for the time (missing slots)
+	sevNoTraffic // an application sent nothing (a lull of closed-loop traffic)
 )
+
+// sevRank orders the severities for combining streams: at any moment the
+// run is in the state of highest rank among its streams. A known failure
+// outranks missing data (the run was failing whatever the unknown stream
+// saw), missing data outranks healthy and stalled (a hole in a recorder's
+// stream may hide a failure, so the moment is not healthy), and a lull
+// ranks lowest: an application that did not send says nothing, so any
+// stream that did send decides, and a stretch is no traffic only when no
+// stream sent.
+var sevRank = [...]uint8{sevNoTraffic: 0, sevHealthy: 1, sevStalled: 2, sevNoData: 3, sevReadOnly: 4, sevError: 5, sevUnavailable: 6}
+
+// phaseStateOf is the PhaseState of each severity.
+var phaseStateOf = [...]PhaseState{sevHealthy: PhaseHealthy, sevStalled: PhaseStalled, sevReadOnly: PhaseReadOnly,
+	sevError: PhaseError, sevUnavailable: PhaseUnavailable, sevNoData: PhaseNoData, sevNoTraffic: PhaseNoTraffic}
 
 // severity maps a probe state to the phase severity it implies; skipped
 // has none of its own (it carries on the state before it).
 var severity = [...]uint8{stOK: sevHealthy, stSlow: sevHealthy, stStalled: sevStalled, stReadOnly: sevReadOnly, stUnavailable: sevUnavailable, stError: sevError, stSkipped: sevUnavailable}
-
-// classStates is the one decision, for every error class in
-// store.ErrorClasses, of what a failed probe with that class says about
-// the service. A class added to the store needs its line here (the tests
-// fail without one), so that it can never silently count as error.
-var classStates = map[string]State{
-	// no usable server answered
-	store.ClassConnectTimeout:     StateUnavailable,
-	store.ClassQueryTimeout:       StateUnavailable,
-	store.ClassRefused:            StateUnavailable,
-	store.ClassReset:              StateUnavailable,
-	store.ClassDNS:                StateUnavailable,
-	store.ClassShutdown:           StateUnavailable,
-	store.ClassTooManyConnections: StateUnavailable,
-	store.ClassInflightLimit:      StateUnavailable, // only on skipped probes, which are skipped whatever their class
-	store.ClassInferred:           StateUnavailable,
-	// a server answered, but refuses writes
-	store.ClassReadOnly: StateReadOnly,
-	// anything else
-	store.ClassTLS:   StateError,
-	store.ClassAuth:  StateError,
-	store.ClassOther: StateError,
-}
-
-// ClassState is the state of a failed probe with error class c, and
-// whether the analysis has a decision for c (every class in
-// store.ErrorClasses has one; a class it does not know counts as error).
-func ClassState(c string) (State, bool) {
-	s, ok := classStates[c]
-	if !ok {
-		return StateError, false
-	}
-	return s, true
-}
-
-// phaseLabels say the phase states as a person would.
-var phaseLabels = map[PhaseState]string{
-	PhaseHealthy:     "healthy",
-	PhaseStalled:     "stalled",
-	PhaseReadOnly:    "read-only",
-	PhaseError:       "error",
-	PhaseUnavailable: "unavailable",
-}
-
-// PhaseLabel is a phase state as a person would say it ("read-only"), as
-// in Phase.Label; "" for a state the analysis does not know.
-func PhaseLabel(s PhaseState) string { return phaseLabels[s] }
 
 // classState is classStates by class code (model.go); no class and unknown
 // codes are error.
@@ -86,8 +56,10 @@ var classState = func() [32]uint8 {
 	for i := range a {
 		a[i] = stError
 	}
-	for c, s := range classStates {
-		a[classCode[c]] = uint8(slices.Index(States, s))
+	for _, c := range store.ErrorClasses {
+		if s, ok := ClassState(c); ok {
+			a[classCode[c]] = uint8(slices.Index(States, s))
+		}
 	}
 	return a
 }()
@@ -123,13 +95,18 @@ func failed(st uint8) bool { return st == stReadOnly || st == stUnavailable || s
 func succeeded(st uint8) bool { return st == stOK || st == stSlow || st == stStalled }
 
 // failing reports whether a phase severity is a failure (read-only, error,
-// unavailable), not healthy or stalled.
-func failing(sev uint8) bool { return sev >= sevReadOnly }
+// unavailable), not healthy, stalled or unknown.
+func failing(sev uint8) bool { return sev >= sevReadOnly && sev <= sevUnavailable }
+
+// unknown reports whether a phase severity is time the data cannot tell
+// about (no data, no traffic): neither healthy nor down.
+func unknown(sev uint8) bool { return sev == sevNoData || sev == sevNoTraffic }
 
 // Slow threshold defaults (see the package doc).
 const (
 	slowFactor     = 10
 	slowFloor      = int64(10 * time.Millisecond)
+	slowCeiling    = int64(time.Second) // a derived threshold's bound (stall.go)
 	slowMinSteady  = 20
 	slowSourceOpt  = "option"
 	slowSourceRun  = "steady_state"
@@ -164,33 +141,34 @@ func steadyMedian(rows []row) (int64, bool) {
 	return h.quantile(0.5), true
 }
 
-// slowThreshold derives a stream's slow threshold from its steady state:
-// ten times its steady median latency (steadyMedian), and at least
-// slowFloor.
-// m and ok are steadyMedian's, taken once for both thresholds.
+// slowThreshold derives a slow threshold from a steady median latency m
+// (steadyMedian; the run's, see runThresholds): ten times it, at least
+// slowFloor and at most slowCeiling.
 func slowThreshold(m int64, ok bool) (int64, string) {
 	if !ok {
 		return slowFloor, slowSourceNone
 	}
-	return max(slowFactor*m, slowFloor), slowSourceRun
+	return min(max(slowFactor*m, slowFloor), slowCeiling), slowSourceRun
 }
 
 // Stall threshold defaults (see the package doc and store.StallFactor): a
 // stalled probe is a disruption, not jitter, so the default is far above
 // the slow threshold.
 const (
-	stallFactor = store.StallFactor
-	stallFloor  = int64(store.StallFloor)
+	stallFactor  = store.StallFactor
+	stallFloor   = int64(store.StallFloor)
+	stallCeiling = int64(store.StallCeiling)
 )
 
-// stallThreshold derives a stream's stall threshold from its steady state:
-// a hundred times its steady median latency, and at least stallFloor: ten
-// times the slow threshold in both of its parts.
+// stallThreshold derives a stall threshold from a steady median latency m:
+// a hundred times it, at least stallFloor and at most stallCeiling (ten
+// times the slow threshold in factor and floor; the ceilings keep it
+// above the slow one).
 func stallThreshold(m int64, ok bool) (int64, string) {
 	if !ok {
 		return stallFloor, slowSourceNone
 	}
-	return max(stallFactor*m, stallFloor), slowSourceRun
+	return min(max(stallFactor*m, stallFloor), stallCeiling), slowSourceRun
 }
 
 // Classify gives one probe row its state exactly as the analysis does;

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -60,6 +61,9 @@ type colReader struct {
 	// NULL columns of a batch, for the columns not read
 	null    []uint32
 	nullInt []int64
+	// absent are the absentBits of the file being read (path)
+	absent uint8
+	path   string
 }
 
 func newColReader(syms *symtab) *colReader {
@@ -88,9 +92,15 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 	cr.r.Reset(path, store.ReadOptions{Columns: cr.projection(), Symbols: cr.syms})
 	defer cr.r.Close()
 	var appended int64
-	for cr.r.NextBatch() {
+	cr.absent = 0
+	for first := true; cr.r.NextBatch(); first = false {
 		b := cr.r.Batch()
-		cr.emit(b, into)
+		if first {
+			cr.absent, cr.path = absentBits(cr.r.Absent()), path
+		}
+		if err := cr.emit(b, into); err != nil {
+			return appended, fmt.Errorf("%s: %w", path, err)
+		}
 		appended += int64(b.Len)
 	}
 	return appended, cr.r.Err()
@@ -109,9 +119,9 @@ func countStreams(path string, cr *colReader, counts map[streamKey]int) {
 		kind, conn, ep, prof := b.Symbols(store.ColKind), b.Symbols(store.ColConn), b.Symbols(store.ColEndpoint), b.Symbols(store.ColProfile)
 		// rows come sorted by stream: count runs of one key
 		for i, n := 0, b.Len; i < n; {
-			k := streamKey{kind[i], conn[i], ep[i], prof[i]}
+			k := keyOf(kind[i], conn[i], ep[i], prof[i])
 			j := i + 1
-			for j < n && kind[j] == k.kind && conn[j] == k.conn && ep[j] == k.endpoint && prof[j] == k.profile {
+			for j < n && kind[j] == k.kind && conn[j] == k.conn && ep[j] == k.endpoint && prof[j] == prof[i] {
 				j++
 			}
 			counts[k] += j - i
@@ -132,8 +142,9 @@ func grow[T any](b []T, n int) []T {
 
 // emit turns the decoded columns of a row group into rows. A column not
 // read (run_id in a run folder, the detail columns under
-// Options.GroupsOnly) reads as NULL.
-func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
+// Options.GroupsOnly) reads as NULL. A row group with a value the format
+// does not allow (checkValues) appends nothing and is the error.
+func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 	n := b.Len
 	cr.null = grow(cr.null, n)
 	null := cr.null // symbol 0 and int 0 (the same bits): NULL
@@ -161,13 +172,13 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 	observed, established := ints(store.ColObserved), ints(store.ColConnEstablished)
 	srvTime, timeline, connDone := ints(store.ColServerTime), ints(store.ColTimeline), ints(store.ColConnectDone)
 	// the observations are kept only where some row has one (rowObs)
-	hasObs := false
-	for _, c := range obsColumns {
-		hasObs = hasObs || !b.AllNull(c)
-	}
+	hasObs := anyObs(b)
 	// every symbol of the batch is interned by now: the codes of all of
 	// them are known before the loop, which only indexes
 	cr.codes.cover(cr.syms)
+	if err := cr.checkValues(n, kind, conn, ep, outcome, class); err != nil {
+		return err
+	}
 	outCodes, classCodes := cr.codes.out, cr.codes.cls
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
@@ -177,7 +188,10 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 			j++
 		}
 		run := into(runID[i])
-		s := run.stream(streamKey{kind[i], conn[i], ep[i], prof[i]}, j-i)
+		if cr.absent != 0 {
+			run.noteAbsent(cr.absent, cr.path)
+		}
+		s := run.stream(keyOf(kind[i], conn[i], ep[i], prof[i]), j-i)
 		base := len(s.rows)
 		if hasObs {
 			run.keepObs(s)
@@ -223,8 +237,53 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) {
 			last = intended[k]
 		}
 		s.lastIntended, s.outOfOrder = last, ooo
+		run.dropImplausible(s, base)
 		i = j
 	}
+	return nil
+}
+
+// Bits of codeTable.ok: the columns of a closed vocabulary
+// (store.CheckValue) in which a symbol is an allowed value.
+const (
+	okKind uint8 = 1 << iota
+	okConn
+	okEndpoint
+	okOutcome
+	okClass
+)
+
+// enumColumns are the columns of codeTable.ok's bits, in their order.
+var enumColumns = [...]string{store.ColKind, store.ColConn, store.ColEndpoint, store.ColOutcome, store.ColErrorClass}
+
+// checkValues refuses a row group with a kind, conn, endpoint, outcome or
+// error class the format does not have (OK, WRITE, failed): read as they
+// were, they made streams of their own or failures of no known kind.
+// The analyzer does not guess what another tool meant by them.
+func (cr *colReader) checkValues(n int, kind, conn, ep, outcome, class []uint32) error {
+	ok := cr.codes.ok
+	for i := 0; i < n; i++ {
+		if ok[kind[i]]&okKind != 0 && ok[conn[i]]&okConn != 0 && ok[ep[i]]&okEndpoint != 0 &&
+			ok[outcome[i]]&okOutcome != 0 && ok[class[i]]&okClass != 0 {
+			continue
+		}
+		for c, col := range [...][]uint32{kind, conn, ep, outcome, class} {
+			if ok[col[i]]&(1<<c) == 0 {
+				return store.CheckValue(enumColumns[c], cr.syms.str(col[i]))
+			}
+		}
+	}
+	return nil
+}
+
+// anyObs reports whether some row of b has an observation (obsColumns).
+func anyObs(b *store.Batch) bool {
+	for _, c := range obsColumns {
+		if !b.AllNull(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // obsColumns are the columns of rowObs that make a stream keep them.
@@ -243,6 +302,9 @@ func nullInts(cr *colReader, n int) []int64 {
 // symbol table, as if each symbol were an outcome and an error class.
 type codeTable struct {
 	out, cls []uint8
+	// ok says in which columns of a closed vocabulary the symbol is an
+	// allowed value (okKind, ...).
+	ok []uint8
 }
 
 // cover computes the codes of the symbols interned since the last call.
@@ -254,6 +316,13 @@ func (c *codeTable) cover(t *symtab) {
 			code = classOther
 		}
 		c.out, c.cls = append(c.out, outcomeCode(name)), append(c.cls, code)
+		var allowed uint8
+		for b, col := range enumColumns {
+			if store.CheckValue(col, name) == nil {
+				allowed |= 1 << b
+			}
+		}
+		c.ok = append(c.ok, allowed)
 	}
 }
 
@@ -267,8 +336,20 @@ func readSegmentRows(path string, cr *colReader, into func(runID uint32) *runRow
 	var n int64
 	for cr.r.Next() {
 		p := cr.r.Row()
+		if n == 0 {
+			cr.absent = absentBits(cr.r.Absent())
+		}
+		for c, v := range [...]string{p.Kind, p.Conn, p.Endpoint, p.Outcome, p.ErrorClass} {
+			if err := store.CheckValue(enumColumns[c], v); err != nil {
+				return n, fmt.Errorf("%s: %w", path, err)
+			}
+		}
 		k, x, o := syms.fromProbe(p)
-		into(syms.intern(p.RunID)).add(k, &x, &o)
+		run := into(syms.intern(p.RunID))
+		if cr.absent != 0 {
+			run.noteAbsent(cr.absent, path)
+		}
+		run.add(k, &x, &o)
 		n++
 	}
 	return n, cr.r.Err()

@@ -13,20 +13,6 @@ import (
 // baseline group names no group.
 var ErrBaselineGroup = errors.New("unknown baseline group")
 
-// GroupLabel is how a table names a group: its label values in --by order,
-// comma-separated ("aurora" for "scenario=aurora", "today/" for a path),
-// its key when it has no labels ("all").
-func GroupLabel(g *Group, by []string) string {
-	if len(by) == 0 || len(g.Labels) == 0 {
-		return g.Key
-	}
-	vals := make([]string, len(by))
-	for i, k := range by {
-		vals[i] = g.Labels[k]
-	}
-	return strings.Join(vals, ",")
-}
-
 // CompareGroups recomputes s.Comparisons: every group against the
 // baseline group base (its key, "scenario=dns", or its label as
 // GroupLabel gives it, "dns"; "" is the first group), or, with all, every
@@ -45,25 +31,13 @@ func CompareGroups(s *Summary, base string, all bool) error {
 			return fmt.Errorf("%w %q (the groups are %s)", ErrBaselineGroup, base, strings.Join(names, ", "))
 		}
 	}
-	runs := map[string][]*RunResult{}
-	for i := range s.Runs {
-		runs[s.Runs[i].RunID] = append(runs[s.Runs[i].RunID], &s.Runs[i])
-	}
 	// samples[g][m] are the values of metric m in group g
 	samples := make([][]*benchmath.Sample, len(s.Groups))
-	for gi := range s.Groups {
-		used := map[string]int{}
-		var members []*RunResult
-		for _, id := range s.Groups[gi].Runs {
-			if rs := runs[id]; used[id] < len(rs) {
-				members = append(members, rs[used[id]])
-				used[id]++
-			}
-		}
-		for _, def := range metricDefs {
+	for gi, members := range groupMembers(s) {
+		for _, def := range MetricDefs {
 			var vals []float64
 			for _, r := range members {
-				if v, _, ok := def.get(r); ok {
+				if v, _, ok := def.Get(r); ok {
 					vals = append(vals, v)
 				}
 			}
@@ -72,7 +46,7 @@ func CompareGroups(s *Summary, base string, all bool) error {
 	}
 	pair := func(a, b int) []Comparison {
 		var out []Comparison
-		for mi, def := range metricDefs {
+		for mi, def := range MetricDefs {
 			x, y := samples[a][mi], samples[b][mi]
 			if len(x.Values) == 0 || len(y.Values) == 0 || mi >= len(s.Groups[a].Stats) || mi >= len(s.Groups[b].Stats) {
 				continue

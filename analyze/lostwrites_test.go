@@ -27,8 +27,8 @@ func TestLostWritesCarryTheirStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	lw := triggerMetrics(t, dir).LostWrites
-	want := []StreamSeq{{"write/new/write", 2}, {"write/pooled/write", 2}}
-	if lw == nil || !reflect.DeepEqual(lw.LostWrites, want) || !reflect.DeepEqual(lw.CommittedFailedWrites, []StreamSeq{{"write/new/write", 5}}) {
+	want := []StreamSeq{{Stream: "write/new/write", Seq: 2}, {Stream: "write/pooled/write", Seq: 2}}
+	if lw == nil || !reflect.DeepEqual(lw.LostWrites, want) || !reflect.DeepEqual(lw.CommittedFailedWrites, []StreamSeq{{Stream: "write/new/write", Seq: 5}}) {
 		t.Errorf("lost writes %+v, want %v and write/new/write 5 committed although failed", lw, want)
 	}
 }

@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"cmp"
+	"fmt"
 	"math"
 	"net"
 	"slices"
@@ -8,44 +10,96 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // downtime sums the windows in which any of the selected streams failed.
-// It returns nil when no stream is selected.
-func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longest *Duration) {
-	any := false
+// It returns nil when no stream is selected. noData is the time in which
+// none of them failed but one had no data (the recorder's missing rows):
+// the downtime then is only what is known, a lower bound.
+func downtime(streams []*stream, use func(*stream) bool, iv int64) (total, longest *Duration, noData int64) {
+	any, perEdge := false, false
 	for _, s := range streams {
 		if use(s) {
-			any = true
+			any, perEdge = true, s.gridless
 		}
 	}
 	if !any {
-		return nil, nil
+		return nil, nil, 0
 	}
-	wins := outageWindows(combine(streams, use))
+	spans := combine(streams, use)
+	for _, sp := range spans {
+		if sp.sev == sevNoData {
+			noData += sp.end - sp.start
+		}
+	}
+	wins := outageWindows(spans, iv, perEdge)
 	total, longest = &Duration{}, &Duration{ResolutionNS: iv}
 	for _, w := range wins {
-		total.NS += w[1] - w[0]
-		total.ResolutionNS += iv
-		longest.NS = max(longest.NS, w[1]-w[0])
+		total.NS += w.failing
+		total.ResolutionNS += w.res
+		if w.failing > longest.NS {
+			longest.NS, longest.ResolutionNS = w.failing, w.res
+		}
 	}
-	return total, longest
+	return total, longest, noData
 }
 
-// outageWindows merges contiguous failing spans (read-only, error,
-// unavailable; not stalled) into windows.
-func outageWindows(spans []span) [][2]int64 {
-	var out [][2]int64
+// outage is one outage window: from the start of a failing span to the
+// end of the last failing span before a healthy or stalled one. Time
+// without data or traffic inside it neither ends it nor counts: failing
+// is the failing time in it, res the resolution of that (one interval on
+// the grid, else the ± of its two edges).
+//
+// before and after are the unknown time right before its start (after a
+// known healthy or stalled state, or the run's start) and right after its
+// end (before a known healthy or stalled state): the window may have begun
+// earlier, or ended later, by that much, so times measured to its start
+// or end are known only to it.
+type outage struct {
+	start, end, failing, res int64
+	before, after            int64
+	// startRes and endRes are the ± of its edges without a grid (0 on
+	// the grid: half an interval).
+	startRes, endRes int64
+}
+
+// startPM and endPM are the resolutions of times measured to the
+// window's start and end: an interval on the grid, else the edge's own
+// ±; and the unknown time beside the edge.
+func (w *outage) startPM(iv int64) int64 { return cmp.Or(w.startRes, iv) + w.before }
+func (w *outage) endPM(iv int64) int64   { return cmp.Or(w.endRes, iv) + w.after }
+
+// outageWindows merges failing spans (read-only, error, unavailable; not
+// stalled) into windows, across time without data or traffic between two
+// of them: a lull is not a recovery.
+func outageWindows(spans []span, iv int64, perEdge bool) []outage {
+	var out []outage
+	var startRes, pending int64 // pending: unknown time since the last known state
+	open := false               // the last window may go on after unknown time
 	for _, sp := range spans {
-		if !failing(sp.sev) {
-			continue
+		switch {
+		case failing(sp.sev):
+			if n := len(out); open && n > 0 {
+				out[n-1].end = sp.end
+				out[n-1].failing += sp.end - sp.start
+			} else {
+				out = append(out, outage{start: sp.start, end: sp.end, failing: sp.end - sp.start, res: iv, before: pending})
+				startRes = sp.startRes
+			}
+			if w := &out[len(out)-1]; perEdge {
+				w.res, w.startRes, w.endRes = startRes+sp.endRes, startRes, sp.endRes
+			}
+			open, pending = true, 0
+		case unknown(sp.sev):
+			pending += sp.end - sp.start
+		default:
+			if n := len(out); open && n > 0 {
+				out[n-1].after = pending
+			}
+			open, pending = false, 0
 		}
-		if n := len(out); n > 0 && out[n-1][1] == sp.start {
-			out[n-1][1] = sp.end
-			continue
-		}
-		out = append(out, [2]int64{sp.start, sp.end})
 	}
 	return out
 }
@@ -69,32 +123,30 @@ func tp(ns int64) *time.Time {
 // metrics computes a run's Metrics.
 func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, opt *Options) Metrics {
 	var m Metrics
-	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
-	isRead := func(s *stream) bool { return s.kind == store.KindRead }
-	m.WriteDowntime, m.LongestWriteOutage = downtime(streams, isWrite, iv)
-	m.ReadDowntime, _ = downtime(streams, isRead, iv)
-	for _, sp := range spans {
-		d := &m.UnavailableTime
-		switch sp.sev {
-		case sevHealthy, sevStalled:
-			continue
-		case sevReadOnly:
-			d = &m.ReadOnlyTime
-		case sevError:
-			d = &m.ErrorTime
-		}
-		d.NS += sp.end - sp.start
-		d.ResolutionNS += iv
-	}
-	wins := outageWindows(spans)
+	setDowntimes(&m, streams, iv)
+	setPhaseTimes(&m, spans, iv)
+	perEdge := len(streams) > 0 && streams[0].gridless
+	wins := outageWindows(spans, iv, perEdge)
 	m.Outages = len(wins)
-	m.Recovered = len(spans) == 0 || !failing(spans[len(spans)-1].sev)
+	m.Recovered = true
+	for k := len(spans) - 1; k >= 0; k-- {
+		if !unknown(spans[k].sev) {
+			// the last known state: a run whose data ends failing, or
+			// failing then without data, did not recover as far as it shows
+			m.Recovered = !failing(spans[k].sev)
+			break
+		}
+	}
 	m.StalledTime = stalledTime(spans, iv)
 	m.Disruption = disruptions(streams, iv)
 	if len(wins) > 0 {
-		m.OutageTime = Duration{NS: wins[len(wins)-1][1] - wins[0][0], ResolutionNS: iv}
+		first, last := &wins[0], &wins[len(wins)-1]
+		m.OutageTime = Duration{NS: last.end - first.start, ResolutionNS: iv + first.before + last.after}
+		if perEdge {
+			m.OutageTime.ResolutionNS = first.startPM(iv) + last.endPM(iv)
+		}
 		if m.Recovered {
-			m.Recovery = tp(wins[len(wins)-1][1])
+			m.Recovery = tp(wins[len(wins)-1].end)
 		}
 	}
 	if sc.firstFail != math.MaxInt64 {
@@ -106,6 +158,63 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	for kind, h := range sc.latency {
 		m.Latency[kind] = LatencyPeriods{Before: h[0].latency(), During: h[1].latency(), After: h[2].latency()}
 	}
+	setChanges(&m, sc)
+	m.StaleDials = staleDials(streams, sc)
+	m.ClockOffset = clockOffset(sc.offsets)
+	setEvents(&m, in.events, wins, spans, sc, iv, opt)
+	m.Staleness = staleness(streams)
+	m.LostWrites = lostWrites(in.verify)
+	return m
+}
+
+// downtimes sets the write and read downtimes. One that depends on time
+// without data is unknown (nil, named in Metrics.Unknown), and its known
+// part, a lower bound, is kept beside it.
+func setDowntimes(m *Metrics, streams []*stream, iv int64) {
+	isWrite := func(s *stream) bool { return s.kind == store.KindWrite }
+	isRead := func(s *stream) bool { return s.kind == store.KindRead }
+	var noData int64
+	m.WriteDowntime, m.LongestWriteOutage, noData = downtime(streams, isWrite, iv)
+	if noData > 0 {
+		m.KnownWriteDowntime, m.WriteDowntime, m.LongestWriteOutage = m.WriteDowntime, nil, nil
+		m.MarkUnknown(fmt.Sprintf("the write streams have %v without data", time.Duration(noData)), "write_downtime", "longest_write_outage")
+	}
+	m.ReadDowntime, _, noData = downtime(streams, isRead, iv)
+	if noData > 0 {
+		m.KnownReadDowntime, m.ReadDowntime = m.ReadDowntime, nil
+		m.MarkUnknown(fmt.Sprintf("the read streams have %v without data", time.Duration(noData)), "read_downtime")
+	}
+}
+
+// phaseTimes sums the time of the run's phases by state.
+func setPhaseTimes(m *Metrics, spans []span, iv int64) {
+	for _, sp := range spans {
+		var d *Duration
+		switch sp.sev {
+		case sevHealthy, sevStalled:
+			continue
+		case sevReadOnly:
+			d = &m.ReadOnlyTime
+		case sevError:
+			d = &m.ErrorTime
+		case sevUnavailable:
+			d = &m.UnavailableTime
+		case sevNoData:
+			d = &m.NoDataTime
+		case sevNoTraffic:
+			d = &m.NoTrafficTime
+		}
+		d.NS += sp.end - sp.start
+		if sp.startRes != 0 || sp.endRes != 0 {
+			d.ResolutionNS += sp.startRes + sp.endRes
+		} else {
+			d.ResolutionNS += iv
+		}
+	}
+}
+
+// changes sets the server, DNS and timeline changes.
+func setChanges(m *Metrics, sc *scan) {
 	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
 	m.ServerChangeCount, m.DNSChangeCount = sc.serverCount, sc.dnsCount
 	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
@@ -116,85 +225,96 @@ func metrics(streams []*stream, spans []span, sc *scan, in *runInput, iv int64, 
 	m.TimelineChange = firstChange(sc.timeline, func(c TimelineChange) (time.Time, bool) {
 		return c.Time, kindOf(c.Stream) == store.KindWrite
 	})
-	m.StaleDials = staleDials(streams, sc)
-	m.ClockOffset = clockOffset(sc.offsets)
+}
 
-	// events
-	events := slices.Clone(in.events)
+// events relates each event to the outage windows, chooses the trigger
+// and measures the Event* offsets from it.
+func setEvents(m *Metrics, in []store.Event, wins []outage, spans []span, sc *scan, iv int64, opt *Options) {
+	events := slices.Clone(in)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.Before(events[j].Time) })
-	var trigger int
 	for _, e := range events {
-		t := e.Time.UnixNano()
-		off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
-		if l := store.EventLabel(e); l != e.Name {
-			off.Label = l
-		}
-		for _, w := range wins {
-			if w[1] > t {
-				off.ToFirstError = &Duration{NS: max(0, w[0]-t), ResolutionNS: iv}
-				// more than a boundary's uncertainty before: not the
-				// event's own outage
-				if w[0] < t-iv {
-					since := time.Unix(0, w[0]).UTC()
-					off.OutageSince = &since
-				}
-				break
+		m.Events = append(m.Events, eventOffset(e, wins, m.Recovered, iv))
+	}
+	trigger, rule := chooseTrigger(events, opt.Trigger, spans)
+	m.TriggerRule = rule
+	if trigger < 0 {
+		return
+	}
+	m.Events[trigger].Trigger = true
+	ev := m.Events[trigger]
+	m.Trigger = ev.Name
+	m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery
+	t := ev.Time.UnixNano()
+	// A change is dated when a probe saw it, to the resolution the
+	// probes around it give.
+	if m.ServerChange != nil {
+		res := firstResolution(sc.server, *m.ServerChange, func(c ServerChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+		m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: res}
+	}
+	if m.DNSChange != nil {
+		res := firstResolution(sc.dns, *m.DNSChange, func(c DNSChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+		m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: res}
+	}
+	if m.TimelineChange != nil {
+		res := firstResolution(sc.timeline, *m.TimelineChange, func(c TimelineChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
+		m.EventToTimelineChange = &Duration{NS: m.TimelineChange.UnixNano() - t, ResolutionNS: res}
+	}
+}
+
+// eventOffset relates one event to the outage windows.
+func eventOffset(e store.Event, wins []outage, recovered bool, iv int64) EventOffset {
+	t := e.Time.UnixNano()
+	off := EventOffset{Name: e.Name, Source: e.Source, Time: e.Time}
+	if l := event.Label(e.Source, e.Name, e.Message); l != e.Name {
+		off.Label = l
+	}
+	for i := range wins {
+		if w := &wins[i]; w.end > t {
+			off.ToFirstError = &Duration{NS: max(0, w.start-t), ResolutionNS: w.startPM(iv)}
+			// more than a boundary's uncertainty before: not the
+			// event's own outage
+			if w.start < t-iv {
+				since := time.Unix(0, w.start).UTC()
+				off.OutageSince = &since
 			}
-		}
-		if m.Recovered && len(wins) > 0 && wins[len(wins)-1][1] > t {
-			off.ToRecovery = &Duration{NS: wins[len(wins)-1][1] - t, ResolutionNS: iv}
-		}
-		m.Events = append(m.Events, off)
-	}
-	trigger, m.TriggerRule = chooseTrigger(events, opt.Trigger, spans)
-	if trigger >= 0 {
-		m.Events[trigger].Trigger = true
-		ev := m.Events[trigger]
-		m.Trigger = ev.Name
-		m.EventToFirstError, m.EventToRecovery = ev.ToFirstError, ev.ToRecovery
-		t := ev.Time.UnixNano()
-		// A change is dated when a probe saw it, to the resolution the
-		// probes around it give.
-		if m.ServerChange != nil {
-			res := firstResolution(sc.server, *m.ServerChange, func(c ServerChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
-			m.EventToServerChange = &Duration{NS: m.ServerChange.UnixNano() - t, ResolutionNS: res}
-		}
-		if m.DNSChange != nil {
-			res := firstResolution(sc.dns, *m.DNSChange, func(c DNSChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
-			m.EventToDNSChange = &Duration{NS: m.DNSChange.UnixNano() - t, ResolutionNS: res}
-		}
-		if m.TimelineChange != nil {
-			res := firstResolution(sc.timeline, *m.TimelineChange, func(c TimelineChange) (time.Time, int64) { return c.Time, c.ResolutionNS })
-			m.EventToTimelineChange = &Duration{NS: m.TimelineChange.UnixNano() - t, ResolutionNS: res}
+			break
 		}
 	}
-	m.Staleness = staleness(streams)
-	if v := in.verify; v != nil {
-		m.LostWrites = &LostWrites{
-			Lost: v.AcknowledgedMissing, CommittedFailed: v.FailedPresent, Unexpected: v.Unexpected,
-			LostSeqs: v.LostSeqs, CommittedFailedSeqs: v.CommittedFailedSeqs,
-		}
-		if m.LostWrites.LostSeqs == nil {
-			m.LostWrites.LostSeqs = []int64{}
-		}
-		if m.LostWrites.CommittedFailedSeqs == nil {
-			m.LostWrites.CommittedFailedSeqs = []int64{}
-		}
-		for _, w := range v.Lost {
-			m.LostWrites.LostWrites = append(m.LostWrites.LostWrites, StreamSeq(w))
-		}
-		for _, w := range v.CommittedFailed {
-			m.LostWrites.CommittedFailedWrites = append(m.LostWrites.CommittedFailedWrites, StreamSeq(w))
-		}
+	if last := len(wins) - 1; recovered && last >= 0 && wins[last].end > t {
+		off.ToRecovery = &Duration{NS: wins[last].end - t, ResolutionNS: wins[last].endPM(iv)}
 	}
-	return m
+	return off
+}
+
+// lostWrites is the lost-write check of verify.json; nil without one.
+func lostWrites(v *store.Verify) *LostWrites {
+	if v == nil {
+		return nil
+	}
+	lw := &LostWrites{
+		Lost: v.AcknowledgedMissing, CommittedFailed: v.FailedPresent, Unexpected: v.Unexpected,
+		LostSeqs: v.LostSeqs, CommittedFailedSeqs: v.CommittedFailedSeqs,
+	}
+	if lw.LostSeqs == nil {
+		lw.LostSeqs = []int64{}
+	}
+	if lw.CommittedFailedSeqs == nil {
+		lw.CommittedFailedSeqs = []int64{}
+	}
+	for _, w := range v.Lost {
+		lw.LostWrites = append(lw.LostWrites, StreamSeq(w))
+	}
+	for _, w := range v.CommittedFailed {
+		lw.CommittedFailedWrites = append(lw.CommittedFailedWrites, StreamSeq(w))
+	}
+	return lw
 }
 
 // The rules that choose the trigger (Metrics.TriggerRule), in the order
 // chooseTrigger tries them.
 const (
 	TriggerByOption     = "option"             // the event --trigger names
-	TriggerMarked       = "marked"             // an event marked as the trigger (store.AttrTrigger)
+	TriggerMarked       = "marked"             // an event marked as the trigger (event.AttrTrigger)
 	TriggerByCommand    = "switchover_command" // record --switchover's command
 	TriggerByProvider   = "switchover_event"   // a switchover step the lab or a provider names
 	TriggerByFirstEvent = "first_event"        // the first event at or after the run's start
@@ -205,8 +325,9 @@ const (
 // first event named by name (--trigger) when given; else the first marked
 // as the trigger (switchwatch mark --trigger, record --switchover), else
 // the first --switchover command event (runs recorded before the mark
-// existed), else the first switchover step the lab or a provider names,
-// else the first event. An annotation (a plain mark) is therefore never
+// existed), else the first switchover step the lab, a provider or a
+// server's promote request names (store.NamesSwitchover), else the first
+// event not read from a server's log (store.FromServerLog). An annotation (a plain mark) is therefore never
 // the trigger while one of the others is there. Apart from --trigger and
 // marks, which say what they are, only events at or after the run's start
 // count.
@@ -220,7 +341,7 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 		return -1, ""
 	}
 	for i, e := range events {
-		if store.IsTrigger(e) {
+		if event.IsTrigger(e.Attrs) {
 			return i, TriggerMarked
 		}
 	}
@@ -230,10 +351,10 @@ func chooseTrigger(events []store.Event, name string, spans []span) (int, string
 		is   func(store.Event) bool
 	}{
 		{TriggerByCommand, func(e store.Event) bool {
-			return e.Name == store.EventSwitchoverCommand && e.Source == store.SourceRecord
+			return e.Name == event.SwitchoverCommand && e.Source == event.SourceRecord
 		}},
-		{TriggerByProvider, store.NamesSwitchover},
-		{TriggerByFirstEvent, func(store.Event) bool { return true }},
+		{TriggerByProvider, func(e store.Event) bool { return event.NamesSwitchover(e.Source, e.Name) }},
+		{TriggerByFirstEvent, func(e store.Event) bool { return !event.FromServerLog(e.Source) }},
 	} {
 		for i, e := range events {
 			if inRun(e) && r.is(e) {
@@ -413,7 +534,9 @@ func staleness(streams []*stream) *Staleness {
 		}
 		for i := range s.rows {
 			x := &s.rows[i]
-			if x.outcome != outOK || x.start == 0 {
+			// seen -1: the read does not say what it saw (an imported
+			// trace, a file of schema version 1): not measurable, not stale.
+			if x.outcome != outOK || x.start == 0 || x.seen < 0 {
 				continue
 			}
 			used[w.name] = true

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/switchwatch/switchwatch/record/store"
@@ -215,9 +216,21 @@ func (t *symtab) restartOf(a, b uint32) bool {
 }
 
 // streamKey names a stream by the symbols of kind, conn (the connection
-// mode), endpoint and profile (0: none, the built-in profile of the mode,
-// as in every file of schema version 1).
+// mode), endpoint and profile (the built-in profile of a mode is named
+// like the mode; 0 only for a row without a mode). Make it with keyOf.
 type streamKey struct{ kind, conn, endpoint, profile uint32 }
+
+// keyOf is the key of a row's stream. A row without a profile (NULL: every
+// file of schema version 1, and the importers') is of the built-in profile
+// of its mode, which version 2 writes as the mode's name
+// (store.Probe.ProfileName): both must make one stream, or a run whose
+// segments mix the versions reads as twice its streams, each with a gap.
+func keyOf(kind, conn, endpoint, profile uint32) streamKey {
+	if profile == 0 {
+		profile = conn
+	}
+	return streamKey{kind, conn, endpoint, profile}
+}
 
 // streamRows are the rows of one stream of one run, as read.
 type streamRows struct {
@@ -243,6 +256,58 @@ type runRows struct {
 	// reading, so that each stream's rows are allocated once.
 	reserve map[streamKey]int
 	pool    *rowPool
+	// implausible counts the rows dropped for a latency no recorder
+	// measures (store.CheckLatency); firstImplausible says the first.
+	implausible      int64
+	firstImplausible string
+	// absent: optional columns some file of the run lacked (absentClass,
+	// absentServer), absentFile the first such file of each.
+	absent     uint8
+	absentFile [3]string
+}
+
+// dropImplausible drops the rows of s from index from on whose latency is
+// no measurement (negative, or 2^63-1 from a botched conversion): averaged
+// in, one such row moved every latency figure of its run, and its state
+// rested on a number that means nothing. They are counted, the first one
+// named, for the run's warning (implausibleWarning); the slot reads as a
+// missing row.
+func (r *runRows) dropImplausible(s *streamRows, from int) {
+	w := from
+	for i := from; i < len(s.rows); i++ {
+		x := &s.rows[i]
+		if err := store.CheckLatency(x.latency); err != nil {
+			if r.implausible == 0 {
+				r.firstImplausible = fmt.Sprintf("%s seq %d: %v", r.syms.str(s.key.kind)+"/"+r.syms.str(s.key.profile)+"/"+r.syms.str(s.key.endpoint), x.seq, err)
+			}
+			r.implausible++
+			continue
+		}
+		if w != i {
+			s.rows[w] = *x
+			if s.obs != nil {
+				s.obs[w] = s.obs[i]
+			}
+		}
+		w++
+	}
+	if w == len(s.rows) {
+		return
+	}
+	r.rows -= int64(len(s.rows) - w)
+	s.rows = s.rows[:w]
+	if s.obs != nil {
+		s.obs = s.obs[:w]
+	}
+}
+
+// implausibleWarning is the run's warning about rows dropped by
+// dropImplausible, "" when none was.
+func (r *runRows) implausibleWarning() string {
+	if r.implausible == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d rows with a latency no recorder measures dropped (counted as missing), the first %s", r.implausible, r.firstImplausible)
 }
 
 // rowPool keeps the row buffers of analyzed runs for the next run of the
@@ -391,12 +456,13 @@ func (r *runRows) add(k streamKey, x *row, o *rowObs) {
 	if s.obs != nil {
 		s.obs = append(s.obs, *o)
 	}
+	r.dropImplausible(s, len(s.rows)-1)
 }
 
 // fromProbe converts a store.Probe into a row and its observations, with
 // its stream key.
 func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs) {
-	k := streamKey{t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile)}
+	k := keyOf(t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile))
 	x := row{
 		intended: p.Intended,
 		seq:      p.Seq,

@@ -176,7 +176,7 @@ func TestProfileDifferencesWithinResolutionAreTies(t *testing.T) {
 		t.Errorf("sign test n = %d, want the 2 differences beyond their resolution", n)
 	}
 	c := ProfileComparison{Pairs: pairs}
-	if r := c.resolution(); r != 100e6 {
+	if r := resolution(&c); r != 100e6 {
 		t.Errorf("resolution %v, want 100ms", r)
 	}
 }

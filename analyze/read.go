@@ -49,7 +49,7 @@ func findSources(paths []string) ([]source, error) {
 			}
 			continue
 		}
-		if store.RunIDFromDir(p) != "" {
+		if isRunDir(p) {
 			add(source{path: filepath.Clean(p), runDir: true})
 			continue
 		}
@@ -70,13 +70,13 @@ func findSources(paths []string) ([]source, error) {
 				return nil
 			}
 			isDir := d.IsDir()
-			if d.Type()&fs.ModeSymlink != 0 && store.RunIDFromDir(path) != "" {
+			if d.Type()&fs.ModeSymlink != 0 && isRunDir(path) {
 				if st, err := os.Stat(path); err == nil && st.IsDir() {
 					isDir = true // a link to a run folder counts as the run folder
 				}
 			}
 			if isDir {
-				if store.RunIDFromDir(path) != "" {
+				if isRunDir(path) {
 					found = append(found, source{path: path, runDir: true})
 					if !d.IsDir() {
 						return nil // a link: SkipDir would skip the rest of its folder
@@ -99,6 +99,18 @@ func findSources(paths []string) ([]source, error) {
 		}
 	}
 	return out, nil
+}
+
+// isRunDir reports whether dir is a run folder: named run=<id>, or
+// holding a run.json. A run folder renamed without "run=" (by hand, by a
+// copy tool) is still one: read as a folder of loose Parquet files, it
+// silently lost its run.json, events and verify.json.
+func isRunDir(dir string) bool {
+	if store.RunIDFromDir(dir) != "" {
+		return true
+	}
+	st, err := store.Stat(filepath.Join(dir, store.RunInfoFile))
+	return err == nil && st.Mode().IsRegular()
 }
 
 // loaded is what reading one source gave.
@@ -164,6 +176,9 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	var l loaded
 	syms := newSymtab()
 	id := store.RunIDFromDir(dir)
+	if id == "" {
+		id = filepath.Base(dir) // a renamed run folder: run.json's run id, when it has one
+	}
 	run := newRunRows(id, dir, syms)
 	run.pool = pool
 	info, err := store.ReadRunInfo(dir)

@@ -92,8 +92,12 @@ func chooseInterval(streams []*stream, info *store.RunInfo, dir string) (iv int6
 	case data > 0 && haveSet && math.Abs(float64(data-set)) <= 0.1*float64(set):
 		return set, intervalFromRunInfo, warnings
 	case data > 0 && haveSet:
-		warnings = append(warnings, fmt.Sprintf("%s says interval %v, but the probes' median step is %v: using %v",
-			file, time.Duration(set), time.Duration(data), time.Duration(data)))
+		if !gridless(info) {
+			// closed-loop traffic has no grid step: run.json's is the
+			// importer's nominal one, and each edge has its own ±
+			warnings = append(warnings, fmt.Sprintf("%s says interval %v, but the probes' median step is %v: using %v",
+				file, time.Duration(set), time.Duration(data), time.Duration(data)))
+		}
 		return data, intervalFromSteps, warnings
 	case data > 0:
 		return data, intervalFromSteps, warnings
@@ -137,21 +141,22 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	res.IntervalSource = source
 	res.Warnings = append(res.Warnings, ws...)
 	res.IntervalNS = iv
+	res.ClosedLoop = gridless(rr.info)
 	for _, s := range streams {
-		s.interval = iv
-		if s.medianStep > 0 && math.Abs(float64(s.medianStep-iv)) > 0.1*float64(iv) {
+		s.interval, s.gridless = iv, res.ClosedLoop
+		if !s.gridless && s.medianStep > 0 && math.Abs(float64(s.medianStep-iv)) > 0.1*float64(iv) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: median step between probes is %v, not the interval %v", s.name, time.Duration(s.medianStep), time.Duration(iv)))
 		}
-		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo)
-		res.Warnings = append(res.Warnings, s.clockSteps...)
-		// one pass for the steady median both thresholds derive from
-		m, ok := steadyMedian(s.rows)
-		if opt.Slow > 0 {
-			s.slowNS, s.slowSource = int64(opt.Slow), slowSourceOpt
-		} else {
-			s.slowNS, s.slowSource = slowThreshold(m, ok)
+		s.fixClockSteps(res.IntervalSource == intervalFromRunInfo && !s.gridless)
+		if s.gridless {
+			s.setLull()
 		}
-		s.stallNS, s.stallSource = stallSetting(m, ok, opt)
+		res.Warnings = append(res.Warnings, s.clockSteps...)
+	}
+	th := setThresholds(streams, opt)
+	res.Recorder = recorderHealth(streams, iv, th)
+	res.Warnings = append(res.Warnings, recorderWarning(res.Recorder)...)
+	for _, s := range streams {
 		s.classifyAll()
 		s.segment(rr.syms)
 		if s.missing > 0 {
@@ -159,7 +164,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 			if s.missing == 1 {
 				rows = "row"
 			}
-			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq)", s.name, s.missing, rows))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d %s missing (gaps in seq; %v without data)", s.name, s.missing, rows, time.Duration(s.noDataNS)))
 		}
 		res.Duplicates += s.dups
 		if s.conflicts > 0 {
@@ -177,7 +182,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	for _, s := range streams {
 		if len(s.rows) > 0 {
 			start = min(start, s.rows[0].intended)
-			end = max(end, s.rows[len(s.rows)-1].intended+iv)
+			end = max(end, s.edge(len(s.rows)))
 		}
 	}
 	res.Start, res.End = time.Unix(0, start).UTC(), time.Unix(0, end).UTC()
@@ -187,11 +192,20 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	res.Phases = makePhases(spans, streams, sc, iv, rr.syms)
 	for _, s := range streams {
 		res.Streams = append(res.Streams, s.result())
+		res.UnplaceableEdges = append(res.UnplaceableEdges, s.unplaceable...)
+		if s.unplaceableCount > len(s.unplaceable) {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("stream %s: %d changes across gaps too long to place, %d listed", s.name, s.unplaceableCount, len(s.unplaceable)))
+		}
 	}
+	res.UnplaceableEdges = res.UnplaceableEdges[:min(len(res.UnplaceableEdges), maxUnplaceable)]
+	res.Services = services(streams, rr.info, rr.syms)
 	res.Metrics = metrics(streams, spans, sc, in, iv, opt)
 	res.Metrics.OldPrimaryWrites = oldPrimaryWrites(streams, rr.syms)
 	if opt.Latencies {
 		res.Latencies = phaseLatencies(streams, res.Phases)
+	}
+	if !in.profile && !opt.GroupsOnly {
+		res.Series = makeSeries(&res, streams)
 	}
 	for _, s := range streams {
 		pool.put(s.rows, s.obs)
@@ -220,6 +234,10 @@ func (s *stream) result() StreamResult {
 		StateWindows:  map[State]int64{},
 		Segments:      slices.Clone(s.segs[:min(len(s.segs), MaxSegments)]),
 		SegmentsTotal: int64(len(s.segs)),
+		NoDataNS:      s.noDataNS, NoTrafficNS: s.noTrafficNS,
+	}
+	if s.gridless {
+		r.LullBoundNS = s.lullNS
 	}
 	for _, st := range States {
 		r.StateNS[st], r.StateWindows[st] = 0, 0
@@ -604,15 +622,21 @@ func makePhases(spans []span, streams []*stream, sc *scan, iv int64, syms *symta
 	phases := make([]Phase, 0, len(spans))
 	firstServer := ""
 	var firstSym uint32
+	gridless := len(streams) > 0 && streams[0].gridless
 	for i, sp := range spans {
 		ph := Phase{
 			Window: window(sp.start, sp.end, iv),
 			Index:  i,
-			State:  PhaseStates[sp.sev],
+			State:  phaseStateOf[sp.sev],
 		}
-		ph.Label = phaseLabels[ph.State]
-		if sp.sev != sevHealthy {
+		if gridless {
+			ph.Window = edgeWindow(sp.start, sp.end, sp.startRes, sp.endRes)
+		}
+		ph.Label = PhaseLabel(ph.State)
+		if sp.sev != sevHealthy && sp.cause >= 0 {
 			ph.Cause = streams[sp.cause].name
+		}
+		if failing(sp.sev) || sp.sev == sevStalled {
 			if c := mostFrequent(sc.phaseClasses[i][:]); c > 0 {
 				ph.ErrorClass = className(uint8(c))
 			}

@@ -46,13 +46,24 @@ type stream struct {
 	// schema version 2), so edges next to answered failures are timed by
 	// the answers (stream.edge).
 	answers bool
+
+	// gridless: closed-loop traffic, not the recorder's grid (gaps.go);
+	// lullNS its lull bound, typGap its median gap between requests.
+	gridless              bool
+	lullNS, typGap        int64
+	noDataNS, noTrafficNS int64
+	unplaceable           []UnplaceableEdge
+	unplaceableCount      int
 }
 
-// span is an interval [start, end) of one phase severity.
+// span is an interval [start, end) of one phase severity. startRes and
+// endRes are the ± of its edges in a run without a grid (0 on the grid,
+// whose resolution is the interval).
 type span struct {
-	start, end int64
-	sev        uint8
-	cause      int // index of the stream that set the severity
+	start, end       int64
+	sev              uint8
+	cause            int // index of the stream that set the severity, -1 for none
+	startRes, endRes int64
 }
 
 // prepare orders a stream's rows by Seq (the grid order), drops duplicate
@@ -234,7 +245,9 @@ func (s *stream) fixClockSteps(grid bool) {
 		case raw <= 0 || (grid && (dev > 2*iv || dev < -2*iv)):
 			shift -= dev
 			s.clockSteps = append(s.clockSteps, fmt.Sprintf("stream %s: the clock stepped by %v at seq %d; later times shifted back by it", s.name, time.Duration(dev), cur.seq))
-		case dev > 2*iv && len(s.clockSteps) < 10:
+		case dev > 2*iv && !s.gridless && len(s.clockSteps) < 10:
+			// (closed-loop traffic pauses at will: its lulls are no
+			// traffic, gaps.go)
 			s.clockSteps = append(s.clockSteps, fmt.Sprintf("stream %s: %v between seq %d and %d, %v more than the grid step (a gap or a clock step; kept)", s.name, time.Duration(raw), prev.seq, cur.seq, time.Duration(dev)))
 		}
 		if shift != 0 {
@@ -285,13 +298,17 @@ func (s *stream) classifyAll() {
 //     starts.
 //
 // The stream's own ends are the first row's intended start and one
-// interval after the last row's.
+// interval after the last row's (without a grid: the last row's answer).
 func (s *stream) edge(j int) int64 {
 	switch {
 	case j <= 0:
 		return s.rows[0].intended
 	case j >= len(s.rows):
-		return s.rows[len(s.rows)-1].intended + s.interval
+		last := &s.rows[len(s.rows)-1]
+		if s.gridless {
+			return last.intended + max(1, inFlight(last))
+		}
+		return last.intended + s.interval
 	}
 	a, b := s.rows[j-1].intended, s.rows[j].intended
 	if s.answeredEdge(j) {
@@ -343,7 +360,9 @@ func (s *stream) answeredAt(i int) int64 {
 
 // segment cuts the stream into maximal intervals of one state, and into
 // spans of one phase severity (skipped carrying on the severity before it),
-// each from edge to edge.
+// each from edge to edge. A hole in the stream (gaps.go: missing slots on
+// the grid, a lull of closed-loop traffic) ends a segment, and becomes a
+// span of no data or no traffic of its own.
 func (s *stream) segment(syms *symtab) {
 	s.segs = s.segs[:0]
 	s.spans = s.spans[:0]
@@ -351,14 +370,17 @@ func (s *stream) segment(syms *symtab) {
 	var scratch []int64
 	for i := 0; i < len(s.rows); {
 		st := s.states[i]
-		j := i
+		j := i + 1
 		classes = [32]int64{}
-		for j < len(s.rows) && s.states[j] == st {
+		classes[s.rows[i].class&31]++
+		for j < len(s.rows) && s.states[j] == st && !s.hole(j) {
 			classes[s.rows[j].class&31]++
 			j++
 		}
+		start, end := s.startEdge(i), s.endEdge(j)
+		startRes, endRes := s.edgeRes(i), s.edgeRes(j)
 		seg := Segment{
-			Window:         window(s.edge(i), s.edge(j), s.interval),
+			Window:         s.window(start, end, startRes, endRes),
 			State:          States[st],
 			Probes:         int64(j - i),
 			FirstSeq:       s.rows[i].seq,
@@ -367,16 +389,7 @@ func (s *stream) segment(syms *symtab) {
 		}
 		seg.MedianLatencyNS, scratch = medianLatency(s.rows[i:j], scratch)
 		if !succeeded(st) {
-			best := mostFrequent(classes[:])
-			if best > 0 {
-				seg.ErrorClass = className(uint8(best))
-				for k := i; k < j; k++ {
-					if int(s.rows[k].class) == best && s.rows[k].errMsg != 0 {
-						seg.Error = syms.str(s.rows[k].errMsg)
-						break
-					}
-				}
-			}
+			s.segmentError(&seg, i, j, classes[:], syms)
 		}
 		s.segs = append(s.segs, seg)
 		// phase severity spans
@@ -384,11 +397,9 @@ func (s *stream) segment(syms *symtab) {
 		if st == stSkipped && len(s.spans) > 0 {
 			sev = s.spans[len(s.spans)-1].sev
 		}
-		start, end := s.edge(i), s.edge(j)
-		if n := len(s.spans); n > 0 && s.spans[n-1].sev == sev && s.spans[n-1].end == start {
-			s.spans[n-1].end = end
-		} else {
-			s.spans = append(s.spans, span{start: start, end: end, sev: sev})
+		s.addSpan(span{start: start, end: end, sev: sev, startRes: startRes, endRes: endRes})
+		if j < len(s.rows) && s.hole(j) {
+			s.addSpan(s.holeSpan(j))
 		}
 		i = j
 	}
@@ -396,22 +407,68 @@ func (s *stream) segment(syms *symtab) {
 	s.alignSegments()
 }
 
+// segmentError gives a failed segment (rows i to j) its most frequent
+// error class and one message of it.
+func (s *stream) segmentError(seg *Segment, i, j int, classes []int64, syms *symtab) {
+	best := mostFrequent(classes)
+	if best == 0 {
+		return
+	}
+	seg.ErrorClass = className(uint8(best))
+	for k := i; k < j; k++ {
+		if int(s.rows[k].class) == best && s.rows[k].errMsg != 0 {
+			seg.Error = syms.str(s.rows[k].errMsg)
+			return
+		}
+	}
+}
+
+// addSpan appends sp to the stream's spans, extending the last one when
+// it has the same severity and ends where sp starts.
+func (s *stream) addSpan(sp span) {
+	if n := len(s.spans); n > 0 && s.spans[n-1].sev == sp.sev && s.spans[n-1].end == sp.start {
+		s.spans[n-1].end, s.spans[n-1].endRes = sp.end, sp.endRes
+		return
+	}
+	s.spans = append(s.spans, sp)
+}
+
+// window is a Window from start to end: on the grid known to one
+// interval, without one to the ± of each edge.
+func (s *stream) window(start, end, startRes, endRes int64) Window {
+	if !s.gridless {
+		return window(start, end, s.interval)
+	}
+	return edgeWindow(start, end, startRes, endRes)
+}
+
 func window(start, end, res int64) Window {
 	return Window{Start: time.Unix(0, start).UTC(), End: time.Unix(0, end).UTC(), DurationNS: end - start, ResolutionNS: res}
 }
 
+// edgeWindow is a Window whose edges have their own resolutions.
+func edgeWindow(start, end, startRes, endRes int64) Window {
+	w := window(start, end, startRes+endRes)
+	w.StartResolutionNS, w.EndResolutionNS = startRes, endRes
+	return w
+}
+
 // combine merges the severity spans of the given streams into one timeline:
-// at every moment the most severe state of the streams that have data then.
-// Moments no stream covers are left out. Each stream's first state is
+// at every moment the state of highest rank (sevRank) of the streams that
+// have data then. On the recorder's grid each stream's first state is
 // taken to hold from the earliest start of the streams and its last state
-// until the latest end: streams are offset from each other by a fraction
-// of an interval, and without this a stream's lone first or last probe
-// would make a phase of its own at the edges of the run (a run ending
-// read-only would end "healthy" on the last read).
+// until the latest end when they are within an interval of it: streams are
+// offset from each other by a fraction of an interval, and without this a
+// stream's lone first or last probe would make a phase of its own at the
+// edges of the run (a run ending read-only would end "healthy" on the last
+// read). A stream that starts later or ends earlier than that has no data
+// in between. Without a grid a stream covers only its own requests, and a
+// moment no stream covers is no traffic.
 func combine(ss []*stream, use func(*stream) bool) []span {
 	var ts []int64
 	var sel []int
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	gridless := false
 	for i, s := range ss {
 		if use != nil && !use(s) || len(s.spans) == 0 {
 			continue
@@ -421,12 +478,21 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 			ts = append(ts, sp.start, sp.end)
 		}
 		lo, hi = min(lo, s.spans[0].start), max(hi, s.spans[len(s.spans)-1].end)
+		gridless = gridless || s.gridless
+	}
+	// the end of the data: a stall extended past the last row (until its
+	// answer) leaves the other streams no shorter of data
+	dataHi := int64(math.MinInt64)
+	for _, i := range sel {
+		dataHi = max(dataHi, ss[i].dataEnd())
 	}
 	spans := make([][]span, len(ss))
 	for _, i := range sel {
-		sp := append([]span(nil), ss[i].spans...)
-		sp[0].start, sp[len(sp)-1].end = lo, hi
-		spans[i] = sp
+		spans[i] = stretch(ss[i], i, lo, hi, dataHi)
+	}
+	var res map[int64]int64 // the ± of every edge, without a grid
+	if gridless {
+		res = edgeResolutions(spans)
 	}
 	slices.Sort(ts)
 	ts = slices.Compact(ts)
@@ -441,22 +507,69 @@ func combine(ss []*stream, use func(*stream) bool) []span {
 				ptr[i]++
 			}
 			if ptr[i] < len(sp) && sp[ptr[i]].start <= a {
-				if !covered || sp[ptr[i]].sev > best {
+				if !covered || sevRank[sp[ptr[i]].sev] > sevRank[best] {
 					best, cause = sp[ptr[i]].sev, i
 				}
 				covered = true
 			}
 		}
 		if !covered {
-			continue
+			if !gridless {
+				continue
+			}
+			best, cause = sevNoTraffic, -1
 		}
 		if n := len(out); n > 0 && out[n-1].sev == best && out[n-1].end == a {
-			out[n-1].end = b
+			out[n-1].end, out[n-1].endRes = b, res[b]
 			continue
 		}
-		out = append(out, span{start: a, end: b, sev: best, cause: cause})
+		out = append(out, span{start: a, end: b, sev: best, cause: cause, startRes: res[a], endRes: res[b]})
 	}
 	return out
+}
+
+// stretch is stream s's spans (s is ss[i]) for combine: on the grid its
+// first and last states stretched to lo and hi when its data starts and
+// ends within an interval of the earliest start and the latest end of
+// data (dataHi), else no data up to them.
+func stretch(s *stream, i int, lo, hi, dataHi int64) []span {
+	sp := append([]span(nil), s.spans...)
+	if s.gridless {
+		return sp
+	}
+	if first := sp[0].start; first-lo <= s.interval {
+		sp[0].start = lo
+	} else {
+		sp = slices.Insert(sp, 0, span{start: lo, end: first, sev: sevNoData, cause: i})
+	}
+	if last := sp[len(sp)-1].end; dataHi-s.dataEnd() <= s.interval {
+		sp[len(sp)-1].end = max(last, hi)
+	} else if last < dataHi {
+		sp = append(sp, span{start: last, end: dataHi, sev: sevNoData, cause: i})
+	}
+	return sp
+}
+
+// dataEnd is where the stream's data ends: the edge after its last row,
+// before any stall extension (the end of its spans without rows).
+func (s *stream) dataEnd() int64 {
+	if len(s.rows) == 0 {
+		return s.spans[len(s.spans)-1].end
+	}
+	return s.edge(len(s.rows))
+}
+
+// edgeResolutions is the ± of every edge of the spans: the largest any
+// stream gives it.
+func edgeResolutions(spans [][]span) map[int64]int64 {
+	res := map[int64]int64{}
+	for _, sp := range spans {
+		for _, x := range sp {
+			res[x.start] = max(res[x.start], x.startRes)
+			res[x.end] = max(res[x.end], x.endRes)
+		}
+	}
+	return res
 }
 
 // medianLatency is the median latency of the rows (of their probes that

@@ -4,13 +4,47 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// stallSetting is a stream's stall threshold: Options.Stall when set, else
-// derived from the stream's steady state (stallThreshold).
-func stallSetting(m int64, ok bool, opt *Options) (int64, string) {
-	if opt.Stall > 0 {
-		return int64(opt.Stall), slowSourceOpt
+// runThreshold is what a run's derived thresholds came from: the largest
+// steady median latency of its streams (steadyMedian), and the stream
+// that had it.
+type runThreshold struct {
+	steadyNS int64
+	ok       bool // some stream had a successful probe
+	stream   string
+}
+
+// capped reports whether the run's steady state is itself slow: the slow
+// threshold its steady median derives was cut to slowCeiling.
+func (r runThreshold) capped() bool { return r.ok && slowFactor*r.steadyNS > slowCeiling }
+
+// setThresholds gives every stream of a run the same slow and stall
+// thresholds (the run-wide rule): derived from the largest steady median
+// latency of the run's streams (so that no stream's ordinary latency,
+// a new connection's login say, counts as slow), bounded by the absolute
+// floors and ceilings of slowThreshold and stallThreshold, unless
+// Options.Slow or Options.Stall set them (an SLO). One pause then reads
+// the same on every stream: with a threshold per stream, one 350 ms
+// PgBouncer pause was stalled for pooled reads (224 ms, from their 2 ms
+// median) and only slow for writes and new connections.
+func setThresholds(streams []*stream, opt *Options) runThreshold {
+	var ref runThreshold
+	for _, s := range streams {
+		if m, ok := steadyMedian(s.rows); ok && (!ref.ok || m > ref.steadyNS) {
+			ref = runThreshold{steadyNS: m, ok: true, stream: s.name}
+		}
 	}
-	return stallThreshold(m, ok)
+	slow, slowSource := slowThreshold(ref.steadyNS, ref.ok)
+	if opt.Slow > 0 {
+		slow, slowSource = int64(opt.Slow), slowSourceOpt
+	}
+	stall, stallSource := stallThreshold(ref.steadyNS, ref.ok)
+	if opt.Stall > 0 {
+		stall, stallSource = int64(opt.Stall), slowSourceOpt
+	}
+	for _, s := range streams {
+		s.slowNS, s.slowSource, s.stallNS, s.stallSource = slow, slowSource, stall, stallSource
+	}
+	return ref
 }
 
 // disruptions measures, for every probe kind with streams, how long its
@@ -92,41 +126,6 @@ func stalledTime(spans []span, iv int64) Duration {
 		}
 	}
 	return d
-}
-
-// disruptionOf returns the Disruption of a kind, nil when the run has no
-// streams of it.
-func (m *Metrics) disruptionOf(kind string) *Disruption {
-	d, ok := m.Disruption[kind]
-	if !ok {
-		return nil
-	}
-	return &d
-}
-
-// disruptionDur picks a time of a kind's Disruption for the statistics:
-// nil (missing) when the run has no streams of the kind.
-func disruptionDur(kind string, f func(*Disruption) Duration) func(*Metrics) *Duration {
-	return func(m *Metrics) *Duration {
-		d := m.disruptionOf(kind)
-		if d == nil {
-			return nil
-		}
-		v := f(d)
-		return &v
-	}
-}
-
-// disruptionLatency picks a latency of a kind's Disruption: nil when the
-// kind was never disrupted (no latency inside a disruption to speak of).
-func disruptionLatency(kind string, f func(*Disruption) int64) func(*Metrics) *Duration {
-	return func(m *Metrics) *Duration {
-		d := m.disruptionOf(kind)
-		if d == nil || d.Probes == 0 {
-			return nil
-		}
-		return &Duration{NS: f(d)}
-	}
 }
 
 // extendStalls makes every stalled span of the stream last until its last

@@ -207,3 +207,10 @@ func TestNth(t *testing.T) {
 		}
 	}
 }
+
+// groupStats is grouping then statistics, as Analyze does them.
+func groupStats(runs []RunResult, paths []string, by []string) ([]Group, []Comparison) {
+	s := &Summary{Runs: runs, Groups: groupRuns(runs, paths, by)}
+	Summarize(s)
+	return s.Groups, s.Comparisons
+}

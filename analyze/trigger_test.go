@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -111,7 +112,7 @@ func TestEarlyMarkIsNotTheTrigger(t *testing.T) {
 
 	// mark --trigger: the mark is the trigger
 	marked := mark
-	marked.Attrs = map[string]string{store.AttrTrigger: "true"}
+	marked.Attrs = map[string]string{event.AttrTrigger: "true"}
 	m := triggerMetrics(t, copyRunWith(t, marked))
 	if m.Trigger != mark.Name || m.TriggerRule != TriggerMarked {
 		t.Errorf("with a mark --trigger: trigger %q chosen by %q, want %q (%s)", m.Trigger, m.TriggerRule, mark.Name, TriggerMarked)
@@ -123,14 +124,49 @@ func TestEarlyMarkIsNotTheTrigger(t *testing.T) {
 	// a --switchover command recorded before commands were marked as the
 	// trigger: chosen before the lab's steps, not before a marked event
 	end := first.Add(-500 * time.Millisecond)
-	command := store.Event{Time: first.Add(-time.Second), End: &end, Name: store.EventSwitchoverCommand, Source: store.SourceRecord,
+	command := store.Event{Time: first.Add(-time.Second), End: &end, Name: event.SwitchoverCommand, Source: event.SourceRecord,
 		Attrs: map[string]string{"command": "switchwatch lab play pgbouncer", "exit_status": "0"}}
 	m = triggerMetrics(t, copyRunWith(t, mark, command))
-	if m.Trigger != store.EventSwitchoverCommand || m.TriggerRule != TriggerByCommand {
-		t.Errorf("with a mark and a --switchover command: trigger %q chosen by %q, want %s (%s)", m.Trigger, m.TriggerRule, store.EventSwitchoverCommand, TriggerByCommand)
+	if m.Trigger != event.SwitchoverCommand || m.TriggerRule != TriggerByCommand {
+		t.Errorf("with a mark and a --switchover command: trigger %q chosen by %q, want %s (%s)", m.Trigger, m.TriggerRule, event.SwitchoverCommand, TriggerByCommand)
 	}
 	m = triggerMetrics(t, copyRunWith(t, command, marked))
 	if m.Trigger != mark.Name || m.TriggerRule != TriggerMarked {
 		t.Errorf("with a mark --trigger and a --switchover command: trigger %q chosen by %q, want %q (%s)", m.Trigger, m.TriggerRule, mark.Name, TriggerMarked)
+	}
+}
+
+// TestServerLogTrigger: events read from server logs become the trigger
+// only when one names the switchover (a promote request); a shutdown, a
+// reload or a burst of errors logged first is never the trigger.
+func TestServerLogTrigger(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+	spans := []span{{start: t0.UnixNano()}}
+	ev := func(sec int, name, source string) store.Event {
+		return store.Event{Time: t0.Add(time.Duration(sec) * time.Second), Name: name, Source: source}
+	}
+	terminated := ev(1, event.PGSessionsTerminated, event.SourcePostgreSQL)
+	pause := ev(2, event.PgBouncerPauseIssued, event.SourcePgBouncer)
+	promote := ev(3, event.PGPromoteRequested, event.SourcePostgreSQL)
+	mark := ev(4, "change_window", event.SourceUser)
+	for _, c := range []struct {
+		name   string
+		events []store.Event
+		want   string // the trigger's name, "" for none
+		rule   string
+	}{
+		{"logs with a promote request", []store.Event{terminated, pause, promote}, event.PGPromoteRequested, TriggerByProvider},
+		{"logs without one", []store.Event{terminated, pause}, "", ""},
+		{"logs and a later annotation", []store.Event{terminated, pause, mark}, "change_window", TriggerByFirstEvent},
+		{"a promote request logged by something else", []store.Event{ev(3, event.PGPromoteRequested, event.SourceUser)}, event.PGPromoteRequested, TriggerByFirstEvent},
+	} {
+		i, rule := chooseTrigger(c.events, "", spans)
+		got := ""
+		if i >= 0 {
+			got = c.events[i].Name
+		}
+		if got != c.want || rule != c.rule {
+			t.Errorf("%s: trigger %q by %q, want %q by %q", c.name, got, rule, c.want, c.rule)
+		}
 	}
 }

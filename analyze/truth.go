@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -23,8 +24,14 @@ func boundaries(run *RunResult) []boundary {
 	half := run.IntervalNS / 2
 	phaseSev := func(ph Phase) int { return slices.Index(PhaseStates, ph.State) }
 	for i, ph := range run.Phases {
-		if i > 0 {
-			bs = append(bs, boundary{t: ph.Start, half: half, worse: phaseSev(ph) > phaseSev(run.Phases[i-1])})
+		// a change into or out of time without data or traffic is no
+		// change clients saw: the data cannot place one there
+		if i > 0 && !slices.Contains(UnknownPhaseStates, ph.State) && !slices.Contains(UnknownPhaseStates, run.Phases[i-1].State) {
+			h := half
+			if run.ClosedLoop {
+				h = ph.StartResolutionNS // each edge its own: half the gap around it
+			}
+			bs = append(bs, boundary{t: ph.Start, half: h, worse: phaseSev(ph) > phaseSev(run.Phases[i-1])})
 		}
 		if i+1 < len(run.Phases) && !run.Phases[i+1].Start.Equal(ph.End) {
 			// a gap without phases after it: the phase ends, nothing worse follows
@@ -52,7 +59,10 @@ func boundaries(run *RunResult) []boundary {
 			}
 			if prev >= 0 && sev != prev {
 				h := half
-				if k > 0 {
+				switch {
+				case run.ClosedLoop:
+					h = seg.StartResolutionNS
+				case k > 0:
 					h = max(1, seg.FirstSeq-st.Segments[k-1].LastSeq) * run.IntervalNS / 2
 				}
 				bs = append(bs, boundary{t: seg.Start, stream: st.Stream, latency: seg.FirstLatencyNS, half: h, worse: sev > prev})
@@ -81,7 +91,7 @@ func boundaries(run *RunResult) []boundary {
 // it was meant to start before it. ErrorNS is B minus the event: its mean
 // over many edges is near zero, as the midpoint is unbiased.
 //
-// An edge that fails clients (store.Fails) is matched only with a boundary
+// An edge that fails clients (event.Fails) is matched only with a boundary
 // into a worse state, one that recovers them only with a boundary into a
 // better state: a resume that clients did not see must not be "found" at
 // the start of the outage it was meant to end, whose first probe hung
@@ -91,12 +101,12 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 	bounds := boundaries(run)
 	var out []BoundaryError
 	edge := func(name, which string, t time.Time) {
-		effect := store.EdgeEffect(name, which)
+		effect := event.EdgeEffect(name, which)
 		be := BoundaryError{RunID: run.RunID, Event: name, Edge: which, EventTime: t, ResolutionNS: run.IntervalNS,
 			Expected: effect != "", Effect: effect}
-		directed := effect == store.Fails || effect == store.Recovers
+		directed := effect == event.Fails || effect == event.Recovers
 		fits := func(b boundary) bool {
-			return !directed || b.worse == (effect == store.Fails)
+			return !directed || b.worse == (effect == event.Fails)
 		}
 		if !slices.ContainsFunc(bounds, fits) {
 			fits = func(boundary) bool { return true }
@@ -123,15 +133,15 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 				be.Boundary, be.Stream, be.LatencyNS, be.ErrorNS, be.HalfGapNS = b.t, b.stream, b.latency, e, b.half
 			}
 		}
-		be.Within = found && bestOut == 0 && (!directed || bestWorse == (effect == store.Fails))
+		be.Within = found && bestOut == 0 && (!directed || bestWorse == (effect == event.Fails))
 		out = append(out, be)
 	}
 	events = slices.Clone(events)
 	slices.SortStableFunc(events, func(a, b store.Event) int { return a.Time.Compare(b.Time) })
 	for _, e := range events {
-		edge(e.Name, store.EdgeStart, e.Time)
+		edge(e.Name, event.EdgeStart, e.Time)
 		if e.End != nil {
-			edge(e.Name, store.EdgeEnd, *e.End)
+			edge(e.Name, event.EdgeEnd, *e.End)
 		}
 	}
 	tooShort(out, time.Duration(run.IntervalNS))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/synth"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -37,8 +38,8 @@ func TestTruthMatchesDirection(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range []store.Event{
-		{Time: paused.Add(-2 * time.Millisecond), End: &paused, Name: store.EventPgBouncerPaused, Source: store.SourceLab},
-		{Time: resumed, End: &resumed, Name: store.EventPgBouncerResumed, Source: store.SourceLab},
+		{Time: paused.Add(-2 * time.Millisecond), End: &paused, Name: event.PgBouncerPaused, Source: event.SourceLab},
+		{Time: resumed, End: &resumed, Name: event.PgBouncerResumed, Source: event.SourceLab},
 	} {
 		if err := log.Log(e); err != nil {
 			t.Fatal(err)
@@ -50,15 +51,15 @@ func TestTruthMatchesDirection(t *testing.T) {
 	sum := analyzeDir(t, dir, Options{Truth: true, Events: []string{extra}})
 	got := map[string]BoundaryError{}
 	for _, b := range sum.Accuracy.Boundaries {
-		if b.Edge == store.EdgeEnd {
+		if b.Edge == event.EdgeEnd {
 			got[b.Event] = b
 		}
 	}
-	if p := got[store.EventPgBouncerPaused]; !p.Expected || p.Effect != store.Fails || !p.Within {
+	if p := got[event.PgBouncerPaused]; !p.Expected || p.Effect != event.Fails || !p.Within {
 		t.Errorf("pause end %+v: want an expected Fails edge within the outage's start", p)
 	}
-	res := got[store.EventPgBouncerResumed]
-	if !res.Expected || res.Effect != store.Recovers || res.Within {
+	res := got[event.PgBouncerResumed]
+	if !res.Expected || res.Effect != event.Recovers || res.Within {
 		t.Errorf("resume end %+v: want an expected Recovers edge, not within", res)
 	}
 	if d := res.Boundary.Sub(truth.Phases[2].Start); d < -r.Interval || d > r.Interval {

@@ -139,7 +139,8 @@
 // radix sort of the times in memory, skipped when they came in order, or
 // sorted runs on disk in the import's hidden folder, merged with a heap),
 // and rows are written as they come, segmentRows per segment, by a stage,
-// which writes up to segmentWriters segments at once in the background.
+// which writes up to segmentWriters segments at once in the background,
+// each encoded chunk by chunk as its rows come.
 // Medians come from a bounded estimator (median.go), exact for inputs of
 // up to medianExact values.
 //
@@ -227,7 +228,10 @@
 // ReasonOtherDB, ReasonNotClient, ...), named file:line:span. Spans are
 // sorted twice by spillSorter: by trace and span id, so that a span read
 // twice is counted once (ReasonDuplicate, or ReasonConflict with a note
-// when the copies differ), then by stream and start. Each stream identity
+// when the copies differ) and a trace's spans are seen together (a
+// pool's connect is known by its parent, the pool's wait: one that worked
+// is no request, one that failed joins its request's stream; see
+// otlpImport.take), then by stream and start. Each stream identity
 // (service.name, server.address:port, pool) becomes a profile whose name
 // is derived from it (otlpProfileNames), and settings.profiles says which
 // is which. Rows are not on a grid: settings.schedule is "irregular".

@@ -31,6 +31,7 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	// the report, the examples and the order of ties are as if read one
 	// by one.
 	var seen int64
+	taken := make([]int64, len(srcs)) // by file, for checkEveryFileUsed
 	err = parseFiles(paths, fileOpener(srcs), parseJSONLIn, func(fi int, l *lineIn, res *jsonlParsed) error {
 		if seen++; seen%(1<<16) == 0 {
 			if err := ctx.Err(); err != nil {
@@ -42,6 +43,7 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 			return nil
 		}
 		rep.Taken++
+		taken[fi]++
 		return sorter.add(res.rec)
 	})
 	if cerr := ctx.Err(); cerr != nil {
@@ -55,6 +57,9 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	}
 	if rep.Taken == 0 {
 		return nil, fmt.Errorf("import jsonl: no request lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
+	}
+	if err := checkEveryFileUsed(paths, taken, "request", rep); err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	w := &streamWriter{sink: rowSink{write: st.write}, runID: runID, streams: map[string]int64{}}
 	var row store.Probe // one, used again: by address, a row per line would escape to the heap

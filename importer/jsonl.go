@@ -75,64 +75,94 @@ func parseJSONLWith(text []byte, decode func([]byte, *jsonlLine) error) (store.P
 	if err := decode(text, &l); err != nil {
 		return p, err
 	}
+	if err := jsonlTimes(&l, &p); err != nil {
+		return p, err
+	}
+	if err := jsonlLatency(&l, &p); err != nil {
+		return p, err
+	}
+	if err := jsonlStream(&l, &p); err != nil {
+		return p, err
+	}
+	if err := jsonlOutcome(&l, &p); err != nil {
+		return p, err
+	}
+	p.ServerAddr = l.Server
+	return p, nil
+}
+
+// jsonlTimes sets the start, intended start and end of a line's probe.
+func jsonlTimes(l *jsonlLine, p *store.Probe) error {
 	if l.Time != nil && l.Start != nil {
-		return p, errors.New(`give "time" or "start", not both`)
+		return errors.New(`give "time" or "start", not both`)
 	}
 	st := l.Time
 	if st == nil {
 		st = l.Start
 	}
 	if st == nil {
-		return p, errors.New(`no "time" (or "start")`)
+		return errors.New(`no "time" (or "start")`)
 	}
 	start, err := parseTime(*st, "time")
 	if err != nil {
-		return p, err
+		return err
 	}
 	p.Start, p.Intended = start, start
 	if l.Intended != nil {
 		if p.Intended, err = parseTime(*l.Intended, "intended"); err != nil {
-			return p, err
+			return err
 		}
 		if p.Intended > p.Start {
-			return p, errors.New(`"intended" is after the start`)
+			return errors.New(`"intended" is after the start`)
 		}
 	}
 	if l.End != nil {
 		if p.End, err = parseTime(*l.End, "end"); err != nil {
-			return p, err
+			return err
 		}
 		if p.End < p.Start {
-			return p, errors.New(`"end" is before the start`)
+			return errors.New(`"end" is before the start`)
 		}
 		p.LatencyNS = p.End - p.Start
 	}
+	return nil
+}
+
+// jsonlLatency sets the latency (and the end, when the line has none) of
+// a line's probe whose times are set.
+func jsonlLatency(l *jsonlLine, p *store.Probe) error {
 	switch {
 	case l.LatencyMS != nil && l.LatencyNS != nil:
-		return p, errors.New(`give "latency_ms" or "latency_ns", not both`)
+		return errors.New(`give "latency_ms" or "latency_ns", not both`)
 	case l.LatencyMS != nil:
 		if *l.LatencyMS < 0 || *l.LatencyMS > 1e9 {
-			return p, fmt.Errorf("latency_ms %v is out of range", *l.LatencyMS)
+			return fmt.Errorf("latency_ms %v is out of range", *l.LatencyMS)
 		}
 		// Rounded, not truncated: 4.177 ms is 4,176,999.9999... ns in
 		// binary floating point, and is 4,177,000 ns as written.
 		p.LatencyNS = int64(math.Round(*l.LatencyMS * 1e6))
 	case l.LatencyNS != nil:
 		if *l.LatencyNS < 0 || *l.LatencyNS > 1e15 {
-			return p, fmt.Errorf("latency_ns %v is out of range", *l.LatencyNS)
+			return fmt.Errorf("latency_ns %v is out of range", *l.LatencyNS)
 		}
 		p.LatencyNS = *l.LatencyNS
 	}
 	if p.End == 0 && (l.LatencyMS != nil || l.LatencyNS != nil) {
 		p.End = p.Start + p.LatencyNS
 	}
+	return nil
+}
+
+// jsonlStream sets the kind, connection mode and endpoint of a line's
+// probe.
+func jsonlStream(l *jsonlLine, p *store.Probe) error {
 	switch l.Op {
 	case store.KindWrite, store.KindRead, store.KindConnect:
 		p.Kind = l.Op
 	case "":
-		return p, errors.New(`no "op"`)
+		return errors.New(`no "op"`)
 	default:
-		return p, fmt.Errorf("op %q: want write, read or connect", l.Op)
+		return fmt.Errorf("op %q: want write, read or connect", l.Op)
 	}
 	switch l.Conn {
 	case "", store.ConnPooled:
@@ -140,7 +170,7 @@ func parseJSONLWith(text []byte, decode func([]byte, *jsonlLine) error) (store.P
 	case store.ConnNew:
 		p.Conn = store.ConnNew
 	default:
-		return p, fmt.Errorf("conn %q: want pooled or new", l.Conn)
+		return fmt.Errorf("conn %q: want pooled or new", l.Conn)
 	}
 	switch l.Endpoint {
 	case "":
@@ -151,18 +181,24 @@ func parseJSONLWith(text []byte, decode func([]byte, *jsonlLine) error) (store.P
 	case store.EndpointWrite, store.EndpointRead:
 		p.Endpoint = l.Endpoint
 	default:
-		return p, fmt.Errorf("endpoint %q: want write or read", l.Endpoint)
+		return fmt.Errorf("endpoint %q: want write or read", l.Endpoint)
 	}
+	return nil
+}
+
+// jsonlOutcome sets the outcome, SQLSTATE, error and error class of a
+// line's probe whose kind is set.
+func jsonlOutcome(l *jsonlLine, p *store.Probe) error {
 	if l.SQLState != "" && !errclass.IsSQLState(l.SQLState) {
-		return p, fmt.Errorf("sqlstate %q is not five digits or capital letters", l.SQLState)
+		return fmt.Errorf("sqlstate %q is not five digits or capital letters", l.SQLState)
 	}
 	if l.Class != "" && !errclass.Known(l.Class) {
-		return p, fmt.Errorf("class %q is not one of switchwatch's error classes", l.Class)
+		return fmt.Errorf("class %q is not one of switchwatch's error classes", l.Class)
 	}
 	switch l.Outcome {
 	case store.OutcomeOK:
 		if l.Error != "" || l.Class != "" {
-			return p, errors.New(`outcome "ok" with an error or class`)
+			return errors.New(`outcome "ok" with an error or class`)
 		}
 		p.Outcome = store.OutcomeOK
 	case store.OutcomeError, store.OutcomeTimeout:
@@ -181,12 +217,11 @@ func parseJSONLWith(text []byte, decode func([]byte, *jsonlLine) error) (store.P
 			SQLState: l.SQLState, Message: l.Error, Timeout: l.Outcome == store.OutcomeTimeout, Phase: ph,
 		}.Classify()
 	case "":
-		return p, errors.New(`no "outcome"`)
+		return errors.New(`no "outcome"`)
 	default:
-		return p, fmt.Errorf("outcome %q: want ok, error or timeout", l.Outcome)
+		return fmt.Errorf("outcome %q: want ok, error or timeout", l.Outcome)
 	}
-	p.ServerAddr = l.Server
-	return p, nil
+	return nil
 }
 
 // decodeJSONL decodes one line's JSON object as encoding/json does, only

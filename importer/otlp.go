@@ -107,14 +107,18 @@ func otlpKind(op string, kinds map[string]string) string {
 // is made of.
 type otlpSpan struct {
 	Trace, Span string // hex ids; "" for an all-zero (invalid) id
-	Ord         int64  // input order over all files
-	Loc         string // file:line:span
-	Row         store.Probe
-	Op          string
-	Service     string
-	Server      string // server.address[:port], the address the client was given
-	Pool        string
-	DB          string
+	Parent      string `json:",omitempty"` // the parent span's id
+	// PoolWait marks a pool's wait for a connection (otlpNotRequest):
+	// no row, but the parent of the connects the pool made for it.
+	PoolWait bool   `json:",omitempty"`
+	Ord      int64  // input order over all files
+	Loc      string // file:line:span
+	Row      store.Probe
+	Op       string
+	Service  string
+	Server   string // server.address[:port], the address the client was given
+	Pool     string
+	DB       string
 	// Peer says ServerAddr is network.peer.address's: the server that
 	// answered.
 	Peer bool `json:",omitempty"`
@@ -130,8 +134,9 @@ type profileKey struct{ Service, Server, Pool string }
 // skipError is why a span is not taken: a reason (one of the Reason
 // constants) and what in the span made it so.
 type skipError struct {
-	reason string
-	detail error
+	reason   string
+	detail   error
+	poolWait bool // a pool's wait for a connection
 }
 
 func (e *skipError) Error() string { return e.reason + ": " + e.detail.Error() }
@@ -230,7 +235,85 @@ func hostPort(host string, port int64) string {
 // res, or says why the span is not a PostgreSQL client call (a
 // *skipError). See the package documentation for the mapping.
 func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otlpSpan, error) {
-	a := sp.Attributes()
+	if err := otlpIsClientCall(sp); err != nil {
+		return nil, err
+	}
+	s := &otlpSpan{}
+	var err error
+	s.Service, err = strAttr(res, attrServiceName)
+	if err != nil {
+		return nil, &skipError{reason: ReasonBadAttr, detail: fmt.Errorf("resource %w", err)}
+	}
+	if s.Service == "" {
+		s.Service = "unknown_service" // what the SDKs record without one
+	}
+	at, err := otlpReadAttrs(sp.Attributes())
+	if err != nil {
+		return nil, &skipError{reason: ReasonBadAttr, detail: err}
+	}
+	s.DB, s.Pool = at.db, at.pool
+	start, end, err := otlpSpanTimes(sp)
+	if err != nil {
+		return nil, err
+	}
+
+	s.Op = otlpOperation(sp.Name(), at.op, at.query)
+	kind := otlpKind(s.Op, kinds)
+	p := &s.Row
+	p.Kind = kind
+	p.Conn = store.ConnPooled
+	p.Endpoint = store.EndpointWrite
+	switch kind {
+	case store.KindConnect:
+		p.Conn = store.ConnNew
+	case store.KindRead:
+		p.Endpoint = store.EndpointRead
+	}
+	p.Intended, p.Start, p.End, p.LatencyNS = start, start, end, end-start
+	s.Server = hostPort(at.server, at.serverPort)
+	p.ServerAddr = hostPort(at.peer, at.peerPort)
+	s.Peer = p.ServerAddr != ""
+	if p.ServerAddr == "" {
+		p.ServerAddr = s.Server
+	}
+	otlpOutcome(p, sp, at.code, at.errType)
+	return s, nil
+}
+
+// otlpIsClientCall says why sp is no PostgreSQL client call (a
+// *skipError), nil when it is one.
+func otlpIsClientCall(sp ptrace.Span) error {
+	system, err := strAttr(sp.Attributes(), attrDBSystem)
+	switch {
+	case err != nil:
+		return &skipError{reason: ReasonBadAttr, detail: err}
+	case system == "":
+		return skipf(ReasonNotDB, "no db.system.name or db.system (span %q, kind %s)", sp.Name(), sp.Kind())
+	case !strings.EqualFold(system, "postgresql"):
+		return skipf(ReasonOtherDB, "db system %q", system)
+	}
+	switch sp.Kind() {
+	case ptrace.SpanKindClient, ptrace.SpanKindUnspecified:
+	default:
+		return skipf(ReasonNotClient, "span kind %s", sp.Kind())
+	}
+	if why, wait := otlpNotRequest(sp); why != "" {
+		se := skipf(ReasonNotRequest, "%s (span %q)", why, sp.Name())
+		se.poolWait = wait
+		return se
+	}
+	return nil
+}
+
+// otlpAttrs are the span attributes a row is made of.
+type otlpAttrs struct {
+	query, op, db, code, errType, server, peer, pool string
+	serverPort, peerPort                             int64
+}
+
+// otlpReadAttrs reads a span's attributes; the error is the first of the
+// wrong type.
+func otlpReadAttrs(a pcommon.Map) (otlpAttrs, error) {
 	var aerr error
 	str := func(keys []string) string {
 		v, err := strAttr(a, keys)
@@ -246,78 +329,39 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 		}
 		return v
 	}
-	system, err := strAttr(a, attrDBSystem)
-	switch {
-	case err != nil:
-		return nil, &skipError{reason: ReasonBadAttr, detail: err}
-	case system == "":
-		return nil, skipf(ReasonNotDB, "no db.system.name or db.system (span %q, kind %s)", sp.Name(), sp.Kind())
-	case !strings.EqualFold(system, "postgresql"):
-		return nil, skipf(ReasonOtherDB, "db system %q", system)
-	}
-	switch sp.Kind() {
-	case ptrace.SpanKindClient, ptrace.SpanKindUnspecified:
-	default:
-		return nil, skipf(ReasonNotClient, "span kind %s", sp.Kind())
-	}
-	if why := otlpNotRequest(sp); why != "" {
-		return nil, skipf(ReasonNotRequest, "%s (span %q)", why, sp.Name())
-	}
-	s := &otlpSpan{}
-	s.Service, err = strAttr(res, attrServiceName)
-	if err != nil {
-		return nil, &skipError{reason: ReasonBadAttr, detail: fmt.Errorf("resource %w", err)}
-	}
-	if s.Service == "" {
-		s.Service = "unknown_service" // what the SDKs record without one
-	}
-	query := str(attrQuery)
-	opAttr := str(attrOperation)
-	s.DB = str(attrNamespace)
-	code := str(attrStatusCode)
-	errType := str(attrErrorType)
-	server, serverPort := str(attrServer), port(attrServerPort)
-	peer, peerPort := str(attrPeer), port(attrPeerPort)
-	s.Pool = str(attrPool)
-	if aerr != nil {
-		return nil, &skipError{reason: ReasonBadAttr, detail: aerr}
-	}
+	at := otlpAttrs{query: str(attrQuery), op: str(attrOperation), db: str(attrNamespace), code: str(attrStatusCode),
+		errType: str(attrErrorType), server: str(attrServer), serverPort: port(attrServerPort),
+		peer: str(attrPeer), peerPort: port(attrPeerPort), pool: str(attrPool)}
+	return at, aerr
+}
 
-	start, end := int64(sp.StartTimestamp()), int64(sp.EndTimestamp())
+// otlpSpanTimes is a span's start and end, or why they cannot be a row's
+// (a *skipError).
+func otlpSpanTimes(sp ptrace.Span) (start, end int64, err error) {
+	start, end = int64(sp.StartTimestamp()), int64(sp.EndTimestamp())
 	switch {
 	case sp.StartTimestamp() == 0 || sp.EndTimestamp() == 0:
-		return nil, skipf(ReasonNoTime, "start %d, end %d", uint64(sp.StartTimestamp()), uint64(sp.EndTimestamp()))
+		return 0, 0, skipf(ReasonNoTime, "start %d, end %d", uint64(sp.StartTimestamp()), uint64(sp.EndTimestamp()))
 	case uint64(sp.StartTimestamp()) < minEpoch*1e9 || uint64(sp.StartTimestamp()) >= maxEpoch*1e9 ||
 		uint64(sp.EndTimestamp()) >= maxEpoch*1e9:
-		return nil, skipf(ReasonTimeRange, "start %s, end %s", otlpTime(sp.StartTimestamp()), otlpTime(sp.EndTimestamp()))
+		return 0, 0, skipf(ReasonTimeRange, "start %s, end %s", otlpTime(sp.StartTimestamp()), otlpTime(sp.EndTimestamp()))
 	case end < start:
-		return nil, skipf(ReasonEndBeforeStart, "end %s is %s before start %s", otlpTime(sp.EndTimestamp()),
+		return 0, 0, skipf(ReasonEndBeforeStart, "end %s is %s before start %s", otlpTime(sp.EndTimestamp()),
 			time.Duration(start-end), otlpTime(sp.StartTimestamp()))
 	}
+	return start, end, nil
+}
 
-	s.Op = otlpOperation(sp.Name(), opAttr, query)
-	kind := otlpKind(s.Op, kinds)
-	p := &s.Row
-	p.Kind = kind
-	p.Conn = store.ConnPooled
-	p.Endpoint = store.EndpointWrite
-	switch kind {
-	case store.KindConnect:
-		p.Conn = store.ConnNew
-	case store.KindRead:
-		p.Endpoint = store.EndpointRead
+// otlpOutcome sets the outcome, class, SQLSTATE and error of p (whose
+// Kind is set) from the span's status, db.response.status_code (code),
+// error.type (errType) and its exception event (semantic conventions: an
+// event "exception" with exception.type and exception.message, which say
+// what the status message leaves out).
+func otlpOutcome(p *store.Probe, sp ptrace.Span, code, errType string) {
+	if sp.Status().Code() != ptrace.StatusCodeError && errType == "" {
+		p.Outcome = store.OutcomeOK
+		return
 	}
-	p.Intended, p.Start, p.End, p.LatencyNS = start, start, end, end-start
-	s.Server = hostPort(server, serverPort)
-	p.ServerAddr = hostPort(peer, peerPort)
-	s.Peer = p.ServerAddr != ""
-	if p.ServerAddr == "" {
-		p.ServerAddr = s.Server
-	}
-
-	// The exception event (semantic conventions: an event "exception"
-	// with exception.type and exception.message) says what the status
-	// message leaves out.
 	var excType, excMsg string
 	for i := 0; i < sp.Events().Len(); i++ {
 		ev := sp.Events().At(i)
@@ -331,10 +375,6 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 			excType, _ = strAttr(ev.Attributes(), []string{"exception.type"})
 		}
 	}
-	if sp.Status().Code() != ptrace.StatusCodeError && errType == "" {
-		p.Outcome = store.OutcomeOK
-		return s, nil
-	}
 	msg := sp.Status().Message()
 	if msg == "" {
 		msg = excMsg
@@ -347,7 +387,7 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 		p.SQLState = code
 	}
 	ph := errclass.Query
-	if kind == store.KindConnect {
+	if p.Kind == store.KindConnect {
 		ph = errclass.Connect
 	}
 	p.Outcome, p.ErrorClass = errclass.Reported{SQLState: p.SQLState, Type: typ, Message: msg, Phase: ph}.Classify()
@@ -359,25 +399,25 @@ func otlpSpanRow(res pcommon.Map, sp ptrace.Span, kinds map[string]string) (*otl
 	default:
 		p.Error = "span status ERROR"
 	}
-	return s, nil
 }
 
 // otlpNotRequest says why a PostgreSQL client span is no request of its
-// own, "" when it is one.
-func otlpNotRequest(sp ptrace.Span) string {
+// own, "" when it is one, and whether it is a pool's wait for a
+// connection.
+func otlpNotRequest(sp ptrace.Span) (why string, poolWait bool) {
 	name := strings.ToLower(strings.TrimSpace(sp.Name()))
 	switch {
 	case name == "pool.acquire" || name == "pg-pool.connect":
-		return "a wait for a pooled connection"
+		return "a wait for a pooled connection", true
 	case strings.HasPrefix(name, "prepare "):
-		return "the prepare of a statement"
+		return "the prepare of a statement", false
 	case name == "batch start":
-		return "a batch, whose queries are spans of their own"
+		return "a batch, whose queries are spans of their own", false
 	}
 	if _, ok := sp.Attributes().Get("pgx.prepare_stmt.name"); ok {
-		return "the prepare of a statement (pgx.prepare_stmt.name)"
+		return "the prepare of a statement (pgx.prepare_stmt.name)", false
 	}
-	return ""
+	return "", false
 }
 
 // otlpTime is a span time stamp for a message.

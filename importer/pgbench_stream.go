@@ -308,8 +308,19 @@ func importPgbenchFiles(ctx context.Context, srcs []source, open opener, opt *Pg
 	return streamPgbenchTxns(ctx, srcs, open, g, opt, rep, runID, sink)
 }
 
-// txnPass is what the second pass over per-transaction logs collects.
+// txnPass is the second pass over per-transaction logs: what it collects
+// and what it needs to take each line.
 type txnPass struct {
+	srcs      []source
+	opt       *PgbenchOptions
+	rep       *Report
+	seventh   string
+	suspectUS int64
+	sorter    *spillSorter[txRec]
+	sortErr   error
+	// lines whose columns contradict them: reported after the others, as ever
+	deferred []*store.LineError
+
 	sum      txnSummary
 	perFile  map[int]int64 // transactions that count for the rate, by file
 	taken    int64
@@ -324,75 +335,14 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	}
 	note := opt.note(rep)
 	medUS := g.latency.value()
-	suspectUS := max(suspectFactor*medUS, suspectMin.Microseconds())
-	sorter := &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return int(unsafe.Sizeof(txRec{})) },
-		enc: encTxRec, dec: decTxRec, dir: sink.spillDir, maxBytes: spillBytes}
-	ps := &txnPass{sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
-	var sortErr error
-	var deferred []*store.LineError // lines whose columns contradict them: reported after the others, as ever
-	var oc *orderCheck
-	curFile := -1
-	accept := func(t pgTxn) {
-		rep.Taken++
-		ps.taken++
-		p := txnProbe(t, opt, "")
-		rec := newTxRec(&t, p.Intended, t.status == txOK && t.timeUS > suspectUS)
-		ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
-		ps.sum.retries += max(t.retries, 0)
-		ps.sum.byStatus[txStatusNames[t.status]]++
-		if rec.suspect {
-			ps.nSuspect++
-			if len(ps.suspects) < maxExamples {
-				ps.suspects = append(ps.suspects, fmt.Sprintf("%s:%d (%v)", srcs[t.file].Path, t.line, time.Duration(t.timeUS)*time.Microsecond))
-			}
-		} else {
-			if s, ok := ps.sum.fileSpan[t.file]; !ok {
-				ps.sum.fileSpan[t.file] = span{p.Intended, p.Intended}
-			} else {
-				ps.sum.fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
-			}
-			ps.perFile[t.file]++
-		}
-		if sortErr == nil {
-			sortErr = sorter.add(rec)
-		}
-	}
-	err := scanPgLines(srcs, open, func(fi int, l *lineIn, r *pgLine) {
-		line := l.line
-		if fi != curFile {
-			if oc != nil {
-				oc.end()
-			}
-			curFile = fi
-			oc = &orderCheck{slack: orderSlack.Microseconds(), accept: accept, outOfOrd: func(t pgTxn, err error) {
-				rep.skip(ReasonOutOfOrder, srcs[t.file].Path, t.line, err)
-			}}
-		}
-		path := srcs[fi].Path
-		t, ok := takeTxnLine(path, l, r, rep)
-		if !ok {
-			return
-		}
-		t.file, t.line = fi, line
-		if err := t.interpret(seventh); err != nil {
-			rep.Skipped[ReasonNotPgbench]++
-			if len(deferred) < maxExamples {
-				deferred = append(deferred, &store.LineError{File: path, Line: line, Err: fmt.Errorf("%s: %w", ReasonNotPgbench, err)})
-			}
-			return
-		}
-		oc.push(t)
-	})
-	if oc != nil {
-		oc.end()
-	}
-	if err != nil {
+	ps := &txnPass{srcs: srcs, opt: opt, rep: rep, seventh: seventh, suspectUS: max(suspectFactor*medUS, suspectMin.Microseconds()),
+		sorter: &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return int(unsafe.Sizeof(txRec{})) },
+			enc: encTxRec, dec: decTxRec, dir: sink.spillDir, maxBytes: spillBytes},
+		sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
+	if err := ps.scan(open); err != nil {
 		return nil, 0, err
 	}
-	if sortErr != nil {
-		return nil, 0, sortErr
-	}
-	for _, le := range deferred {
+	for _, le := range ps.deferred {
 		if len(rep.Examples) < maxExamples {
 			rep.Examples = append(rep.Examples, le)
 		}
@@ -405,6 +355,9 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	}
 	if ps.taken == 0 {
 		return nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
+	}
+	if err := checkPgbenchFiles(srcs, ps.sum.fileSpan, rep); err != nil {
+		return nil, 0, err
 	}
 	if ps.nSuspect > 0 {
 		more := ""
@@ -423,6 +376,83 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	if ps.nSuspect > 0 {
 		settings["suspicious_transactions"] = ps.nSuspect
 	}
+	inferred, err := ps.merge(settings, note, runID, sink)
+	return settings, inferred, err
+}
+
+// scan reads the files, takes or skips each line and sorts the taken
+// transactions (sorter).
+func (ps *txnPass) scan(open opener) error {
+	var oc *orderCheck
+	curFile := -1
+	err := scanPgLines(ps.srcs, open, func(fi int, l *lineIn, r *pgLine) {
+		line := l.line
+		if fi != curFile {
+			if oc != nil {
+				oc.end()
+			}
+			curFile = fi
+			oc = &orderCheck{slack: orderSlack.Microseconds(), accept: ps.accept, outOfOrd: func(t pgTxn, err error) {
+				ps.rep.skip(ReasonOutOfOrder, ps.srcs[t.file].Path, t.line, err)
+			}}
+		}
+		path := ps.srcs[fi].Path
+		t, ok := takeTxnLine(path, l, r, ps.rep)
+		if !ok {
+			return
+		}
+		t.file, t.line = fi, line
+		if err := t.interpret(ps.seventh); err != nil {
+			ps.rep.Skipped[ReasonNotPgbench]++
+			if len(ps.deferred) < maxExamples {
+				ps.deferred = append(ps.deferred, &store.LineError{File: path, Line: line, Err: fmt.Errorf("%s: %w", ReasonNotPgbench, err)})
+			}
+			return
+		}
+		oc.push(t)
+	})
+	if oc != nil {
+		oc.end()
+	}
+	if err != nil {
+		return err
+	}
+	return ps.sortErr
+}
+
+// accept takes a transaction that is in order: it counts it and hands it
+// to the sorter.
+func (ps *txnPass) accept(t pgTxn) {
+	ps.rep.Taken++
+	ps.taken++
+	p := txnProbe(t, ps.opt, "")
+	rec := newTxRec(&t, p.Intended, t.status == txOK && t.timeUS > ps.suspectUS)
+	ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
+	ps.sum.retries += max(t.retries, 0)
+	ps.sum.byStatus[txStatusNames[t.status]]++
+	if rec.suspect {
+		ps.nSuspect++
+		if len(ps.suspects) < maxExamples {
+			ps.suspects = append(ps.suspects, fmt.Sprintf("%s:%d (%v)", ps.srcs[t.file].Path, t.line, time.Duration(t.timeUS)*time.Microsecond))
+		}
+	} else {
+		if s, ok := ps.sum.fileSpan[t.file]; !ok {
+			ps.sum.fileSpan[t.file] = span{p.Intended, p.Intended}
+		} else {
+			ps.sum.fileSpan[t.file] = span{min(s.lo, p.Intended), max(s.hi, p.Intended)}
+		}
+		ps.perFile[t.file]++
+	}
+	if ps.sortErr == nil {
+		ps.sortErr = ps.sorter.add(rec)
+	}
+}
+
+// merge writes the sorted transactions and the rows inferred in their
+// gaps to sink, adding what it found to settings; it returns the number
+// of inferred rows.
+func (ps *txnPass) merge(settings map[string]any, note func(string), runID string, sink rowSink) (int64, error) {
+	opt := ps.opt
 	out := &txnWriter{sink: sink, runID: runID}
 	m := &gapMerge{opt: opt, endpoint: probeEndpoint(opt.Kind), note: note, out: out, n: ps.taken}
 	if !ps.sum.hasLag {
@@ -430,6 +460,13 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 		note("the logs have no schedule_lag column (pgbench ran without --rate), so they cannot say when transactions were due: no unavailability is inferred; a stretch without transactions reads as no load, not as an outage")
 	} else {
 		m.rr = pgbenchRates(ps.sum.fileSpan, ps.perFile, opt.Rate)
+		w, err := checkRate(m.rr, opt.Rate, ps.perFile, ps.srcs)
+		if err != nil {
+			return 0, err
+		}
+		if w != "" {
+			note(w)
+		}
 		settings["rate_source"] = m.rr.source
 		settings["rate_per_s"] = m.rr.rates
 		settings["pgbench_runs"] = len(m.rr.runs)
@@ -439,11 +476,11 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 			m.infer = true
 		}
 	}
-	if err := sorter.each(m.take); err != nil {
-		return nil, 0, err
+	if err := ps.sorter.each(m.take); err != nil {
+		return 0, err
 	}
 	if err := m.done(); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if m.infer {
 		settings["inferred_gaps"] = m.gaps
@@ -454,7 +491,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	settings["inferred"] = m.inferred > 0
 	settings["inferred_rows"] = m.inferred
 	settings["interval"] = intervalSetting(out.interval())
-	return settings, m.inferred, nil
+	return m.inferred, nil
 }
 
 // takeTxnLine takes one line of a per-transaction log, or skips it for a

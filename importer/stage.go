@@ -16,26 +16,36 @@ var segmentRows = 100_000
 
 // stage builds a run folder in a hidden folder of the output folder and
 // renames it into place when done, so neither a reader nor a crash ever
-// sees half of it. Rows are written as they come, segmentRows at a time
-// (closed segments at once, no journal, as store.WriteProbesFile is meant
-// for), so an import holds one segment whatever its size. The hidden
-// folder also holds an import's sort runs (see spillSorter).
+// sees half of it. Rows are written as they come, segmentRows per Parquet
+// segment (closed segments at once, no journal, as store.ProbesFile is
+// meant for). The hidden folder also holds an import's sort runs (see
+// spillSorter).
 //
-// Segments are written in the background, up to segmentWriters at once,
-// each by its own goroutine into its own file (Parquet encoding and zstd
-// are most of an import's time), while the import goes on filling the
-// next: the import holds at most segmentWriters+1 segments.
+// Each segment is written by a goroutine of its own (Parquet encoding and
+// zstd are a large part of an import's time), up to segmentWriters at
+// once, fed chunks of stageChunk rows while the import goes on: it
+// encodes each chunk as it comes and keeps only the encoded pages, so the
+// import holds stageChunks chunks of rows (a few MB) and the pages of the
+// segments being written, not whole segments of rows (each of 100,000
+// rows was 33 MB: three of them were a third of a 10 M-line import's
+// peak memory).
 type stage struct {
 	opt    *Options
 	tmp    string // the hidden folder, "" until first needed
 	dir    string // the run folder in it
 	runID  string
 	unlock func()
-	seg    []store.Probe
 	nSeg   int
-	// free holds the buffers of written segments, one token per segment
-	// that may be in the making; wg counts the writes under way.
+	// chunk holds the rows not yet handed to the open segment's writer,
+	// seg (nil between segments), which has segRows rows so far.
+	chunk   []store.Probe
+	seg     chan []store.Probe
+	segRows int
+	// free holds the chunk buffers (stageChunks, made when first needed);
+	// slots one token per segment that may be written at once; wg counts
+	// the segments being written.
 	free   chan []store.Probe
+	slots  chan struct{}
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	werr   error // the first error of a background write
@@ -48,15 +58,24 @@ type stage struct {
 }
 
 // segmentWriters bounds the segments written at once: two keep up with
-// the merge that feeds them, and each is about 40 MB of rows and Parquet
-// buffers, so more would raise the peak memory on a machine of more cores
-// (at 2: 277 MB for 10 M pgbench lines).
+// the merge that feeds them on two cores.
 var segmentWriters = max(1, min(runtime.GOMAXPROCS(0), 2))
 
+// The rows of a segment go to its writer stageChunk at a time; the stage
+// holds stageChunks chunks in all.
+const (
+	stageChunk  = 4096
+	stageChunks = 8
+)
+
 func newStage(opt *Options, runID string) *stage {
-	s := &stage{opt: opt, runID: runID, counts: map[string]int64{}, free: make(chan []store.Probe, segmentWriters+1)}
-	for range segmentWriters + 1 {
+	s := &stage{opt: opt, runID: runID, counts: map[string]int64{},
+		free: make(chan []store.Probe, stageChunks), slots: make(chan struct{}, segmentWriters)}
+	for range stageChunks {
 		s.free <- nil // a buffer made when first needed
+	}
+	for range segmentWriters {
+		s.slots <- struct{}{}
 	}
 	return s
 }
@@ -118,38 +137,71 @@ func (s *stage) write(p *store.Probe) error {
 	s.end = max(s.end, p.Intended, p.End)
 	s.rows++
 	s.counts[p.Outcome]++
-	if s.seg == nil {
-		s.seg = <-s.free
-		if s.seg == nil {
-			s.seg = make([]store.Probe, 0, segmentRows)
+	if s.chunk == nil {
+		s.chunk = <-s.free
+		if s.chunk == nil {
+			s.chunk = make([]store.Probe, 0, stageChunk)
 		}
 	}
-	s.seg = append(s.seg, *p)
-	if len(s.seg) >= segmentRows {
-		return s.flush()
+	s.chunk = append(s.chunk, *p)
+	if len(s.chunk) >= stageChunk || s.segRows+len(s.chunk) >= segmentRows {
+		return s.send()
 	}
 	return nil
 }
 
-// flush hands the segment to a writer of its own; it waits only when
-// segmentWriters segments are being written.
-func (s *stage) flush() error {
+// send hands the rows of chunk to the open segment's writer, starting a
+// segment when none is open, and ends the segment when it is full.
+func (s *stage) send() error {
 	if err := s.writeErr(); err != nil {
 		return err
 	}
-	if len(s.seg) == 0 {
+	if len(s.chunk) == 0 {
 		return nil
 	}
+	if s.seg == nil {
+		if err := s.startSegment(); err != nil {
+			return err
+		}
+	}
+	s.segRows += len(s.chunk)
+	s.seg <- s.chunk
+	s.chunk = nil
+	if s.segRows >= segmentRows {
+		s.endSegment()
+	}
+	return nil
+}
+
+// startSegment opens the next segment and starts its writer, once fewer
+// than segmentWriters segments are being written.
+func (s *stage) startSegment() error {
 	if err := s.open(); err != nil {
 		return err
 	}
 	s.nSeg++
-	path, rows := filepath.Join(s.dir, store.SegmentName(s.nSeg)), s.seg
-	s.seg = nil
+	path := filepath.Join(s.dir, store.SegmentName(s.nSeg))
+	<-s.slots
+	in := make(chan []store.Probe, stageChunks)
+	s.seg = in
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := store.WriteProbesFile(path, rows)
+		defer func() { s.slots <- struct{}{} }()
+		f, err := store.CreateProbesFile(path)
+		for rows := range in { // drained whatever happens: the stage never waits on a failed writer
+			if err == nil {
+				err = f.Write(rows)
+			}
+			clear(rows)
+			s.free <- rows[:0]
+		}
+		switch {
+		case f != nil && err == nil:
+			err = f.Close()
+		case f != nil:
+			f.Abort()
+		}
 		if err != nil {
 			s.mu.Lock()
 			if s.werr == nil {
@@ -157,10 +209,23 @@ func (s *stage) flush() error {
 			}
 			s.mu.Unlock()
 		}
-		clear(rows)
-		s.free <- rows[:0]
 	}()
 	return nil
+}
+
+// endSegment tells the open segment's writer that it has all its rows.
+func (s *stage) endSegment() {
+	if s.seg != nil {
+		close(s.seg)
+		s.seg, s.segRows = nil, 0
+	}
+}
+
+// flush hands over the rows held and ends the open segment.
+func (s *stage) flush() error {
+	err := s.send()
+	s.endSegment()
+	return err
 }
 
 func (s *stage) writeErr() error {
@@ -226,7 +291,8 @@ func (s *stage) finish(info *store.RunInfo, replaceDir string, events []store.Ev
 
 // close removes the hidden folder (whatever finish left in it).
 func (s *stage) close() {
-	s.wg.Wait() // a write still under way is in the hidden folder
+	s.endSegment() // an import that failed may leave one open
+	s.wg.Wait()    // a write still under way is in the hidden folder
 	if s.tmp == "" {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/switchwatch/switchwatch/internal/otelapp"
 	"github.com/switchwatch/switchwatch/internal/otlpfile"
+	"github.com/switchwatch/switchwatch/internal/patroni"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -104,7 +105,11 @@ func runAppLab(t *testing.T, name string, params map[string]string, appCfg *otel
 	}
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		res, err := Run(ctx, RunOptions{Scenario: sc, Out: t.TempDir(), App: appCfg, Rig: RigOptions{Binaries: bin},
+		out := t.TempDir()
+		if keep := os.Getenv("SWITCHWATCH_KEEP_LAB_RUNS"); keep != "" {
+			out = keep // for TestPhasesAgreeOnRun, and a look afterwards
+		}
+		res, err := Run(ctx, RunOptions{Scenario: sc, Out: out, App: appCfg, Rig: RigOptions{Binaries: bin},
 			Record: record.Config{Interval: e2eInterval, ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second,
 				Kinds: []string{store.KindWrite}, Conns: []string{store.ConnNew}}})
 		cancel()
@@ -148,14 +153,15 @@ func runAppLab(t *testing.T, name string, params map[string]string, appCfg *otel
 // records.
 func TestLabAuroraTraces(t *testing.T) {
 	// Lead-in 3s; blue read-only, 4s blackhole, 5s of green read-only,
-	// promotion: about 13s; the quiet window lies in the 7s tail.
-	quiet := otelapp.Quiet{After: 15 * time.Second, For: 2500 * time.Millisecond}
+	// promotion: about 13s; the quiet window, 10 s of a healthy database,
+	// lies in the 14s tail.
+	quiet := otelapp.Quiet{After: 15 * time.Second, For: 10 * time.Second}
 	// Connect timeouts of 2s: half the blackhole, so connects there time
 	// out inside it, and long enough for a password exchange on a busy
 	// machine.
 	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 100 * time.Millisecond, Burst: 8, Lull: 500 * time.Millisecond,
 		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second, Quiet: []otelapp.Quiet{quiet}}
-	r, app, spans := runAppLab(t, "aurora", map[string]string{"lead_in": "3s", "tail": "7s"}, appCfg)
+	r, app, spans := runAppLab(t, "aurora", map[string]string{"lead_in": "3s", "tail": "14s"}, appCfg)
 	ro := r.one(t, ActBlueReadOnly)
 	bh := r.one(t, ActEndpointBlackhole)
 	promo := r.one(t, ActGreenPromoted)
@@ -282,6 +288,14 @@ func TestLabAuroraTraces(t *testing.T) {
 	}
 	t.Logf("25006 in green's read-only window: %d; in the blackhole: %d timed-out connects of reports, %d connection failures of checkout; quiet %v, %d spans before, %d after",
 		greenRO, bhConnects, checkoutBH, qe.Sub(qs), before, after)
+
+	// 5. The traces alone, imported and analyzed, give the recorder's
+	// phases; the quiet window, a healthy database the application did
+	// not use, is no outage.
+	imported := importTraces(t, r.dir)
+	traces := analyzedPhases(t, imported)
+	assertPhasesAgree(t, analyzedPhases(t, r.dir), traces, readRows(t, imported))
+	assertNoOutageIn(t, traces, qs, qe)
 }
 
 // TestLabDNSTraces runs the dns scenario with cut=false and the
@@ -359,4 +373,40 @@ func TestLabDNSTraces(t *testing.T) {
 	if stale == 0 {
 		t.Errorf("no INSERT of checkout failed with 25006 from blue's address %s after the promotion (%v): want the stale pool", dnsBlueIP, *promo.End)
 	}
+}
+
+// TestLabDNSTracesAgree runs the dns scenario as documented (cut=true:
+// blue's sessions ended, the connections through both endpoints cut, so
+// no pool stays on old blue) with the application beside the recorder:
+// the phases of the imported traces alone agree with the recorder's.
+// (With cut=false, TestLabDNSTraces, checkout's pool keeps writing to old
+// blue after the switchover: an outage of the application's own, which the
+// recorder's new connections never see.)
+func TestLabDNSTracesAgree(t *testing.T) {
+	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 100 * time.Millisecond, Burst: 8, Lull: 500 * time.Millisecond,
+		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second}
+	r, _, _ := runAppLab(t, "dns", map[string]string{"lead_in": "3s", "tail": "4s", "ttl": "1s"}, appCfg)
+	imported := importTraces(t, r.dir)
+	assertPhasesAgree(t, analyzedPhases(t, r.dir), analyzedPhases(t, imported), readRows(t, imported))
+}
+
+// TestLabPatroniTraces runs the patroni scenario (HAProxy as the write
+// endpoint) with the application beside the recorder: the phases of the
+// imported traces alone agree with the recorder's.
+func TestLabPatroniTraces(t *testing.T) {
+	patroni.FindForTest(t)
+	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 100 * time.Millisecond, Burst: 8, Lull: 500 * time.Millisecond,
+		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second}
+	r, _, spans := runAppLab(t, "patroni", map[string]string{"client": PatroniHAProxy}, appCfg)
+	failed := 0
+	for _, s := range spans {
+		if s.err && s.kind == ptrace.SpanKindClient {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Fatal("no database call of the application failed across the switchover")
+	}
+	imported := importTraces(t, r.dir)
+	assertPhasesAgree(t, analyzedPhases(t, r.dir), analyzedPhases(t, imported), readRows(t, imported))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/dnsserver"
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -23,7 +24,7 @@ const (
 
 // ActDNSFlip is the step, and the event, of the DNS answer's change: Time
 // is the DNS server's own time of the change. Attrs name, from, to, ttl.
-const ActDNSFlip = store.EventDNSFlip
+const ActDNSFlip = event.DNSFlip
 
 func init() {
 	register(map[string]*Action{

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -59,8 +60,8 @@ func TestLabDNS(t *testing.T) {
 	// Every edge that changes what clients see lies where the probes
 	// place a change: blue's read-only switch, both refusal windows'
 	// edges, the promotion's end.
-	r.truthWithin(t, map[string][]string{ActBlueReadOnly: {store.EdgeStart},
-		ActEndpointRefuse: {store.EdgeStart, store.EdgeEnd}, ActGreenPromoted: {store.EdgeEnd}})
+	r.truthWithin(t, map[string][]string{ActBlueReadOnly: {event.EdgeStart},
+		ActEndpointRefuse: {event.EdgeStart, event.EdgeEnd}, ActGreenPromoted: {event.EdgeEnd}})
 	if n := len(r.where(func(p *store.Probe) bool { return p.ErrorClass == store.ClassRefused })); n == 0 {
 		t.Error("no probe was refused while both servers refused connections")
 	}

@@ -57,13 +57,13 @@
 // # Ground truth: events.jsonl
 //
 // Every step writes store.Event lines (record/store/events.go) into the
-// run folder's events.jsonl, Source "lab" (store.SourceLab), each named
+// run folder's events.jsonl, Source "lab" (event.SourceLab), each named
 // after the step's action: Time is when the step's change took effect (or
 // its start, for a step that takes time), End when it was complete; an
 // instant has no End. Attrs are the step's parameters plus what the step
 // learnt. The names, and what each event's times and attributes say, are
-// the Event* constants of record/store (eventnames.go), beside the table
-// of which of their edges change what clients see.
+// the constants of package internal/event (names.go), beside the table
+// of which of their edges change what clients see (edges.go).
 //
 // An endpoint window is written when it ends, so events.jsonl is ordered
 // by when events were complete, not by Time.

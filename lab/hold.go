@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // ActEndpointHold is the step that makes an endpoint hold traffic without
 // failing it (Proxy.Hold), and the name of its event.
-const ActEndpointHold = store.EventEndpointHold
+const ActEndpointHold = event.EndpointHold
 
 func init() {
 	register(map[string]*Action{

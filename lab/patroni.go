@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/patroni"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -29,16 +30,16 @@ const (
 // ActPatroniSwitchover is the patroni scenario's step: patronictl
 // switchover. Besides its own event it writes the ones below, taken from
 // the components once it has returned.
-const ActPatroniSwitchover = store.EventPatroniSwitchover
+const ActPatroniSwitchover = event.PatroniSwitchover
 
 // The events the switchover step takes from Patroni and HAProxy.
 const (
-	EvPatroniDemoted    = store.EventPatroniDemoted
-	EvPatroniStopped    = store.EventPatroniLeaderStopped
-	EvPatroniPromoted   = store.EventPatroniPromoted
-	EvPatroniRejoined   = store.EventPatroniRejoined
-	EvHAProxyServerDown = store.EventHAProxyServerDown
-	EvHAProxyServerUp   = store.EventHAProxyServerUp
+	EvPatroniDemoted    = event.PatroniDemoted
+	EvPatroniStopped    = event.PatroniLeaderStopped
+	EvPatroniPromoted   = event.PatroniPromoted
+	EvPatroniRejoined   = event.PatroniRejoined
+	EvHAProxyServerDown = event.HAProxyServerDown
+	EvHAProxyServerUp   = event.HAProxyServerUp
 )
 
 // patroniDir is the cluster's directory in the rig's.
@@ -108,29 +109,11 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 		return fmt.Errorf("this rig has no Patroni cluster (the patroni scenario, or RigOptions.Patroni, makes one)")
 	}
 	timeout := params(st.Params).timeout()
-	leader, candidate := st.Params["leader"], st.Params["candidate"]
-	if leader == "" {
-		n, err := c.Leader(ctx)
-		if err != nil {
-			return err
-		}
-		leader = n.Name
+	old, cand, err := switchoverPair(ctx, c, st.Params["leader"], st.Params["candidate"])
+	if err != nil {
+		return err
 	}
-	old := c.Node(leader)
-	if old == nil {
-		return fmt.Errorf("no node %q", leader)
-	}
-	if candidate == "" {
-		for _, n := range c.Nodes {
-			if n != old {
-				candidate = n.Name
-			}
-		}
-	}
-	cand := c.Node(candidate)
-	if cand == nil || cand == old {
-		return fmt.Errorf("candidate %q: want the other node", candidate)
-	}
+	leader, candidate := old.Name, cand.Name
 	st0, err := old.Status(ctx)
 	if err != nil {
 		return err
@@ -186,8 +169,43 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 	if err := x.waitHAProxy(wctx, start, leader, candidate, x.rig.patroniClient == PatroniHAProxy); err != nil {
 		return err
 	}
+	return x.waitRejoined(wctx, old, start)
+}
+
+// switchoverPair is the leader and the candidate of a switchover: the
+// nodes named, else the cluster's leader and the other node.
+func switchoverPair(ctx context.Context, c *patroni.Cluster, leader, candidate string) (old, cand *patroni.Node, err error) {
+	if leader == "" {
+		n, err := c.Leader(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		leader = n.Name
+	}
+	old = c.Node(leader)
+	if old == nil {
+		return nil, nil, fmt.Errorf("no node %q", leader)
+	}
+	if candidate == "" {
+		for _, n := range c.Nodes {
+			if n != old {
+				candidate = n.Name
+			}
+		}
+	}
+	cand = c.Node(candidate)
+	if cand == nil || cand == old {
+		return nil, nil, fmt.Errorf("candidate %q: want the other node", candidate)
+	}
+	return old, cand, nil
+}
+
+// waitRejoined waits until the old leader's PostgreSQL runs again as a
+// replica, started after start, and logs EvPatroniRejoined.
+func (x *executor) waitRejoined(ctx context.Context, old *patroni.Node, start time.Time) error {
+	leader := old.Name
 	for {
-		s, err := old.Status(wctx)
+		s, err := old.Status(ctx)
 		if err == nil && s.State == "running" && !s.IsPrimary() {
 			t, perr := s.PostmasterStart()
 			if perr != nil {
@@ -195,7 +213,7 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 			}
 			if t.Before(start) {
 				// still the report of the postmaster from before
-				if err := sleep(wctx, 100*time.Millisecond); err != nil {
+				if err := sleep(ctx, 100*time.Millisecond); err != nil {
 					return fmt.Errorf("waiting for %s to rejoin as a replica: %w", leader, err)
 				}
 				continue
@@ -204,7 +222,7 @@ func (x *executor) patroniSwitchover(ctx context.Context, st Step) error {
 				Message: fmt.Sprintf("%s's PostgreSQL started again as a replica", leader)})
 			return nil
 		}
-		if err := sleep(wctx, 100*time.Millisecond); err != nil {
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return fmt.Errorf("waiting for %s to rejoin as a replica: %w", leader, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/patroni"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -119,8 +120,8 @@ func (r *patroniRun) truth(t *testing.T) {
 	if r.up != nil && r.up.Time.After(*r.promoted.End) {
 		last = EvHAProxyServerUp
 	}
-	r.truthWithin(t, map[string][]string{EvPatroniStopped: {store.EdgeStart},
-		last: {map[string]string{EvPatroniPromoted: store.EdgeEnd, EvHAProxyServerUp: store.EdgeStart}[last]}})
+	r.truthWithin(t, map[string][]string{EvPatroniStopped: {event.EdgeStart},
+		last: {map[string]string{EvPatroniPromoted: event.EdgeEnd, EvHAProxyServerUp: event.EdgeStart}[last]}})
 }
 
 // Through HAProxy, writes fail from the old leader's shutdown until HAProxy

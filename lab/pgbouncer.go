@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -14,9 +15,9 @@ import (
 // PgBouncer step actions, each also the name of the event it writes: Time
 // when the admin command was sent, End when PgBouncer answered it.
 const (
-	ActPgBouncerPause   = store.EventPgBouncerPaused
-	ActPgBouncerRepoint = store.EventPgBouncerRepointed
-	ActPgBouncerResume  = store.EventPgBouncerResumed
+	ActPgBouncerPause   = event.PgBouncerPaused
+	ActPgBouncerRepoint = event.PgBouncerRepointed
+	ActPgBouncerResume  = event.PgBouncerResumed
 )
 
 func init() {
@@ -43,7 +44,7 @@ func init() {
 		},
 		ActPgBouncerResume: {
 			Help: "RESUME the database on the rig's PgBouncer: waiting clients go on, to wherever it points now " +
-				"(unless a login during the pause made PgBouncer wait server_login_retry: then a " + store.EventPgBouncerLoginRetry + " event says so)",
+				"(unless a login during the pause made PgBouncer wait server_login_retry: then a " + event.PgBouncerLoginRetry + " event says so)",
 			Params: map[string]string{"timeout": timeoutParam("RESUME to return")},
 			run: func(x *executor, ctx context.Context, st Step) error {
 				if err := x.bouncerAdmin(ctx, st, "RESUME", (*pgbouncer.Bouncer).Resume); err != nil {
@@ -63,7 +64,7 @@ func init() {
 			{"hold", "0s", "extra time paused before promotion starts (an operator's checks)"},
 			{"reconnect", "false", "also RECONNECT after RELOAD"},
 			{"resume_after", "0s", "time between RELOAD and RESUME (an operator's checks of the new target); " +
-				"a client that logs in then makes PgBouncer wait server_login_retry, see " + store.EventPgBouncerLoginRetry},
+				"a client that logs in then makes PgBouncer wait server_login_retry, see " + event.PgBouncerLoginRetry},
 			{"server_login_retry", "15s", "the rig's PgBouncer server_login_retry (15s is PgBouncer's default): how long it opens no server connection after a failed login; rehearse a lower one"},
 		},
 		build: func(p params) []Step {
@@ -168,7 +169,7 @@ func (x *executor) bouncerLoginRetry(ctx context.Context) error {
 	}
 	first := closes[0]
 	end := first.Time.Add(retry)
-	x.log(store.Event{Time: first.Time, End: &end, Name: store.EventPgBouncerLoginRetry,
+	x.log(store.Event{Time: first.Time, End: &end, Name: event.PgBouncerLoginRetry,
 		Attrs: map[string]string{"server": first.Server, "server_login_retry": retry.String(),
 			"closes": fmt.Sprint(len(closes)), "database": b.Database()},
 		Message: fmt.Sprintf("pgbouncer: a server connection opened during the pause was closed by it (a login to %s); "+

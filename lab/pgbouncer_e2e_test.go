@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/record"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -42,7 +43,7 @@ func runBouncerLab(t *testing.T, set map[string]string, tweak func(*record.Confi
 	r.repoint = r.one(t, ActPgBouncerRepoint)
 	r.resume = r.one(t, ActPgBouncerResume)
 	r.one(t, EvGreenCaughtUp)
-	switch retries := r.events[store.EventPgBouncerLoginRetry]; len(retries) {
+	switch retries := r.events[event.PgBouncerLoginRetry]; len(retries) {
 	case 0:
 	case 1:
 		r.retry = &retries[0]
@@ -50,7 +51,7 @@ func runBouncerLab(t *testing.T, set map[string]string, tweak func(*record.Confi
 			r.retry.Time, r.retry.Attrs["server"], r.retry.End, r.resume.End)
 		r.checkRetryHolds(t)
 	default:
-		t.Fatalf("%d %s events, want at most one", len(retries), store.EventPgBouncerLoginRetry)
+		t.Fatalf("%d %s events, want at most one", len(retries), event.PgBouncerLoginRetry)
 	}
 	for _, e := range []store.Event{r.pause, r.promo, r.repoint, r.resume} {
 		if e.End == nil {
@@ -179,7 +180,7 @@ func TestLabPgBouncerShortTimeoutsFail(t *testing.T) {
 	// it) and the resume's (answered again), unless PgBouncer's login
 	// retry held them on past the resume, which --truth then rightly
 	// reports outside.
-	must := map[string][]string{ActPgBouncerPause: {store.EdgeEnd}, ActPgBouncerResume: {store.EdgeEnd}}
+	must := map[string][]string{ActPgBouncerPause: {event.EdgeEnd}, ActPgBouncerResume: {event.EdgeEnd}}
 	if r.retry != nil {
 		delete(must, ActPgBouncerResume)
 	}
@@ -206,7 +207,7 @@ func TestLabPgBouncerShortTimeoutsFail(t *testing.T) {
 func TestLabPgBouncerLoginDuringResumeGapWaitsRetry(t *testing.T) {
 	r := runBouncerLab(t, map[string]string{"resume_after": "1s", "tail": "20s"}, nil)
 	if r.retry == nil {
-		t.Fatalf("new-connection probes logged in during a 1s gap between RELOAD and RESUME, yet no %s event", store.EventPgBouncerLoginRetry)
+		t.Fatalf("new-connection probes logged in during a 1s gap between RELOAD and RESUME, yet no %s event", event.PgBouncerLoginRetry)
 	}
 	if !r.retry.Time.After(*r.repoint.End) || r.retry.Attrs["server"] != r.repoint.Attrs["addr"] {
 		t.Errorf("login retry %v to %s; want after the re-point (%v) and to its target %s",
@@ -228,7 +229,7 @@ func TestLabPgBouncerLoginDuringResumeGapWaitsRetry(t *testing.T) {
 func TestLabPgBouncerLowerLoginRetry(t *testing.T) {
 	r := runBouncerLab(t, map[string]string{"resume_after": "1s", "server_login_retry": "1s", "tail": "5s"}, nil)
 	if r.retry == nil {
-		t.Fatalf("new-connection probes logged in during a 1s gap between RELOAD and RESUME, yet no %s event", store.EventPgBouncerLoginRetry)
+		t.Fatalf("new-connection probes logged in during a 1s gap between RELOAD and RESUME, yet no %s event", event.PgBouncerLoginRetry)
 	}
 	if got := r.retry.Attrs["server_login_retry"]; got != "1s" {
 		t.Errorf("login retry event says server_login_retry %q, want 1s", got)

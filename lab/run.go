@@ -176,25 +176,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		}
 	}()
 
-	cfg := opts.Record
-	cfg.WriteDSN = rig.WriteDSN()
-	cfg.ReadDSN = cfg.WriteDSN
-	if opts.ReadVia == ReadViaRead {
-		cfg.ReadDSN = rig.ReadDSN()
-	}
-	if rig.DNS != nil {
-		cfg.DNSServer = rig.DNS.Addr()
-	}
-	cfg.Out = opts.Out
-	cfg.RunID, cfg.NewRunID = record.NewRunID(time.Now()), true
-	cfg.Labels = labels
-	cfg.Duration = 0
-	verify := !cfg.NoVerify
-	cfg.NoVerify = true // checked below, once the tail is over
-	cfg.Status = nil
-	if cfg.Table == "" {
-		cfg.Table = record.DefaultTable
-	}
+	cfg, verify := recordConfig(opts, rig, labels)
 	runDir := filepath.Join(opts.Out, store.RunDirName(cfg.RunID))
 	res = &RunResult{RunID: cfg.RunID, RunDir: runDir}
 	stopApp := func() error { return nil }
@@ -267,6 +249,33 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		res.Verify = v
 	}
 	return res, nil
+}
+
+// recordConfig is the recorder's Config for one run on rig: opts.Record
+// aimed at the rig's endpoints, with a new run id, recording until stopped
+// and without the lost-write check, which runOnce does itself once the
+// tail is over (verify says whether to).
+func recordConfig(opts RunOptions, rig *Rig, labels map[string]string) (cfg record.Config, verify bool) {
+	cfg = opts.Record
+	cfg.WriteDSN = rig.WriteDSN()
+	cfg.ReadDSN = cfg.WriteDSN
+	if opts.ReadVia == ReadViaRead {
+		cfg.ReadDSN = rig.ReadDSN()
+	}
+	if rig.DNS != nil {
+		cfg.DNSServer = rig.DNS.Addr()
+	}
+	cfg.Out = opts.Out
+	cfg.RunID, cfg.NewRunID = record.NewRunID(time.Now()), true
+	cfg.Labels = labels
+	cfg.Duration = 0
+	verify = !cfg.NoVerify
+	cfg.NoVerify = true
+	cfg.Status = nil
+	if cfg.Table == "" {
+		cfg.Table = record.DefaultTable
+	}
+	return cfg, verify
 }
 
 // AttrLeadInOffset is the scenario event's attribute that holds the part of

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/importer/serverlog"
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -124,29 +125,29 @@ func TestLabServerLogsAurora(t *testing.T) {
 	blue := r.logEvents(t, "blue.json")
 
 	sent := promoteSent(t, promo)
-	req := oneLogged(t, green, "green.json", store.EventPGPromoteRequested)
+	req := oneLogged(t, green, "green.json", event.PGPromoteRequested)
 	inStep(t, req, promo)
 	nearTruth(t, req, sent, "pg_promote sent")
-	tl := oneLogged(t, green, "green.json", store.EventPGNewTimeline)
+	tl := oneLogged(t, green, "green.json", event.PGNewTimeline)
 	nearTruth(t, tl, sent, "pg_promote sent")
 	if tl.Attrs["timeline"] != "2" {
 		t.Errorf("new timeline %q, want 2", tl.Attrs["timeline"])
 	}
 	// The lab sees the end by polling pg_is_in_recovery() on a
 	// connection of its own, which a busy machine delays.
-	done := oneLogged(t, green, "green.json", store.EventPGArchiveRecoveryComplete)
+	done := oneLogged(t, green, "green.json", event.PGArchiveRecoveryComplete)
 	inStep(t, done, promo)
 	t.Logf("%-40s %+8.1f ms from green_promoted's end", done.Name, float64(done.Time.Sub(*promo.End).Microseconds())/1000)
 	// "ready" comes when the postmaster has noticed the startup process
 	// exit, which a busy machine delays (writes succeed before it).
-	ready := lastLogged(t, green, "green.json", store.EventPGReady)
+	ready := lastLogged(t, green, "green.json", event.PGReady)
 	t.Logf("%-40s %+8.1f ms from green_promoted's end", ready.Name, float64(ready.Time.Sub(*promo.End).Microseconds())/1000)
 	if ready.Time.Before(done.Time) || ready.Time.After(promo.End.Add(time.Second)) {
 		t.Errorf("ready at %v: want after archive recovery's end (%v), within 1s of the promotion's end (%v)", ready.Time, done.Time, *promo.End)
 	}
 
 	terminated := 0
-	for _, e := range blue[store.EventPGSessionsTerminated] {
+	for _, e := range blue[event.PGSessionsTerminated] {
 		inStep(t, e, ro)
 		n, _ := strconv.Atoi(e.Attrs["count"])
 		terminated += n
@@ -155,15 +156,15 @@ func TestLabServerLogsAurora(t *testing.T) {
 		t.Errorf("blue's log: %d sessions terminated, the lab ended %d", terminated, want)
 	}
 	// The lab's step ends once the sessions it ended are gone.
-	if n := len(blue[store.EventPGSessionsTerminated]); n > 0 {
-		last := blue[store.EventPGSessionsTerminated][n-1]
+	if n := len(blue[event.PGSessionsTerminated]); n > 0 {
+		last := blue[event.PGSessionsTerminated][n-1]
 		inStep(t, last, ro)
 		t.Logf("%-40s %+8.1f ms from blue_read_only's end", last.Name, float64(last.Time.Sub(*ro.End).Microseconds())/1000)
 	}
 
 	logged := 0
 	for _, evs := range []map[string][]store.Event{blue, green} {
-		for _, e := range evs[store.EventPGReadOnlyErrors] {
+		for _, e := range evs[event.PGReadOnlyErrors] {
 			if e.Attrs["sqlstate"] != "25006" {
 				t.Errorf("%s with sqlstate %q", e.Name, e.Attrs["sqlstate"])
 			}
@@ -173,7 +174,7 @@ func TestLabServerLogsAurora(t *testing.T) {
 	}
 	probes := len(r.where(func(p *store.Probe) bool { return p.SQLState == "25006" }))
 	t.Logf("read-only errors: %d probes failed with 25006, the logs count %d in %d events", probes, logged,
-		len(blue[store.EventPGReadOnlyErrors])+len(green[store.EventPGReadOnlyErrors]))
+		len(blue[event.PGReadOnlyErrors])+len(green[event.PGReadOnlyErrors]))
 	// The server logs every error it sends; a probe records 25006 only
 	// when the error reached it before its own timeout.
 	if probes == 0 || logged < probes {
@@ -188,24 +189,24 @@ func TestLabServerLogsPgBouncer(t *testing.T) {
 	pgbouncer.FindForTest(t)
 	r := runLabRetrying(t, "pgbouncer", map[string]string{"hold": "1s"}, nil, keepLogs)
 	bl := r.logEvents(t, "pgbouncer.log")
-	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", store.EventPgBouncerPauseIssued), r.one(t, ActPgBouncerPause).Time, "pgbouncer_paused's start")
-	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", store.EventPgBouncerReloadIssued), r.one(t, ActPgBouncerRepoint).Time, "pgbouncer_repointed's start")
-	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", store.EventPgBouncerResumeIssued), r.one(t, ActPgBouncerResume).Time, "pgbouncer_resumed's start")
-	for _, e := range bl[store.EventPgBouncerPauseIssued] {
-		if e.Source != store.SourcePgBouncer || e.Attrs["node"] != "pgbouncer" || e.Attrs["database"] != "postgres" {
+	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", event.PgBouncerPauseIssued), r.one(t, ActPgBouncerPause).Time, "pgbouncer_paused's start")
+	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", event.PgBouncerReloadIssued), r.one(t, ActPgBouncerRepoint).Time, "pgbouncer_repointed's start")
+	nearTruth(t, oneLogged(t, bl, "pgbouncer.log", event.PgBouncerResumeIssued), r.one(t, ActPgBouncerResume).Time, "pgbouncer_resumed's start")
+	for _, e := range bl[event.PgBouncerPauseIssued] {
+		if e.Source != event.SourcePgBouncer || e.Attrs["node"] != "pgbouncer" || e.Attrs["database"] != "postgres" {
 			t.Errorf("PAUSE event %+v: want source and node pgbouncer, database postgres", e)
 		}
 	}
 	promo := r.one(t, ActGreenPromoted)
 	green := r.logEvents(t, "green.json")
 	sent := promoteSent(t, promo)
-	nearTruth(t, oneLogged(t, green, "green.json", store.EventPGPromoteRequested), sent, "pg_promote sent")
-	nearTruth(t, oneLogged(t, green, "green.json", store.EventPGNewTimeline), sent, "pg_promote sent")
+	nearTruth(t, oneLogged(t, green, "green.json", event.PGPromoteRequested), sent, "pg_promote sent")
+	nearTruth(t, oneLogged(t, green, "green.json", event.PGNewTimeline), sent, "pg_promote sent")
 }
 
 // The restart scenario, whose servers log to stderr: blue's log (prefix
-// detected) has the fast shutdown where the lab restarted it and the
-// server ready where the lab saw it take logins again.
+// detected) has the fast shutdown request within logClock of the lab's
+// signal, and the server ready where the lab saw it take logins again.
 func TestLabServerLogsRestartStderr(t *testing.T) {
 	r := runLabRetrying(t, "restart", nil, nil, keepLogs)
 	rs := r.one(t, ActBlueRestart)
@@ -216,14 +217,19 @@ func TestLabServerLogsRestartStderr(t *testing.T) {
 	// The lab stamps the restart before it starts pg_ctl, which signals
 	// the server: the request comes inside the step, as soon as a busy
 	// machine lets it.
-	req := oneLogged(t, blue, "blue.log", store.EventPGShutdownRequested)
+	req := oneLogged(t, blue, "blue.log", event.PGShutdownRequested)
 	inStep(t, req, rs)
+	sent, err := time.Parse(time.RFC3339Nano, rs.Attrs[AttrShutdownSent])
+	if err != nil {
+		t.Fatalf("blue_restart's %s: %v", AttrShutdownSent, err)
+	}
+	nearTruth(t, req, sent, "the fast shutdown signal sent")
 	if req.Attrs["mode"] != "fast" {
 		t.Errorf("shutdown mode %q, want fast", req.Attrs["mode"])
 	}
-	down := oneLogged(t, blue, "blue.log", store.EventPGShutDown)
+	down := oneLogged(t, blue, "blue.log", event.PGShutDown)
 	if down.Time.Before(req.Time) || down.Time.After(*rs.End) {
 		t.Errorf("shut down at %v, outside %v..%v", down.Time, req.Time, *rs.End)
 	}
-	nearTruth(t, lastLogged(t, blue, "blue.log", store.EventPGReady), *rs.End, "blue_restart's end")
+	nearTruth(t, lastLogged(t, blue, "blue.log", event.PGReady), *rs.End, "blue_restart's end")
 }

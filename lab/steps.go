@@ -8,29 +8,30 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // Step actions. Each is also the name of the event the step writes: the
 // names, and what each event says, are record/store's Event* constants.
 const (
-	ActBlueReadOnly      = store.EventBlueReadOnly
-	ActBlueKilled        = store.EventBlueKilled
-	ActBlueRestart       = store.EventBlueRestart
-	ActGreenPromoted     = store.EventGreenPromoted
-	ActEndpointBlackhole = store.EventEndpointBlackhole
-	ActEndpointRefuse    = store.EventEndpointRefuse
-	ActEndpointToBlue    = store.EventEndpointToBlue
-	ActEndpointToGreen   = store.EventEndpointToGreen
-	ActEndpointCut       = store.EventEndpointCut
+	ActBlueReadOnly      = event.BlueReadOnly
+	ActBlueKilled        = event.BlueKilled
+	ActBlueRestart       = event.BlueRestart
+	ActGreenPromoted     = event.GreenPromoted
+	ActEndpointBlackhole = event.EndpointBlackhole
+	ActEndpointRefuse    = event.EndpointRefuse
+	ActEndpointToBlue    = event.EndpointToBlue
+	ActEndpointToGreen   = event.EndpointToGreen
+	ActEndpointCut       = event.EndpointCut
 
 	// Events written besides the actions' own.
-	EvGreenCaughtUp = store.EventGreenCaughtUp
-	EvScenario      = store.EventScenario
+	EvGreenCaughtUp = event.GreenCaughtUp
+	EvScenario      = event.Scenario
 )
 
 // EventSource is the Source of every event the lab writes.
-const EventSource = store.SourceLab
+const EventSource = event.SourceLab
 
 // forwardEvent names the event of an endpoint pointed at a target.
 var forwardEvent = map[string]string{TargetBlue: ActEndpointToBlue, TargetGreen: ActEndpointToGreen}
@@ -449,15 +450,25 @@ func (x *executor) blueRestart(ctx context.Context, st Step) error {
 	blue := x.rig.Blue
 	pid := blue.PID()
 	start := time.Now()
-	if err := blue.Restart(ctx); err != nil {
+	sent, err := blue.FastShutdown()
+	if err != nil {
+		return err
+	}
+	if err := blue.Start(ctx); err != nil {
 		return err
 	}
 	// The end is when blue took logins again: the start of the readiness
 	// check that succeeded, not its return.
 	x.logStep(st, start, blue.ReadyAt(), "blue restarted (fast shutdown, start)",
-		"pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr())
+		"pid_before", strconv.Itoa(pid), "pid_after", strconv.Itoa(blue.PID()), "addr", blue.Addr(),
+		AttrShutdownSent, sent.UTC().Format(time.RFC3339Nano))
 	return nil
 }
+
+// AttrShutdownSent is the blue_restart event's attribute that says when
+// the lab sent blue's postmaster its fast shutdown signal (RFC 3339): the
+// ground truth of the server log's "received fast shutdown request".
+const AttrShutdownSent = "shutdown_sent"
 
 // AttrPromoteSent is the green_promoted event's attribute that says when
 // pg_promote was sent (RFC 3339): the step's Time is before the lab

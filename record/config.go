@@ -1,8 +1,16 @@
 package record
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"math"
+	"os"
 	"time"
+
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // Config is what a recording needs. The zero value of a field takes the
@@ -81,3 +89,129 @@ type Config struct {
 	// default when 0): with --out s3:// how far the bucket lags.
 	SegmentEvery time.Duration
 }
+
+// Defaults of Config.
+const (
+	DefaultInterval       = 100 * time.Millisecond
+	DefaultConnectTimeout = 3 * time.Second
+	DefaultQueryTimeout   = 3 * time.Second
+	DefaultPoolSize       = 4
+	MaxInflightCap        = 512
+	// VerifyMax bounds the lost-write check at the end of a run: it keeps
+	// trying for verifyRetry, each attempt within its own timeout.
+	VerifyMax = verifyRetry + 10*time.Second
+)
+
+// Defaults fills the zero fields of cfg with their defaults.
+func (cfg *Config) Defaults() {
+	if cfg.ReadDSN == "" {
+		cfg.ReadDSN = cfg.WriteDSN
+	}
+	if cfg.Interval <= 0 && cfg.Rate > 0 {
+		cfg.Interval = time.Duration(float64(time.Second) / cfg.Rate)
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
+	if len(cfg.Kinds) == 0 {
+		cfg.Kinds = []string{store.KindWrite, store.KindRead}
+	}
+	if len(cfg.Conns) == 0 && len(cfg.Profiles) == 0 {
+		cfg.Conns = []string{store.ConnNew}
+	}
+	if cfg.Table == "" {
+		cfg.Table = DefaultTable
+	}
+	if cfg.PoolSize <= 0 {
+		cfg.PoolSize = DefaultPoolSize
+	}
+	if cfg.MaxInflight <= 0 {
+		// Enough slots that a probe is skipped only when every probe in the
+		// window hangs for both of its timeouts.
+		ct, qt := cfg.ConnectTimeout, cfg.QueryTimeout
+		for _, p := range cfg.Profiles {
+			ct, qt = max(ct, time.Duration(p.ConnectTimeout)), max(qt, time.Duration(p.QueryTimeout))
+		}
+		n := int((ct+qt+closeTimeout)/cfg.Interval) + 1
+		cfg.MaxInflight = min(n, MaxInflightCap)
+	}
+	if cfg.StatusEvery <= 0 {
+		cfg.StatusEvery = 5 * time.Second
+	}
+	if cfg.RunID == "" {
+		cfg.RunID = NewRunID(time.Now())
+	}
+}
+
+// NewRunID makes a run id from a time and random bits: sortable, unique,
+// and safe in a Hive folder name.
+func NewRunID(t time.Time) string {
+	var b [3]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// checkGrid checks the two ways of giving the grid step before Defaults
+// fills one of them in.
+func (cfg *Config) checkGrid() error {
+	switch {
+	case cfg.Interval < 0:
+		return fmt.Errorf("--interval must be positive, got %v", cfg.Interval)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return fmt.Errorf("--rate must be a positive number of probes per second, got %v", cfg.Rate)
+	case cfg.Interval > 0 && cfg.Rate > 0:
+		return fmt.Errorf("--interval %v and --rate %v both given: say the grid step one way (--rate N is --interval 1s/N)", cfg.Interval, cfg.Rate)
+	case cfg.Rate > 0 && time.Duration(float64(time.Second)/cfg.Rate) < time.Microsecond:
+		return fmt.Errorf("--rate %v is more than a million probes per second per stream", cfg.Rate)
+	}
+	return nil
+}
+
+func (cfg *Config) validate() error {
+	if cfg.WriteDSN == "" && os.Getenv("PGHOST") == "" && os.Getenv("PGSERVICE") == "" {
+		// An empty DSN is legal for libpq (all from PG* variables), so only
+		// refuse when nothing at all says where to connect.
+		return fmt.Errorf("--write-dsn is empty and neither PGHOST nor PGSERVICE is set: nothing says where to connect")
+	}
+	if cfg.Out == "" {
+		return fmt.Errorf("--out is empty: say where the run folder goes")
+	}
+	if err := CheckKinds("--probes", cfg.Kinds); err != nil {
+		return err
+	}
+	if _, err := cfg.profiles(); err != nil {
+		return err
+	}
+	if cfg.Duration < 0 {
+		return fmt.Errorf("--duration must not be negative")
+	}
+	switch {
+	case cfg.SwitchoverAfter < 0:
+		return fmt.Errorf("--switchover-after must not be negative, got %v", cfg.SwitchoverAfter)
+	case cfg.SwitchoverAfter > 0 && cfg.Switchover == "":
+		return fmt.Errorf("--switchover-after %v without --switchover: no command to run", cfg.SwitchoverAfter)
+	case cfg.Switchover != "" && cfg.Duration > 0 && cfg.SwitchoverAfter >= cfg.Duration:
+		return fmt.Errorf("--switchover-after %v is not before the end of --duration %v", cfg.SwitchoverAfter, cfg.Duration)
+	case cfg.UntilRecovered < 0:
+		return fmt.Errorf("--until-recovered must not be negative, got %v", cfg.UntilRecovered)
+	}
+	return nil
+}
+
+// ErrConfig is wrapped by Run's errors for a Config that cannot be right
+// whatever the endpoint's state: a bad or conflicting setting, a DSN that
+// does not parse. The command line reports these as usage errors (exit 2);
+// every other error of Run is the recording's.
+var ErrConfig = errors.New("invalid recording settings")
+
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }

@@ -6,6 +6,22 @@ import (
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
+// readProber looks on the read endpoint for the newest key of the write
+// stream of its own profile (every kind runs in every profile).
+var readProber = prober{
+	endpoint: store.EndpointRead,
+	env: func(a envArgs) probeEnv {
+		// Without write probes, or before the probe table has reached the
+		// read endpoint, there is no key to look for and the statement has
+		// no placeholders.
+		if !a.hasWrites || !a.st.table {
+			return probeEnv{sql: readSQL(a.table, false, a.st)}
+		}
+		return probeEnv{sql: readSQL(a.table, true, a.st), readRefConn: a.profile}
+	},
+	run: probeRead,
+}
+
 // probeRead asks the read endpoint for the newest write-probe sequence of
 // this run it can see (an index-only backward scan), with the server
 // identity, in one statement. The analyzer measures staleness from it.

@@ -14,6 +14,7 @@ import (
 const (
 	liveStallFactor = store.StallFactor
 	liveStallFloor  = int64(store.StallFloor)
+	liveStallCeil   = int64(store.StallCeiling)
 	steadyProbes    = 20
 )
 
@@ -67,7 +68,7 @@ func (h *streamHealth) stallNS() int64 {
 		return liveStallFloor
 	}
 	sorted := slices.Sorted(slices.Values(h.steady))
-	return max(liveStallFactor*sorted[len(sorted)/2], liveStallFloor)
+	return min(max(liveStallFactor*sorted[len(sorted)/2], liveStallFloor), liveStallCeil)
 }
 
 // observe takes a probe of stream s (nil watch: no --until-recovered).

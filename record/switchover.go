@@ -14,11 +14,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // Reasons the recorder kills a --switchover command (Attrs killed of
-// store.EventSwitchoverCommand).
+// event.SwitchoverCommand).
 const (
 	killedInterrupted    = "interrupted"     // Ctrl-C
 	killedRecordingEnded = "recording_ended" // --duration passed, or the recording failed
@@ -78,13 +79,13 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 	cmd.WaitDelay = killGrace // a grandchild in another group keeping the pipes open
 	shown := RedactCommand(sw.command)
 	// The command's start is when the switchover was asked for: the trigger.
-	attrs := map[string]string{"command": shown, store.AttrTrigger: "true"}
+	attrs := map[string]string{"command": shown, event.AttrTrigger: "true"}
 	start := time.Now()
 	err := cmd.Start()
 	if err != nil {
 		end := time.Now()
 		attrs["error"] = sw.sc.scrub(err.Error())
-		sw.log(store.Event{Time: start, End: &end, Name: store.EventSwitchoverCommand, Attrs: attrs,
+		sw.log(store.Event{Time: start, End: &end, Name: event.SwitchoverCommand, Attrs: attrs,
 			Message: "the switchover command could not be started"})
 		sw.note("the switchover command could not be started: " + attrs["error"])
 		sw.watch.commandStarted(sw.clock.ns(start))
@@ -148,7 +149,7 @@ func (sw *switchover) run(ctx context.Context, at time.Time) {
 		attrs["killed"] = k
 		msg += " (killed: " + k + ")"
 	}
-	sw.log(store.Event{Time: start, End: &end, Name: store.EventSwitchoverCommand, Attrs: attrs, Message: msg})
+	sw.log(store.Event{Time: start, End: &end, Name: event.SwitchoverCommand, Attrs: attrs, Message: msg})
 	sw.note(msg + " after " + end.Sub(start).Round(time.Millisecond).String())
 	sw.watch.commandEnded(sw.clock.ns(end))
 }
@@ -195,7 +196,7 @@ func (l *lineEvents) flush() {
 
 func (l *lineEvents) emit(line []byte) {
 	text := l.sw.sc.scrub(strings.TrimSuffix(string(line), "\r"))
-	l.sw.log(store.Event{Time: time.Now(), Name: store.EventSwitchoverOutput, Message: text,
+	l.sw.log(store.Event{Time: time.Now(), Name: event.SwitchoverOutput, Message: text,
 		Attrs: map[string]string{"stream": l.stream}})
 	l.sw.note("switchover " + l.stream + ": " + escapeLine(text))
 }
@@ -287,7 +288,7 @@ func (h *handsFree) finish() string {
 				h.cfg.UntilRecovered, h.from.Format(time.RFC3339Nano))
 		}
 		h.sch.display.note(msg)
-		h.log(store.Event{Time: h.from, End: &now, Name: store.EventRecovered, Message: msg,
+		h.log(store.Event{Time: h.from, End: &now, Name: event.Recovered, Message: msg,
 			Attrs: map[string]string{"until_recovered": h.cfg.UntilRecovered.String(), "outage": strconv.FormatBool(outage)}})
 	case h.user.Err() != nil:
 		stopped = store.StoppedInterrupted
@@ -305,7 +306,7 @@ func (h *handsFree) finish() string {
 func (h *handsFree) recoveredAt() time.Time { return h.from }
 
 func (h *handsFree) log(e store.Event) {
-	e.Source = store.SourceRecord
+	e.Source = event.SourceRecord
 	if err := h.events.Log(e); err != nil {
 		h.sch.display.note("could not write an event: " + err.Error())
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -40,22 +41,22 @@ func TestSwitchoverEvents(t *testing.T) {
 	var out []string
 	var cmd *store.Event
 	for i, e := range events {
-		if e.Source != "" && e.Source != store.SourceRecord {
+		if e.Source != "" && e.Source != event.SourceRecord {
 			t.Errorf("event %s: source %q", e.Name, e.Source)
 		}
 		switch e.Name {
-		case store.EventSwitchoverOutput:
+		case event.SwitchoverOutput:
 			out = append(out, e.Attrs["stream"]+":"+e.Message)
-		case store.EventSwitchoverCommand:
+		case event.SwitchoverCommand:
 			cmd = &events[i]
 		default:
 			t.Errorf("unexpected event %s", e.Name)
 		}
 	}
 	if cmd == nil {
-		t.Fatalf("no %s event in %v", store.EventSwitchoverCommand, events)
+		t.Fatalf("no %s event in %v", event.SwitchoverCommand, events)
 	}
-	if cmd.Attrs["exit_status"] != "3" || cmd.End == nil || cmd.End.Before(cmd.Time) || cmd.Attrs["killed"] != "" || !store.IsTrigger(*cmd) {
+	if cmd.Attrs["exit_status"] != "3" || cmd.End == nil || cmd.End.Before(cmd.Time) || cmd.Attrs["killed"] != "" || !event.IsTrigger(cmd.Attrs) {
 		t.Errorf("command event %+v: want exit_status 3, an end after the start, not killed, marked as the trigger", cmd)
 	}
 	joined := strings.Join(out, "|")
@@ -87,7 +88,7 @@ func TestSwitchoverKilledOnInterrupt(t *testing.T) {
 	events, _ := runSwitchover(t, `sleep 60 & echo $! > `+pidFile+`; wait`, ctx)
 	var cmd *store.Event
 	for i := range events {
-		if events[i].Name == store.EventSwitchoverCommand {
+		if events[i].Name == event.SwitchoverCommand {
 			cmd = &events[i]
 		}
 	}

@@ -77,15 +77,9 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 	if err != nil {
 		return nil, err
 	}
-	table, recorded := opt.Table, runTable(info)
-	switch {
-	case table == "" && recorded != "":
-		table = recorded
-	case table == "":
-		table = DefaultTable
-	case recorded != "" && table != recorded && !opt.ForceTable:
-		return nil, fmt.Errorf("--table %s: %w: %s says it wrote to %s (leave --table out, or add --force-table to check %s anyway)",
-			table, ErrWrongTable, filepath.Join(runDir, store.RunInfoFile), recorded, table)
+	table, err := verifyTable(runDir, info, opt)
+	if err != nil {
+		return nil, err
 	}
 	if active, err := store.RunActive(runDir); err != nil {
 		return nil, err
@@ -103,68 +97,16 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 	if err != nil {
 		return nil, err
 	}
-
-	acked := map[writeKey]bool{} // write probes that ran: true when acknowledged
-	// reused: a write failed on the duplicate key, so the table held rows
-	// of this run id before the run (an earlier run's, see DuplicateKey)
-	reused := false
-	streams := map[string]string{} // profile (the table's conn column) → write stream name
-	var skipped []store.SkippedFile
-	err = store.ReadRun(runDir, func(p *store.Probe) error {
-		if p.Kind == store.KindWrite && p.Outcome != store.OutcomeSkipped {
-			k := writeKey{p.ProfileName(), p.Seq}
-			acked[k] = p.Outcome == store.OutcomeOK
-			if p.Outcome != store.OutcomeOK && p.SQLState == sqlStateUniqueViolation {
-				reused = true
-			}
-			if _, ok := streams[p.ProfileName()]; !ok {
-				streams[p.ProfileName()] = p.Stream()
-			}
-		}
-		return nil
-	}, func(s store.SkippedFile) { skipped = append(skipped, s) })
+	writes, err := readWrites(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("read write probes of %s: %w", runDir, err)
+		return nil, err
 	}
-	if len(skipped) > 0 {
-		return nil, fmt.Errorf("read write probes of %s: %s unreadable (%s): verdicts would be wrong", runDir, skipped[0].Path, skipped[0].Reason)
-	}
-
 	present, server, err := readBackKeys(ctx, cfg, qt, info.RunID, sc)
 	if err != nil {
 		return nil, fmt.Errorf("lost-write check via %s: %w", endpointName(writeDSN, cfg), err)
 	}
-	v := &store.Verify{
-		RunID: info.RunID, CheckedAt: time.Now().UTC(), Endpoint: endpointName(writeDSN, cfg), ServerAddr: server,
-		LostSeqs: []int64{}, CommittedFailedSeqs: []int64{},
-	}
-	for k, ok := range acked {
-		switch in := present[k]; {
-		case reused && !ok && in:
-			v.DuplicateKey++
-		case ok && in:
-			v.AcknowledgedPresent++
-		case ok && !in:
-			v.AcknowledgedMissing++
-			v.LostSeqs = append(v.LostSeqs, k.seq)
-			v.Lost = append(v.Lost, store.StreamSeq{Stream: streams[k.conn], Seq: k.seq})
-		case !ok && in:
-			v.FailedPresent++
-			v.CommittedFailedSeqs = append(v.CommittedFailedSeqs, k.seq)
-			v.CommittedFailed = append(v.CommittedFailed, store.StreamSeq{Stream: streams[k.conn], Seq: k.seq})
-		default:
-			v.FailedAbsent++
-		}
-	}
-	for k := range present {
-		if _, ok := acked[k]; !ok {
-			v.Unexpected++
-		}
-	}
-	sort.Slice(v.LostSeqs, func(i, j int) bool { return v.LostSeqs[i] < v.LostSeqs[j] })
-	sort.Slice(v.CommittedFailedSeqs, func(i, j int) bool { return v.CommittedFailedSeqs[i] < v.CommittedFailedSeqs[j] })
-	store.SortStreamSeqs(v.Lost)
-	store.SortStreamSeqs(v.CommittedFailed)
+	v := writes.verdicts(present)
+	v.RunID, v.CheckedAt, v.Endpoint, v.ServerAddr = info.RunID, time.Now().UTC(), endpointName(writeDSN, cfg), server
 	if err := store.WriteVerify(runDir, v); err != nil {
 		return nil, err
 	}
@@ -175,6 +117,93 @@ func VerifyWith(ctx context.Context, runDir, writeDSN string, opt VerifyOptions)
 		}
 	}
 	return v, nil
+}
+
+// verifyTable is the probe table to read back from: opt.Table, else the
+// one run.json names, else DefaultTable; a table other than run.json's
+// only with opt.ForceTable.
+func verifyTable(runDir string, info *store.RunInfo, opt VerifyOptions) (string, error) {
+	table, recorded := opt.Table, runTable(info)
+	switch {
+	case table == "" && recorded != "":
+		table = recorded
+	case table == "":
+		table = DefaultTable
+	case recorded != "" && table != recorded && !opt.ForceTable:
+		return "", fmt.Errorf("--table %s: %w: %s says it wrote to %s (leave --table out, or add --force-table to check %s anyway)",
+			table, ErrWrongTable, filepath.Join(runDir, store.RunInfoFile), recorded, table)
+	}
+	return table, nil
+}
+
+// writeLog is what a run's files say of its write probes.
+type writeLog struct {
+	acked map[writeKey]bool // write probes that ran: true when acknowledged
+	// reused: a write failed on the duplicate key, so the table held rows
+	// of this run id before the run (an earlier run's, see DuplicateKey)
+	reused  bool
+	streams map[string]string // profile (the table's conn column) → write stream name
+}
+
+// readWrites reads the write probes that ran from a run's files, refusing
+// a run with an unreadable file: its verdicts would be wrong.
+func readWrites(runDir string) (*writeLog, error) {
+	l := &writeLog{acked: map[writeKey]bool{}, streams: map[string]string{}}
+	var skipped []store.SkippedFile
+	err := store.ReadRun(runDir, func(p *store.Probe) error {
+		if p.Kind == store.KindWrite && p.Outcome != store.OutcomeSkipped {
+			k := writeKey{p.ProfileName(), p.Seq}
+			l.acked[k] = p.Outcome == store.OutcomeOK
+			if p.Outcome != store.OutcomeOK && p.SQLState == sqlStateUniqueViolation {
+				l.reused = true
+			}
+			if _, ok := l.streams[p.ProfileName()]; !ok {
+				l.streams[p.ProfileName()] = p.Stream()
+			}
+		}
+		return nil
+	}, func(s store.SkippedFile) { skipped = append(skipped, s) })
+	if err != nil {
+		return nil, fmt.Errorf("read write probes of %s: %w", runDir, err)
+	}
+	if len(skipped) > 0 {
+		return nil, fmt.Errorf("read write probes of %s: %s unreadable (%s): verdicts would be wrong", runDir, skipped[0].Path, skipped[0].Reason)
+	}
+	return l, nil
+}
+
+// verdicts gives every write probe that ran a verdict against the keys
+// present in the table, and counts the keys no probe wrote.
+func (l *writeLog) verdicts(present map[writeKey]bool) *store.Verify {
+	v := &store.Verify{LostSeqs: []int64{}, CommittedFailedSeqs: []int64{}}
+	for k, ok := range l.acked {
+		switch in := present[k]; {
+		case l.reused && !ok && in:
+			v.DuplicateKey++
+		case ok && in:
+			v.AcknowledgedPresent++
+		case ok && !in:
+			v.AcknowledgedMissing++
+			v.LostSeqs = append(v.LostSeqs, k.seq)
+			v.Lost = append(v.Lost, store.StreamSeq{Stream: l.streams[k.conn], Seq: k.seq})
+		case !ok && in:
+			v.FailedPresent++
+			v.CommittedFailedSeqs = append(v.CommittedFailedSeqs, k.seq)
+			v.CommittedFailed = append(v.CommittedFailed, store.StreamSeq{Stream: l.streams[k.conn], Seq: k.seq})
+		default:
+			v.FailedAbsent++
+		}
+	}
+	for k := range present {
+		if _, ok := l.acked[k]; !ok {
+			v.Unexpected++
+		}
+	}
+	sort.Slice(v.LostSeqs, func(i, j int) bool { return v.LostSeqs[i] < v.LostSeqs[j] })
+	sort.Slice(v.CommittedFailedSeqs, func(i, j int) bool { return v.CommittedFailedSeqs[i] < v.CommittedFailedSeqs[j] })
+	store.SortStreamSeqs(v.Lost)
+	store.SortStreamSeqs(v.CommittedFailed)
+	return v
 }
 
 // readBackKeys returns the keys of runID present in the table, retrying the

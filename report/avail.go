@@ -5,8 +5,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // interval is [A, B) in nanoseconds since the Unix epoch.
@@ -43,14 +43,14 @@ type costInterval struct{ A, B, NS int64 }
 
 // failingState reports whether a probe state fails a request; skipped
 // probes carry on the state before them and are handled by the caller.
-func failingState(s analyze.State) bool {
-	return s == analyze.StateReadOnly || s == analyze.StateUnavailable || s == analyze.StateError
+func failingState(s result.State) bool {
+	return s == result.StateReadOnly || s == result.StateUnavailable || s == result.StateError
 }
 
 // TimelineOf builds the failing timeline of the streams of one probe kind
-// (store.KindWrite or store.KindRead) of a run. ok is false when the run
+// (vocab.KindWrite or vocab.KindRead) of a run. ok is false when the run
 // has no such stream.
-func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
+func TimelineOf(r *result.RunResult, kind string) (tl Timeline, ok bool) {
 	var all, stalled []interval
 	var costs []costInterval
 	tl.Start, tl.End = math.MaxInt64, math.MinInt64
@@ -65,7 +65,7 @@ func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 		for _, seg := range s.Segments {
 			f := failingState(seg.State)
 			c := seg.MedianLatencyNS
-			if seg.State == analyze.StateSkipped {
+			if seg.State == result.StateSkipped {
 				f, c = prev, prevCost // skipped probes were not sent
 			}
 			prev, prevCost = f, c
@@ -75,7 +75,7 @@ func TimelineOf(r *analyze.RunResult, kind string) (tl Timeline, ok bool) {
 				all = append(all, interval{a, b})
 				costs = append(costs, costInterval{a, b, c})
 			}
-			if seg.State == analyze.StateStalled {
+			if seg.State == result.StateStalled {
 				stalled = append(stalled, interval{a, b})
 			}
 		}
@@ -259,4 +259,4 @@ func inSet(x []interval, t int64) bool {
 }
 
 // kindOfRequests names the request kinds the report replays.
-var kindOfRequests = []string{store.KindWrite, store.KindRead}
+var kindOfRequests = []string{vocab.KindWrite, vocab.KindRead}

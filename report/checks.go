@@ -6,24 +6,24 @@ import (
 	"io"
 	"strings"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 )
 
 // checkValue is a check's value as people read it: a time with its
 // resolution ("9.0 s ± 0.1 s"), a count, or "unknown".
-func checkValue(c *analyze.CheckResult) string {
+func checkValue(c *result.CheckResult) string {
 	if c.Value == nil {
 		return "unknown"
 	}
-	if c.Unit == analyze.UnitNS {
-		return fmtDurPM(analyze.Duration{NS: int64(*c.Value), ResolutionNS: c.ResolutionNS})
+	if c.Unit == result.UnitNS {
+		return fmtDurPM(result.Duration{NS: int64(*c.Value), ResolutionNS: c.ResolutionNS})
 	}
 	return fmtCount(*c.Value)
 }
 
 // checkThreshold is the threshold as people read it: "< 5 s".
-func checkThreshold(c *analyze.CheckResult) string {
-	if c.Unit == analyze.UnitNS {
+func checkThreshold(c *result.CheckResult) string {
+	if c.Unit == result.UnitNS {
 		return c.Op + " " + fmtExact(c.Threshold)
 	}
 	return c.Op + " " + fmtCount(c.Threshold)
@@ -32,7 +32,7 @@ func checkThreshold(c *analyze.CheckResult) string {
 // checkLine is one check's verdict in one line: what was checked, on
 // which group or run, the value with its resolution (and n), the
 // threshold, and why it is not decided where it is not.
-func checkLine(c *analyze.CheckResult) string {
+func checkLine(c *result.CheckResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-9s %s  %s %s: %s", strings.ToUpper(c.Status), c.Check, c.Scope, c.Subject, checkValue(c))
 	if c.N > 0 {
@@ -48,7 +48,7 @@ func checkLine(c *analyze.CheckResult) string {
 // WriteChecks prints every check that did not pass, one line each, and a
 // last line counting the verdicts: short when all is well, as a CI log
 // wants it. With all, the passed checks are listed too.
-func WriteChecks(w io.Writer, checks []analyze.CheckResult, all bool) error {
+func WriteChecks(w io.Writer, checks []result.CheckResult, all bool) error {
 	counts := map[string]int{}
 	var b strings.Builder
 	for i := range checks {
@@ -59,7 +59,7 @@ func WriteChecks(w io.Writer, checks []analyze.CheckResult, all bool) error {
 		}
 	}
 	fmt.Fprintf(&b, "checks: %d passed, %d failed, %d undecided, %d unknown\n",
-		counts[analyze.CheckPass], counts[analyze.CheckFail], counts[analyze.CheckUndecided], counts[analyze.CheckUnknown])
+		counts[result.CheckPass], counts[result.CheckFail], counts[result.CheckUndecided], counts[result.CheckUnknown])
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -95,7 +95,7 @@ type junitFailure struct {
 // WriteJUnit writes the checks as JUnit XML. Text from data (group keys,
 // run ids) is escaped by encoding/xml; control characters that XML 1.0
 // cannot carry at all are replaced first.
-func WriteJUnit(w io.Writer, checks []analyze.CheckResult) error {
+func WriteJUnit(w io.Writer, checks []result.CheckResult) error {
 	s := junitSuite{Name: "switchwatch checks", Tests: len(checks)}
 	for i := range checks {
 		c := &checks[i]

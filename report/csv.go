@@ -5,7 +5,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 )
 
 // WriteCSV writes the metrics of every run, one row per run, for a
@@ -16,19 +16,19 @@ import (
 // (failed_probes_count). A metric a run does not have is an empty cell.
 // Cells from the data are quoted as RFC 4180 wants; a spreadsheet may
 // still read a cell starting with "=" as a formula.
-func WriteCSV(w io.Writer, s *analyze.Summary) error {
-	metrics := analyze.MetricNames()
+func WriteCSV(w io.Writer, s *result.Summary) error {
+	metrics := result.MetricNames()
 	units := make([]string, len(metrics))
 	head := []string{"run_id", "path", "group"}
 	for _, k := range s.By {
-		if k != analyze.ByPath {
+		if k != result.ByPath {
 			head = append(head, "label_"+k)
 		}
 	}
 	for i, m := range metrics {
-		info, _ := analyze.MetricNamed(m)
+		info, _ := result.MetricNamed(m)
 		units[i] = info.Unit
-		if info.Unit == analyze.UnitNS {
+		if info.Unit == result.UnitNS {
 			head = append(head, m+"_s", m+"_resolution_s")
 		} else {
 			head = append(head, m+"_count")
@@ -50,16 +50,16 @@ func WriteCSV(w io.Writer, s *analyze.Summary) error {
 		r := &s.Runs[i]
 		row := []string{r.RunID, r.Path, group[r.RunID]}
 		for _, k := range s.By {
-			if k != analyze.ByPath {
+			if k != result.ByPath {
 				row = append(row, r.Labels[k])
 			}
 		}
 		for mi, m := range metrics {
-			v, res, ok := analyze.RunMetric(r, m)
+			v, res, ok := result.RunMetric(r, m)
 			switch {
-			case units[mi] != analyze.UnitNS && ok:
+			case units[mi] != result.UnitNS && ok:
 				row = append(row, strconv.FormatFloat(v, 'f', -1, 64))
-			case units[mi] != analyze.UnitNS:
+			case units[mi] != result.UnitNS:
 				row = append(row, "")
 			case ok:
 				row = append(row, seconds(v), seconds(float64(res)))

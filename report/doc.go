@@ -1,4 +1,4 @@
-// Package report turns an analysis (analyze.Summary) into something people
+// Package report turns an analysis (result.Summary) into something people
 // look at: a Markdown report (report.md) and its pictures, each as PNG and
 // SVG, good enough to paste into a wiki page or a pull request unchanged.
 //
@@ -71,14 +71,19 @@
 // per probe stream, every probe a mark at its intended time, and the
 // latency of every probe on a log scale) are drawn only for the median and
 // the worst run by write downtime (per group, up to four groups) and the
-// runs named in Options.Show. Only their probes are read from disk, once
-// per run; a latency picture of more than 20,000 probes keeps the lowest
-// and highest probe of each state in each of 1,500 time bins.
+// runs named in Options.Show (result.Summary.DetailRuns). Their probes
+// come from the summary (result.Series: each stream's states run-length
+// encoded, and the latency points, which the analysis thinned to the
+// lowest and highest of each state in each of 1,500 time bins above
+// 20,000). A run whose probes the summary does not carry (an older
+// summary, a --show run the analysis did not keep) has its timeline drawn
+// from its segments, and its latency picture fails to render with an error
+// that says so (the caller shows it in place of the picture).
 //
 // # Availability timelines
 //
 // A run's write availability timeline is built from the segments the
-// analyzer found (analyze.StreamResult.Segments) of its write streams: a
+// analyzer found (result.StreamResult.Segments) of its write streams: a
 // moment is failing when any write stream is then in state read_only,
 // unavailable or error; a skipped probe carries on the state before it
 // (unavailable at the very start). This is the same definition as the
@@ -115,8 +120,12 @@
 // windows of different costs splits into stretches of different offsets). Every boundary is known to ± half a probe interval
 // (a window to ± one), so these numbers are too.
 //
-// This package must not import pgx or talk to a database; it reads run
-// folders only through record/store, and only for the few runs it draws in
-// detail. It must not write files or depend on the current time: the same
-// Summary gives byte-identical Markdown.
+// This package renders summaries, never run folders: of this module it
+// imports analyze/result (the results and the analyzer's lists of states,
+// classes and metrics, never a copy) and internal packages (internal/vocab
+// for the probe format's words), and never record/store or analyze, whose
+// readers it has no use for (deps_test.go). A stored summary.json renders
+// the same report as the analysis that wrote it. It must not write files
+// or depend on the current time: the same Summary gives byte-identical
+// Markdown.
 package report

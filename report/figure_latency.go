@@ -5,8 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -16,7 +15,7 @@ import (
 // latencyPoint is one probe in the latency picture.
 type latencyPoint struct {
 	x, ms float64
-	state analyze.State
+	state result.State
 	// pooled: the probe's stream reuses connections (else it opens one per
 	// probe, or is unknown).
 	pooled bool
@@ -41,25 +40,11 @@ var latencyGlyphLabels = []struct {
 	{[2]bool{false, true}, "failed, new connection"}, {[2]bool{true, true}, "failed, pooled"},
 }
 
-// maxLatencyPoints bounds the marks of a latency picture; above it, each
-// state keeps the lowest and highest probe of every small time bin.
-const maxLatencyPoints = 20000
-
 func renderLatency(w io.Writer, format string, r *RunView) error {
 	t0, from, to, xLabel := runWindow(r)
-	probes, err := r.windowProbes()
+	pts, err := latencyPoints(r, t0)
 	if err != nil {
 		return err
-	}
-	pts := make([]latencyPoint, 0, len(probes))
-	for _, q := range probes {
-		if q.latency > 0 {
-			pooled := q.stream >= 0 && r.Streams[q.stream].Conn == store.ConnPooled
-			pts = append(pts, latencyPoint{x: secs(q.intended, t0), ms: float64(q.latency) / 1e6, state: q.state, pooled: pooled})
-		}
-	}
-	if len(pts) > maxLatencyPoints {
-		pts = thin(pts, secs(from, t0), secs(to, t0), 1500)
 	}
 	p := newPlot("Run "+shorten(r.RunID, 50)+": latency of every probe, failed ones at the latency they took", xLabel, "latency (log scale)")
 	p.Y.Scale = plot.LogScale{}
@@ -73,9 +58,9 @@ func renderLatency(w io.Writer, format string, r *RunView) error {
 	}
 	p.Add(phaseBands(r, t0))
 	addGrid(p, true, true)
-	present := map[analyze.State]bool{}
+	present := map[result.State]bool{}
 	shapes := map[[2]bool]bool{}
-	for _, s := range analyze.States {
+	for _, s := range result.States {
 		failed := failingState(s)
 		for _, pooled := range []bool{false, true} {
 			var xys plotter.XYs
@@ -128,42 +113,6 @@ func labelHeadroom(rows int, decades float64) float64 {
 		share = 0.5
 	}
 	return 0.1 + share*decades/(1-share)
-}
-
-// thin keeps, for every state and connection mode and each of bins time bins, the probes with
-// the lowest and the highest latency: the picture's envelope is kept.
-func thin(pts []latencyPoint, from, to float64, bins int) []latencyPoint {
-	type key struct {
-		s      analyze.State
-		pooled bool
-		b      int
-	}
-	lo, hi := map[key]int{}, map[key]int{}
-	var order []key
-	for i, q := range pts {
-		b := int(float64(bins) * (q.x - from) / (to - from))
-		k := key{q.state, q.pooled, b}
-		j, ok := lo[k]
-		if !ok {
-			lo[k], hi[k] = i, i
-			order = append(order, k)
-			continue
-		}
-		if q.ms < pts[j].ms {
-			lo[k] = i
-		}
-		if q.ms > pts[hi[k]].ms {
-			hi[k] = i
-		}
-	}
-	out := make([]latencyPoint, 0, 2*len(order))
-	for _, k := range order {
-		out = append(out, pts[lo[k]])
-		if hi[k] != lo[k] {
-			out = append(out, pts[hi[k]])
-		}
-	}
-	return out
 }
 
 // latencyTicks label the powers of ten of a millisecond axis in readable

@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -22,25 +22,31 @@ func renderTimeline(w io.Writer, format string, r *RunView) error {
 	lanes := timelineLanes(r)
 	var ticks []plot.Tick
 	rects := &Rects{}
-	present := map[analyze.State]bool{}
-	probes, err := r.windowProbes()
+	present := map[result.State]bool{}
+	var series []int // for each stream, its index in the series (-1: none)
+	if r.Series != nil {
+		series = make([]int, n)
+		for i := range series {
+			series[i] = -1
+		}
+		for i, si := range seriesStreams(r) {
+			if si >= 0 {
+				series[si] = i
+			}
+		}
+	}
 	for lane, i := range lanes {
 		s := &r.Streams[i]
 		y := float64(n - 1 - lane)
 		ticks = append(ticks, plot.Tick{Value: y, Label: shorten(s.Kind+" · "+s.ProfileName(), 24)})
-		if err == nil {
-			rects.Rects = append(rects.Rects, laneRects(probes, i, s.IntervalNS, t0, y)...)
+		if series != nil && series[i] >= 0 {
+			rects.Rects = append(rects.Rects, laneRects(r.Series, &r.Series.Streams[series[i]], t0, y)...)
 			continue
 		}
-		// The probes cannot be read (the run folder is gone): draw the
-		// segments the analysis found instead.
-		for _, seg := range s.Segments {
-			a, b := seg.Start.UnixNano(), seg.End.UnixNano()
-			if b <= from || a >= to {
-				continue
-			}
-			rects.Rects = append(rects.Rects, Rect{X0: secs(a, t0), X1: secs(b, t0), Y0: y - 0.32, Y1: y + 0.32, Color: StateColor(seg.State), State: seg.State})
-		}
+		// The summary carries no probes of the run (an older summary, a
+		// run the analysis did not keep them for): draw the segments the
+		// analysis found instead.
+		rects.Rects = append(rects.Rects, segmentRects(s, from, to, t0, y)...)
 	}
 	for _, x := range rects.Rects {
 		present[x.State] = true
@@ -87,10 +93,10 @@ func timelineLanes(r *RunView) []int {
 
 // profileBands shades each profile's non-healthy phases behind its own
 // lanes, and returns every profile's phases (for the legend).
-func profileBands(r *RunView, lanes []int, t0 int64) (*Rects, []analyze.Phase) {
+func profileBands(r *RunView, lanes []int, t0 int64) (*Rects, []result.Phase) {
 	n := len(lanes)
 	bands := &Rects{}
-	var phases []analyze.Phase
+	var phases []result.Phase
 	for _, prof := range r.Profiles {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for lane, i := range lanes {
@@ -103,7 +109,7 @@ func profileBands(r *RunView, lanes []int, t0 int64) (*Rects, []analyze.Phase) {
 			continue
 		}
 		for _, ph := range prof.Phases {
-			if ph.State == analyze.PhaseHealthy {
+			if ph.State == result.PhaseHealthy {
 				continue
 			}
 			phases = append(phases, ph)

@@ -5,7 +5,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -127,7 +127,7 @@ func (rep *Report) renderTypical(w io.Writer, format string) error {
 		l.StepStyle = plotter.PostStep
 		l.Color = groupColor(c.Colour)
 		l.Width = 2
-		if c.Kind == store.KindRead {
+		if c.Kind == vocab.KindRead {
 			l.Dashes = []vg.Length{6, 3}
 		}
 		p.Add(l)

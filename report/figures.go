@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -101,19 +101,11 @@ var dashes = [][]vg.Length{nil, {6, 3}, {2, 2}, {8, 3, 2, 3}}
 // its x axis counts from: the first outage with some healthy time around
 // it, or the whole run.
 func runWindow(r *RunView) (t0, from, to int64, xLabel string) {
-	start, end := r.Start.UnixNano(), r.End.UnixNano()
-	if os, ok := r.OutageStart(); ok {
-		oe := end
-		for _, p := range r.Phases {
-			if p.State != analyze.PhaseHealthy {
-				oe = p.End.UnixNano()
-			}
-		}
-		pad := max(int64(5*time.Second), (oe-os)/2)
-		return os, max(start, os-pad), min(end, oe+pad),
-			fmt.Sprintf("seconds since the first outage began (%s UTC)", time.Unix(0, os).UTC().Format("2006-01-02 15:04:05.000"))
+	t0, from, to, outage := r.DetailWindow()
+	if outage {
+		return t0, from, to, fmt.Sprintf("seconds since the first outage began (%s UTC)", time.Unix(0, t0).UTC().Format("2006-01-02 15:04:05.000"))
 	}
-	return start, start, end, fmt.Sprintf("seconds since the run's start (%s UTC)", time.Unix(0, start).UTC().Format("2006-01-02 15:04:05.000"))
+	return t0, from, to, fmt.Sprintf("seconds since the run's start (%s UTC)", time.Unix(0, t0).UTC().Format("2006-01-02 15:04:05.000"))
 }
 
 func secs(t, t0 int64) float64 { return float64(t-t0) / 1e9 }
@@ -122,7 +114,7 @@ func secs(t, t0 int64) float64 { return float64(t-t0) / 1e9 }
 func phaseBands(r *RunView, t0 int64) *Bands {
 	b := &Bands{}
 	for _, p := range r.Phases {
-		if p.State == analyze.PhaseHealthy {
+		if p.State == result.PhaseHealthy {
 			continue
 		}
 		b.Bands = append(b.Bands, Band{X0: secs(p.Start.UnixNano(), t0), X1: secs(p.End.UnixNano(), t0), Color: bandColor(p.State)})
@@ -179,16 +171,16 @@ func labelRow[T cmp.Ordered](rowEnd []T, x0, x1 T) (int, []T) {
 
 // stateLegend lists the states in States order that the picture shows,
 // and the states of the phases it shades.
-func stateLegend(present map[analyze.State]bool, phases []analyze.Phase) []legendEntry {
+func stateLegend(present map[result.State]bool, phases []result.Phase) []legendEntry {
 	var l []legendEntry
-	for _, s := range analyze.States {
+	for _, s := range result.States {
 		if present[s] {
 			l = append(l, legendEntry{Label: string(s), Color: StateColor(s)})
 		}
 	}
-	seen := map[analyze.PhaseState]bool{}
+	seen := map[result.PhaseState]bool{}
 	for _, p := range phases {
-		if p.State != analyze.PhaseHealthy && !seen[p.State] {
+		if p.State != result.PhaseHealthy && !seen[p.State] {
 			seen[p.State] = true
 			c := bandColor(p.State)
 			c.A = 0x60

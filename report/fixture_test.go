@@ -109,7 +109,15 @@ func writeFixture(t testing.TB, dir string, runs []*synth.Run) {
 // analyzeDir runs the analyzer over dir, grouped by the given labels.
 func analyzeDir(t testing.TB, dir string, by ...string) *analyze.Summary {
 	t.Helper()
-	sum, err := analyze.Analyze(context.Background(), []string{dir}, analyze.Options{By: by, Workers: 2})
+	return analyzeDirShow(t, dir, nil, by...)
+}
+
+// analyzeDirShow is analyzeDir keeping the probes of the runs named in
+// show in the summary too (analyze.Options.Show), so that any of them can
+// be drawn in detail.
+func analyzeDirShow(t testing.TB, dir string, show []string, by ...string) *analyze.Summary {
+	t.Helper()
+	sum, err := analyze.Analyze(context.Background(), []string{dir}, analyze.Options{By: by, Workers: 2, Show: show})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +163,7 @@ func TestKeep(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeFixture(t, dir, fixtureRuns())
-	sum := analyzeDir(t, dir, "strategy")
+	sum := analyzeDirShow(t, dir, []string{"bg-default-07"}, "strategy")
 	p, _ := ParseRetry("5x500ms")
 	rep, err := Build(sum, Options{Rate: 2000, Retry: p, Show: []string{"bg-default-07"}})
 	if err != nil {
@@ -198,10 +206,16 @@ func cachedSummary(t testing.TB, name string, runs func() []*synth.Run, by ...st
 			fixtureRoot = dir
 		}
 		dir := filepath.Join(fixtureRoot, name)
+		rs := runs()
 		if _, err := os.Stat(dir); err != nil {
-			writeFixture(t, dir, runs())
+			writeFixture(t, dir, rs)
 		}
-		sum := analyzeDir(t, dir, by...)
+		// Every run keeps its probes, so that tests may draw any of them.
+		var ids []string
+		for _, r := range rs {
+			ids = append(ids, r.ID)
+		}
+		sum := analyzeDirShow(t, dir, ids, by...)
 		var err error
 		if data, err = json.Marshal(sum); err != nil {
 			t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 )
 
 // The formatters below are the only ones the text table, the Markdown
@@ -30,7 +30,10 @@ func fmtSec(ns float64, resNS int64) string {
 
 // fmtDur formats a measured Duration with its resolution's decimals,
 // "7.1 s". A zero without resolution (no window at all) is exactly "0 s".
-func fmtDur(d analyze.Duration) string {
+func fmtDur(d result.Duration) string {
+	if d.Unknown {
+		return "unknown" // the data cannot tell (result.Metrics.Unknown)
+	}
 	if d.NS == 0 && d.ResolutionNS == 0 {
 		return "0 s"
 	}
@@ -38,7 +41,7 @@ func fmtDur(d analyze.Duration) string {
 }
 
 // fmtDurPM is fmtDur with its resolution: "7.1 s ± 0.1 s".
-func fmtDurPM(d analyze.Duration) string {
+func fmtDurPM(d result.Duration) string {
 	if d.ResolutionNS == 0 {
 		return fmtDur(d)
 	}
@@ -46,7 +49,7 @@ func fmtDurPM(d analyze.Duration) string {
 }
 
 // fmtOptDur is fmtDur of an optional Duration, "-" without one.
-func fmtOptDur(d *analyze.Duration) string {
+func fmtOptDur(d *result.Duration) string {
 	if d == nil {
 		return "-"
 	}
@@ -74,8 +77,8 @@ func fmtExact(ns float64) string {
 // statVal formats a value of a metric in its unit: a time with the
 // decimals its resolution warrants (fmtExact when it has none), a count
 // with fmtCount.
-func statVal(st *analyze.Stats, v float64) string {
-	if st.Unit != analyze.UnitNS {
+func statVal(st *result.Stats, v float64) string {
+	if st.Unit != result.UnitNS {
 		return fmtCount(v)
 	}
 	if st.ResolutionNS == 0 {
@@ -172,7 +175,7 @@ func changeClock(clock string, resolutionNS int64) string {
 // dnsWho names the endpoint and connection mode that saw a DNS change.
 // dnsProfile is who saw a DNS change: its profile, or its connection
 // mode for the built-in profiles.
-func dnsProfile(c *analyze.DNSChange) string {
+func dnsProfile(c *result.DNSChange) string {
 	if c.Profile != "" {
 		return c.Profile
 	}
@@ -188,7 +191,7 @@ func dnsWho(endpoint, conn string) string {
 
 // staleDialLine says that a stream still used connections dialled to an
 // address a DNS change dropped.
-func staleDialLine(sd analyze.StaleDial) string {
+func staleDialLine(sd result.StaleDial) string {
 	line := fmt.Sprintf("stale dial %s: %d %s still on %s after the DNS change at %s, the last at %s",
 		sd.Stream, sd.Probes, plural(int(sd.Probes), "probe", "probes"), sd.Addr, fmtClock(sd.DNSChange), fmtClock(sd.Last))
 	if sd.Failed > 0 {
@@ -201,7 +204,7 @@ func staleDialLine(sd analyze.StaleDial) string {
 }
 
 // clockOffsetLine is the servers' clock offset from the recorder's.
-func clockOffsetLine(o *analyze.ClockOffset) string {
+func clockOffsetLine(o *result.ClockOffset) string {
 	return fmt.Sprintf("server clock − client clock: median %s (5th to 95th percentile %s to %s, %d probes)",
 		fmtOffsetMS(o.MedianNS), fmtOffsetMS(o.P5NS), fmtOffsetMS(o.P95NS), o.Probes)
 }
@@ -220,7 +223,7 @@ type numFmt struct {
 	decimals int
 }
 
-// rowFmt is the formatter of a row of a metric in unit (analyze.UnitNS or
+// rowFmt is the formatter of a row of a metric in unit (result.UnitNS or
 // UnitCount), from the coarsest resolution of its values (resNS, 0 for a
 // time measured to the nanosecond) and the values themselves:
 //
@@ -232,7 +235,7 @@ type numFmt struct {
 //   - a count is a whole number, but for the half of a median of an even
 //     number of runs: "36.5 [36 37]" (decimals -1).
 func rowFmt(unit string, resNS int64, vals []float64) numFmt {
-	if unit != analyze.UnitNS {
+	if unit != result.UnitNS {
 		return numFmt{scale: 1, decimals: -1}
 	}
 	if resNS > 0 {

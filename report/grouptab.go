@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // The group tables of `switchwatch analyze`, in benchstat's shape: for
@@ -20,19 +20,19 @@ import (
 // is about: the table it is a row of. "" is the run as a whole (phases,
 // events, probes of every kind). A test fails when a metric lacks one.
 var metricKinds = map[string]string{
-	"write_downtime":               store.KindWrite,
-	"longest_write_outage":         store.KindWrite,
-	"write_stall_time":             store.KindWrite,
-	"write_disruption_time":        store.KindWrite,
-	"write_disruption_max_latency": store.KindWrite,
-	"write_disruption_p99_latency": store.KindWrite,
-	"lost_writes":                  store.KindWrite,
-	"committed_failed_writes":      store.KindWrite,
-	"old_primary_writes":           store.KindWrite,
-	"read_downtime":                store.KindRead,
-	"read_stall_time":              store.KindRead,
-	"read_disruption_time":         store.KindRead,
-	"staleness_max":                store.KindRead,
+	"write_downtime":               vocab.KindWrite,
+	"longest_write_outage":         vocab.KindWrite,
+	"write_stall_time":             vocab.KindWrite,
+	"write_disruption_time":        vocab.KindWrite,
+	"write_disruption_max_latency": vocab.KindWrite,
+	"write_disruption_p99_latency": vocab.KindWrite,
+	"lost_writes":                  vocab.KindWrite,
+	"committed_failed_writes":      vocab.KindWrite,
+	"old_primary_writes":           vocab.KindWrite,
+	"read_downtime":                vocab.KindRead,
+	"read_stall_time":              vocab.KindRead,
+	"read_disruption_time":         vocab.KindRead,
+	"staleness_max":                vocab.KindRead,
 	"read_only_time":               "",
 	"unavailable_time":             "",
 	"stalled_time":                 "",
@@ -48,8 +48,8 @@ var metricKinds = map[string]string{
 
 // tableKinds are the tables in order, with their titles.
 var tableKinds = []struct{ kind, title string }{
-	{store.KindWrite, "writes"},
-	{store.KindRead, "reads"},
+	{vocab.KindWrite, "writes"},
+	{vocab.KindRead, "reads"},
 	{"", "whole run"},
 }
 
@@ -75,7 +75,7 @@ type cmpKey struct{ base, group, metric string }
 
 // baselines lists the baselines of the comparisons in order (one, unless
 // every pair was compared); the first group when there are none.
-func baselines(s *analyze.Summary) []string {
+func baselines(s *result.Summary) []string {
 	var out []string
 	for i := range s.Comparisons {
 		if b := s.Comparisons[i].Baseline; !slices.Contains(out, b) {
@@ -91,16 +91,50 @@ func baselines(s *analyze.Summary) []string {
 // buildGroupTables makes the tables of the groups compared with the group
 // keyed base. With all, only the groups after the baseline are shown
 // beside it (the earlier ones were its baselines before).
-func buildGroupTables(s *analyze.Summary, base string) *groupTables {
-	cmps := map[cmpKey]*analyze.Comparison{}
+func buildGroupTables(s *result.Summary, base string) *groupTables {
+	b := newTabBuilder(s, base)
+	gt := &groupTables{base: b.label[b.groups[0].Key]}
+	for _, k := range tableKinds {
+		if t, ok := b.kindTable(k.kind, k.title); ok {
+			gt.tables = append(gt.tables, t)
+		}
+	}
+	gt.notes = b.notes(gt.base)
+	return gt
+}
+
+// tabBuilder makes the group tables of one baseline: what every table
+// shares, and what the cells used, for the footnotes.
+type tabBuilder struct {
+	s      *result.Summary
+	base   string
+	cmps   map[cmpKey]*result.Comparison
+	groups []*result.Group // the baseline first
+	label  map[string]string
+	// testable: a comparison column beside a group only where some
+	// comparison of the group with the baseline can be significant;
+	// hopeless are the first comparison of each group without one.
+	testable []bool
+	hopeless []*result.Comparison
+	// sameN: every group has the same number of runs, said once; common
+	// the p and n most deltas share, said once, not in every cell.
+	sameN  bool
+	common string
+
+	ranges, cis, bare, tooFewCell, pct, abs, ratio, msRows bool
+	rowRes                                                 []metricRes
+}
+
+func newTabBuilder(s *result.Summary, base string) *tabBuilder {
+	b := &tabBuilder{s: s, base: base, cmps: map[cmpKey]*result.Comparison{}, label: groupLabels(s), sameN: true}
 	for i := range s.Comparisons {
 		c := &s.Comparisons[i]
-		cmps[cmpKey{c.Baseline, c.Group, c.Metric}] = c
+		b.cmps[cmpKey{c.Baseline, c.Group, c.Metric}] = c
 	}
 	// the groups shown: the baseline first, then those compared with it in
 	// their order (every other group when there are no comparisons)
-	bi := slices.IndexFunc(s.Groups, func(g analyze.Group) bool { return g.Key == base })
-	groups := []*analyze.Group{&s.Groups[bi]}
+	bi := slices.IndexFunc(s.Groups, func(g result.Group) bool { return g.Key == base })
+	b.groups = []*result.Group{&s.Groups[bi]}
 	compared := map[string]bool{}
 	for i := range s.Comparisons {
 		if s.Comparisons[i].Baseline == base {
@@ -109,213 +143,236 @@ func buildGroupTables(s *analyze.Summary, base string) *groupTables {
 	}
 	for i := range s.Groups {
 		if i != bi && (compared[s.Groups[i].Key] || len(s.Comparisons) == 0) {
-			groups = append(groups, &s.Groups[i])
+			b.groups = append(b.groups, &s.Groups[i])
 		}
 	}
-	label := groupLabels(s)
-	gt := &groupTables{base: label[groups[0].Key]}
+	b.findTestable()
+	for _, g := range b.groups {
+		b.sameN = b.sameN && len(g.Runs) == len(b.groups[0].Runs)
+	}
+	b.common = commonPN(s.Comparisons, base)
+	return b
+}
 
-	// a comparison column beside a group only where some comparison of
-	// the group with the baseline can be significant
-	testable := make([]bool, len(groups))
-	var hopeless []*analyze.Comparison
-	for gi, g := range groups[1:] {
-		var first *analyze.Comparison
-		for i := range s.Comparisons {
-			c := &s.Comparisons[i]
-			if c.Baseline != base || c.Group != g.Key {
+// findTestable sets testable and hopeless.
+func (b *tabBuilder) findTestable() {
+	b.testable = make([]bool, len(b.groups))
+	for gi, g := range b.groups[1:] {
+		var first *result.Comparison
+		for i := range b.s.Comparisons {
+			c := &b.s.Comparisons[i]
+			if c.Baseline != b.base || c.Group != g.Key {
 				continue
 			}
 			if first == nil {
 				first = c
 			}
 			if c.CanBeSignificant() {
-				testable[gi+1] = true
+				b.testable[gi+1] = true
 			}
 		}
-		if !testable[gi+1] && first != nil {
-			hopeless = append(hopeless, first)
-		}
-	}
-
-	// n: said once when every group has the same number of runs
-	sameN := true
-	for _, g := range groups {
-		sameN = sameN && len(g.Runs) == len(groups[0].Runs)
-	}
-	// the p and n most deltas share are said once, not in every cell
-	common := commonPN(s.Comparisons, base)
-
-	var ranges, cis, bare, tooFewCell, pct, abs, ratio bool
-	var rowRes []metricRes
-	msRows := false
-	for _, k := range tableKinds {
-		t := &table{cols: []column{{name: k.title, data: true}, {name: "", tight: true}}}
-		for gi, g := range groups {
-			name := label[g.Key]
-			if !sameN {
-				name += fmt.Sprintf(" n=%d", len(g.Runs))
-			}
-			t.cols = append(t.cols, column{name: name, right: true, data: true})
-			if gi > 0 && testable[gi] {
-				t.cols = append(t.cols, column{name: "vs base", right: true})
-			}
-		}
-		var zero []string
-		for _, m := range analyze.MetricNames() {
-			if metricKinds[m] != k.kind {
-				continue
-			}
-			sts := make([]*analyze.Stats, len(groups))
-			var vals []float64
-			var res int64
-			allZero, has := true, false
-			for gi, g := range groups {
-				i := slices.IndexFunc(g.Stats, func(st analyze.Stats) bool { return st.Metric == m })
-				if i < 0 || g.Stats[i].N == 0 {
-					continue
-				}
-				st := &g.Stats[i]
-				sts[gi], has = st, true
-				vals = append(vals, st.Min, st.Median, st.Max)
-				if st.MedianLo != nil && st.MedianHi != nil {
-					vals = append(vals, *st.MedianLo, *st.MedianHi)
-				}
-				res = max(res, st.ResolutionNS)
-				allZero = allZero && st.Min == 0 && st.Max == 0
-			}
-			if !has {
-				continue // no run has it (no trigger event, no DNS name)
-			}
-			if allZero {
-				zero = append(zero, m)
-				continue
-			}
-			var unit string
-			for _, st := range sts {
-				if st != nil {
-					unit = st.Unit
-				}
-			}
-			if unit == analyze.UnitNS && res > 0 {
-				rowRes = append(rowRes, metricRes{m, res})
-			}
-			f := rowFmt(unit, res, vals)
-			msRows = msRows || f.unit == "ms"
-			row := []string{m, f.unit}
-			for gi, g := range groups {
-				st := sts[gi]
-				cell := "-"
-				if st != nil {
-					cell = f.num(st.Median)
-					switch {
-					case st.MedianLo != nil && st.MedianHi != nil:
-						cell += " ± " + f.num(max(*st.MedianHi-st.Median, st.Median-*st.MedianLo))
-						cis = true
-					case f.num(st.Min) == f.num(st.Max):
-						bare = true // every run had it, to the decimals shown
-					default:
-						cell += " [" + f.num(st.Min) + " " + f.num(st.Max) + "]"
-						ranges = true
-					}
-					if st.N < len(g.Runs) {
-						cell += fmt.Sprintf(" n=%d", st.N)
-					}
-				}
-				row = append(row, cell)
-				if gi == 0 || !testable[gi] {
-					continue
-				}
-				c := cmps[cmpKey{base, g.Key, m}]
-				d := ""
-				switch {
-				case c == nil:
-				case !c.CanBeSignificant():
-					d = "~ ¹"
-					tooFewCell = true
-				case !c.Significant:
-					d = "~"
-				default:
-					if b := sts[0]; b != nil && !f.isZero(b.Median) && c.DeltaPct != nil {
-						d = fmtDeltaPct(*c.DeltaPct)
-						pct = true
-						ratio = ratio || strings.HasPrefix(d, "×")
-					} else {
-						d = f.delta(c.Delta)
-						abs = true
-					}
-					if pn := fmtPN(c); pn != common {
-						d += " (" + pn + ")"
-					}
-				}
-				row = append(row, d)
-			}
-			t.add(row...)
-		}
-		if len(t.rows) > 0 || len(zero) > 0 {
-			gt.tables = append(gt.tables, groupTable{t: t, zero: zero})
+		if !b.testable[gi+1] && first != nil {
+			b.hopeless = append(b.hopeless, first)
 		}
 	}
+}
 
-	// the footnotes
+// kindTable is the table of one kind of request ("" the whole run); false
+// when it has neither a row nor a metric that was 0 throughout.
+func (b *tabBuilder) kindTable(kind, title string) (groupTable, bool) {
+	t := &table{cols: []column{{name: title, data: true}, {name: "", tight: true}}}
+	for gi, g := range b.groups {
+		name := b.label[g.Key]
+		if !b.sameN {
+			name += fmt.Sprintf(" n=%d", len(g.Runs))
+		}
+		t.cols = append(t.cols, column{name: name, right: true, data: true})
+		if gi > 0 && b.testable[gi] {
+			t.cols = append(t.cols, column{name: "vs base", right: true})
+		}
+	}
+	var zero []string
+	for _, m := range result.MetricNames() {
+		if metricKinds[m] != kind {
+			continue
+		}
+		sts, vals, res, allZero, has := b.metricStats(m)
+		switch {
+		case !has:
+			continue // no run has it (no trigger event, no DNS name)
+		case allZero:
+			zero = append(zero, m)
+			continue
+		}
+		t.add(b.metricRow(m, sts, vals, res)...)
+	}
+	return groupTable{t: t, zero: zero}, len(t.rows) > 0 || len(zero) > 0
+}
+
+// metricStats are every shown group's statistics of metric m (nil where a
+// group has none), the values its cells show, their coarsest resolution,
+// whether every one is 0 and whether any group has the metric.
+func (b *tabBuilder) metricStats(m string) (sts []*result.Stats, vals []float64, res int64, allZero, has bool) {
+	sts = make([]*result.Stats, len(b.groups))
+	allZero = true
+	for gi, g := range b.groups {
+		i := slices.IndexFunc(g.Stats, func(st result.Stats) bool { return st.Metric == m })
+		if i < 0 || g.Stats[i].N == 0 {
+			continue
+		}
+		st := &g.Stats[i]
+		sts[gi], has = st, true
+		vals = append(vals, st.Min, st.Median, st.Max)
+		if st.MedianLo != nil && st.MedianHi != nil {
+			vals = append(vals, *st.MedianLo, *st.MedianHi)
+		}
+		res = max(res, st.ResolutionNS)
+		allZero = allZero && st.Min == 0 && st.Max == 0
+	}
+	return sts, vals, res, allZero, has
+}
+
+// metricRow is the row of metric m: its name, unit, and each group's cell
+// with, beside the testable groups, its difference from the baseline.
+func (b *tabBuilder) metricRow(m string, sts []*result.Stats, vals []float64, res int64) []string {
+	var unit string
+	for _, st := range sts {
+		if st != nil {
+			unit = st.Unit
+		}
+	}
+	if unit == result.UnitNS && res > 0 {
+		b.rowRes = append(b.rowRes, metricRes{m, res})
+	}
+	f := rowFmt(unit, res, vals)
+	b.msRows = b.msRows || f.unit == "ms"
+	row := []string{m, f.unit}
+	for gi, g := range b.groups {
+		row = append(row, b.cell(f, sts[gi], len(g.Runs)))
+		if gi > 0 && b.testable[gi] {
+			row = append(row, b.deltaCell(f, sts[0], b.cmps[cmpKey{b.base, g.Key, m}]))
+		}
+	}
+	return row
+}
+
+// cell is a group's cell: the median ± its interval, or its range, or the
+// value every run had; n where fewer than the group's runs had it.
+func (b *tabBuilder) cell(f numFmt, st *result.Stats, runs int) string {
+	if st == nil {
+		return "-"
+	}
+	cell := f.num(st.Median)
+	switch {
+	case st.MedianLo != nil && st.MedianHi != nil:
+		cell += " ± " + f.num(max(*st.MedianHi-st.Median, st.Median-*st.MedianLo))
+		b.cis = true
+	case f.num(st.Min) == f.num(st.Max):
+		b.bare = true // every run had it, to the decimals shown
+	default:
+		cell += " [" + f.num(st.Min) + " " + f.num(st.Max) + "]"
+		b.ranges = true
+	}
+	if st.N < runs {
+		cell += fmt.Sprintf(" n=%d", st.N)
+	}
+	return cell
+}
+
+// deltaCell is the comparison of a group with the baseline (whose
+// statistics are baseSt): "~" when not significant, else the change.
+func (b *tabBuilder) deltaCell(f numFmt, baseSt *result.Stats, c *result.Comparison) string {
+	switch {
+	case c == nil:
+		return ""
+	case !c.CanBeSignificant():
+		b.tooFewCell = true
+		return "~ ¹"
+	case !c.Significant:
+		return "~"
+	}
+	var d string
+	if baseSt != nil && !f.isZero(baseSt.Median) && c.DeltaPct != nil {
+		d = fmtDeltaPct(*c.DeltaPct)
+		b.pct = true
+		b.ratio = b.ratio || strings.HasPrefix(d, "×")
+	} else {
+		d = f.delta(c.Delta)
+		b.abs = true
+	}
+	if pn := fmtPN(c); pn != b.common {
+		d += " (" + pn + ")"
+	}
+	return d
+}
+
+// notes are the footnotes: what the cells mean, said once.
+func (b *tabBuilder) notes(baseLabel string) []string {
+	var notes []string
+	groups := b.groups
 	n := ""
 	switch {
-	case sameN && len(groups) > 1:
+	case b.sameN && len(groups) > 1:
 		n = fmt.Sprintf(" (n=%d in each group)", len(groups[0].Runs))
-	case sameN:
+	case b.sameN:
 		n = fmt.Sprintf(" (n=%d)", len(groups[0].Runs))
 	}
-	if ranges {
-		gt.notes = append(gt.notes, fmt.Sprintf("median [min max] of the runs%s: a 95%% confidence interval of the median needs at least 6 runs; a value alone: every run had it", n))
-	} else if bare && !cis {
-		if sameN && len(groups[0].Runs) == 1 {
-			gt.notes = append(gt.notes, "one run in each group: its values, to the decimals its resolution warrants")
+	if b.ranges {
+		notes = append(notes, fmt.Sprintf("median [min max] of the runs%s: a 95%% confidence interval of the median needs at least 6 runs; a value alone: every run had it", n))
+	} else if b.bare && !b.cis {
+		if b.sameN && len(groups[0].Runs) == 1 {
+			notes = append(notes, "one run in each group: its values, to the decimals its resolution warrants")
 		} else {
-			gt.notes = append(gt.notes, fmt.Sprintf("every run of a group had the value shown%s", n))
+			notes = append(notes, fmt.Sprintf("every run of a group had the value shown%s", n))
 		}
 	}
-	if l := resolutionNote(rowRes, msRows); l != "" {
-		gt.notes = append(gt.notes, l)
+	if l := resolutionNote(b.rowRes, b.msRows); l != "" {
+		notes = append(notes, l)
 	}
-	if cis {
-		gt.notes = append(gt.notes, "median ± the largest distance from it to the bounds of its 95% confidence interval")
+	if b.cis {
+		notes = append(notes, "median ± the largest distance from it to the bounds of its 95% confidence interval")
 	}
-	if len(groups) > 1 && slices.Contains(testable, true) {
-		line := fmt.Sprintf("vs base: difference of medians from %s, %s; ~ = not significant at alpha %.2f (Mann-Whitney U)",
-			gt.base, deltaKinds(pct, abs), analyze.Alpha)
-		if ratio {
-			line += "; ×N: N times the baseline's"
+	if len(groups) > 1 && slices.Contains(b.testable, true) {
+		notes = append(notes, b.vsBaseNote(baseLabel))
+	}
+	if b.tooFewCell {
+		notes = append(notes, fmt.Sprintf("¹ too few runs with the metric for the test to reach alpha %.2f", result.Alpha))
+	}
+	for _, c := range b.hopeless {
+		notes = append(notes, fmt.Sprintf("no p for %s: %d %s against %d of %s can never differ significantly at alpha %.2f (the smallest p is %.2f); record at least %d runs of each to compare",
+			b.label[c.Group], c.N2, plural(c.N2, "run", "runs"), c.N1, b.label[c.Baseline], c.Alpha, c.MinP(), c.RunsToCompare()))
+	}
+	return notes
+}
+
+// vsBaseNote explains the comparison column.
+func (b *tabBuilder) vsBaseNote(baseLabel string) string {
+	line := fmt.Sprintf("vs base: difference of medians from %s, %s; ~ = not significant at alpha %.2f (Mann-Whitney U)",
+		baseLabel, deltaKinds(b.pct, b.abs), result.Alpha)
+	if b.ratio {
+		line += "; ×N: N times the baseline's"
+	}
+	if b.common != "" {
+		line += "; where no p is given, " + strings.ReplaceAll(b.common, " ", nbsp)
+		if c := firstWithPN(b.s.Comparisons, b.base, b.common); c != nil && c.P <= c.MinP()*1.0000001 {
+			line += fmt.Sprintf(", the smallest p %d runs against %d can give", c.N1, c.N2)
 		}
-		if common != "" {
-			line += "; where no p is given, " + strings.ReplaceAll(common, " ", nbsp)
-			if c := firstWithPN(s.Comparisons, base, common); c != nil && c.P <= c.MinP()*1.0000001 {
-				line += fmt.Sprintf(", the smallest p %d runs against %d can give", c.N1, c.N2)
-			}
-		}
-		gt.notes = append(gt.notes, line)
 	}
-	if tooFewCell {
-		gt.notes = append(gt.notes, fmt.Sprintf("¹ too few runs with the metric for the test to reach alpha %.2f", analyze.Alpha))
-	}
-	for _, c := range hopeless {
-		gt.notes = append(gt.notes, fmt.Sprintf("no p for %s: %d %s against %d of %s can never differ significantly at alpha %.2f (the smallest p is %.2f); record at least %d runs of each to compare",
-			label[c.Group], c.N2, plural(c.N2, "run", "runs"), c.N1, label[c.Baseline], c.Alpha, c.MinP(), c.RunsToCompare()))
-	}
-	return gt
+	return line
 }
 
 // groupLabels is how the tables name each group (by key): its label
-// values (analyze.GroupLabel), and for groups by path the paths less the
+// values (result.GroupLabel), and for groups by path the paths less the
 // folders they all share ("run=a" and "run=b" for x/run=a and x/run=b).
-func groupLabels(s *analyze.Summary) map[string]string {
+func groupLabels(s *result.Summary) map[string]string {
 	out := map[string]string{}
 	var ls []string
 	for i := range s.Groups {
-		l := analyze.GroupLabel(&s.Groups[i], s.By)
+		l := result.GroupLabel(&s.Groups[i], s.By)
 		out[s.Groups[i].Key] = l
 		ls = append(ls, l)
 	}
-	if len(s.By) != 1 || s.By[0] != analyze.ByPath || len(ls) < 2 {
+	if len(s.By) != 1 || s.By[0] != result.ByPath || len(ls) < 2 {
 		return out
 	}
 	prefix := ls[0]
@@ -383,7 +440,7 @@ func deltaKinds(pct, abs bool) string {
 }
 
 // fmtPN is a comparison's p and n, "p=0.029 n=4+4".
-func fmtPN(c *analyze.Comparison) string {
+func fmtPN(c *result.Comparison) string {
 	return fmt.Sprintf("p=%.3f n=%d+%d", c.P, c.N1, c.N2)
 }
 
@@ -392,7 +449,7 @@ const nbsp = "\u00a0"
 
 // commonPN is the p and n most significant comparisons with base share,
 // "" when fewer than two do.
-func commonPN(cs []analyze.Comparison, base string) string {
+func commonPN(cs []result.Comparison, base string) string {
 	count := map[string]int{}
 	best, bestN := "", 1
 	for i := range cs {
@@ -409,7 +466,7 @@ func commonPN(cs []analyze.Comparison, base string) string {
 	return best
 }
 
-func firstWithPN(cs []analyze.Comparison, base, pn string) *analyze.Comparison {
+func firstWithPN(cs []result.Comparison, base, pn string) *result.Comparison {
 	for i := range cs {
 		if cs[i].Baseline == base && cs[i].Significant && fmtPN(&cs[i]) == pn {
 			return &cs[i]

@@ -7,7 +7,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 )
 
 // HDRFileName is the name of a stream's interval log: the stream's name
@@ -25,7 +25,7 @@ func HDRFileName(stream string) string {
 // phase in which the stream had no successful probe is a comment line
 // (parsers skip comments) rather than an empty interval, whose maximum the
 // library would make up.
-func WriteHDRLog(w io.Writer, run *analyze.RunResult, sl *analyze.StreamLatency) error {
+func WriteHDRLog(w io.Writer, run *result.RunResult, sl *result.StreamLatency) error {
 	lw := hdrhistogram.NewHistogramLogWriter(w)
 	base := run.Start.UnixMilli()
 	lw.SetBaseTime(base)

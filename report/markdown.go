@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // mdWriter collects the Markdown; the report is written in one piece.
@@ -106,7 +106,7 @@ func (rep *Report) writeHeader(b *mdWriter) {
 
 // secStat formats "7.1 s (p95 9.8 s)" for a time metric of a group, the
 // value alone ("3.2 s ± 0.1 s") for a group of one run.
-func secStat(st *analyze.Stats) string {
+func secStat(st *result.Stats) string {
 	if st.N == 1 {
 		return oneValue(st)
 	}
@@ -114,7 +114,7 @@ func secStat(st *analyze.Stats) string {
 }
 
 // medianOf is "a median of " before secStat, "" for one run.
-func medianOf(st *analyze.Stats) string {
+func medianOf(st *result.Stats) string {
 	if st.N == 1 {
 		return ""
 	}
@@ -144,7 +144,7 @@ func (rep *Report) headline(g *GroupView) string {
 		if st.Max == 0 {
 			w = "writes never failed"
 		}
-		if c := groupStallClause(g, store.KindWrite); c != "" {
+		if c := groupStallClause(g, vocab.KindWrite); c != "" {
 			w += "; " + c
 		}
 		parts = append(parts, w)
@@ -216,7 +216,7 @@ func (rep *Report) headline(g *GroupView) string {
 			s += "."
 		}
 	}
-	if c := g.Capacity[store.KindWrite]; c != nil {
+	if c := g.Capacity[vocab.KindWrite]; c != nil {
 		s += " " + rep.capacitySentence(c)
 	}
 	return s
@@ -328,7 +328,7 @@ func (rep *Report) writeFigure(b *mdWriter, f *Figure, heading bool) {
 }
 
 // tableMetrics are the metrics of the statistics tables, in order.
-func (rep *Report) tableMetrics() []analyze.MetricInfo { return rep.Sum.Metrics }
+func (rep *Report) tableMetrics() []result.MetricInfo { return rep.Sum.Metrics }
 
 func (rep *Report) writeStats(b *mdWriter) {
 	b.p("## Statistics per group\n\n")
@@ -408,7 +408,14 @@ func (rep *Report) writeCapacity(b *mdWriter) {
 
 func (rep *Report) writeRuns(b *mdWriter) {
 	b.p("## Runs\n\n")
-	b.p("Every run, in input order. Times are ± half a probe interval per boundary.\n\n")
+	b.p("Every run, in input order. Times are ± half a probe interval per boundary")
+	for _, r := range rep.Runs {
+		if r.ClosedLoop {
+			b.p(" (closed-loop traffic: ± half the gap between requests, each boundary's own in the run's detail)")
+			break
+		}
+	}
+	b.p(".\n\n")
 	grouped := len(rep.Groups) > 1 || len(rep.Sum.By) > 0
 	if grouped {
 		b.p("| run | group | phases | write downtime | read downtime | read-only | unavailable | recovered |\n")
@@ -432,7 +439,7 @@ func (rep *Report) writeRuns(b *mdWriter) {
 			group = " " + EscapeCell(key) + " |"
 		}
 		b.p("| %s |%s %s | %s | %s | %s | %s | %s |\n", EscapeCell(r.RunID), group, Escape(PhaseLine(r.RunResult)),
-			fmtOptDur(m.WriteDowntime), fmtOptDur(m.ReadDowntime), fmtDur(m.ReadOnlyTime), fmtDur(m.UnavailableTime), rec)
+			fmtDowntime(m.WriteDowntime, m.KnownWriteDowntime), fmtDowntime(m.ReadDowntime, m.KnownReadDowntime), fmtDur(m.ReadOnlyTime), fmtDur(m.UnavailableTime), rec)
 	}
 	b.p("\n")
 }
@@ -454,7 +461,7 @@ func (rep *Report) writeDetail(b *mdWriter) {
 		b.p("%s\n\n", Escape(PhaseLine(r.RunResult)))
 		var facts []string
 		if len(r.Labels) > 0 {
-			pairs := store.LabelPairs(r.Labels)
+			pairs := vocab.LabelPairs(r.Labels)
 			for i := range pairs {
 				pairs[i] = Escape(pairs[i])
 			}
@@ -465,10 +472,14 @@ func (rep *Report) writeDetail(b *mdWriter) {
 			b.p("- %s\n", f)
 		}
 		for _, p := range r.Phases {
-			if p.State == analyze.PhaseHealthy {
+			if p.State == result.PhaseHealthy {
 				continue
 			}
-			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), fmtClock(p.Start), fmtSec(float64(p.DurationNS), p.ResolutionNS))
+			at := fmtClock(p.Start)
+			if r.ClosedLoop {
+				at = fmtEdgePM(p.Start, p.StartResolutionNS)
+			}
+			line := fmt.Sprintf("- %s at %s for %s", Escape(p.Label), at, fmtSec(float64(p.DurationNS), p.ResolutionNS))
 			if p.Cause != "" {
 				line += ", caused by " + Escape(p.Cause)
 			}
@@ -476,6 +487,9 @@ func (rep *Report) writeDetail(b *mdWriter) {
 				line += " (" + Escape(p.ErrorClass) + ")"
 			}
 			b.p("%s\n", line)
+		}
+		for _, l := range closedLoopLines(r.RunResult) {
+			b.p("- %s\n", Escape(l))
 		}
 		if msgs := errorMessages(r); len(msgs) > 0 {
 			b.p("- errors seen: %s\n", strings.Join(msgs, "; "))
@@ -584,7 +598,7 @@ func (rep *Report) writeLostWrites(b *mdWriter) {
 // writeList is the writes as "STREAM: 1, 2; STREAM: 3" when the run
 // names their streams, else their sequence numbers (seqList); at most 10
 // numbers in all.
-func writeList(w []analyze.StreamSeq, seqs []int64) string {
+func writeList(w []result.StreamSeq, seqs []int64) string {
 	if len(w) == 0 {
 		return seqList(seqs)
 	}
@@ -630,7 +644,7 @@ func (rep *Report) writeAccuracy(b *mdWriter) {
 	}
 	b.p("## Accuracy against ground truth\n\n")
 	b.p("%d of %d event edges that change what clients see lie where the probes place a change (between the last probe before a boundary and the end of the first after it); %s.\n\n", a.Within, a.Total, errorSummary(a))
-	var off []analyze.BoundaryError
+	var off []result.BoundaryError
 	for _, x := range a.Boundaries {
 		if x.Expected && !x.Within {
 			off = append(off, x)
@@ -696,6 +710,8 @@ func (rep *Report) writeWarnings(b *mdWriter) {
 	b.p("\n")
 }
 
+// fromTraces reports whether a run of the report was imported from
+// OpenTelemetry traces: its id is "otlp-<hash>", as importer names it.
 func (rep *Report) writeMethod(b *mdWriter) {
 	b.WriteString(`## Method
 
@@ -707,6 +723,9 @@ func (rep *Report) writeMethod(b *mdWriter) {
 - **Statistics.** Medians come with a distribution-free 95% confidence interval ("?" when there are too few runs for one); p95 is the empirical 95th percentile. Groups are compared with the Mann-Whitney U test; "~" means the difference is not significant at α = 0.05.
 - **Typical switchover.** Every run is aligned at the start of its first outage; each curve is, at each moment, the share of the group's runs (of those recorded at that moment) in which that kind of request would succeed.
 `)
+	if hasUnknown(rep.Runs) {
+		b.WriteString(closedLoopMethod)
+	}
 	b.WriteString("- **Capacity planning.** Requests arrive uniformly in time at the given rate; a request fails when the run's recorded timeline is failing at its arrival (for writes: any write stream failing; for reads: any read stream). With a retry policy, a failed attempt takes as long as the recorded probes typically took where it landed (the median latency of that failing window: a connect timeout costs its timeout, a read-only error a round trip; where several streams fail at once, the largest), and the next attempt starts that long plus the policy's delay later; the request fails only if every attempt lands in a failing moment (after the end of the recording the timeline keeps its last state), and the retries add the time from its arrival to the start of the successful attempt. The expected number of failed requests is the rate times the length of the set of arrival times that fail, computed exactly from the timeline; it is known to ± the rate times a few probe intervals. Real clients also add load when they retry and may share connections; the replay models neither.\n")
 	b.p("\n")
 }

@@ -7,11 +7,10 @@ import (
 	"io"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/gonum/stat"
 )
@@ -38,7 +37,7 @@ type Options struct {
 // Report is everything the Markdown and the pictures show, computed once
 // from a Summary.
 type Report struct {
-	Sum    *analyze.Summary
+	Sum    *result.Summary
 	Opt    Options
 	Groups []*GroupView
 	Runs   []*RunView
@@ -53,15 +52,15 @@ type Report struct {
 // GroupView is one group of runs with what the report derives for it.
 type GroupView struct {
 	Index int
-	*analyze.Group
+	*result.Group
 	Runs  []*RunView
-	stats map[string]*analyze.Stats
+	stats map[string]*result.Stats
 	// Capacity by request kind ("write", "read"), with Rate set.
 	Capacity map[string]*Capacity
 }
 
 // Stat returns the group's statistics of a metric (nil when absent or n = 0).
-func (g *GroupView) Stat(metric string) *analyze.Stats {
+func (g *GroupView) Stat(metric string) *result.Stats {
 	if s := g.stats[metric]; s != nil && s.N > 0 {
 		return s
 	}
@@ -71,7 +70,7 @@ func (g *GroupView) Stat(metric string) *analyze.Stats {
 // RunView is one run with its timelines.
 type RunView struct {
 	Index int // in Summary.Runs
-	*analyze.RunResult
+	*result.RunResult
 	Group *GroupView
 	// Write and Read are the failing timelines (nil without such streams).
 	Write, Read *Timeline
@@ -81,27 +80,17 @@ type RunView struct {
 	Why []string
 	// file is the run's part of figure file names.
 	file string
-	// probes are read when a picture of the run is drawn.
-	probes runProbes
 }
 
-// OutageStart is the start of the run's first non-healthy phase.
+// OutageStart is the start of the run's first non-healthy phase (time
+// without data or traffic is none).
 func (r *RunView) OutageStart() (int64, bool) {
 	for _, p := range r.Phases {
-		if p.State != analyze.PhaseHealthy {
+		if outagePhase(p.State) {
 			return p.Start.UnixNano(), true
 		}
 	}
 	return 0, false
-}
-
-// headline is the value runs are ranked by for "median" and "worst": write
-// downtime, else the outage time.
-func (r *RunView) headline() float64 {
-	if d := r.Metrics.WriteDowntime; d != nil {
-		return float64(d.NS)
-	}
-	return float64(r.Metrics.OutageTime.NS)
 }
 
 // Capacity is the capacity planning of one kind of request for a group:
@@ -133,7 +122,7 @@ func spreadOf(vals []float64) *Spread {
 	}
 	xs := slices.Clone(vals)
 	slices.Sort(xs)
-	med := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds), analyze.Confidence).Center
+	med := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds), result.Confidence).Center
 	return &Spread{Median: med, P95: stat.Quantile(0.95, stat.Empirical, xs, nil), Max: xs[len(xs)-1]}
 }
 
@@ -160,9 +149,9 @@ func (f *Figure) Render(w io.Writer, format string) error {
 	return nil
 }
 
-// Build computes the report of a summary. It reads nothing; the per-run
-// latency pictures read their run's probes when rendered.
-func Build(sum *analyze.Summary, opt Options) (*Report, error) {
+// Build computes the report of a summary. It reads nothing: the per-run
+// pictures draw the probes the summary carries (RunResult.Series).
+func Build(sum *result.Summary, opt Options) (*Report, error) {
 	if sum == nil || len(sum.Runs) == 0 {
 		return nil, fmt.Errorf("report: the analysis has no runs")
 	}
@@ -175,30 +164,30 @@ func Build(sum *analyze.Summary, opt Options) (*Report, error) {
 		}
 	}
 	if opt.MaxDetailGroups <= 0 {
-		opt.MaxDetailGroups = 4
+		opt.MaxDetailGroups = result.MaxDetailGroups
 	}
 	if opt.Rate < 0 || math.IsNaN(opt.Rate) || math.IsInf(opt.Rate, 0) {
 		return nil, fmt.Errorf("report: request rate %v must be a positive number", opt.Rate)
 	}
 	rep := &Report{Sum: sum, Opt: opt}
 	for i := range sum.Groups {
-		g := &GroupView{Index: i, Group: &sum.Groups[i], stats: map[string]*analyze.Stats{}}
+		g := &GroupView{Index: i, Group: &sum.Groups[i], stats: map[string]*result.Stats{}}
 		for j := range g.Stats {
 			g.stats[g.Stats[j].Metric] = &g.Stats[j]
 		}
 		rep.Groups = append(rep.Groups, g)
 	}
 	names := map[string]bool{}
-	groupsOf := groupsOfRuns(rep.Groups)
+	groupOf := sum.GroupOfRuns()
 	for i := range sum.Runs {
 		r := &RunView{Index: i, RunResult: &sum.Runs[i]}
-		if gs := groupsOf[r.RunID]; len(gs) > 0 {
-			r.Group, groupsOf[r.RunID] = gs[0], gs[1:]
+		if g := groupOf[i]; g >= 0 {
+			r.Group = rep.Groups[g]
 		}
-		if tl, ok := TimelineOf(r.RunResult, store.KindWrite); ok {
+		if tl, ok := TimelineOf(r.RunResult, vocab.KindWrite); ok {
 			r.Write = &tl
 		}
-		if tl, ok := TimelineOf(r.RunResult, store.KindRead); ok {
+		if tl, ok := TimelineOf(r.RunResult, vocab.KindRead); ok {
 			r.Read = &tl
 		}
 		r.file = uniqueName(fileSafe(r.RunID), names)
@@ -231,7 +220,7 @@ func Build(sum *analyze.Summary, opt Options) (*Report, error) {
 }
 
 func (r *RunView) timeline(kind string) *Timeline {
-	if kind == store.KindWrite {
+	if kind == vocab.KindWrite {
 		return r.Write
 	}
 	return r.Read
@@ -252,20 +241,6 @@ func (r *RunView) profileTimeline(profile, kind string) *Timeline {
 		}
 	}
 	return nil
-}
-
-// groupsOfRuns maps every run id to the groups that list it, as the
-// analysis grouped the runs (by labels, or by the path a run was found
-// under, which its labels do not say). An id is in several groups when the
-// same run was given under two paths; its runs take them in turn.
-func groupsOfRuns(groups []*GroupView) map[string][]*GroupView {
-	m := map[string][]*GroupView{}
-	for _, g := range groups {
-		for _, id := range g.Group.Runs {
-			m[id] = append(m[id], g)
-		}
-	}
-	return m
 }
 
 func capacity(g *GroupView, kind string, opt Options) *Capacity {
@@ -289,47 +264,17 @@ func capacity(g *GroupView, kind string, opt Options) *Capacity {
 	return &Capacity{Kind: kind, N: len(failed), Failed: spreadOf(failed), FailedRetry: spreadOf(failedRetry), Added: spreadOf(added), Delayed: spreadOf(delayed), Stalled: spreadOf(stalled)}
 }
 
-// chooseDetail picks the runs drawn in detail: the median and the worst
-// run of every group (of all runs when there are many groups), and the
-// runs named by Show.
+// chooseDetail picks the runs drawn in detail, as the analysis picked
+// those whose probes the summary carries (result.Summary.DetailRuns).
 func (rep *Report) chooseDetail() {
-	add := func(r *RunView, why string) {
-		if !slices.Contains(r.Why, why) {
-			r.Why = append(r.Why, why)
-		}
-		if !slices.Contains(rep.Detail, r) {
-			rep.Detail = append(rep.Detail, r)
-		}
+	picks, unknown := rep.Sum.DetailRuns(rep.Opt.Show, rep.Opt.MaxDetailGroups)
+	for _, p := range picks {
+		r := rep.Runs[p.Run]
+		r.Why = slices.Clone(p.Why)
+		rep.Detail = append(rep.Detail, r)
 	}
-	pick := func(runs []*RunView, suffix string) {
-		if len(runs) == 0 {
-			return
-		}
-		sorted := slices.Clone(runs)
-		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].headline() < sorted[j].headline() })
-		add(sorted[(len(sorted)-1)/2], "median"+suffix)
-		if len(sorted) > 1 {
-			add(sorted[len(sorted)-1], "worst"+suffix)
-		}
-	}
-	if len(rep.Groups) > 1 && len(rep.Groups) <= rep.Opt.MaxDetailGroups {
-		for _, g := range rep.Groups {
-			pick(g.Runs, " of "+g.Key)
-		}
-	} else {
-		pick(rep.Runs, "")
-	}
-	for _, id := range rep.Opt.Show {
-		found := false
-		for _, r := range rep.Runs {
-			if r.RunID == id {
-				add(r, "--show")
-				found = true
-			}
-		}
-		if !found {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("--show %s: no such run in the analysis", id))
-		}
+	for _, id := range unknown {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("--show %s: no such run in the analysis", id))
 	}
 }
 

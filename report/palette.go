@@ -3,7 +3,7 @@ package report
 import (
 	"image/color"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 )
 
 // Okabe–Ito colours (Okabe & Ito 2008), distinguishable with the common
@@ -18,21 +18,24 @@ var (
 	okabeVermillion = color.NRGBA{0xd5, 0x5e, 0x00, 0xff}
 	okabePurple     = color.NRGBA{0xcc, 0x79, 0xa7, 0xff}
 	grey            = color.NRGBA{0x99, 0x99, 0x99, 0xff}
+	// unknownColor is time the data cannot tell about (no data, no
+	// traffic): no probe state's colour, and lighter than skipped's grey.
+	unknownColor = color.NRGBA{0xc8, 0xc8, 0xc8, 0xff}
 )
 
 // stateColors is the one colour of every probe state, used by every picture.
-var stateColors = map[analyze.State]color.NRGBA{
-	analyze.StateOK:          okabeGreen,
-	analyze.StateSlow:        okabeYellow,
-	analyze.StateStalled:     okabeOrange,
-	analyze.StateReadOnly:    okabeBlue,
-	analyze.StateUnavailable: okabeVermillion,
-	analyze.StateError:       okabePurple,
-	analyze.StateSkipped:     grey,
+var stateColors = map[result.State]color.NRGBA{
+	result.StateOK:          okabeGreen,
+	result.StateSlow:        okabeYellow,
+	result.StateStalled:     okabeOrange,
+	result.StateReadOnly:    okabeBlue,
+	result.StateUnavailable: okabeVermillion,
+	result.StateError:       okabePurple,
+	result.StateSkipped:     grey,
 }
 
 // StateColor is the colour of a probe state in every picture.
-func StateColor(s analyze.State) color.NRGBA {
+func StateColor(s result.State) color.NRGBA {
 	if c, ok := stateColors[s]; ok {
 		return c
 	}
@@ -41,17 +44,20 @@ func StateColor(s analyze.State) color.NRGBA {
 
 // phaseColors are the probe states whose colour a phase state takes:
 // the probe state that makes it (healthy is ok's colour).
-var phaseColors = map[analyze.PhaseState]analyze.State{
-	analyze.PhaseHealthy:     analyze.StateOK,
-	analyze.PhaseStalled:     analyze.StateStalled,
-	analyze.PhaseReadOnly:    analyze.StateReadOnly,
-	analyze.PhaseUnavailable: analyze.StateUnavailable,
-	analyze.PhaseError:       analyze.StateError,
+var phaseColors = map[result.PhaseState]result.State{
+	result.PhaseHealthy:     result.StateOK,
+	result.PhaseStalled:     result.StateStalled,
+	result.PhaseReadOnly:    result.StateReadOnly,
+	result.PhaseUnavailable: result.StateUnavailable,
+	result.PhaseError:       result.StateError,
 }
 
 // PhaseColor is the colour of a phase state: the colour of the probe state
 // that makes it.
-func PhaseColor(s analyze.PhaseState) color.NRGBA {
+func PhaseColor(s result.PhaseState) color.NRGBA {
+	if unknownPhase(s) {
+		return unknownColor
+	}
 	if ps, ok := phaseColors[s]; ok {
 		return StateColor(ps)
 	}
@@ -59,7 +65,7 @@ func PhaseColor(s analyze.PhaseState) color.NRGBA {
 }
 
 // bandColor is the translucent shade of a phase band.
-func bandColor(s analyze.PhaseState) color.NRGBA {
+func bandColor(s result.PhaseState) color.NRGBA {
 	c := PhaseColor(s)
 	c.A = 0x30
 	return c

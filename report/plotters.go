@@ -4,7 +4,7 @@ import (
 	"image/color"
 	"math"
 
-	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -51,7 +51,7 @@ type Rect struct {
 	X0, X1, Y0, Y1 float64
 	Color          color.Color
 	// State is the probe state the rectangle shows (for the legend).
-	State analyze.State
+	State result.State
 }
 
 var (

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // The presentation model: what the text table (WriteText) and the
@@ -36,7 +36,7 @@ func addNote(ns []note, w, metric string) []note {
 
 // statsTable is a group's statistics, one row per metric with runs, and
 // the warnings of its "?" cells.
-func statsTable(g *analyze.Group) (*table, []note) {
+func statsTable(g *result.Group) (*table, []note) {
 	if len(g.Runs) == 1 {
 		return oneRunTable(g), nil
 	}
@@ -64,7 +64,7 @@ func statsTable(g *analyze.Group) (*table, []note) {
 
 // oneRunTable is the statistics of a group of one run: its values, each ±
 // its resolution; medians, percentiles and n would only repeat them.
-func oneRunTable(g *analyze.Group) *table {
+func oneRunTable(g *result.Group) *table {
 	t := &table{cols: []column{{name: "metric", data: true}, {name: "value", right: true}}}
 	for i := range g.Stats {
 		if st := &g.Stats[i]; st.N > 0 {
@@ -75,19 +75,19 @@ func oneRunTable(g *analyze.Group) *table {
 }
 
 // oneValue is the value of a metric of one run, "3.2 s ± 0.1 s".
-func oneValue(st *analyze.Stats) string {
-	if st.Unit == analyze.UnitNS && st.ResolutionNS > 0 {
-		return fmtDurPM(analyze.Duration{NS: int64(st.Median), ResolutionNS: st.ResolutionNS})
+func oneValue(st *result.Stats) string {
+	if st.Unit == result.UnitNS && st.ResolutionNS > 0 {
+		return fmtDurPM(result.Duration{NS: int64(st.Median), ResolutionNS: st.ResolutionNS})
 	}
 	return statVal(st, st.Median)
 }
 
 // comparisonTable is every comparison with the baseline, in benchstat's
 // manner: the difference of medians, "~" when it is not significant.
-func comparisonTable(s *analyze.Summary) (*table, []note) {
+func comparisonTable(s *result.Summary) (*table, []note) {
 	t := &table{cols: []column{{name: "metric", data: true}, {name: "group", data: true}, {name: "baseline median", right: true},
 		{name: "group median", right: true}, {name: "delta", right: true}, {name: "p, n"}}}
-	stats := map[[2]string]*analyze.Stats{}
+	stats := map[[2]string]*result.Stats{}
 	for _, g := range s.Groups {
 		for i := range g.Stats {
 			stats[[2]string{g.Key, g.Stats[i].Metric}] = &g.Stats[i]
@@ -123,8 +123,8 @@ func comparisonTable(s *analyze.Summary) (*table, []note) {
 // for the Mann-Whitney U test to reach alpha whatever the numbers
 // (benchstat's "need >= 4 samples"). Groups with some comparisons that can
 // be significant are left to the table.
-func tooFewToCompare(s *analyze.Summary) []*analyze.Comparison {
-	hopeless := map[string]*analyze.Comparison{}
+func tooFewToCompare(s *result.Summary) []*result.Comparison {
+	hopeless := map[string]*result.Comparison{}
 	var order []string
 	testable := map[string]bool{}
 	for i := range s.Comparisons {
@@ -138,7 +138,7 @@ func tooFewToCompare(s *analyze.Summary) []*analyze.Comparison {
 			order = append(order, c.Group)
 		}
 	}
-	var out []*analyze.Comparison
+	var out []*result.Comparison
 	for _, g := range order {
 		if !testable[g] {
 			out = append(out, hopeless[g])
@@ -148,13 +148,13 @@ func tooFewToCompare(s *analyze.Summary) []*analyze.Comparison {
 }
 
 // tooFewLine says it of one group, its names passed through esc.
-func tooFewLine(c *analyze.Comparison, esc func(string) string) string {
+func tooFewLine(c *result.Comparison, esc func(string) string) string {
 	return fmt.Sprintf("%s (%d %s) against %s (%d %s): too few runs for the Mann-Whitney U test to call any difference significant at alpha %.2f (the smallest p it can give is %.2f); record at least %d runs of each to compare",
 		esc(c.Group), c.N2, plural(c.N2, "run", "runs"), esc(c.Baseline), c.N1, plural(c.N1, "run", "runs"), c.Alpha, c.MinP(), c.RunsToCompare())
 }
 
 // hasComparable reports whether some comparison can be significant.
-func hasComparable(s *analyze.Summary) bool {
+func hasComparable(s *result.Summary) bool {
 	for i := range s.Comparisons {
 		if s.Comparisons[i].CanBeSignificant() {
 			return true
@@ -165,7 +165,7 @@ func hasComparable(s *analyze.Summary) bool {
 
 // errorSummary is the mean signed and the largest boundary error of the
 // expected edges that probes date to ± half their gap (Accuracy.ErrorEdges).
-func errorSummary(a *analyze.Accuracy) string {
+func errorSummary(a *result.Accuracy) string {
 	if a.ErrorEdges == 0 {
 		return "no edge dated by a probe that ended within one interval"
 	}
@@ -178,7 +178,7 @@ const resolutionSentence = "Boundaries lie midway between the probes either side
 	"so every duration carries ± its resolution (one probe interval per pair of boundaries)."
 
 // accuracyTable lists detected boundaries against ground-truth events.
-func accuracyTable(bs []analyze.BoundaryError) *table {
+func accuracyTable(bs []result.BoundaryError) *table {
 	t := &table{cols: []column{{name: "run", data: true}, {name: "event", data: true}, {name: "edge", data: true},
 		{name: "event time"}, {name: "boundary"}, {name: "stream", data: true}, {name: "error", right: true},
 		{name: "resolution", right: true}, {name: "first probe", right: true}, {name: "within"}}}
@@ -208,14 +208,14 @@ func accuracyTable(bs []analyze.BoundaryError) *table {
 // unavailable 4.1 s → read-only 5.9 s → healthy (new server)". The healthy
 // phases at either end carry no length (it is only how long the recording
 // ran).
-func PhaseLine(r *analyze.RunResult) string {
+func PhaseLine(r *result.RunResult) string {
 	parts := make([]string, len(r.Phases))
 	for i, p := range r.Phases {
 		label := p.Label
 		if label == "" {
 			label = string(p.State)
 		}
-		if p.State == analyze.PhaseHealthy && (i == 0 || i == len(r.Phases)-1) {
+		if p.State == result.PhaseHealthy && (i == 0 || i == len(r.Phases)-1) {
 			parts[i] = label
 			continue
 		}
@@ -229,16 +229,22 @@ func PhaseLine(r *analyze.RunResult) string {
 
 // streamLine sums a stream's time by state, for people:
 // "write/new/write: read_only 5.9 s (1), unavailable 4.1 s (1); slow above 12.0 ms, stalled above 1 s".
-func streamLine(st *analyze.StreamResult) string {
+func streamLine(st *result.StreamResult) string {
 	var parts []string
-	for _, s := range analyze.States {
-		if s == analyze.StateOK || st.StateWindows[s] == 0 {
+	for _, s := range result.States {
+		if s == result.StateOK || st.StateWindows[s] == 0 {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %s (%d)", s, fmtSec(float64(st.StateNS[s]), st.IntervalNS), st.StateWindows[s]))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "ok throughout")
+	}
+	if st.NoDataNS > 0 {
+		parts = append(parts, "no data "+fmtSec(float64(st.NoDataNS), st.IntervalNS))
+	}
+	if st.NoTrafficNS > 0 {
+		parts = append(parts, fmt.Sprintf("no traffic %s (gaps over %s)", fmtExact(float64(st.NoTrafficNS)), fmtExact(float64(st.LullBoundNS))))
 	}
 	line := fmt.Sprintf("%s: %s; slow above %s", st.Stream, strings.Join(parts, ", "), fmtExact(float64(st.SlowThresholdNS)))
 	if st.StallThresholdNS > 0 {
@@ -263,7 +269,7 @@ func stallClause(waited, threshold, stall string, stalled bool) string {
 // lower than a new connection's): "their stall thresholds (587 ms to
 // 1.44 s)", so that "waited up to 1.14 s, delayed beyond ..." never reads
 // as a contradiction.
-func thresholdText(d analyze.Disruption) string {
+func thresholdText(d result.Disruption) string {
 	if d.StallThresholdMinNS > 0 && d.StallThresholdMinNS < d.StallThresholdNS {
 		return fmt.Sprintf("their stall thresholds (%s to %s)", fmtExact(float64(d.StallThresholdMinNS)), fmtExact(float64(d.StallThresholdNS)))
 	}
@@ -274,13 +280,13 @@ func thresholdText(d analyze.Disruption) string {
 // "writes never failed; they waited up to 2.95 s, and were delayed beyond
 // 1 s for 2.9 s ± 0.1 s (disrupted 2.9 s ± 0.1 s, p99 2.9 s)"; "" when the
 // run has no streams of the kind or they were never disrupted.
-func runDisruptionLine(m *analyze.Metrics, kind string) string {
+func runDisruptionLine(m *result.Metrics, kind string) string {
 	d, ok := m.Disruption[kind]
 	if !ok || d.Start == nil {
 		return ""
 	}
 	down := m.WriteDowntime
-	if kind == store.KindRead {
+	if kind == vocab.KindRead {
 		down = m.ReadDowntime
 	}
 	s := kind + "s "

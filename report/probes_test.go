@@ -2,34 +2,27 @@ package report
 
 import (
 	"math"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// TestLaneRects: probes merge into one mark per run of one state and
-// consecutive Seqs; a missing row leaves a gap; other streams are ignored.
+// TestLaneRects: a lane has a mark per span of the series, from its start
+// to its end, coloured by the state its code names in the series' table.
 func TestLaneRects(t *testing.T) {
-	const iv = 100_000_000
-	ok, un := analyze.StateOK, analyze.StateUnavailable
-	var ps []probe
-	add := func(stream int, seq int64, st analyze.State) {
-		ps = append(ps, probe{stream: stream, seq: seq, intended: seq * iv, state: st})
-	}
-	for s := int64(0); s < 5; s++ {
-		add(0, s, ok)
-	}
-	add(0, 5, un)
-	add(0, 6, un)
-	// seq 7 is missing
-	add(0, 8, un)
-	add(1, 0, ok)
-	rects := laneRects(ps, 0, iv, 0, 0)
+	const iv = int64(100 * time.Millisecond)
+	from := time.Unix(0, 0).UTC()
+	sr := &analyze.Series{From: from, States: analyze.States}
+	ok, un := slices.Index(analyze.States, analyze.StateOK), slices.Index(analyze.States, analyze.StateUnavailable)
+	ss := &analyze.StreamSeries{Spans: [][3]int64{{0, 5 * iv, int64(ok)}, {5 * iv, 7 * iv, int64(un)}, {8 * iv, 9 * iv, int64(un)}}}
+	rects := laneRects(sr, ss, 0, 0)
 	want := []struct {
 		x0, x1 float64
 		st     analyze.State
-	}{{0, 0.5, ok}, {0.5, 0.7, un}, {0.8, 0.9, un}}
+	}{{0, 0.5, analyze.StateOK}, {0.5, 0.7, analyze.StateUnavailable}, {0.8, 0.9, analyze.StateUnavailable}}
 	if len(rects) != len(want) {
 		t.Fatalf("got %d marks %+v, want %d", len(rects), rects, len(want))
 	}
@@ -41,58 +34,79 @@ func TestLaneRects(t *testing.T) {
 	}
 }
 
-// TestProbeState mirrors the analyzer's classification.
-func TestProbeState(t *testing.T) {
-	for _, c := range []struct {
-		p    store.Probe
-		want analyze.State
-	}{
-		{store.Probe{Outcome: store.OutcomeOK, LatencyNS: 5}, analyze.StateOK},
-		{store.Probe{Outcome: store.OutcomeOK, LatencyNS: 50}, analyze.StateSlow},
-		{store.Probe{Outcome: store.OutcomeOK, LatencyNS: 500}, analyze.StateStalled},
-		{store.Probe{Outcome: store.OutcomeSkipped, ErrorClass: store.ClassInflightLimit}, analyze.StateSkipped},
-		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassReadOnly}, analyze.StateReadOnly},
-		{store.Probe{Outcome: store.OutcomeTimeout, ErrorClass: store.ClassConnectTimeout}, analyze.StateUnavailable},
-		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassShutdown}, analyze.StateUnavailable},
-		{store.Probe{Outcome: store.OutcomeTimeout}, analyze.StateUnavailable},
-		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassAuth}, analyze.StateError},
-		{store.Probe{Outcome: store.OutcomeError, ErrorClass: store.ClassOther}, analyze.StateError},
-	} {
-		if got := probeState(&c.p, 10, 100); got != c.want {
-			t.Errorf("%+v: %s, want %s", c.p, got, c.want)
-		}
-	}
-}
-
-// TestProbeStatesMatchAnalyzer: classifying the fixture's probes here gives
-// the analyzer's counts by state for every stream.
-func TestProbeStatesMatchAnalyzer(t *testing.T) {
+// TestSeriesMatchesProbes: the series the summary carries of each run drawn
+// in detail are that run's probes as its files hold them, read here with
+// store's reader and classified with analyze.Classify: every probe in the
+// window, in the span of its state, and every latency.
+func TestSeriesMatchesProbes(t *testing.T) {
 	sum := cachedSummary(t, "fixture", fixtureRuns)
 	rep, err := Build(sum, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(rep.Detail) == 0 {
+		t.Fatal("no run drawn in detail")
+	}
+	// cachedSummary keeps the probes of every run.
 	for _, r := range rep.Runs {
-		probes, err := loadProbes(r, math.MinInt64, math.MaxInt64)
-		if err != nil {
-			t.Fatal(err)
+		if r.Series == nil {
+			t.Fatalf("run %s: no series", r.RunID)
 		}
-		counts := make([]map[analyze.State]int64, len(r.Streams))
-		for i := range counts {
-			counts[i] = map[analyze.State]int64{}
+		checkSeries(t, r)
+	}
+}
+
+func checkSeries(t *testing.T, r *RunView) {
+	t.Helper()
+	sr := r.Series
+	_, from, to, _ := r.DetailWindow()
+	if sr.From.UnixNano() != from || sr.To.UnixNano() != to {
+		t.Errorf("run %s: series [%v, %v), the detail window [%v, %v)", r.RunID, sr.From, sr.To, time.Unix(0, from).UTC(), time.Unix(0, to).UTC())
+	}
+	byStream := map[string]*analyze.StreamSeries{}
+	for i := range sr.Streams {
+		byStream[sr.Streams[i].Stream] = &sr.Streams[i]
+	}
+	thresholds := map[string][2]int64{}
+	for _, s := range r.Streams {
+		thresholds[s.Stream] = [2]int64{s.SlowThresholdNS, s.StallThresholdNS}
+	}
+	probes, points := 0, 0
+	err := store.ReadRun(r.Path, func(p *store.Probe) error {
+		if p.RunID != r.RunID || p.Intended < from || p.Intended >= to {
+			return nil
 		}
-		for _, p := range probes {
-			if p.stream < 0 {
-				t.Fatalf("run %s: a probe of an unknown stream", r.RunID)
+		probes++
+		ss := byStream[p.Stream()]
+		if ss == nil {
+			t.Fatalf("run %s: no series of stream %s", r.RunID, p.Stream())
+		}
+		th := thresholds[p.Stream()]
+		want := analyze.Classify(p, th[0], th[1])
+		at := p.Intended - from
+		i := slices.IndexFunc(ss.Spans, func(sp [3]int64) bool { return sp[0] <= at && at < sp[1] })
+		if i < 0 {
+			t.Fatalf("run %s stream %s: the probe of seq %d (at %d ns) is in no span", r.RunID, ss.Stream, p.Seq, at)
+		}
+		if got, _ := sr.SeriesState(ss.Spans[i][2]); got != want {
+			t.Errorf("run %s stream %s seq %d: in a span of %s, classified %s", r.RunID, ss.Stream, p.Seq, got, want)
+		}
+		if p.Outcome != store.OutcomeSkipped && p.LatencyNS > 0 {
+			points++
+			if !slices.Contains(ss.Points, [3]int64{at, p.LatencyNS, ss.Spans[i][2]}) {
+				t.Errorf("run %s stream %s seq %d: no point of latency %d", r.RunID, ss.Stream, p.Seq, p.LatencyNS)
 			}
-			counts[p.stream][p.state]++
 		}
-		for i, s := range r.Streams {
-			for _, st := range analyze.States {
-				if counts[i][st] != s.States[st] {
-					t.Errorf("run %s stream %s: %d %s probes, the analyzer counted %d", r.RunID, s.Stream, counts[i][st], st, s.States[st])
-				}
-			}
-		}
+		return nil
+	}, func(store.SkippedFile) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ss := range sr.Streams {
+		n += len(ss.Points)
+	}
+	if probes == 0 || n != points {
+		t.Errorf("run %s: %d probes in the window, %d with a latency, the series has %d points", r.RunID, probes, points, n)
 	}
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
-// Client profiles: the comparison of analyze.ProfileSummary, the "which
+// Client profiles: the comparison of result.ProfileSummary, the "which
 // client settings minimise downtime" table, and capacity planning per
 // profile. Nothing here shows for runs without a profile beyond the
 // built-in ones, whose reports stay as they were.
@@ -16,7 +16,7 @@ import (
 // profileVal formats a value of a metric of unit unit; times to the
 // resolution of the runs' interval.
 func profileVal(unit string, v float64, iv int64) string {
-	if unit != analyze.UnitNS {
+	if unit != result.UnitNS {
 		return fmtCount(v)
 	}
 	return fmtSec(v, iv)
@@ -32,14 +32,14 @@ func profileDelta(unit string, v float64, iv int64) string {
 	return profileVal(unit, 0, iv)
 }
 
-func profileTest(c *analyze.ProfileComparison) string {
+func profileTest(c *result.ProfileComparison) string {
 	return fmt.Sprintf("(p=%.3f n=%d)", c.P, c.N)
 }
 
 // bestTable is "which client settings minimise downtime": per metric, the
 // best profile and its median paired difference from the baseline, `~`
 // where that is not significant.
-func bestTable(ps *analyze.ProfileSummary, iv int64) *table {
+func bestTable(ps *result.ProfileSummary, iv int64) *table {
 	t := &table{cols: []column{{name: "metric", data: true}, {name: "best profile", data: true},
 		{name: "vs " + ps.Baseline, right: true}, {name: "p, n"}}}
 	for _, b := range ps.Best {
@@ -59,12 +59,12 @@ func bestTable(ps *analyze.ProfileSummary, iv int64) *table {
 // profileComparisonTable is every profile against the baseline for the
 // metrics of the best table: the medians of the per-run values and the
 // median per-run difference with its paired test.
-func profileComparisonTable(ps *analyze.ProfileSummary, iv int64) (*table, []note) {
+func profileComparisonTable(ps *result.ProfileSummary, iv int64) (*table, []note) {
 	t := &table{cols: []column{{name: "metric", data: true}, {name: "profile", data: true}, {name: "runs", right: true},
 		{name: ps.Baseline + " median", right: true}, {name: "profile median", right: true},
 		{name: "median difference", right: true}, {name: "p, n"}}}
 	var notes []note
-	for _, m := range analyze.BestMetrics {
+	for _, m := range result.BestMetrics {
 		for i := range ps.Comparisons {
 			c := &ps.Comparisons[i]
 			if c.Metric != m {
@@ -93,7 +93,7 @@ var profilePerRunMetrics = []string{"write_downtime", "read_only_time", "unavail
 
 // profilePerRunTable is each run's difference from the baseline, per
 // profile: the pairing the test uses.
-func profilePerRunTable(ps *analyze.ProfileSummary, iv int64) *table {
+func profilePerRunTable(ps *result.ProfileSummary, iv int64) *table {
 	t := &table{cols: []column{{name: "run", data: true}, {name: "profile", data: true}}}
 	for _, m := range profilePerRunMetrics {
 		t.cols = append(t.cols, column{name: m + " Δ", right: true})
@@ -127,8 +127,8 @@ func profilePerRunTable(ps *analyze.ProfileSummary, iv int64) *table {
 
 // profileRun is the part of a run that belongs to one profile: its
 // streams, phases and metrics.
-func profileRun(r *analyze.RunResult, p *analyze.ProfileResult) *analyze.RunResult {
-	sub := &analyze.RunResult{RunID: r.RunID, Start: r.Start, End: r.End, IntervalNS: r.IntervalNS, Phases: p.Phases, Metrics: p.Metrics}
+func profileRun(r *result.RunResult, p *result.ProfileResult) *result.RunResult {
+	sub := &result.RunResult{RunID: r.RunID, Start: r.Start, End: r.End, IntervalNS: r.IntervalNS, Phases: p.Phases, Metrics: p.Metrics}
 	for _, s := range r.Streams {
 		if s.ProfileName() == p.Name {
 			sub.Streams = append(sub.Streams, s)
@@ -140,12 +140,12 @@ func profileRun(r *analyze.RunResult, p *analyze.ProfileResult) *analyze.RunResu
 // profileCapacityTable is, per profile and kind of request, the requests
 // that would fail (and, stalled, be delayed) at rate per switchover: the
 // median and the largest across the runs.
-func profileCapacityTable(s *analyze.Summary, rate float64) *table {
+func profileCapacityTable(s *result.Summary, rate float64) *table {
 	t := &table{cols: []column{{name: "profile", data: true}, {name: "requests"}, {name: "runs", right: true},
 		{name: "failed (median)", right: true}, {name: "failed (max)", right: true},
 		{name: "delayed (median)", right: true}, {name: "delayed (max)", right: true}}}
 	for _, name := range s.ProfileComparison.Profiles {
-		for _, kind := range []string{store.KindWrite, store.KindRead} {
+		for _, kind := range []string{vocab.KindWrite, vocab.KindRead} {
 			var failed, delayed []float64
 			for i := range s.Runs {
 				r := &s.Runs[i]
@@ -172,7 +172,7 @@ func profileCapacityTable(s *analyze.Summary, rate float64) *table {
 
 // profileInterval is the runs' shared probe interval (the resolution of
 // the profiles' numbers), else the largest.
-func profileInterval(s *analyze.Summary) int64 {
+func profileInterval(s *result.Summary) int64 {
 	var iv int64
 	for i := range s.Runs {
 		iv = max(iv, s.Runs[i].IntervalNS)
@@ -190,7 +190,7 @@ func (rep *Report) writeProfiles(b *mdWriter) {
 	b.p("Profiles %s, each recorded on its own streams in the same runs, so every profile saw the same switchovers. "+
 		"Each is compared with the baseline `%s` run by run: the difference in each run, and across runs the %s on those differences "+
 		"(`~`: not significant at α = %.2f; p and the number of runs with a difference beside each).\n\n",
-		Escape(strings.Join(ps.Profiles, ", ")), Escape(ps.Baseline), analyze.PairedTest, analyze.Alpha)
+		Escape(strings.Join(ps.Profiles, ", ")), Escape(ps.Baseline), result.PairedTest, result.Alpha)
 	b.p("### Which client settings minimise downtime\n\n")
 	bestTable(ps, iv).writeMarkdown(&b.Builder)
 	b.p("\n### Every profile against %s\n\n", Escape(ps.Baseline))
@@ -212,13 +212,13 @@ func (rep *Report) writeProfiles(b *mdWriter) {
 }
 
 // writeTextProfiles is the profile comparison in the text table.
-func writeTextProfiles(b *strings.Builder, s *analyze.Summary) {
+func writeTextProfiles(b *strings.Builder, s *result.Summary) {
 	ps := s.ProfileComparison
 	if ps == nil {
 		return
 	}
 	iv := profileInterval(s)
-	fmt.Fprintf(b, "\nclient profiles: %s; baseline %s; paired by run, %s\n", strings.Join(ps.Profiles, ", "), ps.Baseline, analyze.PairedTest)
+	fmt.Fprintf(b, "\nclient profiles: %s; baseline %s; paired by run, %s\n", strings.Join(ps.Profiles, ", "), ps.Baseline, result.PairedTest)
 	b.WriteString("  which client settings minimise downtime:\n")
 	bestTable(ps, iv).writeText(b, "    ")
 	t, notes := profileComparisonTable(ps, iv)

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/record/store"
+	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/termtext"
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // TextOptions tune WriteText.
@@ -26,7 +27,7 @@ const maxExcludedListed = 20
 // analyze` prints: the input, every run's phases and metrics, the group
 // statistics, the comparisons and the accuracy against ground truth. It
 // renders the same tables with the same formatters as WriteMarkdown.
-func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
+func WriteText(w io.Writer, s *result.Summary, opt TextOptions) error {
 	b := &strings.Builder{}
 	in := s.Input
 	fmt.Fprintf(b, "%d %s, %d %s from %d %s", in.Runs, plural(in.Runs, "run", "runs"), in.Rows, plural(int(in.Rows), "probe", "probes"), in.Files, plural(in.Files, "file", "files"))
@@ -102,11 +103,11 @@ func WriteText(w io.Writer, s *analyze.Summary, opt TextOptions) error {
 
 // groupsLine names the groups, their runs and the baseline: "4 groups by
 // scenario: aurora (4 runs), dns (4 runs), ...; compared with aurora".
-func groupsLine(s *analyze.Summary) string {
+func groupsLine(s *result.Summary) string {
 	parts := make([]string, len(s.Groups))
 	for i := range s.Groups {
 		g := &s.Groups[i]
-		parts[i] = fmt.Sprintf("%s (%s)", analyze.GroupLabel(g, s.By), Count(int64(len(g.Runs)), "run", "runs"))
+		parts[i] = fmt.Sprintf("%s (%s)", result.GroupLabel(g, s.By), Count(int64(len(g.Runs)), "run", "runs"))
 	}
 	label := groupLabels(s)
 	line := fmt.Sprintf("%s by %s: %s", Count(int64(len(s.Groups)), "group", "groups"), strings.Join(s.By, ","), strings.Join(parts, ", "))
@@ -120,12 +121,17 @@ func groupsLine(s *analyze.Summary) string {
 	return line
 }
 
-func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
+// writeTextRun writes a run's section of the text (TextOptions.Runs).
+func writeTextRun(b *strings.Builder, r *result.RunResult) {
 	fmt.Fprintf(b, "\nrun %s", r.RunID)
 	if len(r.Labels) > 0 {
-		fmt.Fprintf(b, " [%s]", strings.Join(store.LabelPairs(r.Labels), " "))
+		fmt.Fprintf(b, " [%s]", strings.Join(vocab.LabelPairs(r.Labels), " "))
 	}
-	fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	if r.ClosedLoop {
+		fmt.Fprintf(b, "\n  %s in %s, closed-loop traffic without a grid: each edge ± half the gap between the requests either side", Count(r.Rows, "request", "requests"), Count(int64(len(r.Streams)), "stream", "streams"))
+	} else {
+		fmt.Fprintf(b, "\n  %s in %s, interval %s (%s)", Count(r.Rows, "probe", "probes"), Count(int64(len(r.Streams)), "stream", "streams"), fmtDuration(time.Duration(r.IntervalNS)), r.IntervalSource)
+	}
 	if r.Duplicates > 0 {
 		fmt.Fprintf(b, ", %s dropped", Count(r.Duplicates, "duplicate row", "duplicate rows"))
 	}
@@ -141,12 +147,30 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 		fmt.Fprintf(b, "    %s\n", streamLine(&r.Streams[i]))
 	}
 	m := &r.Metrics
+	writeTextDowntime(b, m)
+	for _, l := range closedLoopLines(r) {
+		fmt.Fprintf(b, "  %s\n", termtext.Sanitize(l))
+	}
+	writeTextChanges(b, m)
+	for _, e := range m.Events {
+		b.WriteString(textEventLine(&e) + "\n")
+	}
+	writeTextProbes(b, m)
+}
+
+// writeTextDowntime writes a run's downtime, its time in each state and
+// its disruptions.
+func writeTextDowntime(b *strings.Builder, m *result.Metrics) {
 	var parts []string
 	if m.WriteDowntime != nil {
 		parts = append(parts, fmt.Sprintf("write down %s (longest %s)", fmtDurPM(*m.WriteDowntime), fmtDurPM(*m.LongestWriteOutage)))
+	} else if m.KnownWriteDowntime != nil {
+		parts = append(parts, fmt.Sprintf("write down unknown (at least %s)", fmtDurPM(*m.KnownWriteDowntime)))
 	}
 	if m.ReadDowntime != nil {
 		parts = append(parts, fmt.Sprintf("read down %s", fmtDurPM(*m.ReadDowntime)))
+	} else if m.KnownReadDowntime != nil {
+		parts = append(parts, fmt.Sprintf("read down unknown (at least %s)", fmtDurPM(*m.KnownReadDowntime)))
 	}
 	fmt.Fprintf(b, "  %s\n", strings.Join(parts, ", "))
 	rec := "recovered"
@@ -155,11 +179,16 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	}
 	fmt.Fprintf(b, "  read-only %s, unavailable %s, error %s, stalled %s; %d %s, %s\n",
 		fmtDurPM(m.ReadOnlyTime), fmtDurPM(m.UnavailableTime), fmtDurPM(m.ErrorTime), fmtDurPM(m.StalledTime), m.Outages, plural(m.Outages, "outage window", "outage windows"), rec)
-	for _, k := range []string{store.KindWrite, store.KindRead} {
+	for _, k := range []string{vocab.KindWrite, vocab.KindRead} {
 		if l := runDisruptionLine(m, k); l != "" {
 			fmt.Fprintf(b, "  %s\n", l)
 		}
 	}
+}
+
+// writeTextChanges writes when a run first failed, recovered and changed
+// server, DNS answer or timeline, and the first changes of each.
+func writeTextChanges(b *strings.Builder, m *result.Metrics) {
 	var when []string
 	for _, x := range []struct {
 		what string
@@ -200,27 +229,34 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 	if o := m.ClockOffset; o != nil {
 		fmt.Fprintf(b, "  %s\n", clockOffsetLine(o))
 	}
-	for _, e := range m.Events {
-		line := fmt.Sprintf("  event %s %s (%s)", e.Called(), fmtClock(e.Time), e.Source)
-		sep := ": "
-		switch {
-		case e.OutageSince != nil:
-			line += sep + "outage already under way since " + fmtClock(*e.OutageSince)
-			sep = ", "
-		case e.ToFirstError != nil:
-			line += sep + "first error +" + fmtDurPM(*e.ToFirstError)
-			sep = ", "
-		}
-		if e.ToRecovery != nil {
-			line += sep + "recovered +" + fmtDurPM(*e.ToRecovery)
-		}
-		if e.Trigger {
-			line += " [trigger]"
-		}
-		b.WriteString(line + "\n")
+}
+
+// textEventLine is an event of a run and what followed it.
+func textEventLine(e *result.EventOffset) string {
+	line := fmt.Sprintf("  event %s %s (%s)", e.Called(), fmtClock(e.Time), e.Source)
+	sep := ": "
+	switch {
+	case e.OutageSince != nil:
+		line += sep + "outage already under way since " + fmtClock(*e.OutageSince)
+		sep = ", "
+	case e.ToFirstError != nil:
+		line += sep + "first error +" + fmtDurPM(*e.ToFirstError)
+		sep = ", "
 	}
+	if e.ToRecovery != nil {
+		line += sep + "recovered +" + fmtDurPM(*e.ToRecovery)
+	}
+	if e.Trigger {
+		line += " [trigger]"
+	}
+	return line
+}
+
+// writeTextProbes writes a run's failed probes by class, its latency,
+// staleness and lost writes.
+func writeTextProbes(b *strings.Builder, m *result.Metrics) {
 	var fails []string
-	for _, c := range store.ErrorClasses {
+	for _, c := range vocab.ErrorClasses {
 		if n := m.FailedByClass[c]; n > 0 {
 			fails = append(fails, fmt.Sprintf("%s %d", c, n))
 		}
@@ -247,7 +283,7 @@ func writeTextRun(b *strings.Builder, r *analyze.RunResult) {
 
 // fmtLatency is the median and p99 of a latency, "3.59 ms/5.18 ms", or
 // "-" without probes.
-func fmtLatency(l analyze.Latency) string {
+func fmtLatency(l result.Latency) string {
 	if l.Count == 0 {
 		return "-"
 	}

@@ -201,6 +201,9 @@ func (c *Check) run(run *analyze.RunResult) analyze.CheckResult {
 	v, res, ok := analyze.RunMetric(run, c.Metric)
 	if !ok {
 		r.Status, r.Reason = analyze.CheckUnknown, fmt.Sprintf("the run has no %s", c.Metric)
+		if why, unknown := run.Metrics.UnknownWhy(c.Metric); unknown {
+			r.Reason = "unknown: " + why // the data cannot tell
+		}
 		return r
 	}
 	r.Value, r.ResolutionNS = &v, res

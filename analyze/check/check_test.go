@@ -145,3 +145,23 @@ func TestEvaluateShippedRuns(t *testing.T) {
 		t.Errorf("a subject that names no group: %v, want an error naming it", err)
 	}
 }
+
+// A run whose write downtime the analysis left unknown (missing rows)
+// fails no gate and passes none: the check is unknown and says why.
+func TestUnknownMetricSaysWhy(t *testing.T) {
+	c, err := Parse("write_downtime<5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := &analyze.Summary{Runs: []analyze.RunResult{{RunID: "hole", Metrics: analyze.Metrics{
+		KnownWriteDowntime: &analyze.Duration{ResolutionNS: 1e8},
+		Unknown:            []analyze.UnknownMetric{{Metric: "write_downtime", Why: "the write streams have 3s without data"}},
+	}}}}
+	res, err := Evaluate(sum, []Check{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Status != analyze.CheckUnknown || !strings.Contains(res[0].Reason, "3s without data") {
+		t.Errorf("results %+v, want unknown because of the missing data", res)
+	}
+}

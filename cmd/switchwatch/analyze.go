@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
 	"github.com/switchwatch/switchwatch/analyze/check"
@@ -55,76 +56,132 @@ baseline (the first, or --baseline NAME) run by run, since all profiles of
 a run saw the same switchover: per-run differences and a paired test.
 `
 
+// analyzeFlags are analyze's flags.
+type analyzeFlags struct {
+	by, jsonOut, phases, outDir, events, trigger *string
+	csvOut, baseGrp, cmpMode, base, hdrDir       *string
+	strict, truth, runs                          *bool
+	slow, stall                                  *time.Duration
+	workers                                      *int
+	checks                                       *checkFlags
+	report                                       *reportOptions
+}
+
+func defineAnalyzeFlags(fs *flagSet) *analyzeFlags {
+	f := &analyzeFlags{
+		by:      fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine); path: by the PATH argument (default with several PATHs)"),
+		jsonOut: fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)"),
+		phases:  fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in --out DIR)"),
+		outDir:  fs.StringP("out", "o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet"),
+		strict:  fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it"),
+		events:  fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, a CSV with time,label columns, or a PostgreSQL (jsonlog, csvlog, stderr) or PgBouncer log; applied to the runs whose time span they fall in"),
+		trigger: fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: one marked as the trigger, else the --switchover command, else the first switchover step, else the first event; trigger_rule says which)"),
+		slow:    fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)"),
+		stall:   fs.Duration("stall", 0, "latency above which a successful probe is stalled, a disruption (an SLO, e.g. 1s; default: 100x the stream's steady-state median, at least 100ms)"),
+		truth:   fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error"),
+		workers: fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)"),
+		runs:    fs.Bool("runs", false, "print every run's section (phases, streams, metrics, events) before the group tables"),
+	}
+	_ = fs.Bool("no-runs", false, "the default now: accepted, and ignored, so that scripts that pass it keep working")
+	f.csvOut = fs.String("csv", "", "write the per-run metrics as CSV to `FILE` (- for stdout, instead of the table): one row per run, one column per metric")
+	f.baseGrp = fs.String("baseline-group", "", "compare every group with the group `KEY` (its key, scenario=dns, or its value, dns; default the first group)")
+	f.cmpMode = fs.String("compare", "baseline", "`MODE` of comparison: baseline (every group against the baseline group) or all (every pair of groups)")
+	f.base = fs.String("baseline", "", "client profile `NAME` the others are compared with (default: the first profile recorded); or a stored summary, a file ending in .json, which the runs are compared with as two groups")
+	f.hdrDir = fs.String("hdr", "", "write every stream's latency as an HdrHistogram interval log, one interval per phase, to `DIR`/run=<id>/<kind>-<profile>-<endpoint>.hlog")
+	f.checks = addCheckFlags(fs.FlagSet)
+	addServerLogFlags(fs)
+	f.report = addReportFlags(fs.FlagSet)
+	f.report.addNoReportFlag(fs.FlagSet)
+	return f
+}
+
+// baselineSummary is --baseline's stored summary, "" when it names a
+// client profile.
+func (f *analyzeFlags) baselineSummary() string {
+	if strings.HasSuffix(*f.base, ".json") {
+		return *f.base
+	}
+	return ""
+}
+
+// check validates the flags together.
+func (f *analyzeFlags) check(fs *flagSet) error {
+	if fs.NArg() == 0 {
+		return fs.usagef("no PATH given")
+	}
+	if err := f.report.check(); err != nil {
+		return fs.usagef("%w", err)
+	}
+	if *f.workers < 0 || *f.slow < 0 || *f.stall < 0 {
+		return fs.usagef("--workers, --slow and --stall must not be negative")
+	}
+	if err := checkCompareFlags(fs, *f.cmpMode, *f.baseGrp); err != nil {
+		return err
+	}
+	if *f.jsonOut == "-" && *f.csvOut == "-" {
+		return fs.usagef("--json - and --csv - cannot both write to stdout")
+	}
+	return nil
+}
+
+// checkCompareFlags validates --compare and --baseline-group.
+func checkCompareFlags(fs *flagSet, mode, base string) error {
+	if mode != "baseline" && mode != "all" {
+		return fs.usagef("--compare: want baseline or all, got %q", mode)
+	}
+	if mode == "all" && base != "" {
+		return fs.usagef("--compare all compares every pair: it takes no --baseline-group")
+	}
+	return nil
+}
+
+// options are the analysis's options from the flags.
+func (f *analyzeFlags) options(stderr io.Writer) analyze.Options {
+	opt := analyze.Options{
+		Slow: *f.slow, Stall: *f.stall, Trigger: *f.trigger, Truth: *f.truth, Strict: *f.strict, Workers: *f.workers,
+		Latencies: *f.hdrDir != "", Show: f.report.show,
+		Warn: func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
+	}
+	if f.baselineSummary() == "" {
+		opt.Baseline = *f.base
+	}
+	// --no-runs with nothing but the table: the per-run details are never
+	// shown, so the columns only they need are not read.
+	opt.GroupsOnly = !*f.runs && *f.jsonOut == "" && *f.outDir == "" && *f.phases == "" && *f.csvOut == ""
+	if *f.by != "" {
+		for _, k := range strings.Split(*f.by, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				opt.By = append(opt.By, k)
+			}
+		}
+	}
+	if *f.events != "" {
+		opt.Events = []string{*f.events}
+	}
+	return opt
+}
+
 func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("analyze", "switchwatch analyze [flags] PATH...", analyzeHelp, stdout)
-	var (
-		by      = fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine); path: by the PATH argument (default with several PATHs)")
-		jsonOut = fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)")
-		phases  = fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in --out DIR)")
-		outDir  = fs.StringP("out", "o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet")
-		strict  = fs.Bool("strict", false, "fail on any input file that cannot be read instead of skipping it")
-		events  = fs.String("events", "", "extra events `FILE`: the lab's events.jsonl, an \"aws rds describe-events --output json\" export, a CSV with time,label columns, or a PostgreSQL (jsonlog, csvlog, stderr) or PgBouncer log; applied to the runs whose time span they fall in")
-		trigger = fs.String("trigger", "", "name of the event the event_to_* metrics are measured from (default: one marked as the trigger, else the --switchover command, else the first switchover step, else the first event; trigger_rule says which)")
-		slow    = fs.Duration("slow", 0, "latency above which a successful probe is slow (default: 10x the stream's steady-state median, at least 10ms)")
-		stall   = fs.Duration("stall", 0, "latency above which a successful probe is stalled, a disruption (an SLO, e.g. 1s; default: 100x the stream's steady-state median, at least 100ms)")
-		truth   = fs.Bool("truth", false, "check detected phase boundaries against the runs' events (ground truth) and print each error")
-		workers = fs.Int("workers", 0, "runs analyzed at once (default: number of CPUs)")
-		runs    = fs.Bool("runs", false, "print every run's section (phases, streams, metrics, events) before the group tables")
-		_       = fs.Bool("no-runs", false, "the default now: accepted, and ignored, so that scripts that pass it keep working")
-		csvOut  = fs.String("csv", "", "write the per-run metrics as CSV to `FILE` (- for stdout, instead of the table): one row per run, one column per metric")
-		baseGrp = fs.String("baseline-group", "", "compare every group with the group `KEY` (its key, scenario=dns, or its value, dns; default the first group)")
-		cmpMode = fs.String("compare", "baseline", "`MODE` of comparison: baseline (every group against the baseline group) or all (every pair of groups)")
-		base    = fs.String("baseline", "", "client profile the others are compared with (default: the first profile recorded)")
-		hdrDir  = fs.String("hdr", "", "write every stream's latency as an HdrHistogram interval log, one interval per phase, to `DIR`/run=<id>/<kind>-<profile>-<endpoint>.hlog")
-	)
-	cf := addCheckFlags(fs.FlagSet)
-	addServerLogFlags(fs)
-	ropts := addReportFlags(fs.FlagSet)
+	f := defineAnalyzeFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if err := registerServerLogs(fs); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return fs.usagef("no PATH given")
+	if err := f.check(fs); err != nil {
+		return err
 	}
-	if err := ropts.check(); err != nil {
-		return fs.usagef("%w", err)
-	}
-	if *workers < 0 || *slow < 0 || *stall < 0 {
-		return fs.usagef("--workers, --slow and --stall must not be negative")
-	}
-	if *cmpMode != "baseline" && *cmpMode != "all" {
-		return fs.usagef("--compare: want baseline or all, got %q", *cmpMode)
-	}
-	if *cmpMode == "all" && *baseGrp != "" {
-		return fs.usagef("--compare all compares every pair: it takes no --baseline-group")
-	}
-	if *jsonOut == "-" && *csvOut == "-" {
-		return fs.usagef("--json - and --csv - cannot both write to stdout")
-	}
-	checks, err := cf.parse()
+	checks, err := f.checks.parse()
 	if err != nil {
 		return fs.usagef("%w", err)
 	}
-	opt := analyze.Options{
-		Slow: *slow, Stall: *stall, Trigger: *trigger, Truth: *truth, Strict: *strict, Workers: *workers, Baseline: *base,
-		Latencies: *hdrDir != "",
-		Warn:      func(s string) { fmt.Fprintln(stderr, "warning:", termtext.Sanitize(s)) },
-	}
-	// --no-runs with nothing but the table: the per-run details are never
-	// shown, so the columns only they need are not read.
-	opt.GroupsOnly = !*runs && *jsonOut == "" && *outDir == "" && *phases == "" && *csvOut == ""
-	if *by != "" {
-		for _, k := range strings.Split(*by, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				opt.By = append(opt.By, k)
-			}
+	var old *analyze.Summary
+	if p := f.baselineSummary(); p != "" {
+		if old, err = readSummaryFile(p); err != nil {
+			return fs.usagef("--baseline: %w", err)
 		}
-	}
-	if *events != "" {
-		opt.Events = []string{*events}
 	}
 	// The analysis's heap is mostly the rows of the runs in work: pointer
 	// free buffers reused run after run, which the collector need not
@@ -139,7 +196,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fs.usagef("%v", err)
 	}
 	defer readS3()
-	sum, err := analyze.Analyze(ctx, fs.Args(), opt)
+	sum, err := analyze.Analyze(ctx, fs.Args(), f.options(stderr))
 	if errors.Is(err, analyze.ErrUnknownLabel) {
 		return fs.usagef("--by: %w", err)
 	}
@@ -149,44 +206,63 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
-	if *baseGrp != "" || *cmpMode == "all" {
-		if err := analyze.CompareGroups(sum, *baseGrp, *cmpMode == "all"); err != nil {
+	shown := sum
+	if old != nil {
+		shown, err = analyze.Combine([]analyze.Named{{Name: analyze.SummaryName(*f.base), Sum: old}, {Name: strings.Join(fs.Args(), ","), Sum: sum}})
+		if err != nil {
+			return fs.usagef("--baseline: %w", err)
+		}
+	}
+	if *f.baseGrp != "" || *f.cmpMode == "all" {
+		if err := analyze.CompareGroups(shown, *f.baseGrp, *f.cmpMode == "all"); err != nil {
 			return fs.usagef("--baseline-group: %w", err)
 		}
 	}
-	if sum.Checks, err = check.Evaluate(sum, checks); err != nil {
+	if shown.Checks, err = check.Evaluate(shown, checks); err != nil {
 		return fs.usagef("--check: %w", err)
 	}
-	if *jsonOut != "-" && *csvOut != "-" {
-		if err := report.WriteText(termtext.NewWriter(stdout), sum, report.TextOptions{Runs: *runs}); err != nil {
+	sum.Checks = shown.Checks
+	if err := f.write(ctx, stdout, stderr, sum, shown); err != nil {
+		return err
+	}
+	return f.checks.finish(shown.Checks, stdout, stderr)
+}
+
+// write writes what the flags ask for: the text (of shown: the analysis,
+// or its comparison with --baseline's summary), the JSON, CSV and
+// HdrHistogram logs of the analysis, and with -o its summary.json,
+// phases.parquet and the report of shown.
+func (f *analyzeFlags) write(ctx context.Context, stdout, stderr io.Writer, sum, shown *analyze.Summary) error {
+	if *f.jsonOut != "-" && *f.csvOut != "-" {
+		if err := report.WriteText(termtext.NewWriter(stdout), shown, report.TextOptions{Runs: *f.runs}); err != nil {
 			return err
 		}
 	}
-	if *jsonOut != "" {
-		if err := analyzeWriteFile(*jsonOut, stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
+	if *f.jsonOut != "" {
+		if err := analyzeWriteFile(*f.jsonOut, stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
 			return err
 		}
 	}
-	if *csvOut != "" {
-		if err := analyzeWriteFile(*csvOut, stdout, func(w io.Writer) error { return report.WriteCSV(w, sum) }); err != nil {
+	if *f.csvOut != "" {
+		if err := analyzeWriteFile(*f.csvOut, stdout, func(w io.Writer) error { return report.WriteCSV(w, sum) }); err != nil {
 			return err
 		}
 	}
-	if *hdrDir != "" {
-		if err := writeHDRLogs(*hdrDir, sum); err != nil {
+	if *f.hdrDir != "" {
+		if err := writeHDRLogs(*f.hdrDir, sum); err != nil {
 			return err
 		}
 	}
-	phasesPath := *phases
-	if *outDir != "" {
-		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+	phasesPath := *f.phases
+	if *f.outDir != "" {
+		if err := os.MkdirAll(*f.outDir, 0o755); err != nil {
 			return fmt.Errorf("create output folder: %w", err)
 		}
 		if phasesPath == "" {
-			phasesPath = filepath.Join(*outDir, store.PhasesFile)
+			phasesPath = filepath.Join(*f.outDir, store.PhasesFile)
 		}
-		if *jsonOut == "" {
-			if err := analyzeWriteFile(filepath.Join(*outDir, "summary.json"), stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
+		if *f.jsonOut == "" {
+			if err := analyzeWriteFile(filepath.Join(*f.outDir, "summary.json"), stdout, func(w io.Writer) error { return analyze.WriteJSON(w, sum) }); err != nil {
 				return err
 			}
 		}
@@ -196,12 +272,10 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 			return err
 		}
 	}
-	if *outDir != "" {
-		if err := writeReport(ctx, *outDir, oneBaseline(sum), ropts, stderr); err != nil {
-			return err
-		}
+	if *f.outDir != "" {
+		return writeReport(ctx, *f.outDir, oneBaseline(shown), f.report, stderr)
 	}
-	return cf.finish(sum.Checks, stdout, stderr)
+	return nil
 }
 
 // writeHDRLogs writes every run's streams' latency logs under dir, one

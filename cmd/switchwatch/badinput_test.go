@@ -140,6 +140,17 @@ func summaryNumbers(sum *analyze.Summary) map[string]float64 {
 		if d := r.Metrics.WriteDowntime; d != nil {
 			n["run.write_downtime_s"] = time.Duration(d.NS).Seconds()
 		}
+		if d := r.Metrics.KnownWriteDowntime; d != nil {
+			// write_downtime is unknown (time without data); this much is known
+			n["run.known_write_downtime_s"] = time.Duration(d.NS).Seconds()
+		}
+		n["run.unknown"] = float64(len(r.Metrics.Unknown))
+		if h := r.Recorder; h != nil {
+			n["run.degraded"] = 0
+			if h.Degraded {
+				n["run.degraded"] = 1
+			}
+		}
 	}
 	if len(sum.Groups) > 0 {
 		for _, st := range sum.Groups[0].Stats {
@@ -208,7 +219,7 @@ type segmentMicros struct {
 
 // The 3.15 s outage on a 50 ms grid, as the numbers of one good run.
 var outageNumbers = map[string]float64{
-	"runs": 1, "run.interval_s": 0.05, "run.write_downtime_s": 3.15,
+	"runs": 1, "run.interval_s": 0.05, "run.write_downtime_s": 3.15, "run.degraded": 0,
 	"group.write_downtime.n": 1, "group.write_downtime.median_s": 3.15,
 	"group.unavailable_time.n": 1, "group.unavailable_time.median_s": 3.15,
 }

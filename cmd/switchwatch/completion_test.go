@@ -47,7 +47,7 @@ func TestCompletionBash(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{[]string{"switchwatch", ""}, "record mark verify recover lab analyze import completion version help"},
+		{[]string{"switchwatch", ""}, "record mark verify recover lab analyze report import postmortem completion version help"},
 		{[]string{"switchwatch", "lab", "r"}, "run"},
 		{[]string{"switchwatch", "analyze", "--base"}, "--baseline --baseline-group"},
 		{[]string{"switchwatch", "analyze", "testdata/runs", "--by", "scenario", "--cs"}, "--csv"},

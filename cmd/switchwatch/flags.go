@@ -63,7 +63,7 @@ func newStreamFlags() *streamFlags {
 }
 
 func (sf *streamFlags) register(fs *flagSet) {
-	fs.Var(&sf.kinds, "probes", "probe kinds, comma-separated: write, read, connect")
+	fs.Var(&sf.kinds, "probes", "probe kinds, comma-separated: "+strings.Join(store.ProbeKinds, ", "))
 	fs.Var(&sf.conns, "conn", "connection modes, comma-separated: new, pooled (the built-in profiles)")
 	fs.Var(&sf.clients, "client", "a client profile, repeatable: comma-separated key=value, e.g. 'name=jvm,conn=pooled,dns_cache=30s'")
 	fs.StringVar(&sf.file, "clients", "", "client profiles from a YAML or JSON file (see testdata/clients.yaml)")
@@ -227,10 +227,8 @@ func checkProbeFlags(fs *flagSet, cfg *record.Config) error {
 	if cfg.MaxInflight < 0 {
 		return fs.usagef("--max-inflight must not be negative, got %d", cfg.MaxInflight)
 	}
-	for _, k := range cfg.Kinds {
-		if k != store.KindWrite && k != store.KindRead && k != store.KindConnect {
-			return fs.usagef("--probes: unknown probe kind %q (want write, read, connect)", k)
-		}
+	if err := record.CheckKinds("--probes", cfg.Kinds); err != nil {
+		return fs.usagef("%v", err)
 	}
 	for _, c := range cfg.Conns {
 		if c != store.ConnNew && c != store.ConnPooled {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/lab"
 	"github.com/switchwatch/switchwatch/record/store"
@@ -94,26 +95,26 @@ func TestHandsFreeSwitchoverOnLabRig(t *testing.T) {
 		outputs := 0
 		for _, e := range events {
 			names[e.Name] = e
-			if e.Name == store.EventSwitchoverOutput {
+			if e.Name == event.SwitchoverOutput {
 				outputs++
 			}
 		}
-		cmd, ok := names[store.EventSwitchoverCommand]
-		if !ok || cmd.Attrs["exit_status"] != "0" || cmd.Source != store.SourceRecord || cmd.End == nil {
+		cmd, ok := names[event.SwitchoverCommand]
+		if !ok || cmd.Attrs["exit_status"] != "0" || cmd.Source != event.SourceRecord || cmd.End == nil {
 			t.Errorf("play %d: command event %+v: want exit_status 0 from source record", i+1, cmd)
 		}
-		for _, want := range []string{store.EventBlueReadOnly, store.EventEndpointBlackhole, store.EventGreenPromoted, store.EventScenario, store.EventRecovered} {
+		for _, want := range []string{event.BlueReadOnly, event.EndpointBlackhole, event.GreenPromoted, event.Scenario, event.Recovered} {
 			if _, ok := names[want]; !ok {
 				t.Errorf("play %d: no %s event in %s", i+1, want, dir)
 			}
 		}
-		if names[store.EventScenario].Source != store.SourceLab {
-			t.Errorf("play %d: the scenario event's source is %q, want lab", i+1, names[store.EventScenario].Source)
+		if names[event.Scenario].Source != event.SourceLab {
+			t.Errorf("play %d: the scenario event's source is %q, want lab", i+1, names[event.Scenario].Source)
 		}
 		if outputs == 0 {
 			t.Errorf("play %d: lab play's output lines are not events", i+1)
 		}
-		if cmd.End != nil && names[store.EventScenario].End != nil && names[store.EventScenario].End.After(*cmd.End) {
+		if cmd.End != nil && names[event.Scenario].End != nil && names[event.Scenario].End.After(*cmd.End) {
 			t.Errorf("play %d: the scenario ended after the command that played it", i+1)
 		}
 		checkTruthPasses(t, dir)
@@ -131,7 +132,7 @@ func checkTruthPasses(t *testing.T, dir string) {
 	if code != 0 {
 		t.Fatalf("analyze --truth: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "event "+store.EventSwitchoverCommand) {
+	if !strings.Contains(stdout, "event "+event.SwitchoverCommand) {
 		t.Errorf("analyze does not show the command's event:\n%s", stdout)
 	}
 	sum := readSummary(t, js)
@@ -143,7 +144,7 @@ func checkTruthPasses(t *testing.T, dir string) {
 		}
 		shared := prev.RunID == b.RunID && b.EventTime.Sub(prev.EventTime) <= time.Duration(b.ResolutionNS)
 		prev = b
-		if b.Event == store.EventBlueReadOnly || shared {
+		if b.Event == event.BlueReadOnly || shared {
 			continue
 		}
 		checked++

@@ -31,6 +31,9 @@ type otlpBadInput struct {
 	out, notOut []string
 	// rows is the number of rows the run must hold (exit code 0 only).
 	rows int
+	// extra are files written under DIR but not given as input (for
+	// --events DIR/name).
+	extra map[string][]byte
 	// check looks at the rows, sorted by stream and seq.
 	check func(t *testing.T, rows []store.Probe)
 }
@@ -169,6 +172,49 @@ var otlpBadInputs = []otlpBadInput{
 			}
 			if strings.Join(got, " ") != "connect/new read/pooled write/pooled" {
 				t.Errorf("rows %v, want the connect, the SELECT and the COPY FROM", got)
+			}
+		},
+	},
+	{
+		name: "a pool's connects: the one that worked is no request, the failed one fails its request's write",
+		files: jsonFile(func() []otlpgen.Span {
+			// Each request is a trace of its own (its first span's id).
+			named := func(s otlpgen.Span, name string, parent uint64, code ptrace.StatusCode, et string) otlpgen.Span {
+				s.Name, s.Parent, s.Status = name, parent, code
+				if parent != 0 {
+					s.Trace = parent
+				}
+				if et != "" {
+					s.Attrs["error.type"] = et
+				}
+				return s
+			}
+			insert := map[string]any{"db.operation.name": "INSERT", "db.query.text": "INSERT INTO t VALUES (1)"}
+			return []otlpgen.Span{
+				// A request that waited while the pool dialled, then wrote.
+				named(pg(1, 0, nil), "pool.acquire", 0, 0, ""),
+				named(pg(2, 0, nil), "connect", 1, 0, ""),
+				func() otlpgen.Span { s := named(pg(3, otlpMS, insert), "INSERT", 0, 0, ""); s.Trace = 1; return s }(),
+				// Two requests whose pool's dial timed out: no query.
+				named(pg(4, time.Second, nil), "pool.acquire", 0, ptrace.StatusCodeError, "timeout"),
+				named(pg(5, time.Second, nil), "connect", 4, ptrace.StatusCodeError, "timeout"),
+				named(pg(6, 2*time.Second, nil), "pool.acquire", 0, ptrace.StatusCodeError, "timeout"),
+				named(pg(7, 2*time.Second, nil), "connect", 6, ptrace.StatusCodeError, "timeout"),
+				// A connect of a request of its own (no pool): a connect row.
+				named(pg(8, 3*time.Second, nil), "connect", 0, 0, ""),
+			}
+		}()...),
+		rows: 4,
+		out: []string{"read 8 spans in 1 lines of 1 files, took 4 rows, skipped 4: 4 not a request (first at DIR/t.json:1:1)",
+			`skipped: DIR/t.json:1:2: not a request: a connection the pool opened for a waiting request, whose query is a span of its own (span 0000000000000002 of trace ab000000000000000000000000000001)`,
+			"note: 2 failed connects of a pool are rows of the requests that waited for them"},
+		check: func(t *testing.T, rows []store.Probe) {
+			var got []string
+			for _, p := range rows {
+				got = append(got, p.Kind+"/"+p.Conn+" "+p.Outcome+" "+p.ErrorClass)
+			}
+			if want := "connect/new ok  write/pooled ok  write/pooled timeout connect_timeout write/pooled timeout connect_timeout"; strings.Join(got, " ") != want {
+				t.Errorf("rows %q, want %q", strings.Join(got, " "), want)
 			}
 		},
 	},
@@ -436,6 +482,24 @@ var otlpBadInputs = []otlpBadInput{
 		notOut: []string{"\x1b"},
 	},
 	{
+		name:  "--events: a PgBouncer log with one of its two events outside the run",
+		files: jsonFile(pg(1, 0, nil), pg(2, time.Second, nil)),
+		extra: map[string][]byte{"pgbouncer.log": []byte("2026-11-25 18:00:00.000 UTC [99] LOG PAUSE 'postgres' command issued\n" +
+			"2026-11-25 19:00:00.500 UTC [99] LOG RESUME 'postgres' command issued\n")},
+		args: []string{"--events", "DIR/pgbouncer.log"},
+		rows: 2,
+		out:  []string{"note: 1 of the 2 events of DIR/pgbouncer.log fall outside the run (2026-11-25T19:00:00Z to 2026-11-25T19:00:01.001Z)"},
+	},
+	{
+		name:  "--events: a trace file given as a log: read as JSON-lines events, its line skipped and named",
+		files: jsonFile(pg(1, 0, nil)),
+		extra: map[string][]byte{"more.json": otlpgen.JSONLines([]otlpgen.Span{pg(2, 0, nil)})},
+		args:  []string{"--events", "DIR/more.json"},
+		rows:  1,
+		out: []string{"read 1 spans in 1 lines of 1 files, took 1 rows, skipped 1: 1 bad event line (first at DIR/more.json:1)",
+			`skipped: DIR/more.json:1: bad event line: event needs "name" and "time"`},
+	},
+	{
 		name: "the names before 1.26",
 		files: jsonFile(otlpgen.Span{Service: "billing", Name: "shop", Kind: ptrace.SpanKindClient, Trace: 1, ID: 1, Dur: otlpMS, Status: ptrace.StatusCodeError,
 			Attrs: map[string]any{"db.system": "postgresql", "db.statement": "INSERT INTO t VALUES (1)", "db.name": "shop",
@@ -469,8 +533,16 @@ func TestImportOTLPBadInputs(t *testing.T) {
 				}
 				args = append(args, p)
 			}
+			for name, data := range c.extra {
+				if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			out := filepath.Join(dir, "out")
-			args = append(append(args, "--out", out), c.args...)
+			args = append(args, "--out", out)
+			for _, a := range c.args {
+				args = append(args, sub(a))
+			}
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), &stdout, &stderr, args)
 			printError(&stderr, err)

@@ -82,16 +82,8 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.StringVar(&opts.ReadVia, "read-via", lab.ReadViaWrite, "endpoint of the read probes: write, or read (the read endpoint)")
 	fs.StringVar(&opts.Rig.ReaderTarget, "reader-target", lab.TargetGreen, "where the read endpoint forwards: green (like a reader endpoint) or blue")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal)")
-	// The recorder's probe settings, as in "switchwatch record".
 	cfg := &opts.Record
-	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
-	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
-	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
-	streams.register(fs)
-	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table")
-	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default as in record)")
-	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
-	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check")
+	addLabRecordFlags(fs, cfg, streams)
 	traces.register(fs)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -100,21 +92,8 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
 	}
 	var err error
-	switch {
-	case name != "" && file != "":
-		return fs.usagef("give --scenario or --scenario-file, not both")
-	case name != "":
-		// a name or a parameter that is not there: the command line's
-		if opts.Scenario, err = lab.NewBuiltin(name, set); err != nil {
-			return fs.usagef("%v", err)
-		}
-	case file != "":
-		opts.Scenario, err = lab.LoadFile(file, set)
-	default:
-		return fs.usagef("no scenario: give --scenario (%s) or --scenario-file", strings.Join(lab.BuiltinNames(), ", "))
-	}
-	if err != nil {
-		return fmt.Errorf("lab run: %w", err)
+	if opts.Scenario, err = labScenario(fs, name, file, set); err != nil {
+		return err
 	}
 	if opts.Out == "" {
 		return fs.usagef("--out is empty: say where the run folders go")
@@ -160,4 +139,40 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return fmt.Errorf("lab run interrupted; everything it started is stopped: %w", err)
 	}
 	return err
+}
+
+// addLabRecordFlags registers the recorder's probe settings, as in
+// "switchwatch record".
+func addLabRecordFlags(fs *flagSet, cfg *record.Config, streams *streamFlags) {
+	fs.DurationVar(&cfg.Interval, "interval", record.DefaultInterval, "probe grid step, per stream")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
+	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
+	streams.register(fs)
+	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table")
+	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default as in record)")
+	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
+	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check")
+}
+
+// labScenario is the scenario --scenario (with --set) or --scenario-file
+// names. A name or a parameter that is not there is a usage error; a file
+// that does not load is not.
+func labScenario(fs *flagSet, name, file string, set labelsFlag) (*lab.Scenario, error) {
+	switch {
+	case name != "" && file != "":
+		return nil, fs.usagef("give --scenario or --scenario-file, not both")
+	case name != "":
+		sc, err := lab.NewBuiltin(name, set)
+		if err != nil {
+			return nil, fs.usagef("%v", err)
+		}
+		return sc, nil
+	case file != "":
+		sc, err := lab.LoadFile(file, set)
+		if err != nil {
+			return nil, fmt.Errorf("lab run: %w", err)
+		}
+		return sc, nil
+	}
+	return nil, fs.usagef("no scenario: give --scenario (%s) or --scenario-file", strings.Join(lab.BuiltinNames(), ", "))
 }

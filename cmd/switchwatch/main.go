@@ -41,11 +41,13 @@ var commands = []*command{
 		{name: "play", summary: "play a scenario on the rig of a running \"lab up\", ground truth into a run", run: runLabPlay},
 	}},
 	{name: "analyze", summary: "turn recorded runs into outage phases, metrics and statistics", run: runAnalyze},
+	{name: "report", summary: "render or compare stored summaries (summary.json) without their runs", run: runReport},
 	{name: "import", summary: "convert pgbench logs, an application's request log or OpenTelemetry traces into a run", help: importHelp, children: []*command{
 		{name: "pgbench", summary: "pgbench -l logs of one or several consecutive pgbench runs", run: runImportPgbench},
 		{name: "jsonl", summary: "an application's request log, one JSON object per request", run: runImportJSONL},
 		{name: "otlp", summary: "OpenTelemetry traces of PostgreSQL client spans, as the Collector's file exporter writes them", run: runImportOTLP},
 	}},
+	{name: "postmortem", summary: "a switchover nobody recorded: import OpenTelemetry traces with the servers' logs, analyze, write report.md", run: runPostmortem},
 	{name: "version", summary: "print the version", run: runVersion},
 }
 

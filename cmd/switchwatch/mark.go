@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -66,7 +67,7 @@ func runMark(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	}
 	e := store.UserEvent(t, label)
 	if *trigger {
-		e.Attrs = map[string]string{store.AttrTrigger: "true"}
+		e.Attrs = map[string]string{event.AttrTrigger: "true"}
 	}
 	if err := log.Log(e); err != nil {
 		log.Close()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -46,7 +47,7 @@ func TestMark(t *testing.T) {
 		t.Fatalf("events %v, %v: want the two marks", events, err)
 	}
 	for _, e := range events {
-		if e.Source != store.SourceUser {
+		if e.Source != event.SourceUser {
 			t.Errorf("mark %s: source %q, want user", e.Name, e.Source)
 		}
 	}
@@ -57,7 +58,7 @@ func TestMark(t *testing.T) {
 }
 
 // TestMarkTrigger: a mark is an annotation; "mark --trigger" marks the
-// event as the trigger (store.AttrTrigger), and says so.
+// event as the trigger (event.AttrTrigger), and says so.
 func TestMarkTrigger(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), store.RunDirName("m"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -77,7 +78,7 @@ func TestMarkTrigger(t *testing.T) {
 	if err != nil || len(events) != 2 {
 		t.Fatalf("events %v, %v: want the two marks", events, err)
 	}
-	if store.IsTrigger(events[0]) || !store.IsTrigger(events[1]) {
+	if event.IsTrigger(events[0].Attrs) || !event.IsTrigger(events[1].Attrs) {
 		t.Errorf("marks %+v: want only the second (--trigger) marked as the trigger", events)
 	}
 }

@@ -79,34 +79,7 @@ Example:
 func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("record", "switchwatch record --write-dsn DSN --out DIR [flags]", recordHelp, stdout)
 	cfg := record.Config{}
-	labels := labelsFlag{}
-	streams := newStreamFlags()
-	var quiet, cleanup bool
-	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
-	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
-	fs.DurationVar(&cfg.Interval, "interval", 0, "probe grid step, per stream (default 100ms)")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "probes per second per stream, instead of --interval (e.g. --rate 200)")
-	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
-	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
-	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
-	fs.StringVar(&cfg.Out, "out", "", "output folder, or s3://BUCKET/PREFIX/ (see --staging); the run goes to OUT/run=<run-id>/")
-	s3o := addStagingFlag(fs)
-	fs.DurationVar(&cfg.SegmentEvery, "segment-every", 0, "close a Parquet segment at least this often (default 1m); with --out s3:// each closed segment is uploaded at once, so this is how far the bucket lags the recording")
-	fs.Var(labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
-	streams.register(fs)
-	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
-	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
-	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
-	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits); refused when the probe table holds rows of it")
-	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
-	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
-	fs.BoolVar(&quiet, "quiet", false, "no live status on stderr")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
-	fs.DurationVar(&cfg.MetricsLinger, "metrics-linger", 0, "keep serving the final metrics this long after the recording ends, switchwatch_run_active 0 (default: 30s with --until-recovered, else 0)")
-	fs.StringVar(&cfg.Switchover, "switchover", "", "command to run through the shell during the recording (its output and exit status become events of the run)")
-	fs.DurationVar(&cfg.SwitchoverAfter, "switchover-after", 0, "when to run --switchover, from the start of the recording")
-	fs.DurationVar(&cfg.UntilRecovered, "until-recovered", 0, "stop once --switchover has ended and every stream has been healthy this long (from the end of the outage, if any)")
-	fs.BoolVar(&cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
+	rf := addRecordFlags(fs, &cfg)
 	cf := addCheckFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -115,6 +88,111 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if err != nil {
 		return fs.usagef("%w", err)
 	}
+	if err := rf.check(fs, &cfg); err != nil {
+		return err
+	}
+	if rf.cleanup {
+		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "dropped %s\n", cfg.Table)
+		return nil
+	}
+	cfg.Labels = rf.labels
+	if err := rf.streams.apply(fs, &cfg); err != nil {
+		return err
+	}
+	if !rf.quiet {
+		cfg.Status = stderr
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			cfg.StatusTTY = true
+		}
+	}
+	skip, recorded := skipVerifyOnSecondSignal(ctx)
+	defer recorded()
+	cfg.SkipVerify = skip
+	if cfg.Out, err = rf.s3o.open(ctx, fs, cfg.Out); err != nil {
+		return err
+	}
+	if rf.s3o.active() {
+		cfg.OnSegment = rf.s3o.up.Queue
+	}
+	res, err := record.Run(ctx, cfg)
+	if errors.Is(err, record.ErrConfig) {
+		return fs.usagef("%v", err)
+	}
+	if res == nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
+	// With --out s3:// the upload comes first (the summary's figures are
+	// the same either way); an upload that failed is the exit status,
+	// after the summary.
+	if upErr := rf.s3o.finish(ctx, stdout, res.RunDir); upErr != nil {
+		if doneErr := recordSummary(stdout, stderr, &cfg, res, err, checks, cf); doneErr != nil {
+			fmt.Fprintln(stderr, "error:", doneErr)
+		}
+		return upErr
+	}
+	return recordSummary(stdout, stderr, &cfg, res, err, checks, cf)
+}
+
+// recordSummary prints what a recording did and returns its exit error:
+// the recording's own, then a lost-write check not done (3), then
+// --check (4).
+func recordSummary(stdout, stderr io.Writer, cfg *record.Config, res *record.Result, err error, checks []check.Check, cf *checkFlags) error {
+	notChecked, err := printRecording(stdout, cfg, res, err)
+	if err != nil {
+		return err
+	}
+	checkErr := checkRecordedRun(res.RunDir, checks, cf, stdout, stderr)
+	if notChecked != nil {
+		return notChecked // the verdicts are incomplete: 3 says so before 4
+	}
+	return checkErr
+}
+
+// recordFlags are record's flags that do not go straight into its Config.
+type recordFlags struct {
+	labels         labelsFlag
+	streams        *streamFlags
+	quiet, cleanup bool
+	s3o            *s3Out // --out s3:// and --staging
+}
+
+func addRecordFlags(fs *flagSet, cfg *record.Config) *recordFlags {
+	rf := &recordFlags{labels: labelsFlag{}, streams: newStreamFlags()}
+	fs.StringVar(&cfg.WriteDSN, "write-dsn", "", "DSN of the write endpoint (libpq URI or keyword form; PG* variables fill the gaps)")
+	fs.StringVar(&cfg.ReadDSN, "read-dsn", "", "DSN of the read endpoint (default: the write DSN)")
+	fs.DurationVar(&cfg.Interval, "interval", 0, "probe grid step, per stream (default 100ms)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "probes per second per stream, instead of --interval (e.g. --rate 200)")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to record (default: until Ctrl-C)")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", record.DefaultConnectTimeout, "time allowed to get a connection")
+	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", record.DefaultQueryTimeout, "time allowed for the probe's statement")
+	fs.StringVar(&cfg.Out, "out", "", "output folder, or s3://BUCKET/PREFIX/ (see --staging); the run goes to OUT/run=<run-id>/")
+	rf.s3o = addStagingFlag(fs)
+	fs.DurationVar(&cfg.SegmentEvery, "segment-every", 0, "close a Parquet segment at least this often (default 1m); with --out s3:// each closed segment is uploaded at once, so this is how far the bucket lags the recording")
+	fs.Var(rf.labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
+	rf.streams.register(fs)
+	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
+	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
+	fs.IntVar(&cfg.PoolSize, "pool-size", record.DefaultPoolSize, "connections per pooled stream")
+	fs.StringVar(&cfg.RunID, "run-id", "", "run id (default: start time and random bits); refused when the probe table holds rows of it")
+	fs.StringVar(&cfg.DNSServer, "dns-server", "", "resolve the endpoints' host names by asking this DNS server (HOST:PORT) directly, uncached (default: the system resolver)")
+	fs.BoolVar(&cfg.NoVerify, "no-verify", false, "skip the lost-write check at the end")
+	fs.BoolVar(&rf.quiet, "quiet", false, "no live status on stderr")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address while recording (e.g. 127.0.0.1:9187)")
+	fs.DurationVar(&cfg.MetricsLinger, "metrics-linger", 0, "keep serving the final metrics this long after the recording ends, switchwatch_run_active 0 (default: 30s with --until-recovered, else 0)")
+	fs.StringVar(&cfg.Switchover, "switchover", "", "command to run through the shell during the recording (its output and exit status become events of the run)")
+	fs.DurationVar(&cfg.SwitchoverAfter, "switchover-after", 0, "when to run --switchover, from the start of the recording")
+	fs.DurationVar(&cfg.UntilRecovered, "until-recovered", 0, "stop once --switchover has ended and every stream has been healthy this long (from the end of the outage, if any)")
+	fs.BoolVar(&rf.cleanup, "cleanup", false, "drop the probe table on the write endpoint and exit")
+	return rf
+}
+
+// check refuses arguments and bad values as usage errors, and gives
+// --metrics-linger its default with --until-recovered.
+func (rf *recordFlags) check(fs *flagSet, cfg *record.Config) error {
 	if fs.NArg() > 0 {
 		return fs.usagef("unexpected argument %q (flags only)", fs.Arg(0))
 	}
@@ -129,55 +207,18 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		// default 15 s interval see its final state.
 		cfg.MetricsLinger = defaultMetricsLinger
 	}
-	if err := checkProbeFlags(fs, &cfg); err != nil {
-		return err
-	}
-	if cleanup {
-		if err := record.Cleanup(ctx, cfg.WriteDSN, cfg.Table); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "dropped %s\n", cfg.Table)
-		return nil
-	}
-	cfg.Labels = labels
-	if err := streams.apply(fs, &cfg); err != nil {
-		return err
-	}
-	if !quiet {
-		cfg.Status = stderr
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			cfg.StatusTTY = true
-		}
-	}
-	// A second Ctrl-C (or SIGTERM) skips the lost-write check.
-	recorded := make(chan struct{})
-	defer close(recorded)
-	cfg.SkipVerify = secondSignal(ctx, recorded)
-	if cfg.Out, err = s3o.open(ctx, fs, cfg.Out); err != nil {
-		return err
-	}
-	if s3o.active() {
-		cfg.OnSegment = s3o.up.Queue
-	}
-	res, err := record.Run(ctx, cfg)
-	if errors.Is(err, record.ErrConfig) {
-		return fs.usagef("%v", err)
-	}
-	if res != nil {
-		return recordDone(ctx, stdout, stderr, &cfg, res, err, recordChecks{checks, cf}, s3o)
-	}
-	return err
+	return checkProbeFlags(fs, cfg)
 }
 
-// secondSignal returns a channel closed by a Ctrl-C (or SIGTERM) that
-// comes after ctx is done (the first one ended the recording), until
-// recorded is closed.
-func secondSignal(ctx context.Context, recorded <-chan struct{}) <-chan struct{} {
-	skip := make(chan struct{})
+// skipVerifyOnSecondSignal returns a channel closed by a second Ctrl-C (or
+// SIGTERM) after ctx is cancelled by the first: it skips the lost-write
+// check. Call recorded once the recording has returned.
+func skipVerifyOnSecondSignal(ctx context.Context) (skip <-chan struct{}, recorded func()) {
+	sk, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done():
-		case <-recorded:
+		case <-done:
 			return
 		}
 		sigs := make(chan os.Signal, 1)
@@ -185,38 +226,17 @@ func secondSignal(ctx context.Context, recorded <-chan struct{}) <-chan struct{}
 		defer signal.Stop(sigs)
 		select {
 		case <-sigs:
-			close(skip)
-		case <-recorded:
+			close(sk)
+		case <-done:
 		}
 	}()
-	return skip
+	return sk, func() { close(done) }
 }
 
-// recordChecks are record's --check expressions and their flags.
-type recordChecks struct {
-	checks []check.Check
-	cf     *checkFlags
-}
-
-// recordDone uploads a recorded run (--out s3://) and prints its summary.
-func recordDone(ctx context.Context, stdout, stderr io.Writer, cfg *record.Config, res *record.Result, err error, rc recordChecks, s3o *s3Out) error {
-	fmt.Fprintf(stdout, "run %s: %s\n", res.RunID, res.RunDir)
-	// With --out s3:// the upload comes first (the summary's figures
-	// are the same either way); an upload that failed is the exit
-	// status, after the summary.
-	if upErr := s3o.finish(ctx, stdout, res.RunDir); upErr != nil {
-		if doneErr := recordSummary(stdout, stderr, cfg, res, err, rc); doneErr != nil {
-			fmt.Fprintln(stderr, "error:", doneErr)
-		}
-		return upErr
-	}
-	return recordSummary(stdout, stderr, cfg, res, err, rc)
-}
-
-// recordSummary prints what a recording did and returns its exit error:
-// the recording's own, then a lost-write check not done (3), then
-// --check (4).
-func recordSummary(stdout, stderr io.Writer, cfg *record.Config, res *record.Result, err error, rc recordChecks) error {
+// printRecording prints what a recording produced. err is the recording's
+// own and is returned as it is; notChecked is the exit error of a run
+// whose lost-write check was not done.
+func printRecording(stdout io.Writer, cfg *record.Config, res *record.Result, err error) (notChecked, _ error) {
 	fmt.Fprintf(stdout, "probes: ok %d, error %d, timeout %d, skipped %d\n",
 		res.Counts["ok"], res.Counts["error"], res.Counts["timeout"], res.Counts["skipped"])
 	switch res.Stopped {
@@ -229,24 +249,19 @@ func recordSummary(stdout, stderr io.Writer, cfg *record.Config, res *record.Res
 		fmt.Fprintln(stdout, "warning:", w)
 	}
 	later := fmt.Sprintf("\"switchwatch verify --write-dsn DSN %s\" does it later", res.RunDir)
-	var notChecked error
 	switch {
 	case err != nil:
-		return err
+		return nil, err
 	case res.Verify != nil:
 		fmt.Fprintf(stdout, "lost-write check: %s\n", res.Verify)
 	case res.VerifySkipped:
 		fmt.Fprintln(stdout, "lost-write check: skipped")
-		notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}
+		return exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check was skipped: %s", later)}, nil
 	case res.VerifyErr != nil:
 		fmt.Fprintln(stdout, "lost-write check: failed")
-		notChecked = exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}
+		return exitError{exitNotChecked, fmt.Errorf("recorded, but the lost-write check failed (%s): %v", later, res.VerifyErr)}, nil
 	}
-	checkErr := checkRecordedRun(res.RunDir, rc.checks, rc.cf, stdout, stderr)
-	if notChecked != nil {
-		return notChecked // the verdicts are incomplete: 3 says so before 4
-	}
-	return checkErr
+	return nil, nil
 }
 
 // checkRecordedRun applies record's --check expressions to the run just

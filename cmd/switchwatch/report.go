@@ -30,7 +30,7 @@ type reportOptions struct {
 	off bool
 }
 
-// addReportFlags adds --rate, --retry, --show, --format and --report to fs.
+// addReportFlags adds --rate, --retry, --show and --format to fs.
 func addReportFlags(fs *pflag.FlagSet) *reportOptions {
 	o := &reportOptions{formats: listFlag{"png", "svg"}}
 	fs.Float64Var(&o.rate, "rate", 0, "the application's `REQUESTS` per second: the report states the expected failed requests per switchover")
@@ -51,8 +51,12 @@ func addReportFlags(fs *pflag.FlagSet) *reportOptions {
 		return nil
 	})
 	fs.Var(&o.formats, "format", "picture `FORMATS` of the report, comma-separated: png, svg (the Markdown shows the first)")
-	fs.BoolVar(&o.off, "no-report", false, "with -o, do not write report.md and its pictures")
 	return o
+}
+
+// addNoReportFlag adds --no-report, analyze's way to skip the report.
+func (o *reportOptions) addNoReportFlag(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.off, "no-report", false, "with -o, do not write report.md and its pictures")
 }
 
 // check validates the options together.

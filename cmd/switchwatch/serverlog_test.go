@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -78,8 +79,8 @@ func TestImportWithServerLogEvents(t *testing.T) {
 		t.Fatalf("runs: %v", runs)
 	}
 	evs, bad, err := store.ReadEvents(filepath.Join(runs[0], store.EventsFile))
-	if err != nil || len(bad) != 0 || len(evs) != 2 || evs[0].Name != store.EventPgBouncerPauseIssued || evs[0].Source != store.SourcePgBouncer ||
-		evs[0].Attrs["node"] != "pgbouncer" || evs[1].Name != store.EventPgBouncerResumeIssued {
+	if err != nil || len(bad) != 0 || len(evs) != 2 || evs[0].Name != event.PgBouncerPauseIssued || evs[0].Source != event.SourcePgBouncer ||
+		evs[0].Attrs["node"] != "pgbouncer" || evs[1].Name != event.PgBouncerResumeIssued {
 		t.Fatalf("events.jsonl of the run: %+v %v %v", evs, bad, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -166,7 +167,7 @@ func TestRegisterWithStore(t *testing.T) {
 	}
 	defer Register(Options{})
 	evs, bad, err := store.ReadEvents(log)
-	if err != nil || len(bad) > 0 || len(evs) != 1 || evs[0].Name != store.EventPGPromoteRequested || evs[0].Attrs["node"] != "green-1" || evs[0].Attrs["pid"] != "1" {
+	if err != nil || len(bad) > 0 || len(evs) != 1 || evs[0].Name != event.PGPromoteRequested || evs[0].Attrs["node"] != "green-1" || evs[0].Attrs["pid"] != "1" {
 		t.Fatalf("ReadEvents = %+v, %v, %v", evs, bad, err)
 	}
 	_, _, err = store.ReadEvents(other)

@@ -38,9 +38,9 @@
 //
 // # Events
 //
-// The names are in record/store/eventnames.go (EventPG*, EventPgBouncer*
-// Issued, ...), each with its visible-edge decision. Instants take the
-// line's time. Errors clients met (57P01, 57P03, 25006) are counted: one
+// The names are in internal/event/names.go (PG*, PgBouncer*Issued,
+// ...), each with its visible-edge decision. Instants take the line's
+// time. Errors clients met (57P01, 57P03, 25006) are counted: one
 // event per kind and second of the log's clock with a count attribute,
 // never one per line. Every event has the attribute node, the server or
 // pooler that logged it: Options.Node, else the file's name without its

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/lines"
 	"github.com/switchwatch/switchwatch/internal/pgbouncer"
-	"github.com/switchwatch/switchwatch/record/store"
 )
 
 func sniffBouncer(_ *Options, head []byte) bool {
@@ -16,10 +16,10 @@ func sniffBouncer(_ *Options, head []byte) bool {
 
 // bouncerCommands are the admin commands that make events.
 var bouncerCommands = map[string]string{
-	"PAUSE":     store.EventPgBouncerPauseIssued,
-	"RESUME":    store.EventPgBouncerResumeIssued,
-	"RELOAD":    store.EventPgBouncerReloadIssued,
-	"RECONNECT": store.EventPgBouncerReconnectIssued,
+	"PAUSE":     event.PgBouncerPauseIssued,
+	"RESUME":    event.PgBouncerResumeIssued,
+	"RELOAD":    event.PgBouncerReloadIssued,
+	"RECONNECT": event.PgBouncerReconnectIssued,
 }
 
 func readBouncer(_ *Options, r *reader) error {
@@ -55,11 +55,11 @@ func readBouncer(_ *Options, r *reader) error {
 			return nil
 		}
 		if server, ok := l.PauseModeClose(); ok {
-			r.add(l.Time, store.EventPgBouncerPauseClosedLogin, pid, l.Text, "server", server)
+			r.add(l.Time, event.PgBouncerPauseClosedLogin, pid, l.Text, "server", server)
 			return nil
 		}
 		if l.LoginRetryRefused() {
-			r.count(l.Time, store.EventPgBouncerLoginRetryRefused, "", l.Text)
+			r.count(l.Time, event.PgBouncerLoginRetryRefused, "", l.Text)
 		}
 		return nil
 	})

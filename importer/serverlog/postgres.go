@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/logtime"
-	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // entry is one message of a PostgreSQL log, whatever its format.
@@ -63,20 +63,20 @@ func (r *reader) take(e entry) {
 	case "LOG":
 		switch {
 		case msg == msgShutDown:
-			r.add(e.time, store.EventPGShutDown, e.pid, msg)
+			r.add(e.time, event.PGShutDown, e.pid, msg)
 		case msg == msgReady:
-			r.add(e.time, store.EventPGReady, e.pid, msg)
+			r.add(e.time, event.PGReady, e.pid, msg)
 		case msg == msgReadyReadOnly:
-			r.add(e.time, store.EventPGReadyReadOnly, e.pid, msg)
+			r.add(e.time, event.PGReadyReadOnly, e.pid, msg)
 		case msg == msgPromote:
-			r.add(e.time, store.EventPGPromoteRequested, e.pid, msg)
+			r.add(e.time, event.PGPromoteRequested, e.pid, msg)
 		case msg == msgArchiveComplete:
-			r.add(e.time, store.EventPGArchiveRecoveryComplete, e.pid, msg)
+			r.add(e.time, event.PGArchiveRecoveryComplete, e.pid, msg)
 		default:
 			if m := msgShutdownRequest.FindStringSubmatch(msg); m != nil {
-				r.add(e.time, store.EventPGShutdownRequested, e.pid, msg, "mode", m[1])
+				r.add(e.time, event.PGShutdownRequested, e.pid, msg, "mode", m[1])
 			} else if m := msgNewTimeline.FindStringSubmatch(msg); m != nil {
-				r.add(e.time, store.EventPGNewTimeline, e.pid, msg, "timeline", m[1])
+				r.add(e.time, event.PGNewTimeline, e.pid, msg, "timeline", m[1])
 			}
 		}
 	case "ERROR", "FATAL":
@@ -98,11 +98,11 @@ func (r *reader) take(e entry) {
 			if !strings.HasPrefix(msg, "terminating connection ") {
 				return
 			}
-			r.count(e.time, store.EventPGSessionsTerminated, state, msg)
+			r.count(e.time, event.PGSessionsTerminated, state, msg)
 		case stateCannotConnect:
-			r.count(e.time, store.EventPGLoginRefused, state, msg)
+			r.count(e.time, event.PGLoginRefused, state, msg)
 		case stateReadOnly:
-			r.count(e.time, store.EventPGReadOnlyErrors, state, msg)
+			r.count(e.time, event.PGReadOnlyErrors, state, msg)
 		}
 	}
 }

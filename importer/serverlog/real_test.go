@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
-	"github.com/switchwatch/switchwatch/record/store"
 )
 
 // allFormats makes a server log every message in all three formats at
@@ -71,10 +71,10 @@ func TestRealServerLogsAllFormats(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the collector writes asynchronously
 
 	want := map[string][]string{
-		"blue": {store.EventPGReady, store.EventPGReadOnlyErrors, store.EventPGSessionsTerminated,
-			store.EventPGShutdownRequested, store.EventPGShutDown, store.EventPGReady},
-		"green": {store.EventPGReadyReadOnly, store.EventPGPromoteRequested, store.EventPGNewTimeline,
-			store.EventPGArchiveRecoveryComplete, store.EventPGReady},
+		"blue": {event.PGReady, event.PGReadOnlyErrors, event.PGSessionsTerminated,
+			event.PGShutdownRequested, event.PGShutDown, event.PGReady},
+		"green": {event.PGReadyReadOnly, event.PGPromoteRequested, event.PGNewTimeline,
+			event.PGArchiveRecoveryComplete, event.PGReady},
 	}
 	for _, s := range []*pgserver.Server{blue, green} {
 		dir := s.CollectorLogDir()
@@ -98,14 +98,14 @@ func TestRealServerLogsAllFormats(t *testing.T) {
 				if !strings.Contains(e.Attrs["node"], "-"+s.Name()+"-") {
 					t.Errorf("%s: %s's node %q, want its work directory's name (switchwatch-pg-%s-...)", path, e.Name, e.Attrs["node"], s.Name())
 				}
-				if e.Source != store.SourcePostgreSQL {
+				if e.Source != event.SourcePostgreSQL {
 					t.Errorf("%s: source %q", e.Name, e.Source)
 				}
 				got = append(got, fmt.Sprintf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Name, e.Attrs["timeline"], e.Attrs["mode"]))
-				if e.Name == store.EventPGLoginRefused {
+				if e.Name == event.PGLoginRefused {
 					continue // the start's own readiness checks, when they came early
 				}
-				if e.Name == store.EventPGReadOnlyErrors {
+				if e.Name == event.PGReadOnlyErrors {
 					var n int
 					fmt.Sscan(e.Attrs["count"], &n)
 					readOnly += n

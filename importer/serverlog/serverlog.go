@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/regular"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -140,9 +141,9 @@ func newReader(o *Options, path string, in io.Reader, f format) *reader {
 	if o.Now != nil {
 		now = o.Now
 	}
-	source := store.SourcePostgreSQL
+	source := event.SourcePostgreSQL
 	if f.name == "PgBouncer log" {
-		source = store.SourcePgBouncer
+		source = event.SourcePgBouncer
 	}
 	node := o.Node
 	if node == "" {

@@ -1,88 +1,16 @@
 package errclass_test
 
 import (
-	"context"
-	"crypto/x509"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"os"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/switchwatch/switchwatch/internal/errclass"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
-// TestRecorderAndImportersAgree feeds the same failures to the recorder's
-// classification (the Go error as pgx and the net package return it) and
-// to the importers' (what a log, a trace or a request log keeps of it: the
-// SQLSTATE where the server sent one, and the message), and wants the same
-// class from both: a failure is classed alike whichever tool saw it.
-func TestRecorderAndImportersAgree(t *testing.T) {
-	refused := dialClosedPort(t)
-	cases := []struct {
-		name  string
-		err   error
-		ph    errclass.Phase
-		class string
-	}{
-		{"read only", &pgconn.PgError{Severity: "ERROR", Code: "25006", Message: "cannot execute INSERT in a read-only transaction"}, errclass.Query, store.ClassReadOnly},
-		{"admin shutdown", &pgconn.PgError{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}, errclass.Query, store.ClassShutdown},
-		{"starting up", &pgconn.PgError{Severity: "FATAL", Code: "57P03", Message: "the database system is starting up"}, errclass.Connect, store.ClassShutdown},
-		{"too many", &pgconn.PgError{Severity: "FATAL", Code: "53300", Message: "sorry, too many clients already"}, errclass.Connect, store.ClassTooManyConnections},
-		{"pgbouncer max_client_conn", &pgconn.PgError{Severity: "FATAL", Code: "08P01", Message: "no more connections allowed (max_client_conn)"}, errclass.Connect, store.ClassTooManyConnections},
-		{"password", &pgconn.PgError{Severity: "FATAL", Code: "28P01", Message: `password authentication failed for user "app"`}, errclass.Connect, store.ClassAuth},
-		{"statement timeout", &pgconn.PgError{Severity: "ERROR", Code: "57014", Message: "canceling statement due to statement timeout"}, errclass.Query, store.ClassQueryTimeout},
-		{"unique violation", &pgconn.PgError{Severity: "ERROR", Code: "23505", Message: "duplicate key value violates unique constraint"}, errclass.Query, store.ClassOther},
-		{"refused (a real dial)", refused, errclass.Connect, store.ClassRefused},
-		{"dns", fmt.Errorf("hostname resolving error: %w", &net.DNSError{Err: "no such host", Name: "db.invalid", IsNotFound: true}), errclass.Connect, store.ClassDNS},
-		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, errclass.Query, store.ClassReset},
-		{"broken pipe", &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, errclass.Query, store.ClassReset},
-		{"unexpected EOF", fmt.Errorf("failed to receive message: %w", io.ErrUnexpectedEOF), errclass.Query, store.ClassReset},
-		{"connect deadline", fmt.Errorf("failed to connect to `user=app database=app`: 10.0.0.1:5432 (db): dial error: %w", context.DeadlineExceeded), errclass.Connect, store.ClassConnectTimeout},
-		{"query deadline", fmt.Errorf("timeout: %w", context.DeadlineExceeded), errclass.Query, store.ClassQueryTimeout},
-		{"tls", fmt.Errorf("failed to connect: %w", x509.UnknownAuthorityError{}), errclass.Connect, store.ClassTLS},
-		{"something else", errors.New("cannot encode value"), errclass.Query, store.ClassOther},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, recorded, code := errclass.Error(c.err, c.ph)
-			if recorded != c.class {
-				t.Errorf("recorder: %q is %s, want %s", c.err, recorded, c.class)
-			}
-			var pgErr *pgconn.PgError
-			if errors.As(c.err, &pgErr) && code != pgErr.Code {
-				t.Errorf("recorder: SQLSTATE %q, want %q", code, pgErr.Code)
-			}
-			_, imported := errclass.Reported{SQLState: code, Message: c.err.Error(), Phase: c.ph}.Classify()
-			if imported != recorded {
-				t.Errorf("importer: %q (SQLSTATE %q) is %s, the recorder's %s", c.err, code, imported, recorded)
-			}
-		})
-	}
-}
-
-// dialClosedPort returns the error of a real connect to a port nobody
-// listens on.
-func dialClosedPort(t *testing.T) error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err == nil {
-		c.Close()
-		t.Fatalf("a connect to %s, just closed, succeeded", addr)
-	}
-	return err
-}
+// The one table of failures that the recorder and every importer must
+// class alike is record's TestOneClassifier: it feeds them through the
+// recorder's classify and through the JSON lines and OTLP imports as a user
+// meets them.
 
 // TestReportedEvidenceOrder checks what an importer is told beyond a
 // message: the server's code wins, then the tool's own timeout, then an

@@ -27,6 +27,8 @@ type Span struct {
 	Kind          ptrace.SpanKind
 	// Trace and ID make the trace and span ids (0: an all-zero id).
 	Trace, ID uint64
+	// Parent makes the parent span's id (0: none).
+	Parent uint64
 	// At and Dur give the start (T0+At) and the end (start+Dur); Start and
 	// End, when not zero, are the raw time stamps instead (ns since the
 	// epoch), for odd cases (0 is At/Dur's).
@@ -91,6 +93,11 @@ func Traces(spans ...Span) ptrace.Traces {
 			var id pcommon.SpanID
 			binary.BigEndian.PutUint64(id[:], s.ID)
 			sp.SetSpanID(id)
+		}
+		if s.Parent != 0 {
+			var id pcommon.SpanID
+			binary.BigEndian.PutUint64(id[:], s.Parent)
+			sp.SetParentSpanID(id)
 		}
 		if !s.NoTimes {
 			start := pcommon.NewTimestampFromTime(T0.Add(s.At))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -146,7 +147,7 @@ func (r *Run) Truth() Truth {
 		}
 		if p.State != Healthy {
 			e := end
-			t.Events = append(t.Events, store.Event{Time: at, End: &e, Name: store.EventFaultPrefix + p.State, Source: store.SourceSynth,
+			t.Events = append(t.Events, store.Event{Time: at, End: &e, Name: event.FaultPrefix + p.State, Source: event.SourceSynth,
 				Message: fmt.Sprintf("synthetic %s phase of %v", p.State, p.Duration)})
 		}
 		at = end
@@ -205,148 +206,183 @@ func (r *Run) phaseAt(ends []int64, t int64) int {
 func (r *Run) Probes() ([]store.Probe, Truth) {
 	r.defaults()
 	truth := r.Truth()
-	rng := rand.New(rand.NewPCG(r.Seed, 0x5eed))
-	var ends []int64
-	var at int64
+	g := &probeGen{r: r, rng: rand.New(rand.NewPCG(r.Seed, 0x5eed)), iv: int64(r.Interval), start: r.Start.UnixNano(),
+		serverStart: r.Start.Add(-36 * time.Hour).UnixNano()}
 	for _, p := range r.Phases {
-		at += int64(p.Duration)
-		ends = append(ends, at)
+		g.total += int64(p.Duration)
+		g.ends = append(g.ends, g.total)
 	}
-	total := at
-	iv := int64(r.Interval)
-	start := r.Start.UnixNano()
-	specs := r.streams()
 	rows := make([]store.Probe, 0, r.Rows())
-	serverStart := r.Start.Add(-36 * time.Hour).UnixNano()
-
 	// The write streams whose Seqs reads see: a read sees the writes of its
 	// own connection mode (store.Probe.SeenSeq), else of the first write
 	// stream. Write streams come before read streams in specs.
-	type writeLog struct {
-		ack    []int64 // ack time (ns since Start) by seq, -1 if failed
-		lastOK []int64 // the newest acknowledged seq at or before seq
-	}
 	writes := map[string]*writeLog{}
 	var firstWrites *writeLog
-	for _, sp := range specs {
-		hanging := make([]int64, 0, 64) // end times of hanging probes
-		var acks []int64
+	for _, sp := range r.streams() {
 		recordAcks := sp.kind == store.KindWrite && writes[sp.conn] == nil
 		wl := writes[sp.conn]
 		if wl == nil {
 			wl = firstWrites
 		}
-		for seq := int64(0); ; seq++ {
-			t := seq*iv + sp.offset
-			if t >= total {
-				break
-			}
-			pi := r.phaseAt(ends, t)
-			ph := r.Phases[pi]
-			p := store.Probe{
-				RunID: r.ID, Kind: sp.kind, Conn: sp.conn, Endpoint: sp.endpoint,
-				Seq: seq, Intended: start + t,
-			}
-			fails := ph.State != Healthy && affects(ph, sp.kind)
-			class := ph.Class
-			if fails && class == "" {
-				switch ph.State {
-				case Unavailable:
-					class = store.ClassConnectTimeout
-				case ReadOnly:
-					class = store.ClassReadOnly
-				default:
-					class = store.ClassOther
-				}
-			}
-			// the in-flight limit
-			k := 0
-			for _, e := range hanging {
-				if e > t {
-					hanging[k] = e
-					k++
-				}
-			}
-			hanging = hanging[:k]
-			if r.MaxInflight > 0 && len(hanging) >= r.MaxInflight {
-				p.Outcome, p.ErrorClass, p.Error = store.OutcomeSkipped, store.ClassInflightLimit, Messages[store.ClassInflightLimit].Error
-				rows = append(rows, p)
-				if recordAcks {
-					acks = append(acks, -1)
-				}
-				continue
-			}
-			var lat int64
-			switch {
-			case !fails:
-				lat = healthyLatency(rng, sp)
-				p.Outcome = store.OutcomeOK
-			case class == store.ClassConnectTimeout || class == store.ClassQueryTimeout:
-				lat = int64(r.Timeout) + rng.Int64N(int64(2*time.Millisecond))
-				p.Outcome = store.OutcomeTimeout
-				hanging = append(hanging, t+lat)
-			default:
-				lat = healthyLatency(rng, sp)
-				p.Outcome = store.OutcomeError
-			}
-			p.Start = start + t + rng.Int64N(200_000) // scheduling delay up to 0.2 ms
-			p.End = p.Start + lat
-			p.LatencyNS = lat
-			if sp.conn == store.ConnNew || p.Outcome != store.OutcomeOK {
-				p.ConnectDone = p.Start + lat/2
-			}
-			if fails {
-				p.ErrorClass = class
-				m := Messages[class]
-				p.SQLState, p.Error = m.SQLState, m.Error
-			}
-			srv := servers[ph.Server%len(servers)]
-			if sp.conn == store.ConnNew {
-				p.ResolvedAddrs = servers[0].dns
-				if r.DNSChangeAt > 0 && t >= int64(r.DNSChangeAt) && sp.endpoint == store.EndpointWrite {
-					p.ResolvedAddrs = servers[1].dns
-				}
-			}
-			if p.Outcome == store.OutcomeOK || class == store.ClassReadOnly {
-				p.ServerAddr = srv.addr
-				p.ServerStart = serverStart + int64(ph.Server)*int64(time.Hour)
-				p.SystemID = "7312345678901234567"
-				rec := class == store.ClassReadOnly
-				p.InRecovery = &rec
-			}
-			if sp.kind == store.KindRead && p.Outcome == store.OutcomeOK && wl != nil {
-				if seen := seenSeq(wl.ack, wl.lastOK, p.Start-start-int64(r.ReplicaLag), iv); seen >= 0 {
-					p.SeenSeq = &seen
-				}
-			}
-			if recordAcks {
-				if p.Outcome == store.OutcomeOK {
-					acks = append(acks, p.End-start)
-				} else {
-					acks = append(acks, -1)
-				}
-			}
-			rows = append(rows, p)
-		}
+		var acks []int64
+		rows, acks = g.stream(rows, sp, wl, recordAcks)
 		if recordAcks {
-			lastOK := make([]int64, len(acks))
-			writes[sp.conn] = &writeLog{ack: acks, lastOK: lastOK}
+			writes[sp.conn] = newWriteLog(acks)
 			if firstWrites == nil {
 				firstWrites = writes[sp.conn]
-			}
-			for i := range acks {
-				switch {
-				case acks[i] >= 0:
-					lastOK[i] = int64(i)
-				case i > 0:
-					lastOK[i] = lastOK[i-1]
-				default:
-					lastOK[i] = -1
-				}
 			}
 		}
 	}
 	return rows, truth
+}
+
+// writeLog is what a write stream acknowledged, for the reads that see it.
+type writeLog struct {
+	ack    []int64 // ack time (ns since Start) by seq, -1 if failed
+	lastOK []int64 // the newest acknowledged seq at or before seq
+}
+
+func newWriteLog(acks []int64) *writeLog {
+	lastOK := make([]int64, len(acks))
+	for i := range acks {
+		switch {
+		case acks[i] >= 0:
+			lastOK[i] = int64(i)
+		case i > 0:
+			lastOK[i] = lastOK[i-1]
+		default:
+			lastOK[i] = -1
+		}
+	}
+	return &writeLog{ack: acks, lastOK: lastOK}
+}
+
+// probeGen makes the probe rows of a run, stream after stream, from one
+// random source (so the order of its draws is the dataset).
+type probeGen struct {
+	r                *Run
+	rng              *rand.Rand
+	ends             []int64 // end of each phase, ns since Start
+	total, iv, start int64
+	serverStart      int64
+	hanging          []int64 // end times of the stream's hanging probes
+}
+
+// stream appends the rows of stream sp to rows; with recordAcks it also
+// returns each row's ack time (ns since Start, -1 unless ok). Reads see
+// the writes of wl.
+func (g *probeGen) stream(rows []store.Probe, sp streamSpec, wl *writeLog, recordAcks bool) ([]store.Probe, []int64) {
+	g.hanging = make([]int64, 0, 64)
+	var acks []int64
+	for seq := int64(0); ; seq++ {
+		t := seq*g.iv + sp.offset
+		if t >= g.total {
+			break
+		}
+		p := g.probe(sp, seq, t, wl)
+		rows = append(rows, p)
+		if recordAcks {
+			if p.Outcome == store.OutcomeOK {
+				acks = append(acks, p.End-g.start)
+			} else {
+				acks = append(acks, -1)
+			}
+		}
+	}
+	return rows, acks
+}
+
+// failClass is the error class of a probe failing in phase ph.
+func failClass(ph Phase) string {
+	if ph.Class != "" {
+		return ph.Class
+	}
+	switch ph.State {
+	case Unavailable:
+		return store.ClassConnectTimeout
+	case ReadOnly:
+		return store.ClassReadOnly
+	}
+	return store.ClassOther
+}
+
+// probe is the probe of stream sp at seq, due t ns after Start.
+func (g *probeGen) probe(sp streamSpec, seq, t int64, wl *writeLog) store.Probe {
+	r := g.r
+	ph := r.Phases[r.phaseAt(g.ends, t)]
+	p := store.Probe{
+		RunID: r.ID, Kind: sp.kind, Conn: sp.conn, Endpoint: sp.endpoint,
+		Seq: seq, Intended: g.start + t,
+	}
+	fails := ph.State != Healthy && affects(ph, sp.kind)
+	class := ph.Class
+	if fails {
+		class = failClass(ph)
+	}
+	// the in-flight limit
+	k := 0
+	for _, e := range g.hanging {
+		if e > t {
+			g.hanging[k] = e
+			k++
+		}
+	}
+	g.hanging = g.hanging[:k]
+	if r.MaxInflight > 0 && len(g.hanging) >= r.MaxInflight {
+		p.Outcome, p.ErrorClass, p.Error = store.OutcomeSkipped, store.ClassInflightLimit, Messages[store.ClassInflightLimit].Error
+		return p
+	}
+	var lat int64
+	switch {
+	case !fails:
+		lat = healthyLatency(g.rng, sp)
+		p.Outcome = store.OutcomeOK
+	case class == store.ClassConnectTimeout || class == store.ClassQueryTimeout:
+		lat = int64(r.Timeout) + g.rng.Int64N(int64(2*time.Millisecond))
+		p.Outcome = store.OutcomeTimeout
+		g.hanging = append(g.hanging, t+lat)
+	default:
+		lat = healthyLatency(g.rng, sp)
+		p.Outcome = store.OutcomeError
+	}
+	p.Start = g.start + t + g.rng.Int64N(200_000) // scheduling delay up to 0.2 ms
+	p.End = p.Start + lat
+	p.LatencyNS = lat
+	if sp.conn == store.ConnNew || p.Outcome != store.OutcomeOK {
+		p.ConnectDone = p.Start + lat/2
+	}
+	if fails {
+		p.ErrorClass = class
+		m := Messages[class]
+		p.SQLState, p.Error = m.SQLState, m.Error
+	}
+	g.identity(&p, ph, sp, t, class)
+	if sp.kind == store.KindRead && p.Outcome == store.OutcomeOK && wl != nil {
+		if seen := seenSeq(wl.ack, wl.lastOK, p.Start-g.start-int64(r.ReplicaLag), g.iv); seen >= 0 {
+			p.SeenSeq = &seen
+		}
+	}
+	return p
+}
+
+// identity sets what the probe p of stream sp, due at t in phase ph,
+// learnt of the server: its DNS answer and, when a server answered, who.
+func (g *probeGen) identity(p *store.Probe, ph Phase, sp streamSpec, t int64, class string) {
+	r := g.r
+	srv := servers[ph.Server%len(servers)]
+	if sp.conn == store.ConnNew {
+		p.ResolvedAddrs = servers[0].dns
+		if r.DNSChangeAt > 0 && t >= int64(r.DNSChangeAt) && sp.endpoint == store.EndpointWrite {
+			p.ResolvedAddrs = servers[1].dns
+		}
+	}
+	if p.Outcome == store.OutcomeOK || class == store.ClassReadOnly {
+		p.ServerAddr = srv.addr
+		p.ServerStart = g.serverStart + int64(ph.Server)*int64(time.Hour)
+		p.SystemID = "7312345678901234567"
+		rec := class == store.ClassReadOnly
+		p.InRecovery = &rec
+	}
 }
 
 func affects(p Phase, kind string) bool {

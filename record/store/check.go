@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,25 +21,10 @@ var (
 // written through a Parquet schema (journals) check every row with it, so
 // that `{}` or `"intended": -5` is a bad line, not a probe of 1970.
 func (p *Probe) Check() error {
-	oneOf := func(field, v string, allowed ...string) error {
-		if slices.Contains(allowed, v) {
-			return nil
-		}
-		if v == "" {
-			return fmt.Errorf("no %q", field)
-		}
-		return fmt.Errorf("%s %q is none of %q", field, v, allowed)
-	}
-	for _, f := range []struct {
-		name, v string
-		allowed []string
-	}{
-		{ColKind, p.Kind, []string{KindWrite, KindRead, KindConnect}},
-		{ColConn, p.Conn, []string{ConnNew, ConnPooled}},
-		{ColEndpoint, p.Endpoint, []string{EndpointWrite, EndpointRead}},
-		{ColOutcome, p.Outcome, []string{OutcomeOK, OutcomeError, OutcomeTimeout, OutcomeSkipped}},
+	for _, f := range []struct{ col, v string }{
+		{ColKind, p.Kind}, {ColConn, p.Conn}, {ColEndpoint, p.Endpoint}, {ColOutcome, p.Outcome},
 	} {
-		if err := oneOf(f.name, f.v, f.allowed...); err != nil {
+		if err := CheckValue(f.col, f.v); err != nil {
 			return err
 		}
 	}
@@ -47,14 +33,16 @@ func (p *Probe) Check() error {
 			return fmt.Errorf("%s: %w", ColProfile, err)
 		}
 	}
-	if p.ErrorClass != "" && !slices.Contains(ErrorClasses, p.ErrorClass) {
-		return fmt.Errorf("%s %q is not an error class", ColErrorClass, p.ErrorClass)
+	if p.ErrorClass != "" {
+		if err := CheckValue(ColErrorClass, p.ErrorClass); err != nil {
+			return err
+		}
 	}
 	if p.Seq < 0 {
 		return fmt.Errorf("%s %d is negative", ColSeq, p.Seq)
 	}
-	if p.LatencyNS < 0 {
-		return fmt.Errorf("%s %d is negative", ColLatency, p.LatencyNS)
+	if err := CheckLatency(p.LatencyNS); err != nil {
+		return err
 	}
 	for _, t := range []struct {
 		name     string
@@ -70,6 +58,53 @@ func (p *Probe) Check() error {
 	}
 	if p.Start != 0 && p.End != 0 && p.End < p.Start {
 		return fmt.Errorf("%s is before %s", ColEnd, ColStart)
+	}
+	return nil
+}
+
+// enumValues are the values the format allows in its closed-vocabulary
+// columns: exactly these, in lower case. A file with another value (OK,
+// WRITE, failed) is another tool's, not read as something else.
+var enumValues = map[string][]string{
+	ColKind:       {KindWrite, KindRead, KindConnect},
+	ColConn:       {ConnNew, ConnPooled},
+	ColEndpoint:   {EndpointWrite, EndpointRead},
+	ColOutcome:    {OutcomeOK, OutcomeError, OutcomeTimeout, OutcomeSkipped},
+	ColErrorClass: ErrorClasses,
+}
+
+// CheckValue reports whether v is a value the format allows in column
+// col: for kind, conn, endpoint, outcome and error_class one of their
+// closed lists (an empty error_class, NULL, is allowed; an empty value of
+// the others is not). Other columns have no closed vocabulary: nil.
+func CheckValue(col, v string) error {
+	allowed, ok := enumValues[col]
+	switch {
+	case !ok || slices.Contains(allowed, v):
+		return nil
+	case v == "" && col == ColErrorClass:
+		return nil
+	case v == "":
+		return fmt.Errorf("no %q", col)
+	case col == ColErrorClass:
+		return fmt.Errorf("%s %q is not an error class", col, v)
+	}
+	return fmt.Errorf("%s %q is none of %s", col, v, strings.Join(allowed, ", "))
+}
+
+// MaxLatency bounds a plausible probe latency: no recorder's timeout is
+// near a day, so a latency beyond it (2^63-1 ns, 292 years, from a
+// conversion gone wrong) is damage, as is a negative one.
+const MaxLatency = 24 * time.Hour
+
+// CheckLatency reports a latency_ns no recorder measures: negative, or
+// above MaxLatency.
+func CheckLatency(ns int64) error {
+	switch {
+	case ns < 0:
+		return fmt.Errorf("%s %d is negative", ColLatency, ns)
+	case ns > int64(MaxLatency):
+		return fmt.Errorf("%s %d is more than %v", ColLatency, ns, MaxLatency)
 	}
 	return nil
 }

@@ -5,13 +5,13 @@
 // and timestamp-unit rule in one place), the list of a run's readable files
 // (ListRunFiles), the run.json metadata, the lost-write verdicts
 // (verify.json), the events files in all the formats switchwatch reads and
-// how they are told apart (events.go, events_read.go), the names of the
-// lab's events and which of their edges change what clients see
-// (eventnames.go), the analyzer's phases.parquet (phases.go) and the cut
+// how they are told apart (events.go, events_read.go), the analyzer's
+// phases.parquet (phases.go) and the cut
 // of a stored error message (CutError).
 //
-// No other package spells a file name, a column name or an event name of
-// this format. The recorder writes through it; the analyzer, the report,
+// No other package spells a file name or a column name of this format;
+// the names of events and which of their edges clients see are package
+// internal/event's. The recorder writes through it; the analyzer, the report,
 // the lab and the importers read and write through it. Its readers also
 // read run folders in object storage (s3://) through a Remote that the
 // command registers (remote.go); its writers write to the local disk only.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/switchwatch/switchwatch/internal/event"
 )
 
 // Event is one line of events.jsonl: a step of a switchover as somebody who
@@ -73,3 +75,10 @@ type LineError struct {
 
 func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 func (e *LineError) Unwrap() error { return e.Err }
+
+// UserEvent is a user's annotation at t, as a CSV of annotations and
+// "switchwatch mark" give it: named after its label (event.UserName), the
+// label as given its Message.
+func UserEvent(t time.Time, label string) Event {
+	return Event{Time: t.UTC(), Name: event.UserName(label), Source: event.SourceUser, Message: label}
+}

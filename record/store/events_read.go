@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/lines"
 )
 
@@ -33,12 +34,12 @@ var ErrNotEvents = errors.New("not an events file")
 //     of source "aws" named after its message (switchover_started,
 //     switchover_completed, failover_started, failover_completed, else the
 //     message in snake case) for matching, its message kept as written in
-//     Message (EventLabel, what people are shown), the other fields as
+//     Message (event.Label, what people are shown), the other fields as
 //     attributes.
 //   - CSV with a header naming the columns time and label, and optionally
 //     end (any order, any case): one event of source "user" per row,
 //     named after the label in snake case for matching, the label as
-//     written in Message (EventLabel). Times are RFC 3339 with a zone
+//     written in Message (event.Label). Times are RFC 3339 with a zone
 //     ("T" or a space between date and time).
 //
 // Lines that cannot be used are returned as LineErrors naming file and line
@@ -307,52 +308,8 @@ func awsToEvent(raw json.RawMessage) (Event, error) {
 			attrs[k] = v
 		}
 	}
-	e := Event{Time: t.UTC(), Name: awsEventName(a.Message), Source: SourceAWS, Message: a.Message, Attrs: attrs}
+	e := Event{Time: t.UTC(), Name: event.AWSName(a.Message), Source: event.SourceAWS, Message: a.Message, Attrs: attrs}
 	return e, CheckEventTimes(e)
-}
-
-// awsEventName names an RDS event after its message: the switchover and
-// failover steps by fixed names (so --trigger can name them whatever the
-// wording), anything else in snake case.
-func awsEventName(msg string) string {
-	m := strings.ToLower(msg)
-	has := strings.Contains
-	switch {
-	case has(m, "switchover") && has(m, "start"):
-		return EventSwitchoverStarted
-	case has(m, "switchover") && has(m, "complet"):
-		return EventSwitchoverCompleted
-	case has(m, "failover") && has(m, "start"):
-		return EventFailoverStarted
-	case has(m, "failover") && has(m, "complet"):
-		return EventFailoverCompleted
-	}
-	return snake(msg)
-}
-
-// snake turns a label into a machine-readable name: lower case, runs of
-// anything but letters and digits as one "_", at most 48 bytes.
-func snake(s string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if under && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			under = false
-			b.WriteRune(r)
-			if b.Len() >= 48 {
-				break
-			}
-			continue
-		}
-		under = true
-	}
-	if b.Len() == 0 {
-		return "event"
-	}
-	return b.String()
 }
 
 // parseEventsCSV reads the CSV format: a header with time and label (and

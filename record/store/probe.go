@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"time"
+
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // SchemaVersion is written into run.json and into every segment's key/value
@@ -29,60 +31,60 @@ func versionsRead() string {
 	return fmt.Sprintf("%d to %d", OldestSchemaVersion, SchemaVersion)
 }
 
+// The words of the format (kinds, connection modes, endpoint roles,
+// outcomes, error classes) are defined once in internal/vocab, which
+// readers of summaries use without this package's readers; they are named
+// here again for the users of the store.
+
 // Probe kinds.
 const (
-	KindWrite   = "write"   // INSERT one row with a unique key into the probe table
-	KindRead    = "read"    // SELECT the newest key visible on the read endpoint
-	KindConnect = "connect" // connect + SELECT 1
+	KindWrite   = vocab.KindWrite
+	KindRead    = vocab.KindRead
+	KindConnect = vocab.KindConnect
 )
+
+// ProbeKinds is vocab.Kinds: every kind a row may have.
+var ProbeKinds = vocab.Kinds
 
 // Connection modes.
 const (
-	ConnNew    = "new"    // a fresh connection per probe
-	ConnPooled = "pooled" // long-lived pooled connections, replaced after errors
+	ConnNew    = vocab.ConnNew
+	ConnPooled = vocab.ConnPooled
 )
 
 // Endpoint roles.
 const (
-	EndpointWrite = "write"
-	EndpointRead  = "read"
+	EndpointWrite = vocab.EndpointWrite
+	EndpointRead  = vocab.EndpointRead
 )
 
 // Outcomes.
 const (
-	OutcomeOK      = "ok"
-	OutcomeError   = "error"
-	OutcomeTimeout = "timeout"
-	OutcomeSkipped = "skipped" // the in-flight bound was hit: the probe never ran
+	OutcomeOK      = vocab.OutcomeOK
+	OutcomeError   = vocab.OutcomeError
+	OutcomeTimeout = vocab.OutcomeTimeout
+	OutcomeSkipped = vocab.OutcomeSkipped
 )
 
-// Error classes. The list is closed: every failed probe carries exactly one.
+// Error classes (vocab's).
 const (
-	ClassConnectTimeout     = "connect_timeout"
-	ClassQueryTimeout       = "query_timeout"
-	ClassRefused            = "refused"
-	ClassReset              = "reset"
-	ClassDNS                = "dns"
-	ClassTLS                = "tls"
-	ClassAuth               = "auth"
-	ClassReadOnly           = "read_only"            // SQLSTATE 25006
-	ClassShutdown           = "shutdown"             // SQLSTATE 57P01, 57P02, 57P03
-	ClassTooManyConnections = "too_many_connections" // SQLSTATE 53300; PgBouncer's 08P01 "no more connections allowed"
-	ClassOther              = "other"
-	ClassInflightLimit      = "inflight_limit" // only with OutcomeSkipped
-	// ClassInferred marks rows an importer inferred rather than observed:
-	// a stretch in which requests were due and none completed (pgbench logs
-	// only successful transactions). It counts as unavailable.
-	ClassInferred = "inferred"
+	ClassConnectTimeout     = vocab.ClassConnectTimeout
+	ClassQueryTimeout       = vocab.ClassQueryTimeout
+	ClassRefused            = vocab.ClassRefused
+	ClassReset              = vocab.ClassReset
+	ClassDNS                = vocab.ClassDNS
+	ClassTLS                = vocab.ClassTLS
+	ClassAuth               = vocab.ClassAuth
+	ClassReadOnly           = vocab.ClassReadOnly
+	ClassShutdown           = vocab.ClassShutdown
+	ClassTooManyConnections = vocab.ClassTooManyConnections
+	ClassOther              = vocab.ClassOther
+	ClassInflightLimit      = vocab.ClassInflightLimit
+	ClassInferred           = vocab.ClassInferred
 )
 
-// ErrorClasses lists every error class in a stable order, so that counts by
-// class can always show every class, a missing one reading as zero.
-var ErrorClasses = []string{
-	ClassConnectTimeout, ClassQueryTimeout, ClassRefused, ClassReset, ClassDNS,
-	ClassTLS, ClassAuth, ClassReadOnly, ClassShutdown, ClassTooManyConnections,
-	ClassOther, ClassInflightLimit, ClassInferred,
-}
+// ErrorClasses lists every error class in a stable order (vocab.ErrorClasses).
+var ErrorClasses = vocab.ErrorClasses
 
 // MaxErrorLen bounds the stored error message, in bytes.
 const MaxErrorLen = 256

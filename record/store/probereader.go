@@ -373,6 +373,22 @@ func (r *ProbeReader) Row() *Probe {
 // It names the file (and the row group and column, when decoding failed).
 func (r *ProbeReader) Err() error { return r.err }
 
+// Absent names the optional columns asked for that the file lacks (they
+// read as NULL), known once the file is open: after the first Next or
+// NextBatch. Callers say what their analysis cannot tell without them.
+func (r *ProbeReader) Absent() []string {
+	var out []string
+	if r.pf == nil {
+		return nil
+	}
+	for _, i := range r.want {
+		if r.leaf[i] == absent {
+			out = append(out, ProbeColumns[i].Name)
+		}
+	}
+	return out
+}
+
 // Close closes the file.
 func (r *ProbeReader) Close() error {
 	if r.f == nil {

@@ -3,8 +3,9 @@ package store
 import (
 	"fmt"
 	"path/filepath"
-	"sort"
 	"time"
+
+	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
 // RunInfo is run.json: what a run is and how it was recorded. It is written
@@ -90,13 +91,6 @@ func checkRunInfo(path string, info *RunInfo) (*RunInfo, error) {
 	return info, nil
 }
 
-// LabelPairs returns labels as "key=value" strings sorted by key: the one
-// way labels are shown, so every output lists them alike.
-func LabelPairs(labels map[string]string) []string {
-	pairs := make([]string, 0, len(labels))
-	for k, v := range labels {
-		pairs = append(pairs, k+"="+v)
-	}
-	sort.Strings(pairs)
-	return pairs
-}
+// LabelPairs returns labels as "key=value" strings sorted by key
+// (vocab.LabelPairs: the one way labels are shown).
+func LabelPairs(labels map[string]string) []string { return vocab.LabelPairs(labels) }

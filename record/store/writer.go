@@ -371,11 +371,16 @@ func writeSegment(dir string, n int, rows []Probe) error {
 // WriteProbesFile writes rows, in the order given, as one Parquet file at
 // path and syncs it. Importers and tests use it for files outside a Writer.
 func WriteProbesFile(path string, rows []Probe) error {
-	return writeParquet(path, true, rows,
+	return WriteFile(path, true, func(w io.Writer) error { return writeProbes(w, rows, probeFileOptions()...) })
+}
+
+// probeFileOptions are the writer options of a file of probes.
+func probeFileOptions() []parquet.WriterOption {
+	return []parquet.WriterOption{
 		parquet.Compression(&parquet.Zstd),
 		versionMeta(SchemaVersion),
 		parquet.CreatedBy("switchwatch", Version(), ""),
-	)
+	}
 }
 
 // WriteRowsFile writes rows of any row type as one Parquet file at path

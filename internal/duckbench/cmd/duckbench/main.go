@@ -47,10 +47,11 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("duckbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg duckbench.Config
-	short := fs.Bool("short", false, "the CI size: 1 M probe rows, 200,000 lines of each log, each side run once")
+	short := fs.Bool("short", false, "the CI size: 1 M probe rows, 200,000 lines of each log, each side run once, no large analyze")
 	fs.Int64Var(&cfg.Rows, "rows", 10_000_000, "synthetic probe rows for analyze (500,000 per run)")
-	fs.IntVar(&cfg.JSONLLines, "jsonl-lines", 2_000_000, "lines of the JSON lines request log")
-	fs.IntVar(&cfg.PgbenchLines, "pgbench-lines", 2_000_000, "pgbench transactions in all")
+	fs.Int64Var(&cfg.LargeRows, "large-rows", 0, "also analyze this many synthetic probe rows, switchwatch alone (e.g. 100000000: 1 GB of files, made once into --dir; 0: not)")
+	fs.IntVar(&cfg.JSONLLines, "jsonl-lines", 10_000_000, "lines of the JSON lines request log")
+	fs.IntVar(&cfg.PgbenchLines, "pgbench-lines", 10_000_000, "pgbench transactions in all")
 	fs.IntVar(&cfg.PgbenchFiles, "pgbench-files", 4, "pgbench thread log files")
 	fs.IntVar(&cfg.Repeat, "repeat", 3, "runs of each side per task (the median is reported)")
 	tasks := fs.String("tasks", strings.Join(duckbench.TaskNames, ","), "tasks to measure, comma-separated")
@@ -84,8 +85,11 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		if !set["repeat"] {
 			cfg.Repeat = 1
 		}
+		if !set["large-rows"] {
+			cfg.LargeRows = 0
+		}
 	}
-	if cfg.Repeat < 1 || cfg.Rows < 1 || cfg.JSONLLines < 1 || cfg.PgbenchLines < cfg.PgbenchFiles || cfg.PgbenchFiles < 1 {
+	if cfg.Repeat < 1 || cfg.Rows < 1 || cfg.LargeRows < 0 || cfg.JSONLLines < 1 || cfg.PgbenchLines < cfg.PgbenchFiles || cfg.PgbenchFiles < 1 {
 		return errors.New("--repeat, --rows, --jsonl-lines and --pgbench-files must be at least 1, --pgbench-lines at least --pgbench-files")
 	}
 	cfg.Tasks = strings.Split(*tasks, ",")

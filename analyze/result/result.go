@@ -1,11 +1,26 @@
-package analyze
+package result
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
-// SummaryVersion is the version of the JSON summary (Summary and everything
-// it holds). It changes only when a field changes meaning or disappears;
-// adding a field does not change it.
+// SummaryVersion is the major version of the JSON summary (Summary and
+// everything it holds), its "version". It changes only when a field
+// changes meaning or disappears; a reader refuses a summary of a newer
+// major version (ReadJSON), whose fields it might misread.
 const SummaryVersion = 1
+
+// SummarySchema is the summary's schema version, "major.minor", its
+// "schema_version": the major is SummaryVersion, the minor counts the
+// additions (a summary of an older minor lacks the newer fields, one of a
+// newer minor has fields this reader ignores).
+//
+//	1.0  (no schema_version) everything up to the series
+//	1.1  schema_version; RunResult.Series, the probes of the runs drawn in
+//	     detail, so that report.md and its pictures render from the
+//	     summary alone
+const SummarySchema = "1.1"
 
 // State is what one probe tells about the service at its intended start.
 type State string
@@ -60,6 +75,30 @@ const (
 // PhaseStates lists every phase state from the least to the most severe.
 var PhaseStates = []PhaseState{PhaseHealthy, PhaseStalled, PhaseReadOnly, PhaseError, PhaseUnavailable}
 
+// The states of time the data cannot tell about (see the package doc,
+// "Missing data and lulls"): neither healthy nor down. They never count
+// toward downtime nor toward healthy time, and no outage ends in one.
+const (
+	// PhaseNoData: a recorder's stream has no row for the time (missing
+	// Seqs, or the stream ended while others went on), and no stream
+	// failed then.
+	PhaseNoData PhaseState = "no_data"
+	// PhaseNoTraffic: no stream of closed-loop traffic (imported traces or
+	// request logs) sent a request for longer than its lull bound.
+	PhaseNoTraffic PhaseState = "no_traffic"
+)
+
+// UnknownPhaseStates lists the phase states of unknown time.
+var UnknownPhaseStates = []PhaseState{PhaseNoData, PhaseNoTraffic}
+
+// Unknown reports whether s is time the data cannot tell about (no data,
+// no traffic): neither healthy nor down.
+func (s PhaseState) Unknown() bool { return slices.Contains(UnknownPhaseStates, s) }
+
+// Outage reports whether s is part of an outage or a disruption: neither
+// healthy nor unknown.
+func (s PhaseState) Outage() bool { return s != PhaseHealthy && !s.Unknown() }
+
 // Duration is a measured length of time and how precisely the sampling
 // allows it to be known. The true length lies within NS ± ResolutionNS.
 //
@@ -70,6 +109,9 @@ var PhaseStates = []PhaseState{PhaseHealthy, PhaseStalled, PhaseReadOnly, PhaseE
 type Duration struct {
 	NS           int64 `json:"ns"`
 	ResolutionNS int64 `json:"resolution_ns"`
+	// Unknown: the data cannot tell (a column it rests on is absent, see
+	// markUnknown); JSON null.
+	Unknown bool `json:"-"`
 }
 
 // Seconds returns the length in seconds.
@@ -79,11 +121,21 @@ func (d Duration) Seconds() float64 { return float64(d.NS) / 1e9 }
 // its first probe; End is the intended start of the first probe after it in
 // another state (or, at the end of the data, the last probe's intended start
 // plus one interval). Both boundaries are known to ± ResolutionNS.
+//
+// In a run without a grid (RunResult.ClosedLoop: imported traces or
+// request logs) each boundary has its own resolution: StartResolutionNS
+// and EndResolutionNS are half the gap between the requests either side
+// of it (the boundary is their midpoint), and ResolutionNS, the
+// resolution of the duration, is their sum. Both are absent on the
+// recorder's grid, and 0 (absent) at the data's own first and last
+// request, which bound the run exactly.
 type Window struct {
-	Start        time.Time `json:"start"`
-	End          time.Time `json:"end"`
-	DurationNS   int64     `json:"duration_ns"`
-	ResolutionNS int64     `json:"resolution_ns"`
+	Start             time.Time `json:"start"`
+	End               time.Time `json:"end"`
+	DurationNS        int64     `json:"duration_ns"`
+	ResolutionNS      int64     `json:"resolution_ns"`
+	StartResolutionNS int64     `json:"start_resolution_ns,omitempty"`
+	EndResolutionNS   int64     `json:"end_resolution_ns,omitempty"`
 }
 
 // Segment is a maximal interval of one stream in which every probe had the
@@ -194,6 +246,58 @@ type StreamResult struct {
 	// summary grow with the data).
 	Segments      []Segment `json:"segments"`
 	SegmentsTotal int64     `json:"segments_total"`
+
+	// NoDataNS is the time inside the stream with no row (missing Seqs);
+	// NoTrafficNS, in a run without a grid, the time of its lulls, gaps
+	// between requests longer than LullBoundNS (see the package doc).
+	// Neither is in StateNS: neither is healthy nor down.
+	NoDataNS    int64 `json:"no_data_ns,omitempty"`
+	NoTrafficNS int64 `json:"no_traffic_ns,omitempty"`
+	LullBoundNS int64 `json:"lull_bound_ns,omitempty"`
+}
+
+// UnplaceableEdge is a change of a stream's state across a gap too long
+// to place it: no request for more than 2 × MaxEdgeUncertainty, so the
+// change lies somewhere between After and Before, and the gap between
+// them is no traffic rather than either state.
+type UnplaceableEdge struct {
+	Stream string `json:"stream"`
+	From   State  `json:"from"`
+	To     State  `json:"to"`
+	// After is the intended start of the last request in From, Before of
+	// the first in To.
+	After  time.Time `json:"after"`
+	Before time.Time `json:"before"`
+	GapNS  int64     `json:"gap_ns"`
+}
+
+// MaxEdgeUncertainty is the largest ± an edge of closed-loop traffic is
+// placed to: a change across a longer gap is an UnplaceableEdge.
+const MaxEdgeUncertainty = 5 * time.Second
+
+// ServiceResult is what one service of a run with several (imported
+// traces: service.name) saw. Times are intended starts of requests.
+type ServiceResult struct {
+	Service string   `json:"service"`
+	Streams []string `json:"streams"`
+	// Requests counts its rows, Failed the failed ones.
+	Requests int64 `json:"requests"`
+	Failed   int64 `json:"failed"`
+	// FirstFailure and LastFailure are its first and last failed request;
+	// nil when none failed.
+	FirstFailure *time.Time `json:"first_failure,omitempty"`
+	LastFailure  *time.Time `json:"last_failure,omitempty"`
+	// FailedByClass counts its failed requests by error class (only the
+	// classes seen).
+	FailedByClass map[string]int64 `json:"failed_by_class,omitempty"`
+	// ServerBefore is the server that answered its last successful
+	// request before the first failure (its first answer when none
+	// failed); ServerAfter the one that answered its first successful
+	// request after the last failure (its last answer when none failed).
+	ServerBefore string `json:"server_before,omitempty"`
+	ServerAfter  string `json:"server_after,omitempty"`
+	// NoTrafficNS is the time in which none of its streams sent.
+	NoTrafficNS int64 `json:"no_traffic_ns"`
 }
 
 // MaxSegments bounds StreamResult.Segments.
@@ -331,7 +435,7 @@ type Staleness struct {
 // EventOffset relates a ground-truth or annotated event to the run.
 type EventOffset struct {
 	// Name is the event's machine name (what --trigger matches); Label its
-	// label as the source wrote it when that differs (store.EventLabel: a
+	// label as the source wrote it when that differs (event.Label: a
 	// CSV label, a mark, an AWS message), for people.
 	Name   string    `json:"name"`
 	Label  string    `json:"label,omitempty"`
@@ -421,6 +525,16 @@ type Metrics struct {
 	UnavailableTime Duration `json:"unavailable_time"`
 	// ErrorTime is the total time of the run's error phases.
 	ErrorTime Duration `json:"error_time"`
+	// NoDataTime is the total time of the run's no_data phases and
+	// NoTrafficTime of its no_traffic phases: the time of the window the
+	// data cannot tell about. Neither counts as healthy or down time.
+	NoDataTime    Duration `json:"no_data_time"`
+	NoTrafficTime Duration `json:"no_traffic_time"`
+	// KnownWriteDowntime holds the failing time of the write streams that
+	// is known (a lower bound) when WriteDowntime is unknown because they
+	// have time without data (see Unknown); KnownReadDowntime likewise.
+	KnownWriteDowntime *Duration `json:"known_write_downtime,omitempty"`
+	KnownReadDowntime  *Duration `json:"known_read_downtime,omitempty"`
 	// StalledTime is the total time of the run's stalled phases: some
 	// stream stalled while none failed.
 	StalledTime Duration `json:"stalled_time"`
@@ -454,7 +568,8 @@ type Metrics struct {
 	// named by Options.Trigger; else the first event marked as the trigger
 	// ("switchwatch mark --trigger", record --switchover's command); else
 	// the first --switchover command event; else the first switchover step
-	// the lab or a provider names; else the first event at or after the
+	// the lab, a provider or a server's promote request names; else the
+	// first event not from a server's log at or after the
 	// run's start. A plain mark is an annotation, never chosen before those.
 	Trigger     string `json:"trigger,omitempty"`
 	TriggerRule string `json:"trigger_rule,omitempty"`
@@ -505,6 +620,35 @@ type Metrics struct {
 	// the data afterwards acknowledged once that one had answered a
 	// write; nil when no successful write names its server.
 	OldPrimaryWrites *OldPrimaryWrites `json:"old_primary_writes,omitempty"`
+	// Unknown names the metrics the data cannot tell, and why: a column
+	// they rest on is absent from a segment, or their streams have time
+	// without data. Their values here are null or empty, never a measured
+	// 0, and the statistics leave the run out of them.
+	Unknown []UnknownMetric `json:"unknown,omitempty"`
+}
+
+// UnknownMetric is a metric the data of a run cannot tell, and why.
+type UnknownMetric struct {
+	Metric string `json:"metric"`
+	Why    string `json:"why"`
+}
+
+// MarkUnknown records that the metrics named cannot be told, and why.
+func (m *Metrics) MarkUnknown(why string, names ...string) {
+	for _, n := range names {
+		m.Unknown = append(m.Unknown, UnknownMetric{Metric: n, Why: why})
+	}
+}
+
+// UnknownWhy says why the metric named name is unknown, and whether it is
+// (MarkUnknown).
+func (m *Metrics) UnknownWhy(name string) (string, bool) {
+	for _, u := range m.Unknown {
+		if u.Metric == name {
+			return u.Why, true
+		}
+	}
+	return "", false
 }
 
 // OldPrimaryWrites counts writes acknowledged by an old primary after the
@@ -560,12 +704,32 @@ type RunResult struct {
 	Streams []StreamResult `json:"streams"`
 	Phases  []Phase        `json:"phases"`
 	Metrics Metrics        `json:"metrics"`
+	// ClosedLoop is set for a run without the recorder's grid (run.json's
+	// settings.schedule "irregular" or "closed_loop": imported traces,
+	// request logs, pgbench without --rate): its boundaries have their
+	// own resolutions (Window), lulls are no_traffic, and IntervalNS is
+	// only the importer's nominal step.
+	ClosedLoop bool `json:"closed_loop,omitempty"`
+	// UnplaceableEdges are the changes of a closed-loop stream's state
+	// that lie in a gap too long to place them (at most 50).
+	UnplaceableEdges []UnplaceableEdge `json:"unplaceable_edges,omitempty"`
+	// Services is what each service saw, for a run whose streams name
+	// their services (run.json settings.profiles, as import otlp writes).
+	Services []ServiceResult `json:"services,omitempty"`
+	// Recorder says how well the recorder kept its schedule and whether
+	// the run is degraded (RecorderHealth); nil in a summary written
+	// before it existed, and for a run without rows.
+	Recorder *RecorderHealth `json:"recorder,omitempty"`
 	// Profiles is each client profile analyzed on its own streams, in
 	// the order the recording listed them; only for a run with a profile
 	// beyond the built-in new and pooled (see ProfileResult).
 	Profiles []ProfileResult `json:"profiles,omitempty"`
 	// Warnings about this run (interval disagreement, missing rows, ...).
 	Warnings []string `json:"warnings,omitempty"`
+	// Series are the run's probes in its detail window, for the pictures
+	// of a run drawn in detail (Summary.DetailRuns); nil for the others
+	// (added in summary version 1.1).
+	Series *Series `json:"series,omitempty"`
 	// Latencies are each stream's latency histograms per phase, with
 	// Options.Latencies only (for HdrHistogram interval logs; not in the
 	// JSON).
@@ -669,9 +833,9 @@ type BoundaryError struct {
 	// them. Other events (a wait, the scenario span) are listed for
 	// reference and not counted.
 	Expected bool `json:"expected"`
-	// Effect is what an expected edge does to clients: store.Fails or
-	// store.Recovers, matched only with a boundary into a worse, or a
-	// better, state; store.Changes (synthetic faults), with either.
+	// Effect is what an expected edge does to clients: event.Fails or
+	// event.Recovers, matched only with a boundary into a worse, or a
+	// better, state; event.Changes (synthetic faults), with either.
 	Effect string `json:"effect,omitempty"`
 	// TooShort is set, and Expected cleared, on the edges that would be
 	// expected when all of a run's such edges lie within one probe
@@ -732,7 +896,10 @@ type SkippedFile struct {
 // Summary is everything an analysis found: what `switchwatch analyze --json`
 // writes and what a renderer (the report) takes.
 type Summary struct {
-	Version     int       `json:"version"` // SummaryVersion
+	Version int `json:"version"` // SummaryVersion
+	// Schema is the schema version, "major.minor" (SummarySchema); empty
+	// in summaries of schema 1.0.
+	Schema      string    `json:"schema_version,omitempty"`
 	Tool        string    `json:"tool"`
 	ToolVersion string    `json:"tool_version"`
 	GeneratedAt time.Time `json:"generated_at"`
