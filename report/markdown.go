@@ -169,6 +169,9 @@ func (rep *Report) headline(g *GroupView) string {
 		}
 	}
 	s := lead + strings.Join(parts, "; ") + "."
+	if c := profileHeadline(g); c != "" {
+		s += " " + c
+	}
 	notRec, flapping, lost, lostRuns, cf := 0, 0, int64(0), 0, int64(0)
 	checked := 0
 	for _, r := range g.Runs {

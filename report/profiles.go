@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze/result"
@@ -227,4 +229,60 @@ func writeTextProfiles(b *strings.Builder, s *result.Summary) {
 	for _, n := range notes {
 		fmt.Fprintf(b, "    note: %s\n", n.text)
 	}
+}
+
+// profileHeadline is the headline's sentence on client profiles, for a
+// group whose runs compare several (RunResult.Profiles): what each
+// profile's writes saw, so that a profile that failed alone (an
+// experimental client setting beside the production one) is said to be
+// that profile's, not the switchover's. "" without profiles.
+func profileHeadline(g *GroupView) string {
+	var names []string
+	downs := map[string][]result.Duration{}
+	for _, r := range g.Runs {
+		for _, p := range r.Profiles {
+			if p.Metrics.WriteDowntime == nil {
+				continue // no write streams, or unknown: nothing to say
+			}
+			if _, seen := downs[p.Name]; !seen {
+				names = append(names, p.Name)
+			}
+			downs[p.Name] = append(downs[p.Name], *p.Metrics.WriteDowntime)
+		}
+	}
+	if len(names) < 2 {
+		return ""
+	}
+	var failed, never []string
+	var lone string // the failed profile's name and value, when one failed
+	for _, n := range names {
+		ds := downs[n]
+		slices.SortFunc(ds, func(a, b result.Duration) int { return cmp.Compare(a.NS, b.NS) })
+		if ds[len(ds)-1].NS == 0 {
+			never = append(never, Escape(n))
+			continue
+		}
+		med := result.Duration{NS: ds[len(ds)/2].NS}
+		if len(ds)%2 == 0 {
+			med.NS = (ds[len(ds)/2-1].NS + ds[len(ds)/2].NS) / 2
+		}
+		for _, d := range ds {
+			med.ResolutionNS = max(med.ResolutionNS, d.ResolutionNS)
+		}
+		v := fmtDur(med)
+		if len(ds) > 1 {
+			v = "a median of " + v
+		}
+		failed = append(failed, fmt.Sprintf("%s for %s", Escape(n), v))
+		lone = fmt.Sprintf("%s's writes failed (for %s)", Escape(n), v)
+	}
+	switch {
+	case len(failed) == 0:
+		return "By client profile: no profile's writes failed."
+	case len(never) == 0:
+		return "By client profile, writes were unavailable: " + strings.Join(failed, "; ") + "."
+	case len(failed) == 1:
+		return fmt.Sprintf("Only client profile %s; %s never failed.", lone, strings.Join(never, ", "))
+	}
+	return fmt.Sprintf("By client profile, writes were unavailable: %s; %s never failed.", strings.Join(failed, "; "), strings.Join(never, ", "))
 }
