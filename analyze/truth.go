@@ -91,6 +91,15 @@ func boundaries(run *RunResult) []boundary {
 // it was meant to start before it. ErrorNS is B minus the event: its mean
 // over many edges is near zero, as the midpoint is unbiased.
 //
+// Between a success and a failure the server answered, B lies midway
+// between their answers instead (stream.edge), and the later answer comes
+// up to that probe's latency after its start (a new connection's success
+// is observed only after its login): B can then lie up to half the gap
+// plus half that latency after the change, so the window's first bound
+// is B - half - latency/2. On lab Patroni runs (new connections, logins
+// of 50-60 ms) the promotion's end lay 112-124 ms before B at a 200 ms
+// interval, outside B - half alone.
+//
 // An edge that fails clients (event.Fails) is matched only with a boundary
 // into a worse state, one that recovers them only with a boundary into a
 // better state: a resume that clients did not see must not be "found" at
@@ -111,8 +120,9 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 		if !slices.ContainsFunc(bounds, fits) {
 			fits = func(boundary) bool { return true }
 		}
-		// the boundary whose window [B - half, B + half + latency] holds
-		// the event, the nearest such; else the one whose window is nearest
+		// the boundary whose window [B - half - latency/2, B + half +
+		// latency] holds the event, the nearest such; else the one whose
+		// window is nearest
 		found, bestWorse := false, false
 		var bestOut, bestAbs int64
 		for _, b := range bounds {
@@ -122,8 +132,8 @@ func boundaryErrors(run *RunResult, events []store.Event) []BoundaryError {
 			e := int64(b.t.Sub(t)) // boundary - event
 			var outside int64
 			switch {
-			case e > b.half:
-				outside = e - b.half
+			case e > b.half+b.latency/2:
+				outside = e - b.half - b.latency/2
 			case e < -b.half-b.latency:
 				outside = -b.half - b.latency - e
 			}
