@@ -401,6 +401,19 @@ var formatInputs = []badInput{
 		out:   []string{"--rate 400 is more than twice what the logs (DIR/logs/pgbench_log_rate.pid, DIR/logs/pgbench_log_rate.pid.1) hold 74.45 transactions/s over their 255ms: either the run was down most of the time or --rate is wrong"},
 	},
 	{
+		name:  "import pgbench aggregated logs with --rate far below the logged rate",
+		setup: pgbenchAggRateLogs,
+		args:  []string{"import", "pgbench", "--rate", "20", "--out", "DIR/out", "DIR/logs/pgbench_log_aggregate_rate.pid", "DIR/logs/pgbench_log_aggregate_rate.pid.1"},
+		code:  1,
+		out:   []string{"--rate 20 disagrees with the logs: the logs (DIR/logs/pgbench_log_aggregate_rate.pid, DIR/logs/pgbench_log_aggregate_rate.pid.1) hold 76 transactions/s over their 3s, more than pgbench schedules at that rate"},
+	},
+	{
+		name:  "import pgbench aggregated logs with --rate far above the logged rate",
+		setup: pgbenchAggRateLogs,
+		args:  []string{"import", "pgbench", "--rate", "400", "--out", "DIR/out", "DIR/logs/pgbench_log_aggregate_rate.pid", "DIR/logs/pgbench_log_aggregate_rate.pid.1"},
+		out:   []string{"--rate 400 is more than twice what the logs (DIR/logs/pgbench_log_aggregate_rate.pid, DIR/logs/pgbench_log_aggregate_rate.pid.1) hold 76 transactions/s over their 3s: either the run was down most of the time or --rate is wrong"},
+	},
+	{
 		name: "import pgbench thread files 12 years apart",
 		setup: pgbenchRateLogs(func(name string, b []byte) []byte {
 			if name != "pgbench_log_rate.pid.1" {
@@ -489,6 +502,21 @@ func pgbenchRateLogs(change func(name string, b []byte) []byte) func(t *testing.
 			if err := os.WriteFile(filepath.Join(dir, "logs", name), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// pgbenchAggRateLogs copies testdata/import/pgbench/aggregate-rate's two
+// thread files (aggregated, pgbench -R 100) to DIR/logs.
+func pgbenchAggRateLogs(t *testing.T, dir string) {
+	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
+	for _, name := range []string{"pgbench_log_aggregate_rate.pid", "pgbench_log_aggregate_rate.pid.1"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "pgbench", "aggregate-rate", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "logs", name), b, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
