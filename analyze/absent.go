@@ -62,7 +62,7 @@ func markUnknown(run *RunResult, r *runRows) {
 			r.absentFile[0], store.ColErrorClass))
 	}
 	if r.absent&absentServer != 0 {
-		m.ServerChanges, m.ServerChange, m.EventToServerChange = nil, nil, nil
+		m.ServerChanges, m.ServerChangeCount, m.ServerChange, m.EventToServerChange = nil, nil, nil, nil
 		m.TimelineChanges, m.TimelineChange, m.EventToTimelineChange = nil, nil, nil
 		m.OldPrimaryWrites = nil
 		m.MarkUnknown(store.ColServerAddr+" and "+store.ColServerStart+" are absent", "server_change_count", "event_to_server_change", "timeline_change", "event_to_timeline_change", "old_primary_writes")

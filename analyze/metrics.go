@@ -216,7 +216,7 @@ func setPhaseTimes(m *Metrics, spans []span, iv int64) {
 // changes sets the server, DNS and timeline changes.
 func setChanges(m *Metrics, sc *scan) {
 	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
-	m.ServerChangeCount, m.DNSChangeCount = sc.serverCount, sc.dnsCount
+	m.ServerChangeCount, m.DNSChangeCount = &sc.serverCount, sc.dnsCount
 	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
 		return c.Time, kindOf(c.Stream) == store.KindWrite
 	})

@@ -330,9 +330,10 @@ var formatInputs = []badInput{
 		out: []string{
 			"warning: DIR/run=noserver/probes-000001.parquet has no server_addr or server_start column: which server answered is unknown, so the server and timeline changes and the writes of an old primary are unknown",
 			"warning: DIR/run=noserver/probes-000001.parquet has no seen_seq column: which writes the reads saw is unknown, so the readers' staleness is unknown",
+			"server changes unknown (server_addr and server_start are absent)",
 		},
 		notOut: []string{"server changed"},
-		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6,
+		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6, "run.server_change_count_known": 0,
 			"group.read_only_time.median_s": 3, "group.unavailable_time.median_s": 2},
 	},
 	// item 3: a run folder renamed without run=

@@ -145,6 +145,12 @@ func summaryNumbers(sum *analyze.Summary) map[string]float64 {
 			n["run.known_write_downtime_s"] = time.Duration(d.NS).Seconds()
 		}
 		n["run.unknown"] = float64(len(r.Metrics.Unknown))
+		// server_change_count is null in the JSON when unknown
+		n["run.server_change_count_known"] = 0
+		if c := r.Metrics.ServerChangeCount; c != nil {
+			n["run.server_change_count_known"] = 1
+			n["run.server_change_count"] = float64(*c)
+		}
 		if h := r.Recorder; h != nil {
 			n["run.degraded"] = 0
 			if h.Degraded {
