@@ -142,6 +142,23 @@ type segmentNoServer struct {
 	ErrorClass string `parquet:"error_class,optional,dict"`
 }
 
+// segmentNoServerProfiles is segmentNoServer with the profile column,
+// so that the run has client profiles to analyze one by one.
+type segmentNoServerProfiles struct {
+	RunID      string `parquet:"run_id,dict"`
+	Kind       string `parquet:"kind,dict"`
+	Conn       string `parquet:"conn,dict"`
+	Profile    string `parquet:"profile,optional,dict"`
+	Endpoint   string `parquet:"endpoint,dict"`
+	Seq        int64  `parquet:"seq"`
+	Intended   int64  `parquet:"intended,timestamp(nanosecond)"`
+	Start      int64  `parquet:"start,optional,timestamp(nanosecond)"`
+	End        int64  `parquet:"end,optional,timestamp(nanosecond)"`
+	LatencyNS  int64  `parquet:"latency_ns"`
+	Outcome    string `parquet:"outcome,dict"`
+	ErrorClass string `parquet:"error_class,optional,dict"`
+}
+
 // readOnlyRun is a switchover with 2 s unavailable, then 3 s read-only:
 // error_class tells the two apart, server_addr the change of server.
 func readOnlyRun(id string) *synth.Run {
@@ -335,6 +352,19 @@ var formatInputs = []badInput{
 		notOut: []string{"server changed"},
 		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6, "run.server_change_count_known": 0,
 			"group.read_only_time.median_s": 3, "group.unavailable_time.median_s": 2},
+	},
+	{
+		name: "a segment without the server columns, with client profiles",
+		setup: func(t *testing.T, dir string) {
+			writeReadOnlyRun(t, dir, "noserverprof", func(p *store.Probe) segmentNoServerProfiles {
+				return segmentNoServerProfiles{p.RunID, p.Kind, p.Conn, "app-" + p.Conn, p.Endpoint, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS, p.Outcome, p.ErrorClass}
+			})
+		},
+		args: []string{"analyze", "DIR"},
+		out:  []string{"server changes unknown (server_addr and server_start are absent)"},
+		// each profile's metrics are marked as the run's are
+		numbers: map[string]float64{"runs": 1, "run.unknown": 6, "run.server_change_count_known": 0,
+			"run.profiles": 2, "run.profiles.min_unknown": 6, "run.profiles.server_change_count_known": 0},
 	},
 	// item 3: a run folder renamed without run=
 	{

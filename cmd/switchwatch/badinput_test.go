@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -150,6 +151,17 @@ func summaryNumbers(sum *analyze.Summary) map[string]float64 {
 		if c := r.Metrics.ServerChangeCount; c != nil {
 			n["run.server_change_count_known"] = 1
 			n["run.server_change_count"] = float64(*c)
+		}
+		if len(r.Profiles) > 0 {
+			n["run.profiles"] = float64(len(r.Profiles))
+			n["run.profiles.min_unknown"] = math.Inf(1)
+			n["run.profiles.server_change_count_known"] = 0
+			for _, p := range r.Profiles {
+				n["run.profiles.min_unknown"] = min(n["run.profiles.min_unknown"], float64(len(p.Metrics.Unknown)))
+				if p.Metrics.ServerChangeCount != nil {
+					n["run.profiles.server_change_count_known"]++
+				}
+			}
 		}
 		if h := r.Recorder; h != nil {
 			n["run.degraded"] = 0
