@@ -330,6 +330,7 @@ var formatInputs = []badInput{
 		out: []string{
 			"warning: DIR/run=noclass/probes-000001.parquet has no error_class column: failures cannot be told apart (read-only from unavailable from other errors), so read_only_time, unavailable_time, error_time and the failures by class are unknown",
 			"read-only unknown, unavailable unknown, error unknown",
+			"unknown in 1 run: read_only_time, unavailable_time (error_class is absent)",
 		},
 		// write down is still known: a failure is a failure
 		// (nor has it seen_seq: staleness unknown)
