@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -503,6 +504,48 @@ var formatInputs = []badInput{
 		code: 1,
 		out:  []string{"switchwatch: import jsonl: DIR/b.jsonl: no usable request line (a compressed file, another format, times in another unit?): the first, DIR/b.jsonl:1: not a request line: not a JSON object"},
 	},
+	{
+		name:  "import jsonl every failure line invalid",
+		setup: jsonlFailuresInvalid,
+		args:  []string{"import", "jsonl", "--out", "DIR/out", "DIR/a.jsonl"},
+		code:  1,
+		out: []string{"switchwatch: import jsonl: DIR/a.jsonl: 11 of its 11 failure lines were skipped as invalid, the first at DIR/a.jsonl:4: not a request line: json: cannot unmarshal number into Go struct field jsonlLine.time of type string: " +
+			"the failures they record would be missing from the run, which would look healthier than it was (fix the lines, or accept up to N lines or P% of them with --max-skipped-failures N|P%, now 0)"},
+	},
+	{
+		name:  "import jsonl every failure line invalid, more than --max-skipped-failures",
+		setup: jsonlFailuresInvalid,
+		args:  []string{"import", "jsonl", "--max-skipped-failures", "10", "--out", "DIR/out", "DIR/a.jsonl"},
+		code:  1,
+		out:   []string{"DIR/a.jsonl: 11 of its 11 failure lines were skipped as invalid", "now 10)"},
+	},
+	{
+		name:  "import jsonl every failure line invalid, accepted",
+		setup: jsonlFailuresInvalid,
+		args:  []string{"import", "jsonl", "--max-skipped-failures", "100%", "--out", "DIR/out", "DIR/a.jsonl"},
+		out:   []string{"took 4 lines from 1 files, skipped 11: 11 not a request line (first at DIR/a.jsonl:4)", "(4 rows: 4 ok)"},
+	},
+}
+
+// jsonlFailuresInvalid writes DIR/a.jsonl: testdata/import/jsonl/basic
+// whose 11 failure lines have their time as a millisecond epoch (a JSON
+// number), which makes each invalid, while its 4 ok lines are fine.
+func jsonlFailuresInvalid(t *testing.T, dir string) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := regexp.MustCompile(`"time":"[^"]*"`)
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if !strings.Contains(l, `"outcome":"ok"`) {
+			l = at.ReplaceAllString(l, `"time":1795633200300`)
+		}
+		out = append(out, l)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // setVerifyRun makes the verify.json of a run folder name run id.

@@ -28,13 +28,41 @@ conn             pooled (default) or new
 endpoint         write or read (default: read for op read, else write)
 
 Other fields are ignored.
+
+A line that cannot be used is skipped and named (--strict: the import fails
+instead). A skipped line that still says a failure (an outcome other than ok,
+or an error, sqlstate or class) would hide that failure: a file with more such
+lines than --max-skipped-failures allows (default 0) fails the import, naming
+the file, the counts and the first such line.
 `
+
+// skipBoundFlag is --max-skipped-failures N|P%.
+type skipBoundFlag struct{ b *importer.SkipBound }
+
+func (f skipBoundFlag) String() string {
+	if f.b == nil {
+		return "0"
+	}
+	return f.b.String()
+}
+
+func (f skipBoundFlag) Type() string { return "N|P%" }
+
+func (f skipBoundFlag) Set(s string) error {
+	b, err := importer.ParseSkipBound(s)
+	if err != nil {
+		return err
+	}
+	*f.b = b
+	return nil
+}
 
 func runImportJSONL(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("import jsonl", "switchwatch import jsonl [flags] FILE... --out DIR", importJSONLHelp, stdout)
 	var opt importer.Options
 	labels := labelsFlag{}
 	s3o := addCommonImportFlags(fs, &opt, labels)
+	fs.Var(skipBoundFlag{&opt.MaxSkippedFailures}, "max-skipped-failures", "accept in each file up to `N` skipped lines that say a failure, or P% of its failure lines (default 0: such a line fails the import)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
