@@ -15,7 +15,10 @@ import (
 // with every failure line of a file invalid and its ok lines fine, the
 // import said 0 s down and exited 0. So a file whose skipped lines that
 // say a failure exceed Options.MaxSkippedFailures (default none) fails the
-// import, naming the file, the counts and the first such line.
+// import, naming the file, the counts and the first such line. The same
+// holds for a per-transaction pgbench line whose time field says failed,
+// serialization or deadlock; an aggregated line's failures are counts that
+// an invalid line cannot be trusted to say.
 
 // SkipBound bounds the skipped failure lines of a file: at most N lines,
 // or with Pct set at most N percent of the file's failure lines (taken and
@@ -114,4 +117,18 @@ func saysFailure(text []byte) bool {
 		}
 	}
 	return false
+}
+
+// txFailure reports whether a pgbench transaction status is a failure.
+func txFailure(status uint8) bool {
+	return status == txFailed || status == txSerialization || status == txDeadlock
+}
+
+// sourcePaths are the paths of srcs, in order.
+func sourcePaths(srcs []source) []string {
+	paths := make([]string, len(srcs))
+	for i, s := range srcs {
+		paths[i] = s.Path
+	}
+	return paths
 }

@@ -525,6 +525,27 @@ var formatInputs = []badInput{
 		args:  []string{"import", "jsonl", "--max-skipped-failures", "100%", "--out", "DIR/out", "DIR/a.jsonl"},
 		out:   []string{"took 4 lines from 1 files, skipped 11: 11 not a request line (first at DIR/a.jsonl:4)", "(4 rows: 4 ok)"},
 	},
+	{
+		name: "import pgbench every failed line invalid",
+		setup: func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "pgbench", "serialization-failed", "pgbench_log_serialization_failed.pid"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+				if c := strings.Fields(l); c[2] == "failed" {
+					c[3] = "x" // script_no
+					l = strings.Join(c, " ")
+				}
+				out = append(out, l)
+			}
+			os.WriteFile(filepath.Join(dir, "pgbench_log.1"), []byte(strings.Join(out, "\n")+"\n"), 0o644)
+		},
+		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/pgbench_log.1"},
+		code: 1,
+		out:  []string{`switchwatch: import pgbench: DIR/pgbench_log.1: 28 of its 28 failure lines were skipped as invalid, the first at DIR/pgbench_log.1:2: not a pgbench line: script_no "x" is not a non-negative integer: the failures they record would be missing from the run`},
+	},
 }
 
 // jsonlFailuresInvalid writes DIR/a.jsonl: testdata/import/jsonl/basic

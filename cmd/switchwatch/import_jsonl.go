@@ -36,33 +36,12 @@ lines than --max-skipped-failures allows (default 0) fails the import, naming
 the file, the counts and the first such line.
 `
 
-// skipBoundFlag is --max-skipped-failures N|P%.
-type skipBoundFlag struct{ b *importer.SkipBound }
-
-func (f skipBoundFlag) String() string {
-	if f.b == nil {
-		return "0"
-	}
-	return f.b.String()
-}
-
-func (f skipBoundFlag) Type() string { return "N|P%" }
-
-func (f skipBoundFlag) Set(s string) error {
-	b, err := importer.ParseSkipBound(s)
-	if err != nil {
-		return err
-	}
-	*f.b = b
-	return nil
-}
-
 func runImportJSONL(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	fs := newFlagSet("import jsonl", "switchwatch import jsonl [flags] FILE... --out DIR", importJSONLHelp, stdout)
 	var opt importer.Options
 	labels := labelsFlag{}
 	s3o := addCommonImportFlags(fs, &opt, labels)
-	fs.Var(skipBoundFlag{&opt.MaxSkippedFailures}, "max-skipped-failures", "accept in each file up to `N` skipped lines that say a failure, or P% of its failure lines (default 0: such a line fails the import)")
+	addMaxSkippedFailuresFlag(fs, &opt)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
