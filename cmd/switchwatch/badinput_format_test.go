@@ -359,7 +359,7 @@ var formatInputs = []badInput{
 		name: "a segment without the server columns, with client profiles",
 		setup: func(t *testing.T, dir string) {
 			writeReadOnlyRun(t, dir, "noserverprof", func(p *store.Probe) segmentNoServerProfiles {
-				return segmentNoServerProfiles{p.RunID, p.Kind, p.Conn, "app-" + p.Conn, p.Endpoint, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS, p.Outcome, p.ErrorClass}
+				return segmentNoServerProfiles{p.RunID, p.Kind, p.Conn, "app-" + p.Kind, p.Endpoint, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS, p.Outcome, p.ErrorClass}
 			})
 		},
 		args: []string{"analyze", "DIR"},
