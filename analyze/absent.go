@@ -47,32 +47,47 @@ func (r *runRows) noteAbsent(bits uint8, path string) {
 }
 
 // markUnknown makes the metrics that rest on the columns r's files lacked
-// unknown (JSON null, "unknown" in text, missing from the statistics) and
-// says so in the run's warnings, naming the file and what the analysis
-// cannot tell.
+// unknown (JSON null, "unknown" in text, missing from the statistics), in
+// the run's metrics and in each of its profiles' (whose streams come from
+// the same files), and says so in the run's warnings, naming the file and
+// what the analysis cannot tell.
 func markUnknown(run *RunResult, r *runRows) {
-	m := &run.Metrics
+	markUnknownMetrics(&run.Metrics, r.absent)
+	for i := range run.Profiles {
+		markUnknownMetrics(&run.Profiles[i].Metrics, r.absent)
+	}
 	if r.absent&absentClass != 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%s has no %s column: failures cannot be told apart (read-only from unavailable from other errors), so read_only_time, unavailable_time, error_time and the failures by class are unknown",
+			r.absentFile[0], store.ColErrorClass))
+	}
+	if r.absent&absentServer != 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%s has no %s or %s column: which server answered is unknown, so the server and timeline changes and the writes of an old primary are unknown",
+			r.absentFile[1], store.ColServerAddr, store.ColServerStart))
+	}
+	if r.absent&absentSeen != 0 {
+		run.Warnings = append(run.Warnings, fmt.Sprintf("%s has no %s column: which writes the reads saw is unknown, so the readers' staleness is unknown",
+			r.absentFile[2], store.ColSeenSeq))
+	}
+}
+
+// markUnknownMetrics makes the metrics of m that rest on the absent
+// columns unknown and names them, with why, in m.Unknown.
+func markUnknownMetrics(m *Metrics, absent uint8) {
+	if absent&absentClass != 0 {
 		for _, d := range []*Duration{&m.ReadOnlyTime, &m.UnavailableTime, &m.ErrorTime} {
 			*d = Duration{Unknown: true}
 		}
 		m.FailedByClass = nil
 		m.MarkUnknown(store.ColErrorClass+" is absent", "read_only_time", "unavailable_time", "error_time", "failed_by_class")
-		run.Warnings = append(run.Warnings, fmt.Sprintf("%s has no %s column: failures cannot be told apart (read-only from unavailable from other errors), so read_only_time, unavailable_time, error_time and the failures by class are unknown",
-			r.absentFile[0], store.ColErrorClass))
 	}
-	if r.absent&absentServer != 0 {
-		m.ServerChanges, m.ServerChange, m.EventToServerChange = nil, nil, nil
+	if absent&absentServer != 0 {
+		m.ServerChanges, m.ServerChangeCount, m.ServerChange, m.EventToServerChange = nil, nil, nil, nil
 		m.TimelineChanges, m.TimelineChange, m.EventToTimelineChange = nil, nil, nil
 		m.OldPrimaryWrites = nil
 		m.MarkUnknown(store.ColServerAddr+" and "+store.ColServerStart+" are absent", "server_change_count", "event_to_server_change", "timeline_change", "event_to_timeline_change", "old_primary_writes")
-		run.Warnings = append(run.Warnings, fmt.Sprintf("%s has no %s or %s column: which server answered is unknown, so the server and timeline changes and the writes of an old primary are unknown",
-			r.absentFile[1], store.ColServerAddr, store.ColServerStart))
 	}
-	if r.absent&absentSeen != 0 {
+	if absent&absentSeen != 0 {
 		m.Staleness = nil
 		m.MarkUnknown(store.ColSeenSeq+" is absent", "staleness_max")
-		run.Warnings = append(run.Warnings, fmt.Sprintf("%s has no %s column: which writes the reads saw is unknown, so the readers' staleness is unknown",
-			r.absentFile[2], store.ColSeenSeq))
 	}
 }

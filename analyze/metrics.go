@@ -216,7 +216,8 @@ func setPhaseTimes(m *Metrics, spans []span, iv int64) {
 // changes sets the server, DNS and timeline changes.
 func setChanges(m *Metrics, sc *scan) {
 	m.ServerChanges, m.DNSChanges = sc.server, sc.dns
-	m.ServerChangeCount, m.DNSChangeCount = sc.serverCount, sc.dnsCount
+	n := sc.serverCount // a copy: a pointer into sc would keep the scan alive
+	m.ServerChangeCount, m.DNSChangeCount = &n, sc.dnsCount
 	m.ServerChange = firstChange(sc.server, func(c ServerChange) (time.Time, bool) {
 		return c.Time, kindOf(c.Stream) == store.KindWrite
 	})

@@ -98,6 +98,28 @@ func checkRate(rr runRates, rate float64, perFile map[int]int64, srcs []source) 
 	return fmt.Sprintf("--rate %g is more than twice what %s: either the run was down most of the time or --rate is wrong; gaps are judged against --rate", rate, strings.Join(low, "; ")), nil
 }
 
+// checkAggRate is checkRate for aggregated logs: a file's span runs from
+// its first interval's start to its last one's end (the interval length
+// pgbenchAggRows settled on, settings["aggregate_interval_s"]), its
+// transactions are those its lines count (ok, skipped and failed).
+func checkAggRate(aggs []pgAgg, settings map[string]any, rate float64, srcs []source) (string, error) {
+	step, _ := settings["aggregate_interval_s"].(int64)
+	if rate <= 0 || step <= 0 {
+		return "", nil
+	}
+	spans, perFile := map[int]span{}, map[int]int64{}
+	for i := range aggs {
+		a := &aggs[i]
+		lo, hi := a.startS*1e9, (a.startS+step)*1e9
+		if s, ok := spans[a.file]; ok {
+			lo, hi = min(lo, s.lo), max(hi, s.hi)
+		}
+		spans[a.file] = span{lo, hi}
+		perFile[a.file] += a.cnt + a.skipped + a.serFail + a.ddFail
+	}
+	return checkRate(pgbenchRates(spans, perFile, rate), rate, perFile, srcs)
+}
+
 // checkEveryFileUsed refuses an import in which a file gave no usable
 // line (taken, by file, counts the lines used): skipped line by line, a
 // gzip'd file or one with epochs in another unit vanished from an import

@@ -24,6 +24,8 @@ type caseConfig struct {
 	MinGap  string   `json:"min_gap"`
 	NoInfer bool     `json:"no_infer"`
 	Strict  bool     `json:"strict"`
+	// MaxSkippedFailures is --max-skipped-failures (import jsonl).
+	MaxSkippedFailures string `json:"max_skipped_failures"`
 }
 
 // TestGolden imports every case folder under testdata/import/pgbench,
@@ -67,6 +69,13 @@ func runGoldenCase(t *testing.T, format, dir string) string {
 		files[i] = filepath.Join(dir, files[i])
 	}
 	opt := Options{Out: t.TempDir(), Strict: cfg.Strict, Labels: map[string]string{"case": filepath.Base(dir)}}
+	if cfg.MaxSkippedFailures != "" {
+		b, err := ParseSkipBound(cfg.MaxSkippedFailures)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.MaxSkippedFailures = b
+	}
 	var res *Result
 	var err error
 	if format == "jsonl" {

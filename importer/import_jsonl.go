@@ -32,6 +32,7 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 	// by one.
 	var seen int64
 	taken := make([]int64, len(srcs)) // by file, for checkEveryFileUsed
+	fails := newFailureCounts(len(srcs))
 	err = parseFiles(paths, fileOpener(srcs), parseJSONLIn, func(fi int, l *lineIn, res *jsonlParsed) error {
 		if seen++; seen%(1<<16) == 0 {
 			if err := ctx.Err(); err != nil {
@@ -39,11 +40,17 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 			}
 		}
 		if res.reason != "" {
-			rep.skip(res.reason, paths[fi], l.line, res.err)
+			le := rep.skip(res.reason, paths[fi], l.line, res.err)
+			if res.failure {
+				fails.skip(fi, le)
+			}
 			return nil
 		}
 		rep.Taken++
 		taken[fi]++
+		if recOutcomes[res.rec.outcome] != store.OutcomeOK {
+			fails.taken[fi]++
+		}
 		return sorter.add(res.rec)
 	})
 	if cerr := ctx.Err(); cerr != nil {
@@ -59,6 +66,9 @@ func ImportJSONL(ctx context.Context, files []string, opt Options) (*Result, err
 		return nil, fmt.Errorf("import jsonl: no request lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	if err := checkEveryFileUsed(paths, taken, "request", rep); err != nil {
+		return nil, fmt.Errorf("import jsonl: %w", err)
+	}
+	if err := fails.check(paths, opt.MaxSkippedFailures); err != nil {
 		return nil, fmt.Errorf("import jsonl: %w", err)
 	}
 	w := &streamWriter{sink: rowSink{write: st.write}, runID: runID, streams: map[string]int64{}}
@@ -108,6 +118,8 @@ type jsonlParsed struct {
 	rec    jsonlRec
 	reason string
 	err    error
+	// failure: the line, skipped for reason, says a failure (saysFailure)
+	failure bool
 }
 
 // parseJSONLIn parses one line for ImportJSONL (on any goroutine).
@@ -124,11 +136,11 @@ func parseJSONLIn(l *lineIn) jsonlParsed {
 		if !l.terminated {
 			reason = ReasonTruncated
 		}
-		return jsonlParsed{reason: reason, err: err}
+		return jsonlParsed{reason: reason, err: err, failure: saysFailure(l.text)}
 	}
 	rec, err := newJSONLRec(&p)
 	if err != nil {
-		return jsonlParsed{reason: ReasonNotJSONL, err: err}
+		return jsonlParsed{reason: ReasonNotJSONL, err: err, failure: p.Outcome != store.OutcomeOK}
 	}
 	return jsonlParsed{rec: rec}
 }

@@ -227,6 +227,11 @@ func buildPgbench(srcs []source, in *pgbenchInput, opt *PgbenchOptions, rep *Rep
 	}
 	settings := pgbenchSettings("pgbench-aggregate", srcs, opt, rep)
 	rows, inferred := pgbenchAggRows(in.aggs, opt, settings, opt.note(rep))
+	if w, err := checkAggRate(in.aggs, settings, opt.Rate, srcs); err != nil {
+		return nil, nil, 0, err
+	} else if w != "" {
+		opt.note(rep)(w)
+	}
 	if len(rows) == 0 {
 		return nil, nil, 0, fmt.Errorf("the logs of %s hold no transaction (%s)", strings.Join(rep.Files, ", "), rep)
 	}

@@ -56,6 +56,9 @@ type pgLine struct {
 	aggErr error // parseAggLine's, for an aggregated line
 	t      pgTxn // parsePgbenchLine's, for any other
 	err    error
+	// failure: a per-transaction line refused (err) whose time field
+	// still says a failure (failed, serialization or deadlock)
+	failure bool
 }
 
 func classifyPgLine(l *lineIn) pgLine {
@@ -83,6 +86,7 @@ func classifyPgLine(l *lineIn) pgLine {
 	}
 	if r.t, r.err = parsePgbenchFields(f, n); r.err != nil {
 		r.t, r.err = parsePgbenchLine(strings.Clone(text))
+		r.failure = n >= 3 && (f[2] == "failed" || f[2] == "serialization" || f[2] == "deadlock")
 	}
 	return r
 }
@@ -326,6 +330,7 @@ type txnPass struct {
 	taken    int64
 	suspects []string // the first, "file:line (latency)"
 	nSuspect int64
+	fails    *failureCounts
 }
 
 func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgbenchGlobals, opt *PgbenchOptions, rep *Report, runID string, sink rowSink) (map[string]any, int64, error) {
@@ -338,7 +343,7 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 	ps := &txnPass{srcs: srcs, opt: opt, rep: rep, seventh: seventh, suspectUS: max(suspectFactor*medUS, suspectMin.Microseconds()),
 		sorter: &spillSorter[txRec]{at: func(r *txRec) int64 { return r.intended }, size: func(*txRec) int { return int(unsafe.Sizeof(txRec{})) },
 			enc: encTxRec, dec: decTxRec, dir: sink.spillDir, maxBytes: spillBytes},
-		sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}}
+		sum: txnSummary{byStatus: map[string]int64{}, fileSpan: map[int]span{}}, perFile: map[int]int64{}, fails: newFailureCounts(len(srcs))}
 	if err := ps.scan(open); err != nil {
 		return nil, 0, err
 	}
@@ -357,6 +362,9 @@ func streamPgbenchTxns(ctx context.Context, srcs []source, open opener, g *pgben
 		return nil, 0, fmt.Errorf("no pgbench log lines in %s (%s)", strings.Join(rep.Files, ", "), rep)
 	}
 	if err := checkPgbenchFiles(srcs, ps.sum.fileSpan, rep); err != nil {
+		return nil, 0, err
+	}
+	if err := ps.fails.check(sourcePaths(srcs), opt.MaxSkippedFailures); err != nil {
 		return nil, 0, err
 	}
 	if ps.nSuspect > 0 {
@@ -397,15 +405,22 @@ func (ps *txnPass) scan(open opener) error {
 			}}
 		}
 		path := ps.srcs[fi].Path
-		t, ok := takeTxnLine(path, l, r, ps.rep)
-		if !ok {
+		t, le := takeTxnLine(path, l, r, ps.rep)
+		if le != nil {
+			if r.failure {
+				ps.fails.skip(fi, le)
+			}
 			return
 		}
 		t.file, t.line = fi, line
 		if err := t.interpret(ps.seventh); err != nil {
 			ps.rep.Skipped[ReasonNotPgbench]++
+			le := &store.LineError{File: path, Line: line, Err: fmt.Errorf("%s: %w", ReasonNotPgbench, err)}
 			if len(ps.deferred) < maxExamples {
-				ps.deferred = append(ps.deferred, &store.LineError{File: path, Line: line, Err: fmt.Errorf("%s: %w", ReasonNotPgbench, err)})
+				ps.deferred = append(ps.deferred, le)
+			}
+			if txFailure(t.status) {
+				ps.fails.skip(fi, le)
 			}
 			return
 		}
@@ -425,6 +440,9 @@ func (ps *txnPass) scan(open opener) error {
 func (ps *txnPass) accept(t pgTxn) {
 	ps.rep.Taken++
 	ps.taken++
+	if txFailure(t.status) {
+		ps.fails.taken[t.file]++
+	}
 	p := txnProbe(t, ps.opt, "")
 	rec := newTxRec(&t, p.Intended, t.status == txOK && t.timeUS > ps.suspectUS)
 	ps.sum.hasLag = ps.sum.hasLag || t.lagUS >= 0
@@ -495,30 +513,25 @@ func (ps *txnPass) merge(settings map[string]any, note func(string), runID strin
 }
 
 // takeTxnLine takes one line of a per-transaction log, or skips it for a
-// reason (as readPgbenchLine does for either format).
-func takeTxnLine(path string, l *lineIn, r *pgLine, rep *Report) (pgTxn, bool) {
+// reason (as readPgbenchLine does for either format) and returns the
+// skipped line.
+func takeTxnLine(path string, l *lineIn, r *pgLine, rep *Report) (pgTxn, *store.LineError) {
 	line := l.line
 	switch {
 	case l.tooLong:
-		rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
-		return pgTxn{}, false
+		return pgTxn{}, rep.skip(ReasonNotPgbench, path, line, lines.ErrTooLong)
 	case r.blank:
-		rep.skip(ReasonBlank, path, line, nil)
-		return pgTxn{}, false
+		return pgTxn{}, rep.skip(ReasonBlank, path, line, nil)
 	case !l.terminated:
-		rep.skip(ReasonTruncated, path, line, fmt.Errorf("no newline at the end of the file"))
-		return pgTxn{}, false
+		return pgTxn{}, rep.skip(ReasonTruncated, path, line, fmt.Errorf("no newline at the end of the file"))
 	case r.agg && r.aggErr != nil:
-		rep.skip(ReasonNotPgbench, path, line, r.aggErr)
-		return pgTxn{}, false
+		return pgTxn{}, rep.skip(ReasonNotPgbench, path, line, r.aggErr)
 	case r.agg:
-		rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
-		return pgTxn{}, false
+		return pgTxn{}, rep.skip(ReasonMixed, path, line, fmt.Errorf("the first pgbench line read is from a per-transaction log"))
 	case r.err != nil:
-		rep.skip(ReasonNotPgbench, path, line, r.err)
-		return pgTxn{}, false
+		return pgTxn{}, rep.skip(ReasonNotPgbench, path, line, r.err)
 	}
-	return r.t, true
+	return r.t, nil
 }
 
 // gapMerge takes the transactions in order of scheduled start, infers the

@@ -158,3 +158,32 @@ func TestImportClockStepBack(t *testing.T) {
 		t.Errorf("skipped %d lines (%s), want none", n, res.Report)
 	}
 }
+
+// TestSkipBound: --max-skipped-failures takes a count or a share, and a
+// share is of all the file's failure lines.
+func TestSkipBound(t *testing.T) {
+	for _, c := range []struct {
+		in           string
+		skipped, all int64
+		allows       bool
+	}{
+		{"0", 1, 10, false}, {"0", 0, 10, true}, {"3", 3, 3, true}, {"3", 4, 100, false},
+		{"10%", 1, 10, true}, {"10%", 2, 10, false}, {"100%", 11, 11, true}, {"0.5%", 1, 100, false},
+	} {
+		b, err := ParseSkipBound(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		if got := b.allows(c.skipped, c.all); got != c.allows {
+			t.Errorf("%s allows %d of %d = %v, want %v", c.in, c.skipped, c.all, got, c.allows)
+		}
+		if b.String() != c.in {
+			t.Errorf("%s reads back as %s", c.in, b)
+		}
+	}
+	for _, bad := range []string{"", "x", "-1", "101%", "1.5", "NaN"} {
+		if _, err := ParseSkipBound(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -26,6 +26,9 @@ type Options struct {
 	Labels map[string]string
 	// Strict turns the first skipped line into an error (nothing is written).
 	Strict bool
+	// MaxSkippedFailures bounds, by file, the skipped lines that say a
+	// failure (import jsonl): beyond it the import fails (see SkipBound).
+	MaxSkippedFailures SkipBound
 	// Replace rewrites a run imported before from the same files instead
 	// of refusing.
 	Replace bool

@@ -2,10 +2,12 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze/result"
+	"github.com/switchwatch/switchwatch/internal/termtext"
 	"github.com/switchwatch/switchwatch/internal/vocab"
 )
 
@@ -59,6 +61,10 @@ type groupTable struct {
 	// zero are the metrics that were 0 in every run of every group: one
 	// line under the table rather than a row of zeros each.
 	zero []string
+	// unknown are lines "N runs: metrics (why)" of the metrics some runs
+	// of the groups shown could not tell (Metrics.Unknown): left out of
+	// the statistics, so said under the table, never silently missing.
+	unknown []string
 }
 
 // groupTables is the presentation model of the group statistics compared
@@ -206,7 +212,56 @@ func (b *tabBuilder) kindTable(kind, title string) (groupTable, bool) {
 		}
 		t.add(b.metricRow(m, sts, vals, res)...)
 	}
-	return groupTable{t: t, zero: zero}, len(t.rows) > 0 || len(zero) > 0
+	unknown := b.unknownLines(kind)
+	return groupTable{t: t, zero: zero, unknown: unknown}, len(t.rows) > 0 || len(zero) > 0 || len(unknown) > 0
+}
+
+// unknownLines says, for the table of kind, which of its metrics were
+// unknown in how many runs of the groups shown, and why: one line per
+// reason and count, "1 run: read_only_time, unavailable_time (error_class
+// is absent)", in the order of the metrics.
+func (b *tabBuilder) unknownLines(kind string) []string {
+	shown := map[string]bool{}
+	for _, g := range b.groups {
+		for _, id := range g.Runs {
+			shown[id] = true
+		}
+	}
+	type key struct {
+		why string
+		n   int
+	}
+	runs := map[string]map[string]int{} // metric -> why -> runs
+	for i := range b.s.Runs {
+		if !shown[b.s.Runs[i].RunID] {
+			continue
+		}
+		for _, u := range b.s.Runs[i].Metrics.Unknown {
+			if runs[u.Metric] == nil {
+				runs[u.Metric] = map[string]int{}
+			}
+			runs[u.Metric][u.Why]++
+		}
+	}
+	var order []key
+	metrics := map[key][]string{}
+	for _, m := range result.MetricNames() {
+		if metricKinds[m] != kind || runs[m] == nil {
+			continue
+		}
+		for _, why := range slices.Sorted(maps.Keys(runs[m])) {
+			k := key{why, runs[m][why]}
+			if metrics[k] == nil {
+				order = append(order, k)
+			}
+			metrics[k] = append(metrics[k], m)
+		}
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, fmt.Sprintf("%d %s: %s (%s)", k.n, plural(k.n, "run", "runs"), strings.Join(metrics[k], ", "), termtext.Sanitize(k.why)))
+	}
+	return out
 }
 
 // metricStats are every shown group's statistics of metric m (nil where a
@@ -486,6 +541,9 @@ func (gt *groupTables) writeText(b *strings.Builder) {
 		}
 		if len(t.zero) > 0 {
 			b.WriteString(wrapText("0 in every run: "+strings.Join(t.zero, ", "), "", textWidth))
+		}
+		for _, u := range t.unknown {
+			b.WriteString(wrapText("unknown in "+u, "", textWidth))
 		}
 	}
 	if len(gt.notes) > 0 {

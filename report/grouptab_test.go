@@ -124,3 +124,27 @@ func TestGroupTableOneAgainstOne(t *testing.T) {
 		t.Errorf("a p, or the reason not said exactly once:\n%s", out)
 	}
 }
+
+// TestGroupTableSaysUnknown: a metric unknown in some runs is left out of
+// their statistics; the table says so under it, with the reason, instead
+// of dropping it silently.
+func TestGroupTableSaysUnknown(t *testing.T) {
+	s := groupsOf("write_downtime", map[string][]float64{"base": {1e9, 2e9}}, "base")
+	s.Runs = []analyze.RunResult{{RunID: "basea"}, {RunID: "baseb"}}
+	s.Runs[1].Metrics.MarkUnknown("error_class is absent", "read_only_time", "unavailable_time", "error_time")
+	s.Runs[1].Metrics.MarkUnknown("the write streams have 2s without data", "write_downtime", "longest_write_outage")
+	var b strings.Builder
+	buildGroupTables(s, "k=base").writeText(&b)
+	out := b.String()
+	for _, want := range []string{
+		"unknown in 1 run: write_downtime, longest_write_outage (the write streams have 2s without data)\n",
+		"unknown in 1 run: read_only_time, unavailable_time (error_class is absent)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "error_time") {
+		t.Errorf("error_time is no row of the group statistics, so no line of them:\n%s", out)
+	}
+}

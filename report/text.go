@@ -201,10 +201,13 @@ func writeTextChanges(b *strings.Builder, m *result.Metrics) {
 	if len(when) > 0 {
 		fmt.Fprintf(b, "  %s\n", strings.Join(when, ", "))
 	}
+	if why, ok := m.UnknownWhy("server_change_count"); ok && m.ServerChangeCount == nil {
+		fmt.Fprintf(b, "  server changes unknown (%s)\n", termtext.Sanitize(why))
+	}
 	const show = 8
 	for i, c := range m.ServerChanges {
 		if i == show {
-			fmt.Fprintf(b, "    ... %d server changes in all\n", m.ServerChangeCount)
+			fmt.Fprintf(b, "    ... %d server changes in all\n", *m.ServerChangeCount)
 			break
 		}
 		fmt.Fprintf(b, "    server %s %s: %s → %s%s\n", fmtClock(c.Time), c.Stream, c.From, c.To, changeClock(c.Clock, c.ResolutionNS))

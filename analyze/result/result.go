@@ -580,9 +580,11 @@ type Metrics struct {
 	EventToDNSChange    *Duration `json:"event_to_dns_change,omitempty"`
 
 	// ServerChanges lists the moments the server answering a stream changed
-	// (at most 50 per stream); ServerChangeCount counts them all.
+	// (at most 50 per stream); ServerChangeCount counts them all, nil
+	// (JSON null) when unknown: a run without the server columns cannot
+	// tell its server changes, which is not 0 of them.
 	ServerChanges     []ServerChange `json:"server_changes,omitempty"`
-	ServerChangeCount int64          `json:"server_change_count"`
+	ServerChangeCount *int64         `json:"server_change_count"`
 	// ServerChange is the first change on a write stream (else on any).
 	ServerChange *time.Time `json:"server_change,omitempty"`
 	// DNSChanges lists the moments an endpoint's DNS answer (as a set of

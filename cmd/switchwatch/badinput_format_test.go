@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,6 +133,23 @@ type segmentNoServer struct {
 	RunID      string `parquet:"run_id,dict"`
 	Kind       string `parquet:"kind,dict"`
 	Conn       string `parquet:"conn,dict"`
+	Endpoint   string `parquet:"endpoint,dict"`
+	Seq        int64  `parquet:"seq"`
+	Intended   int64  `parquet:"intended,timestamp(nanosecond)"`
+	Start      int64  `parquet:"start,optional,timestamp(nanosecond)"`
+	End        int64  `parquet:"end,optional,timestamp(nanosecond)"`
+	LatencyNS  int64  `parquet:"latency_ns"`
+	Outcome    string `parquet:"outcome,dict"`
+	ErrorClass string `parquet:"error_class,optional,dict"`
+}
+
+// segmentNoServerProfiles is segmentNoServer with the profile column,
+// so that the run has client profiles to analyze one by one.
+type segmentNoServerProfiles struct {
+	RunID      string `parquet:"run_id,dict"`
+	Kind       string `parquet:"kind,dict"`
+	Conn       string `parquet:"conn,dict"`
+	Profile    string `parquet:"profile,optional,dict"`
 	Endpoint   string `parquet:"endpoint,dict"`
 	Seq        int64  `parquet:"seq"`
 	Intended   int64  `parquet:"intended,timestamp(nanosecond)"`
@@ -313,6 +331,7 @@ var formatInputs = []badInput{
 		out: []string{
 			"warning: DIR/run=noclass/probes-000001.parquet has no error_class column: failures cannot be told apart (read-only from unavailable from other errors), so read_only_time, unavailable_time, error_time and the failures by class are unknown",
 			"read-only unknown, unavailable unknown, error unknown",
+			"unknown in 1 run: read_only_time, unavailable_time (error_class is absent)",
 		},
 		// write down is still known: a failure is a failure
 		// (nor has it seen_seq: staleness unknown)
@@ -330,10 +349,24 @@ var formatInputs = []badInput{
 		out: []string{
 			"warning: DIR/run=noserver/probes-000001.parquet has no server_addr or server_start column: which server answered is unknown, so the server and timeline changes and the writes of an old primary are unknown",
 			"warning: DIR/run=noserver/probes-000001.parquet has no seen_seq column: which writes the reads saw is unknown, so the readers' staleness is unknown",
+			"server changes unknown (server_addr and server_start are absent)",
 		},
 		notOut: []string{"server changed"},
-		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6,
+		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 5, "run.unknown": 6, "run.server_change_count_known": 0,
 			"group.read_only_time.median_s": 3, "group.unavailable_time.median_s": 2},
+	},
+	{
+		name: "a segment without the server columns, with client profiles",
+		setup: func(t *testing.T, dir string) {
+			writeReadOnlyRun(t, dir, "noserverprof", func(p *store.Probe) segmentNoServerProfiles {
+				return segmentNoServerProfiles{p.RunID, p.Kind, p.Conn, "app-" + p.Kind, p.Endpoint, p.Seq, p.Intended, p.Start, p.End, p.LatencyNS, p.Outcome, p.ErrorClass}
+			})
+		},
+		args: []string{"analyze", "DIR"},
+		out:  []string{"server changes unknown (server_addr and server_start are absent)"},
+		// each profile's metrics are marked as the run's are
+		numbers: map[string]float64{"runs": 1, "run.unknown": 6, "run.server_change_count_known": 0,
+			"run.profiles": 2, "run.profiles.min_unknown": 6, "run.profiles.server_change_count_known": 0},
 	},
 	// item 3: a run folder renamed without run=
 	{
@@ -401,6 +434,19 @@ var formatInputs = []badInput{
 		out:   []string{"--rate 400 is more than twice what the logs (DIR/logs/pgbench_log_rate.pid, DIR/logs/pgbench_log_rate.pid.1) hold 74.45 transactions/s over their 255ms: either the run was down most of the time or --rate is wrong"},
 	},
 	{
+		name:  "import pgbench aggregated logs with --rate far below the logged rate",
+		setup: pgbenchAggRateLogs,
+		args:  []string{"import", "pgbench", "--rate", "20", "--out", "DIR/out", "DIR/logs/pgbench_log_aggregate_rate.pid", "DIR/logs/pgbench_log_aggregate_rate.pid.1"},
+		code:  1,
+		out:   []string{"--rate 20 disagrees with the logs: the logs (DIR/logs/pgbench_log_aggregate_rate.pid, DIR/logs/pgbench_log_aggregate_rate.pid.1) hold 76 transactions/s over their 3s, more than pgbench schedules at that rate"},
+	},
+	{
+		name:  "import pgbench aggregated logs with --rate far above the logged rate",
+		setup: pgbenchAggRateLogs,
+		args:  []string{"import", "pgbench", "--rate", "400", "--out", "DIR/out", "DIR/logs/pgbench_log_aggregate_rate.pid", "DIR/logs/pgbench_log_aggregate_rate.pid.1"},
+		out:   []string{"--rate 400 is more than twice what the logs (DIR/logs/pgbench_log_aggregate_rate.pid, DIR/logs/pgbench_log_aggregate_rate.pid.1) hold 76 transactions/s over their 3s: either the run was down most of the time or --rate is wrong"},
+	},
+	{
 		name: "import pgbench thread files 12 years apart",
 		setup: pgbenchRateLogs(func(name string, b []byte) []byte {
 			if name != "pgbench_log_rate.pid.1" {
@@ -458,6 +504,69 @@ var formatInputs = []badInput{
 		code: 1,
 		out:  []string{"switchwatch: import jsonl: DIR/b.jsonl: no usable request line (a compressed file, another format, times in another unit?): the first, DIR/b.jsonl:1: not a request line: not a JSON object"},
 	},
+	{
+		name:  "import jsonl every failure line invalid",
+		setup: jsonlFailuresInvalid,
+		args:  []string{"import", "jsonl", "--out", "DIR/out", "DIR/a.jsonl"},
+		code:  1,
+		out: []string{"switchwatch: import jsonl: DIR/a.jsonl: 11 of its 11 failure lines were skipped as invalid, the first at DIR/a.jsonl:4: not a request line: json: cannot unmarshal number into Go struct field jsonlLine.time of type string: " +
+			"the failures they record would be missing from the run, which would look healthier than it was (fix the lines, or accept up to N lines or P% of them with --max-skipped-failures N|P%, now 0)"},
+	},
+	{
+		name:  "import jsonl every failure line invalid, more than --max-skipped-failures",
+		setup: jsonlFailuresInvalid,
+		args:  []string{"import", "jsonl", "--max-skipped-failures", "10", "--out", "DIR/out", "DIR/a.jsonl"},
+		code:  1,
+		out:   []string{"DIR/a.jsonl: 11 of its 11 failure lines were skipped as invalid", "now 10)"},
+	},
+	{
+		name:  "import jsonl every failure line invalid, accepted",
+		setup: jsonlFailuresInvalid,
+		args:  []string{"import", "jsonl", "--max-skipped-failures", "100%", "--out", "DIR/out", "DIR/a.jsonl"},
+		out:   []string{"took 4 lines from 1 files, skipped 11: 11 not a request line (first at DIR/a.jsonl:4)", "(4 rows: 4 ok)"},
+	},
+	{
+		name: "import pgbench every failed line invalid",
+		setup: func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "pgbench", "serialization-failed", "pgbench_log_serialization_failed.pid"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+				if c := strings.Fields(l); c[2] == "failed" {
+					c[3] = "x" // script_no
+					l = strings.Join(c, " ")
+				}
+				out = append(out, l)
+			}
+			os.WriteFile(filepath.Join(dir, "pgbench_log.1"), []byte(strings.Join(out, "\n")+"\n"), 0o644)
+		},
+		args: []string{"import", "pgbench", "--out", "DIR/out", "DIR/pgbench_log.1"},
+		code: 1,
+		out:  []string{`switchwatch: import pgbench: DIR/pgbench_log.1: 28 of its 28 failure lines were skipped as invalid, the first at DIR/pgbench_log.1:2: not a pgbench line: script_no "x" is not a non-negative integer: the failures they record would be missing from the run`},
+	},
+}
+
+// jsonlFailuresInvalid writes DIR/a.jsonl: testdata/import/jsonl/basic
+// whose 11 failure lines have their time as a millisecond epoch (a JSON
+// number), which makes each invalid, while its 4 ok lines are fine.
+func jsonlFailuresInvalid(t *testing.T, dir string) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := regexp.MustCompile(`"time":"[^"]*"`)
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if !strings.Contains(l, `"outcome":"ok"`) {
+			l = at.ReplaceAllString(l, `"time":1795633200300`)
+		}
+		out = append(out, l)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // setVerifyRun makes the verify.json of a run folder name run id.
@@ -489,6 +598,21 @@ func pgbenchRateLogs(change func(name string, b []byte) []byte) func(t *testing.
 			if err := os.WriteFile(filepath.Join(dir, "logs", name), b, 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// pgbenchAggRateLogs copies testdata/import/pgbench/aggregate-rate's two
+// thread files (aggregated, pgbench -R 100) to DIR/logs.
+func pgbenchAggRateLogs(t *testing.T, dir string) {
+	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
+	for _, name := range []string{"pgbench_log_aggregate_rate.pid", "pgbench_log_aggregate_rate.pid.1"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "pgbench", "aggregate-rate", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "logs", name), b, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -145,6 +146,23 @@ func summaryNumbers(sum *analyze.Summary) map[string]float64 {
 			n["run.known_write_downtime_s"] = time.Duration(d.NS).Seconds()
 		}
 		n["run.unknown"] = float64(len(r.Metrics.Unknown))
+		// server_change_count is null in the JSON when unknown
+		n["run.server_change_count_known"] = 0
+		if c := r.Metrics.ServerChangeCount; c != nil {
+			n["run.server_change_count_known"] = 1
+			n["run.server_change_count"] = float64(*c)
+		}
+		if len(r.Profiles) > 0 {
+			n["run.profiles"] = float64(len(r.Profiles))
+			n["run.profiles.min_unknown"] = math.Inf(1)
+			n["run.profiles.server_change_count_known"] = 0
+			for _, p := range r.Profiles {
+				n["run.profiles.min_unknown"] = min(n["run.profiles.min_unknown"], float64(len(p.Metrics.Unknown)))
+				if p.Metrics.ServerChangeCount != nil {
+					n["run.profiles.server_change_count_known"]++
+				}
+			}
+		}
 		if h := r.Recorder; h != nil {
 			n["run.degraded"] = 0
 			if h.Degraded {

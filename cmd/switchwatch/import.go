@@ -33,6 +33,33 @@ func addCommonImportFlags(fs *flagSet, opt *importer.Options, labels labelsFlag)
 	return s3o
 }
 
+// skipBoundFlag is --max-skipped-failures N|P%.
+type skipBoundFlag struct{ b *importer.SkipBound }
+
+func (f skipBoundFlag) String() string {
+	if f.b == nil {
+		return "0"
+	}
+	return f.b.String()
+}
+
+func (f skipBoundFlag) Type() string { return "N|P%" }
+
+func (f skipBoundFlag) Set(s string) error {
+	b, err := importer.ParseSkipBound(s)
+	if err != nil {
+		return err
+	}
+	*f.b = b
+	return nil
+}
+
+// addMaxSkippedFailuresFlag adds --max-skipped-failures (import jsonl and
+// pgbench, whose lines say their outcome).
+func addMaxSkippedFailuresFlag(fs *flagSet, opt *importer.Options) {
+	fs.Var(skipBoundFlag{&opt.MaxSkippedFailures}, "max-skipped-failures", "accept in each file up to `N` skipped lines that say a failure, or P% of its failure lines (default 0: such a line fails the import)")
+}
+
 func checkImportArgs(ctx context.Context, fs *flagSet, opt *importer.Options, labels labelsFlag, files []string, s3o *s3Out) error {
 	if len(files) == 0 {
 		return fs.usagef("no input files")

@@ -28,6 +28,12 @@ conn             pooled (default) or new
 endpoint         write or read (default: read for op read, else write)
 
 Other fields are ignored.
+
+A line that cannot be used is skipped and named (--strict: the import fails
+instead). A skipped line that still says a failure (an outcome other than ok,
+or an error, sqlstate or class) would hide that failure: a file with more such
+lines than --max-skipped-failures allows (default 0) fails the import, naming
+the file, the counts and the first such line.
 `
 
 func runImportJSONL(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -35,6 +41,7 @@ func runImportJSONL(ctx context.Context, stdout, stderr io.Writer, args []string
 	var opt importer.Options
 	labels := labelsFlag{}
 	s3o := addCommonImportFlags(fs, &opt, labels)
+	addMaxSkippedFailuresFlag(fs, &opt)
 	if err := fs.parse(args); err != nil {
 		return err
 	}

@@ -21,6 +21,11 @@ without any scheduled transaction that is too long to be chance becomes
 rows of outcome timeout with the error "inferred: ..." (run.json:
 settings.inferred, settings.inferred_gaps). Without --rate nothing is
 inferred. A gap includes the time pgbench took to be restarted.
+
+A per-transaction line that cannot be used but whose time field says failed,
+serialization or deadlock would hide that failure: a file with more such lines
+than --max-skipped-failures allows (default 0) fails the import, naming the
+file, the counts and the first such line.
 `
 
 func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -29,6 +34,7 @@ func runImportPgbench(ctx context.Context, stdout, stderr io.Writer, args []stri
 	labels := labelsFlag{}
 	var aggSeconds int
 	s3o := addCommonImportFlags(fs, &opt.Options, labels)
+	addMaxSkippedFailuresFlag(fs, &opt.Options)
 	fs.StringVar(&opt.Kind, "kind", "write", "probe kind of the transactions: write (the default TPC-B-like script) or read (pgbench -S)")
 	fs.StringVar(&opt.Conn, "conn", "pooled", "connection mode: pooled, or new for pgbench -C")
 	fs.Float64Var(&opt.Rate, "rate", 0, "pgbench's --rate in transactions/s, times --sampling-rate if pgbench sampled (default: estimated from the logs)")
