@@ -267,7 +267,9 @@ type runRows struct {
 }
 
 // dropImplausible drops the rows of s from index from on whose latency is
-// no measurement (negative, or 2^63-1 from a botched conversion): averaged
+// no measurement (negative, or 2^63-1 from a botched conversion), or whose
+// intended start no recorder stamps (outside the years 2000 to 2200: a
+// stream dated 1970 made an outage of 56 years): averaged
 // in, one such row moved every latency figure of its run, and its state
 // rested on a number that means nothing. They are counted, the first one
 // named, for the run's warning (implausibleWarning); the slot reads as a
@@ -276,7 +278,11 @@ func (r *runRows) dropImplausible(s *streamRows, from int) {
 	w := from
 	for i := from; i < len(s.rows); i++ {
 		x := &s.rows[i]
-		if err := store.CheckLatency(x.latency); err != nil {
+		err := store.CheckLatency(x.latency)
+		if err == nil {
+			err = store.CheckTime(store.ColIntended, x.intended)
+		}
+		if err != nil {
 			if r.implausible == 0 {
 				r.firstImplausible = fmt.Sprintf("%s seq %d: %v", r.syms.str(s.key.kind)+"/"+r.syms.str(s.key.profile)+"/"+r.syms.str(s.key.endpoint), x.seq, err)
 			}
@@ -307,7 +313,7 @@ func (r *runRows) implausibleWarning() string {
 	if r.implausible == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d rows with a latency no recorder measures dropped (counted as missing), the first %s", r.implausible, r.firstImplausible)
+	return fmt.Sprintf("%d rows with a latency or time no recorder measures dropped (counted as missing), the first %s", r.implausible, r.firstImplausible)
 }
 
 // rowPool keeps the row buffers of analyzed runs for the next run of the

@@ -131,6 +131,9 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	}
 	streams := make([]*stream, 0, len(rr.order))
 	for _, sr := range rr.order {
+		if len(sr.rows) == 0 {
+			continue // every row dropped (dropImplausible): no stream to speak of
+		}
 		streams = append(streams, prepare(sr, rr.syms))
 		sr.rows, sr.obs = nil, nil
 	}

@@ -280,7 +280,7 @@ var formatInputs = []badInput{
 		}),
 		args: []string{"analyze", "DIR"},
 		out: []string{
-			"12 rows with a latency no recorder measures dropped (counted as missing), the first write/new/write seq 10: latency_ns -5 is negative",
+			"12 rows with a latency or time no recorder measures dropped (counted as missing), the first write/new/write seq 10: latency_ns -5 is negative",
 			"stalled 0 s",
 			"write down unknown (at least 3.15 s",
 		},
@@ -289,6 +289,27 @@ var formatInputs = []badInput{
 		// value for it
 		numbers: map[string]float64{"runs": 1, "rows": 526 - 12, "run.known_write_downtime_s": 3.15, "group.write_downtime.n": 0,
 			"group.unavailable_time.n": 1, "group.unavailable_time.median_s": 3.15},
+	},
+	{
+		// one stream stamped by a clock of 1970 made an outage of 56 years
+		// (unavailable 6.3 s, NOT RECOVERED, outage_time 1766016003 s)
+		name: "one stream dated 1970",
+		setup: changeRows("old", func(p *store.Probe) {
+			if p.Kind == store.KindRead {
+				p.Intended -= int64(56 * 365 * 24 * time.Hour)
+				if p.Start != 0 {
+					p.Start -= int64(56 * 365 * 24 * time.Hour)
+					p.End -= int64(56 * 365 * 24 * time.Hour)
+				}
+			}
+		}),
+		args: []string{"analyze", "--runs", "DIR"},
+		out: []string{
+			"263 rows with a latency or time no recorder measures dropped (counted as missing), the first read/new/read seq 0: intended 11872800000000000 is not a time between the years 2000 and 2200",
+			"263 probes in 1 stream",
+			"1 outage window, recovered",
+		},
+		numbers: with("rows", 263),
 	},
 	// item 6: a degraded recorder
 	{

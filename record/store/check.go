@@ -52,8 +52,8 @@ func (p *Probe) Check() error {
 		if t.v == 0 && t.optional {
 			continue
 		}
-		if t.v < minPlausibleTime || t.v >= maxPlausibleTime {
-			return fmt.Errorf("%s %d is not a time between the years 2000 and 2200 in nanoseconds since 1970", t.name, t.v)
+		if err := CheckTime(t.name, t.v); err != nil {
+			return err
 		}
 	}
 	if p.Start != 0 && p.End != 0 && p.End < p.Start {
@@ -96,6 +96,16 @@ func CheckValue(col, v string) error {
 // near a day, so a latency beyond it (2^63-1 ns, 292 years, from a
 // conversion gone wrong) is damage, as is a negative one.
 const MaxLatency = 24 * time.Hour
+
+// CheckTime reports a timestamp of column col that no recorder writes:
+// outside the years 2000 to 2200 (a zero or negative time, a unit mix-up,
+// a clock of 1970).
+func CheckTime(col string, ns int64) error {
+	if ns < minPlausibleTime || ns >= maxPlausibleTime {
+		return fmt.Errorf("%s %d is not a time between the years 2000 and 2200 in nanoseconds since 1970", col, ns)
+	}
+	return nil
+}
 
 // CheckLatency reports a latency_ns no recorder measures: negative, or
 // above MaxLatency.
