@@ -111,6 +111,23 @@ func changeRows(id string, change func(p *store.Probe)) func(t *testing.T, dir s
 	}
 }
 
+// keepRows writes outageRun(id) with only the rows keep keeps.
+func keepRows(id string, keep func(p *store.Probe) bool) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		rewriteOutageRun(t, dir, id, func(run string, rows []store.Probe) {
+			var kept []store.Probe
+			for _, p := range rows {
+				if keep(&p) {
+					kept = append(kept, p)
+				}
+			}
+			if err := store.WriteProbesFile(filepath.Join(run, store.SegmentName(1)), kept); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 // segmentNoClass is a segment of another tool that lacks error_class.
 type segmentNoClass struct {
 	RunID       string `parquet:"run_id,dict"`
@@ -310,6 +327,50 @@ var formatInputs = []badInput{
 			"1 outage window, recovered",
 		},
 		numbers: with("rows", 263),
+	},
+	// item 2: repeated and conflicting rows
+	{
+		name: "a second segment repeats the failed rows as ok",
+		setup: func(t *testing.T, dir string) {
+			rewriteOutageRun(t, dir, "dup", func(run string, rows []store.Probe) {
+				var again []store.Probe
+				for _, p := range rows {
+					if p.Outcome != store.OutcomeOK {
+						p.Outcome, p.ErrorClass, p.Error = store.OutcomeOK, "", ""
+						again = append(again, p)
+					}
+				}
+				for i, seg := range [][]store.Probe{rows, again} {
+					if err := store.WriteProbesFile(filepath.Join(run, store.SegmentName(i+1)), seg); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+		},
+		args: []string{"analyze", "DIR"},
+		// the first version is kept, and the conflict named, never silent
+		out:     []string{"warning: stream write/new/write: 63 duplicate rows disagree with the row kept (first at seq 100: kept error/refused, dropped ok); the run holds two versions of the same probes"},
+		numbers: with("rows", 526+126),
+	},
+	// item 3: missing rows are unknown, not healthy
+	{
+		name:  "every failed row missing",
+		setup: keepRows("hole", func(p *store.Probe) bool { return p.Outcome == store.OutcomeOK }),
+		args:  []string{"analyze", "--runs", "DIR"},
+		out:   []string{"write down unknown (at least 0 s", "no data 3.1"},
+		numbers: map[string]float64{"runs": 1, "rows": 526 - 126, "run.known_write_downtime_s": 0, "group.write_downtime.n": 0,
+			"run.unavailable_s": 0},
+	},
+	{
+		name: "a run cut off mid-outage",
+		setup: keepRows("cut", func(p *store.Probe) bool {
+			return p.Intended < outageRun("cut").Start.Add(6*time.Second).UnixNano()
+		}),
+		args: []string{"analyze", "--runs", "DIR"},
+		out:  []string{"NOT RECOVERED by the end of the run"},
+		// the outage ends with the last row's slot (5.975 s + one
+		// interval), not at a recovery the data never showed
+		numbers: map[string]float64{"runs": 1, "run.write_downtime_s": 1.025, "run.unavailable_s": 1.025},
 	},
 	// item 6: a degraded recorder
 	{
