@@ -19,7 +19,11 @@ func serverPort(ctx context.Context, dsn string) (int, error) {
 	}
 	defer conn.Close(context.Background())
 	var port int
-	err = conn.QueryRow(ctx, "SELECT inet_server_port()").Scan(&port)
+	// The simple protocol, as clients of a pooler in transaction mode
+	// must: a query cancelled by its deadline can leave pgx's cached
+	// prepared statement on the server connection, and the next client
+	// that gets it fails with 42P05 "prepared statement already exists".
+	err = conn.QueryRow(ctx, "SELECT inet_server_port()", pgx.QueryExecModeSimpleProtocol).Scan(&port)
 	return port, err
 }
 
