@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -29,6 +30,7 @@ type app struct {
 	mk          func(at time.Duration) map[string]any
 	readOnlyAt  func(at time.Duration) bool
 	unavailable func(at time.Duration) bool
+	hang        time.Duration // how long an unavailable request waits (default 1 s)
 }
 
 var nextID uint64
@@ -50,7 +52,7 @@ func (a app) spans() []otlpgen.Span {
 			sp.Status, sp.Message = ptrace.StatusCodeError, "ERROR: cannot execute INSERT in a read-only transaction"
 		case a.unavailable != nil && a.unavailable(at):
 			sp.Attrs["error.type"] = "timeout"
-			sp.Status, sp.Message, sp.Dur = ptrace.StatusCodeError, "timeout: context deadline exceeded", time.Second
+			sp.Status, sp.Message, sp.Dur = ptrace.StatusCodeError, "timeout: context deadline exceeded", cmp.Or(a.hang, time.Second)
 		}
 		out = append(out, sp)
 	}
@@ -194,6 +196,25 @@ func TestClosedLoopLullInsideAnOutage(t *testing.T) {
 	// 10 s to 12 s and 20 s to 22 s read-only, each edge ± 50 ms
 	if m.WriteDowntime == nil || m.WriteDowntime.NS < int64(3800*time.Millisecond) || m.WriteDowntime.NS > int64(4200*time.Millisecond) {
 		t.Errorf("write downtime %+v, want about 4 s (the lull not counted)", m.WriteDowntime)
+	}
+}
+
+// A request in flight is traffic: clients waiting on 2 s timeouts in a
+// blackhole send nothing new for 2 s (closed loop), which is no lull. In
+// CI the lab's aurora traces read such a wait as no traffic inside the
+// outage and cut it in two.
+func TestClosedLoopInFlightIsNoLull(t *testing.T) {
+	run := analyzeApps(t,
+		app{svc: "checkout", from: 0, to: 10 * time.Second, every: 100 * time.Millisecond},
+		app{svc: "checkout", from: 10 * time.Second, to: 14 * time.Second, every: 2 * time.Second, hang: 2 * time.Second,
+			unavailable: between(0, time.Hour)},
+		app{svc: "checkout", from: 14 * time.Second, to: 20 * time.Second, every: 100 * time.Millisecond})
+	want := []analyze.PhaseState{analyze.PhaseHealthy, analyze.PhaseUnavailable, analyze.PhaseHealthy}
+	if got := states(run); !sameStates(got, want) {
+		t.Fatalf("phases %v, want %v", got, want)
+	}
+	if m := run.Metrics; m.NoTrafficTime.NS != 0 || m.Outages != 1 {
+		t.Errorf("no traffic %v, %d outages: want none and 1", time.Duration(m.NoTrafficTime.NS), m.Outages)
 	}
 }
 

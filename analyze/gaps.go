@@ -47,6 +47,12 @@ func gridless(info *store.RunInfo) bool {
 // calling such a stretch healthy would be a guess).
 func (s *stream) setLull() {
 	s.lullNS = lullMin
+	s.busyUntil = make([]int64, len(s.rows))
+	var busy int64
+	for i := range s.rows {
+		busy = max(busy, s.rows[i].intended+max(0, inFlight(&s.rows[i])))
+		s.busyUntil[i] = busy
+	}
 	if len(s.rows) < 2 {
 		return
 	}
@@ -72,11 +78,17 @@ func (s *stream) hole(j int) bool {
 	if !s.gridless {
 		return s.rows[j].seq-s.rows[j-1].seq > 1
 	}
-	g := s.rows[j].intended - s.rows[j-1].intended
-	if g <= s.lullNS {
-		return false
+	// A request in flight is traffic: clients that wait on a timeout send
+	// nothing new (closed loop), so the quiet stretch begins when the last
+	// request so far was answered, not when it was sent. Without that, the
+	// 2 s connect timeouts of the lab's application in a blackhole read as
+	// no traffic inside the outage, and cut it in two.
+	same := severity[s.states[j-1]] == severity[s.states[j]]
+	if !same && s.rows[j].intended-s.rows[j-1].intended > lullMax {
+		return true // a change that cannot be placed within MaxEdgeUncertainty
 	}
-	return severity[s.states[j-1]] == severity[s.states[j]] || g > lullMax
+	quiet := s.rows[j].intended - max(s.rows[j-1].intended, s.busyUntil[j-1])
+	return same && quiet > s.lullNS
 }
 
 // holeBounds is the stretch of the hole before row j. On the grid each
@@ -89,6 +101,8 @@ func (s *stream) holeBounds(j int) (start, end int64) {
 	h := s.interval / 2
 	if s.gridless {
 		h = min(s.typGap/2, (b-a)/4)
+		start, end = max(a+h, s.busyUntil[j-1]), b-h
+		return start, max(start, end)
 	}
 	start, end = a+h, b-h
 	return start, max(start, end)

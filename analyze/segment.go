@@ -51,6 +51,9 @@ type stream struct {
 	// lullNS its lull bound, typGap its median gap between requests.
 	gridless              bool
 	lullNS, typGap        int64
+	// busyUntil (closed-loop streams only): busyUntil[j] is when the last
+	// of rows 0..j was answered, the end of the traffic in flight up to j.
+	busyUntil []int64
 	noDataNS, noTrafficNS int64
 	unplaceable           []UnplaceableEdge
 	unplaceableCount      int
