@@ -49,11 +49,11 @@ type stream struct {
 
 	// gridless: closed-loop traffic, not the recorder's grid (gaps.go);
 	// lullNS its lull bound, typGap its median gap between requests.
-	gridless              bool
-	lullNS, typGap        int64
+	gridless       bool
+	lullNS, typGap int64
 	// busyUntil (closed-loop streams only): busyUntil[j] is when the last
 	// of rows 0..j was answered, the end of the traffic in flight up to j.
-	busyUntil []int64
+	busyUntil             []int64
 	noDataNS, noTrafficNS int64
 	unplaceable           []UnplaceableEdge
 	unplaceableCount      int
