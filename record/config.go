@@ -32,6 +32,12 @@ type Config struct {
 	// ErrRunIDInTable).
 	NewRunID bool
 	Labels   map[string]string // written to run.json
+	// Vantage names where this recorder probes from (run.json's vantage;
+	// default: the host name).
+	Vantage string
+	// SwitchoverID names the switchover this recording watches, the same
+	// in every vantage's recording of it (run.json's switchover_id).
+	SwitchoverID string
 
 	Kinds []string // probe kinds: write, read, connect (default write, read)
 	Conns []string // built-in profiles, named like their connection modes: new, pooled (default new, unless Profiles are given)

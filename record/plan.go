@@ -95,6 +95,10 @@ func (p *plan) runInfo(host string, start time.Time) *store.RunInfo {
 		RunID: p.cfg.RunID, Tool: "switchwatch record", ToolVersion: store.Version(), Host: host,
 		Labels: p.cfg.Labels, Settings: settingsOf(&p.cfg), Start: start.UTC(),
 	}
+	info.Vantage, info.SwitchoverID = p.cfg.Vantage, p.cfg.SwitchoverID
+	if info.Vantage == "" {
+		info.Vantage = host
+	}
 	info.Settings["write_endpoint"] = endpointOf(p.wcfg)
 	info.Settings["read_endpoint"] = endpointOf(p.rcfg)
 	if info.Labels == nil {

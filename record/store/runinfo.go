@@ -12,12 +12,20 @@ import (
 // when the run starts and rewritten when it ends; a run.json without End
 // belongs to a run that was interrupted (or is still going).
 type RunInfo struct {
-	SchemaVersion int               `json:"schema_version"`
-	RunID         string            `json:"run_id"`
-	Tool          string            `json:"tool"`         // "switchwatch record", "switchwatch import pgbench", ...
-	ToolVersion   string            `json:"tool_version"` // module version or VCS revision
-	Host          string            `json:"host"`         // the machine that recorded
-	Labels        map[string]string `json:"labels"`
+	SchemaVersion int    `json:"schema_version"`
+	RunID         string `json:"run_id"`
+	Tool          string `json:"tool"`         // "switchwatch record", "switchwatch import pgbench", ...
+	ToolVersion   string `json:"tool_version"` // module version or VCS revision
+	Host          string `json:"host"`         // the machine that recorded
+	// Vantage names where the run was recorded from (an availability
+	// zone, a client subnet, a host): runs of one switchover from several
+	// vantages are compared side by side. Empty in runs written before
+	// it existed and by other tools; the recorder's default is Host.
+	Vantage string `json:"vantage,omitempty"`
+	// SwitchoverID names the switchover the run watched, the same in every
+	// vantage's run of it (record --switchover-id); empty when not given.
+	SwitchoverID string            `json:"switchover_id,omitempty"`
+	Labels       map[string]string `json:"labels"`
 	// Settings are the effective settings, DSNs with every password removed.
 	Settings map[string]any `json:"settings"`
 	Start    time.Time      `json:"start"`
