@@ -103,6 +103,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
+	if opt.GroupsOnly && mayHaveVantages(srcs) {
+		opt.GroupsOnly = false // the vantages are compared on the servers' clock: read the clock offsets
+	}
 	results, err := analyzeSources(ctx, srcs, extra.all, &opt)
 	if err != nil {
 		return nil, err
@@ -133,6 +136,7 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	}
 	sum.Groups = groupRuns(sum.Runs, args, sum.By)
 	Summarize(sum)
+	sum.Switchovers = switchovers(sum.Runs)
 	keepSeries(sum, opt.Show)
 	ps, err := compareProfiles(sum.Runs, opt.Baseline)
 	if err != nil {
