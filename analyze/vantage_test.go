@@ -267,3 +267,37 @@ func TestVantagesGroupedByEndpoint(t *testing.T) {
 		t.Errorf("recovery spread %+v, want zone-b latest", rs)
 	}
 }
+
+// TestVantagesCombined: each host analyzed its own run into a summary
+// (analyze -o DIR, clock offsets and all);
+// "switchwatch report a/summary.json b/summary.json" (Combine) puts the
+// vantages side by side all the same.
+func TestVantagesCombined(t *testing.T) {
+	var named []Named
+	for _, v := range []vantageRun{
+		{id: "a", vantage: "zone-a", switchoverID: "sw-5", down: 4 * time.Second},
+		{id: "b", vantage: "zone-b", switchoverID: "sw-5", down: 7 * time.Second, skew: -2 * time.Second},
+	} {
+		out := t.TempDir()
+		v.write(t, out)
+		sum, err := Analyze(context.Background(), []string{out}, Options{}) // analyze -o DIR: per-run details, clock offsets
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Switchovers) != 0 {
+			t.Fatalf("one vantage alone made a switchover: %+v", sum.Switchovers)
+		}
+		named = append(named, Named{Name: v.vantage, Sum: sum})
+	}
+	sum, err := Combine(named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Switchovers) != 1 {
+		t.Fatalf("got %d switchovers, want 1", len(sum.Switchovers))
+	}
+	rs := sum.Switchovers[0].RecoverySpread
+	if rs.NS == nil || rs.Latest != "zone-b" || (time.Duration(*rs.NS)-3*time.Second).Abs() > time.Duration(rs.ResolutionNS) {
+		t.Errorf("recovery spread %+v, want zone-b 3 s later", rs)
+	}
+}
