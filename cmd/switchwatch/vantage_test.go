@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -58,6 +59,35 @@ func TestVantagesThroughTheCommands(t *testing.T) {
 		pics := pictures(t, dir)
 		if !slices.Contains(pics, "vantages-1.png") || !slices.Contains(pics, "vantages-1.svg") {
 			t.Errorf("%s: pictures %v, want vantages-1.png and .svg", dir, pics)
+		}
+	}
+}
+
+// TestRecordVantageReachesRunJSON: record --vantage and --switchover-id
+// are what run.json says; without --vantage it is the host name.
+func TestRecordVantageReachesRunJSON(t *testing.T) {
+	srv := pgserver.StartForTest(t, pgserver.Options{})
+	out := t.TempDir()
+	host, _ := os.Hostname()
+	for _, c := range []struct{ id, vantage string }{{"given", "zone-a"}, {"default", ""}} {
+		args := []string{"record", "--write-dsn", srv.DSN(), "--out", out, "--run-id", c.id, "--duration", "1s", "--interval", "200ms",
+			"--probes", "write", "--conn", "pooled", "--quiet", "--no-verify", "--switchover-id", "sw-2026-12-06"}
+		if c.vantage != "" {
+			args = append(args, "--vantage", c.vantage)
+		}
+		if _, stderr, code := invoke(t, args...); code != 0 {
+			t.Fatalf("record %s: exit %d\n%s", c.id, code, stderr)
+		}
+		info, err := store.ReadRunInfo(filepath.Join(out, store.RunDirName(c.id)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c.vantage
+		if want == "" {
+			want = host
+		}
+		if info.Vantage != want || info.SwitchoverID != "sw-2026-12-06" {
+			t.Errorf("run %s: run.json vantage %q, switchover_id %q; want %q, sw-2026-12-06", c.id, info.Vantage, info.SwitchoverID, want)
 		}
 	}
 }
