@@ -359,7 +359,7 @@ func spread(vs []result.VantageResult, get func(*result.VantageResult) (*result.
 			if first == nil || in.Time.Before(getTime(first, get)) {
 				first = v
 			}
-			if last == nil || in.Time.After(getTime(last, get)) {
+			if last == nil || !in.Time.Before(getTime(last, get)) { // a tie names two vantages, not one twice
 				last = v
 			}
 			continue

@@ -104,7 +104,11 @@ func spreadText(s *result.Spread) string {
 	var b strings.Builder
 	switch {
 	case s.NS != nil:
-		fmt.Fprintf(&b, "%s ± %s (earliest %s, latest %s)", fmtSec(float64(*s.NS), s.ResolutionNS), fmtSec(float64(s.ResolutionNS), s.ResolutionNS), s.Earliest, s.Latest)
+		fmt.Fprintf(&b, "%s ± %s (earliest %s, latest %s", fmtSec(float64(*s.NS), s.ResolutionNS), fmtSec(float64(s.ResolutionNS), s.ResolutionNS), s.Earliest, s.Latest)
+		if *s.NS <= s.ResolutionNS {
+			b.WriteString(": within the resolution, no vantage known to be first")
+		}
+		b.WriteString(")")
 	case s.Vantages < 2:
 		b.WriteString("unknown (fewer than two vantages to compare on the servers' clock)")
 	default:
