@@ -55,7 +55,9 @@ type Options struct {
 	// each run (switchwatch analyze --no-runs printing the table alone):
 	// the columns only those details use are not read (detailColumns),
 	// and in Summary.Runs the segments' error messages, the stale dials
-	// and the clock offsets are missing. Everything grouped is the same.
+	// and the clock offsets are missing (but the offsets of the runs of
+	// Summary.Switchovers, which are read again for them:
+	// compareSwitchovers). Everything grouped is the same.
 	GroupsOnly bool
 	// Show names runs (run ids) whose probes the summary carries for
 	// pictures (RunResult.Series) besides those of the median and worst
@@ -103,9 +105,6 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
-	if opt.GroupsOnly && mayHaveVantages(srcs) {
-		opt.GroupsOnly = false // the vantages are compared on the servers' clock: read the clock offsets
-	}
 	results, err := analyzeSources(ctx, srcs, extra.all, &opt)
 	if err != nil {
 		return nil, err
@@ -136,7 +135,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	}
 	sum.Groups = groupRuns(sum.Runs, args, sum.By)
 	Summarize(sum)
-	sum.Switchovers = switchovers(sum.Runs)
+	if err := compareSwitchovers(ctx, sum, srcs, extra.all, opt); err != nil {
+		return sum, err
+	}
 	keepSeries(sum, opt.Show)
 	ps, err := compareProfiles(sum.Runs, opt.Baseline)
 	if err != nil {

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net"
 	"slices"
@@ -57,37 +58,54 @@ func endpointKey(ep map[string]any) string {
 	return strings.Join(hosts, ",") + "/" + db
 }
 
-// mayHaveVantages reports whether the run folders among srcs hold runs of
-// one switchover from two vantages (the same switchover id, or the same
-// write endpoint at any time: cheap, and never a miss), reading only their
-// run.json. The default text output reads no clock offsets
-// (Options.GroupsOnly), which the vantages' comparison needs.
-func mayHaveVantages(srcs []argSource) bool {
-	seen := map[string]string{} // key -> the first vantage with it
-	for _, s := range srcs {
-		if !s.runDir {
-			continue
-		}
-		info, err := store.ReadRunInfo(s.path)
-		if err != nil || info == nil {
-			continue // analyzing the run says so
-		}
-		var r RunResult
-		setVantage(&r, info)
-		key := "id:" + r.SwitchoverID
-		if r.SwitchoverID == "" {
-			key = "endpoint:" + r.WriteEndpoint
-		}
-		if r.Vantage == "" || key == "endpoint:" {
-			continue // never grouped
-		}
-		if v, ok := seen[key]; ok && v != r.Vantage {
-			return true
-		} else if !ok {
-			seen[key] = r.Vantage
+// compareSwitchovers sets the summary's Switchovers. The default text
+// output reads no clock offsets (Options.GroupsOnly: the server_time
+// column costs reading); the vantages are compared on the servers' clock,
+// so the runs of a switchover seen from several vantages are read again
+// for their offsets: only those, so that a bucket of single-vantage runs
+// costs nothing more.
+func compareSwitchovers(ctx context.Context, sum *Summary, srcs []argSource, extra []store.Event, opt Options) error {
+	sum.Switchovers = switchovers(sum.Runs)
+	if !opt.GroupsOnly || len(sum.Switchovers) == 0 {
+		return nil
+	}
+	want := map[string]bool{} // run ids of the switchovers' vantages
+	for _, sw := range sum.Switchovers {
+		for _, v := range sw.Vantages {
+			want[v.RunID] = true
 		}
 	}
-	return false
+	paths := map[string]bool{}
+	for i := range sum.Runs {
+		if want[sum.Runs[i].RunID] {
+			paths[sum.Runs[i].Path] = true
+		}
+	}
+	var again []argSource
+	for _, s := range srcs {
+		if paths[s.path] {
+			again = append(again, s)
+		}
+	}
+	o := opt
+	o.GroupsOnly, o.Truth, o.Latencies, o.Show, o.Warn = false, false, false, nil, nil
+	results, err := analyzeSources(ctx, again, extra, &o)
+	if err != nil {
+		return err
+	}
+	offsets := map[string]*ClockOffset{}
+	for _, r := range results {
+		for i := range r.runs {
+			offsets[r.runs[i].RunID] = r.runs[i].Metrics.ClockOffset
+		}
+	}
+	for i := range sum.Runs {
+		if o, ok := offsets[sum.Runs[i].RunID]; ok && want[sum.Runs[i].RunID] {
+			sum.Runs[i].Metrics.ClockOffset = o
+		}
+	}
+	sum.Switchovers = switchovers(sum.Runs)
+	return nil
 }
 
 // runGroup is runs (indices into the summary's runs) that are one
