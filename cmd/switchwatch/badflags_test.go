@@ -67,6 +67,8 @@ func TestBadFlagValuesExit2(t *testing.T) {
 		{pgbench, []string{"--kind", "update"}, "--kind"},
 		{pgbench, []string{"--conn", "tcp"}, "--conn"},
 		{pgbench, []string{"--seventh", "tries"}, "--seventh"},
+		{pgbench, []string{"--vantage", ""}, "--vantage"},
+		{pgbench, []string{"--switchover-id", "a\tb"}, "--switchover-id"},
 		{pgbench, []string{"--rate", "-1"}, "--rate"},
 		{pgbench, []string{"--aggregate-interval", "-1"}, "--aggregate-interval"},
 		{[]string{"import", "jsonl", "--out", dir, filepath.Join(dir, "none.jsonl")}, []string{"--label", "x"}, "--label"},

@@ -215,7 +215,7 @@ func (rf *recordFlags) check(fs *flagSet, cfg *record.Config) error {
 		// default 15 s interval see its final state.
 		cfg.MetricsLinger = defaultMetricsLinger
 	}
-	if err := checkVantageFlags(fs, cfg); err != nil {
+	if err := checkVantageFlags(fs, cfg.Vantage, cfg.SwitchoverID); err != nil {
 		return err
 	}
 	return checkProbeFlags(fs, cfg)

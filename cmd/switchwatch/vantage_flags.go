@@ -14,18 +14,29 @@ import (
 // switchover recorded from several hosts side by side.
 func addVantageFlags(fs *flagSet, cfg *record.Config) {
 	fs.StringVar(&cfg.Vantage, "vantage", "", "where this recorder probes from, e.g. zone-a (default: the host name); runs of one switchover from several vantages are analyzed side by side")
-	fs.StringVar(&cfg.SwitchoverID, "switchover-id", "", "a name for the switchover, the same on every host recording it (e.g. sw-2026-12-06): analyze groups the vantages' runs by it")
+	addSwitchoverIDFlag(fs, &cfg.SwitchoverID)
+}
+
+// addImportVantageFlags is addVantageFlags for an import: the traces come
+// from the application's host, so there is no default.
+func addImportVantageFlags(fs *flagSet, vantage, id *string) {
+	fs.StringVar(vantage, "vantage", "", "where the application whose traces these are ran, e.g. zone-a (default: none); runs of one switchover from several vantages are analyzed side by side")
+	addSwitchoverIDFlag(fs, id)
+}
+
+func addSwitchoverIDFlag(fs *flagSet, id *string) {
+	fs.StringVar(id, "switchover-id", "", "a name for the switchover, the same in every vantage's run of it (e.g. sw-2026-12-06): analyze groups the vantages' runs by it")
 }
 
 // checkVantageFlags refuses an empty --vantage or --switchover-id given on
 // the command line (an unset shell variable, most likely: the default
 // would hide it) and one with control characters, which would reach
 // terminals and reports from run.json.
-func checkVantageFlags(fs *flagSet, cfg *record.Config) error {
+func checkVantageFlags(fs *flagSet, vantage, id string) error {
 	for _, f := range []struct {
 		name string
 		v    string
-	}{{"vantage", cfg.Vantage}, {"switchover-id", cfg.SwitchoverID}} {
+	}{{"vantage", vantage}, {"switchover-id", id}} {
 		if err := checkName(f.v, fs.Changed(f.name)); err != nil {
 			return fs.usagef("--%s: %v", f.name, err)
 		}

@@ -91,3 +91,34 @@ func TestRecordVantageReachesRunJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestImportVantageReachesRunJSON: an import's --vantage and
+// --switchover-id are what run.json says (traces come from the
+// application's host: no default).
+func TestImportVantageReachesRunJSON(t *testing.T) {
+	logs, _ := filepath.Glob(filepath.Join(importTestdata, "pgbench", "outage", "pgbench_log_*"))
+	if len(logs) == 0 {
+		t.Fatal("no pgbench logs in testdata")
+	}
+	for _, c := range []struct{ vantage, id string }{{"app-zone-b", "sw-2026-12-06"}, {"", ""}} {
+		out := t.TempDir()
+		args := append([]string{"import", "pgbench", "--out", out}, logs...)
+		if c.vantage != "" {
+			args = append(args, "--vantage", c.vantage, "--switchover-id", c.id)
+		}
+		if _, stderr, code := invoke(t, args...); code != 0 {
+			t.Fatalf("import: exit %d\n%s", code, stderr)
+		}
+		runs, err := store.FindRuns(out)
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("runs in %s: %v %v", out, runs, err)
+		}
+		info, err := store.ReadRunInfo(runs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Vantage != c.vantage || info.SwitchoverID != c.id {
+			t.Errorf("run.json vantage %q, switchover_id %q; want %q, %q", info.Vantage, info.SwitchoverID, c.vantage, c.id)
+		}
+	}
+}
