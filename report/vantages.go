@@ -109,10 +109,10 @@ func spreadText(s *result.Spread) string {
 			b.WriteString(": within the resolution, no vantage known to be first")
 		}
 		b.WriteString(")")
-	case s.Vantages < 2:
-		b.WriteString("unknown (fewer than two vantages to compare on the servers' clock)")
-	default:
+	case slices.ContainsFunc(s.LeftOut, func(l result.LeftOut) bool { return l.Why == result.WhyNotRecovered }):
 		b.WriteString("unknown (a vantage did not recover before its run ended)")
+	default:
+		b.WriteString("unknown (fewer than two vantages to compare on the servers' clock)")
 	}
 	if len(s.LeftOut) > 0 {
 		parts := make([]string, len(s.LeftOut))

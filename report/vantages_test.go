@@ -152,3 +152,34 @@ func TestVantagePoints(t *testing.T) {
 		}
 	}
 }
+
+// TestVantageCellsSayWhatIsUnknown: a vantage that never failed says "no
+// outage seen" (not +0.0 s), one without a clock offset is marked as on
+// its own clock with its time of day, one that did not recover says so,
+// and an unknown spread is "unknown", never 0.
+func TestVantageCellsSayWhatIsUnknown(t *testing.T) {
+	sum := vantageSummary(t, "zone-c")
+	sw := &sum.Switchovers[0]
+	quiet, own, down := &sw.Vantages[0], &sw.Vantages[1], &sw.Vantages[2]
+	quiet.Outage, quiet.FirstError, quiet.Recovery = false, nil, nil
+	own.Clock, own.ClockOffset, own.OffsetNS = result.VantageClockOwn, nil, 0
+	down.Recovery, down.Recovered = nil, false
+	sw.RecoverySpread = result.Spread{Vantages: 1, LeftOut: []result.LeftOut{{Vantage: down.Vantage, Why: result.WhyNotRecovered}}}
+	var txt bytes.Buffer
+	if err := WriteText(&txt, sum, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := txt.String()
+	for _, want := range []string{
+		quiet.Vantage + " ", "no outage seen",
+		own.Vantage + " (own clock)", fmtClock(own.FirstError.Time) + " own", "unknown (no server_time)",
+		"not recovered", "spread of recovery:    unknown (a vantage did not recover",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "spread of recovery:    0") {
+		t.Errorf("an unknown spread printed as a number:\n%s", out)
+	}
+}
