@@ -93,13 +93,11 @@ func analyzeVantages(t *testing.T, runs ...vantageRun) *Summary {
 
 func vantageNamed(t *testing.T, sw *result.Switchover, name string) *result.VantageResult {
 	t.Helper()
-	for i := range sw.Vantages {
-		if sw.Vantages[i].Vantage == name {
-			return &sw.Vantages[i]
-		}
+	v := sw.Vantage(name)
+	if v == nil {
+		t.Fatalf("no vantage %q in %+v", name, sw.Vantages)
 	}
-	t.Fatalf("no vantage %q in %+v", name, sw.Vantages)
-	return nil
+	return v
 }
 
 // TestVantagesOnTheServersClock: three vantages of one switchover; zone-b

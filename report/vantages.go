@@ -33,12 +33,16 @@ func switchoverName(sw *result.Switchover) string {
 
 // vantageZero is the zero of a switchover's relative times: its reference
 // (the earliest first error on the servers' clock), else the start of
-// its picture's window.
-func vantageZero(sw *result.Switchover) (time.Time, string) {
-	if sw.Reference != nil {
-		return *sw.Reference, "the earliest first error"
+// its picture's window; and the clock the times are on.
+func vantageZero(sw *result.Switchover) (zero time.Time, what, clock string) {
+	clock = "the servers' clock"
+	if !slices.ContainsFunc(sw.Vantages, func(v result.VantageResult) bool { return v.Clock == result.VantageClockServers }) {
+		clock = "each vantage's own clock (none has a clock offset)"
 	}
-	return sw.From, "the start of the window shown"
+	if sw.Reference != nil {
+		return *sw.Reference, "the earliest first error", clock
+	}
+	return sw.From, "the start of the window shown", clock
 }
 
 // vantageTable is the table of a switchover's vantages; every data cell
@@ -46,7 +50,7 @@ func vantageZero(sw *result.Switchover) (time.Time, string) {
 func vantageTable(sw *result.Switchover) *table {
 	t := &table{cols: []column{{name: "vantage", data: true}, {name: "first error", right: true}, {name: "recovery", right: true},
 		{name: "write downtime", right: true}, {name: "clock offset", data: true}, {name: "run", data: true}}}
-	zero, _ := vantageZero(sw)
+	zero, _, _ := vantageZero(sw)
 	for i := range sw.Vantages {
 		v := &sw.Vantages[i]
 		name := v.Vantage
@@ -126,13 +130,13 @@ func spreadText(s *result.Spread) string {
 
 // vantageHeading is the sentence above a switchover's table.
 func vantageHeading(sw *result.Switchover) string {
-	zero, what := vantageZero(sw)
+	zero, what, clock := vantageZero(sw)
 	by := "the same switchover_id"
 	if sw.GroupedBy == result.GroupedByWriteEndpoint {
 		by = "the same write endpoint at overlapping times"
 	}
-	return fmt.Sprintf("%s seen from %d vantages (%s); times on the servers' clock, from %s (%s UTC)",
-		switchoverName(sw), len(sw.Vantages), by, what, zero.UTC().Format("2006-01-02 15:04:05.000"))
+	return fmt.Sprintf("%s seen from %d vantages (%s); times on %s, from %s (%s UTC)",
+		switchoverName(sw), len(sw.Vantages), by, clock, what, zero.UTC().Format("2006-01-02 15:04:05.000"))
 }
 
 // writeTextVantages is the text's lines per switchover seen from several
@@ -210,10 +214,10 @@ func (rep *Report) makeVantageFigures() {
 // state, on the servers' clock (a vantage on its own clock is drawn on it
 // and named so).
 func renderVantages(w io.Writer, format string, sw *result.Switchover) error {
-	zero, what := vantageZero(sw)
+	zero, what, clock := vantageZero(sw)
 	t0 := zero.UnixNano()
 	p := newPlot(shorten("Vantage points: "+switchoverName(sw), 70),
-		fmt.Sprintf("seconds since %s (%s UTC), servers' clock", what, zero.UTC().Format("2006-01-02 15:04:05.000")), "")
+		fmt.Sprintf("seconds since %s (%s UTC), on %s", what, zero.UTC().Format("2006-01-02 15:04:05.000"), clock), "")
 	n := len(sw.Vantages)
 	rects := &Rects{}
 	var ticks []plot.Tick

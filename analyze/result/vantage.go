@@ -12,6 +12,7 @@ import "time"
 //		for _, v := range sw.Vantages {
 //			v.Vantage, v.FirstError.Time, v.Recovery.Time, v.Phases ...
 //		}
+//		sw.Vantage("zone-b").Recovery // nil: no outage seen, or not recovered
 //		sw.RecoverySpread.NS, sw.RecoverySpread.Latest ...
 //	}
 //
@@ -100,6 +101,17 @@ type Switchover struct {
 	RecoverySpread   Spread `json:"recovery_spread"`
 	// Warnings say what was left out of the switchover and why.
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Vantage returns the vantage named name, nil when the switchover has
+// none of that name.
+func (s *Switchover) Vantage(name string) *VantageResult {
+	for i := range s.Vantages {
+		if s.Vantages[i].Vantage == name {
+			return &s.Vantages[i]
+		}
+	}
+	return nil
 }
 
 // VantageResult is one vantage's run of a Switchover.
