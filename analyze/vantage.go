@@ -355,9 +355,9 @@ func earlier(a, b time.Time) time.Time {
 }
 
 // spread compares one moment of the vantages on the servers' clock. get
-// returns a vantage's moment, or why it has none; a vantage with an outage
-// that did not recover makes a recovery spread unknown (its recovery lies
-// after the end of its run, later than every other perhaps).
+// returns a vantage's moment, or why it has none; a vantage on that clock
+// with an outage that did not recover makes a recovery spread unknown (its
+// recovery lies after the end of its run, later than every other perhaps).
 func spread(vs []result.VantageResult, get func(*result.VantageResult) (*result.Instant, string)) result.Spread {
 	var s result.Spread
 	unknown := false
@@ -369,7 +369,9 @@ func spread(vs []result.VantageResult, get func(*result.VantageResult) (*result.
 		case !v.Outage:
 			why = result.WhyNoOutage
 		case in == nil:
-			unknown = unknown || why == result.WhyNotRecovered
+			// a vantage on the servers' clock that did not recover: the
+			// latest recovery is unknown (one on its own clock is only left out)
+			unknown = unknown || (why == result.WhyNotRecovered && v.Clock == result.VantageClockServers)
 		case v.Clock != result.VantageClockServers:
 			why = result.WhyOwnClock
 		default:

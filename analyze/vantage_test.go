@@ -23,6 +23,8 @@ type vantageRun struct {
 	id, vantage, switchoverID, endpoint string
 	down, skew                          time.Duration
 	noServerTime                        bool
+	// neverRecovers ends the run in its outage
+	neverRecovers bool
 	// at shifts the run's start on the servers' clock (another day's run)
 	at time.Duration
 }
@@ -43,6 +45,9 @@ func (v vantageRun) write(t *testing.T, out string) {
 	if v.down == 0 {
 		r.Phases = r.Phases[:1]
 		r.Phases[0].Duration = 45 * time.Second
+	}
+	if v.neverRecovers {
+		r.Phases = r.Phases[:2]
 	}
 	rows, truth := r.Probes()
 	for i := range rows {
@@ -297,5 +302,30 @@ func TestVantagesCombined(t *testing.T) {
 	rs := sum.Switchovers[0].RecoverySpread
 	if rs.NS == nil || rs.Latest != "zone-b" || (time.Duration(*rs.NS)-3*time.Second).Abs() > time.Duration(rs.ResolutionNS) {
 		t.Errorf("recovery spread %+v, want zone-b 3 s later", rs)
+	}
+}
+
+// TestVantageNotRecovered: a vantage whose run ended in its outage makes
+// the recovery spread unknown (null), not the spread of the others; the
+// first error spread is still known.
+func TestVantageNotRecovered(t *testing.T) {
+	sum := analyzeVantages(t,
+		vantageRun{id: "a", vantage: "zone-a", switchoverID: "sw-6", down: 4 * time.Second},
+		vantageRun{id: "b", vantage: "zone-b", switchoverID: "sw-6", down: 7 * time.Second},
+		vantageRun{id: "c", vantage: "zone-c", switchoverID: "sw-6", down: 4 * time.Second, neverRecovers: true},
+	)
+	if len(sum.Switchovers) != 1 {
+		t.Fatalf("got %d switchovers, want 1", len(sum.Switchovers))
+	}
+	sw := &sum.Switchovers[0]
+	c := vantageNamed(t, sw, "zone-c")
+	if c.Recovered || c.Recovery != nil || !c.Outage || c.FirstError == nil {
+		t.Fatalf("zone-c: recovered %v, recovery %v, outage %v, first error %v; want an outage without recovery", c.Recovered, c.Recovery, c.Outage, c.FirstError)
+	}
+	if rs := sw.RecoverySpread; rs.NS != nil || len(rs.LeftOut) != 1 || rs.LeftOut[0].Why != result.WhyNotRecovered {
+		t.Errorf("recovery spread %+v, want unknown because zone-c did not recover", rs)
+	}
+	if fe := sw.FirstErrorSpread; fe.NS == nil || fe.Vantages != 3 {
+		t.Errorf("first error spread %+v, want known over 3 vantages", fe)
 	}
 }
