@@ -113,6 +113,8 @@ func spreadText(s *result.Spread) string {
 			b.WriteString(": within the resolution, no vantage known to be first")
 		}
 		b.WriteString(")")
+	case !slices.ContainsFunc(s.LeftOut, func(l result.LeftOut) bool { return l.Why != result.WhyNoOutage }):
+		return "none: no vantage saw an outage"
 	case slices.ContainsFunc(s.LeftOut, func(l result.LeftOut) bool { return l.Why == result.WhyNotRecovered }):
 		b.WriteString("unknown (a vantage did not recover before its run ended)")
 	default:

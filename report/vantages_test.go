@@ -183,3 +183,16 @@ func TestVantageCellsSayWhatIsUnknown(t *testing.T) {
 		t.Errorf("an unknown spread printed as a number:\n%s", out)
 	}
 }
+
+// TestVantagesWithoutOutage: when no vantage saw an outage the spreads
+// say so, not "unknown".
+func TestVantagesWithoutOutage(t *testing.T) {
+	s := result.Spread{LeftOut: []result.LeftOut{{Vantage: "a", Why: result.WhyNoOutage}, {Vantage: "b", Why: result.WhyNoOutage}}}
+	if got := spreadText(&s); got != "none: no vantage saw an outage" {
+		t.Errorf("spread of two vantages without an outage: %q", got)
+	}
+	s.LeftOut[1].Why = result.WhyOwnClock
+	if got := spreadText(&s); !strings.HasPrefix(got, "unknown (fewer than two") {
+		t.Errorf("spread with a vantage on its own clock: %q", got)
+	}
+}
