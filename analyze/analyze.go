@@ -55,7 +55,9 @@ type Options struct {
 	// each run (switchwatch analyze --no-runs printing the table alone):
 	// the columns only those details use are not read (detailColumns),
 	// and in Summary.Runs the segments' error messages, the stale dials
-	// and the clock offsets are missing. Everything grouped is the same.
+	// and the clock offsets are missing (but the offsets of the runs of
+	// Summary.Switchovers, which are read again for them:
+	// compareSwitchovers). Everything grouped is the same.
 	GroupsOnly bool
 	// Show names runs (run ids) whose probes the summary carries for
 	// pictures (RunResult.Series) besides those of the median and worst
@@ -133,6 +135,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Summary, error)
 	}
 	sum.Groups = groupRuns(sum.Runs, args, sum.By)
 	Summarize(sum)
+	if err := compareSwitchovers(ctx, sum, srcs, extra.all, opt); err != nil {
+		return sum, err
+	}
 	keepSeries(sum, opt.Show)
 	ps, err := compareProfiles(sum.Runs, opt.Baseline)
 	if err != nil {

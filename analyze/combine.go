@@ -77,6 +77,7 @@ func Combine(named []Named) (*Summary, error) {
 	}
 	out.Groups = groupRuns(out.Runs, paths, out.By)
 	Summarize(out)
+	out.Switchovers = switchovers(out.Runs) // each host's summary of its own vantage, put side by side
 	ps, err := compareProfiles(out.Runs, "")
 	if err != nil {
 		return nil, fmt.Errorf("combine: %w", err)

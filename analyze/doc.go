@@ -21,6 +21,8 @@
 //	stats.go     grouping runs (groupRuns) apart from their statistics (Summarize) and
 //	compare.go   comparisons of groups (CompareGroups), both reading RunResults only
 //	combine.go   stored summaries as groups of one comparison (Combine)
+//	vantage.go   one switchover seen from several vantages (result.Switchover): runs grouped by
+//	             switchover id or endpoint and time, put on the servers' clock, their spreads
 //	truth.go     accuracy of the detected boundaries against ground-truth events (which edges
 //	             matter: event.ChangesWhatClientsSee)
 //	output.go    the JSON summary and the rows of phases.parquet (store.PhaseRow)

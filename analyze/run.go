@@ -125,6 +125,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	res := RunResult{RunID: rr.id, Path: rr.path, Rows: rr.rows, Warnings: in.warning}
 	if rr.info != nil {
 		res.Labels = rr.info.Labels
+		setVantage(&res, rr.info)
 	}
 	if !in.profile {
 		res.Profiles = analyzeProfiles(in, opt, pool)

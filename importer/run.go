@@ -24,6 +24,9 @@ type Options struct {
 	// Out is the folder the run folder run=<id> is created in.
 	Out    string
 	Labels map[string]string
+	// Vantage and SwitchoverID go to run.json (store.RunInfo): where the
+	// application whose traces these are ran, and the switchover they saw.
+	Vantage, SwitchoverID string
 	// Strict turns the first skipped line into an error (nothing is written).
 	Strict bool
 	// MaxSkippedFailures bounds, by file, the skipped lines that say a

@@ -254,6 +254,7 @@ func (s *stage) finish(info *store.RunInfo, replaceDir string, events []store.Ev
 	}
 	info.SchemaVersion = store.SchemaVersion
 	info.Probes = s.counts
+	info.Vantage, info.SwitchoverID = s.opt.Vantage, s.opt.SwitchoverID
 	if len(events) > 0 {
 		l, err := store.CreateEventLog(filepath.Join(s.dir, store.EventsFile))
 		if err != nil {

@@ -46,6 +46,7 @@ func (rep *Report) makeFigures() {
 			Alt:    "Latency of every probe of run " + r.RunID + " on a log scale, coloured by state, phases shaded, events as vertical lines",
 			render: func(w io.Writer, format string) error { return renderLatency(w, format, r) }})
 	}
+	rep.makeVantageFigures()
 }
 
 // shadedPhases says which phases a run's timeline shades.

@@ -137,8 +137,10 @@ type Figure struct {
 	// the picture.
 	Err error
 	// Run is the run a per-run figure shows.
-	Run    *RunView
-	render func(w io.Writer, format string) error
+	Run *RunView
+	// Vantages is the switchover a figure of vantage points shows.
+	Vantages *result.Switchover
+	render   func(w io.Writer, format string) error
 }
 
 // Render draws the figure to w in the format ("png" or "svg").

@@ -91,6 +91,7 @@ func WriteText(w io.Writer, s *result.Summary, opt TextOptions) error {
 		}
 	}
 	writeTextProfiles(b, s)
+	writeTextVantages(b, s)
 	if a := s.Accuracy; a != nil {
 		fmt.Fprintf(b, "\naccuracy against ground truth: %d of %d expected event edges lie where the probes place a change; %s\n", a.Within, a.Total, errorSummary(a))
 		b.WriteString("(a boundary lies midway between the last probe before it and the first after it; the change lies from the start of the one to the end of the other; error = boundary - event)\n")

@@ -20,7 +20,9 @@ const SummaryVersion = 1
 //	1.1  schema_version; RunResult.Series, the probes of the runs drawn in
 //	     detail, so that report.md and its pictures render from the
 //	     summary alone
-const SummarySchema = "1.1"
+//	1.2  vantage points: RunResult.Vantage, SwitchoverID and WriteEndpoint
+//	     (from run.json), Summary.Switchovers (see vantage.go)
+const SummarySchema = "1.2"
 
 // State is what one probe tells about the service at its intended start.
 type State string
@@ -688,6 +690,14 @@ type RunResult struct {
 	// Path is the run folder (or the Parquet file the rows came from).
 	Path   string            `json:"path"`
 	Labels map[string]string `json:"labels,omitempty"`
+	// Vantage is where the run was recorded from (run.json "vantage", else
+	// its "host"), SwitchoverID the switchover it watched (run.json
+	// "switchover_id"), WriteEndpoint its write endpoint as
+	// "host:port,host:port/database" (run.json settings.write_endpoint):
+	// what Summary.Switchovers groups runs by (added in schema 1.2).
+	Vantage       string `json:"vantage,omitempty"`
+	SwitchoverID  string `json:"switchover_id,omitempty"`
+	WriteEndpoint string `json:"write_endpoint,omitempty"`
 	// Start and End are the first probe's intended start and the last
 	// probe's intended start plus one interval.
 	Start time.Time `json:"start"`
@@ -919,6 +929,10 @@ type Summary struct {
 	// run; nil when no run has a profile beyond the built-in ones.
 	ProfileComparison *ProfileSummary `json:"profile_comparison,omitempty"`
 	Accuracy          *Accuracy       `json:"accuracy,omitempty"`
+	// Switchovers are the switchovers seen from several vantages, each
+	// vantage's run side by side on the servers' clock (see vantage.go;
+	// added in schema 1.2); empty when no two vantages saw one.
+	Switchovers []Switchover `json:"switchovers,omitempty"`
 	// Checks are the --check thresholds and what each found, in the
 	// order given, one result per group or run a check applies to.
 	Checks []CheckResult `json:"checks,omitempty"`

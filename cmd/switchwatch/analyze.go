@@ -54,6 +54,13 @@ Client profiles (record --client/--clients): each profile of a run is also
 analyzed on its own streams, and every profile is compared with the
 baseline (the first, or --baseline NAME) run by run, since all profiles of
 a run saw the same switchover: per-run differences and a paired test.
+
+Vantage points (record --vantage, --switchover-id): the runs of one
+switchover recorded from several hosts (the same switchover id, or the same
+write endpoint at overlapping times) are shown side by side on the servers'
+clock, each vantage's times shifted by its own clock offset: its first
+error, recovery and write downtime, and how far apart the vantages saw the
+first error and the recovery; report.md adds their picture.
 `
 
 // analyzeFlags are analyze's flags.

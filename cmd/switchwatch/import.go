@@ -26,6 +26,7 @@ func addCommonImportFlags(fs *flagSet, opt *importer.Options, labels labelsFlag)
 	fs.StringVar(&opt.Out, "out", "", "output `DIR` or s3://BUCKET/PREFIX/ (see --staging); the run goes into DIR/run=<id> (required)")
 	s3o := addStagingFlag(fs)
 	fs.Var(labels, "label", "run label `key=value` (repeatable)")
+	addImportVantageFlags(fs, &opt.Vantage, &opt.SwitchoverID)
 	fs.BoolVar(&opt.Strict, "strict", false, "fail on the first line that cannot be used instead of skipping it")
 	fs.BoolVar(&opt.Replace, "replace", false, "rewrite the run if these files were imported before (default: refuse)")
 	fs.Var((*listFlag)(&opt.Events), "events", "event `FILES` (comma-separated: events.jsonl, aws rds describe-events JSON, CSV time,label[,end], or a PostgreSQL or PgBouncer log) to store with the run")
@@ -66,6 +67,9 @@ func checkImportArgs(ctx context.Context, fs *flagSet, opt *importer.Options, la
 	}
 	if opt.Out == "" {
 		return fs.usagef("--out is empty: say where the run folder goes")
+	}
+	if err := checkVantageFlags(fs, opt.Vantage, opt.SwitchoverID); err != nil {
+		return err
 	}
 	var err error
 	if opt.Out, err = s3o.open(ctx, fs, opt.Out); err != nil {

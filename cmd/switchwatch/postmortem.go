@@ -70,6 +70,7 @@ func runPostmortem(ctx context.Context, stdout, stderr io.Writer, args []string)
 	fs.Var(&logs, "logs", "server, pooler or event `FILES` put on the run's timeline (comma-separated, repeatable): PostgreSQL jsonlog, csvlog or stderr logs, PgBouncer's log, events.jsonl, aws rds describe-events JSON, a CSV time,label[,end]")
 	fs.StringVar(&opt.Out, "out", "", "output `DIR`: the imported run goes into DIR/run=<id>, the report into DIR/report.md (required)")
 	fs.Var(labels, "label", "run label `key=value` (repeatable)")
+	addImportVantageFlags(fs, &opt.Vantage, &opt.SwitchoverID)
 	fs.Var(kinds, "kind", "give the rows of an operation a kind (write, read or connect): `OP=KIND`, e.g. CALL=read (repeatable)")
 	fs.BoolVar(&opt.Replace, "replace", false, "rewrite the run if these files were imported into DIR before (default: refuse)")
 	fs.BoolVar(&opt.Strict, "strict", false, "fail on the first span or line that cannot be used instead of skipping it")
@@ -85,6 +86,9 @@ func runPostmortem(ctx context.Context, stdout, stderr io.Writer, args []string)
 	}
 	if opt.Out == "" {
 		return fs.usagef("--out is empty: say where the run and the report go")
+	}
+	if err := checkVantageFlags(fs, opt.Vantage, opt.SwitchoverID); err != nil {
+		return err
 	}
 	if err := registerServerLogs(fs); err != nil {
 		return err

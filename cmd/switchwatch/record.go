@@ -68,12 +68,19 @@ outage first. --duration stays the upper bound. "switchwatch mark RUN_DIR
 LABEL" adds a moment of your own to a recording from another terminal (an
 annotation; the trigger with --trigger).
 
+Several vantages: a recorder on each host (one per zone or subnet) with its
+own --vantage (default: the host name) and one --switchover-id for all;
+"switchwatch analyze" on their runs together puts the vantages side by side
+on the servers' clock (see the README, "Past one machine").
+
 Example:
   switchwatch record --write-dsn "host=db.example.com user=app dbname=app" \
       --conn new,pooled --label strategy=blue-green --out runs/
   switchwatch record --write-dsn "$DSN" --out runs/ --duration 30m \
       --switchover 'patronictl -c /etc/patroni.yml switchover --force' \
       --switchover-after 30s --until-recovered 60s
+  switchwatch record --write-dsn "$DSN" --vantage zone-a \
+      --switchover-id sw-2026-12-06 --out s3://runs/prod/
 `
 
 func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -173,6 +180,7 @@ func addRecordFlags(fs *flagSet, cfg *record.Config) *recordFlags {
 	rf.s3o = addStagingFlag(fs)
 	fs.DurationVar(&cfg.SegmentEvery, "segment-every", 0, "close a Parquet segment at least this often (default 1m); with --out s3:// each closed segment is uploaded at once, so this is how far the bucket lags the recording")
 	fs.Var(rf.labels, "label", "key=value label for this run, repeatable (e.g. --label strategy=bg)")
+	addVantageFlags(fs, cfg)
 	rf.streams.register(fs)
 	fs.StringVar(&cfg.Table, "table", record.DefaultTable, "probe table (created if missing; nothing else is touched)")
 	fs.IntVar(&cfg.MaxInflight, "max-inflight", 0, "in-flight probes per stream before a slot is recorded as skipped (default: (connect+query timeout+1s)/interval+1, at most 512)")
@@ -206,6 +214,9 @@ func (rf *recordFlags) check(fs *flagSet, cfg *record.Config) error {
 		// The recording ends by itself: two scrapes at Prometheus's
 		// default 15 s interval see its final state.
 		cfg.MetricsLinger = defaultMetricsLinger
+	}
+	if err := checkVantageFlags(fs, cfg.Vantage, cfg.SwitchoverID); err != nil {
+		return err
 	}
 	return checkProbeFlags(fs, cfg)
 }
