@@ -24,6 +24,54 @@ func TestS3Reading(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("ReportReadsASummary", func(t *testing.T) { testReportFromS3(t, c) })
+	t.Run("WarningsNameTheURL", func(t *testing.T) { testWarningsNameURLs(t, c) })
+}
+
+// testWarningsNameURLs: analyze of runs in a bucket, one of them with a
+// damaged segment, another with a damaged verify.json, names each damaged
+// file with its s3:// URL, never with the "s3:/" that a file path's
+// cleaning makes of it; so does analyze of one run folder given as
+// s3://.../run=ID/.
+func testWarningsNameURLs(t *testing.T, c *objstore.Client) {
+	root := copyRuns(t)
+	runs, err := store.FindRuns(root)
+	if err != nil || len(runs) < 3 {
+		t.Fatalf("runs: %v, %v", runs, err)
+	}
+	segs, err := store.Segments(runs[0])
+	if err != nil || len(segs) == 0 {
+		t.Fatal(segs, err)
+	}
+	data, err := os.ReadFile(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(segs[0], data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(runs[1], store.VerifyFile), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	uploadDir(t, c, root, objstore.URL{Bucket: "runs", Key: "warn/"})
+	stdout, stderr, code := invoke(t, "analyze", "s3://runs/warn/")
+	t.Logf("analyze s3://runs/warn/: exit %d\n%s\n%s", code, stdout, stderr)
+	all := stdout + stderr
+	if m := oneSlash.FindString(all); m != "" {
+		t.Errorf("analyze names a file of the bucket with %q:\n%s", m, all)
+	}
+	for _, local := range []string{segs[0], filepath.Join(runs[1], store.VerifyFile)} {
+		rel, _ := filepath.Rel(root, local)
+		want := "s3://runs/warn/" + filepath.ToSlash(rel)
+		if !strings.Contains(all, want) {
+			t.Errorf("analyze does not name the damaged %s:\n%s", want, all)
+		}
+	}
+	one := "s3://runs/warn/" + filepath.Base(runs[1]) + "/"
+	stdout, stderr, _ = invoke(t, "analyze", one)
+	all = stdout + stderr
+	if m := oneSlash.FindString(all); m != "" || !strings.Contains(all, one+store.VerifyFile) {
+		t.Errorf("analyze %s does not name %s%s, or names %q:\n%s", one, one, store.VerifyFile, m, all)
+	}
 }
 
 // uploadDir uploads the run folders below the local folder root to dest,
@@ -81,5 +129,3 @@ func testReportFromS3(t *testing.T, c *objstore.Client) {
 
 // oneSlash is an s3 URL that a file path's cleaning mangled: "s3:/b/k".
 var oneSlash = regexp.MustCompile(`s3:/[^/]`)
-
-var _ = os.Stat
