@@ -290,11 +290,68 @@ func TestS3StagingVerifyMark(t *testing.T) {
 		t.Errorf("run.json not back in the bucket: %v", err)
 	}
 
+	said := out + string(out2)
+
 	// recover of a prefix without a local copy refuses, naming both.
 	out2, err = switchwatchCmd(ctx, "recover", "s3://runs/elsewhere/").CombinedOutput()
 	if err == nil || !strings.Contains(string(out2), "s3://runs/elsewhere/") || !strings.Contains(string(out2), filepath.Join("staging", "runs", "elsewhere")) {
 		t.Errorf("recover s3://runs/elsewhere/: %v\n%s\nwant a refusal naming the URL and the staging path", err, out2)
 	}
+	noSecret(t, srv.SecretKey, said+string(out2), local, "s3://runs/v/run=gone", "s3://runs/v/run=kept")
+}
+
+// noSecret fails t when secret is in text, or in a file of one of the
+// run folders dirs (local or in the bucket): the credentials come from
+// the environment and must reach no output, run.json's settings least.
+func noSecret(t *testing.T, secret, text string, dirs ...string) {
+	t.Helper()
+	if strings.Contains(text, secret) {
+		t.Errorf("the secret access key is in the commands' output")
+	}
+	files := 0
+	for _, dir := range dirs {
+		entries, err := objstoreOrLocalDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range entries {
+			f, err := store.OpenFile(store.JoinPath(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			files++
+			if strings.Contains(string(data), secret) {
+				t.Errorf("the secret access key is in %s", store.JoinPath(dir, name))
+			}
+		}
+	}
+	if files < 6 {
+		t.Errorf("looked for the secret in %d files only", files)
+	}
+}
+
+// objstoreOrLocalDir lists the files of the run folder dir, local or in
+// the bucket, through store (which lists both).
+func objstoreOrLocalDir(dir string) ([]string, error) {
+	var names []string
+	files, err := store.ListRunFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range files.Segments {
+		names = append(names, filepath.Base(s))
+	}
+	for _, n := range []string{store.RunInfoFile, store.VerifyFile, store.EventsFile} {
+		if _, err := store.Stat(store.JoinPath(dir, n)); err == nil {
+			names = append(names, n)
+		}
+	}
+	return names, nil
 }
 
 // remoteHasMark reports whether the events file at path has a user event

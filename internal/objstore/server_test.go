@@ -250,6 +250,9 @@ func testFailedUpload(t *testing.T) {
 		if _, err := os.Stat(f.Local); err != nil {
 			t.Errorf("failure names %s, which is not there: %v", f.Local, err)
 		}
+		if secret := os.Getenv("AWS_SECRET_ACCESS_KEY"); secret == "" || strings.Contains(f.String(), secret) {
+			t.Errorf("failure %q names the secret access key (or the test has none: %q)", f, secret)
+		}
 		if !strings.Contains(f.String(), f.Local) || !strings.Contains(f.String(), "s3://runs/x/run=nobucket/") {
 			t.Errorf("failure %q does not name the local file and the destination", f)
 		}
