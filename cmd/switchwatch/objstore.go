@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/switchwatch/switchwatch/internal/objstore"
+	"github.com/switchwatch/switchwatch/internal/termtext"
 	"github.com/switchwatch/switchwatch/record/store"
 )
 
@@ -306,6 +307,7 @@ func s3Inputs(ctx context.Context, stderr io.Writer, inputs []string) (func(), e
 			if c, err = objstore.New(ctx); err != nil {
 				return nil, err
 			}
+			c.Progress = termtext.NewWriter(stderr) // keys are data: no terminal control in them
 			c.Register(ctx)
 		}
 	}

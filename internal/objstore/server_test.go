@@ -1,6 +1,7 @@
 package objstore_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
@@ -33,6 +34,22 @@ func TestObjectStorage(t *testing.T) {
 	t.Run("RangeReadsOnlyTheColumnsAsked", func(t *testing.T) { testRangeReads(t, c) })
 	t.Run("FailedUploadNamesTheLocalFile", testFailedUpload)
 	t.Run("ConfirmRefusesWhatIsNotInTheBucket", func(t *testing.T) { testConfirm(t, c) })
+	t.Run("ListingSaysHowItGoes", func(t *testing.T) { testListingProgress(t, c) })
+}
+
+// testListingProgress: with a Progress writer, FindRuns's listings of a
+// bucket say how far they got (every page here; every 2 s by default).
+func testListingProgress(t *testing.T, c *objstore.Client) {
+	var buf bytes.Buffer
+	c.Progress, c.ProgressEvery = &buf, -1
+	defer func() { c.Progress, c.ProgressEvery = nil, 0 }() // the default is timed: not asserted here
+	runs, err := store.FindRuns("s3://runs/")
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("FindRuns(s3://runs/) = %v, %v", runs, err)
+	}
+	if !strings.Contains(buf.String(), "object storage: listing s3://runs/") || !strings.Contains(buf.String(), "entries so far") {
+		t.Errorf("no progress line from the listing of s3://runs/:\n%s", buf.String())
+	}
 }
 
 // testConfirm: a run all uploaded is confirmed; a journal, a file the
