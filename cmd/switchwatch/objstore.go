@@ -24,6 +24,8 @@ type s3Out struct {
 	keep    bool   // --keep-staging
 	dest    objstore.URL
 	up      *objstore.Uploader
+
+	uploaded *string // the run folder that finish uploaded whole
 }
 
 // addStagingFlag adds --staging and --keep-staging to a command with --out.
@@ -97,23 +99,31 @@ func (o *s3Out) active() bool { return o != nil && o.up != nil }
 // import; after a recording, its last segment, events, verify.json and
 // run.json) and says where the run is. Files that could not be uploaded
 // are listed with the local file that holds each, and make it an error.
-// A run all uploaded loses its staged copy, unless --keep-staging or
-// keepWhy (why the copy is still wanted: a lost-write check not done)
-// says otherwise.
-func (o *s3Out) finish(ctx context.Context, stdout io.Writer, dir, keepWhy string) error {
+func (o *s3Out) finish(ctx context.Context, stdout io.Writer, dir string) error {
 	if !o.active() {
 		return nil
 	}
-	ctx = context.WithoutCancel(ctx)
-	failures := o.up.Finish(ctx, dir)
-	if err := reportUpload(stdout, dir, o.dest.Join(filepath.Base(dir)+"/"), o.up.Uploaded(), failures); err != nil {
-		return err
+	o.uploaded = nil
+	failures := o.up.Finish(context.WithoutCancel(ctx), dir)
+	err := reportUpload(stdout, dir, o.dest.Join(filepath.Base(dir)+"/"), o.up.Uploaded(), failures)
+	if err == nil {
+		o.uploaded = &dir
+	}
+	return err
+}
+
+// prune removes the staged copy of the run that finish uploaded whole,
+// once the command is done with it (record's --check reads it), unless
+// --keep-staging or keepWhy (why the copy is still wanted: a lost-write
+// check not done) says otherwise. A run not all uploaded keeps its copy.
+func (o *s3Out) prune(ctx context.Context, stdout io.Writer, keepWhy string) {
+	if !o.active() || o.uploaded == nil {
+		return
 	}
 	if o.keep {
 		keepWhy = "--keep-staging"
 	}
-	pruneStaged(ctx, stdout, o.up, dir, keepWhy)
-	return nil
+	pruneStaged(context.WithoutCancel(ctx), stdout, o.up, *o.uploaded, keepWhy)
 }
 
 // pruneStaged removes the staged copy dir of a run that reportUpload

@@ -237,8 +237,9 @@ func TestS3StagingVerifyMark(t *testing.T) {
 		return string(out)
 	}
 
-	// Default: uploaded, verify.json included, and the local copy gone.
-	out := record("gone")
+	// Default: uploaded, verify.json included, and the local copy gone,
+	// after --check has read it.
+	out := record("gone", "--check", "lost_writes==0")
 	t.Logf("record:\n%s", out)
 	local := filepath.Join(stagingRoot, "run=gone")
 	if !strings.Contains(out, "uploaded: s3://runs/v/run=gone/") || !strings.Contains(out, "removed the local copy "+local) {
@@ -246,6 +247,9 @@ func TestS3StagingVerifyMark(t *testing.T) {
 	}
 	if _, err := os.Stat(local); err == nil {
 		t.Errorf("%s is still there after a run all uploaded", local)
+	}
+	if !strings.Contains(out, "checks: 1 passed") || strings.Index(out, "checks: 1 passed") > strings.Index(out, "removed the local copy") {
+		t.Errorf("record's --check did not run before the local copy was removed:\n%s", out)
 	}
 	v, err := store.ReadVerify("s3://runs/v/run=gone")
 	if err != nil || v.RunID != "gone" {

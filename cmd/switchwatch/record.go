@@ -140,13 +140,15 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	// With --out s3:// the upload comes first (the summary's figures are
 	// the same either way); an upload that failed is the exit status,
 	// after the summary.
-	if upErr := rf.s3o.finish(ctx, stdout, res.RunDir, stagingWanted(res, err)); upErr != nil {
+	if upErr := rf.s3o.finish(ctx, stdout, res.RunDir); upErr != nil {
 		if doneErr := recordSummary(stdout, stderr, &cfg, res, err, checks, cf); doneErr != nil {
 			fmt.Fprintln(stderr, "error:", doneErr)
 		}
 		return upErr
 	}
-	return recordSummary(stdout, stderr, &cfg, res, err, checks, cf)
+	doneErr := recordSummary(stdout, stderr, &cfg, res, err, checks, cf)
+	rf.s3o.prune(ctx, stdout, stagingWanted(res, err)) // after --check, which reads the local copy
+	return doneErr
 }
 
 // stagingWanted says why a recording's staged copy must stay after its
