@@ -90,7 +90,7 @@ func uploadDir(t *testing.T, c *objstore.Client, root string, dest objstore.URL)
 
 // testReportFromS3: report given a summary.json in a bucket prints what
 // it prints given the same file on disk, and names the group of an
-// s3:// summary with its URL, "s3://" whole.
+// s3:// summary with its URL, "s3://" whole; so does analyze --baseline.
 func testReportFromS3(t *testing.T, c *objstore.Client) {
 	out := filepath.Join(t.TempDir(), "out")
 	if _, stderr, code := invoke(t, "analyze", "--by", "scenario", "-o", out, copyRuns(t)); code != 0 {
@@ -121,6 +121,11 @@ func testReportFromS3(t *testing.T, c *objstore.Client) {
 	}
 	if !strings.Contains(two, "s3://runs/q1") || oneSlash.MatchString(two) {
 		t.Errorf("the bucket's summary is not named s3://runs/q1 in the comparison:\n%s", two)
+	}
+	// analyze --baseline reads a stored summary from the bucket too.
+	cmp, stderr, code := invoke(t, "analyze", "--baseline", "s3://runs/q1/summary.json", copyRuns(t))
+	if code != 0 || !strings.Contains(cmp, "2 groups") || !strings.Contains(cmp, "s3://runs/q1") || oneSlash.MatchString(cmp) {
+		t.Errorf("analyze --baseline s3://runs/q1/summary.json: exit %d\n%s\n%s", code, cmp, stderr)
 	}
 	if _, stderr, code := invoke(t, "report", "s3://runs/q1/nothing.json"); code == 0 || !strings.Contains(stderr, "s3://runs/q1/nothing.json") {
 		t.Errorf("report of a missing object: exit %d, %s; want an error naming it", code, stderr)
