@@ -48,6 +48,12 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	remoteRun := "s3://runs/fleet/run=s3kill"
 	waitForRemoteSegments(t, remoteRun, 2, &stderr)
 	waitForJournalRows(t, filepath.Join(staging, "run=s3kill"), 2) // rows no segment holds yet
+	// A mark while the run is recorded stays local until the run's last
+	// files go (here: recover's upload).
+	out, err := switchwatchCmd(ctx, "mark", filepath.Join(staging, "run=s3kill"), "mid-run").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "the recorder uploads the run to s3://runs/fleet/run=s3kill/ when it ends") {
+		t.Errorf("mark during an s3:// recording: %v\n%s", err, out)
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +73,7 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	}
 	before := countRows(t, remoteRun)
 
-	out, err := switchwatchCmd(ctx, "recover", staging).CombinedOutput()
+	out, err = switchwatchCmd(ctx, "recover", staging).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "uploaded: s3://runs/fleet/run=s3kill/") {
 		t.Fatalf("recover: %v\n%s", err, out)
 	}
@@ -80,6 +86,9 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	info, err := store.ReadRunInfo(remoteRun)
 	if err != nil || !info.Interrupted || info.End == nil {
 		t.Errorf("run.json in the bucket after recover: %+v, %v; want it marked interrupted", info, err)
+	}
+	if !remoteHasMark(t, remoteRun+"/"+store.EventsFile, "mid-run") {
+		t.Errorf("the mark made during the recording is not in the bucket's events.jsonl")
 	}
 
 	fromS3, s3Err := analyzeJSON(t, "s3://runs/fleet/")
