@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -134,3 +135,48 @@ func testReportFromS3(t *testing.T, c *objstore.Client) {
 
 // oneSlash is an s3 URL that a file path's cleaning mangled: "s3:/b/k".
 var oneSlash = regexp.MustCompile(`s3:/[^/]`)
+
+// TestS3UploadFailureKeepsTheCopy: an import to object storage that is
+// down (nothing listens at the endpoint) exits 1, names each file not
+// uploaded with the local file that holds it, and removes nothing: the
+// staged copy is whole. No server is needed; the retries' waits make it
+// take about 7 s a file.
+func TestS3UploadFailureKeepsTheCopy(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close()
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": down, "AWS_MAX_ATTEMPTS": "1", "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_DISABLED": "true"} {
+		t.Setenv(k, v)
+	}
+	staging := t.TempDir()
+	input := filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl")
+	stdout, stderr, code := invoke(t, "import", "jsonl", "--out", "s3://runs/down/", "--staging", staging, input)
+	if code != 1 {
+		t.Errorf("import to a server that is down: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	runs, err := store.FindRuns(staging)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("staged runs: %v, %v; want the one run kept", runs, err)
+	}
+	if strings.Contains(stdout, "removed the local copy") {
+		t.Errorf("the copy of a run not uploaded was removed:\n%s", stdout)
+	}
+	files, err := store.Segments(runs[0])
+	if err != nil || len(files) == 0 {
+		t.Fatalf("segments of %s: %v, %v", runs[0], files, err)
+	}
+	for _, f := range append(files, filepath.Join(runs[0], store.RunInfoFile)) {
+		rel, _ := filepath.Rel(staging, f)
+		want := "not uploaded: s3://runs/down/" + filepath.ToSlash(rel) + " not uploaded (the data is in " + f + ")"
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output does not say %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "switchwatch recover "+staging) {
+		t.Errorf("the error does not say how to upload the rest:\n%s", stderr)
+	}
+}
