@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -284,7 +283,7 @@ func analyzeSource(src argSource, read segmentReader, pool *rowPool, extra []sto
 			if v := in.verify; v != nil && v.RunID != rr.id {
 				// store.ReadVerify checks the folder's name; a renamed
 				// folder has only run.json's id to check against
-				in.warning = append(in.warning, fmt.Sprintf("%s: the lost-write check of run %q, not of run %q: not applied", filepath.Join(src.path, store.VerifyFile), v.RunID, rr.id))
+				in.warning = append(in.warning, fmt.Sprintf("%s: the lost-write check of run %q, not of run %q: not applied", store.JoinPath(src.path, store.VerifyFile), v.RunID, rr.id))
 				in.verify = nil
 			}
 		}
@@ -407,7 +406,7 @@ func checkLabels(runs []RunResult, by []string) error {
 func runExtras(dir string) ([]store.Event, *store.Verify, []string) {
 	var warnings []string
 	var events []store.Event
-	path := filepath.Join(dir, store.EventsFile)
+	path := store.JoinPath(dir, store.EventsFile)
 	if _, err := store.Stat(path); err == nil {
 		evs, bad, err := LoadEvents(path)
 		warnings = append(warnings, bad...)

@@ -50,7 +50,7 @@ func findSources(paths []string) ([]source, error) {
 			continue
 		}
 		if isRunDir(p) {
-			add(source{path: filepath.Clean(p), runDir: true})
+			add(source{path: store.CleanPath(p), runDir: true})
 			continue
 		}
 		var found []source
@@ -109,7 +109,7 @@ func isRunDir(dir string) bool {
 	if store.RunIDFromDir(dir) != "" {
 		return true
 	}
-	st, err := store.Stat(filepath.Join(dir, store.RunInfoFile))
+	st, err := store.Stat(store.JoinPath(dir, store.RunInfoFile))
 	return err == nil && st.Mode().IsRegular()
 }
 
@@ -185,7 +185,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	switch {
 	case err != nil && info != nil:
 		// another schema version: its segments would be refused one by one
-		l.skipped = append(l.skipped, SkippedFile{Path: filepath.Join(dir, store.RunInfoFile), Reason: err.Error(), Rows: -1})
+		l.skipped = append(l.skipped, SkippedFile{Path: store.JoinPath(dir, store.RunInfoFile), Reason: err.Error(), Rows: -1})
 		return l
 	case err != nil:
 		l.warnings = append(l.warnings, fmt.Sprintf("%s: %v (analyzing the run without its metadata)", dir, err))
@@ -224,7 +224,7 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 			l.skipped = append(l.skipped, SkippedFile{Path: j, Reason: b.Error(), Rows: 1})
 		}
 		if len(rows) > 0 {
-			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch recover %s` to make it a segment)", j, len(rows), filepath.Dir(j)))
+			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch recover %s` to make it a segment)", j, len(rows), dir))
 		}
 		for i := range rows {
 			k, x, o := syms.fromProbe(&rows[i])

@@ -3,7 +3,6 @@ package analyze
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -73,7 +72,7 @@ func jsonValue(v any) string {
 // plausible interval, is a warning naming the file and both values.
 func chooseInterval(streams []*stream, info *store.RunInfo, dir string) (iv int64, source string, warnings []string) {
 	set, haveSet, err := settingInterval(info)
-	file := filepath.Join(dir, store.RunInfoFile)
+	file := store.JoinPath(dir, store.RunInfoFile)
 	if err != nil {
 		warnings = append(warnings, fmt.Sprintf("%s: %v; ignored", file, err))
 	}

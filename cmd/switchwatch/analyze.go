@@ -184,6 +184,11 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	if err != nil {
 		return fs.usagef("%w", err)
 	}
+	readS3, err := s3Inputs(ctx, stderr, append(fs.Args(), f.baselineSummary()))
+	if err != nil {
+		return fs.usagef("%v", err)
+	}
+	defer readS3()
 	var old *analyze.Summary
 	if p := f.baselineSummary(); p != "" {
 		if old, err = readSummaryFile(p); err != nil {
@@ -198,11 +203,6 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
-	readS3, err := s3Inputs(ctx, stderr, fs.Args())
-	if err != nil {
-		return fs.usagef("%v", err)
-	}
-	defer readS3()
 	sum, err := analyze.Analyze(ctx, fs.Args(), f.options(stderr))
 	if errors.Is(err, analyze.ErrUnknownLabel) {
 		return fs.usagef("--by: %w", err)
@@ -215,7 +215,7 @@ func runAnalyze(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	}
 	shown := sum
 	if old != nil {
-		shown, err = analyze.Combine([]analyze.Named{{Name: analyze.SummaryName(*f.base), Sum: old}, {Name: strings.Join(fs.Args(), ","), Sum: sum}})
+		shown, err = analyze.Combine([]analyze.Named{{Name: summaryName(*f.base), Sum: old}, {Name: strings.Join(fs.Args(), ","), Sum: sum}})
 		if err != nil {
 			return fs.usagef("--baseline: %w", err)
 		}

@@ -115,5 +115,9 @@ func importDetails(ctx context.Context, stdout, stderr io.Writer, res *importer.
 		fmt.Fprintf(stdout, "; %d of them inferred, not read", res.Inferred)
 	}
 	fmt.Fprintln(stdout, ")")
-	return s3o.finish(ctx, stdout, res.RunDir)
+	if err := s3o.finish(ctx, stdout, res.RunDir); err != nil {
+		return err
+	}
+	s3o.prune(ctx, stdout, "")
+	return nil
 }

@@ -28,6 +28,11 @@ asked for, when you start it by hand). Without a mark that says so, the
 trigger is the --switchover command's start, else the first switchover step
 the lab or the provider names, else the first event.
 
+A run recorded with --out s3://... is marked in its local copy in the
+staging folder (RUN_DIR is that folder, or the run's s3:// URL when it was
+staged in the default place); a finished run's events.jsonl is then
+uploaded again, a run still being recorded gets it at its end.
+
 Example:
   switchwatch mark runs/run=20250301T101500Z-1a2b3c 'change window opened'
   switchwatch mark --trigger runs/run=20250301T101500Z-1a2b3c 'patronictl switchover started'
@@ -43,7 +48,11 @@ func runMark(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	if fs.NArg() != 2 {
 		return fs.usagef("want RUN_DIR and LABEL, got %d arguments", fs.NArg())
 	}
-	dir, label := fs.Arg(0), fs.Arg(1)
+	dir, err := stagedCopyOf("mark", fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	label := fs.Arg(1)
 	if strings.TrimSpace(label) == "" {
 		return fs.usagef("LABEL is empty")
 	}
@@ -85,5 +94,7 @@ func runMark(ctx context.Context, stdout, stderr io.Writer, args []string) error
 		what = "marked the trigger"
 	}
 	fmt.Fprintf(stdout, "%s %s at %s in run %s (%s)\n", what, e.Name, e.Time.Format(time.RFC3339Nano), info.RunID, when)
-	return nil
+	// A run of --out s3:// already uploaded: its bucket copy gets the
+	// mark too.
+	return uploadRewritten(ctx, stdout, dir, store.EventsFile)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/switchwatch/switchwatch/internal/objstore"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/internal/s3server"
@@ -45,6 +48,12 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	remoteRun := "s3://runs/fleet/run=s3kill"
 	waitForRemoteSegments(t, remoteRun, 2, &stderr)
 	waitForJournalRows(t, filepath.Join(staging, "run=s3kill"), 2) // rows no segment holds yet
+	// A mark while the run is recorded stays local until the run's last
+	// files go (here: recover's upload).
+	out, err := switchwatchCmd(ctx, "mark", filepath.Join(staging, "run=s3kill"), "mid-run").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "the recorder uploads the run to s3://runs/fleet/run=s3kill/ when it ends") {
+		t.Errorf("mark during an s3:// recording: %v\n%s", err, out)
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +73,7 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	}
 	before := countRows(t, remoteRun)
 
-	out, err := switchwatchCmd(ctx, "recover", staging).CombinedOutput()
+	out, err = switchwatchCmd(ctx, "recover", staging).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "uploaded: s3://runs/fleet/run=s3kill/") {
 		t.Fatalf("recover: %v\n%s", err, out)
 	}
@@ -77,6 +86,9 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	info, err := store.ReadRunInfo(remoteRun)
 	if err != nil || !info.Interrupted || info.End == nil {
 		t.Errorf("run.json in the bucket after recover: %+v, %v; want it marked interrupted", info, err)
+	}
+	if !remoteHasMark(t, remoteRun+"/"+store.EventsFile, "mid-run") {
+		t.Errorf("the mark made during the recording is not in the bucket's events.jsonl")
 	}
 
 	fromS3, s3Err := analyzeJSON(t, "s3://runs/fleet/")
@@ -91,10 +103,12 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	}
 	t.Logf("%d rows; analyze from s3: %s", after, strings.TrimSpace(s3Err))
 
-	// import --out s3:// (the same server): the whole run is uploaded.
+	// import --out s3:// (the same server): the whole run is uploaded,
+	// then its staged copy removed; the same import to a local folder
+	// has the same rows.
 	impStaging := t.TempDir()
-	out, err = switchwatchCmd(ctx, "import", "jsonl", "--out", "s3://runs/imported/", "--staging", impStaging,
-		filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl")).CombinedOutput()
+	input := filepath.Join("..", "..", "testdata", "import", "jsonl", "basic", "requests.jsonl")
+	out, err = switchwatchCmd(ctx, "import", "jsonl", "--out", "s3://runs/imported/", "--staging", impStaging, input).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "uploaded: s3://runs/imported/run=") {
 		t.Fatalf("import --out s3://: %v\n%s", err, out)
 	}
@@ -102,9 +116,19 @@ func TestS3RecordKillRecoverAnalyze(t *testing.T) {
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs under s3://runs/imported/: %v, %v", runs, err)
 	}
-	imported := filepath.Join(impStaging, filepath.Base(runs[0]))
-	if n, m := countRows(t, runs[0]), countRows(t, imported); n != m || n == 0 {
-		t.Errorf("imported run: %d rows in the bucket, %d in the staging folder", n, m)
+	if staged, _ := store.FindRuns(impStaging); len(staged) > 0 {
+		t.Errorf("the staged copy %v is still there after the import's upload", staged)
+	}
+	localOut := t.TempDir()
+	if out, err := switchwatchCmd(ctx, "import", "jsonl", "--out", localOut, input).CombinedOutput(); err != nil {
+		t.Fatalf("import --out DIR: %v\n%s", err, out)
+	}
+	imported, err := store.FindRuns(localOut)
+	if err != nil || len(imported) != 1 {
+		t.Fatalf("runs under %s: %v, %v", localOut, imported, err)
+	}
+	if n, m := countRows(t, runs[0]), countRows(t, imported[0]); n != m || n == 0 {
+		t.Errorf("imported run: %d rows in the bucket, %d in the same import to a local folder", n, m)
 	}
 }
 
@@ -190,4 +214,171 @@ func dropPaths(v any) any {
 		}
 	}
 	return v
+}
+
+// TestS3StagingVerifyMark, against a real PostgreSQL and a real
+// S3-compatible server: a run recorded to s3:// has its verify.json and
+// run.json in the bucket and loses its local copy once all of it is
+// confirmed there; with --keep-staging the copy stays, and mark and
+// verify given the run's s3:// URL work on that copy and upload what they
+// write; without a copy they refuse, naming the URL and the local path.
+func TestS3StagingVerifyMark(t *testing.T) {
+	pg := pgserver.StartForTest(t, pgserver.Options{Password: "s3-staging-pw"})
+	srv := s3server.StartForTest(t, "runs")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the default staging folder, for the children
+	ctx := context.Background()
+	c, err := objstore.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Register(ctx)
+	stagingRoot, err := defaultStaging(objstore.URL{Bucket: "runs", Key: "v/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := func(id string, extra ...string) string {
+		args := append([]string{"record", "--write-dsn", pg.DSN(), "--out", "s3://runs/v/", "--interval", "200ms",
+			"--conn", "pooled", "--probes", "write", "--duration", "2s", "--quiet", "--run-id", id}, extra...)
+		out, err := switchwatchCmd(ctx, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("record %s: %v\n%s", id, err, out)
+		}
+		return string(out)
+	}
+
+	// Default: uploaded, verify.json included, and the local copy gone,
+	// after --check has read it.
+	out := record("gone", "--check", "lost_writes==0")
+	t.Logf("record:\n%s", out)
+	local := filepath.Join(stagingRoot, "run=gone")
+	if !strings.Contains(out, "uploaded: s3://runs/v/run=gone/") || !strings.Contains(out, "removed the local copy "+local) {
+		t.Errorf("record's output does not say the run was uploaded and its copy removed:\n%s", out)
+	}
+	if _, err := os.Stat(local); err == nil {
+		t.Errorf("%s is still there after a run all uploaded", local)
+	}
+	if !strings.Contains(out, "checks: 1 passed") || strings.Index(out, "checks: 1 passed") > strings.Index(out, "removed the local copy") {
+		t.Errorf("record's --check did not run before the local copy was removed:\n%s", out)
+	}
+	v, err := store.ReadVerify("s3://runs/v/run=gone")
+	if err != nil || v.RunID != "gone" {
+		t.Errorf("verify.json in the bucket: %+v, %v", v, err)
+	}
+	if info, err := store.ReadRunInfo("s3://runs/v/run=gone"); err != nil || info.Verify != "" {
+		t.Errorf("run.json in the bucket: %+v, %v", info, err)
+	}
+	out2, err := switchwatchCmd(ctx, "mark", "s3://runs/v/run=gone", "too late").CombinedOutput()
+	t.Logf("mark without a copy:\n%s", out2)
+	if err == nil || !strings.Contains(string(out2), "s3://runs/v/run=gone") || !strings.Contains(string(out2), local) {
+		t.Errorf("mark on an s3:// run without a local copy: %v\n%s\nwant a refusal naming the URL and %s", err, out2, local)
+	}
+
+	// --keep-staging: the copy stays, and mark and verify upload from it.
+	out = record("kept", "--keep-staging")
+	local = filepath.Join(stagingRoot, "run=kept")
+	if !strings.Contains(out, "the local copy stays in "+local+" (--keep-staging)") {
+		t.Errorf("record --keep-staging does not say it kept %s:\n%s", local, out)
+	}
+	out2, err = switchwatchCmd(ctx, "mark", "s3://runs/v/run=kept", "after the run").CombinedOutput()
+	if err != nil || !strings.Contains(string(out2), "uploaded: s3://runs/v/run=kept/ (events.jsonl)") {
+		t.Fatalf("mark s3://runs/v/run=kept: %v\n%s", err, out2)
+	}
+	if !remoteHasMark(t, "s3://runs/v/run=kept/"+store.EventsFile, "after the run") {
+		t.Errorf("the bucket's events.jsonl has no mark \"after the run\"")
+	}
+	// verify uploads verify.json and run.json anew: take them out first.
+	for _, k := range []string{"v/run=kept/verify.json", "v/run=kept/run.json"} {
+		if _, err := srv.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("runs"), Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out2, err = switchwatchCmd(ctx, "verify", "--write-dsn", pg.DSN(), "s3://runs/v/run=kept").CombinedOutput()
+	if err != nil || !strings.Contains(string(out2), "uploaded: s3://runs/v/run=kept/ (verify.json, run.json)") {
+		t.Fatalf("verify s3://runs/v/run=kept: %v\n%s", err, out2)
+	}
+	if _, err := store.ReadVerify("s3://runs/v/run=kept"); err != nil {
+		t.Errorf("verify.json not back in the bucket: %v", err)
+	}
+	if _, err := store.ReadRunInfo("s3://runs/v/run=kept"); err != nil {
+		t.Errorf("run.json not back in the bucket: %v", err)
+	}
+
+	said := out + string(out2)
+
+	// recover of a prefix without a local copy refuses, naming both.
+	out2, err = switchwatchCmd(ctx, "recover", "s3://runs/elsewhere/").CombinedOutput()
+	if err == nil || !strings.Contains(string(out2), "s3://runs/elsewhere/") || !strings.Contains(string(out2), filepath.Join("staging", "runs", "elsewhere")) {
+		t.Errorf("recover s3://runs/elsewhere/: %v\n%s\nwant a refusal naming the URL and the staging path", err, out2)
+	}
+	noSecret(t, srv.SecretKey, said+string(out2), local, "s3://runs/v/run=gone", "s3://runs/v/run=kept")
+}
+
+// noSecret fails t when secret is in text, or in a file of one of the
+// run folders dirs (local or in the bucket): the credentials come from
+// the environment and must reach no output, run.json's settings least.
+func noSecret(t *testing.T, secret, text string, dirs ...string) {
+	t.Helper()
+	if strings.Contains(text, secret) {
+		t.Errorf("the secret access key is in the commands' output")
+	}
+	files := 0
+	for _, dir := range dirs {
+		entries, err := objstoreOrLocalDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range entries {
+			f, err := store.OpenFile(store.JoinPath(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			files++
+			if strings.Contains(string(data), secret) {
+				t.Errorf("the secret access key is in %s", store.JoinPath(dir, name))
+			}
+		}
+	}
+	if files < 6 {
+		t.Errorf("looked for the secret in %d files only", files)
+	}
+}
+
+// objstoreOrLocalDir lists the files of the run folder dir, local or in
+// the bucket, through store (which lists both).
+func objstoreOrLocalDir(dir string) ([]string, error) {
+	var names []string
+	files, err := store.ListRunFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range files.Segments {
+		names = append(names, filepath.Base(s))
+	}
+	for _, n := range []string{store.RunInfoFile, store.VerifyFile, store.EventsFile} {
+		if _, err := store.Stat(store.JoinPath(dir, n)); err == nil {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// remoteHasMark reports whether the events file at path has a user event
+// named label.
+func remoteHasMark(t *testing.T, path, label string) bool {
+	t.Helper()
+	f, err := store.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(data), label)
 }

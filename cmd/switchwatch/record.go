@@ -52,6 +52,18 @@ endpoint and writes verify.json (see also "switchwatch verify"); a second
 Ctrl-C skips it. Exit status: 0 recorded and checked, 1 failed, 2 usage,
 3 recorded but the check not done.
 
+Object storage: --out s3://BUCKET/PREFIX/ records into a local staging
+folder (--staging DIR) exactly as to --out DIR, uploads each segment once it
+is closed and, at the end, events.jsonl, verify.json and run.json (last), so
+the prefix only ever shows complete files. Once every file of the run is
+confirmed in the bucket (one HEAD each: present, same size), the local copy
+is removed, unless --keep-staging, or the lost-write check was skipped or
+failed ("switchwatch verify" on the local copy then checks it and uploads
+the result), or the recording failed. Files that could not be uploaded are
+listed with the local file that holds each, stay there, and make the exit
+status 1. Credentials and endpoint come from the AWS SDK's chain
+(AWS_PROFILE, AWS_ENDPOINT_URL, ...), never from a flag.
+
 Hands-free: --switchover 'COMMAND' runs the command through the shell
 (sh -c, its own process group, stdin /dev/null) --switchover-after into the
 recording; its start, end, exit status and every line of its output become
@@ -141,7 +153,24 @@ func runRecord(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		}
 		return upErr
 	}
-	return recordSummary(stdout, stderr, &cfg, res, err, checks, cf)
+	doneErr := recordSummary(stdout, stderr, &cfg, res, err, checks, cf)
+	rf.s3o.prune(ctx, stdout, stagingWanted(res, err)) // after --check, which reads the local copy
+	return doneErr
+}
+
+// stagingWanted says why a recording's staged copy must stay after its
+// upload, or "": "switchwatch verify" on it still has to run the
+// lost-write check and upload its result, or the recording failed.
+func stagingWanted(res *record.Result, err error) string {
+	switch {
+	case err != nil:
+		return "the recording failed"
+	case res.VerifySkipped:
+		return "the lost-write check was skipped: \"switchwatch verify\" on it does it and uploads the result"
+	case res.VerifyErr != nil:
+		return "the lost-write check failed: \"switchwatch verify\" on it does it again and uploads the result"
+	}
+	return ""
 }
 
 // recordSummary prints what a recording did and returns its exit error:

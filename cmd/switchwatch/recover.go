@@ -17,9 +17,12 @@ rows of its open segment in a hidden journal. recover turns every such
 journal under PATH into a Parquet segment and marks the run as interrupted
 in run.json, and removes the hidden .import-* folders that imports killed
 midway left in PATH. A run in the staging folder of "--out s3://..."
-is then uploaded, every file that is not there yet, run.json last. "switchwatch record" does the same for a run folder it reopens,
-and "switchwatch analyze" reads journals without changing anything. Runs
-still being recorded are left alone.
+is then uploaded, every file that is not there yet, run.json last, and its
+local copy stays (a run cut short had no lost-write check). A bucket holds
+no journals: PATH s3://BUCKET/PREFIX/ recovers its copy in the default
+staging folder. "switchwatch record" does the same for a run folder it
+reopens, and "switchwatch analyze" reads journals without changing
+anything. Runs still being recorded are left alone.
 `
 
 func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -31,7 +34,12 @@ func runRecover(ctx context.Context, stdout, stderr io.Writer, args []string) er
 		return fs.usagef("want at least one PATH")
 	}
 	var failed int
-	for _, root := range fs.Args() {
+	for _, arg := range fs.Args() {
+		// A bucket holds no journal: recover its local copy.
+		root, err := stagedCopyOf("recover", arg)
+		if err != nil {
+			return err
+		}
 		// What killed imports left: hidden folders no live import holds.
 		removed, err := importer.CleanInterrupted(root)
 		if err != nil {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
+	"strings"
 
 	"github.com/switchwatch/switchwatch/analyze"
-	"github.com/switchwatch/switchwatch/internal/regular"
+	"github.com/switchwatch/switchwatch/internal/objstore"
 	"github.com/switchwatch/switchwatch/internal/termtext"
+	"github.com/switchwatch/switchwatch/record/store"
 	"github.com/switchwatch/switchwatch/report"
 )
 
@@ -28,6 +31,10 @@ paths, benchstat style: "this switchover against the last four",
 
 --baseline-group names the group the others are compared with (default the
 first), --compare all compares every pair.
+
+A SUMMARY may be in object storage, s3://BUCKET/KEY/summary.json (the group
+"s3://BUCKET/KEY"), read as analyze reads s3:// runs: credentials and
+endpoint from the AWS SDK's chain.
 `
 
 func runReport(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -52,7 +59,12 @@ func runReport(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if err := checkCompareFlags(fs, *cmpMode, *baseGrp); err != nil {
 		return err
 	}
+	s3Done, err := s3Inputs(ctx, stderr, fs.Args())
+	if err != nil {
+		return fs.usagef("%v", err)
+	}
 	sum, err := loadSummaries(fs.Args())
+	s3Done()
 	if err != nil {
 		return err
 	}
@@ -86,7 +98,7 @@ func loadSummaries(paths []string) (*analyze.Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		named = append(named, analyze.Named{Name: analyze.SummaryName(p), Sum: s})
+		named = append(named, analyze.Named{Name: summaryName(p), Sum: s})
 	}
 	if len(named) == 1 {
 		return named[0].Sum, nil
@@ -94,9 +106,25 @@ func loadSummaries(paths []string) (*analyze.Summary, error) {
 	return analyze.Combine(named)
 }
 
-// readSummary reads the summary at path (a regular file).
+// summaryName is analyze.SummaryName, which names a local path, for an
+// s3:// one too: "s3://b/q1/summary.json" is "s3://b/q1" (a file path's
+// cleaning would make it "s3:/b/q1").
+func summaryName(p string) string {
+	u, err := objstore.ParseURL(p)
+	if err != nil {
+		return analyze.SummaryName(p)
+	}
+	if key := path.Clean("/" + u.Key); path.Base(key) == "summary.json" {
+		u.Key = strings.TrimPrefix(path.Dir(key), "/")
+		return strings.TrimSuffix(u.String(), "/")
+	}
+	return strings.TrimSuffix(path.Base(u.Key), ".json")
+}
+
+// readSummary reads the summary at path: a regular file, or an object
+// in object storage (s3://, registered by s3Inputs).
 func readSummaryFile(path string) (*analyze.Summary, error) {
-	f, err := regular.Open(path)
+	f, err := store.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read summary: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/switchwatch/switchwatch/record"
+	"github.com/switchwatch/switchwatch/record/store"
 )
 
 const verifyHelp = `
@@ -15,6 +16,11 @@ gives each write probe a verdict: acknowledged and present, acknowledged but
 MISSING (lost), failed but present (committed although the client saw an
 error), failed and absent. Writes RUN_DIR/verify.json. The check refuses a
 server in recovery, where missing keys could just be not replayed yet.
+
+A run recorded with --out s3://... is checked in its local copy in the
+staging folder (RUN_DIR is that folder, or the run's s3:// URL when it was
+staged in the default place), and verify.json, then run.json, are uploaded
+from there to the bucket.
 
 The keys are read back from the table the run wrote to, as run.json says;
 --table names it for a run.json that does not, and a --table that disagrees
@@ -35,7 +41,11 @@ func runVerify(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if fs.NArg() != 1 {
 		return fs.usagef("want exactly one RUN_DIR, got %d arguments", fs.NArg())
 	}
-	v, err := record.VerifyWith(ctx, fs.Arg(0), dsn, opt)
+	dir, err := stagedCopyOf("verify", fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	v, err := record.VerifyWith(ctx, dir, dsn, opt)
 	if errors.Is(err, record.ErrWrongTable) {
 		return fs.usagef("%v", err)
 	}
@@ -43,5 +53,6 @@ func runVerify(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return err
 	}
 	fmt.Fprintln(stdout, v)
-	return nil
+	// A run of --out s3://: its bucket copy gets the verdict too.
+	return uploadRewritten(ctx, stdout, dir, store.VerifyFile, store.RunInfoFile)
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -25,9 +28,50 @@ type Client struct {
 	// CacheBlocks is how many blocks an Object keeps (default 32).
 	CacheBlocks int
 
+	// Progress, when set, is told how a listing goes, at most once every
+	// ProgressEvery (default 2 s; negative: every page) and never within
+	// the first: a long listing of a large prefix says it is not stuck,
+	// a short one says nothing.
+	Progress      io.Writer
+	ProgressEvery time.Duration
+
 	gets     atomic.Int64 // GetObject requests
 	getBytes atomic.Int64 // bytes they returned
+
+	listMu    sync.Mutex
+	lists     int       // ListObjectsV2 pages
+	listed    int       // keys and folders they returned
+	listStart time.Time // the first listing
+	listSaid  time.Time // the last progress line
 }
+
+// notePage counts a listing page of n entries below u, and says so on
+// Progress when it is time.
+func (c *Client) notePage(u URL, n int) {
+	if c.Progress == nil {
+		return
+	}
+	c.listMu.Lock()
+	defer c.listMu.Unlock()
+	now := time.Now()
+	if c.lists == 0 {
+		c.listStart, c.listSaid = now, now
+	}
+	c.lists++
+	c.listed += n
+	every := c.ProgressEvery
+	if every == 0 {
+		every = defaultProgressEvery
+	}
+	if every > 0 && now.Sub(c.listSaid) < every {
+		return
+	}
+	c.listSaid = now
+	fmt.Fprintf(c.Progress, "object storage: listing %s (%d list requests, %d entries so far, %.0f s)\n", u, c.lists, c.listed, now.Sub(c.listStart).Seconds())
+}
+
+// defaultProgressEvery is how often a listing says how it goes.
+const defaultProgressEvery = 2 * time.Second
 
 // Default read unit and cache of an Object: a segment's column chunk is
 // tens of kilobytes, so 64 KiB blocks fetch little beyond the chunks asked

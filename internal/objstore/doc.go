@@ -10,7 +10,9 @@
 // Uploader puts each complete file there as one PUT, which a bucket shows
 // only once it is whole, so a prefix never holds a partial file. Closed
 // segments go as they close; events.jsonl, verify.json and run.json go
-// last.
+// last. It never removes a local file: Confirm checks with HEAD requests
+// that every file of a run folder is in the bucket, whole, so that the
+// command may remove the folder.
 //
 // Reading is the other way: Remote implements store.Remote, so that
 // store's readers (and so the analyzer) open s3:// paths, and Object reads

@@ -52,6 +52,7 @@ func (r Remote) ReadDir(p string) ([]fs.DirEntry, error) {
 		if err != nil {
 			return nil, pathError("list", u, err)
 		}
+		r.C.notePage(u, len(page.CommonPrefixes)+len(page.Contents))
 		for _, cp := range page.CommonPrefixes {
 			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), u.Key), "/")
 			out = append(out, fs.FileInfoToDirEntry(fileInfo{name: name, dir: true}))

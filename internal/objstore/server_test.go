@@ -1,6 +1,7 @@
 package objstore_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
@@ -32,6 +33,77 @@ func TestObjectStorage(t *testing.T) {
 	t.Run("UploadAsSegmentsClose", func(t *testing.T) { testUploadAsSegmentsClose(t, c) })
 	t.Run("RangeReadsOnlyTheColumnsAsked", func(t *testing.T) { testRangeReads(t, c) })
 	t.Run("FailedUploadNamesTheLocalFile", testFailedUpload)
+	t.Run("ConfirmRefusesWhatIsNotInTheBucket", func(t *testing.T) { testConfirm(t, c) })
+	t.Run("ListingSaysHowItGoes", func(t *testing.T) { testListingProgress(t, c) })
+}
+
+// testListingProgress: with a Progress writer, FindRuns's listings of a
+// bucket say how far they got (every page here; every 2 s by default).
+func testListingProgress(t *testing.T, c *objstore.Client) {
+	var buf bytes.Buffer
+	c.Progress, c.ProgressEvery = &buf, -1
+	defer func() { c.Progress, c.ProgressEvery = nil, 0 }() // the default is timed: not asserted here
+	runs, err := store.FindRuns("s3://runs/")
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("FindRuns(s3://runs/) = %v, %v", runs, err)
+	}
+	if !strings.Contains(buf.String(), "object storage: listing s3://runs/") || !strings.Contains(buf.String(), "entries so far") {
+		t.Errorf("no progress line from the listing of s3://runs/:\n%s", buf.String())
+	}
+}
+
+// testConfirm: a run all uploaded is confirmed; a journal, a file the
+// bucket lacks and a file whose bucket copy differs in size each make
+// Confirm refuse, naming the file, so that no local copy of data the
+// bucket does not hold is removed.
+func testConfirm(t *testing.T, c *objstore.Client) {
+	ctx := context.Background()
+	staging := t.TempDir()
+	dir, _, err := (&synth.Run{ID: "confirm", Phases: []synth.Phase{{State: synth.Healthy, Duration: 5 * time.Second}}}).Write(staging, synth.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := c.NewUploader(ctx, staging, objstore.URL{Bucket: "runs", Key: "confirm/"})
+	if f := up.Finish(ctx, dir); len(f) > 0 {
+		t.Fatalf("upload failures: %v", f)
+	}
+	lockOnly := func(name string) bool { return name == store.LockFile }
+	if err := up.Confirm(ctx, dir, lockOnly); err != nil {
+		t.Fatalf("a run all uploaded is not confirmed: %v", err)
+	}
+	segs, err := store.Segments(dir)
+	if err != nil || len(segs) == 0 {
+		t.Fatal(segs, err)
+	}
+	for _, c := range []struct {
+		what string
+		path string
+		data []byte
+	}{
+		{"a journal", filepath.Join(dir, store.JournalName(99)), []byte("{}\n")},
+		{"a file not uploaded", filepath.Join(dir, "notes.txt"), []byte("x")},
+		{"a file that changed", segs[0], []byte("longer than the segment was: " + strings.Repeat("x", 100_000))},
+	} {
+		old, readErr := os.ReadFile(c.path)
+		if err := os.WriteFile(c.path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := up.Confirm(ctx, dir, lockOnly)
+		if err == nil || !strings.Contains(err.Error(), c.path) {
+			t.Errorf("Confirm with %s: %v; want an error naming %s", c.what, err, c.path)
+		}
+		if readErr == nil {
+			err = os.WriteFile(c.path, old, 0o644)
+		} else {
+			err = os.Remove(c.path)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := up.Confirm(ctx, dir, lockOnly); err != nil {
+		t.Errorf("the run restored is not confirmed: %v", err)
+	}
 }
 
 func testUploadAsSegmentsClose(t *testing.T, c *objstore.Client) {
@@ -194,6 +266,9 @@ func testFailedUpload(t *testing.T) {
 	for _, f := range failures {
 		if _, err := os.Stat(f.Local); err != nil {
 			t.Errorf("failure names %s, which is not there: %v", f.Local, err)
+		}
+		if secret := os.Getenv("AWS_SECRET_ACCESS_KEY"); secret == "" || strings.Contains(f.String(), secret) {
+			t.Errorf("failure %q names the secret access key (or the test has none: %q)", f, secret)
 		}
 		if !strings.Contains(f.String(), f.Local) || !strings.Contains(f.String(), "s3://runs/x/run=nobucket/") {
 			t.Errorf("failure %q does not name the local file and the destination", f)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/switchwatch/switchwatch/record/store"
 )
@@ -98,9 +99,20 @@ func (u *Uploader) Queue(path string) {
 // Earlier failures are tried again. It returns the files that could not
 // be uploaded.
 func (u *Uploader) SyncRun(ctx context.Context, dir string) []Failure {
-	files, err := store.ListRunFiles(dir)
+	paths, err := runFiles(dir)
 	if err != nil {
 		return []Failure{{Local: dir, URL: u.urlOf(dir), Err: err}}
+	}
+	return u.UploadFiles(ctx, paths...)
+}
+
+// runFiles are the files of the run folder dir that belong in the bucket,
+// in the order they go there: closed segments, then events.jsonl,
+// verify.json and run.json, those of the three that exist.
+func runFiles(dir string) ([]string, error) {
+	files, err := store.ListRunFiles(dir)
+	if err != nil {
+		return nil, err
 	}
 	paths := files.Segments
 	for _, name := range []string{store.EventsFile, store.VerifyFile, store.RunInfoFile} {
@@ -108,6 +120,14 @@ func (u *Uploader) SyncRun(ctx context.Context, dir string) []Failure {
 			paths = append(paths, filepath.Join(dir, name))
 		}
 	}
+	return paths, nil
+}
+
+// UploadFiles uploads the complete files at paths, in this order, each
+// unless it was uploaded as it is now, and returns those that could not
+// be: what verify and mark rewrite in a run already uploaded (verify.json,
+// then run.json; events.jsonl).
+func (u *Uploader) UploadFiles(ctx context.Context, paths ...string) []Failure {
 	var failures []Failure
 	for _, p := range paths {
 		if err := u.upload(ctx, p); err != nil {
@@ -115,6 +135,41 @@ func (u *Uploader) SyncRun(ctx context.Context, dir string) []Failure {
 		}
 	}
 	return failures
+}
+
+// Confirm checks, with one HEAD request a file, that every file of the
+// run folder dir is in the bucket with its local size, so that the local
+// copy can go. A hidden file ("_" or ".": a journal, a temporary) is
+// never uploaded, so it fails the check unless disposable says it holds
+// no data (a lock, a marker); so does a folder.
+func (u *Uploader) Confirm(ctx context.Context, dir string, disposable func(name string) bool) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		hidden := strings.HasPrefix(e.Name(), "_") || strings.HasPrefix(e.Name(), ".")
+		switch {
+		case hidden && disposable(e.Name()):
+			continue
+		case hidden || !e.Type().IsRegular():
+			return fmt.Errorf("%s is never uploaded (a journal, a temporary or a folder)", p)
+		}
+		st, err := e.Info()
+		if err != nil {
+			return err
+		}
+		dst := u.urlOf(p)
+		h, err := u.c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &dst.Bucket, Key: &dst.Key})
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, pathError("confirm", dst, err))
+		}
+		if n := aws.ToInt64(h.ContentLength); n != st.Size() {
+			return fmt.Errorf("%s holds %d bytes, its local copy %s %d", dst, n, p, st.Size())
+		}
+	}
+	return nil
 }
 
 // Finish waits for the queued uploads, then syncs each run folder in dirs

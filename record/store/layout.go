@@ -130,7 +130,7 @@ func numbered(dir, prefix, suffix string) ([]string, error) {
 	var files []numberedFile
 	for _, e := range entries {
 		if n, ok := parseNumbered(e.Name(), prefix, suffix); ok && !e.IsDir() {
-			files = append(files, numberedFile{n, filepath.Join(dir, e.Name())})
+			files = append(files, numberedFile{n, JoinPath(dir, e.Name())})
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].n < files[j].n })

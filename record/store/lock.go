@@ -11,7 +11,11 @@ import (
 // ErrRunActive is returned by Recover on a run that a live writer holds.
 var ErrRunActive = errors.New("run is being recorded by a live process")
 
-const lockFile = "_lock"
+// LockFile is the name of a run folder's lock file: it holds no data, so
+// a copy of the run that lacks it lacks nothing.
+const LockFile = "_lock"
+
+const lockFile = LockFile
 
 // lockRun takes the run folder's exclusive lock without waiting. The kernel
 // drops it when the process dies, so a crashed recorder never leaves a run

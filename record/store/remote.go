@@ -4,6 +4,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -23,8 +25,9 @@ type File interface {
 // Remote is a storage other than the local disk that run folders can be
 // read from, by path: "s3://bucket/prefix/run=x/run.json". It is
 // registered by the command (RegisterRemote), so that this package stays
-// free of any storage SDK. Paths reach it as the readers build them with
-// filepath.Join, which turns "s3://" into "s3:/": a Remote accepts both.
+// free of any storage SDK. The readers build paths with JoinPath, which
+// keeps "s3://" whole; a Remote accepts "s3:/" too, which is what
+// filepath.Join makes of it.
 type Remote interface {
 	Open(path string) (File, error)
 	ReadDir(path string) ([]fs.DirEntry, error)
@@ -58,6 +61,28 @@ func remoteFor(path string) Remote {
 	remotes.RLock()
 	defer remotes.RUnlock()
 	return remotes.by[path[:i]]
+}
+
+// JoinPath is filepath.Join for local and remote paths: below a remote
+// folder it joins with "/" and keeps the scheme's "://", which
+// filepath.Join cleans to ":/" (a message would name "s3:/bucket/key").
+func JoinPath(dir string, elem ...string) string {
+	if remoteFor(dir) == nil {
+		return filepath.Join(append([]string{dir}, elem...)...)
+	}
+	return CleanPath(strings.Join(append([]string{dir}, elem...), "/"))
+}
+
+// CleanPath is filepath.Clean for local and remote paths: a remote one
+// is "scheme://" and the cleaned rest, without a trailing "/", whether
+// it came with "://" or with the ":/" of a file path's cleaning.
+func CleanPath(p string) string {
+	if remoteFor(p) == nil {
+		return filepath.Clean(p)
+	}
+	i := strings.Index(p, ":/")
+	rest := path.Clean(strings.TrimLeft(p[i+1:], "/"))
+	return p[:i] + "://" + strings.TrimPrefix(rest, ".")
 }
 
 // IsRemote reports whether path is read from a registered Remote.

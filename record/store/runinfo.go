@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/switchwatch/switchwatch/internal/vocab"
@@ -73,7 +72,7 @@ func WriteRunInfo(runDir string, info *RunInfo) error {
 
 // ReadRunInfo reads run.json from runDir.
 func ReadRunInfo(runDir string) (*RunInfo, error) {
-	path := filepath.Join(runDir, RunInfoFile)
+	path := JoinPath(runDir, RunInfoFile)
 	var info RunInfo
 	if err := readJSON(path, &info); err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -77,7 +76,7 @@ func WriteVerify(runDir string, v *Verify) error {
 // run has no lost-write check.
 func ReadVerify(runDir string) (*Verify, error) {
 	var v Verify
-	if err := readJSON(filepath.Join(runDir, VerifyFile), &v); err != nil {
+	if err := readJSON(JoinPath(runDir, VerifyFile), &v); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -86,7 +85,7 @@ func ReadVerify(runDir string) (*Verify, error) {
 	// A verify.json copied from another run would lend this run its
 	// verdicts (0 lost became 7): it must name the run of its folder.
 	if id := RunIDFromDir(runDir); id != "" && v.RunID != id {
-		return nil, fmt.Errorf("%s: the lost-write check of run %q, not of run %q: not applied", filepath.Join(runDir, VerifyFile), v.RunID, id)
+		return nil, fmt.Errorf("%s: the lost-write check of run %q, not of run %q: not applied", JoinPath(runDir, VerifyFile), v.RunID, id)
 	}
 	return &v, nil
 }
