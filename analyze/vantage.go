@@ -260,6 +260,9 @@ func vantageOf(r *RunResult) result.VantageResult {
 	m := &r.Metrics
 	v := result.VantageResult{Vantage: r.Vantage, RunID: r.RunID, ClockOffset: m.ClockOffset, Clock: result.VantageClockOwn,
 		IntervalNS: r.IntervalNS, WriteDowntime: m.WriteDowntime, Recovered: m.Recovered}
+	if why, unknown := m.UnknownWhy("write_downtime"); unknown {
+		v.WriteDowntimeUnknown, v.KnownWriteDowntime = why, m.KnownWriteDowntime
+	}
 	if o := m.ClockOffset; o != nil && o.Probes > 0 {
 		v.Clock, v.OffsetNS, v.OffsetUncertaintyNS = result.VantageClockServers, o.MedianNS, (o.P95NS-o.P5NS)/2
 	}

@@ -3,6 +3,8 @@ package analyze
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +29,9 @@ type vantageRun struct {
 	neverRecovers bool
 	// at shifts the run's start on the servers' clock (another day's run)
 	at time.Duration
+	// writeHole drops the write rows of the 3 s from 5 s into the run:
+	// time without data, so the write downtime is unknown
+	writeHole bool
 }
 
 // write writes the run as out/run=<id>/ with the vantage's run.json.
@@ -50,6 +55,9 @@ func (v vantageRun) write(t *testing.T, out string) {
 		r.Phases = r.Phases[:2]
 	}
 	rows, truth := r.Probes()
+	if v.writeHole {
+		rows = cutRows(rows, store.KindWrite, 5*time.Second, 8*time.Second)
+	}
 	for i := range rows {
 		p := &rows[i]
 		if v.noServerTime || p.Outcome != store.OutcomeOK {
@@ -328,4 +336,39 @@ func TestVantageNotRecovered(t *testing.T) {
 	if fe := sw.FirstErrorSpread; fe.NS == nil || fe.Vantages != 3 {
 		t.Errorf("first error spread %+v, want known over 3 vantages", fe)
 	}
+}
+
+// TestVantageDowntimeUnknown: a vantage whose write streams have time
+// without data has an unknown write downtime, not "no writes": it says
+// why and keeps its known part, in memory and after summary.json's round
+// trip (where a nil WriteDowntime alone could not tell the two apart).
+func TestVantageDowntimeUnknown(t *testing.T) {
+	sum := analyzeVantages(t,
+		vantageRun{id: "a", vantage: "zone-a", switchoverID: "sw-1", down: 4 * time.Second},
+		vantageRun{id: "b", vantage: "zone-b", switchoverID: "sw-1", down: 4 * time.Second, writeHole: true},
+	)
+	if len(sum.Switchovers) != 1 {
+		t.Fatalf("got %d switchovers, want 1", len(sum.Switchovers))
+	}
+	check := func(when string, sw *result.Switchover) {
+		a, b := vantageNamed(t, sw, "zone-a"), vantageNamed(t, sw, "zone-b")
+		if a.WriteDowntime == nil || a.WriteDowntimeUnknown != "" {
+			t.Errorf("%s: zone-a's write downtime %+v (unknown %q): want known", when, a.WriteDowntime, a.WriteDowntimeUnknown)
+		}
+		if b.WriteDowntime != nil || !strings.Contains(b.WriteDowntimeUnknown, "without data") || b.KnownWriteDowntime == nil ||
+			b.KnownWriteDowntime.NS != a.WriteDowntime.NS {
+			t.Errorf("%s: zone-b's write downtime %+v, unknown %q, known %+v: want unknown (time without data), known %v",
+				when, b.WriteDowntime, b.WriteDowntimeUnknown, b.KnownWriteDowntime, a.WriteDowntime)
+		}
+	}
+	check("analyzed", &sum.Switchovers[0])
+	data, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Summary
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	check("read back", &back.Switchovers[0])
 }

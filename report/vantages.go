@@ -67,7 +67,7 @@ func vantageTable(sw *result.Switchover) *table {
 		if v.Outage && v.Recovery == nil {
 			rec = "not recovered"
 		}
-		t.add(name, fe, rec, fmtOptDur(v.WriteDowntime), vantageOffset(v), v.RunID)
+		t.add(name, fe, rec, vantageDowntime(v), vantageOffset(v), v.RunID)
 	}
 	return t
 }
@@ -260,4 +260,16 @@ func phaseLegend(phases []result.Phase) []legendEntry {
 		}
 	}
 	return l
+}
+
+// vantageDowntime is a vantage's write downtime: "unknown" when the data
+// cannot tell (with its known part as a lower bound), "-" without writes.
+func vantageDowntime(v *result.VantageResult) string {
+	if v.WriteDowntime == nil && v.WriteDowntimeUnknown != "" {
+		if v.KnownWriteDowntime == nil {
+			return "unknown"
+		}
+		return fmtDowntime(nil, v.KnownWriteDowntime)
+	}
+	return fmtOptDur(v.WriteDowntime)
 }

@@ -150,6 +150,13 @@ type VantageResult struct {
 	// WriteDowntime is the run's (RunResult.Metrics.WriteDowntime): nil
 	// without write probes, unknown (null) when the data cannot tell.
 	WriteDowntime *Duration `json:"write_downtime,omitempty"`
+	// WriteDowntimeUnknown says why the run's write downtime is unknown
+	// (Metrics.UnknownWhy), KnownWriteDowntime its known part, a lower
+	// bound; both empty when it is known or there were no writes. Kept
+	// apart because a nil WriteDowntime alone cannot tell "no writes"
+	// from "the data cannot tell", in memory or in summary.json.
+	WriteDowntimeUnknown string    `json:"write_downtime_unknown,omitempty"`
+	KnownWriteDowntime   *Duration `json:"known_write_downtime,omitempty"`
 }
 
 // VantagePhase is one phase of a vantage's run, on its Clock. Each edge
