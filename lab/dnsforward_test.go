@@ -114,10 +114,10 @@ func TestVantageNames(t *testing.T) {
 			t.Errorf("VantageNames(%d): want an error", n)
 		}
 	}
-	if err := (VantageOptions{N: 3}).check(RigBlueGreen); err == nil {
+	if err := (VantageOptions{N: 3}).Check(RigBlueGreen); err == nil {
 		t.Error("a dns-cache vantage on a rig without DNS: want an error")
 	}
-	if err := (VantageOptions{N: 2}).check(RigBlueGreen); err != nil {
+	if err := (VantageOptions{N: 2}).Check(RigBlueGreen); err != nil {
 		t.Errorf("a latency vantage on the bluegreen rig: %v", err)
 	}
 }

@@ -94,7 +94,7 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 	if err := opts.Record.CheckProfiles(); err != nil {
 		return nil, fmt.Errorf("lab run: %w", err)
 	}
-	if err := opts.Vantages.check(opts.Scenario.RigFor(opts.Rig).Kind()); err != nil {
+	if err := opts.Vantages.Check(opts.Scenario.RigFor(opts.Rig).Kind()); err != nil {
 		return nil, fmt.Errorf("lab run: %w", err)
 	}
 	labels, err := mergeLabels(opts.Scenario.Labels(), opts.Labels)

@@ -81,8 +81,8 @@ func VantageNames(n int) ([]string, error) {
 	return all[:n], nil
 }
 
-// check says whether the vantages can watch a rig of this kind.
-func (o VantageOptions) check(rigKind string) error {
+// Check says whether the vantages can watch a rig of this kind.
+func (o VantageOptions) Check(rigKind string) error {
 	if o.N <= 1 {
 		return nil
 	}
