@@ -234,7 +234,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		return res, err
 	}
 	recDone := anyDone(recs)
-	logs := make(multiSink, 0, len(res))
+	logs, err := createEventLogs(res)
 	defer func() {
 		for _, l := range logs {
 			if cerr := l.Close(); cerr != nil && err == nil {
@@ -242,12 +242,8 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 			}
 		}
 	}()
-	for _, r := range res {
-		l, err := store.CreateEventLog(filepath.Join(r.RunDir, store.EventsFile))
-		if err != nil {
-			return res, err
-		}
-		logs = append(logs, l)
+	if err != nil {
+		return res, err
 	}
 	if err := playRun(ctx, opts, rig, vs, logs, recDone); err != nil {
 		return res, err
@@ -265,17 +261,40 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		return res, err
 	}
 	if verify && (len(cfg.Kinds) == 0 || slices.Contains(cfg.Kinds, store.KindWrite)) {
-		// Every vantage's writes went to the one database: each is checked
-		// there directly, not through its own (possibly stale) path.
-		for i := range res {
-			v, err := record.VerifyVia(ctx, res[i].RunDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
-			if err != nil {
-				return res, fmt.Errorf("lost-write check of %s: %w", res[i].RunDir, err)
-			}
-			res[i].Verify = v
-		}
+		return res, verifyAll(ctx, cfg, res)
 	}
 	return res, nil
+}
+
+// verifyAll runs the lost-write check of every vantage's run. Their
+// writes went to the one database: each is checked there directly
+// (cfg, the direct vantage's), not through its own, possibly stale, path.
+func verifyAll(ctx context.Context, cfg record.Config, res []RunResult) error {
+	for i := range res {
+		v, err := record.VerifyVia(ctx, res[i].RunDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
+		if err != nil {
+			if len(res) > 1 {
+				return fmt.Errorf("lost-write check of %s: %w", res[i].RunDir, err)
+			}
+			return fmt.Errorf("lost-write check: %w", err)
+		}
+		res[i].Verify = v
+	}
+	return nil
+}
+
+// createEventLogs creates each run's events file; on error it returns
+// those it created, to be closed.
+func createEventLogs(res []RunResult) (multiSink, error) {
+	logs := make(multiSink, 0, len(res))
+	for _, r := range res {
+		l, err := store.CreateEventLog(filepath.Join(r.RunDir, store.EventsFile))
+		if err != nil {
+			return logs, err
+		}
+		logs = append(logs, l)
+	}
+	return logs, nil
 }
 
 // startRecorders starts one recorder per vantage and returns once each
@@ -330,11 +349,7 @@ func playRun(ctx context.Context, opts RunOptions, rig *Rig, vs []*vantage, sink
 	if err := sleepOrDone(ctx, opts.Scenario.LeadIn+off, recDone); err != nil {
 		return err
 	}
-	var evs EventSink = sink
-	if len(sink) == 1 {
-		evs = sink[0]
-	}
-	if err := runScenario(ctx, rig, opts.Scenario, evs, map[string]string{AttrLeadInOffset: off.String()}); err != nil {
+	if err := runScenario(ctx, rig, opts.Scenario, sink, map[string]string{AttrLeadInOffset: off.String()}); err != nil {
 		return err
 	}
 	if err := waitCacheRefresh(ctx, rig, vs, recDone, opts.Vantages.withDefaults().DNSCache); err != nil {

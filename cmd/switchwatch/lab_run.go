@@ -127,17 +127,8 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if opts.Runs < 1 {
 		return fs.usagef("--runs must be at least 1, got %d", opts.Runs)
 	}
-	if _, err := lab.VantageNames(opts.Vantages.N); err != nil {
-		return fs.usagef("%v", err)
-	}
-	if err := opts.Vantages.Check(opts.Scenario.RigFor(opts.Rig).Kind()); err != nil {
-		return fs.usagef("%v", err)
-	}
-	for name, d := range map[string]time.Duration{"vantage-latency": opts.Vantages.Latency, "vantage-dns-cache": opts.Vantages.DNSCache,
-		"vantage-interval": opts.Vantages.Interval} {
-		if d < 0 || (d == 0 && name != "vantage-interval") {
-			return fs.usagef("--%s must be positive, got %v", name, d)
-		}
+	if err := checkVantageFlags(fs, &opts); err != nil {
+		return err
 	}
 	if err := oneOf(fs, "read-via", opts.ReadVia, lab.ReadViaWrite, lab.ReadViaRead); err != nil {
 		return err
@@ -177,6 +168,24 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return fmt.Errorf("lab run interrupted; everything it started is stopped: %w", err)
 	}
 	return err
+}
+
+// checkVantageFlags checks --vantages and its settings against the
+// scenario's rig before anything is started.
+func checkVantageFlags(fs *flagSet, opts *lab.RunOptions) error {
+	if _, err := lab.VantageNames(opts.Vantages.N); err != nil {
+		return fs.usagef("%v", err)
+	}
+	for name, d := range map[string]time.Duration{"vantage-latency": opts.Vantages.Latency, "vantage-dns-cache": opts.Vantages.DNSCache,
+		"vantage-interval": opts.Vantages.Interval} {
+		if d < 0 || (d == 0 && name != "vantage-interval") {
+			return fs.usagef("--%s must be positive, got %v", name, d)
+		}
+	}
+	if err := opts.Vantages.Check(opts.Scenario.RigFor(opts.Rig).Kind()); err != nil {
+		return fs.usagef("%v", err)
+	}
+	return nil
 }
 
 // addLabRecordFlags registers the recorder's probe settings, as in
