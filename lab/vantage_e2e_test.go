@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,6 +191,8 @@ func recoveredAt(t *testing.T, v vantageRun) (time.Time, []analyze.Phase) {
 func TestLabVantages(t *testing.T) {
 	const latency, cacheFor = 200 * time.Millisecond, 30 * time.Second
 	vs := runLabVantages(t, latency, cacheFor)
+	// vs[i].dir and vs[i].recovery are what a merged analysis of the
+	// three folders (one switchover_id) is to be checked against.
 	direct, slow, cached := vs[0], vs[1], vs[2]
 
 	flip := direct.one(t, ActDNSFlip)
@@ -247,6 +250,7 @@ func TestLabVantages(t *testing.T) {
 			t.Errorf("vantage %s: lost-write check %+v, want one and no acknowledged write lost", v.name, v.verify)
 		}
 	}
+	checkVantagePaths(t, vs, latency, flip.Time)
 	// The lab's --truth check, edge by edge, where the edges apply: the
 	// direct vantage sees every one as TestLabDNS does; the latency
 	// vantage the promotion's end (the analyzer allows the first probe's
@@ -256,6 +260,48 @@ func TestLabVantages(t *testing.T) {
 		ActEndpointRefuse: {event.EdgeStart, event.EdgeEnd}, ActGreenPromoted: {event.EdgeEnd}})
 	slow.truthWithin(t, map[string][]string{ActGreenPromoted: {event.EdgeEnd}})
 	cached.truthWithin(t, map[string][]string{ActBlueReadOnly: {event.EdgeStart}, ActEndpointRefuse: {event.EdgeStart}})
+}
+
+// checkVantagePaths checks that each vantage went the way it should:
+// direct dialled the rig's endpoints, latency the delay proxies and
+// waited at least the added round trip for every answer, and dns-cache
+// dialled old blue's address after the flip until its refresh, and
+// green's after it.
+func checkVantagePaths(t *testing.T, vs []vantageRun, latency time.Duration, flip time.Time) {
+	t.Helper()
+	const clock = 50 * time.Millisecond
+	cached := vs[2]
+	refresh := firstRefreshAfter(t, cached.labRun, flip)
+	for _, v := range vs {
+		bad := 0
+		for _, p := range v.probes {
+			if p.DialedAddr == "" {
+				continue
+			}
+			host, _, _ := strings.Cut(p.DialedAddr, ":")
+			var want []string
+			switch {
+			case v.name == VantageDirect:
+				want = []string{dnsBlueIP, dnsGreenIP}
+			case v.name == VantageLatency:
+				want = []string{latencyBlueIP, latencyGreenIP}
+				if ok(&p) && time.Duration(p.LatencyNS) < latency {
+					t.Errorf("latency vantage: a probe answered in %v, less than the added round trip %v", time.Duration(p.LatencyNS), latency)
+				}
+			case at(p.Start).After(flip.Add(clock)) && at(p.End).Before(refresh.Add(-clock)):
+				want = []string{dnsBlueIP} // the stale answer
+			case at(p.Start).After(refresh.Add(clock)):
+				want = []string{dnsGreenIP}
+			default:
+				want = []string{dnsBlueIP, dnsGreenIP}
+			}
+			if !slices.Contains(want, host) {
+				if bad++; bad <= 3 {
+					t.Errorf("vantage %s: probe started %v dialled %s, want one of %v", v.name, at(p.Start).Format("15:04:05.000"), p.DialedAddr, want)
+				}
+			}
+		}
+	}
 }
 
 // firstOKWriteLatency is the latency of the first successful write
