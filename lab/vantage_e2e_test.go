@@ -38,41 +38,59 @@ type vantageRun struct {
 // latency one behind latency, the dns-cache one behind a cache of
 // cacheFor, and returns each vantage's run (direct, latency, dns-cache)
 // with its truth. A machine too busy to judge timing (a failed or slow
-// probe in any vantage's steady lead-in) gets one more run, then a skip.
+// probe in any vantage's steady lead-in, or too few) gets one more run if
+// the first left time for it within the test's 90 s, then a skip.
 func runLabVantages(t *testing.T, latency, cacheFor time.Duration) []vantageRun {
 	t.Helper()
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		vs := runLabVantagesOnce(t, latency, cacheFor)
 		var msgs []string
 		for _, v := range vs {
-			bad, _, total := v.leadInHealth()
-			// 3s of lead-in: 15 slots per stream at 200ms, 6 at 500ms; ask
-			// for half of the two streams'. Slow is over a second plus 6
-			// added round trips (a login and a write through the delay).
-			slowAt := time.Second
-			if v.name == VantageLatency {
-				slowAt += 6 * latency
-			}
-			slow := 0
-			for _, p := range v.probes {
-				if p.End != 0 && at(p.End).Before(v.one(t, EvScenario).Time) && time.Duration(p.LatencyNS) > slowAt {
-					slow++
-				}
-			}
-			if want := int(3 * time.Second / v.interval); bad > 0 || slow > 0 || total < want {
-				msgs = append(msgs, fmt.Sprintf("vantage %s: of %d probes in the lead-in (want %d), %d failed, %d over %v",
-					v.name, total, want, bad, slow, slowAt))
+			if msg := v.leadInTrouble(t, latency); msg != "" {
+				msgs = append(msgs, msg)
 			}
 		}
 		if len(msgs) == 0 {
 			return vs
 		}
 		msg := fmt.Sprintf("machine too busy to judge timing (load average %s): %v", loadAvg(), msgs)
-		if attempt == 2 {
-			t.Skipf("%s, twice", msg)
+		if attempt == 2 || time.Since(start) > 45*time.Second {
+			t.Skipf("%s, %d times in %v", msg, attempt, time.Since(start).Round(time.Second))
 		}
 		t.Logf("%s; running again", msg)
 	}
+}
+
+// leadInTrouble says what was wrong with the vantage's steady lead-in
+// (3 s), if anything: a failed probe, a slow one (over a second, plus six
+// added round trips, a login and a write, through the delay), or fewer
+// than half the slots of its two streams ended in it (a probe ends up to
+// that slowness after its slot).
+func (v vantageRun) leadInTrouble(t *testing.T, latency time.Duration) string {
+	slowAt := time.Second
+	if v.name == VantageLatency {
+		slowAt += 6 * latency
+	}
+	lead := 3*time.Second - (slowAt - time.Second)
+	t0 := v.one(t, EvScenario).Time
+	bad, slow, total := 0, 0, 0
+	for _, p := range v.probes {
+		if p.End == 0 || !at(p.End).Before(t0) {
+			continue
+		}
+		total++
+		if p.Failed() {
+			bad++
+		}
+		if time.Duration(p.LatencyNS) > slowAt {
+			slow++
+		}
+	}
+	if want := int(lead / v.interval); bad > 0 || slow > 0 || total < want {
+		return fmt.Sprintf("vantage %s: of %d probes in the lead-in (want %d), %d failed, %d over %v", v.name, total, want, bad, slow, slowAt)
+	}
+	return ""
 }
 
 func runLabVantagesOnce(t *testing.T, latency, cacheFor time.Duration) []vantageRun {
@@ -158,8 +176,13 @@ func firstRefreshAfter(t *testing.T, r *labRun, after time.Time) time.Time {
 	return time.Time{}
 }
 
-// recoveredAt is the end of the last outage phase analyze finds in the
-// vantage's run (its own per-run analysis), and the phases.
+// recoveredAt is the end of the switchover's last outage phase in the
+// vantage's run (its own per-run analysis): the start of the first healthy
+// phase on the new server. A phase of failures after it fails the test; a
+// stall after it (probes slower than the analyzer's stall threshold, 2 s
+// when the steady state is slow, as every probe of the latency vantage is
+// at a second) says how loaded the machine was, not how the vantage came
+// through the switchover, and is logged.
 func recoveredAt(t *testing.T, v vantageRun) (time.Time, []analyze.Phase) {
 	t.Helper()
 	sum, err := analyze.Analyze(context.Background(), []string{v.dir}, analyze.Options{})
@@ -170,13 +193,21 @@ func recoveredAt(t *testing.T, v vantageRun) (time.Time, []analyze.Phase) {
 		t.Fatalf("vantage %s: %d runs analyzed", v.name, len(sum.Runs))
 	}
 	phases := sum.Runs[0].Phases
-	for i := len(phases) - 1; i >= 0; i-- {
-		if phases[i].State.Outage() {
-			return phases[i].End, phases
+	back := slices.IndexFunc(phases, func(ph analyze.Phase) bool { return ph.State == analyze.PhaseHealthy && ph.NewServer })
+	if back <= 0 || !phases[back-1].State.Outage() {
+		t.Fatalf("vantage %s: no healthy phase on the new server after an outage in %v", v.name, phases)
+	}
+	for _, ph := range phases[back+1:] {
+		switch {
+		case ph.State == analyze.PhaseStalled:
+			t.Logf("vantage %s: stalled %s..%s after its recovery (load average %s)", v.name,
+				ph.Start.Format("15:04:05.000"), ph.End.Format("15:04:05.000"), loadAvg())
+		case ph.State.Outage():
+			t.Errorf("vantage %s: %s %s..%s after its recovery", v.name, ph.Label,
+				ph.Start.Format("15:04:05.000"), ph.End.Format("15:04:05.000"))
 		}
 	}
-	t.Fatalf("vantage %s: no outage phase in %v", v.name, phases)
-	return time.Time{}, nil
+	return phases[back].Start, phases
 }
 
 // TestLabVantages records the dns scenario from three vantages, one
@@ -215,10 +246,6 @@ func TestLabVantages(t *testing.T) {
 		states := make([]string, len(phases))
 		for i, ph := range phases {
 			states[i] = ph.Label
-		}
-		lastHealthy := phases[len(phases)-1]
-		if lastHealthy.State != analyze.PhaseHealthy || !lastHealthy.NewServer {
-			t.Errorf("vantage %s ends %s, want healthy on the new server; phases %v", v.name, lastHealthy.Label, states)
 		}
 		// Every vantage is refused (reset, through the delay); green's
 		// read-only time before its promotion is a few hundred ms, which a
