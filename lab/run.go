@@ -236,8 +236,11 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 	recDone := anyDone(recs)
 	logs, err := createEventLogs(res)
 	defer func() {
-		for _, l := range logs {
-			if cerr := l.Close(); cerr != nil && err == nil {
+		// A caching vantage's refreshes go in last, whether the run
+		// ended well or not: on success the recorders have stopped, and
+		// with them the lookups.
+		for i, l := range logs {
+			if cerr := errors.Join(vs[i].logRefreshes(l), l.Close()); cerr != nil && err == nil {
 				err = cerr
 			}
 		}
@@ -250,11 +253,11 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 	}
 	for i, rec := range recs {
 		rec.stop()
+		if rec.err != nil && len(recs) > 1 {
+			return res, fmt.Errorf("record (vantage %s): %w", vs[i].name, rec.err)
+		}
 		if rec.err != nil {
 			return res, fmt.Errorf("record: %w", rec.err)
-		}
-		if err := vs[i].logRefreshes(logs[i]); err != nil {
-			return res, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
