@@ -219,7 +219,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 				continue
 			}
 			rec.stop()
-			if rec.res != nil {
+			if rec.res != nil && i < len(res) {
 				res[i].Counts = rec.res.Counts
 			}
 			if errors.Is(err, errRecorderStopped) && rec.err != nil {
@@ -231,7 +231,7 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		}
 	}()
 	if err := startRecorders(ctx, vs, recs, res); err != nil {
-		return res, err
+		return nil, err // nothing recorded yet
 	}
 	recDone := anyDone(recs)
 	logs, err := createEventLogs(res)
