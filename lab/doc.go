@@ -68,6 +68,52 @@
 // An endpoint window is written when it ends, so events.jsonl is ordered
 // by when events were complete, not by Time.
 //
+// # Vantages
+//
+// RunOptions.Vantages ("lab run --vantages N") records each switchover
+// from N vantages at once (vantage.go): one recorder (record.Run) per
+// vantage, each into its own run folder, all with one switchover_id in
+// run.json (made per switchover) and the vantage's name as vantage, and
+// each folder with the same ground truth in its events.jsonl. N=1 is one
+// recorder without a vantage, as without the option; 2 is direct and
+// latency, 3 adds dns-cache; there are no more kinds, and more is refused.
+//
+//   - direct connects as one recorder does.
+//   - latency connects through delay proxies (Proxy.SetDelay) that pass
+//     every chunk of bytes on half the added round trip later in each
+//     direction: VantageOptions.Latency (default 200ms) is the round trip
+//     ping would show grow behind "tc qdisc add dev eth0 root netem delay
+//     200ms" on the client's host. The TCP handshake is not delayed (a
+//     login costs a round trip less than behind netem), and a refusal
+//     upstream reaches the client as a reset a round trip later. On the
+//     dns rig the proxies listen on 127.0.0.6 and 127.0.0.7, on the
+//     endpoints' port, in front of blue's and green's endpoints, and the
+//     vantage resolves the name through its own DNS forwarder
+//     (dnsforward.go), which asks the rig's DNS server and rewrites
+//     127.0.0.2 and 127.0.0.3 to them, so the flip reaches it when it
+//     reaches everyone; on the other rigs its DSNs name a delay proxy on
+//     127.0.0.1 for each host:port.
+//   - dns-cache (the dns rig only) resolves through a caching DNS
+//     forwarder in front of the rig's DNS server that keeps every answer
+//     for VantageOptions.DNSCache (default 30s) whatever its TTL, as nscd
+//     or dnsmasq with a minimum cache time: a real stale cache. It keeps
+//     reaching old blue, read-only, until its first refresh after the
+//     flip. Each refresh of an A record is ground truth, written to its
+//     run's events.jsonl when the run ends (event.DNSCacheRefresh; Time is
+//     when the answer reached the forwarder): its writes recover at the
+//     later of green's promotion and the first refresh that changed the
+//     answer. The lab waits for that refresh (at most the cache time plus
+//     10s after the flip) before the tail, so the run shows it.
+//
+// The first recorder starts alone until the probe table exists (two
+// CREATE TABLE at once collide in the catalog); the lead-in counts from
+// when every recorder has written run.json. VantageOptions.Interval
+// ("--vantage-interval") is the probe interval of the vantages other
+// than direct: every recorder opens its own connections. The application
+// (--traces) uses the direct vantage's path; the lost-write check of
+// every vantage's run reads the database directly, not through the
+// vantage's path.
+//
 // # The rig's own logs
 //
 // Blue and green log in jsonlog through the logging collector (the
@@ -120,5 +166,6 @@
 // servers, proxies, PgBouncer, DNS server, etcd, Patroni, HAProxy and the
 // application's OTLP receiver listen on 127.0.0.x only (127.0.0.1; the dns
 // rig's endpoints on 127.0.0.2 and 127.0.0.3; the Patroni nodes on
-// 127.0.0.4 and 127.0.0.5).
+// 127.0.0.4 and 127.0.0.5; the latency vantage's delay proxies on the dns
+// rig on 127.0.0.6 and 127.0.0.7).
 package lab

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +48,8 @@ func (m Mode) String() string {
 // failure modes. Mode changes affect new connections; CutAll ends the ones
 // that exist. Hold, unlike a mode, acts on every connection, new and open:
 // it holds traffic without failing it, as PgBouncer's PAUSE or a buffering
-// proxy does. All methods are safe for concurrent use.
+// proxy does. SetDelay adds latency to every byte passed on, as a longer
+// network path would. All methods are safe for concurrent use.
 type Proxy struct {
 	name        string
 	addr        string // 127.0.0.1:port, fixed at the first listen
@@ -55,7 +57,10 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	mode   Mode
-	target string       // upstream address for Forward
+	target string // upstream address for Forward
+	// oneWay is the delay each chunk of bytes waits before it is passed
+	// on, in each direction (SetDelay: half the added round trip).
+	oneWay time.Duration
 	ln     net.Listener // nil while refusing and after Close
 	conns  map[*proxyConn]struct{}
 	closed bool
@@ -173,7 +178,7 @@ func (p *Proxy) handle(c net.Conn) {
 		c.Close()
 		return
 	}
-	mode, target := p.mode, p.target
+	mode, target, oneWay := p.mode, p.target, p.oneWay
 	pc := &proxyConn{client: c, done: make(chan struct{})}
 	p.conns[pc] = struct{}{}
 	p.wg.Add(1)
@@ -189,14 +194,18 @@ func (p *Proxy) handle(c net.Conn) {
 			io.Copy(io.Discard, c)
 			pc.close(false)
 		default: // Forward (a connection accepted just before Refuse is forwarded too)
-			p.forward(pc, target)
+			p.forward(pc, target, oneWay)
 		}
 	}()
 }
 
-func (p *Proxy) forward(pc *proxyConn, target string) {
+func (p *Proxy) forward(pc *proxyConn, target string, oneWay time.Duration) {
 	up, err := net.DialTimeout("tcp", target, p.dialTimeout)
 	if err != nil {
+		// Behind a longer path the refusal comes back a round trip after
+		// the client's SYN; the kernel has accepted the client already, so
+		// it is a reset, not ECONNREFUSED.
+		sleepUnlessDone(2*oneWay, pc.done)
 		pc.close(true)
 		return
 	}
@@ -214,12 +223,16 @@ func (p *Proxy) forward(pc *proxyConn, target string) {
 	// a Terminate message must not leave its server session behind, and a
 	// server that closed must not leave its client waiting.
 	done := make(chan struct{}, 2)
+	pipe := p.pipe
+	if oneWay > 0 {
+		pipe = func(pc *proxyConn, dst, src net.Conn) { p.pipeDelayed(pc, dst, src, oneWay) }
+	}
 	go func() {
-		p.pipe(pc, up, pc.client)
+		pipe(pc, up, pc.client)
 		done <- struct{}{}
 	}()
 	go func() {
-		p.pipe(pc, pc.client, up)
+		pipe(pc, pc.client, up)
 		done <- struct{}{}
 	}()
 	<-done
@@ -247,6 +260,77 @@ func (p *Proxy) pipe(pc *proxyConn, dst, src net.Conn) {
 			return
 		}
 	}
+}
+
+// pipeDelayed is pipe with every chunk passed on oneWay after it was
+// read: a reader stamps and queues the chunks as they come, and this
+// goroutine writes each when its time has come, so the delay is latency,
+// not a limit on throughput, and bytes stay in order. When src ends,
+// what is queued is still delivered (a client's Terminate message and
+// FIN arrive late, not never).
+func (p *Proxy) pipeDelayed(pc *proxyConn, dst, src net.Conn, oneWay time.Duration) {
+	type chunk struct {
+		due time.Time
+		b   []byte
+	}
+	q := make(chan chunk, 256)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer close(q)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				select {
+				case q <- chunk{due: time.Now().Add(oneWay), b: bytes.Clone(buf[:n])}:
+				case <-pc.done:
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range q {
+		if !sleepUnlessDone(time.Until(c.due), pc.done) || !p.waitRelease(pc) {
+			return
+		}
+		if _, err := dst.Write(c.b); err != nil {
+			return
+		}
+	}
+}
+
+// sleepUnlessDone sleeps for d unless done is closed first (false).
+func sleepUnlessDone(d time.Duration, done <-chan struct{}) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+// SetDelay adds roundTrip to the time a request takes to be answered
+// through the proxy, for connections opened from now on: every chunk of
+// bytes waits half of it in each direction, as behind
+// "tc qdisc add dev eth0 root netem delay 200ms" on the client's host
+// (ping's round trip grows by 200ms). The TCP handshake is not delayed
+// (the kernel completes it before the proxy sees the connection), so a
+// login costs one round trip less than behind netem; a server that
+// refuses the connection reaches the client as a reset after the round
+// trip.
+func (p *Proxy) SetDelay(roundTrip time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.oneWay = roundTrip / 2
 }
 
 // waitRelease returns once the proxy does not hold traffic: true, or false

@@ -278,3 +278,74 @@ func TestProxyHold(t *testing.T) {
 		t.Error("held connection still answered after Close")
 	}
 }
+
+// A delayed proxy adds its round trip to every request's answer, in
+// order, and a refused upstream reaches the client as a reset no sooner
+// than the round trip.
+func TestProxyDelay(t *testing.T) {
+	const rtt = 120 * time.Millisecond
+	p, err := NewProxy("slow", "127.0.0.1:0", echoServer(t, "up"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SetDelay(rtt)
+	c, err := net.DialTimeout("tcp", p.Addr(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(c)
+	for i, msg := range []string{"a", "b", "c"} {
+		start := time.Now()
+		if _, err := io.WriteString(c, msg+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < rtt {
+			t.Errorf("request %d answered after %v, want at least the added round trip %v", i, d, rtt)
+		}
+		if line != "up:"+msg+"\n" {
+			t.Errorf("request %d: got %q", i, line)
+		}
+	}
+	// Two requests sent at once come back in order, each a round trip
+	// later, not one after the other's delay (latency, not throughput).
+	start := time.Now()
+	io.WriteString(c, "x\ny\n")
+	for _, want := range []string{"up:x\n", "up:y\n"} {
+		if line, err := r.ReadString('\n'); err != nil || line != want {
+			t.Fatalf("got %q, %v; want %q", line, err, want)
+		}
+	}
+	t.Logf("two pipelined requests answered in %v (round trip %v)", time.Since(start), rtt)
+
+	// Refused upstream: a reset, after the round trip.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	if err := p.Forward(dead); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	c2, err := net.DialTimeout("tcp", p.Addr(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(5 * time.Second))
+	_, err = c2.Read(make([]byte, 1))
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("read through a proxy whose upstream refuses: %v, want a reset", err)
+	}
+	if d := time.Since(start); d < rtt {
+		t.Errorf("reset after %v, want at least the round trip %v", d, rtt)
+	}
+}

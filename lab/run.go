@@ -52,14 +52,22 @@ type RunOptions struct {
 	// per run and the rig's whereabouts with Keep (nil: none).
 	Progress io.Writer
 	Log      io.Writer
+	// Vantages, with N over 1, records each switchover from that many
+	// vantages, each recorder into its own run folder with the same
+	// switchover id (vantage.go); zero: one recorder, no vantage.
+	Vantages VantageOptions
 }
 
-// RunResult is one lab run.
+// RunResult is one lab run, or one vantage's recording of it.
 type RunResult struct {
 	RunID  string
 	RunDir string
-	Counts map[string]int64
-	Verify *store.Verify // nil when not checked
+	// Vantage and SwitchoverID are the recording's run.json vantage and
+	// switchover_id with RunOptions.Vantages, else empty.
+	Vantage      string
+	SwitchoverID string
+	Counts       map[string]int64
+	Verify       *store.Verify // nil when not checked
 }
 
 // Run does opts.Runs runs of the scenario, each on a fresh rig: build the
@@ -84,6 +92,9 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 		return nil, fmt.Errorf("lab run: read probes via %q: want write or read", opts.ReadVia)
 	}
 	if err := opts.Record.CheckProfiles(); err != nil {
+		return nil, fmt.Errorf("lab run: %w", err)
+	}
+	if err := opts.Vantages.Check(opts.Scenario.RigFor(opts.Rig).Kind()); err != nil {
 		return nil, fmt.Errorf("lab run: %w", err)
 	}
 	labels, err := mergeLabels(opts.Scenario.Labels(), opts.Labels)
@@ -113,15 +124,15 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 		if bar != nil {
 			bar.Clear() // so the run's line does not land inside the bar
 		}
-		if res != nil {
-			results = append(results, *res)
-			if opts.Log != nil {
-				logRun(opts.Log, i+1, opts.Runs, res)
+		results = append(results, res...)
+		if opts.Log != nil {
+			for _, r := range res {
+				logRun(opts.Log, i+1, opts.Runs, &r)
 			}
 		}
 		if err != nil {
-			if res != nil {
-				return results, fmt.Errorf("lab run %d of %d (%s): %w", i+1, opts.Runs, res.RunDir, err)
+			if len(res) > 0 {
+				return results, fmt.Errorf("lab run %d of %d (%s): %w", i+1, opts.Runs, res[0].RunDir, err)
 			}
 			return results, fmt.Errorf("lab run %d of %d: %w", i+1, opts.Runs, err)
 		}
@@ -133,7 +144,11 @@ func Run(ctx context.Context, opts RunOptions) ([]RunResult, error) {
 }
 
 func logRun(w io.Writer, i, n int, r *RunResult) {
-	fmt.Fprintf(w, "run %d/%d %s: ok %d, error %d, timeout %d, skipped %d", i, n, r.RunDir,
+	vantage := ""
+	if r.Vantage != "" {
+		vantage = " (vantage " + r.Vantage + ")"
+	}
+	fmt.Fprintf(w, "run %d/%d %s%s: ok %d, error %d, timeout %d, skipped %d", i, n, r.RunDir, vantage,
 		r.Counts[store.OutcomeOK], r.Counts[store.OutcomeError], r.Counts[store.OutcomeTimeout], r.Counts[store.OutcomeSkipped])
 	if v := r.Verify; v != nil {
 		fmt.Fprintf(w, "; lost writes %d, committed although failed %d", v.AcknowledgedMissing, v.FailedPresent)
@@ -157,14 +172,19 @@ func mergeLabels(scenario, user map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
-func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (res *RunResult, err error) {
+// runOnce does one run on a fresh rig and returns one result per vantage
+// (one without vantages), the first the direct one.
+func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (res []RunResult, err error) {
 	rig, err := NewRig(ctx, opts.Scenario.RigFor(opts.Rig))
 	if err != nil {
 		return nil, fmt.Errorf("build the rig: %w", err)
 	}
 	defer func() {
-		if opts.KeepLogs && res != nil {
-			if _, cerr := rig.CopyLogs(filepath.Join(res.RunDir, LogsDir)); cerr != nil && err == nil {
+		for i := range res {
+			if !opts.KeepLogs {
+				break
+			}
+			if _, cerr := rig.CopyLogs(filepath.Join(res[i].RunDir, LogsDir)); cerr != nil && err == nil {
 				err = fmt.Errorf("keep the logs: %w", cerr)
 			}
 		}
@@ -177,39 +197,147 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 	}()
 
 	cfg, verify := recordConfig(opts, rig, labels)
-	runDir := filepath.Join(opts.Out, store.RunDirName(cfg.RunID))
-	res = &RunResult{RunID: cfg.RunID, RunDir: runDir}
-	stopApp := func() error { return nil }
-
-	rec := startRecorder(ctx, cfg)
-	defer func() {
-		rec.stop()
-		if res != nil && rec.res != nil {
-			res.Counts = rec.res.Counts
-		}
-		if errors.Is(err, errRecorderStopped) && rec.err != nil {
-			err = fmt.Errorf("record: %w", rec.err)
-		}
-	}()
-	// The recorder writes run.json once it has checked the endpoints and is
-	// about to probe: the lead-in counts from then.
-	if err := waitForFile(ctx, filepath.Join(runDir, store.RunInfoFile), rec.done); err != nil {
+	vs, err := buildVantages(rig, opts, cfg)
+	if err != nil {
 		return nil, err
 	}
-	events, err := store.CreateEventLog(filepath.Join(runDir, store.EventsFile))
+	defer func() {
+		for _, v := range vs {
+			if cerr := v.close(); cerr != nil && err == nil {
+				err = fmt.Errorf("vantage %s: %w", v.name, cerr)
+			}
+		}
+	}()
+	for _, v := range vs {
+		res = append(res, RunResult{RunID: v.cfg.RunID, RunDir: filepath.Join(opts.Out, store.RunDirName(v.cfg.RunID)),
+			Vantage: v.cfg.Vantage, SwitchoverID: v.cfg.SwitchoverID})
+	}
+	recs := make([]*recorder, len(vs))
+	defer func() {
+		for i, rec := range recs {
+			if rec == nil {
+				continue
+			}
+			rec.stop()
+			if rec.res != nil && i < len(res) {
+				res[i].Counts = rec.res.Counts
+			}
+			if errors.Is(err, errRecorderStopped) && rec.err != nil {
+				err = fmt.Errorf("record: %w", rec.err)
+				if len(vs) > 1 {
+					err = fmt.Errorf("record (vantage %s): %w", vs[i].name, rec.err)
+				}
+			}
+		}
+	}()
+	if err := startRecorders(ctx, vs, recs, res); err != nil {
+		return nil, err // nothing recorded yet
+	}
+	recDone := anyDone(recs)
+	logs, err := createEventLogs(res)
+	defer func() {
+		// A caching vantage's refreshes go in last, whether the run
+		// ended well or not: on success the recorders have stopped, and
+		// with them the lookups.
+		for i, l := range logs {
+			if cerr := errors.Join(vs[i].logRefreshes(l), l.Close()); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
+	}()
 	if err != nil {
 		return res, err
 	}
-	defer func() {
-		if cerr := events.Close(); cerr != nil && err == nil {
-			err = cerr
+	if err := playRun(ctx, opts, rig, vs, logs, recDone); err != nil {
+		return res, err
+	}
+	for i, rec := range recs {
+		rec.stop()
+		if rec.err != nil && len(recs) > 1 {
+			return res, fmt.Errorf("record (vantage %s): %w", vs[i].name, rec.err)
 		}
-	}()
+		if rec.err != nil {
+			return res, fmt.Errorf("record: %w", rec.err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if verify && (len(cfg.Kinds) == 0 || slices.Contains(cfg.Kinds, store.KindWrite)) {
+		return res, verifyAll(ctx, cfg, res)
+	}
+	return res, nil
+}
 
+// verifyAll runs the lost-write check of every vantage's run. Their
+// writes went to the one database: each is checked there directly
+// (cfg, the direct vantage's), not through its own, possibly stale, path.
+func verifyAll(ctx context.Context, cfg record.Config, res []RunResult) error {
+	for i := range res {
+		v, err := record.VerifyVia(ctx, res[i].RunDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
+		if err != nil {
+			if len(res) > 1 {
+				return fmt.Errorf("lost-write check of %s: %w", res[i].RunDir, err)
+			}
+			return fmt.Errorf("lost-write check: %w", err)
+		}
+		res[i].Verify = v
+	}
+	return nil
+}
+
+// createEventLogs creates each run's events file; on error it returns
+// those it created, to be closed.
+func createEventLogs(res []RunResult) (multiSink, error) {
+	logs := make(multiSink, 0, len(res))
+	for _, r := range res {
+		l, err := store.CreateEventLog(filepath.Join(r.RunDir, store.EventsFile))
+		if err != nil {
+			return logs, err
+		}
+		logs = append(logs, l)
+	}
+	return logs, nil
+}
+
+// startRecorders starts one recorder per vantage and returns once each
+// has written its run.json, from when the lead-in counts. The first
+// (direct) goes alone until the probe table is there, which it creates.
+func startRecorders(ctx context.Context, vs []*vantage, recs []*recorder, res []RunResult) error {
+	for i, v := range vs {
+		recs[i] = startRecorder(ctx, v.cfg)
+		if i > 0 {
+			continue
+		}
+		// The recorder writes run.json once it has checked the endpoints
+		// and is about to probe.
+		if err := waitForFile(ctx, filepath.Join(res[0].RunDir, store.RunInfoFile), recs[0].done); err != nil {
+			return err
+		}
+		if len(vs) > 1 && (len(v.cfg.Kinds) == 0 || slices.Contains(v.cfg.Kinds, store.KindWrite)) {
+			if err := waitProbeTable(ctx, v.cfg, recs[0].done); err != nil {
+				return err
+			}
+		}
+	}
+	for i := 1; i < len(vs); i++ {
+		if err := waitForFile(ctx, filepath.Join(res[i].RunDir, store.RunInfoFile), recs[i].done); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// playRun is the run's timeline while the recorders probe: the
+// application (on the direct vantage's path), the lead-in, the scenario,
+// the wait for a caching vantage's refresh, the tail.
+func playRun(ctx context.Context, opts RunOptions, rig *Rig, vs []*vantage, sink multiSink, recDone <-chan struct{}) (err error) {
+	cfg := vs[0].cfg
+	stopApp := func() error { return nil }
 	if opts.App != nil {
-		app, aerr := startApp(ctx, *opts.App, runDir, cfg.WriteDSN, cfg.DNSServer)
+		app, aerr := startApp(ctx, *opts.App, filepath.Join(opts.Out, store.RunDirName(cfg.RunID)), cfg.WriteDSN, cfg.DNSServer)
 		if aerr != nil {
-			return res, aerr
+			return aerr
 		}
 		defer func() {
 			if aerr := app.stop(); aerr != nil && err == nil {
@@ -218,37 +346,22 @@ func runOnce(ctx context.Context, opts RunOptions, labels map[string]string) (re
 		}()
 		stopApp = app.stop
 	}
-
 	probeCfg := cfg
 	probeCfg.Defaults()
 	off := gridOffset(probeCfg.Interval, rand.Float64)
-	if err := sleepOrDone(ctx, opts.Scenario.LeadIn+off, rec.done); err != nil {
-		return res, err
+	if err := sleepOrDone(ctx, opts.Scenario.LeadIn+off, recDone); err != nil {
+		return err
 	}
-	if err := runScenario(ctx, rig, opts.Scenario, events, map[string]string{AttrLeadInOffset: off.String()}); err != nil {
-		return res, err
+	if err := runScenario(ctx, rig, opts.Scenario, sink, map[string]string{AttrLeadInOffset: off.String()}); err != nil {
+		return err
 	}
-	if err := sleepOrDone(ctx, opts.Scenario.Tail, rec.done); err != nil {
-		return res, err
+	if err := waitCacheRefresh(ctx, rig, vs, recDone, opts.Vantages.withDefaults().DNSCache); err != nil {
+		return err
 	}
-	if err := stopApp(); err != nil {
-		return res, err
+	if err := sleepOrDone(ctx, opts.Scenario.Tail, recDone); err != nil {
+		return err
 	}
-	rec.stop()
-	if rec.err != nil {
-		return res, fmt.Errorf("record: %w", rec.err)
-	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	if verify && (len(cfg.Kinds) == 0 || slices.Contains(cfg.Kinds, store.KindWrite)) {
-		v, err := record.VerifyVia(ctx, runDir, cfg.WriteDSN, cfg.Table, cfg.DNSServer)
-		if err != nil {
-			return res, fmt.Errorf("lost-write check: %w", err)
-		}
-		res.Verify = v
-	}
-	return res, nil
+	return stopApp()
 }
 
 // recordConfig is the recorder's Config for one run on rig: opts.Record

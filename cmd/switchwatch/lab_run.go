@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/lab"
@@ -38,12 +39,33 @@ traced with the OpenTelemetry SDK. Its spans go to RUN/traces.jsonl as the
 Collector's file exporter writes them (one OTLP JSON export request a line);
 its settings, quiet windows (--traces-quiet) and requests to RUN/app.json.
 
+With --vantages N each switchover is recorded from N vantages at once, one
+recorder each, into its own run folder, all with one switchover_id in
+run.json and the vantage's name as its vantage:
+  direct     connects as without --vantages
+  latency    connects through delay proxies: --vantage-latency is the added
+             round trip (half each way, as ping shows behind "tc qdisc add
+             dev eth0 root netem delay 200ms" on the client's host); on the
+             dns scenario's rig it resolves the name through its own DNS
+             forwarder, so the flip reaches it as it reaches everyone
+  dns-cache  (the dns scenario only) resolves through a caching DNS
+             forwarder that keeps every answer for --vantage-dns-cache
+             whatever its TTL, as nscd or dnsmasq with a minimum cache time:
+             it reaches old blue until its first refresh after the flip;
+             each refresh is an event of its run (dns_cache_refresh), and
+             the lab waits for that refresh before the tail
+--vantages 2 is direct and latency, 3 all three; there are no more kinds.
+--vantage-interval sets the probe interval of latency and dns-cache (each
+recorder opens its own connections: mind the logins a second). Analyze
+each run folder alone, or them together by their switchover_id.
+
 Example:
   switchwatch lab run --scenario aurora --runs 5 --conn new,pooled --out runs/
   switchwatch lab run --scenario aurora --set blackhole=8s --set read_only=2s --out runs/
   switchwatch lab run --scenario-file my.yaml --out runs/
   switchwatch lab run --scenario dns --set cut=false --clients testdata/clients.yaml --out runs/
   switchwatch lab run --scenario aurora --traces --traces-quiet 20s+3s --set tail=10s --out runs/
+  switchwatch lab run --scenario dns --vantages 3 --interval 200ms --vantage-interval 500ms --out runs/
 `, builtinSummaries())
 
 // builtinSummaries lists the built-in scenarios, a name and its summary
@@ -81,6 +103,10 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs.IntVar(&opts.Rig.ReadPort, "read-port", 0, "read endpoint port on 127.0.0.1 (default: a free port)")
 	fs.StringVar(&opts.ReadVia, "read-via", lab.ReadViaWrite, "endpoint of the read probes: write, or read (the read endpoint)")
 	fs.StringVar(&opts.Rig.ReaderTarget, "reader-target", lab.TargetGreen, "where the read endpoint forwards: green (like a reader endpoint) or blue")
+	fs.IntVar(&opts.Vantages.N, "vantages", 1, "record each switchover from N vantages: direct, latency, dns-cache (at most 3; see above)")
+	fs.DurationVar(&opts.Vantages.Latency, "vantage-latency", lab.DefaultVantageLatency, "round trip the latency vantage's path adds (half each way)")
+	fs.DurationVar(&opts.Vantages.DNSCache, "vantage-dns-cache", lab.DefaultVantageDNSCache, "how long the dns-cache vantage keeps a DNS answer, whatever its TTL")
+	fs.DurationVar(&opts.Vantages.Interval, "vantage-interval", 0, "probe interval of the latency and dns-cache vantages (default: --interval)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar (there is none unless stderr is a terminal)")
 	cfg := &opts.Record
 	addLabRecordFlags(fs, cfg, streams)
@@ -100,6 +126,9 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	}
 	if opts.Runs < 1 {
 		return fs.usagef("--runs must be at least 1, got %d", opts.Runs)
+	}
+	if err := checkVantageFlags(fs, &opts); err != nil {
+		return err
 	}
 	if err := oneOf(fs, "read-via", opts.ReadVia, lab.ReadViaWrite, lab.ReadViaRead); err != nil {
 		return err
@@ -139,6 +168,24 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 		return fmt.Errorf("lab run interrupted; everything it started is stopped: %w", err)
 	}
 	return err
+}
+
+// checkVantageFlags checks --vantages and its settings against the
+// scenario's rig before anything is started.
+func checkVantageFlags(fs *flagSet, opts *lab.RunOptions) error {
+	if _, err := lab.VantageNames(opts.Vantages.N); err != nil {
+		return fs.usagef("%v", err)
+	}
+	for name, d := range map[string]time.Duration{"vantage-latency": opts.Vantages.Latency, "vantage-dns-cache": opts.Vantages.DNSCache,
+		"vantage-interval": opts.Vantages.Interval} {
+		if d < 0 || (d == 0 && name != "vantage-interval") {
+			return fs.usagef("--%s must be positive, got %v", name, d)
+		}
+	}
+	if err := opts.Vantages.Check(opts.Scenario.RigFor(opts.Rig).Kind()); err != nil {
+		return fs.usagef("%v", err)
+	}
+	return nil
 }
 
 // addLabRecordFlags registers the recorder's probe settings, as in

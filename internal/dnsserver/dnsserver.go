@@ -3,7 +3,8 @@
 // records, over UDP and TCP on a loopback address, and can be told to
 // answer with other addresses from a moment on, which it records as the
 // ground truth of a DNS endpoint flip. Every other name gets NXDOMAIN,
-// every other type an empty answer.
+// every other type an empty answer. Serve, which it listens with, serves
+// any handler the same way (the lab's DNS forwarders).
 package dnsserver
 
 import (
@@ -27,9 +28,7 @@ type Change struct {
 type Server struct {
 	name string // fully qualified, lower case
 	ttl  uint32
-	addr string
-
-	udp, tcp *dns.Server
+	ep   *Endpoint
 
 	mu      sync.Mutex
 	addrs   []net.IP
@@ -42,6 +41,28 @@ type Server struct {
 // picks a free one, the same for UDP and TCP). listen must be a loopback
 // address.
 func Start(listen, name string, ttl time.Duration, addrs ...string) (*Server, error) {
+	ips, err := parseIPs(addrs)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{name: dns.Fqdn(strings.ToLower(name)), ttl: uint32(ttl / time.Second), addrs: ips,
+		changes: []Change{{Time: time.Now(), Addrs: addrs}}}
+	if s.ep, err = Serve(listen, dns.HandlerFunc(s.serve)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Endpoint is a DNS handler served over UDP and TCP on one loopback
+// address and port.
+type Endpoint struct {
+	addr     string
+	udp, tcp *dns.Server
+}
+
+// Serve serves h over UDP and TCP on listen (host:port, a loopback
+// address; port 0 picks one free for both) and returns once both listen.
+func Serve(listen string, h dns.Handler) (*Endpoint, error) {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("dns server address %q: %w", listen, err)
@@ -49,12 +70,6 @@ func Start(listen, name string, ttl time.Duration, addrs ...string) (*Server, er
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return nil, fmt.Errorf("dns server address %q: want a loopback address", listen)
 	}
-	ips, err := parseIPs(addrs)
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{name: dns.Fqdn(strings.ToLower(name)), ttl: uint32(ttl / time.Second), addrs: ips,
-		changes: []Change{{Time: time.Now(), Addrs: addrs}}}
 	var pc net.PacketConn
 	var l net.Listener
 	for attempt := 0; ; attempt++ {
@@ -69,18 +84,25 @@ func Start(listen, name string, ttl time.Duration, addrs ...string) (*Server, er
 			return nil, fmt.Errorf("dns server: %w", err)
 		}
 	}
-	s.addr = pc.LocalAddr().String()
-	h := dns.HandlerFunc(s.serve)
-	s.udp = &dns.Server{PacketConn: pc, Handler: h}
-	s.tcp = &dns.Server{Listener: l, Handler: h}
+	e := &Endpoint{addr: pc.LocalAddr().String()}
+	e.udp = &dns.Server{PacketConn: pc, Handler: h}
+	e.tcp = &dns.Server{Listener: l, Handler: h}
 	started := make(chan struct{}, 2)
-	s.udp.NotifyStartedFunc = func() { started <- struct{}{} }
-	s.tcp.NotifyStartedFunc = func() { started <- struct{}{} }
-	go s.udp.ActivateAndServe()
-	go s.tcp.ActivateAndServe()
+	e.udp.NotifyStartedFunc = func() { started <- struct{}{} }
+	e.tcp.NotifyStartedFunc = func() { started <- struct{}{} }
+	go e.udp.ActivateAndServe()
+	go e.tcp.ActivateAndServe()
 	<-started
 	<-started
-	return s, nil
+	return e, nil
+}
+
+// Addr is host:port it listens on (UDP and TCP).
+func (e *Endpoint) Addr() string { return e.addr }
+
+// Close stops both listeners.
+func (e *Endpoint) Close() error {
+	return errors.Join(e.udp.Shutdown(), e.tcp.Shutdown())
 }
 
 func parseIPs(addrs []string) ([]net.IP, error) {
@@ -166,9 +188,7 @@ func (s *Server) Name() string       { return s.name }
 func (s *Server) TTL() time.Duration { return time.Duration(s.ttl) * time.Second }
 
 // Addr is host:port it listens on (UDP and TCP).
-func (s *Server) Addr() string { return s.addr }
+func (s *Server) Addr() string { return s.ep.Addr() }
 
 // Close stops both listeners.
-func (s *Server) Close() error {
-	return errors.Join(s.udp.Shutdown(), s.tcp.Shutdown())
-}
+func (s *Server) Close() error { return s.ep.Close() }

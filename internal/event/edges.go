@@ -68,6 +68,14 @@ var visibleEdges = map[string]map[string]string{
 	// the DNS-change metric dates; in the dns scenario it falls inside a
 	// refusal window, so no phase edge is expected at it.
 	DNSFlip: nil,
+	// A cache refresh that changes the answer moves its vantage's new
+	// connections to the flip's server, as DNSFlip does everyone else's:
+	// the DNS-change metric dates it. Whether they recover then depends
+	// on that server (promoted yet or not), and most refreshes change
+	// nothing; the lab's vantage test expects the cached vantage's
+	// recovery at the later of the promotion's end and the first
+	// refresh after the flip.
+	DNSCacheRefresh: nil,
 	// A Patroni switchover: clients fail from the old leader's demotion
 	// (when its PostgreSQL starts its fast shutdown, after Patroni's
 	// checkpoint) and write again once the new leader's promotion has

@@ -70,6 +70,15 @@ const (
 	// another address from Time on (an instant, the DNS server's own
 	// clock). Attrs name, from, to, target, ttl (seconds).
 	DNSFlip = "dns_flip"
+	// DNSCacheRefresh: a vantage's caching DNS forwarder (the lab's
+	// dns-cache vantage: a stale host cache, like nscd or dnsmasq with a
+	// minimum cache time) asked the rig's DNS server again and cached
+	// the answer (an instant: when the answer reached the forwarder; its
+	// clients get it from then on, and the old one until then). Attrs
+	// vantage, name, addrs (the answer, comma-separated), previous (the
+	// answer it replaced, empty at the first), changed (true/false),
+	// cache_for (how long it is kept).
+	DNSCacheRefresh = "dns_cache_refresh"
 	// PatroniSwitchover: patronictl switchover on the lab's Patroni
 	// cluster (Time: started, End: returned, once the candidate held the
 	// leader lock). Attrs leader, candidate, output (its last line).
