@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchwatch/switchwatch/analyze"
+	"github.com/switchwatch/switchwatch/analyze/result"
 	"github.com/switchwatch/switchwatch/internal/event"
 	"github.com/switchwatch/switchwatch/internal/pgserver"
 	"github.com/switchwatch/switchwatch/record"
@@ -262,13 +263,7 @@ func TestLabVantages(t *testing.T) {
 		off := got.Sub(v.recovery)
 		t.Logf("vantage %s: phases %v; recovered at %s, truth %s: %+v (interval %v)", v.name, states,
 			got.Format("15:04:05.000"), v.recovery.Format("15:04:05.000"), off.Round(time.Millisecond), v.interval)
-		lo := -v.interval
-		if v.name == VantageLatency {
-			// A phase starts at its first probe's intended start; through
-			// the delay that probe's write reaches green a login and a
-			// statement later, within the probe's own latency.
-			lo -= firstOKWriteLatency(v, got)
-		}
+		lo := v.earliestRecovery(got)
 		if off < lo || off > v.interval {
 			t.Errorf("vantage %s recovered at %v, %v from the lab's truth %v: want within [%v, %v]",
 				v.name, got.Format("15:04:05.000"), off, v.recovery.Format("15:04:05.000"), lo, v.interval)
@@ -278,6 +273,7 @@ func TestLabVantages(t *testing.T) {
 		}
 	}
 	checkVantagePaths(t, vs, latency, flip.Time)
+	checkMergedVantages(t, vs)
 	// The lab's --truth check, edge by edge, where the edges apply: the
 	// direct vantage sees every one as TestLabDNS does; the latency
 	// vantage the promotion's end (the analyzer allows the first probe's
@@ -340,4 +336,89 @@ func firstOKWriteLatency(v vantageRun, t time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// earliestRecovery is how much earlier than the lab's truth a recovery
+// the analyzer dates at got may lie: one probe interval, and for the
+// latency vantage also the first ok write's own latency (a phase starts
+// at its first probe's intended start; through the delay that probe's
+// write reaches green a login and a statement later).
+func (v vantageRun) earliestRecovery(got time.Time) time.Duration {
+	lo := -v.interval
+	if v.name == VantageLatency {
+		lo -= firstOKWriteLatency(v, got)
+	}
+	return lo
+}
+
+// checkMergedVantages analyzes the three vantages' runs together, as
+// "switchwatch analyze" does a fleet's: one switchover (their one
+// switchover_id) seen from three vantages on the servers' clock, each
+// with its phases and its recovery within its probe interval (plus its
+// clock offset's uncertainty) of the lab's truth for it, and the cached
+// vantage the latest to recover, seconds after the others.
+func checkMergedVantages(t *testing.T, vs []vantageRun) {
+	t.Helper()
+	dirs := make([]string, len(vs))
+	for i, v := range vs {
+		dirs[i] = v.dir
+	}
+	sum, err := analyze.Analyze(context.Background(), dirs, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Switchovers) != 1 {
+		t.Fatalf("merged analysis: %d switchovers, want 1", len(sum.Switchovers))
+	}
+	sw := &sum.Switchovers[0]
+	if sw.ID != vs[0].info.SwitchoverID || sw.GroupedBy != result.GroupedBySwitchoverID || len(sw.Vantages) != len(vs) {
+		t.Fatalf("merged analysis: switchover %q grouped by %s with %d vantages; want %q by switchover_id with %d",
+			sw.ID, sw.GroupedBy, len(sw.Vantages), vs[0].info.SwitchoverID, len(vs))
+	}
+	recovered := map[string]time.Time{}
+	stalledAfter := false
+	for _, v := range vs {
+		m := sw.Vantage(v.name)
+		if m == nil || m.Clock != result.VantageClockServers || m.ClockOffset == nil {
+			t.Fatalf("merged analysis: vantage %s is %+v, want it on the servers' clock", v.name, m)
+		}
+		last := -1
+		for i, ph := range m.Phases {
+			if ph.State.Outage() {
+				last = i
+			}
+		}
+		if last < 0 || !slices.ContainsFunc(m.Phases, func(ph result.VantagePhase) bool { return ph.State == result.PhaseUnavailable }) {
+			t.Errorf("merged analysis: vantage %s has phases %v, want an unavailable one", v.name, m.Phases)
+			continue
+		}
+		// The servers run on the lab's machine: its clock is theirs, so
+		// the truth needs no shift, and the offset's uncertainty is the
+		// only allowance the merge adds.
+		got := m.Phases[last].End
+		recovered[v.name] = got
+		slack := time.Duration(m.OffsetUncertaintyNS)
+		off := got.Sub(v.recovery)
+		t.Logf("merged analysis: vantage %s recovered at %s (offset %v ± %v), truth %s: %+v", v.name, got.Format("15:04:05.000"),
+			time.Duration(m.OffsetNS), slack, v.recovery.Format("15:04:05.000"), off.Round(time.Millisecond))
+		if off < v.earliestRecovery(got)-slack || off > v.interval+slack {
+			t.Errorf("merged analysis: vantage %s recovered %v from the lab's truth, want within [%v, %v]",
+				v.name, off, v.earliestRecovery(got)-slack, v.interval+slack)
+		}
+		for _, ph := range m.Phases[last+1:] {
+			stalledAfter = stalledAfter || ph.State == result.PhaseStalled
+		}
+	}
+	if d := recovered[VantageDNSCache].Sub(recovered[VantageDirect]); d < 5*time.Second {
+		t.Errorf("merged analysis: the cached vantage recovered %v after the direct one, want seconds later", d)
+	}
+	// The spread takes each vantage's recovery as the end of its last
+	// non-healthy phase, stalls included: a stall after the recovery (a
+	// loaded machine slowing the latency vantage's second-long probes) moves
+	// it, so the spread is judged only without one.
+	if stalledAfter {
+		t.Logf("merged analysis: a vantage stalled after its recovery (load average %s): the recovery spread %+v is not judged", loadAvg(), sw.RecoverySpread)
+	} else if sp := sw.RecoverySpread; sp.NS == nil || sp.Latest != VantageDNSCache || time.Duration(*sp.NS) < 5*time.Second {
+		t.Errorf("merged analysis: recovery spread %+v, want the dns-cache vantage the latest, seconds after the earliest", sp)
+	}
 }

@@ -127,7 +127,7 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	if opts.Runs < 1 {
 		return fs.usagef("--runs must be at least 1, got %d", opts.Runs)
 	}
-	if err := checkVantageFlags(fs, &opts); err != nil {
+	if err := checkLabVantages(fs, &opts); err != nil {
 		return err
 	}
 	if err := oneOf(fs, "read-via", opts.ReadVia, lab.ReadViaWrite, lab.ReadViaRead); err != nil {
@@ -170,9 +170,9 @@ func runLabRun(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	return err
 }
 
-// checkVantageFlags checks --vantages and its settings against the
+// checkLabVantages checks --vantages and its settings against the
 // scenario's rig before anything is started.
-func checkVantageFlags(fs *flagSet, opts *lab.RunOptions) error {
+func checkLabVantages(fs *flagSet, opts *lab.RunOptions) error {
 	if _, err := lab.VantageNames(opts.Vantages.N); err != nil {
 		return fs.usagef("%v", err)
 	}
