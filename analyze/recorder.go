@@ -54,7 +54,12 @@ func recorderHealth(streams []*stream, iv int64, th runThreshold) *RecorderHealt
 	if h.ScheduleLagP99NS > max(maxLagP99, iv) {
 		h.Reasons = append(h.Reasons, fmt.Sprintf("1%% of probes started over %v late (more than %v)", sig3(h.ScheduleLagP99NS), time.Duration(max(maxLagP99, iv))))
 	}
-	if th.capped() {
+	// A steady state slow enough to cap the thresholds (a median above
+	// 100 ms) is a distant vantage or a slow path as often as a starved
+	// recorder, and is judged by the ceilings; only one whose ordinary
+	// probes are themselves slow (a median above the slow ceiling) cannot
+	// tell healthy from slow.
+	if th.capped() && th.steadyNS > slowCeiling {
 		h.Reasons = append(h.Reasons, fmt.Sprintf("the steady state is itself slow: %s's median latency %v before any failure (the derived thresholds are cut to %v slow, %v stalled)",
 			th.stream, sig3(th.steadyNS), time.Duration(slowCeiling), time.Duration(stallCeiling)))
 	}

@@ -67,3 +67,32 @@ func TestOnePauseReadsTheSameOnEveryStream(t *testing.T) {
 		t.Errorf("under --stall 300ms the 350 ms pause stalls no write: %+v", slo.Metrics.Disruption)
 	}
 }
+
+// A distant vantage's steady state (0.9 s a probe: new connections behind
+// 200 ms of round trip) cuts the thresholds to their ceilings but is no
+// degraded recording: its recorder kept its schedule. One of 1.15 s a
+// probe, whose ordinary probes count as slow, is.
+func TestSlowSteadyStateIsNotDegraded(t *testing.T) {
+	for _, c := range []struct {
+		latency  time.Duration
+		degraded bool
+	}{{900 * time.Millisecond, false}, {1150 * time.Millisecond, true}} {
+		r := &synth.Run{ID: "far", Interval: 500 * time.Millisecond, Conns: []string{store.ConnNew},
+			Phases: []synth.Phase{{State: synth.Healthy, Duration: 20 * time.Second}}, Seed: 7}
+		rows, truth := r.Probes()
+		for i := range rows {
+			rows[i].LatencyNS = int64(c.latency)
+			rows[i].End = rows[i].Start + rows[i].LatencyNS
+		}
+		run := &analyzeRows(t, r, rows, truth, Options{}).Runs[0]
+		if run.Recorder == nil || run.Recorder.Degraded != c.degraded {
+			t.Errorf("steady state %v: recorder health %+v, want degraded %v", c.latency, run.Recorder, c.degraded)
+		}
+		for _, s := range run.Streams {
+			if s.SlowThresholdNS != int64(time.Second) || s.StallThresholdNS != int64(2*time.Second) {
+				t.Errorf("steady state %v, %s: slow above %v, stalled above %v; want the ceilings 1s and 2s",
+					c.latency, s.Stream, time.Duration(s.SlowThresholdNS), time.Duration(s.StallThresholdNS))
+			}
+		}
+	}
+}
