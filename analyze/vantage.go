@@ -340,21 +340,7 @@ func vantageWindow(vs []result.VantageResult) (from, to time.Time) {
 		return from, to
 	}
 	pad := max(5*time.Second, oe.Sub(os)/2)
-	return later(from, os.Add(-pad)), earlier(to, oe.Add(pad))
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
+	return maxTime(from, os.Add(-pad)), minTime(to, oe.Add(pad))
 }
 
 // spread compares one moment of the vantages on the servers' clock. get
