@@ -106,7 +106,17 @@ func (d *dial) instrument(cfg *pgx.ConnConfig) {
 		var nd net.Dialer
 		innerDial = nd.DialContext
 	}
+	cancelTimeout := cfg.ConnectTimeout
+	if cancelTimeout <= 0 {
+		cancelTimeout = closeTimeout
+	}
 	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d.mu.Lock()
+		established := !d.established.IsZero()
+		d.mu.Unlock()
+		if established {
+			return dialCancel(ctx, innerDial, network, addr, cancelTimeout)
+		}
 		if network == "unix" {
 			addr = "unix:" + addr
 		}
@@ -133,6 +143,29 @@ func (d *dial) instrument(cfg *pgx.ConnConfig) {
 		}
 		return nil
 	}
+}
+
+// dialCancel dials the connection of a cancel request: the only dial an
+// established connection makes (pgconn sends one when a connection breaks
+// mid-statement, before it closes it). It is no part of the connection's
+// dial record, and it gets the connect timeout for the dial and for the
+// server's answer, as libpq 17's cancel API does: pgx's own bound is 15 s,
+// and a pool destroys a broken connection synchronously, so a cancel
+// request sent into an endpoint that accepts and never answers held the
+// connection's pool slot for those 15 s, long after the endpoint had come
+// back (TestPoolRecoversAfterBlackhole, about one run in two).
+func dialCancel(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), network, addr string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetDeadline(time.Now().Add(timeout)); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 func (d *dial) update(pc *pgconn.PgConn, f func()) {
