@@ -58,6 +58,9 @@ type colReader struct {
 	oneRun bool
 	// the projection without run_id, made once
 	colsNoRun []string
+	// keys are the stream columns of a batch that can end a block
+	// (keyColumns)
+	keys [][]uint32
 	// NULL columns of a batch, for the columns not read
 	null    []uint32
 	nullInt []int64
@@ -208,6 +211,7 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 		out := s.rows[base:]
 		last := s.lastIntended
 		ooo := s.outOfOrder
+		plausible := true
 		if base == 0 {
 			last = intended[i]
 		}
@@ -235,12 +239,51 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 				ooo++
 			}
 			last = intended[k]
+			plausible = plausible && store.Plausible(lat[k], intended[k])
 		}
 		s.lastIntended, s.outOfOrder = last, ooo
-		run.dropImplausible(s, base)
+		if !plausible {
+			// a second pass over the rows only for a block that has a row
+			// to drop: it cost 3.5% of an analysis done for every block
+			run.dropImplausible(s, base)
+		}
 		i = j
 	}
 	return nil
+}
+
+// keyColumns are the columns of a row's run and stream (runID, kind,
+// conn, ep, prof) that are not NULL throughout batch b: run_id is not
+// read in a run folder, and profile is NULL in files of version 1 and
+// in the synthetic sets, so comparing them row by row found nothing.
+func (cr *colReader) keyColumns(b *store.Batch, runID, kind, conn, ep, prof []uint32) [][]uint32 {
+	keys := cr.keys[:0]
+	if !b.AllNull(store.ColRunID) {
+		keys = append(keys, runID)
+	}
+	keys = append(keys, kind, conn, ep)
+	if !b.AllNull(store.ColProfile) {
+		keys = append(keys, prof)
+	}
+	cr.keys = keys
+	return keys
+}
+
+// blockEnd is the end of the block of rows from i on (before n) that have
+// row i's values in every column of keys: each column is scanned only as
+// far as the columns before it agree, one tight loop each, where one loop
+// comparing five columns a row was 2.7% of an analysis.
+func blockEnd(keys [][]uint32, i, n int) int {
+	end := n
+	for _, c := range keys {
+		c = c[:end]
+		v, j := c[i], i+1
+		for j < len(c) && c[j] == v {
+			j++
+		}
+		end = j
+	}
+	return end
 }
 
 // Bits of codeTable.ok: the columns of a closed vocabulary

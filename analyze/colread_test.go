@@ -210,3 +210,59 @@ func TestObservationsFromALaterSegment(t *testing.T) {
 		}
 	}
 }
+
+// TestImplausibleRowsDropped: a row whose latency is negative or beyond
+// store.MaxLatency, or whose intended start is dated 1970, is dropped by
+// the batch reader as by the row reader, counted and named in the run's
+// warning; the rows around it stay. (The batch reader checks every row in
+// its block loop and drops only in blocks that have such a row.)
+func TestImplausibleRowsDropped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.parquet")
+	const t0 = int64(1_795_600_000_000_000_000)
+	var in []probeNoOptionals
+	for i := range 12 {
+		p := probeNoOptionals{probeKey: probeKey{RunID: "bad", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+			Seq: int64(i), Intended: t0 + int64(i)*1e7}, LatencyNS: 2000, Outcome: store.OutcomeOK}
+		switch i {
+		case 3:
+			p.LatencyNS = -1
+		case 5:
+			p.LatencyNS = int64(store.MaxLatency) + 1
+		case 8:
+			p.Intended = 42 // 1970
+		}
+		if i >= 6 {
+			p.Kind = store.KindRead // a second block, of another stream
+			p.Endpoint = store.EndpointRead
+		}
+		in = append(in, p)
+	}
+	writeReduced(t, path, in)
+	read := func(reader segmentReader) *runRows {
+		t.Helper()
+		syms := newSymtab()
+		run := newRunRows("bad", path, syms)
+		n, err := reader(path, newColReader(syms), func(uint32) *runRows { return run })
+		if err != nil || n != int64(len(in)) {
+			t.Fatalf("read %d rows of %d: %v", n, len(in), err)
+		}
+		return run
+	}
+	for name, r := range map[string]*runRows{"batch": read(readSegmentFast), "rows": read(readSegmentRows)} {
+		var seqs []int64
+		for _, s := range r.order {
+			for _, x := range s.rows {
+				seqs = append(seqs, x.seq)
+			}
+		}
+		if want := []int64{0, 1, 2, 4, 6, 7, 9, 10, 11}; !reflect.DeepEqual(seqs, want) {
+			t.Errorf("%s reader kept seqs %v, want %v", name, seqs, want)
+		}
+		if r.implausible != 3 || r.rows != 9 {
+			t.Errorf("%s reader: %d implausible of %d rows kept, want 3 and 9", name, r.implausible, r.rows)
+		}
+		if w := r.implausibleWarning(); !strings.Contains(w, "seq 3") || !strings.Contains(w, "latency_ns -1 is negative") {
+			t.Errorf("%s reader's warning %q does not name the first implausible row", name, w)
+		}
+	}
+}
