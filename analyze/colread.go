@@ -185,11 +185,9 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 	outCodes, classCodes := cr.codes.out, cr.codes.cls
 	// Rows come in blocks of one run and stream (segments are sorted by
 	// stream): find the stream once per block and fill its rows in place.
+	keys := cr.keyColumns(b, runID, kind, conn, ep, prof)
 	for i := 0; i < n; {
-		j := i + 1
-		for j < n && runID[j] == runID[i] && kind[j] == kind[i] && conn[j] == conn[i] && ep[j] == ep[i] && prof[j] == prof[i] {
-			j++
-		}
+		j := blockEnd(keys, i, n)
 		run := into(runID[i])
 		if cr.absent != 0 {
 			run.noteAbsent(cr.absent, cr.path)
