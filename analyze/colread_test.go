@@ -266,3 +266,60 @@ func TestImplausibleRowsDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestBadValueFirstRow: a row group with values the format does not have
+// is refused naming the first such row's first such column, whether the
+// stream columns were read with the rows, counted before them
+// (colReader.counted: kind, conn and endpoint are then checked once per
+// block) or read by the row reader.
+func TestBadValueFirstRow(t *testing.T) {
+	const t0 = int64(1_795_600_000_000_000_000)
+	for _, c := range []struct {
+		name             string
+		badKind, badOutc int // rows with kind "WRITE", outcome "OK"
+		want             string
+	}{
+		{"outcome first", 7, 2, `outcome "OK" is none of`},
+		{"kind first", 3, 8, `kind "WRITE" is none of`},
+		{"same row", 5, 5, `kind "WRITE" is none of`},
+		{"outcome in the block's first row", 5, 6, `kind "WRITE" is none of`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.parquet")
+			var in []probeNoOptionals
+			for i := range 10 {
+				p := probeNoOptionals{probeKey: probeKey{RunID: "bad", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+					Seq: int64(i), Intended: t0 + int64(i)*1e7}, LatencyNS: 2000, Outcome: store.OutcomeOK}
+				if i >= c.badKind {
+					p.Kind = "WRITE" // a block of its own from there on
+				}
+				if i == c.badOutc {
+					p.Outcome = "OK"
+				}
+				in = append(in, p)
+			}
+			writeReduced(t, path, in)
+			read := func(reader segmentReader, batch, counted bool) error {
+				syms := newSymtab()
+				run := newRunRows("bad", path, syms)
+				cr := newColReader(syms)
+				if counted {
+					cr.oneRun = true
+					if cr.counted = countStreams(path, cr, map[streamKey]int{}); cr.counted == nil {
+						t.Fatal("the counting pass did not read the file")
+					}
+				}
+				n, err := reader(path, cr, func(uint32) *runRows { return run })
+				if n != 0 && batch { // (the row reader stops at the row)
+					t.Errorf("%d rows read from a row group that is refused", n)
+				}
+				return err
+			}
+			for name, err := range map[string]error{"batch": read(readSegmentFast, true, false), "counted": read(readSegmentFast, true, true), "rows": read(readSegmentRows, false, false)} {
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s reader: %v, want %q", name, err, c.want)
+				}
+			}
+		})
+	}
+}

@@ -204,16 +204,19 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	cr := pool.colReader(syms)
 	cr.oneRun = true
 	run.reserve = map[streamKey]int{}
-	for _, s := range files.Segments {
-		countStreams(s, cr, run.reserve)
+	counted := make([][][]streamBlock, len(files.Segments))
+	for i, s := range files.Segments {
+		counted[i] = countStreams(s, cr, run.reserve)
 	}
-	for _, s := range files.Segments {
+	for i, s := range files.Segments {
 		l.files++
 		before := run.rows
+		cr.counted = counted[i]
 		if _, err := read(s, cr, into); err != nil {
 			l.skipped = append(l.skipped, SkippedFile{Path: s, Reason: err.Error(), Rows: fileRows(s, run.rows-before)})
 		}
 	}
+	cr.counted = nil
 	for _, j := range files.Journals {
 		l.files++
 		rows, bad, err := store.ReadJournal(j)
