@@ -65,6 +65,9 @@ type colReader struct {
 	counted [][]streamBlock
 	// blockBuf holds the blocks of a batch found by blockEnd
 	blockBuf []streamBlock
+	// cache keeps the segments of a run folder open from the counting
+	// pass to the reading pass; nil elsewhere
+	cache *store.SegmentCache
 	// keys are the stream columns of a batch that can end a block
 	// (keyColumns)
 	keys [][]uint32
@@ -105,7 +108,7 @@ func (cr *colReader) projection() []string {
 // that into(runID symbol) returns. It returns the number of rows appended.
 // A file that fails part way keeps the row groups read before the failure.
 func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRows) (int64, error) {
-	cr.r.Reset(path, store.ReadOptions{Columns: cr.projection(), Symbols: cr.syms})
+	cr.r.Reset(path, store.ReadOptions{Columns: cr.projection(), Symbols: cr.syms, Cache: cr.cache})
 	defer cr.r.Close()
 	var appended int64
 	cr.absent = 0
@@ -130,7 +133,7 @@ func readSegmentFast(path string, cr *colReader, into func(runID uint32) *runRow
 // (colReader.counted); nil when the file cannot be read through, whose
 // errors are left to the reading pass.
 func countStreams(path string, cr *colReader, counts map[streamKey]int) [][]streamBlock {
-	cr.r.Reset(path, store.ReadOptions{Columns: streamColumns[:], Symbols: cr.syms})
+	cr.r.Reset(path, store.ReadOptions{Columns: streamColumns[:], Symbols: cr.syms, Cache: cr.cache})
 	defer cr.r.Close()
 	var groups [][]streamBlock
 	for cr.r.NextBatch() {

@@ -28,6 +28,10 @@ type ReadOptions struct {
 	// Symbols interns the string columns; nil gives the reader a table of
 	// its own.
 	Symbols Symbols
+	// Cache, when not nil, is where the reader takes its file from when
+	// the file is there, already opened and checked, and where Close
+	// leaves it open for the next reader of the same path.
+	Cache *SegmentCache
 }
 
 // ProbeReader streams the probe rows of one Parquet segment, decoding only
@@ -154,10 +158,13 @@ func (r *ProbeReader) open() bool {
 	// The page index (the pages' min, max and offsets) and the bloom
 	// filters serve readers that skip pages; this one reads every page of
 	// the chunks it reads, and decoding the index cost 3% of an analysis.
-	f, pf, err := OpenSegment(r.path, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		r.err = err
-		return false
+	f, pf, ok := r.opt.Cache.take(r.path)
+	if !ok {
+		var err error
+		if f, pf, err = OpenSegment(r.path, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true)); err != nil {
+			r.err = err
+			return false
+		}
 	}
 	r.f, r.pf = f, pf
 	if r.err = r.checkSchema(); r.err != nil {
@@ -392,12 +399,18 @@ func (r *ProbeReader) Absent() []string {
 	return out
 }
 
-// Close closes the file.
+// Close closes the file, or leaves it open in ReadOptions.Cache when the
+// reading met no error.
 func (r *ProbeReader) Close() error {
 	if r.f == nil {
 		return nil
 	}
-	err := r.f.Close()
+	var err error
+	if r.opt.Cache != nil && r.err == nil {
+		err = r.opt.Cache.put(r.path, r.f, r.pf)
+	} else {
+		err = r.f.Close()
+	}
 	r.f = nil
 	return err
 }
