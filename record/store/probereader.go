@@ -161,7 +161,7 @@ func (r *ProbeReader) open() bool {
 	f, pf, ok := r.opt.Cache.take(r.path)
 	if !ok {
 		var err error
-		if f, pf, err = OpenSegment(r.path, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true)); err != nil {
+		if f, pf, err = OpenSegment(r.path, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(readBufferSize)); err != nil {
 			r.err = err
 			return false
 		}
@@ -812,3 +812,11 @@ func (d *decoder) readBools(chunk parquet.ColumnChunk, out []int64, defBuf []boo
 		return vals
 	})
 }
+
+// readBufferSize is parquet-go's read buffer for a column chunk's pages:
+// with its default of 4 KiB most pages took two reads (the header and the
+// 4 KiB after it, then the rest), and a system call costs on a virtual
+// machine (pread was 4.4% of an analysis). 64 KiB holds most of a
+// segment's column chunks whole: a third fewer reads, no more memory
+// (256 KiB: fewer reads still, but 10 MB more peak RSS and no faster).
+const readBufferSize = 64 << 10
