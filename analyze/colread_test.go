@@ -210,3 +210,116 @@ func TestObservationsFromALaterSegment(t *testing.T) {
 		}
 	}
 }
+
+// TestImplausibleRowsDropped: a row whose latency is negative or beyond
+// store.MaxLatency, or whose intended start is dated 1970, is dropped by
+// the batch reader as by the row reader, counted and named in the run's
+// warning; the rows around it stay. (The batch reader checks every row in
+// its block loop and drops only in blocks that have such a row.)
+func TestImplausibleRowsDropped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.parquet")
+	const t0 = int64(1_795_600_000_000_000_000)
+	var in []probeNoOptionals
+	for i := range 12 {
+		p := probeNoOptionals{probeKey: probeKey{RunID: "bad", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+			Seq: int64(i), Intended: t0 + int64(i)*1e7}, LatencyNS: 2000, Outcome: store.OutcomeOK}
+		switch i {
+		case 3:
+			p.LatencyNS = -1
+		case 5:
+			p.LatencyNS = int64(store.MaxLatency) + 1
+		case 8:
+			p.Intended = 42 // 1970
+		}
+		if i >= 6 {
+			p.Kind = store.KindRead // a second block, of another stream
+			p.Endpoint = store.EndpointRead
+		}
+		in = append(in, p)
+	}
+	writeReduced(t, path, in)
+	read := func(reader segmentReader) *runRows {
+		t.Helper()
+		syms := newSymtab()
+		run := newRunRows("bad", path, syms)
+		n, err := reader(path, newColReader(syms), func(uint32) *runRows { return run })
+		if err != nil || n != int64(len(in)) {
+			t.Fatalf("read %d rows of %d: %v", n, len(in), err)
+		}
+		return run
+	}
+	for name, r := range map[string]*runRows{"batch": read(readSegmentFast), "rows": read(readSegmentRows)} {
+		var seqs []int64
+		for _, s := range r.order {
+			for _, x := range s.rows {
+				seqs = append(seqs, x.seq)
+			}
+		}
+		if want := []int64{0, 1, 2, 4, 6, 7, 9, 10, 11}; !reflect.DeepEqual(seqs, want) {
+			t.Errorf("%s reader kept seqs %v, want %v", name, seqs, want)
+		}
+		if r.implausible != 3 || r.rows != 9 {
+			t.Errorf("%s reader: %d implausible of %d rows kept, want 3 and 9", name, r.implausible, r.rows)
+		}
+		if w := r.implausibleWarning(); !strings.Contains(w, "seq 3") || !strings.Contains(w, "latency_ns -1 is negative") {
+			t.Errorf("%s reader's warning %q does not name the first implausible row", name, w)
+		}
+	}
+}
+
+// TestBadValueFirstRow: a row group with values the format does not have
+// is refused naming the first such row's first such column, whether the
+// stream columns were read with the rows, counted before them
+// (colReader.counted: kind, conn and endpoint are then checked once per
+// block) or read by the row reader.
+func TestBadValueFirstRow(t *testing.T) {
+	const t0 = int64(1_795_600_000_000_000_000)
+	for _, c := range []struct {
+		name             string
+		badKind, badOutc int // rows with kind "WRITE", outcome "OK"
+		want             string
+	}{
+		{"outcome first", 7, 2, `outcome "OK" is none of`},
+		{"kind first", 3, 8, `kind "WRITE" is none of`},
+		{"same row", 5, 5, `kind "WRITE" is none of`},
+		{"outcome in the block's first row", 5, 6, `kind "WRITE" is none of`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bad.parquet")
+			var in []probeNoOptionals
+			for i := range 10 {
+				p := probeNoOptionals{probeKey: probeKey{RunID: "bad", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite,
+					Seq: int64(i), Intended: t0 + int64(i)*1e7}, LatencyNS: 2000, Outcome: store.OutcomeOK}
+				if i >= c.badKind {
+					p.Kind = "WRITE" // a block of its own from there on
+				}
+				if i == c.badOutc {
+					p.Outcome = "OK"
+				}
+				in = append(in, p)
+			}
+			writeReduced(t, path, in)
+			read := func(reader segmentReader, batch, counted bool) error {
+				syms := newSymtab()
+				run := newRunRows("bad", path, syms)
+				cr := newColReader(syms)
+				if counted {
+					cr.oneRun = true
+					if cr.counted = countStreams(path, cr, map[streamKey]int{}); cr.counted == nil {
+						t.Fatal("the counting pass did not read the file")
+					}
+				}
+				n, err := reader(path, cr, func(uint32) *runRows { return run })
+				if n != 0 && batch { // (the row reader stops at the row)
+					t.Errorf("%d rows read from a row group that is refused", n)
+				}
+				return err
+			}
+			for name, err := range map[string]error{"batch": read(readSegmentFast, true, false), "counted": read(readSegmentFast, true, true), "rows": read(readSegmentRows, false, false)} {
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s reader: %v, want %q", name, err, c.want)
+				}
+			}
+		})
+	}
+}

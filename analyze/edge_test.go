@@ -169,6 +169,34 @@ func TestDuplicateRows(t *testing.T) {
 	}
 }
 
+// TestDuplicateRowsInOrder: a row written twice in a row (a retried
+// flush), so that every stream's rows are still in order, is a duplicate
+// as one that comes back later is: prepare finds the first duplicate in
+// the pass that checks the order.
+func TestDuplicateRowsInOrder(t *testing.T) {
+	dups := 0
+	run, truth := alteredRun(t, func(rows []store.Probe) []store.Probe {
+		var out []store.Probe
+		for i, p := range rows {
+			out = append(out, p)
+			if i%10 == 5 {
+				out = append(out, p)
+				dups++
+			}
+		}
+		return out
+	}, synth.WriteOptions{SegmentRows: 1000})
+	checkPhases(t, run, truth)
+	if run.Duplicates != int64(dups) {
+		t.Errorf("%d duplicates, want %d", run.Duplicates, dups)
+	}
+	for _, s := range run.Streams {
+		if s.OutOfOrder != 0 {
+			t.Errorf("stream %s: %d rows out of order, want none (the test meant rows in order)", s.Stream, s.OutOfOrder)
+		}
+	}
+}
+
 // A clock step (imported data) must not stretch a phase: times after it
 // are put back on the grid, and the step is reported.
 func TestClockStep(t *testing.T) {

@@ -341,7 +341,7 @@ func (p *rowPool) colReader(syms *symtab) *colReader {
 		return p.cr
 	}
 	cr := p.cr
-	cr.syms, cr.codes, cr.oneRun = syms, codeTable{}, false
+	cr.syms, cr.codes, cr.oneRun, cr.counted, cr.cache = syms, codeTable{}, false, nil, nil
 	return cr
 }
 

@@ -204,16 +204,22 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	cr := pool.colReader(syms)
 	cr.oneRun = true
 	run.reserve = map[streamKey]int{}
-	for _, s := range files.Segments {
-		countStreams(s, cr, run.reserve)
+	cr.cache = store.NewSegmentCache(segmentsKeptOpen)
+	counted := make([][][]streamBlock, len(files.Segments))
+	for i, s := range files.Segments {
+		counted[i] = countStreams(s, cr, run.reserve)
 	}
-	for _, s := range files.Segments {
+	for i, s := range files.Segments {
 		l.files++
 		before := run.rows
+		cr.counted = counted[i]
 		if _, err := read(s, cr, into); err != nil {
 			l.skipped = append(l.skipped, SkippedFile{Path: s, Reason: err.Error(), Rows: fileRows(s, run.rows-before)})
 		}
 	}
+	cr.counted = nil
+	cr.cache.Close() // read-only files: nothing a close can lose
+	cr.cache = nil
 	for _, j := range files.Journals {
 		l.files++
 		rows, bad, err := store.ReadJournal(j)
@@ -235,6 +241,11 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 	l.runs = []*runRows{run}
 	return l
 }
+
+// segmentsKeptOpen is how many segments of a run folder stay open from
+// the counting pass to the reading pass (store.SegmentCache): a run of
+// more is opened again from its first segment on.
+const segmentsKeptOpen = 16
 
 // LoadEvents reads a file of events: the lab's events.jsonl, an AWS
 // "rds describe-events" JSON export or a time,label CSV (store.ReadEvents

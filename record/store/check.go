@@ -97,6 +97,13 @@ func CheckValue(col, v string) error {
 // conversion gone wrong) is damage, as is a negative one.
 const MaxLatency = 24 * time.Hour
 
+// Plausible reports whether a row's latency_ns and intended start pass
+// CheckLatency and CheckTime, without making their errors: a reader asks
+// it of every row, and those two only of a row it refuses, for the why.
+func Plausible(latencyNS, intended int64) bool {
+	return latencyNS >= 0 && latencyNS <= int64(MaxLatency) && intended >= minPlausibleTime && intended < maxPlausibleTime
+}
+
 // CheckTime reports a timestamp of column col that no recorder writes:
 // outside the years 2000 to 2200 (a zero or negative time, a unit mix-up,
 // a clock of 1970).

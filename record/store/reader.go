@@ -18,8 +18,10 @@ var ErrSchemaVersion = errors.New("unsupported schema version")
 
 // OpenSegment opens a Parquet file of probe rows and checks that it is a
 // switchwatch file of this schema version, on the local disk or in a
-// Remote. The caller closes the File.
-func OpenSegment(path string) (File, *parquet.File, error) {
+// Remote. The caller closes the File. opts are parquet-go's (the
+// ProbeReader skips the page index and bloom filters, which it never
+// uses).
+func OpenSegment(path string, opts ...parquet.FileOption) (File, *parquet.File, error) {
 	f, err := OpenFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
@@ -49,7 +51,7 @@ func OpenSegment(path string) (File, *parquet.File, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: truncated or corrupt footer", path)
 	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	pf, err := parquet.OpenFile(f, st.Size(), opts...)
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
