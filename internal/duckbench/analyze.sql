@@ -28,12 +28,14 @@ WITH p AS (
   FROM p JOIN first_failure USING (run_id, kind, conn, endpoint, profile)
   GROUP BY ALL
 ), thresholds AS (
-  -- slow: 10 x the steady median, at least 10 ms; stalled: 100 x, at
-  -- least 100 ms; 10 ms and 100 ms without any successful probe
-  SELECT run_id, kind, conn, endpoint, profile,
-         greatest(10 * m, 10000000) AS slow_ns,
-         greatest(100 * m, 100000000) AS stall_ns
-  FROM (SELECT *, coalesce(CASE WHEN n_before >= 20 THEN m_before ELSE m_all END, 0) AS m FROM steady)
+  -- one pair per run (the analyzer's run-wide rule, analyze/stall.go):
+  -- from the largest steady median of the run's streams, slow 10 x it
+  -- (10 ms to 1 s), stalled 100 x it (100 ms to 2 s); 10 ms and 100 ms
+  -- when no stream has a successful probe
+  SELECT run_id,
+         CASE WHEN m IS NULL THEN 10000000 ELSE least(greatest(10 * m, 10000000), 1000000000) END AS slow_ns,
+         CASE WHEN m IS NULL THEN 100000000 ELSE least(greatest(100 * m, 100000000), 2000000000) END AS stall_ns
+  FROM (SELECT run_id, max(CASE WHEN n_before >= 20 THEN m_before ELSE m_all END) AS m FROM steady GROUP BY run_id)
 ), classified AS (
   SELECT run_id, kind, conn, endpoint, profile, seq,
     CASE
@@ -49,7 +51,7 @@ WITH p AS (
         ELSE 'error' END
       ELSE 'error'
     END AS state
-  FROM p JOIN thresholds USING (run_id, kind, conn, endpoint, profile)
+  FROM p JOIN thresholds USING (run_id)
 ), changes AS (
   -- the gaps-and-islands step: a row starts a segment when its state
   -- differs from the one before it in its stream (grid order, seq, as the
