@@ -45,7 +45,7 @@ func (v vantageRun) write(t *testing.T, out string) {
 			{State: synth.Unavailable, Duration: v.down, Class: store.ClassRefused},
 			{State: synth.Healthy, Duration: 20 * time.Second, Server: 1},
 		},
-		Seed: 7,
+		Seed: 7, Vantage: v.vantage, SwitchoverID: v.switchoverID,
 	}
 	if v.down == 0 {
 		r.Phases = r.Phases[:1]
@@ -58,29 +58,21 @@ func (v vantageRun) write(t *testing.T, out string) {
 	if v.writeHole {
 		rows = cutRows(rows, store.KindWrite, 5*time.Second, 8*time.Second)
 	}
-	for i := range rows {
-		p := &rows[i]
-		if v.noServerTime || p.Outcome != store.OutcomeOK {
-			continue
-		}
-		from := p.Start
-		if p.ConnectDone != 0 {
-			from = p.ConnectDone
-		}
-		p.ServerTime = from + (p.End-from)/2 - int64(v.skew)
+	if !v.noServerTime {
+		synth.ServerTimes(rows, v.skew)
 	}
 	dir, err := r.WriteRows(out, rows, truth, synth.WriteOptions{NoEvents: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if v.endpoint == "" {
+		return
+	}
 	info, err := store.ReadRunInfo(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info.Vantage, info.SwitchoverID = v.vantage, v.switchoverID
-	if v.endpoint != "" {
-		info.Settings["write_endpoint"] = map[string]any{"host": v.endpoint, "port": 5432, "database": "app", "hosts": []string{v.endpoint + ":5432"}}
-	}
+	info.Settings["write_endpoint"] = map[string]any{"host": v.endpoint, "port": 5432, "database": "app", "hosts": []string{v.endpoint + ":5432"}}
 	if err := store.WriteRunInfo(dir, info); err != nil {
 		t.Fatal(err)
 	}

@@ -30,31 +30,15 @@ func vantageSummary(t *testing.T, third string) *analyze.Summary {
 		down, skew time.Duration
 	}{{"a", "zone-a", 4 * time.Second, 0}, {"b", "zone-b", 7 * time.Second, 0}, {"c", third, 4 * time.Second, 1500 * time.Millisecond}} {
 		r := &synth.Run{ID: v.id, Start: t0.Add(v.skew), Kinds: []string{store.KindWrite}, Conns: []string{store.ConnNew}, Seed: 3,
+			Vantage: v.name, SwitchoverID: "sw-2026-12-06",
 			Phases: []synth.Phase{
 				{State: synth.Healthy, Duration: 15 * time.Second},
 				{State: synth.Unavailable, Duration: v.down, Class: store.ClassRefused},
 				{State: synth.Healthy, Duration: 15 * time.Second, Server: 1},
 			}}
 		rows, truth := r.Probes()
-		for i := range rows {
-			if p := &rows[i]; p.Outcome == store.OutcomeOK {
-				from := p.Start
-				if p.ConnectDone != 0 {
-					from = p.ConnectDone // the statement's round trip, as the analyzer takes it
-				}
-				p.ServerTime = from + (p.End-from)/2 - int64(v.skew)
-			}
-		}
-		dir, err := r.WriteRows(out, rows, truth, synth.WriteOptions{NoEvents: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := store.ReadRunInfo(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info.Vantage, info.SwitchoverID = v.name, "sw-2026-12-06"
-		if err := store.WriteRunInfo(dir, info); err != nil {
+		synth.ServerTimes(rows, v.skew)
+		if _, err := r.WriteRows(out, rows, truth, synth.WriteOptions{NoEvents: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

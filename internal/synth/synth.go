@@ -36,10 +36,13 @@ type Phase struct {
 
 // Run describes one synthetic run.
 type Run struct {
-	ID       string
-	Labels   map[string]string
-	Start    time.Time
-	Interval time.Duration
+	ID     string
+	Labels map[string]string
+	// Vantage and SwitchoverID go to run.json as the recorder writes them
+	// (record --vantage, --switchover-id); empty: none.
+	Vantage, SwitchoverID string
+	Start                 time.Time
+	Interval              time.Duration
 	// Kinds and Conns make the streams, kind × conn (default write, read ×
 	// new). Writes and connects go to the write endpoint, reads to the read
 	// endpoint.

@@ -42,6 +42,8 @@ func (r *Run) Info() *store.RunInfo {
 		Tool:          "switchwatch synth",
 		ToolVersion:   store.Version(),
 		Host:          "synth",
+		Vantage:       r.Vantage,
+		SwitchoverID:  r.SwitchoverID,
 		Labels:        r.Labels,
 		Settings:      settings,
 		Start:         r.Start,
@@ -157,4 +159,22 @@ func (r *Run) verify(rows []store.Probe) *store.Verify {
 		}
 	}
 	return v
+}
+
+// ServerTimes gives every ok probe of rows a server_time, as a server
+// whose clock is behind the recorder's by skew would answer: the midpoint
+// of the statement's round trip (from connect_done where the probe made
+// a connection, else from start, as the analyzer takes it) less skew.
+func ServerTimes(rows []store.Probe, skew time.Duration) {
+	for i := range rows {
+		p := &rows[i]
+		if p.Outcome != store.OutcomeOK {
+			continue
+		}
+		from := p.Start
+		if p.ConnectDone != 0 {
+			from = p.ConnectDone
+		}
+		p.ServerTime = from + (p.End-from)/2 - int64(skew)
+	}
 }
