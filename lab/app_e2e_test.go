@@ -378,14 +378,35 @@ func TestLabDNSTraces(t *testing.T) {
 // TestLabDNSTracesAgree runs the dns scenario as documented (cut=true:
 // blue's sessions ended, the connections through both endpoints cut, so
 // no pool stays on old blue) with the application beside the recorder:
-// the phases of the imported traces alone agree with the recorder's.
+// the phases of the imported traces alone agree with the recorder's. A
+// run where a pool still reached old blue (pinnedToOldBlue) is run again.
 // (With cut=false, TestLabDNSTraces, checkout's pool keeps writing to old
 // blue after the switchover: an outage of the application's own, which the
 // recorder's new connections never see.)
 func TestLabDNSTracesAgree(t *testing.T) {
 	appCfg := &otelapp.Config{Checkout: 2, Reports: 2, Think: 100 * time.Millisecond, Burst: 8, Lull: 500 * time.Millisecond,
 		ConnectTimeout: 2 * time.Second, QueryTimeout: 3 * time.Second}
-	r, _, _ := runAppLab(t, "dns", map[string]string{"lead_in": "3s", "tail": "4s", "ttl": "1s"}, appCfg)
+	var r *labRun
+	for attempt := 1; ; attempt++ {
+		var spans []appSpan
+		r, _, spans = runAppLab(t, "dns", map[string]string{"lead_in": "3s", "tail": "4s", "ttl": "1s"}, appCfg)
+		pinned := pinnedToOldBlue(spans, r.one(t, ActDNSFlip).Time)
+		if pinned == 0 {
+			break
+		}
+		// Even with cut=true a pool can land on old blue: a connect that
+		// resolved the name just before the flip and dialled just after
+		// the endpoints accepted again (a fraction of a millisecond
+		// apart) reaches blue, read-only, and stays. The application
+		// then has an outage of its own the recorder's new connections
+		// cannot share (it failed CI once: 2.5 s of read_only more in the
+		// traces), so this run cannot judge agreement.
+		msg := fmt.Sprintf("%d requests of checkout failed with 25006 on old blue's address %s after the DNS flip: a pooled connection pinned there by a lookup just before the flip", pinned, dnsBlueIP)
+		if attempt == 3 {
+			t.Fatalf("%s, 3 runs out of 3", msg)
+		}
+		t.Logf("%s; running again", msg)
+	}
 	imported := importTraces(t, r.dir)
 	assertPhasesAgree(t, analyzedPhases(t, r.dir), analyzedPhases(t, imported), readRows(t, imported))
 }
@@ -414,4 +435,18 @@ func TestLabPatroniTraces(t *testing.T) {
 	}
 	imported := importTraces(t, r.dir)
 	assertPhasesAgree(t, analyzedPhases(t, r.dir), analyzedPhases(t, imported), readRows(t, imported))
+}
+
+// pinnedToOldBlue counts the checkout requests that failed with 25006
+// from old blue's address after the DNS flip: a pooled connection on old
+// blue.
+func pinnedToOldBlue(spans []appSpan, flip time.Time) int {
+	n := 0
+	for _, s := range spans {
+		if s.kind == ptrace.SpanKindClient && s.service == otelapp.ServiceCheckout && s.start.After(flip) &&
+			s.attrs["db.response.status_code"] == "25006" && s.attrs["network.peer.address"] == dnsBlueIP {
+			n++
+		}
+	}
+	return n
 }

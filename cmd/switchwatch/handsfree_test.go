@@ -41,9 +41,12 @@ func TestHandsFreeSwitchoverOnLabRig(t *testing.T) {
 	}()
 	deadline := time.Now().Add(120 * time.Second)
 	var st *lab.UpState
+	// lab up writes the state file before it prints the rig and the
+	// file's name, so wait for both: reading the output as soon as the
+	// file appears raced the print (it failed once in CI).
 	for {
 		var err error
-		if st, err = lab.ReadUpState(state); err == nil {
+		if st, err = lab.ReadUpState(state); err == nil && strings.Contains(labOut.String(), "state file: "+state) {
 			break
 		}
 		select {
@@ -52,11 +55,11 @@ func TestHandsFreeSwitchoverOnLabRig(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("lab up wrote no state file in 120 s")
+			if st == nil {
+				t.Fatal("lab up wrote no state file in 120 s")
+			}
+			t.Fatalf("lab up does not print its state file:\n%s", labOut.String())
 		}
-	}
-	if !strings.Contains(labOut.String(), "state file: "+state) {
-		t.Errorf("lab up does not print its state file:\n%s", labOut.String())
 	}
 	self, err := os.Executable()
 	if err != nil {
