@@ -229,12 +229,11 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 	}
 	runID, kind, conn, ep := sym(store.ColRunID), sym(store.ColKind), sym(store.ColConn), sym(store.ColEndpoint)
 	prof := sym(store.ColProfile)
-	outcome, class, msg := sym(store.ColOutcome), sym(store.ColErrorClass), sym(store.ColError)
-	dns, addr := sym(store.ColResolvedAddrs), sym(store.ColServerAddr)
+	outcome, class := sym(store.ColOutcome), sym(store.ColErrorClass)
+	addr := sym(store.ColServerAddr)
 	seq, intended, start, end := ints(store.ColSeq), ints(store.ColIntended), ints(store.ColStart), ints(store.ColEnd)
-	lat, stime, seen := ints(store.ColLatency), ints(store.ColServerStart), ints(store.ColSeenSeq)
-	// seen_seq's NULL is -1, not 0 (a reader may have seen Seq 0)
-	seenRead, seenDef := b.Int64(store.ColSeenSeq) != nil, b.Defined(store.ColSeenSeq)
+	lat, stime := ints(store.ColLatency), ints(store.ColServerStart)
+	cold := coldCols(b)
 	sysid := sym(store.ColSystemID)
 	oc := obsCols{observed: ints(store.ColObserved), established: ints(store.ColConnEstablished), serverTime: ints(store.ColServerTime),
 		connectDone: ints(store.ColConnectDone), timeline: ints(store.ColTimeline), dialed: sym(store.ColDialedAddr)}
@@ -268,6 +267,7 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 		if s.obs != nil {
 			oc.appendTo(s, i, j)
 		}
+		cold.appendTo(s, run.pool, base, i, j)
 		s.rows = s.rows[:base+j-i]
 		out := s.rows[base:]
 		last, ooo := s.lastIntended, s.outOfOrder
@@ -283,14 +283,8 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 				latency:  lat[k],
 				start:    start[k],
 				end:      end[k],
-				seen:     seen[k],
-				errMsg:   msg[k],
-				dns:      dns[k],
 				outcome:  outCodes[outcome[k]],
 				class:    classCodes[class[k]],
-			}
-			if !seenRead || seenDef != nil && !seenDef[k] {
-				x.seen = -1
 			}
 			if addr[k] != 0 {
 				x.ident = cr.syms.ident(addr[k], stime[k], sysid[k], oc.timeline[k])
@@ -310,6 +304,97 @@ func (cr *colReader) emit(b *store.Batch, into func(uint32) *runRows) error {
 		i = j
 	}
 	return nil
+}
+
+// batchCold are the columns of a batch that make rowCold, each nil when
+// the batch has no value in it (NULL throughout, or not read).
+type batchCold struct {
+	seen    []int64
+	seenDef []bool // nil: every value of seen is defined
+	dns     []uint32
+	msg     []uint32
+}
+
+func coldCols(b *store.Batch) batchCold {
+	var c batchCold
+	if !b.AllNull(store.ColSeenSeq) {
+		c.seen, c.seenDef = b.Int64(store.ColSeenSeq), b.Defined(store.ColSeenSeq)
+	}
+	if !b.AllNull(store.ColResolvedAddrs) {
+		c.dns = b.Symbols(store.ColResolvedAddrs)
+	}
+	if !b.AllNull(store.ColError) {
+		c.msg = b.Symbols(store.ColError)
+	}
+	return c
+}
+
+// appendTo appends the values of rows i to j of the batch to the columns
+// s keeps, keeping those the block has a value of from now on; base is
+// the number of rows s had before the block.
+func (c *batchCold) appendTo(s *streamRows, p *rowPool, base, i, j int) {
+	k := &s.cold
+	if k.seen == nil && c.seen != nil && anyTrue(c.seenDef, i, j) {
+		k.keep(coldRow{seen: 0}, base, cap(s.rows), p)
+	}
+	if k.dns == nil && c.dns != nil && anyNonZero(c.dns[i:j]) {
+		k.keep(coldRow{seen: -1, dns: 1}, base, cap(s.rows), p)
+	}
+	if k.msg == nil && c.msg != nil && anyNonZero(c.msg[i:j]) {
+		k.keep(coldRow{seen: -1, msg: 1}, base, cap(s.rows), p)
+	}
+	if k.seen != nil {
+		n := len(k.seen)
+		if c.seen == nil {
+			for range j - i {
+				k.seen = append(k.seen, -1)
+			}
+		} else {
+			// seen_seq's NULL is -1, not 0 (a reader may have seen Seq 0)
+			k.seen = append(k.seen, c.seen[i:j]...)
+			if c.seenDef != nil {
+				for x := i; x < j; x++ {
+					if !c.seenDef[x] {
+						k.seen[n+x-i] = -1
+					}
+				}
+			}
+		}
+	}
+	if k.dns != nil {
+		k.dns = appendSyms(k.dns, c.dns, i, j)
+	}
+	if k.msg != nil {
+		k.msg = appendSyms(k.msg, c.msg, i, j)
+	}
+}
+
+// appendSyms appends v[i:j] to to, or j-i zeros when v is nil.
+func appendSyms(to, v []uint32, i, j int) []uint32 {
+	if v == nil {
+		n := len(to)
+		to = slices.Grow(to, j-i)[:n+j-i]
+		clear(to[n:])
+		return to
+	}
+	return append(to, v[i:j]...)
+}
+
+// anyTrue reports whether some of def[i:j] is true (nil: all are).
+func anyTrue(def []bool, i, j int) bool {
+	if def == nil {
+		return i < j
+	}
+	return slices.Contains(def[i:j], true)
+}
+
+func anyNonZero(v []uint32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // obsCols are the columns of a batch that make rowObs.
@@ -480,12 +565,12 @@ func readSegmentRows(path string, cr *colReader, into func(runID uint32) *runRow
 				return n, fmt.Errorf("%s: %w", path, err)
 			}
 		}
-		k, x, o := syms.fromProbe(p)
+		k, x, o, c := syms.fromProbe(p)
 		run := into(syms.intern(p.RunID))
 		if cr.absent != 0 {
 			run.noteAbsent(cr.absent, path)
 		}
-		run.add(k, &x, &o)
+		run.add(k, &x, &o, c)
 		n++
 	}
 	return n, cr.r.Err()

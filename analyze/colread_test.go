@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -80,6 +81,9 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 			if len(r.order) != 1 {
 				t.Fatalf("%d streams, want 1", len(r.order))
 			}
+			if c := r.order[0].cold; !c.none() {
+				t.Errorf("absent columns kept as rarely read values: %+v; want none", c)
+			}
 			return r.order[0].rows, r.order[0].obs
 		}
 		return nil, nil
@@ -90,8 +94,8 @@ func TestReadAbsentOptionalColumns(t *testing.T) {
 		t.Errorf("absent version 2 columns kept as observations: %+v, %+v; want none", fastObs, genericObs)
 	}
 	for i, x := range fast {
-		if x.seen != -1 || x.ident != 0 || x.dns != 0 || x.errMsg != 0 {
-			t.Errorf("row %d: absent columns read as seen %d, ident %d, dns %d, error %d; want NULL", i, x.seen, x.ident, x.dns, x.errMsg)
+		if x.ident != 0 {
+			t.Errorf("row %d: absent columns read as ident %d; want NULL", i, x.ident)
 		}
 		if x.seq != int64(i) || x.intended != in[i].Intended || x.start != in[i].Start || x.end != in[i].End || x.latency != 2000 {
 			t.Errorf("row %d: present columns read as %+v", i, x)
@@ -206,6 +210,81 @@ func TestObservationsFromALaterSegment(t *testing.T) {
 			}
 			if o != want {
 				t.Errorf("%s: row %d: observations %+v, want %+v", name, i, o, want)
+			}
+		}
+	}
+}
+
+// TestColdValuesFollowTheirRows: seen_seq, resolved_addrs and error are
+// kept beside the rows (rowCold) from the first row that has one, NULL
+// for the rows before (here a whole earlier segment), in both readers;
+// and they stay with their rows when rows are dropped (an implausible
+// latency), sorted (read out of order) and deduplicated.
+func TestColdValuesFollowTheirRows(t *testing.T) {
+	dir := t.TempDir()
+	const t0 = int64(1_795_600_000_000_000_000)
+	key := func(i int) probeKey {
+		return probeKey{RunID: "r", Kind: store.KindRead, Conn: store.ConnNew, Endpoint: store.EndpointRead, Seq: int64(i), Intended: t0 + int64(i)*1e7}
+	}
+	old := filepath.Join(dir, "a.parquet")
+	writeReduced(t, old, []probeNoOptionals{{probeKey: key(0), LatencyNS: 1, Outcome: store.OutcomeOK}, {probeKey: key(1), LatencyNS: 1, Outcome: store.OutcomeOK}})
+	// seqs 6, 3, 5, 2, 4, 4 (a duplicate), 7 (implausible): out of order
+	var rows []store.Probe
+	want := map[int64]coldRow{0: noCold, 1: noCold}
+	for n, i := range []int{6, 3, 5, 2, 4, 4, 7} {
+		k := key(i)
+		p := store.Probe{RunID: k.RunID, Kind: k.Kind, Conn: k.Conn, Endpoint: k.Endpoint, Seq: k.Seq, Intended: k.Intended,
+			LatencyNS: 1, Outcome: store.OutcomeOK, ResolvedAddrs: fmt.Sprintf("10.0.0.%d", i)}
+		if i%2 == 0 {
+			seen := int64(100 + i)
+			p.SeenSeq = &seen
+		}
+		if i == 3 {
+			p.Outcome, p.ErrorClass, p.Error = store.OutcomeError, store.ClassRefused, "connection refused"
+		}
+		if i == 7 {
+			p.LatencyNS = -1
+		}
+		if n == 5 {
+			p.ResolvedAddrs = "10.0.0.99" // the duplicate dropped
+		}
+		rows = append(rows, p)
+	}
+	newer := filepath.Join(dir, "b.parquet")
+	if err := store.WriteProbesFile(newer, rows); err != nil {
+		t.Fatal(err)
+	}
+	for name, reader := range map[string]segmentReader{"fast": readSegmentFast, "generic": readSegmentRows} {
+		syms := newSymtab()
+		for i := int64(2); i < 7; i++ {
+			c := coldRow{seen: -1, dns: syms.intern(fmt.Sprintf("10.0.0.%d", i))}
+			if i%2 == 0 {
+				c.seen = 100 + i
+			}
+			if i == 3 {
+				c.msg = syms.intern("connection refused")
+			}
+			want[i] = c
+		}
+		run := newRunRows("r", dir, syms)
+		cr := newColReader(syms)
+		for _, p := range []string{old, newer} {
+			if _, err := reader(p, cr, func(uint32) *runRows { return run }); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		sr := run.order[0]
+		if c := sr.cold; len(c.seen) != len(sr.rows) || len(c.dns) != len(sr.rows) || len(c.msg) != len(sr.rows) || len(sr.rows) != 8 {
+			t.Fatalf("%s: %d rows, rarely read values %d, %d, %d; want 8 of each", name, len(sr.rows), len(c.seen), len(c.dns), len(c.msg))
+		}
+		s := prepare(sr, syms)
+		if len(s.rows) != 7 || s.dups != 1 {
+			t.Fatalf("%s: %d rows and %d duplicates after prepare, want 7 and 1", name, len(s.rows), s.dups)
+		}
+		for i, x := range s.rows {
+			got := coldRow{seen: s.cold.seenAt(i), dns: s.cold.dnsAt(i), msg: s.cold.msgAt(i)}
+			if x.seq != int64(i) || got != want[x.seq] {
+				t.Errorf("%s: row %d (seq %d): %+v, want seq %d with %+v", name, i, x.seq, got, i, want[int64(i)])
 			}
 		}
 	}

@@ -542,7 +542,8 @@ func staleness(streams []*stream) *Staleness {
 			x := &s.rows[i]
 			// seen -1: the read does not say what it saw (an imported
 			// trace, a file of schema version 1): not measurable, not stale.
-			if x.outcome != outOK || x.start == 0 || x.seen < 0 {
+			seen := s.cold.seenAt(i)
+			if x.outcome != outOK || x.start == 0 || seen < 0 {
 				continue
 			}
 			if w == nil {
@@ -552,7 +553,7 @@ func staleness(streams []*stream) *Staleness {
 				}
 			}
 			st.Reads++
-			lag := w.lag(x.seen, x.start)
+			lag := w.lag(seen, x.start)
 			if lag > 0 {
 				st.Stale++
 			}

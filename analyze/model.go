@@ -74,12 +74,9 @@ type row struct {
 	intended int64
 	seq      int64
 	latency  int64
-	start    int64 // 0 when NULL
-	end      int64 // 0 when NULL
-	seen     int64 // SeenSeq, -1 when NULL
-	errMsg   uint32
+	start    int64  // 0 when NULL
+	end      int64  // 0 when NULL
 	ident    uint32 // server identity symbol (0: unknown)
-	dns      uint32 // ResolvedAddrs symbol (0: none)
 	outcome  uint8
 	class    uint8
 }
@@ -237,6 +234,7 @@ type streamRows struct {
 	key  streamKey
 	rows []row
 	obs  []rowObs // nil, or one per row
+	cold rowCold
 	// outOfOrder counts rows read after a row with a later intended start.
 	outOfOrder   int64
 	lastIntended int64
@@ -294,6 +292,7 @@ func (r *runRows) dropImplausible(s *streamRows, from int) {
 			if s.obs != nil {
 				s.obs[w] = s.obs[i]
 			}
+			s.cold.move(w, i)
 		}
 		w++
 	}
@@ -305,6 +304,7 @@ func (r *runRows) dropImplausible(s *streamRows, from int) {
 	if s.obs != nil {
 		s.obs = s.obs[:w]
 	}
+	s.cold.truncate(w)
 }
 
 // implausibleWarning is the run's warning about rows dropped by
@@ -320,9 +320,11 @@ func (r *runRows) implausibleWarning() string {
 // same worker: reusing memory already touched saves the page faults of
 // fresh memory, which otherwise cost more than decoding the rows.
 type rowPool struct {
-	free    [][]row
-	freeObs [][]rowObs
-	cr      *colReader
+	free     [][]row
+	freeObs  [][]rowObs
+	freeInts [][]int64  // rowCold.seen
+	freeSyms [][]uint32 // rowCold.dns and msg
+	cr       *colReader
 	// cols is the projection of the analysis (columnsFor); nil: readColumns
 	cols []string
 }
@@ -351,6 +353,21 @@ func (p *rowPool) get(n int) []row {
 		return make([]row, 0, n)
 	}
 	return getBuf(&p.free, n)
+}
+
+// getInts and getSyms are get for the columns of rowCold.
+func (p *rowPool) getInts(n int) []int64 {
+	if p == nil {
+		return make([]int64, 0, n)
+	}
+	return getBuf(&p.freeInts, n)
+}
+
+func (p *rowPool) getSyms(n int) []uint32 {
+	if p == nil {
+		return make([]uint32, 0, n)
+	}
+	return getBuf(&p.freeSyms, n)
 }
 
 // getObs is get for the rows' observations.
@@ -384,6 +401,10 @@ func (p *rowPool) trim() {
 		p.free = p.free[:0]
 		clear(p.freeObs)
 		p.freeObs = p.freeObs[:0]
+		clear(p.freeInts)
+		p.freeInts = p.freeInts[:0]
+		clear(p.freeSyms)
+		p.freeSyms = p.freeSyms[:0]
 	}
 }
 
@@ -448,8 +469,9 @@ func (r *runRows) keepObs(s *streamRows) {
 	}
 }
 
-// add appends one row and its observations to its stream.
-func (r *runRows) add(k streamKey, x *row, o *rowObs) {
+// add appends one row, its observations and its rarely read values to
+// its stream.
+func (r *runRows) add(k streamKey, x *row, o *rowObs, c coldRow) {
 	s := r.stream(k, 1)
 	if len(s.rows) > 0 && x.intended < s.lastIntended {
 		s.outOfOrder++
@@ -458,16 +480,18 @@ func (r *runRows) add(k streamKey, x *row, o *rowObs) {
 	if o.any() {
 		r.keepObs(s)
 	}
+	s.cold.keep(c, len(s.rows), cap(s.rows), r.pool)
 	s.rows = append(s.rows, *x)
 	if s.obs != nil {
 		s.obs = append(s.obs, *o)
 	}
+	s.cold.add(c)
 	r.dropImplausible(s, len(s.rows)-1)
 }
 
-// fromProbe converts a store.Probe into a row and its observations, with
-// its stream key.
-func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs) {
+// fromProbe converts a store.Probe into a row, its observations and its
+// rarely read values, with its stream key.
+func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs, coldRow) {
 	k := keyOf(t.intern(p.Kind), t.intern(p.Conn), t.intern(p.Endpoint), t.intern(p.Profile))
 	x := row{
 		intended: p.Intended,
@@ -475,21 +499,21 @@ func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs) {
 		latency:  p.LatencyNS,
 		start:    p.Start,
 		end:      p.End,
-		seen:     -1,
 		outcome:  outcomeCode(p.Outcome),
 		class:    classCode[p.ErrorClass],
 	}
 	if p.ErrorClass != "" && x.class == classNone {
 		x.class = classOther
 	}
+	c := noCold
 	if p.SeenSeq != nil {
-		x.seen = *p.SeenSeq
+		c.seen = *p.SeenSeq
 	}
 	if p.Error != "" {
-		x.errMsg = t.intern(p.Error)
+		c.msg = t.intern(p.Error)
 	}
 	if p.ResolvedAddrs != "" {
-		x.dns = t.intern(p.ResolvedAddrs)
+		c.dns = t.intern(p.ResolvedAddrs)
 	}
 	var o rowObs
 	if p.DialedAddr != "" {
@@ -500,5 +524,5 @@ func (t *symtab) fromProbe(p *store.Probe) (streamKey, row, rowObs) {
 	if p.ServerAddr != "" {
 		x.ident = t.ident(t.intern(p.ServerAddr), p.ServerStart, t.intern(p.SystemID), p.Timeline)
 	}
-	return k, x, o
+	return k, x, o, c
 }

@@ -71,6 +71,7 @@ func analyzeProfiles(in *runInput, opt *Options, pool *rowPool) []ProfileResult 
 			if sr.obs != nil {
 				c.obs = append(pool.getObs(len(sr.obs)), sr.obs...)
 			}
+			c.cold = sr.cold.clone(pool)
 			sub.order = append(sub.order, c)
 			sub.by[sr.key] = c
 			sub.rows += int64(len(sr.rows))

@@ -233,8 +233,8 @@ func loadRunDir(dir string, read segmentReader, pool *rowPool) loaded {
 			l.warnings = append(l.warnings, fmt.Sprintf("%s: %d rows read from an unrecovered journal (run `switchwatch recover %s` to make it a segment)", j, len(rows), dir))
 		}
 		for i := range rows {
-			k, x, o := syms.fromProbe(&rows[i])
-			run.add(k, &x, &o)
+			k, x, o, c := syms.fromProbe(&rows[i])
+			run.add(k, &x, &o, c)
 		}
 	}
 	pool.trim()

@@ -135,7 +135,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 			continue // every row dropped (dropImplausible): no stream to speak of
 		}
 		streams = append(streams, prepare(sr, rr.syms))
-		sr.rows, sr.obs = nil, nil
+		sr.rows, sr.obs, sr.cold = nil, nil, rowCold{}
 	}
 	sort.Slice(streams, func(i, j int) bool { return streams[i].name < streams[j].name })
 
@@ -212,6 +212,7 @@ func analyzeRun(in *runInput, opt *Options, pool *rowPool) RunResult {
 	}
 	for _, s := range streams {
 		pool.put(s.rows, s.obs)
+		s.cold.release(pool)
 		s.rows, s.obs = nil, nil
 	}
 	return res
@@ -360,8 +361,8 @@ func scanStreams(streams []*stream, spans []span, syms *symtab) *scan {
 					sc.offsets = append(sc.offsets, o.serverTime-(from+(x.end-from)/2))
 				}
 			}
-			if x.dns != 0 {
-				ss.dnsAnswer(x, o)
+			if dns := s.cold.dnsAt(i); dns != 0 {
+				ss.dnsAnswer(x, o, dns)
 			}
 			for ss.p < len(spans) && spans[ss.p].end <= x.intended {
 				ss.p++
@@ -547,17 +548,17 @@ func (ss *streamScan) timelineChange(x *row, o *rowObs) {
 // another set than the newest answer before it. Answers are taken in the
 // order they were looked up, not of the probes: a pooled probe handed an
 // old connection carries an old answer, which is not news.
-func (ss *streamScan) dnsAnswer(x *row, o *rowObs) {
+func (ss *streamScan) dnsAnswer(x *row, o *rowObs, dns uint32) {
 	at, clock := ss.lookedUpAt(x, o)
 	if at == 0 || at < ss.dnsAt {
 		return
 	}
-	if x.dns == ss.prevDNSSym {
+	if dns == ss.prevDNSSym {
 		ss.dnsAt = at
 		return
 	}
-	ss.prevDNSSym = x.dns
-	d := ss.dns.set(x.dns)
+	ss.prevDNSSym = dns
+	d := ss.dns.set(dns)
 	if ss.prevDNS != 0 && d != ss.prevDNS {
 		ss.sc.dnsCount++
 		if ss.dnsKept < maxChangesPerStream {

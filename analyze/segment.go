@@ -20,6 +20,7 @@ type stream struct {
 
 	rows   []row
 	obs    []rowObs // nil, or one per row (rowObs)
+	cold   rowCold
 	states []uint8
 
 	medianStep  int64 // median step of intended times per Seq, 0 when unknown
@@ -79,6 +80,7 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		endpoint:   syms.str(sr.key.endpoint),
 		rows:       sr.rows,
 		obs:        sr.obs,
+		cold:       sr.cold,
 		outOfOrder: sr.outOfOrder,
 	}
 	s.profile = s.conn
@@ -101,10 +103,10 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		}
 	}
 	if !sorted {
-		if s.obs == nil {
+		if s.obs == nil && s.cold.none() {
 			slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
 		} else {
-			s.sortWithObs()
+			s.sortWithSides()
 		}
 		w = len(rows)
 		for i := 1; i < len(rows); i++ {
@@ -130,12 +132,14 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 		if s.obs != nil {
 			s.obs[w] = s.obs[i]
 		}
+		s.cold.move(w, i)
 		w++
 	}
 	s.rows = rows[:w]
 	if s.obs != nil {
 		s.obs = s.obs[:w]
 	}
+	s.cold.truncate(w)
 	if w > 1 {
 		s.missing = s.rows[w-1].seq - s.rows[0].seq + 1 - int64(w)
 		s.medianStep = medianStep(s.rows)
@@ -143,18 +147,18 @@ func prepare(sr *streamRows, syms *symtab) *stream {
 	return s
 }
 
-// sortWithObs orders the rows by Seq, stably, their observations with
-// them (a rare case: only rows read out of order need it).
-func (s *stream) sortWithObs() {
+// sortWithSides orders the rows by Seq, stably, their observations and
+// rarely read values with them (a rare case: only rows read out of order
+// need it).
+func (s *stream) sortWithSides() {
 	idx := make([]int32, len(s.rows))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
 	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(s.rows[a].seq, s.rows[b].seq) })
-	rows, obs := slices.Clone(s.rows), slices.Clone(s.obs)
-	for i, j := range idx {
-		s.rows[i], s.obs[i] = rows[j], obs[j]
-	}
+	s.rows = permuted(s.rows, idx)
+	s.obs = permuted(s.obs, idx)
+	s.cold.permute(idx)
 }
 
 // obsOf is the observations of row i (noObs when the stream has none).
@@ -425,8 +429,8 @@ func (s *stream) segmentError(seg *Segment, i, j int, classes []int64, syms *sym
 	}
 	seg.ErrorClass = className(uint8(best))
 	for k := i; k < j; k++ {
-		if int(s.rows[k].class) == best && s.rows[k].errMsg != 0 {
-			seg.Error = syms.str(s.rows[k].errMsg)
+		if msg := s.cold.msgAt(k); int(s.rows[k].class) == best && msg != 0 {
+			seg.Error = syms.str(msg)
 			return
 		}
 	}
