@@ -386,7 +386,9 @@ func getBuf[T any](free *[][]T, n int) []T {
 		}
 	}
 	if best < 0 {
-		return make([]T, 0, n)
+		b := make([]T, 0, n)
+		adviseHugePages(b)
+		return b
 	}
 	b := (*free)[best]
 	*free = append((*free)[:best], (*free)[best+1:]...)
