@@ -18,7 +18,8 @@ import (
 type Options struct {
 	// By lists the run labels (run.json "labels") that group runs for the
 	// statistics; ByPath among them stands for the path argument a run was
-	// found under. Each must be a label of some run (ErrUnknownLabel).
+	// found under, ByVantage for the run's vantage point. Each must be a
+	// label (or, for ByVantage, the vantage) of some run (ErrUnknownLabel).
 	// None puts every run in one group "all" when there is one path, and
 	// groups by path when there are several (benchstat's "old new").
 	By []string
@@ -381,17 +382,24 @@ func accuracy(results []sourceResult) *Accuracy {
 }
 
 // checkLabels makes sure that every label of by (but ByPath) is a label of
-// at least one run; the error lists the labels the runs have.
+// at least one run, or for ByVantage that some run names its vantage; the
+// error lists the labels the runs have.
 func checkLabels(runs []RunResult, by []string) error {
 	have := map[string]bool{}
 	for i := range runs {
 		for k := range runs[i].Labels {
 			have[k] = true
 		}
+		if runs[i].Vantage != "" {
+			have[ByVantage] = true
+		}
 	}
 	for _, k := range by {
 		if k == ByPath || have[k] {
 			continue
+		}
+		if k == ByVantage {
+			return fmt.Errorf("%w %q: no run names its vantage point (record, import and postmortem take --vantage)", ErrUnknownLabel, k)
 		}
 		if len(have) == 0 {
 			return fmt.Errorf("%w %q: the runs have no labels (group by %q, the PATH each run came from, instead)", ErrUnknownLabel, k, ByPath)

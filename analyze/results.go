@@ -62,6 +62,7 @@ type (
 const (
 	Alpha              = result.Alpha
 	ByPath             = result.ByPath
+	ByVantage          = result.ByVantage
 	CheckFail          = result.CheckFail
 	CheckPass          = result.CheckPass
 	CheckUndecided     = result.CheckUndecided

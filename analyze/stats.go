@@ -20,8 +20,9 @@ func notes() []string {
 
 // groupKey is the key of a run's group for the by labels: "all" without
 // any, else "key=value,..." in by order, ByPath giving the run's path
-// argument as it is ("today/"). The group's labels include ByPath then.
-func groupKey(labels map[string]string, path string, by []string) (string, map[string]string) {
+// argument as it is ("today/") and ByVantage its vantage point (vantage).
+// The group's labels include ByPath and ByVantage then.
+func groupKey(labels map[string]string, path, vantage string, by []string) (string, map[string]string) {
 	if len(by) == 0 {
 		return "all", map[string]string{}
 	}
@@ -30,6 +31,10 @@ func groupKey(labels map[string]string, path string, by []string) (string, map[s
 	for i, k := range by {
 		if k == ByPath {
 			parts[i], m[k] = path, path
+			continue
+		}
+		if k == ByVantage && vantage != "" {
+			parts[i], m[k] = k+"="+vantage, vantage
 			continue
 		}
 		parts[i] = k + "=" + labels[k]
@@ -51,7 +56,7 @@ func groupRuns(runs []RunResult, paths []string, by []string) []Group {
 	var groups []Group
 	index := map[string]int{}
 	for i := range runs {
-		key, labels := groupKey(runs[i].Labels, paths[i], by)
+		key, labels := groupKey(runs[i].Labels, paths[i], runs[i].Vantage, by)
 		if _, ok := index[key]; !ok {
 			index[key] = len(groups)
 			groups = append(groups, Group{Key: key, Labels: labels})

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -363,4 +366,80 @@ func TestVantageDowntimeUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("read back", &back.Switchovers[0])
+}
+
+// TestGroupByVantage: two switchovers, each seen from zone-a and zone-b,
+// zone-b's outage 3 s longer every time. By default the four runs are one
+// group, the vantages counted as repeats; --by vantage (ByVantage) makes a
+// group per host with the two switchovers as its runs, and the comparison
+// of the two groups sees zone-b's longer outage. Runs that name neither
+// a vantage nor the host that recorded them cannot be grouped by one
+// (ErrUnknownLabel, saying why).
+func TestGroupByVantage(t *testing.T) {
+	out := t.TempDir()
+	for _, v := range []vantageRun{
+		{id: "a1", vantage: "zone-a", switchoverID: "sw-1", down: 4 * time.Second},
+		{id: "b1", vantage: "zone-b", switchoverID: "sw-1", down: 7 * time.Second},
+		{id: "a2", vantage: "zone-a", switchoverID: "sw-2", down: 5 * time.Second, at: time.Hour},
+		{id: "b2", vantage: "zone-b", switchoverID: "sw-2", down: 8 * time.Second, at: time.Hour},
+	} {
+		v.write(t, out)
+	}
+	sum, err := Analyze(context.Background(), []string{out}, Options{GroupsOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Groups) != 1 || len(sum.Groups[0].Runs) != 4 || len(sum.Switchovers) != 2 {
+		t.Fatalf("default: %d groups (%+v), %d switchovers; want one group of 4 runs and 2 switchovers", len(sum.Groups), sum.Groups, len(sum.Switchovers))
+	}
+	sum, err = Analyze(context.Background(), []string{out}, Options{GroupsOnly: true, By: []string{ByVantage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Groups) != 2 {
+		t.Fatalf("--by vantage: %d groups, want 2: %+v", len(sum.Groups), sum.Groups)
+	}
+	for i, want := range []struct {
+		key, vantage string
+		runs         []string
+	}{{"vantage=zone-a", "zone-a", []string{"a1", "a2"}}, {"vantage=zone-b", "zone-b", []string{"b1", "b2"}}} {
+		g := sum.Groups[i]
+		runs := slices.Sorted(slices.Values(g.Runs))
+		if g.Key != want.key || g.Labels[ByVantage] != want.vantage || !slices.Equal(runs, want.runs) {
+			t.Errorf("group %d: key %q, labels %v, runs %v; want %q with runs %v", i, g.Key, g.Labels, runs, want.key, want.runs)
+		}
+	}
+	if len(sum.Switchovers) != 2 {
+		t.Errorf("--by vantage: %d switchovers, want the same 2", len(sum.Switchovers))
+	}
+	var found bool
+	for _, c := range sum.Comparisons {
+		if c.Metric != "write_downtime" {
+			continue
+		}
+		found = true
+		if c.Baseline != "vantage=zone-a" || c.Group != "vantage=zone-b" || c.Delta < float64(2*time.Second) || c.N1 != 2 || c.N2 != 2 {
+			t.Errorf("write_downtime comparison %+v: want zone-b's about 3 s above zone-a's, n 2 and 2", c)
+		}
+	}
+	if !found {
+		t.Errorf("no write_downtime comparison between the vantages: %+v", sum.Comparisons)
+	}
+
+	// an import without --vantage: no vantage, no recording host
+	plain := t.TempDir()
+	vantageRun{id: "p", down: 4 * time.Second}.write(t, plain)
+	dir := filepath.Join(plain, store.RunDirName("p"))
+	info, err := store.ReadRunInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.Vantage, info.Host = "", ""
+	if err := store.WriteRunInfo(dir, info); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Analyze(context.Background(), []string{plain}, Options{GroupsOnly: true, By: []string{ByVantage}})
+	if !errors.Is(err, ErrUnknownLabel) || !strings.Contains(err.Error(), "--vantage") {
+		t.Errorf("--by vantage on runs without one: %v; want ErrUnknownLabel naming --vantage", err)
+	}
 }

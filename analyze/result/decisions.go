@@ -11,6 +11,12 @@ import (
 // cannot be grouped by.
 const ByPath = "path"
 
+// ByVantage, in analyze.Options.By, groups runs by their vantage point
+// (RunResult.Vantage: run.json "vantage", else its "host"): the runs of each host
+// across switchovers, where the default puts a switchover's vantages in
+// one group as if they were repeats of one measurement.
+const ByVantage = "vantage"
+
 // classStates is the one decision, for every error class in
 // vocab.ErrorClasses, of what a failed probe with that class says about
 // the service. A class added to the store needs its line here (the tests

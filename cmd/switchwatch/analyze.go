@@ -37,9 +37,11 @@ under the tables. --runs adds every run's phases and metrics before them
 DuckDB or pandas.
 
 Groups: --by LABEL,... groups by run labels (each must be a label of some
-run); --by path by the PATH argument each run was found under. Several PATHs
-without --by are grouped by path and compared, as benchstat compares its
-files: "switchwatch analyze last-quarter/ today/".
+run); --by path by the PATH argument each run was found under; --by vantage
+by where each run was recorded from (record --vantage, else its host), so
+that the vantages of one switchover are not counted as its repeats.
+Several PATHs without --by are grouped by path and compared, as benchstat
+compares its files: "switchwatch analyze last-quarter/ today/".
 
 Every probe is timed by its intended start, so every duration is known to
 ± one probe interval; the output says so. Files that cannot be read are
@@ -76,7 +78,7 @@ type analyzeFlags struct {
 
 func defineAnalyzeFlags(fs *flagSet) *analyzeFlags {
 	f := &analyzeFlags{
-		by:      fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine); path: by the PATH argument (default with several PATHs)"),
+		by:      fs.String("by", "", "group runs by these run labels, comma-separated (e.g. strategy,engine); path: by the PATH argument (default with several PATHs); vantage: by the run's vantage point"),
 		jsonOut: fs.String("json", "", "write the JSON summary to `FILE` (- for stdout, instead of the table)"),
 		phases:  fs.String("phases", "", "write the phases of every run as Parquet to `FILE` (default: phases.parquet in --out DIR)"),
 		outDir:  fs.StringP("out", "o", "", "output `DIR` for report.md with its pictures, summary.json and phases.parquet"),
