@@ -169,17 +169,32 @@ func TestTimestampUnits(t *testing.T) {
 	}
 }
 
+// gridKey places row i of run "r"'s stream of kind on new connections to
+// endpoint on a 10 ms grid.
+func gridKey(kind, endpoint string) func(i int) probeKey {
+	const t0 = int64(1_795_600_000_000_000_000)
+	return func(i int) probeKey {
+		return probeKey{RunID: "r", Kind: kind, Conn: store.ConnNew, Endpoint: endpoint, Seq: int64(i), Intended: t0 + int64(i)*1e7}
+	}
+}
+
+// writeOldSegment writes dir/a.parquet: rows 0 and 1 of key's stream as a
+// file of schema version 1 has them (no optional columns), and returns
+// its path.
+func writeOldSegment(t *testing.T, dir string, key func(int) probeKey) string {
+	t.Helper()
+	old := filepath.Join(dir, "a.parquet")
+	writeReduced(t, old, []probeNoOptionals{{probeKey: key(0), LatencyNS: 1, Outcome: store.OutcomeOK}, {probeKey: key(1), LatencyNS: 1, Outcome: store.OutcomeOK}})
+	return old
+}
+
 // TestObservationsFromALaterSegment: a stream whose first segment carries
 // no observations (schema version 1) and whose second does keeps one per
 // row, NULL for the rows before, in both readers.
 func TestObservationsFromALaterSegment(t *testing.T) {
 	dir := t.TempDir()
-	const t0 = int64(1_795_600_000_000_000_000)
-	key := func(i int) probeKey {
-		return probeKey{RunID: "r", Kind: store.KindWrite, Conn: store.ConnNew, Endpoint: store.EndpointWrite, Seq: int64(i), Intended: t0 + int64(i)*1e7}
-	}
-	old := filepath.Join(dir, "a.parquet")
-	writeReduced(t, old, []probeNoOptionals{{probeKey: key(0), LatencyNS: 1, Outcome: store.OutcomeOK}, {probeKey: key(1), LatencyNS: 1, Outcome: store.OutcomeOK}})
+	key := gridKey(store.KindWrite, store.EndpointWrite)
+	old := writeOldSegment(t, dir, key)
 	newer := filepath.Join(dir, "b.parquet")
 	var rows []store.Probe
 	for i := 2; i < 5; i++ {
@@ -222,12 +237,8 @@ func TestObservationsFromALaterSegment(t *testing.T) {
 // latency), sorted (read out of order) and deduplicated.
 func TestColdValuesFollowTheirRows(t *testing.T) {
 	dir := t.TempDir()
-	const t0 = int64(1_795_600_000_000_000_000)
-	key := func(i int) probeKey {
-		return probeKey{RunID: "r", Kind: store.KindRead, Conn: store.ConnNew, Endpoint: store.EndpointRead, Seq: int64(i), Intended: t0 + int64(i)*1e7}
-	}
-	old := filepath.Join(dir, "a.parquet")
-	writeReduced(t, old, []probeNoOptionals{{probeKey: key(0), LatencyNS: 1, Outcome: store.OutcomeOK}, {probeKey: key(1), LatencyNS: 1, Outcome: store.OutcomeOK}})
+	key := gridKey(store.KindRead, store.EndpointRead)
+	old := writeOldSegment(t, dir, key)
 	// seqs 6, 3, 5, 2, 4, 4 (a duplicate), 7 (implausible): out of order
 	var rows []store.Probe
 	want := map[int64]coldRow{0: noCold, 1: noCold}
